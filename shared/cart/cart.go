@@ -1,0 +1,114 @@
+// Package cart holds what every cart connector speaks in: orders as the
+// connectors hand them to the executor, credentials, and the error kinds the
+// executor turns into a run's error class. Each cart's wire format lives in
+// its own connector package (cart/shopify, ...).
+package cart
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Filter is the bucket an order sits in on our side.
+type Filter string
+
+const (
+	AwaitingFulfillment Filter = "awaiting_fulfillment"
+	Shipped             Filter = "shipped"
+	Cancelled           Filter = "cancelled"
+)
+
+// ValidFilter reports whether f is one of the three buckets.
+func ValidFilter(f Filter) bool {
+	return f == AwaitingFulfillment || f == Shipped || f == Cancelled
+}
+
+// Line is one order line.
+type Line struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// Order is an order as the cart reports it, already mapped to our filter.
+type Order struct {
+	ExternalID string
+	// Number is the merchant-facing order name (Shopify "#1001").
+	Number string
+	// CartStatus is the cart's own status wording, kept for support.
+	CartStatus string
+	Filter     Filter
+	Tags       []string
+	Lines      []Line
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	// Total in the order's currency, as a decimal string to avoid float drift.
+	Total    string
+	Currency string
+}
+
+// OrderQuery asks a connector for one page of orders updated in
+// [UpdatedFrom, UpdatedTo). Cursor continues a previous page of the same
+// query. Cancelled asks for cancelled orders instead of importable ones, so
+// the executor can carry cancels over to orders it already has.
+type OrderQuery struct {
+	UpdatedFrom time.Time
+	UpdatedTo   time.Time
+	Cursor      string
+	Cancelled   bool
+	// Statuses overrides the cart's default importable statuses (support
+	// sets them per channel); nil means the default.
+	Statuses []string
+}
+
+// OrderPage is one page of orders. Next is empty on the last page.
+type OrderPage struct {
+	Orders []Order
+	Next   string
+}
+
+// Credentials are a channel's secrets, sealed at rest and never returned.
+type Credentials map[string]string
+
+// Config is a channel's non-secret settings (shop domain, store hash, API base URL).
+type Config map[string]string
+
+// Errors a connector returns, checked with errors.Is/As by the executor.
+var (
+	// ErrAuth: the cart refused the credentials (401/403). The channel
+	// needs re-authorization; retrying will not help.
+	ErrAuth = errors.New("cart refused the credentials")
+	// ErrNotFound: the addressed resource does not exist in the cart.
+	ErrNotFound = errors.New("not found in the cart")
+)
+
+// Error is a cart failure with a message that is safe to show a merchant.
+type Error struct {
+	// Status is the HTTP status (0 for a transport failure).
+	Status int
+	// Temporary failures (5xx, dropped connections, timeouts) may be retried.
+	Temporary bool
+	// Message is merchant-safe: the cart's own reason, no credentials.
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("cart error (status %d): %s: %v", e.Status, e.Message, e.Err)
+	}
+	return fmt.Sprintf("cart error (status %d): %s", e.Status, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// RateLimitedError is returned only when a connector gives up waiting for
+// the cart's rate limit (its context is about to end); the executor saves
+// its place and continues later. It is never a failed run.
+type RateLimitedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("cart rate limit: retry after %s", e.RetryAfter)
+}
