@@ -5,6 +5,7 @@
 package cart
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -111,4 +112,9 @@ type RateLimitedError struct {
 
 func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("cart rate limit: retry after %s", e.RetryAfter)
+}
+
+// OrderSource pages through a cart's orders; each cart's connector is one.
+type OrderSource interface {
+	Orders(ctx context.Context, q OrderQuery) (OrderPage, error)
 }

@@ -1,0 +1,224 @@
+// Package channels keeps the sales channels an account has connected: what
+// cart each is, how to reach it, whether it still authenticates, and its
+// credentials sealed at rest. Credentials go in through Create and
+// UpdateCredentials and come out only through Credentials, for a connector.
+package channels
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// Status of a channel.
+type Status string
+
+const (
+	Active      Status = "active"
+	NeedsReauth Status = "needs_reauth"
+)
+
+// Channel is one connected cart. It is safe to return to clients: the
+// sealed credentials never leave this package.
+type Channel struct {
+	ID           string       `json:"id"`
+	AccountID    string       `json:"-"`
+	Type         catalog.Cart `json:"type"`
+	Name         string       `json:"name"`
+	Status       Status       `json:"status"`
+	StatusReason string       `json:"status_reason"`
+	Config       cart.Config  `json:"config"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+type record struct {
+	Channel
+	AccountID string `json:"account_id"`
+	Sealed    []byte `json:"sealed"`
+}
+
+// ErrNotFound is returned for a channel the account does not have.
+var ErrNotFound = errors.New("channel not found")
+
+// MaxPerAccount bounds how many channels one account may connect.
+const MaxPerAccount = 50
+
+// Repo stores channels.
+type Repo struct {
+	Store  store.Store
+	Sealer seal.Sealer
+	Now    func() time.Time
+}
+
+func sk(channel string) string { return "CH#" + channel }
+
+func aad(account, channel string) string { return account + "/" + channel }
+
+// Create connects a new channel with its credentials.
+func (r *Repo) Create(ctx context.Context, account string, c Channel, creds cart.Credentials) (Channel, error) {
+	existing, err := r.List(ctx, account)
+	if err != nil {
+		return Channel{}, err
+	}
+	if len(existing) >= MaxPerAccount {
+		return Channel{}, fmt.Errorf("account has %d channels: %w", len(existing), ErrLimit)
+	}
+	c.ID = id.New("ch")
+	c.AccountID = account
+	c.Status = Active
+	c.StatusReason = ""
+	c.CreatedAt = r.Now().UTC()
+	rec := record{Channel: c, AccountID: account}
+	if rec.Sealed, err = r.seal(ctx, account, c.ID, creds); err != nil {
+		return Channel{}, err
+	}
+	if _, err := store.PutDoc(ctx, r.Store, store.AccountPK(account), sk(c.ID), rec, store.MustBeNew); err != nil {
+		return Channel{}, fmt.Errorf("create channel: %w", err)
+	}
+	return c, nil
+}
+
+// ErrLimit is returned when an account already has MaxPerAccount channels.
+var ErrLimit = errors.New("too many channels")
+
+func (r *Repo) seal(ctx context.Context, account, channel string, creds cart.Credentials) ([]byte, error) {
+	plain, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := r.Sealer.Seal(ctx, plain, aad(account, channel))
+	if err != nil {
+		return nil, fmt.Errorf("seal credentials: %w", err)
+	}
+	return sealed, nil
+}
+
+func (r *Repo) get(ctx context.Context, account, channel string) (store.Doc[record], error) {
+	d, err := store.GetDoc[record](ctx, r.Store, store.AccountPK(account), sk(channel))
+	if errors.Is(err, store.ErrNotFound) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("get channel %s: %w", channel, err)
+	}
+	d.Value.Channel.AccountID = d.Value.AccountID
+	return d, nil
+}
+
+// Get returns one of the account's channels.
+func (r *Repo) Get(ctx context.Context, account, channel string) (Channel, error) {
+	d, err := r.get(ctx, account, channel)
+	return d.Value.Channel, err
+}
+
+// List returns the account's channels, oldest first.
+func (r *Repo) List(ctx context.Context, account string) ([]Channel, error) {
+	var out []Channel
+	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "CH#"}, 0, func(it store.Item) (bool, error) {
+		rec, err := store.Decode[record](it)
+		rec.Channel.AccountID = rec.AccountID
+		out = append(out, rec.Channel)
+		return true, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	sortByCreated(out)
+	return out, nil
+}
+
+func sortByCreated(cs []Channel) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].CreatedAt.Before(cs[j-1].CreatedAt); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// Credentials opens the channel's sealed credentials for a connector.
+func (r *Repo) Credentials(ctx context.Context, account, channel string) (cart.Credentials, error) {
+	d, err := r.get(ctx, account, channel)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := r.Sealer.Open(ctx, d.Value.Sealed, aad(account, channel))
+	if err != nil {
+		return nil, fmt.Errorf("open credentials of %s: %w", channel, err)
+	}
+	var creds cart.Credentials
+	if err := json.Unmarshal(plain, &creds); err != nil {
+		return nil, fmt.Errorf("decode credentials of %s: %w", channel, err)
+	}
+	return creds, nil
+}
+
+// update applies fn to the stored record with optimistic concurrency.
+func (r *Repo) update(ctx context.Context, account, channel string, fn func(*record) error) (Channel, error) {
+	for attempt := 0; ; attempt++ {
+		d, err := r.get(ctx, account, channel)
+		if err != nil {
+			return Channel{}, err
+		}
+		if err := fn(&d.Value); err != nil {
+			return Channel{}, err
+		}
+		_, err = store.PutDoc(ctx, r.Store, store.AccountPK(account), sk(channel), d.Value, store.AtVersion(d.Version))
+		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return Channel{}, fmt.Errorf("update channel %s: %w", channel, err)
+		}
+		return d.Value.Channel, nil
+	}
+}
+
+// UpdateCredentials replaces the credentials and marks the channel active.
+func (r *Repo) UpdateCredentials(ctx context.Context, account, channel string, creds cart.Credentials) (Channel, error) {
+	sealed, err := r.seal(ctx, account, channel, creds)
+	if err != nil {
+		return Channel{}, err
+	}
+	return r.update(ctx, account, channel, func(rec *record) error {
+		rec.Sealed = sealed
+		rec.Status, rec.StatusReason = Active, ""
+		return nil
+	})
+}
+
+// SetStatus records whether the channel authenticates, with a merchant-safe reason.
+func (r *Repo) SetStatus(ctx context.Context, account, channel string, s Status, reason string) (Channel, error) {
+	return r.update(ctx, account, channel, func(rec *record) error {
+		rec.Status, rec.StatusReason = s, reason
+		return nil
+	})
+}
+
+// UpdateConfig changes the channel's non-secret settings.
+func (r *Repo) UpdateConfig(ctx context.Context, account, channel string, fn func(cart.Config) error) (Channel, error) {
+	return r.update(ctx, account, channel, func(rec *record) error {
+		if rec.Config == nil {
+			rec.Config = cart.Config{}
+		}
+		return fn(rec.Config)
+	})
+}
+
+// Delete removes the channel record; its schedules and subscriptions are the caller's.
+func (r *Repo) Delete(ctx context.Context, account, channel string) error {
+	if err := r.Store.Delete(ctx, store.AccountPK(account), sk(channel), store.MustExist); err != nil {
+		if errors.Is(err, store.ErrConditionFailed) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("delete channel %s: %w", channel, err)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+// Package connector builds the cart connector for a channel and checks a
+// channel's configuration and credentials before it is stored. It is the one
+// place that knows which connector package serves which cart.
+package connector
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/shopify"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+)
+
+// Problem is one thing wrong with a channel's config or credentials.
+type Problem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Factory builds connectors.
+type Factory struct {
+	HTTPClient *http.Client
+	// AllowLoopbackBase lets a channel's config carry "api_base", a
+	// loopback URL where a simulator serves the cart's API. Only make dev
+	// and tests set it: in production it would let a merchant point the
+	// service at arbitrary hosts.
+	AllowLoopbackBase bool
+}
+
+var shopDomain = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
+
+// Validate checks a channel's type, config and credentials.
+func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credentials) []Problem {
+	var ps []Problem
+	if base, ok := cfg["api_base"]; ok {
+		if err := f.checkBase(base); err != nil {
+			ps = append(ps, Problem{"config.api_base", err.Error()})
+		}
+	}
+	for k, v := range cfg {
+		if len(k) > 64 || len(v) > 512 {
+			ps = append(ps, Problem{"config", "Config keys are at most 64 characters and values 512."})
+			break
+		}
+	}
+	for k, v := range creds {
+		if len(k) > 64 || len(v) > 2048 {
+			ps = append(ps, Problem{"credentials", "Credential names are at most 64 characters and values 2048."})
+			break
+		}
+	}
+	switch t {
+	case catalog.Shopify:
+		if !shopDomain.MatchString(cfg["shop"]) {
+			ps = append(ps, Problem{"config.shop", "Enter the store's myshopify.com domain, like example.myshopify.com."})
+		}
+		if creds["access_token"] == "" {
+			ps = append(ps, Problem{"credentials.access_token", "An Admin API access token is required."})
+		}
+	default:
+		if !catalog.ValidCart(t) {
+			ps = append(ps, Problem{"type", fmt.Sprintf("Unknown cart type %q.", t)})
+		} else {
+			ps = append(ps, Problem{"type", catalog.CartLabel(t) + " channels are not supported yet."})
+		}
+	}
+	return ps
+}
+
+func (f Factory) checkBase(base string) error {
+	if !f.AllowLoopbackBase {
+		return fmt.Errorf("api_base is only accepted by a local development server")
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("api_base must be an http URL")
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("api_base must be a loopback address")
+	}
+	return nil
+}
+
+// Orders returns the channel's order source.
+func (f Factory) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
+	if ps := f.Validate(ch.Type, ch.Config, creds); len(ps) > 0 {
+		return nil, fmt.Errorf("channel %s misconfigured: %s: %w", ch.ID, ps[0].Message, ErrUnsupported)
+	}
+	switch ch.Type {
+	case catalog.Shopify:
+		return shopify.New(shopify.Config{
+			Shop: ch.Config["shop"], BaseURL: ch.Config["api_base"],
+			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
+		})
+	}
+	return nil, fmt.Errorf("orders for %s: %w", ch.Type, ErrUnsupported)
+}
+
+// ErrUnsupported means the channel cannot run the task (yet).
+var ErrUnsupported = fmt.Errorf("not supported for this channel")

@@ -1,0 +1,204 @@
+// Package orders keeps the orders imported from every channel. Upsert is the
+// one way an order gets in — scheduled, manual, webhook and retried imports
+// all converge on it — keyed by (account, channel, external order id), so
+// however often and in whatever order an order is seen it exists once.
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// Order is an imported order.
+type Order struct {
+	ID            string      `json:"id"`
+	ChannelID     string      `json:"channel_id"`
+	ExternalID    string      `json:"external_id"`
+	Number        string      `json:"number"`
+	Status        string      `json:"status"`
+	Filter        cart.Filter `json:"filter"`
+	Tags          []string    `json:"tags"`
+	Lines         []cart.Line `json:"lines"`
+	Total         string      `json:"total,omitempty"`
+	Currency      string      `json:"currency,omitempty"`
+	CartCreatedAt time.Time   `json:"cart_created_at"`
+	CartUpdatedAt time.Time   `json:"cart_updated_at"`
+	ImportedAt    time.Time   `json:"imported_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+// Outcome is what an upsert did.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota
+	Created
+	Updated
+	// Ignored: the cart's order is not one we import (e.g. a cancel for an
+	// order we never had).
+	Ignored
+)
+
+// Change describes an upsert's effect, for inventory to commit or release stock.
+type Change struct {
+	Outcome Outcome
+	Before  *Order // nil when created
+	After   Order
+}
+
+// Repo stores orders.
+type Repo struct {
+	Store store.Store
+	Now   func() time.Time
+}
+
+// MaxLines bounds an order's lines; a larger one is refused, not truncated.
+const MaxLines = 500
+
+func sk(channel, external string) string { return "ORD#" + channel + "#" + external }
+
+// Upsert brings the stored order in line with what the cart says:
+//   - a new order is created only if it is awaiting fulfillment or shipped;
+//   - a report older than what we hold is ignored (webhooks arrive out of order);
+//   - a cancel applies only while the order still awaits fulfillment: once
+//     shipped, a cancel in the cart is a refund matter, not ours to undo;
+//   - shipping applies from awaiting fulfillment.
+func (r *Repo) Upsert(ctx context.Context, account, channel string, in cart.Order) (Change, error) {
+	if in.ExternalID == "" {
+		return Change{}, fmt.Errorf("upsert order: empty external id")
+	}
+	if len(in.Lines) > MaxLines {
+		return Change{}, fmt.Errorf("upsert order %s: %d lines (max %d)", in.ExternalID, len(in.Lines), MaxLines)
+	}
+	pk, key := store.AccountPK(account), sk(channel, in.ExternalID)
+	for attempt := 0; ; attempt++ {
+		cur, err := store.GetDoc[Order](ctx, r.Store, pk, key)
+		var before *Order
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return Change{}, fmt.Errorf("read order %s: %w", in.ExternalID, err)
+		default:
+			before = &cur.Value
+		}
+		after, outcome := merge(before, in, channel, r.Now().UTC())
+		if outcome == Unchanged || outcome == Ignored {
+			ch := Change{Outcome: outcome, Before: before}
+			if before != nil {
+				ch.After = *before
+			}
+			return ch, nil
+		}
+		_, err = store.PutDoc(ctx, r.Store, pk, key, after, store.AtVersion(cur.Version))
+		if errors.Is(err, store.ErrConditionFailed) && attempt < 10 {
+			continue // a concurrent import of the same order; re-read and merge again
+		}
+		if err != nil {
+			return Change{}, fmt.Errorf("write order %s: %w", in.ExternalID, err)
+		}
+		return Change{Outcome: outcome, Before: before, After: after}, nil
+	}
+}
+
+func merge(before *Order, in cart.Order, channel string, now time.Time) (Order, Outcome) {
+	if before == nil {
+		if in.Filter != cart.AwaitingFulfillment && in.Filter != cart.Shipped {
+			return Order{}, Ignored
+		}
+		return Order{
+			ID: id.New("ord"), ChannelID: channel, ExternalID: in.ExternalID, Number: in.Number,
+			Status: in.CartStatus, Filter: in.Filter, Tags: normTags(in.Tags), Lines: in.Lines,
+			Total: in.Total, Currency: in.Currency, CartCreatedAt: in.CreatedAt, CartUpdatedAt: in.UpdatedAt,
+			ImportedAt: now, UpdatedAt: now,
+		}, Created
+	}
+	if in.UpdatedAt.Before(before.CartUpdatedAt) {
+		return *before, Unchanged
+	}
+	after := *before
+	after.Status = in.CartStatus
+	after.CartUpdatedAt = in.UpdatedAt
+	after.Tags = normTags(append(slices.Clone(before.Tags), in.Tags...))
+	if before.Filter == cart.AwaitingFulfillment {
+		switch in.Filter {
+		case cart.Cancelled, cart.Shipped:
+			after.Filter = in.Filter
+		case cart.AwaitingFulfillment:
+			// Edits while awaiting fulfillment (lines changed) carry over.
+			after.Lines = in.Lines
+			after.Total, after.Currency = in.Total, in.Currency
+		}
+	}
+	if equal(*before, after) {
+		return *before, Unchanged
+	}
+	after.UpdatedAt = now
+	return after, Updated
+}
+
+func equal(a, b Order) bool {
+	return a.Status == b.Status && a.Filter == b.Filter && slices.Equal(a.Tags, b.Tags) &&
+		slices.Equal(a.Lines, b.Lines) && a.Total == b.Total && a.Currency == b.Currency
+}
+
+func normTags(tags []string) []string {
+	out := slices.Clone(tags)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Get returns one order by channel and external id.
+func (r *Repo) Get(ctx context.Context, account, channel, external string) (Order, error) {
+	d, err := store.GetDoc[Order](ctx, r.Store, store.AccountPK(account), sk(channel, external))
+	return d.Value, err
+}
+
+// Filter narrows a listing.
+type Filter struct {
+	ChannelID string
+	Filter    cart.Filter
+	Tag       string
+	Limit     int
+	Cursor    string
+}
+
+const scanBudget = 5000
+
+// List returns orders in (channel, external id) order, with the next cursor.
+func (r *Repo) List(ctx context.Context, account string, f Filter) ([]Order, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	prefix := "ORD#"
+	if f.ChannelID != "" {
+		prefix += f.ChannelID + "#"
+	}
+	var out []Order
+	last, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix, After: f.Cursor, Limit: 200}, scanBudget,
+		func(it store.Item) (bool, error) {
+			o, err := store.Decode[Order](it)
+			if err != nil {
+				return false, err
+			}
+			if (f.Filter == "" || o.Filter == f.Filter) && (f.Tag == "" || slices.Contains(o.Tags, f.Tag)) {
+				out = append(out, o)
+			}
+			return len(out) < limit, nil
+		})
+	if err != nil {
+		return nil, "", fmt.Errorf("list orders: %w", err)
+	}
+	return out, last, nil
+}

@@ -1,0 +1,284 @@
+// Package runner is the task executor: every schedule firing, manual run,
+// webhook and continuation comes through Handle. It takes the task's lease,
+// loads its checkpoint, runs the task page by page committing progress fenced
+// by the lease, and records the run. A run that would outlive its invocation
+// saves its place and continues in a new one; it never starts over.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/orders"
+	"github.com/autosync/autosync/shared/runs"
+)
+
+// Dispatcher hands an input to another executor invocation
+// (an asynchronous Lambda invoke in AWS, a goroutine locally).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, in runs.Input) error
+}
+
+// Connectors builds a channel's cart connector.
+type Connectors interface {
+	Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error)
+}
+
+// ChannelHealth is told when a channel's credentials stop working.
+type ChannelHealth interface {
+	NeedsReauth(ctx context.Context, account, channel, reason string) error
+}
+
+// Runner executes tasks.
+type Runner struct {
+	Runs       *runs.Repo
+	Channels   *channels.Repo
+	Orders     *orders.Repo
+	Connectors Connectors
+	Health     ChannelHealth
+	Dispatch   Dispatcher
+	Repair     func(ctx context.Context) error
+	Now        func() time.Time
+	Log        *slog.Logger
+
+	// LeaseTTL is how long a lease lives without a commit; a crashed run's
+	// task is free again after it. Commits renew it.
+	LeaseTTL time.Duration
+	// Reserve is how long before the invocation's deadline a run stops
+	// taking pages and hands over to a continuation.
+	Reserve time.Duration
+	// FirstLookback bounds how far back the first import of a channel reads.
+	FirstLookback time.Duration
+	// Overlap re-reads the end of the previous window, for carts whose
+	// updated_at index lags their writes.
+	Overlap time.Duration
+}
+
+// Defaults for the tunables.
+const (
+	DefaultLeaseTTL      = 10 * time.Minute
+	DefaultReserve       = 20 * time.Second
+	DefaultFirstLookback = 30 * 24 * time.Hour
+	DefaultOverlap       = 5 * time.Minute
+)
+
+func (r *Runner) setDefaults() {
+	if r.LeaseTTL == 0 {
+		r.LeaseTTL = DefaultLeaseTTL
+	}
+	if r.Reserve == 0 {
+		r.Reserve = DefaultReserve
+	}
+	if r.FirstLookback == 0 {
+		r.FirstLookback = DefaultFirstLookback
+	}
+	if r.Overlap == 0 {
+		r.Overlap = DefaultOverlap
+	}
+}
+
+// errContinue means the run stopped for its deadline with its place saved.
+var errContinue = errors.New("continue in a new invocation")
+
+// Handle runs one executor input and returns the run it recorded (zero for
+// a repair). An error is returned only when the input itself could not be
+// processed (bad input, store down): task failures are recorded on the run.
+func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
+	r.setDefaults()
+	if err := in.Validate(); err != nil {
+		return runs.Run{}, err
+	}
+	if in.Action == runs.ActionRepairSchedules {
+		if r.Repair == nil {
+			return runs.Run{}, errors.New("schedule repair is not wired")
+		}
+		return runs.Run{}, r.Repair(ctx)
+	}
+	log := r.Log.With("account", in.AccountID, "channel", in.ChannelID, "task", in.Task, "trigger", in.Trigger)
+
+	run, err := r.startRun(ctx, in)
+	if err != nil {
+		return runs.Run{}, err
+	}
+	log = log.With("run_id", run.ID)
+
+	lease, err := r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
+	var busy *runs.BusyError
+	if errors.As(err, &busy) {
+		now := r.Now().UTC()
+		run.Status, run.SkipReason = runs.Skipped, runs.SkipAlreadyRunning
+		run.StartedAt, run.FinishedAt = &now, &now
+		log.InfoContext(ctx, "run skipped: task already running", "holder", busy.Holder)
+		return run, r.Runs.Save(ctx, run)
+	}
+	if err != nil {
+		return run, r.fail(ctx, log, run, runs.ClassInternal, "Autosync could not start this run; it will be retried.", err)
+	}
+	if run.StartedAt == nil {
+		now := r.Now().UTC()
+		run.StartedAt = &now
+	}
+	run.Status = runs.Running
+	run.Invocations++
+	if err := r.Runs.Save(ctx, run); err != nil {
+		return run, fmt.Errorf("mark run running: %w", err)
+	}
+
+	// Stop taking pages Reserve before the invocation's deadline.
+	workCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		workCtx, cancel = context.WithDeadline(ctx, dl.Add(-r.Reserve))
+		defer cancel()
+	}
+
+	exec := &execution{Runner: r, log: log, run: run, lease: lease, in: in}
+	err = exec.do(workCtx)
+	run, lease = exec.run, exec.lease
+	switch {
+	case errors.Is(err, errContinue):
+		next := runs.Input{AccountID: in.AccountID, ChannelID: in.ChannelID, Task: in.Task,
+			Trigger: runs.Continuation, RunID: run.ID}
+		if derr := r.Dispatch.Dispatch(ctx, next); derr != nil {
+			// The checkpoint is saved: the next trigger resumes from it.
+			_ = r.Runs.Release(ctx, lease)
+			return run, r.fail(ctx, log, run, runs.ClassInternal,
+				"This run could not continue; the next run picks up where it stopped.", derr)
+		}
+		log.InfoContext(ctx, "run continues in a new invocation", "done", run.Progress.Done)
+		return run, nil
+	case errors.Is(err, runs.ErrLeaseLost):
+		// Another run owns the task now; it carries on from our last commit.
+		return run, r.fail(ctx, log, run, runs.ClassInternal,
+			"This run stalled and another run took over the task.", err)
+	case err != nil:
+		_ = r.Runs.Release(ctx, lease)
+		class, msg := classify(err)
+		if class == runs.ClassAuth && r.Health != nil {
+			if herr := r.Health.NeedsReauth(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
+				log.ErrorContext(ctx, "could not mark channel needs_reauth", "err", herr)
+			}
+		}
+		return run, r.fail(ctx, log, run, class, msg, err)
+	}
+	if err := r.Runs.Release(ctx, lease); err != nil {
+		log.WarnContext(ctx, "release lease", "err", err)
+	}
+	now := r.Now().UTC()
+	run.FinishedAt = &now
+	run.Status = runs.Succeeded
+	if run.Counts.Failed > 0 {
+		run.Status = runs.Partial
+	}
+	log.InfoContext(ctx, "run finished", "status", run.Status, "fetched", run.Counts.Fetched,
+		"created", run.Counts.Created, "updated", run.Counts.Updated, "duration", run.Duration(now).String())
+	return run, r.Runs.Save(ctx, run)
+}
+
+// startRun loads the run an input names, or creates one.
+func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) {
+	if in.RunID != "" {
+		run, err := r.Runs.Get(ctx, in.AccountID, in.RunID)
+		if err != nil {
+			return runs.Run{}, fmt.Errorf("load run %s: %w", in.RunID, err)
+		}
+		if run.ChannelID != in.ChannelID || run.Task != in.Task {
+			return runs.Run{}, fmt.Errorf("run %s is for another task", in.RunID)
+		}
+		if run.Status.Finished() {
+			return runs.Run{}, fmt.Errorf("run %s already %s", in.RunID, run.Status)
+		}
+		return run, nil
+	}
+	run := r.Runs.NewRun(in.AccountID, in.ChannelID, in.Task, in.Trigger, runs.Queued)
+	if err := r.Runs.Create(ctx, run); err != nil {
+		return runs.Run{}, err
+	}
+	return run, nil
+}
+
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, run runs.Run, class runs.ErrorClass, msg string, cause error) error {
+	now := r.Now().UTC()
+	run.Status = runs.Failed
+	run.FinishedAt = &now
+	run.Error = &runs.RunError{Class: class, Message: msg}
+	log.ErrorContext(ctx, "run failed", "class", class, "err", cause)
+	if err := r.Runs.Save(ctx, run); err != nil {
+		return fmt.Errorf("record failed run: %w", err)
+	}
+	return nil
+}
+
+// classify maps a task error to its class and a merchant-safe message.
+func classify(err error) (runs.ErrorClass, string) {
+	var ce *cart.Error
+	var rl *cart.RateLimitedError
+	switch {
+	case errors.Is(err, cart.ErrAuth):
+		return runs.ClassAuth, "The cart refused this channel's credentials. Re-authorize the channel to resume its tasks."
+	case errors.As(err, &rl):
+		return runs.ClassRateLimited, "The cart kept rate-limiting requests; the next run continues where this one stopped."
+	case errors.As(err, &ce):
+		msg := ce.Message
+		if msg == "" {
+			msg = "The cart returned an error."
+		}
+		if ce.Temporary {
+			msg += " The next run will try again."
+		}
+		return runs.ClassCart, msg
+	case errors.Is(err, errUnsupported):
+		return runs.ClassCart, "This task is not available for this channel."
+	}
+	return runs.ClassInternal, "Autosync hit an internal error; the next run will try again."
+}
+
+var errUnsupported = errors.New("task not supported for channel")
+
+// execution is one invocation's work on a run.
+type execution struct {
+	*Runner
+	log   *slog.Logger
+	run   runs.Run
+	lease runs.Lease
+	in    runs.Input
+}
+
+func (e *execution) do(ctx context.Context) error {
+	ch, err := e.Channels.Get(ctx, e.in.AccountID, e.in.ChannelID)
+	if err != nil {
+		return fmt.Errorf("load channel: %w", err)
+	}
+	if av := catalog.Offered(ch.Type, e.in.Task); !av.Available() {
+		return errUnsupported
+	}
+	creds, err := e.Channels.Credentials(ctx, e.in.AccountID, e.in.ChannelID)
+	if err != nil {
+		return err
+	}
+	switch e.in.Task {
+	case catalog.ImportOrders:
+		src, err := e.Connectors.Orders(ch, creds)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errUnsupported, err)
+		}
+		return e.importOrders(ctx, src, ch)
+	}
+	return errUnsupported
+}
+
+// commit saves the checkpoint and the run, fenced by the lease.
+func (e *execution) commit(ctx context.Context, cp runs.Checkpoint) error {
+	l, err := e.Runs.Commit(context.WithoutCancel(ctx), e.lease, e.LeaseTTL, cp, e.run)
+	if err != nil {
+		return err
+	}
+	e.lease = l
+	return nil
+}

@@ -1,0 +1,318 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// guardRuns is how many recent runs the interval guard looks at.
+const guardRuns = 20
+
+// SetInterval is support's change of a task's interval. It is refused when
+// the task does not allow the interval, or when the p95 duration of recent
+// runs exceeds half the interval: a run must finish with room to spare before
+// the next one is due, or runs pile up as skips.
+func (s *Service) SetInterval(ctx context.Context, account, channel string, task catalog.Task, iv catalog.Interval) (TaskState, error) {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if errors.Is(err, channels.ErrNotFound) {
+		return TaskState{}, ErrNotFound
+	}
+	if err != nil {
+		return TaskState{}, err
+	}
+	spec, ok := catalog.Spec(task)
+	if !ok {
+		return TaskState{}, ErrNotFound
+	}
+	if spec.Mode != catalog.Autosync || !spec.Allows(iv) {
+		msg := fmt.Sprintf("%s cannot run at interval %q.", spec.Label, iv)
+		if spec.Mode == catalog.Autosync {
+			msg = fmt.Sprintf("%s can run at %s; not %q.", spec.Label, spec.AllowedText(), iv)
+		}
+		return TaskState{}, &GuardError{Err: ErrIntervalNotAllowed, Message: msg}
+	}
+	if p95, n, err := s.p95(ctx, account, channel, task); err != nil {
+		return TaskState{}, err
+	} else if n > 0 && p95 > iv.Duration()/2 {
+		return TaskState{}, &GuardError{Err: ErrTooSlow, Message: fmt.Sprintf(
+			"Recent runs of %s take up to %s (95th percentile of the last %d), too long to run %s.",
+			spec.Label, p95.Round(time.Second), n, iv.Label())}
+	}
+	key := settingSK(channel, task)
+	for attempt := 0; ; attempt++ {
+		cur, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return TaskState{}, fmt.Errorf("load setting: %w", err)
+		}
+		next := cur.Value
+		next.Interval, next.UpdatedAt = iv, s.now()
+		it, err := store.NewDoc(store.AccountPK(account), key, next, time.Time{})
+		if err != nil {
+			return TaskState{}, err
+		}
+		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version))}
+		var name string
+		if next.Enabled {
+			op, n, err := s.recordOp(ctx, ch, task, next)
+			if err != nil {
+				return TaskState{}, err
+			}
+			ops, name = append(ops, op), n
+		}
+		err = s.Store.Transact(ctx, ops)
+		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return TaskState{}, fmt.Errorf("save interval: %w", err)
+		}
+		if name != "" {
+			if err := s.apply(ctx, name); err != nil {
+				s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
+			}
+		}
+		return s.TaskState(ctx, account, channel, task)
+	}
+}
+
+// TaskState returns one task's modal state.
+func (s *Service) TaskState(ctx context.Context, account, channel string, task catalog.Task) (TaskState, error) {
+	modal, err := s.Modal(ctx, account)
+	if err != nil {
+		return TaskState{}, err
+	}
+	for _, sec := range modal {
+		if sec.Channel.ID != channel {
+			continue
+		}
+		for _, t := range sec.Tasks {
+			if t.Task == task {
+				return t, nil
+			}
+		}
+	}
+	return TaskState{}, ErrNotFound
+}
+
+func (s *Service) p95(ctx context.Context, account, channel string, task catalog.Task) (time.Duration, int, error) {
+	recent, _, err := s.Runs.List(ctx, account, runs.Filter{ChannelID: channel, Task: task, Limit: guardRuns * 2})
+	if err != nil {
+		return 0, 0, err
+	}
+	var ds []time.Duration
+	for _, r := range recent {
+		if r.Status == runs.Skipped || r.FinishedAt == nil || r.StartedAt == nil {
+			continue
+		}
+		ds = append(ds, r.Duration(s.now()))
+		if len(ds) == guardRuns {
+			break
+		}
+	}
+	if len(ds) == 0 {
+		return 0, 0, nil
+	}
+	slices.Sort(ds)
+	idx := (95*len(ds) + 99) / 100 // nearest-rank
+	return ds[idx-1], len(ds), nil
+}
+
+// SetChannelActive pauses (active=false) or resumes every schedule of the
+// channel's ticked autosync tasks. Paused schedules stay in the Scheduler,
+// disabled, so re-authorizing resumes them exactly as they were.
+func (s *Service) SetChannelActive(ctx context.Context, account, channel string) error {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err != nil {
+		return err
+	}
+	sets, err := s.settings(ctx, account)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, spec := range catalog.Tasks {
+		if spec.Mode != catalog.Autosync {
+			continue
+		}
+		set := sets[settingSK(channel, spec.ID)].Value
+		if !set.Enabled {
+			continue
+		}
+		for attempt := 0; ; attempt++ {
+			op, name, err := s.recordOp(ctx, ch, spec.ID, set)
+			if err != nil {
+				return err
+			}
+			err = s.Store.Transact(ctx, []store.Op{op})
+			if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("pause/resume schedule record: %w", err)
+			}
+			names = append(names, name)
+			break
+		}
+	}
+	var errs []error
+	for _, n := range names {
+		if err := s.apply(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		s.Log.WarnContext(ctx, "schedules left pending for repair", "account", account, "channel", channel, "err", errors.Join(errs...))
+	}
+	return nil
+}
+
+// NeedsReauth marks the channel as refusing its credentials and pauses its schedules.
+func (s *Service) NeedsReauth(ctx context.Context, account, channel, reason string) error {
+	if _, err := s.Channels.SetStatus(ctx, account, channel, channels.NeedsReauth, reason); err != nil {
+		return err
+	}
+	return s.SetChannelActive(ctx, account, channel)
+}
+
+// RemoveChannel deletes the channel's schedules, settings and the channel.
+// Schedule records are marked unwanted first, so a crash part-way leaves
+// Repair to finish the deletions.
+func (s *Service) RemoveChannel(ctx context.Context, account, channel string) error {
+	if _, err := s.Channels.Get(ctx, account, channel); err != nil {
+		return err
+	}
+	sets, err := s.settings(ctx, account)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, spec := range catalog.Tasks {
+		key := settingSK(channel, spec.ID)
+		if spec.Mode == catalog.Autosync {
+			name := schedule.Name(account, channel, spec.ID)
+			cur, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+			if err == nil {
+				r := cur.Value
+				r.Want, r.Gen = false, r.Gen+1
+				if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(cur.Version)); err != nil {
+					return fmt.Errorf("unschedule %s: %w", name, err)
+				}
+				names = append(names, name)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		if _, ok := sets[key]; ok {
+			if err := s.Store.Delete(ctx, store.AccountPK(account), key, store.NoCond); err != nil {
+				return fmt.Errorf("delete setting: %w", err)
+			}
+		}
+	}
+	for _, n := range names {
+		if err := s.apply(ctx, n); err != nil {
+			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
+		}
+	}
+	return s.Channels.Delete(ctx, account, channel)
+}
+
+// RepairReport says what a repair did.
+type RepairReport struct {
+	Applied  int `json:"applied"`
+	Restored int `json:"restored"`
+	Orphans  int `json:"orphans_deleted"`
+	Failed   int `json:"failed"`
+}
+
+// Repair converges the Scheduler on the schedule records: it applies every
+// pending record, re-creates schedules that are recorded as applied but
+// missing, and deletes schedules no record wants.
+func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
+	var rep RepairReport
+	existing, err := s.Scheduler.List(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("list schedules: %w", err)
+	}
+	have := map[string]bool{}
+	for _, n := range existing {
+		have[n] = true
+	}
+	wanted := map[string]bool{}
+	type todo struct {
+		name    string
+		restore bool
+	}
+	var work []todo
+	_, err = store.All(ctx, s.Store, store.Query{PK: schedPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
+		r, err := store.Decode[record](it)
+		if err != nil {
+			return false, err
+		}
+		if r.Want {
+			wanted[it.SK] = true
+		}
+		switch {
+		case r.pending():
+			work = append(work, todo{name: it.SK})
+		case r.Want && !have[it.SK]:
+			work = append(work, todo{name: it.SK, restore: true})
+		}
+		return true, nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("scan schedule records: %w", err)
+	}
+	var errs []error
+	for _, w := range work {
+		if w.restore {
+			if err := s.restore(ctx, w.name); err != nil {
+				rep.Failed++
+				errs = append(errs, err)
+				continue
+			}
+			rep.Restored++
+			continue
+		}
+		if err := s.apply(ctx, w.name); err != nil {
+			rep.Failed++
+			errs = append(errs, err)
+			continue
+		}
+		rep.Applied++
+	}
+	for _, n := range existing {
+		if wanted[n] {
+			continue
+		}
+		if err := s.Scheduler.Delete(ctx, n); err != nil {
+			rep.Failed++
+			errs = append(errs, err)
+			continue
+		}
+		rep.Orphans++
+	}
+	return rep, errors.Join(errs...)
+}
+
+// restore re-creates a schedule recorded as applied that the Scheduler lacks.
+func (s *Service) restore(ctx context.Context, name string) error {
+	d, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+	if err != nil {
+		return fmt.Errorf("load schedule record %s: %w", name, err)
+	}
+	r := d.Value
+	r.Gen++ // make it pending, then apply as usual
+	if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version)); err != nil {
+		return fmt.Errorf("mark %s pending: %w", name, err)
+	}
+	return s.apply(ctx, name)
+}

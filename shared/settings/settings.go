@@ -1,0 +1,399 @@
+// Package settings is the Sync modal's use case: which tasks a merchant has
+// ticked, at which interval support set them, and keeping exactly one
+// schedule per enabled autosync task.
+//
+// The store is the source of truth. Each autosync task has a schedule record
+// (partition "SCHED", keyed by schedule name) holding the desired schedule
+// and a generation; the record is written in the same transaction as the
+// setting, and the Scheduler is called afterwards. A record whose applied
+// generation lags its generation is pending: Repair applies every pending
+// record and removes schedules no record wants, so a crash between the
+// settings write and the Scheduler call, or a Scheduler outage, converges.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// TaskState is one task of one channel as the modal shows it.
+type TaskState struct {
+	Task              catalog.Task     `json:"task"`
+	Label             string           `json:"label"`
+	Mode              catalog.Mode     `json:"mode"`
+	Available         bool             `json:"available"`
+	AutosyncAvailable bool             `json:"autosync_available"`
+	UnavailableReason string           `json:"unavailable_reason"`
+	Note              string           `json:"note,omitempty"`
+	Enabled           bool             `json:"enabled"`
+	Indicator         string           `json:"indicator"`
+	Interval          catalog.Interval `json:"interval"`
+	IntervalLabel     string           `json:"interval_label,omitempty"`
+	DefaultInterval   catalog.Interval `json:"default_interval"`
+	NextRunAt         *time.Time       `json:"next_run_at"`
+	LastRun           *runs.Run        `json:"last_run"`
+}
+
+// ChannelTasks is one channel's section of the modal.
+type ChannelTasks struct {
+	Channel channels.Channel `json:"channel"`
+	Tasks   []TaskState      `json:"tasks"`
+}
+
+// Change is one entry of Update Autosync Settings.
+type Change struct {
+	ChannelID string       `json:"channel_id"`
+	Task      catalog.Task `json:"task"`
+	Enabled   bool         `json:"enabled"`
+}
+
+// Problem is one reason a request was refused, tied to its entry.
+type Problem struct {
+	Index     int          `json:"index"`
+	ChannelID string       `json:"channel_id,omitempty"`
+	Task      catalog.Task `json:"task,omitempty"`
+	Field     string       `json:"field,omitempty"`
+	Message   string       `json:"message"`
+}
+
+// InvalidError lists every problem of a refused request; nothing was changed.
+type InvalidError struct{ Problems []Problem }
+
+func (e *InvalidError) Error() string { return fmt.Sprintf("%d invalid entries", len(e.Problems)) }
+
+// Errors of the admin interval route.
+var (
+	ErrIntervalNotAllowed = errors.New("interval not allowed for this task")
+	ErrTooSlow            = errors.New("recent runs take too long for this interval")
+	ErrNotFound           = errors.New("not found")
+)
+
+// GuardError explains a refused interval change.
+type GuardError struct {
+	Err     error
+	Message string
+}
+
+func (e *GuardError) Error() string { return e.Message }
+func (e *GuardError) Unwrap() error { return e.Err }
+
+// MaxChanges bounds one Update (each change writes two items in one transaction).
+const MaxChanges = store.MaxTransactItems / 2
+
+// RunHistory is what the service needs of run records.
+type RunHistory interface {
+	LastRuns(ctx context.Context, account string) (map[string]map[catalog.Task]runs.Run, error)
+	List(ctx context.Context, account string, f runs.Filter) ([]runs.Run, string, error)
+}
+
+// NextRunner is implemented by schedulers that know exactly when a schedule fires next.
+type NextRunner interface {
+	NextRun(name string) (time.Time, bool)
+}
+
+// Service is the use case.
+type Service struct {
+	Store     store.Store
+	Channels  *channels.Repo
+	Runs      RunHistory
+	Scheduler schedule.Scheduler
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+type setting struct {
+	Enabled   bool             `json:"enabled"`
+	Interval  catalog.Interval `json:"interval,omitempty"` // "" = the task's default
+	UpdatedAt time.Time        `json:"updated_at"`
+}
+
+func settingSK(channel string, task catalog.Task) string { return "TS#" + channel + "#" + string(task) }
+
+// The schedule records' partition. One partition suits thousands of
+// accounts; shard it by a hash suffix when writes to it approach
+// DynamoDB's per-partition limit (1,000 writes/s).
+const schedPK = "SCHED"
+
+type record struct {
+	Account    string           `json:"account_id"`
+	Channel    string           `json:"channel_id"`
+	Task       catalog.Task     `json:"task"`
+	Want       bool             `json:"want"`
+	Paused     bool             `json:"paused"`
+	Interval   catalog.Interval `json:"interval"`
+	Gen        int64            `json:"gen"`
+	AppliedGen int64            `json:"applied_gen"`
+	// Anchor is when the schedule was last created or re-timed: rate
+	// schedules fire at anchor + k × interval.
+	Anchor          time.Time        `json:"anchor"`
+	AppliedInterval catalog.Interval `json:"applied_interval,omitempty"`
+}
+
+func (r record) name() string { return schedule.Name(r.Account, r.Channel, r.Task) }
+
+func (r record) pending() bool { return r.Gen != r.AppliedGen }
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) settings(ctx context.Context, account string) (map[string]store.Doc[setting], error) {
+	out := map[string]store.Doc[setting]{}
+	_, err := store.All(ctx, s.Store, store.Query{PK: store.AccountPK(account), Prefix: "TS#"}, 0, func(it store.Item) (bool, error) {
+		v, err := store.Decode[setting](it)
+		out[it.SK] = store.Doc[setting]{Value: v, Version: it.Version}
+		return true, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load settings: %w", err)
+	}
+	return out, nil
+}
+
+// Modal returns the Sync modal for the account.
+func (s *Service) Modal(ctx context.Context, account string) ([]ChannelTasks, error) {
+	chs, err := s.Channels.List(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := s.settings(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.Runs.LastRuns(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChannelTasks, 0, len(chs))
+	for _, ch := range chs {
+		sec := ChannelTasks{Channel: ch}
+		for _, spec := range catalog.Tasks {
+			st, err := s.taskState(ctx, ch, spec, sets[settingSK(ch.ID, spec.ID)].Value, last[ch.ID][spec.ID])
+			if err != nil {
+				return nil, err
+			}
+			sec.Tasks = append(sec.Tasks, st)
+		}
+		out = append(out, sec)
+	}
+	return out, nil
+}
+
+func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catalog.TaskSpec, set setting, last runs.Run) (TaskState, error) {
+	av := catalog.Offered(ch.Type, spec.ID)
+	st := TaskState{
+		Task: spec.ID, Label: spec.Label, Mode: spec.Mode,
+		Available: av.Available(), AutosyncAvailable: av.AutosyncAvailable(),
+		UnavailableReason: av.Reason, Note: av.Note,
+		Enabled:         set.Enabled && av.AutosyncAvailable(),
+		Indicator:       "none",
+		DefaultInterval: spec.DefaultInterval,
+		Interval:        spec.DefaultInterval,
+	}
+	if set.Interval != "" {
+		st.Interval = set.Interval
+	}
+	if st.Interval != "" {
+		st.IntervalLabel = st.Interval.Label()
+	}
+	if st.Enabled {
+		st.Indicator = string(spec.Mode)
+	}
+	if last.ID != "" {
+		st.LastRun = &last
+	}
+	if st.Enabled && spec.Mode == catalog.Autosync && ch.Status == channels.Active {
+		d, err := store.GetDoc[record](ctx, s.Store, schedPK, schedule.Name(ch.AccountID, ch.ID, spec.ID))
+		if err == nil && !d.Value.pending() && d.Value.Want && !d.Value.Paused {
+			t := s.nextRun(d.Value)
+			st.NextRunAt = &t
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return st, fmt.Errorf("load schedule record: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func (s *Service) nextRun(r record) time.Time {
+	if nr, ok := s.Scheduler.(NextRunner); ok {
+		if t, ok := nr.NextRun(r.name()); ok {
+			return t.UTC()
+		}
+	}
+	every := r.Interval.Duration()
+	now := s.now()
+	if every <= 0 || r.Anchor.IsZero() {
+		return now
+	}
+	k := now.Sub(r.Anchor)/every + 1
+	return r.Anchor.Add(k * every)
+}
+
+// Update applies Update Autosync Settings: all entries or none.
+func (s *Service) Update(ctx context.Context, account string, changes []Change) ([]ChannelTasks, error) {
+	chs, err := s.Channels.List(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]channels.Channel{}
+	for _, c := range chs {
+		byID[c.ID] = c
+	}
+	sets, err := s.settings(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	var problems []Problem
+	seen := map[string]bool{}
+	var ops []store.Op
+	var touched []string
+	now := s.now()
+	for i, c := range changes {
+		p := Problem{Index: i, ChannelID: c.ChannelID, Task: c.Task}
+		ch, ok := byID[c.ChannelID]
+		spec, known := catalog.Spec(c.Task)
+		switch {
+		case c.ChannelID == "":
+			p.Field, p.Message = "channel_id", "channel_id is required."
+		case !ok:
+			p.Field, p.Message = "channel_id", "No such channel."
+		case c.Task == "":
+			p.Field, p.Message = "task", "task is required."
+		case !known:
+			p.Field, p.Message = "task", fmt.Sprintf("Unknown task %q.", c.Task)
+		case seen[c.ChannelID+"#"+string(c.Task)]:
+			p.Field, p.Message = "task", "This task is listed more than once."
+		}
+		if p.Message == "" && c.Enabled {
+			av := catalog.Offered(ch.Type, c.Task)
+			switch {
+			case !av.Available():
+				p.Field, p.Message = "enabled", av.Reason
+			case !av.AutosyncAvailable():
+				p.Field, p.Message = "enabled", spec.Label+" can only be run once on "+catalog.CartLabel(ch.Type)+": "+av.Reason
+			}
+		}
+		if p.Message != "" {
+			problems = append(problems, p)
+			continue
+		}
+		seen[c.ChannelID+"#"+string(c.Task)] = true
+		key := settingSK(c.ChannelID, c.Task)
+		cur := sets[key]
+		if cur.Value.Enabled == c.Enabled {
+			continue
+		}
+		next := cur.Value
+		next.Enabled, next.UpdatedAt = c.Enabled, now
+		it, err := store.NewDoc(store.AccountPK(account), key, next, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, store.Put(it, store.AtVersion(cur.Version)))
+		if spec.Mode == catalog.Autosync {
+			op, name, err := s.recordOp(ctx, ch, c.Task, next)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, op)
+			touched = append(touched, name)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidError{Problems: problems}
+	}
+	if len(ops) > store.MaxTransactItems {
+		return nil, &InvalidError{Problems: []Problem{{Index: -1, Message: fmt.Sprintf("Change at most %d tasks at once.", MaxChanges)}}}
+	}
+	if len(ops) > 0 {
+		if err := s.Store.Transact(ctx, ops); err != nil {
+			if errors.Is(err, store.ErrConditionFailed) {
+				return nil, ErrConflict
+			}
+			return nil, fmt.Errorf("save settings: %w", err)
+		}
+	}
+	// The settings are saved; a Scheduler failure now leaves records
+	// pending for Repair rather than failing the merchant's save.
+	for _, name := range touched {
+		if err := s.apply(ctx, name); err != nil {
+			s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
+		}
+	}
+	return s.Modal(ctx, account)
+}
+
+// ErrConflict means a concurrent change won; the client should reload and retry.
+var ErrConflict = errors.New("settings changed concurrently")
+
+// recordOp builds the write that makes the schedule record want what the
+// setting and channel say, bumping its generation.
+func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalog.Task, set setting) (store.Op, string, error) {
+	name := schedule.Name(ch.AccountID, ch.ID, task)
+	cur, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Op{}, "", fmt.Errorf("load schedule record: %w", err)
+	}
+	spec, _ := catalog.Spec(task)
+	r := cur.Value
+	r.Account, r.Channel, r.Task = ch.AccountID, ch.ID, task
+	r.Want = set.Enabled
+	r.Paused = ch.Status != channels.Active
+	r.Interval = spec.DefaultInterval
+	if set.Interval != "" {
+		r.Interval = set.Interval
+	}
+	r.Gen++
+	it, err := store.NewDoc(schedPK, name, r, time.Time{})
+	if err != nil {
+		return store.Op{}, "", err
+	}
+	return store.Put(it, store.AtVersion(cur.Version)), name, nil
+}
+
+// apply makes the Scheduler match one schedule record, then marks it applied.
+func (s *Service) apply(ctx context.Context, name string) error {
+	d, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load schedule record %s: %w", name, err)
+	}
+	r := d.Value
+	if !r.pending() {
+		return nil
+	}
+	if r.Want {
+		in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
+		if err := s.Scheduler.Put(ctx, schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON()}); err != nil {
+			return fmt.Errorf("put schedule %s: %w", name, err)
+		}
+		// Rate schedules count from when they were created or re-timed.
+		if r.AppliedInterval != r.Interval || r.Anchor.IsZero() {
+			r.Anchor = s.now()
+		}
+		r.AppliedGen, r.AppliedInterval = r.Gen, r.Interval
+		_, err = store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version))
+	} else {
+		if err := s.Scheduler.Delete(ctx, name); err != nil {
+			return fmt.Errorf("delete schedule %s: %w", name, err)
+		}
+		err = s.Store.Delete(ctx, schedPK, name, store.AtVersion(d.Version))
+	}
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil // changed meanwhile; whoever changed it applies the newer generation
+	}
+	if err != nil {
+		return fmt.Errorf("mark schedule %s applied: %w", name, err)
+	}
+	return nil
+}
+
