@@ -105,7 +105,7 @@ type Op struct {
 }
 
 // Put, Delete and Check build transaction operations.
-func Put(it Item, c Cond) Op           { return Op{Kind: OpPut, Item: it, Cond: c} }
+func Put(it Item, c Cond) Op          { return Op{Kind: OpPut, Item: it, Cond: c} }
 func Delete(pk, sk string, c Cond) Op { return Op{Kind: OpDelete, Item: Item{PK: pk, SK: sk}, Cond: c} }
 func Check(pk, sk string, c Cond) Op  { return Op{Kind: OpCheck, Item: Item{PK: pk, SK: sk}, Cond: c} }
 
