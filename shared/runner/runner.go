@@ -118,7 +118,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		return run, r.Runs.Save(ctx, run)
 	}
 	if err != nil {
-		return run, r.fail(ctx, log, run, runs.ClassInternal, "Autosync could not start this run; it will be retried.", err)
+		return r.fail(ctx, log, run, runs.ClassInternal, "Autosync could not start this run; it will be retried.", err)
 	}
 	if run.StartedAt == nil {
 		now := r.Now().UTC()
@@ -148,14 +148,14 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		if derr := r.Dispatch.Dispatch(ctx, next); derr != nil {
 			// The checkpoint is saved: the next trigger resumes from it.
 			_ = r.Runs.Release(ctx, lease)
-			return run, r.fail(ctx, log, run, runs.ClassInternal,
+			return r.fail(ctx, log, run, runs.ClassInternal,
 				"This run could not continue; the next run picks up where it stopped.", derr)
 		}
 		log.InfoContext(ctx, "run continues in a new invocation", "done", run.Progress.Done)
 		return run, nil
 	case errors.Is(err, runs.ErrLeaseLost):
 		// Another run owns the task now; it carries on from our last commit.
-		return run, r.fail(ctx, log, run, runs.ClassInternal,
+		return r.fail(ctx, log, run, runs.ClassInternal,
 			"This run stalled and another run took over the task.", err)
 	case err != nil:
 		_ = r.Runs.Release(ctx, lease)
@@ -165,7 +165,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 				log.ErrorContext(ctx, "could not mark channel needs_reauth", "err", herr)
 			}
 		}
-		return run, r.fail(ctx, log, run, class, msg, err)
+		return r.fail(ctx, log, run, class, msg, err)
 	}
 	if err := r.Runs.Release(ctx, lease); err != nil {
 		log.WarnContext(ctx, "release lease", "err", err)
@@ -203,16 +203,17 @@ func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) 
 	return run, nil
 }
 
-func (r *Runner) fail(ctx context.Context, log *slog.Logger, run runs.Run, class runs.ErrorClass, msg string, cause error) error {
+// fail records the run as failed and returns it as recorded.
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, run runs.Run, class runs.ErrorClass, msg string, cause error) (runs.Run, error) {
 	now := r.Now().UTC()
 	run.Status = runs.Failed
 	run.FinishedAt = &now
 	run.Error = &runs.RunError{Class: class, Message: msg}
 	log.ErrorContext(ctx, "run failed", "class", class, "err", cause)
-	if err := r.Runs.Save(ctx, run); err != nil {
-		return fmt.Errorf("record failed run: %w", err)
+	if err := r.Runs.Save(context.WithoutCancel(ctx), run); err != nil {
+		return run, fmt.Errorf("record failed run: %w", err)
 	}
-	return nil
+	return run, nil
 }
 
 // classify maps a task error to its class and a merchant-safe message.

@@ -1,0 +1,32 @@
+// Command task is the one executor: schedules, manual runs, webhooks and
+// continuations all invoke it with a runs.Input.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/autosync/autosync/shared/app"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := app.AWSConfigFromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Continuations invoke this same function.
+	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
+		cfg.TaskFunction = self
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Fatalf("load AWS config: %v", err)
+	}
+	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	lambda.Start(a.TaskHandler)
+}

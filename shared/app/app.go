@@ -1,0 +1,82 @@
+// Package app assembles Autosync's use cases from their adapters. The same
+// assembly serves the three Lambda functions and the one-process local
+// stack; only the adapters handed in differ.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/httpapi"
+	"github.com/autosync/autosync/shared/orders"
+	"github.com/autosync/autosync/shared/runner"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule"
+	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/settings"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// Deps are the adapters.
+type Deps struct {
+	Store      store.Store
+	Sealer     seal.Sealer
+	Scheduler  schedule.Scheduler
+	Dispatch   runner.Dispatcher
+	Connectors connector.Factory
+	Auth       auth.Authenticator
+	Log        *slog.Logger
+	Now        func() time.Time
+	UI         http.Handler
+}
+
+// App is the assembled service.
+type App struct {
+	Channels *channels.Repo
+	Runs     *runs.Repo
+	Orders   *orders.Repo
+	Settings *settings.Service
+	Runner   *runner.Runner
+	API      *httpapi.API
+}
+
+// New assembles the service.
+func New(d Deps) *App {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := &App{
+		Channels: &channels.Repo{Store: d.Store, Sealer: d.Sealer, Now: d.Now},
+		Runs:     &runs.Repo{Store: d.Store, Now: d.Now},
+		Orders:   &orders.Repo{Store: d.Store, Now: d.Now},
+	}
+	a.Settings = &settings.Service{Store: d.Store, Channels: a.Channels, Runs: a.Runs, Scheduler: d.Scheduler, Now: d.Now, Log: d.Log}
+	a.Runner = &runner.Runner{
+		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders,
+		Connectors: connectors{d.Connectors}, Health: a.Settings, Dispatch: d.Dispatch,
+		Repair: func(ctx context.Context) error {
+			rep, err := a.Settings.Repair(ctx)
+			d.Log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
+			return err
+		},
+		Now: d.Now, Log: d.Log,
+	}
+	a.API = &httpapi.API{
+		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
+		Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,
+	}
+	return a
+}
+
+// connectors adapts the factory to the runner's port.
+type connectors struct{ f connector.Factory }
+
+func (c connectors) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
+	return c.f.Orders(ch, creds)
+}

@@ -1,0 +1,132 @@
+package devserver
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+)
+
+// DemoAccount is the account -demo seeds.
+const DemoAccount = "demo"
+
+// DemoSKUs are the products every demo cart sells.
+var DemoSKUs = []string{"MUG-BLUE", "MUG-RED", "TEE-S", "TEE-M", "TEE-L", "CAP-BLACK", "POSTER-A2", "SOCKS-3PK"}
+
+// Simulator is what the dev routes need of a cart simulator.
+type Simulator interface {
+	http.Handler
+	// CreateOrder adds an importable order and returns its cart id.
+	CreateOrder(lines []cart.Line) string
+}
+
+type simulators struct {
+	mu      sync.Mutex
+	byChan  map[string]Simulator
+	servers []*http.Server
+}
+
+func newSimulators() *simulators { return &simulators{byChan: map[string]Simulator{}} }
+
+// serve starts sim on a loopback port and returns its base URL.
+func (s *simulators) serve(sim Simulator) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("simulator listen: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	s.mu.Lock()
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (s *simulators) set(channel string, sim Simulator) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byChan[channel] = sim
+}
+
+func (s *simulators) get(channel string) (Simulator, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sim, ok := s.byChan[channel]
+	return sim, ok
+}
+
+func (s *simulators) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, srv := range s.servers {
+		_ = srv.Close()
+	}
+}
+
+// demoChannel is one cart of the demo account.
+type demoChannel struct {
+	cart   catalog.Cart
+	name   string
+	config cart.Config
+	creds  cart.Credentials
+	sim    func() Simulator
+}
+
+func demoChannels() []demoChannel {
+	return []demoChannel{{
+		cart: catalog.Shopify, name: "Demo Shopify",
+		config: cart.Config{"shop": "autosync-demo.myshopify.com"},
+		creds:  cart.Credentials{"access_token": "shpat_demo_token"},
+		sim: func() Simulator {
+			sim := shopifysim.New(shopifysim.Options{AccessToken: "shpat_demo_token", SKUs: DemoSKUs})
+			sim.Seed(120, 42)
+			return sim
+		},
+	}}
+}
+
+// seedDemo creates (or, after a restart, re-points) the demo channels at
+// fresh simulators. Simulators are seeded deterministically, so a restart
+// shows the same orders and re-importing them creates nothing new.
+func (s *Server) seedDemo(ctx context.Context) error {
+	existing, err := s.App.Channels.List(ctx, DemoAccount)
+	if err != nil {
+		return err
+	}
+	for _, dc := range demoChannels() {
+		sim := dc.sim()
+		base, err := s.sims.serve(sim)
+		if err != nil {
+			return err
+		}
+		var ch channels.Channel
+		for _, e := range existing {
+			if e.Type == dc.cart && e.Name == dc.name {
+				ch = e
+			}
+		}
+		if ch.ID == "" {
+			cfg := cart.Config{"api_base": base}
+			for k, v := range dc.config {
+				cfg[k] = v
+			}
+			if ch, err = s.App.Channels.Create(ctx, DemoAccount, channels.Channel{Type: dc.cart, Name: dc.name, Config: cfg}, dc.creds); err != nil {
+				return err
+			}
+		} else if _, err = s.App.Channels.UpdateConfig(ctx, DemoAccount, ch.ID, func(c cart.Config) error {
+			c["api_base"] = base
+			return nil
+		}); err != nil {
+			return err
+		}
+		s.sims.set(ch.ID, sim)
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+// Package devserver runs the whole of Autosync in one process — the HTTP
+// API and Sync page, the executor, an in-process scheduler, an embedded bbolt
+// store — and, with the demo, cart simulators behind a demo account. It is
+// make dev, and how a small merchant runs Autosync on one machine.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/dispatch"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule/local"
+	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/store/boltstore"
+	"github.com/autosync/autosync/shared/ui"
+)
+
+// Options are make dev's flags.
+type Options struct {
+	Addr  string  // -addr
+	Data  string  // -data
+	Demo  bool    // -demo
+	Speed float64 // -speed
+	// InvocationTimeout is the local stand-in for the Lambda timeout: runs
+	// longer than it continue in a new invocation, as in AWS.
+	InvocationTimeout time.Duration
+	Log               *slog.Logger
+	// Ready, when set, receives the server's base URL and the demo token
+	// once it serves (tests use it instead of parsing output).
+	Ready func(baseURL, token string)
+}
+
+// Server is a running local stack.
+type Server struct {
+	App       *app.App
+	tokens    auth.HS256
+	sims      *simulators
+	scheduler *local.Scheduler
+}
+
+// Run serves until ctx ends, printing where to open it to out.
+func Run(ctx context.Context, o Options, out io.Writer) error {
+	if o.Speed <= 0 {
+		o.Speed = 1
+	}
+	if o.InvocationTimeout == 0 {
+		o.InvocationTimeout = 5 * time.Minute
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	st, err := boltstore.Open(filepath.Join(o.Data, "autosync.db"))
+	if err != nil {
+		return fmt.Errorf("open store (is another make dev using %s?): %w", o.Data, err)
+	}
+	defer st.Close()
+	key, err := seal.LoadOrCreateKey(filepath.Join(o.Data, "seal.key"))
+	if err != nil {
+		return err
+	}
+	sealer, err := seal.NewAESGCM(key)
+	if err != nil {
+		return err
+	}
+	secret, err := auth.LoadOrCreateSecret(filepath.Join(o.Data, "token.secret"))
+	if err != nil {
+		return err
+	}
+	tokens := auth.HS256{Secret: secret}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var a *app.App
+	disp := dispatch.NewLocal(ctx, func(ctx context.Context, in runs.Input) error {
+		_, err := a.Runner.Handle(ctx, in)
+		return err
+	}, 4, o.InvocationTimeout, o.Log)
+	defer disp.Close()
+	sched := local.New(func(ctx context.Context, name string, input []byte) {
+		in, err := runs.ParseInput(input)
+		if err != nil {
+			o.Log.ErrorContext(ctx, "bad schedule input", "schedule", name, "err", err)
+			return
+		}
+		if err := disp.Dispatch(ctx, in); err != nil {
+			o.Log.ErrorContext(ctx, "dispatch scheduled run", "schedule", name, "err", err)
+		}
+	}, o.Speed, time.Now)
+
+	a = app.New(app.Deps{
+		Store: st, Sealer: sealer, Scheduler: sched, Dispatch: disp,
+		Connectors: connector.Factory{AllowLoopbackBase: true},
+		Auth:       tokens, Log: o.Log, UI: ui.Handler(),
+	})
+	s := &Server{App: a, tokens: tokens, sims: newSimulators(), scheduler: sched}
+	a.API.Extra = s.devRoutes
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	var token string
+	if o.Demo {
+		if err := s.seedDemo(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo account: %w", err)
+		}
+		if token, err = tokens.Issue(DemoAccount, auth.ScopeMerchant, 30*24*time.Hour); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	defer s.sims.Close()
+
+	// The in-process scheduler keeps nothing across restarts: repair
+	// re-creates every recorded schedule before it starts firing.
+	if rep, err := a.Settings.Repair(ctx); err != nil {
+		o.Log.WarnContext(ctx, "schedule repair at start", "err", err, "failed", rep.Failed)
+	}
+	sched.Start(ctx)
+	defer sched.Stop()
+	go s.repairLoop(ctx, o.Log)
+
+	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	fmt.Fprintf(out, "Autosync is running at %s\n", base)
+	if o.Demo {
+		fmt.Fprintf(out, "Open the demo account: %s/#token=%s\n", base, token)
+		fmt.Fprintf(out, "Merchant token for account %q (API: Authorization: Bearer ...):\n%s\n", DemoAccount, token)
+	} else {
+		fmt.Fprintf(out, "Get a token: curl -s -X POST %s/dev/token -d '{\"account_id\":\"me\",\"scope\":\"autosync/merchant\"}'\n", base)
+	}
+	fmt.Fprintf(out, "Data folder: %s; scheduler speed: %gx\n", o.Data, o.Speed)
+	if o.Ready != nil {
+		o.Ready(base, token)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShutdown()
+	return srv.Shutdown(shutdown)
+}
+
+// repairLoop plays the role of the repair schedule in AWS.
+func (s *Server) repairLoop(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if rep, err := s.App.Settings.Repair(ctx); err != nil {
+				log.WarnContext(ctx, "schedule repair", "err", err, "failed", rep.Failed)
+			}
+		}
+	}
+}

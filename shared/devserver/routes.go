@@ -1,0 +1,121 @@
+package devserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/channels"
+)
+
+// devRoutes are make dev's local-only routes (never in the Lambda build).
+func (s *Server) devRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /dev/token", s.postToken)
+	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", s.postOrder)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+// readJSON decodes an optional JSON body of at most 64 KiB.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) bool {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "The request body is over 64 KiB.")
+		return false
+	}
+	if len(strings.TrimSpace(string(b))) == 0 && optional {
+		return true
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		writeErr(w, http.StatusBadRequest, "malformed", "The request body is not the expected JSON object.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AccountID string `json:"account_id"`
+		Scope     string `json:"scope"`
+	}
+	if !readJSON(w, r, &req, false) {
+		return
+	}
+	req.AccountID = strings.TrimSpace(req.AccountID)
+	if req.AccountID == "" || len(req.AccountID) > 128 {
+		writeErr(w, http.StatusUnprocessableEntity, "invalid", "account_id is required (at most 128 characters).")
+		return
+	}
+	if req.Scope == "" {
+		req.Scope = auth.ScopeMerchant
+	}
+	for _, sc := range strings.Fields(req.Scope) {
+		if sc != auth.ScopeMerchant && sc != auth.ScopeAdmin {
+			writeErr(w, http.StatusUnprocessableEntity, "invalid", fmt.Sprintf("Unknown scope %q; use %s and/or %s.", sc, auth.ScopeMerchant, auth.ScopeAdmin))
+			return
+		}
+	}
+	tok, err := s.tokens.Issue(req.AccountID, req.Scope, 24*time.Hour)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "Could not issue a token.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+}
+
+func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
+	p, err := s.tokens.Authenticate(r)
+	if err != nil {
+		writeErr(w, http.StatusUnauthorized, "unauthenticated", "A valid bearer token is required.")
+		return
+	}
+	chID := r.PathValue("channel_id")
+	if _, err := s.App.Channels.Get(r.Context(), p.AccountID, chID); errors.Is(err, channels.ErrNotFound) {
+		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
+		return
+	} else if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "Could not load the channel.")
+		return
+	}
+	sim, ok := s.sims.get(chID)
+	if !ok {
+		writeErr(w, http.StatusNotFound, "not_found", "This channel has no simulator (only -demo channels do).")
+		return
+	}
+	var req struct {
+		Lines []cart.Line `json:"lines"`
+	}
+	if !readJSON(w, r, &req, true) {
+		return
+	}
+	if len(req.Lines) > 100 {
+		writeErr(w, http.StatusUnprocessableEntity, "invalid", "At most 100 lines.")
+		return
+	}
+	for i, l := range req.Lines {
+		if strings.TrimSpace(l.SKU) == "" || len(l.SKU) > 100 || l.Quantity < 1 || l.Quantity > 10000 {
+			writeErr(w, http.StatusUnprocessableEntity, "invalid", fmt.Sprintf("Line %d needs a sku and a quantity from 1 to 10000.", i))
+			return
+		}
+	}
+	if len(req.Lines) == 0 {
+		req.Lines = []cart.Line{{SKU: DemoSKUs[0], Quantity: 1}}
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"external_id": sim.CreateOrder(req.Lines)})
+}

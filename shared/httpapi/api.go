@@ -1,0 +1,261 @@
+// Package httpapi is Autosync's HTTP API (DESIGN §5): one net/http handler
+// tree served by the api Lambda (through aws-lambda-go-api-proxy) and by make
+// dev. Handlers only translate between HTTP and the use cases; every input is
+// bounded and validated before anything changes, and no internal error text
+// reaches a response.
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/orders"
+	"github.com/autosync/autosync/shared/runner"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/settings"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// API holds the use cases the routes call.
+type API struct {
+	Auth       auth.Authenticator
+	Settings   *settings.Service
+	Channels   *channels.Repo
+	Runs       *runs.Repo
+	Orders     *orders.Repo
+	Connectors connector.Factory
+	Dispatch   runner.Dispatcher
+	Log        *slog.Logger
+	// UI serves GET / and its assets; nil serves none.
+	UI http.Handler
+	// Extra registers more routes (make dev's /dev/ routes) on the same mux.
+	Extra func(mux *http.ServeMux)
+}
+
+// Handler returns the route tree.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	m := a.merchant
+	mux.Handle("GET /v1/channels", m(a.listChannels))
+	mux.Handle("POST /v1/channels", m(a.createChannel))
+	mux.Handle("PUT /v1/channels/{channel_id}/credentials", m(a.updateCredentials))
+	mux.Handle("DELETE /v1/channels/{channel_id}", m(a.deleteChannel))
+	mux.Handle("GET /v1/sync", m(a.getSync))
+	mux.Handle("PUT /v1/sync", m(a.putSync))
+	mux.Handle("POST /v1/sync/runs", m(a.postRuns))
+	mux.Handle("GET /v1/sync/runs", m(a.listRuns))
+	mux.Handle("GET /v1/sync/runs/{run_id}", m(a.getRun))
+	mux.Handle("GET /v1/orders", m(a.listOrders))
+	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
+	mux.Handle("/v1/", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
+	}, ""))
+	if a.UI != nil {
+		mux.Handle("GET /", a.UI)
+	}
+	if a.Extra != nil {
+		a.Extra(mux)
+	}
+	return a.recoverer(mux)
+}
+
+// Error is an API error response.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details []any  `json:"details,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func badRequest(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "malformed", Message: msg}
+}
+
+func invalid(msg string, details ...any) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg, Details: details}
+}
+
+func notFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " not found."}
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal) error
+
+// merchant authenticates the request and scopes it to the token's account.
+func (a *API) merchant(h handlerFunc) http.Handler { return a.wrap(h, "") }
+
+// admin requires the support scope.
+func (a *API) admin(h handlerFunc) http.Handler { return a.wrap(h, auth.ScopeAdmin) }
+
+func (a *API) wrap(h handlerFunc, scope string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqID := requestID(r)
+		w.Header().Set("X-Request-Id", reqID)
+		p, err := a.Auth.Authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer`)
+			writeJSON(w, http.StatusUnauthorized, errBody(&Error{Code: "unauthenticated", Message: "A valid bearer token is required."}))
+			return
+		}
+		if scope != "" && !p.Has(scope) {
+			writeJSON(w, http.StatusForbidden, errBody(&Error{Code: "forbidden", Message: "This route needs the " + scope + " scope."}))
+			return
+		}
+		ctx := auth.With(r.Context(), p)
+		r = r.WithContext(ctx)
+		if err := h(w, r, p); err != nil {
+			a.writeErr(ctx, w, reqID, p, err)
+		}
+	})
+}
+
+func (a *API) writeErr(ctx context.Context, w http.ResponseWriter, reqID string, p auth.Principal, err error) {
+	var apiErr *Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &apiErr):
+	case errors.As(err, &mbe):
+		apiErr = &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request body is over %d bytes.", MaxBody)}
+	case errors.Is(err, channels.ErrNotFound):
+		apiErr = notFound("Channel")
+	case errors.Is(err, settings.ErrConflict):
+		apiErr = &Error{Status: http.StatusConflict, Code: "conflict", Message: "The settings changed while saving; reload and try again."}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		apiErr = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "The request took too long; try again."}
+	default:
+		a.Log.ErrorContext(ctx, "request failed", "request_id", reqID, "account", p.AccountID, "err", err)
+		apiErr = &Error{Status: http.StatusInternalServerError, Code: "internal",
+			Message: "Something went wrong on our side. Try again; if it persists, contact support with request id " + reqID + "."}
+	}
+	writeJSON(w, apiErr.Status, errBody(apiErr))
+}
+
+func errBody(e *Error) any { return map[string]*Error{"error": e} }
+
+func (a *API) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.Log.ErrorContext(r.Context(), "handler panic", "panic", fmt.Sprint(v), "path", r.URL.Path)
+				writeJSON(w, http.StatusInternalServerError, errBody(&Error{Code: "internal", Message: "Something went wrong on our side."}))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func requestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RequestID != "" {
+		return rc.RequestID
+	}
+	return id.New("req")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body of at most MaxBody bytes into v, strictly.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "Send JSON with Content-Type: application/json."}
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return badRequest("The request body is empty; send a JSON object.")
+	}
+	if !utf8.Valid(b) {
+		return badRequest("The request body is not UTF-8.")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return badRequest(fmt.Sprintf("Field %q has the wrong type; expected %s.", ute.Field, ute.Type))
+		}
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			return badRequest("Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + ".")
+		}
+		return badRequest("The request body is not valid JSON.")
+	}
+	if dec.More() {
+		return badRequest("The request body has data after the JSON object.")
+	}
+	return nil
+}
+
+// pageParams reads limit and cursor.
+func pageParams(r *http.Request, def, maxLimit int) (int, string, error) {
+	limit := def
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			return 0, "", invalid(fmt.Sprintf("limit must be a whole number from 1 to %d.", maxLimit))
+		}
+		limit = n
+	}
+	cursor := ""
+	if s := r.URL.Query().Get("cursor"); s != "" {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil || len(b) > 1024 || !utf8.Valid(b) {
+			return 0, "", invalid("cursor is not one this API returned.")
+		}
+		cursor = string(b)
+	}
+	return limit, cursor, nil
+}
+
+func encodeCursor(sk string) *string {
+	if sk == "" {
+		return nil
+	}
+	s := base64.RawURLEncoding.EncodeToString([]byte(sk))
+	return &s
+}
+
+// checkQuery refuses unknown query parameters, so a typo is not silently ignored.
+func checkQuery(r *http.Request, allowed ...string) error {
+	for k, v := range r.URL.Query() {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return invalid(fmt.Sprintf("Unknown query parameter %q.", k))
+		}
+		if len(v) > 1 {
+			return invalid(fmt.Sprintf("Query parameter %q is given more than once.", k))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,366 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// chromiumPath is Debian's chromium. Without it the browser test skips, unless
+// CI is set: CI must run it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	const path = "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is missing (apt-get install -y chromium): %v", path, err)
+		}
+		t.Skipf("%s is missing (apt-get install -y chromium); skipping the browser test", path)
+	}
+	return path
+}
+
+func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// do runs the actions of one step; a step that does not finish in 10 s fails
+// the test (the waits wait for a condition, never for a fixed time).
+func (b browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// newTab opens another tab, with its own sessionStorage. The tab lives as long
+// as b's context, not as long as a step's.
+func (b browser) newTab() (browser, context.CancelFunc) {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("open a tab: %v", err)
+	}
+	return browser{b.t, ctx}, cancel
+}
+
+func evalIn[T any](b browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func (b browser) text(id string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(tid(id)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", id, err)
+	}
+	return s
+}
+
+// consoleProblems collects uncaught exceptions and Content-Security-Policy
+// violations of the tab.
+func consoleProblems(ctx context.Context) func() []string {
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "Trusted Type") {
+				mu.Lock()
+				problems = append(problems, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// screenshotPath is docs/<name>.png with UPDATE_SCREENSHOTS=1, else the
+// git-ignored docs/<name>.tmp.png.
+func screenshotPath(name string) string {
+	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
+		name += ".tmp"
+	}
+	return filepath.Join("..", "..", "docs", name+".png")
+}
+
+func saveScreenshot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	path := screenshotPath(name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+func TestSyncPageInBrowser(t *testing.T) {
+	execPath := chromiumPath(t)
+
+	api := newFakeAPI("test-token")
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api)
+	mux.Handle("/{$}", Handler())
+	mux.Handle(Prefix, Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	defer cancelAlloc()
+	ctx, cancelTimeout := context.WithTimeout(allocCtx, 45*time.Second)
+	defer cancelTimeout()
+	ctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	b := browser{t, ctx}
+	if err := chromedp.Do(ctx); err != nil { // start the browser and the tab
+		t.Fatalf("start chromium: %v", err)
+	}
+	problems := consoleProblems(ctx)
+
+	// The page takes the token from the fragment and removes it from the address bar.
+	b.do("open the page",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/#token=test-token"),
+		chromedp.WaitEnabled(tid("sync-button")),
+		chromedp.WaitVisible(tid("channel-shop1")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-seed-3"][data-status="failed"]`)))
+	if href := evalIn[string](b, `location.href`); strings.Contains(href, "token") {
+		t.Errorf("the token is still in the address bar: %s", href)
+	}
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.token")`); got != "test-token" {
+		t.Errorf("sessionStorage token = %q", got)
+	}
+	banner := b.text("reauth-banner-amz1")
+	for _, want := range []string{"Acme on Amazon", "Amazon rejected the saved credentials", "Re-authorize this channel in its settings to resume its ticked tasks."} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("re-auth banner %q lacks %q", banner, want)
+		}
+	}
+	if got := b.text("run-seed-4"); !strings.Contains(got, "Skipped: already running") {
+		t.Errorf("skipped run reads %q", got)
+	}
+
+	// The modal: a labelled dialog with focus inside, one section per channel.
+	b.do("open the Sync modal",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(tid("sync-modal")),
+		chromedp.WaitVisible(tid("task-shop1-import_orders")))
+	if !evalIn[bool](b, `(() => { const d = document.querySelector('[data-testid="sync-modal"]');
+		return d.getAttribute("role") === "dialog" && d.getAttribute("aria-modal") === "true" &&
+			document.getElementById(d.getAttribute("aria-labelledby")).textContent.trim() !== "" &&
+			d.contains(document.activeElement); })()`) {
+		t.Error("the modal is not a labelled modal dialog holding the focus")
+	}
+	if !evalIn[bool](b, `[...document.querySelectorAll('#sync-modal input, #sync-modal button')].every(c =>
+		(c.labels && c.labels.length > 0) || c.getAttribute("aria-label") || c.textContent.trim())`) {
+		t.Error("a control in the modal has no label")
+	}
+	b.do("existing state",
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-woo1-import_orders"][data-kind="autosync"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-woo1-instasync_orders"][data-kind="instasync"]`)),
+		chromedp.WaitVisible(tid("reauth-note-amz1")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-once-amz1-import_orders"]:disabled`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-all-once-amz1"]:disabled`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="task-shop1-import_fba_orders"]:disabled`)),
+		chromedp.WaitVisible(tid("sync-once-etsy1-import_products")))
+	if evalIn[bool](b, `!!document.querySelector('[data-testid="indicator-shop1-import_orders"]')`) {
+		t.Error("an indicator is shown for a task that is off")
+	}
+	if evalIn[bool](b, `!!document.querySelector('[data-testid="task-etsy1-import_products"]')`) {
+		t.Error("a once-only task has a checkbox")
+	}
+	rowText := func(cid, task string) string {
+		return evalIn[string](b, `document.querySelector('#sync-modal li[data-channel="`+cid+`"][data-task="`+task+`"]').textContent`)
+	}
+	for _, c := range []struct{ cid, task, want string }{
+		{"shop1", "import_orders", "Hourly"},
+		{"shop1", "import_products", "Every six hours"},
+		{"shop1", "import_product_images", "Daily"},
+		{"shop1", "import_fba_orders", "Only Amazon channels"},
+		{"etsy1", "import_products", "one-time sync"},
+	} {
+		if got := rowText(c.cid, c.task); !strings.Contains(got, c.want) {
+			t.Errorf("row %s/%s reads %q, want %q in it", c.cid, c.task, got, c.want)
+		}
+	}
+
+	// Tab and Shift+Tab stay inside the modal.
+	b.do("focus is trapped",
+		chromedp.Focus(chromedp.ID("sync-title")),
+		chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="save-settings"]:focus`)),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="close-modal"]:focus`)))
+
+	// Tick, save: the modal closes and the settings are stored.
+	puts := api.putCount()
+	b.do("tick and save",
+		chromedp.Click(tid("task-shop1-import_orders")),
+		chromedp.Click(tid("task-shop1-instasync_orders")),
+		chromedp.Click(tid("save-settings")),
+		chromedp.WaitNotVisible(tid("sync-modal")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="sync-button"]:focus`)),
+		chromedp.WaitVisible(tid("save-status")))
+	if got := api.putCount() - puts; got != 1 {
+		t.Errorf("saving sent %d PUT requests, want 1", got)
+	}
+	if !api.isEnabled("shop1", "import_orders") || !api.isEnabled("shop1", "instasync_orders") || !api.isEnabled("woo1", "import_orders") {
+		t.Error("the API does not hold the saved settings")
+	}
+
+	// Reopen: the arrow and the bolt, the boxes still ticked.
+	b.do("reopen",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-shop1-import_orders"][data-kind="autosync"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-shop1-instasync_orders"][data-kind="instasync"]`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-import_orders"]:checked`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-instasync_orders"]:checked`)))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "sync-modal", png)
+
+	// A rejected save keeps the modal open, shows the problem beside its task
+	// and changes nothing.
+	const reason = "Write Inventory Back needs a warehouse mapped to Acme Outdoor."
+	api.setReject("shop1", "write_inventory", reason)
+	b.do("rejected save",
+		chromedp.Click(tid("task-shop1-write_inventory")),
+		chromedp.Click(tid("save-settings")),
+		chromedp.WaitVisible(tid("problem-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("modal-error")),
+		chromedp.WaitVisible(tid("sync-modal")))
+	if got := b.text("problem-shop1-write_inventory"); got != reason {
+		t.Errorf("problem reads %q, want %q", got, reason)
+	}
+	if modalErr := b.text("modal-error"); strings.Contains(modalErr, "{") || !strings.Contains(modalErr, "not saved") {
+		t.Errorf("modal error reads %q", modalErr)
+	}
+	if api.isEnabled("shop1", "write_inventory") {
+		t.Error("a rejected save changed the settings")
+	}
+
+	// Escape closes the modal and gives the focus back to the Sync button;
+	// reopening shows the saved state, not the rejected one.
+	b.do("escape",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(tid("sync-modal")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="sync-button"]:focus`)))
+	api.setReject("shop1", "write_inventory", "")
+	b.do("reopen after a rejected save",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(tid("task-shop1-write_inventory")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-write_inventory"]:not(:checked)`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-import_orders"]:checked`)))
+	if evalIn[bool](b, `!!document.querySelector('[data-testid="problem-shop1-write_inventory"]:not([hidden])')`) {
+		t.Error("an old problem is still shown after reopening")
+	}
+
+	// Sync once: a run appears in Activity, shows progress and succeeds.
+	manual := chromedp.CSS(`#run-list [data-channel="shop1"][data-task="import_orders"][data-trigger="manual"]`)
+	b.do("sync once",
+		chromedp.Click(tid("sync-once-shop1-import_orders")),
+		chromedp.WaitVisible(manual))
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(manual, "data-testid"))
+	if err != nil || !strings.HasPrefix(attr.Value, "run-") {
+		t.Fatalf("new run has data-testid %q: %v", attr.Value, err)
+	}
+	runID := strings.TrimPrefix(attr.Value, "run-")
+	b.do("watch the run",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(tid("sync-modal")),
+		chromedp.WaitVisible(tid("progress-"+runID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-`+runID+`"][data-status="succeeded"]`)),
+		chromedp.WaitNotPresent(tid("progress-"+runID)))
+	if got := b.text("run-" + runID); !strings.Contains(got, "Succeeded") || !strings.Contains(got, "Fetched 50") || strings.Contains(got, "Pushed") {
+		t.Errorf("finished run reads %q", got)
+	}
+
+	// Sync once of a task that is running is recorded as skipped.
+	skipped := chromedp.CSS(`#run-list [data-channel="woo1"][data-task="import_products"][data-trigger="manual"][data-status="skipped"]`)
+	b.do("sync once while running",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(tid("sync-once-woo1-import_products")),
+		chromedp.Click(tid("sync-once-woo1-import_products")),
+		chromedp.WaitVisible(skipped),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(tid("sync-modal")))
+	if got, _ := chromedp.Run(ctx, chromedp.Text(skipped)); !strings.Contains(got, "Skipped: already running") {
+		t.Errorf("skipped run reads %q", got)
+	}
+	png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "sync-page", png)
+	b.do("activity in view", chromedp.ScrollIntoView(tid("activity")))
+	png, err = chromedp.Run(ctx, chromedp.Screenshot(tid("activity")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "activity", png)
+
+	// A tab with no token says so; the embedding frontend can hand one over.
+	b2, cancelTab := b.newTab()
+	defer cancelTab()
+	b2.do("open without a token",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(tid("notice")))
+	if got := b2.text("notice"); !strings.Contains(got, "not signed in") {
+		t.Errorf("no-token notice reads %q", got)
+	}
+	b2.do("setToken",
+		chromedp.Evaluate[chromedp.Void](`window.Autosync.setToken("test-token")`),
+		chromedp.WaitEnabled(tid("sync-button")),
+		chromedp.WaitNotVisible(tid("notice")),
+		chromedp.WaitVisible(tid("channel-shop1")))
+
+	// A rejected token reads as an expired session, in words.
+	b3, cancelTab3 := b.newTab()
+	defer cancelTab3()
+	b3.do("open with a bad token",
+		chromedp.Navigate(srv.URL+"/#token=wrong"),
+		chromedp.WaitVisible(tid("notice")))
+	if got := b3.text("notice"); got != "Your session has expired; reopen Autosync from your account." {
+		t.Errorf("401 notice reads %q", got)
+	}
+
+	for _, p := range problems() {
+		t.Errorf("browser console: %s", p)
+	}
+}

@@ -1,0 +1,941 @@
+/*
+ * Autosync — the Sync page (served by shared/ui; no build step, no dependencies).
+ *
+ * It calls only the public HTTP API (DESIGN §5), relative to the page's own URL,
+ * with "Authorization: Bearer <token>":
+ *   GET  v1/sync               the Sync modal and the channel list
+ *   PUT  v1/sync               Update Autosync Settings (one request for every tickable task)
+ *   POST v1/sync/runs          Sync once / Sync all once
+ *   GET  v1/sync/runs?limit=20 Activity (polled every second while a run is queued or running)
+ *   GET  v1/sync/runs/{id}     a run this page started that the list does not show yet
+ *
+ * The token comes from the URL fragment (#token=..., removed from the address bar at once),
+ * else from sessionStorage ("autosync.token"); a frontend that embeds the page can call
+ * window.Autosync.setToken(token).
+ *
+ * Stable hooks for browser tests (data-testid):
+ *   sync-button                     the blue Sync button, top right; opens the Sync modal
+ *   sync-modal                      the Sync modal (<dialog>, role="dialog", aria-modal="true")
+ *   close-modal, cancel-settings    close the modal without saving
+ *   save-settings                   Update Autosync Settings
+ *   modal-error                     a modal-wide error (load or save failed, problems not tied to a task)
+ *   task-<channel_id>-<task>        a task's checkbox (disabled when the task is unavailable;
+ *                                   absent for "once only" tasks, which offer only Sync once)
+ *   indicator-<channel_id>-<task>   the icon beside a task, present only when its saved state is on;
+ *                                   data-kind="autosync" (circular arrow) or "instasync" (lightning bolt)
+ *   sync-once-<channel_id>-<task>   a task's Sync once button (available autosync-mode tasks; instasync
+ *                                   tasks run from webhooks); disabled while the channel needs_reauth
+ *   sync-all-once-<channel_id>      a channel's Sync all once button (disabled likewise)
+ *   once-status-<channel_id>-<task> what became of the last Sync once of that task (text)
+ *   problem-<channel_id>-<task>     a rejected save's problem, beside its task
+ *   reauth-banner-<channel_id>      page banner for a channel whose status is needs_reauth
+ *   reauth-note-<channel_id>        the same notice inside the channel's modal section
+ *   channel-<channel_id>            a channel's row in the page's channel list
+ *   activity                        the Activity panel
+ *   run-<run_id>                    one run; data-status = queued|running|succeeded|partial|failed|skipped,
+ *                                   also data-channel, data-task, data-trigger
+ *   progress-<run_id>               a running run's <progress> (no value attribute = indeterminate)
+ *   activity-error, activity-refresh
+ *   notice                          page-wide message (no token, session expired, load failed)
+ *   live                            the aria-live region that announces status changes
+ *   save-status                     "Autosync settings saved." after a save
+ */
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'autosync.token';
+  const POLL_ACTIVE_MS = 1000;   // while a run is queued or running
+  const POLL_IDLE_MS = 10000;    // otherwise
+  const POLL_HIDDEN_MS = 30000;  // while the tab is hidden
+  const SYNC_REFRESH_MS = 30000; // channel list and banners
+  const RUN_LIMIT = 20;
+
+  const MSG_EXPIRED = 'Your session has expired; reopen Autosync from your account.';
+  const MSG_NO_TOKEN = 'You are not signed in to Autosync. Open Autosync from your account ' +
+    '(or the address that "make dev" prints) to see and change your sync settings.';
+  const REAUTH_ADVICE = 'Re-authorize this channel in its settings to resume its ticked tasks.';
+
+  const CART_LABELS = {
+    shopify: 'Shopify', bigcommerce: 'BigCommerce', woocommerce: 'WooCommerce',
+    etsy: 'Etsy', squarespace: 'Squarespace', amazon: 'Amazon',
+  };
+  const TASK_LABELS = {
+    import_orders: 'Import Orders', write_inventory: 'Write Inventory Back',
+    import_products: 'Import Products', import_product_images: 'Import Product Images',
+    import_fba_inventory: 'Import FBA Inventory', import_fba_orders: 'Import FBA Orders',
+    instasync_orders: 'Instasync Orders', instasync_products: 'Instasync Products',
+  };
+  // The help article's words for the intervals.
+  const INTERVAL_LABELS = {
+    '10m': 'Every 10 minutes', '1h': 'Hourly', '6h': 'Every six hours', '1d': 'Daily',
+  };
+  const STATUS_LABELS = {
+    queued: 'Queued', running: 'Running', succeeded: 'Succeeded',
+    partial: 'Partly succeeded', failed: 'Failed', skipped: 'Skipped',
+  };
+  const TRIGGER_LABELS = {
+    schedule: 'Scheduled', manual: 'Sync once', webhook: 'Instasync', continuation: 'Continued',
+  };
+  const COUNT_LABELS = [
+    ['fetched', 'Fetched'], ['created', 'Created'], ['updated', 'Updated'],
+    ['unchanged', 'Unchanged'], ['pushed', 'Pushed'], ['failed', 'Failed'],
+  ];
+  const ACTIVE = new Set(['queued', 'running']);
+
+  const state = {
+    token: null,
+    expired: false,
+    sync: null,            // last GET/PUT v1/sync body
+    syncAt: 0,
+    syncDirty: false,
+    channels: new Map(),   // channel id → Channel
+    labels: new Map(),     // task id → label
+    runs: new Map(),       // run id → Run
+    listIds: [],           // ids of the last list, newest first
+    local: [],             // ids of runs started here that no list has shown yet
+    onceStatus: new Map(), // run id → element showing that run's fate in the modal
+    pollTimer: 0,
+    polling: false,
+    activityError: '',
+    loadedRuns: false,
+    reauthIds: null,
+  };
+
+  const modal = {
+    open: false,
+    generation: 0,
+    loaded: false,
+    saving: false,
+    rows: new Map(),       // channel id + "\n" + task → row
+  };
+
+  // ---------- DOM helpers ----------
+
+  const $ = (id) => document.getElementById(id);
+  let uidCounter = 0;
+  const uid = (p) => `${p}-${++uidCounter}`;
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    append(node, children);
+    return node;
+  }
+
+  function append(node, children) {
+    for (const c of children) {
+      if (c === undefined || c === null || c === false || c === '') continue;
+      if (Array.isArray(c)) append(node, c);
+      else node.append(c instanceof Node ? c : String(c));
+    }
+  }
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  function icon(name) {
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    const use = document.createElementNS(SVG, 'use');
+    use.setAttribute('href', '#i-' + name);
+    svg.append(use);
+    return svg;
+  }
+
+  let announceTimer = 0;
+  function announce(text) {
+    const live = $('live');
+    clearTimeout(announceTimer);
+    live.textContent = '';
+    announceTimer = setTimeout(() => { live.textContent = text; }, 60);
+  }
+
+  function showNotice(text, kind) {
+    const n = $('notice');
+    n.textContent = text;
+    n.className = 'notice' + (kind === 'info' ? ' notice-info' : '');
+    n.hidden = !text;
+  }
+
+  // ---------- words ----------
+
+  const cartLabel = (type) => CART_LABELS[type] || String(type || 'Channel');
+  const taskLabel = (task) => state.labels.get(task) || TASK_LABELS[task] || String(task);
+  const intervalLabel = (i) => INTERVAL_LABELS[i] || (i ? String(i) : '');
+  const channelName = (id) => {
+    const c = state.channels.get(id);
+    return c ? (c.name || cartLabel(c.type)) : String(id);
+  };
+  const sentence = (s) => { s = String(s).trim(); return /[.!?]$/.test(s) ? s : s + '.'; };
+  const str = (v) => (typeof v === 'string' && v.trim() ? v.trim() : '');
+
+  function statusText(run) {
+    if (run.status === 'skipped') {
+      const reason = run.skip_reason === 'already_running' ? 'already running'
+        : str(run.skip_reason).replace(/_/g, ' ');
+      return reason ? 'Skipped: ' + reason : 'Skipped';
+    }
+    return STATUS_LABELS[run.status] || String(run.status || 'Unknown');
+  }
+
+  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  function relTime(ms) {
+    const s = (ms - Date.now()) / 1000;
+    const a = Math.abs(s);
+    if (a < 45) return s <= 0 ? 'just now' : 'in under a minute';
+    if (a < 3600) return rtf.format(Math.round(s / 60), 'minute');
+    if (a < 86400) return rtf.format(Math.round(s / 3600), 'hour');
+    return rtf.format(Math.round(s / 86400), 'day');
+  }
+
+  function parseTime(v) {
+    if (!v) return NaN;
+    return Date.parse(v);
+  }
+
+  function duration(ms) {
+    if (!(ms >= 0)) return '';
+    const s = Math.round(ms / 1000);
+    if (s < 1) return 'under 1s';
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+  }
+
+  // ---------- token ----------
+
+  function readStoredToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
+  }
+
+  function storeToken(t) {
+    try {
+      if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
+    } catch { /* storage disabled: keep the token in memory only */ }
+  }
+
+  // Takes #token=... out of the fragment and the address bar (and so out of history).
+  function takeTokenFromFragment() {
+    const parts = location.hash.replace(/^#/, '').split('&');
+    const i = parts.findIndex((p) => p.startsWith('token='));
+    if (i < 0) return null;
+    let token = parts[i].slice('token='.length);
+    try { token = decodeURIComponent(token); } catch { /* keep it as it is */ }
+    parts.splice(i, 1);
+    const rest = parts.filter(Boolean).join('&');
+    history.replaceState(history.state, '', location.pathname + location.search + (rest ? '#' + rest : ''));
+    return token.trim() || null;
+  }
+
+  function setToken(token) {
+    if (typeof token !== 'string' || !token.trim()) throw new TypeError('Autosync.setToken: token must be a non-empty string');
+    state.token = token.trim();
+    state.expired = false;
+    storeToken(state.token);
+    showNotice('');
+    $('sync-button').disabled = false;
+    refreshSync();
+    pollSoon(0);
+  }
+
+  function noToken() {
+    state.token = null;
+    $('sync-button').disabled = true;
+    showNotice(MSG_NO_TOKEN, 'info');
+    $('channel-list').replaceChildren(el('p', { class: 'empty' }, 'Sign in to see your sales channels.'));
+    $('channel-list').setAttribute('aria-busy', 'false');
+  }
+
+  function sessionExpired() {
+    if (state.expired) return;
+    state.expired = true;
+    state.token = null;
+    storeToken(null);
+    clearTimeout(state.pollTimer);
+    showNotice(MSG_EXPIRED);
+    announce(MSG_EXPIRED);
+  }
+
+  // ---------- API ----------
+
+  class ApiError extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details || [];
+    }
+  }
+
+  function fallbackMessage(status) {
+    switch (status) {
+      case 400: return 'Autosync could not understand that request. Reload the page and try again.';
+      case 403: return 'Your account is not allowed to do that.';
+      case 404: return 'That was not found; it may have been removed. Reload the page.';
+      case 409: return 'That could not be done right now because of another change. Reload and try again.';
+      case 413: return 'That request was too large.';
+      case 422: return 'That request was not accepted.';
+      case 429: return 'Autosync is busy. Try again in a moment.';
+      default:
+        if (status >= 500) return 'Autosync had a problem on its side. Try again in a moment.';
+        return `Something went wrong (HTTP ${status}). Try again.`;
+    }
+  }
+
+  async function api(method, path, body) {
+    if (!state.token) throw new ApiError(401, 'no_token', state.expired ? MSG_EXPIRED : MSG_NO_TOKEN);
+    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
+    const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(new URL(path, document.baseURI), init);
+    } catch {
+      throw new ApiError(0, 'network', 'Autosync could not be reached. Check your connection; the page will keep trying.');
+    }
+    let text = '';
+    try { text = await res.text(); } catch { /* treated as empty */ }
+    let data = null;
+    if (text) { try { data = JSON.parse(text); } catch { data = undefined; } }
+    if (res.ok) {
+      if (data === undefined) throw new ApiError(res.status, 'bad_response', 'Autosync sent an answer this page could not read. Reload and try again.');
+      return data;
+    }
+    const err = data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
+    if (res.status === 401) {
+      sessionExpired();
+      throw new ApiError(401, str(err.code), MSG_EXPIRED);
+    }
+    throw new ApiError(res.status, str(err.code), str(err.message) || fallbackMessage(res.status),
+      Array.isArray(err.details) ? err.details : []);
+  }
+
+  // ---------- sync state: channel list and banners ----------
+
+  function acceptSync(data) {
+    if (!data || !Array.isArray(data.channels)) return false;
+    state.sync = data;
+    state.syncAt = Date.now();
+    state.syncDirty = false;
+    state.channels = new Map();
+    for (const entry of data.channels) {
+      if (!entry || !entry.channel) continue;
+      state.channels.set(entry.channel.id, entry.channel);
+      for (const t of entry.tasks || []) if (t && t.task && t.label) state.labels.set(t.task, t.label);
+    }
+    renderChannelList();
+    renderBanners();
+    renderActivity();
+    return true;
+  }
+
+  let syncInFlight = null;
+  function refreshSync() {
+    if (!state.token) return Promise.resolve();
+    if (syncInFlight) return syncInFlight;
+    syncInFlight = api('GET', 'v1/sync')
+      .then((data) => {
+        if (!acceptSync(data)) throw new ApiError(200, 'bad_response', 'Autosync sent an answer this page could not read.');
+        if (!state.expired && $('notice').textContent !== MSG_EXPIRED) showNotice('');
+      })
+      .catch((e) => {
+        if (e.status === 401) return;
+        if (!state.sync) {
+          showNotice('Your sales channels could not be loaded: ' + e.message);
+          $('channel-list').setAttribute('aria-busy', 'false');
+          $('channel-list').replaceChildren(el('p', { class: 'empty' }, 'Not loaded yet; the page will try again.'));
+        }
+        state.syncAt = Date.now(); // retry with the regular refresh
+      })
+      .finally(() => { syncInFlight = null; });
+    return syncInFlight;
+  }
+
+  function indicatorIcon(kind) {
+    if (kind !== 'autosync' && kind !== 'instasync') return null;
+    return el('span', { class: `indicator indicator-${kind}`, 'aria-hidden': 'true' }, icon(kind));
+  }
+
+  function cartBadge(type) {
+    return el('span', { class: `cart-badge cart-${String(type).replace(/[^a-z]/g, '')}` }, cartLabel(type));
+  }
+
+  function statusPill(channel) {
+    const reauth = channel.status === 'needs_reauth';
+    return el('span', { class: 'pill ' + (reauth ? 'pill-needs_reauth' : 'pill-active') },
+      reauth ? 'Needs re-authorization' : (channel.status === 'active' ? 'Active' : String(channel.status || 'Unknown')));
+  }
+
+  function renderChannelList() {
+    const list = $('channel-list');
+    list.setAttribute('aria-busy', 'false');
+    const entries = (state.sync && state.sync.channels) || [];
+    if (!entries.length) {
+      list.replaceChildren(el('p', { class: 'empty' }, 'No sales channels are connected yet. Connect a cart to start syncing.'));
+      return;
+    }
+    list.replaceChildren(...entries.filter((e) => e && e.channel).map(({ channel, tasks }) => {
+      const on = (tasks || []).filter((t) => t.enabled);
+      return el('div', { class: 'channel-row', 'data-testid': `channel-${channel.id}` },
+        el('div', { class: 'channel-name' }, cartBadge(channel.type), el('span', {}, channel.name || channel.id), statusPill(channel)),
+        el('div', { class: 'chips' },
+          on.length ? on.map((t) => el('span', { class: 'chip' },
+            indicatorIcon(t.indicator !== 'none' ? t.indicator : ''),
+            el('span', {}, t.label || taskLabel(t.task)),
+            el('span', { class: 'muted' }, t.mode === 'instasync' ? 'Immediately' : intervalLabel(t.interval || t.default_interval))))
+            : el('span', { class: 'none' }, 'No tasks ticked.')));
+    }));
+  }
+
+  function reauthNotice(cls, testid, channel, withName) {
+    return el('div', { class: cls, 'data-testid': testid },
+      icon('warning'),
+      el('div', {},
+        el('strong', {}, withName
+          ? `${channel.name || channel.id} (${cartLabel(channel.type)}) needs to be re-authorized.`
+          : 'This channel needs to be re-authorized.'),
+        ' ', str(channel.status_reason) ? sentence(channel.status_reason) + ' ' : '', REAUTH_ADVICE));
+  }
+
+  function renderBanners() {
+    const needing = [...state.channels.values()].filter((c) => c.status === 'needs_reauth');
+    const ids = needing.map((c) => `${c.id}\n${c.status_reason || ''}`).join('\n\n');
+    if (ids === state.reauthIds) return;
+    const fresh = state.reauthIds !== null;
+    state.reauthIds = ids;
+    $('banners').replaceChildren(...needing.map((c) => reauthNotice('banner', `reauth-banner-${c.id}`, c, true)));
+    if (fresh && needing.length) announce(`${needing.map((c) => c.name || c.id).join(', ')} needs to be re-authorized.`);
+  }
+
+  // ---------- the Sync modal ----------
+
+  const dialog = () => $('sync-modal');
+  const rowKey = (cid, task) => `${cid}\n${task}`;
+
+  async function openModal() {
+    if (modal.open) return;
+    if (!state.token) { showNotice(state.expired ? MSG_EXPIRED : MSG_NO_TOKEN, state.expired ? '' : 'info'); return; }
+    modal.open = true;
+    modal.loaded = false;
+    const gen = ++modal.generation;
+    clearModalError();
+    modal.rows = new Map();
+    const body = $('modal-body');
+    body.setAttribute('aria-busy', 'true');
+    body.replaceChildren(el('p', { class: 'empty' }, 'Loading sync settings…'));
+    setSaveEnabled(false);
+    dialog().showModal();
+    $('sync-title').focus();
+    try {
+      const data = await api('GET', 'v1/sync');
+      if (gen !== modal.generation || !modal.open) return;
+      if (!acceptSync(data)) throw new ApiError(200, 'bad_response', 'Autosync sent an answer this page could not read. Try again.');
+      renderModal();
+    } catch (e) {
+      if (gen !== modal.generation || !modal.open) return;
+      body.replaceChildren(el('p', { class: 'empty' }, 'The sync settings could not be loaded.'),
+        el('button', { type: 'button', class: 'btn btn-secondary btn-sm', onclick: () => { closeModal(false); openModal(); } }, 'Try again'));
+      showModalError(e.message);
+    } finally {
+      if (gen === modal.generation) body.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function closeModal(restoreFocus = true) {
+    if (!modal.open) return;
+    modal.open = false;
+    modal.generation++;
+    if (dialog().open) dialog().close();
+    if (restoreFocus) $('sync-button').focus();
+  }
+
+  function setSaveEnabled(on) {
+    $('save-settings').setAttribute('aria-disabled', on ? 'false' : 'true');
+  }
+
+  function clearModalError() {
+    const box = $('modal-error');
+    box.hidden = true;
+    box.replaceChildren();
+  }
+
+  function showModalError(message, items) {
+    const box = $('modal-error');
+    box.replaceChildren(el('div', {}, message),
+      items && items.length ? el('ul', {}, items.map((t) => el('li', {}, t))) : null);
+    box.hidden = false;
+  }
+
+  function renderModal() {
+    modal.rows = new Map();
+    const entries = ((state.sync && state.sync.channels) || []).filter((e) => e && e.channel);
+    const body = $('modal-body');
+    if (!entries.length) {
+      body.replaceChildren(el('p', { class: 'empty' }, 'No sales channels are connected yet. Connect a cart to start syncing.'));
+      setSaveEnabled(false);
+    } else {
+      body.replaceChildren(...entries.map(renderChannelSection));
+      setSaveEnabled(true);
+    }
+    modal.loaded = true;
+  }
+
+  function renderChannelSection({ channel, tasks }) {
+    const cid = channel.id;
+    const name = channel.name || cartLabel(channel.type);
+    const titleId = uid('ch');
+    const runnable = (tasks || []).filter((t) => t.available && t.mode !== 'instasync');
+    const reauth = channel.status === 'needs_reauth';
+    const channelStatus = el('span', { class: 'once-status', 'data-testid': `once-status-${cid}` });
+    const allBtn = runnable.length ? el('button', {
+      type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-all-once-${cid}`,
+      'aria-label': `Sync all once for ${name}`, disabled: reauth,
+      title: reauth ? 'Re-authorize this channel first.' : null,
+      onclick: (ev) => syncOnce(runnable.map((t) => ({ channel_id: cid, task: t.task })), ev.currentTarget, channelStatus),
+    }, 'Sync all once') : null;
+    return el('section', { class: 'channel-section', 'aria-labelledby': titleId, 'data-channel': cid },
+      el('div', { class: 'channel-head' },
+        el('div', { class: 'channel-title' }, cartBadge(channel.type), el('h3', { id: titleId }, name), statusPill(channel)),
+        el('div', { class: 'task-actions' }, channelStatus, allBtn)),
+      reauth ? reauthNotice('reauth-note', `reauth-note-${cid}`, channel, false) : null,
+      el('ul', { class: 'task-list' }, (tasks || []).map((t) => renderTaskRow(channel, t))));
+  }
+
+  function renderTaskRow(channel, t) {
+    const cid = channel.id;
+    const key = `${cid}-${t.task}`;
+    const label = t.label || taskLabel(t.task);
+    const name = channel.name || cartLabel(channel.type);
+    const tickable = !!t.available && !!t.autosync_available;
+    const onceOnly = !!t.available && !t.autosync_available;
+    const cbId = uid('cb');
+    const reasonId = uid('reason');
+    const metaId = uid('meta');
+    const problemId = uid('problem');
+
+    const reasonText = str(t.unavailable_reason);
+    const reason = reasonText ? el('div', { class: 'task-reason', id: reasonId }, reasonText) : null;
+    const problem = el('div', { class: 'task-problem', id: problemId, 'data-testid': `problem-${key}`, hidden: true });
+
+    const kind = t.indicator === 'autosync' || t.indicator === 'instasync' ? t.indicator : '';
+    const indicatorId = uid('ind');
+    let control;
+    let labelEl;
+    if (onceOnly) {
+      control = el('span', { class: 'cb-spacer', 'aria-hidden': 'true' });
+      labelEl = el('span', { class: 'task-label' }, label);
+    } else {
+      control = el('input', {
+        type: 'checkbox', id: cbId, 'data-testid': `task-${key}`,
+        'data-channel': cid, 'data-task': t.task,
+        disabled: !tickable,
+        'aria-describedby': [kind ? indicatorId : '', metaId, reason ? reasonId : '', problemId].filter(Boolean).join(' '),
+      });
+      control.checked = !!t.enabled && tickable;
+      labelEl = el('label', { class: 'task-label', for: cbId }, label);
+    }
+
+    const indicator = kind ? el('span', {
+      class: `indicator indicator-${kind}`, role: 'img', id: indicatorId, 'data-testid': `indicator-${key}`, 'data-kind': kind,
+      'aria-label': kind === 'autosync' ? 'Autosync on' : 'Instasync on', title: kind === 'autosync' ? 'Autosync on' : 'Instasync on',
+    }, icon(kind)) : null;
+
+    const meta = [];
+    if (!t.available) {
+      // the reason says it all
+    } else if (t.mode === 'instasync') {
+      const what = t.task === 'instasync_products' ? 'product' : t.task === 'instasync_orders' ? 'order' : 'one';
+      meta.push(`Imports each new ${what} the moment the cart reports it`);
+    } else if (onceOnly) {
+      meta.push('Sync once only');
+    } else {
+      meta.push(intervalLabel(t.interval || t.default_interval));
+      const next = parseTime(t.next_run_at);
+      if (t.enabled && next > 0) meta.push('next run ' + relTime(next));
+    }
+    if (t.available && t.last_run && t.last_run.status) {
+      const lr = t.last_run;
+      const when = parseTime(lr.finished_at || lr.started_at);
+      meta.push(`last run: ${statusText(lr).toLowerCase()}${when > 0 ? ' ' + relTime(when) : ''}`);
+    }
+
+    const onceStatus = el('span', { class: 'once-status', 'data-testid': `once-status-${key}` });
+    const onceBtn = t.available && t.mode !== 'instasync' ? el('button', {
+      type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-once-${key}`,
+      'aria-label': `Sync once: ${label} for ${name}`,
+      // The API refuses runs on a channel that needs re-authorization.
+      disabled: channel.status === 'needs_reauth', title: channel.status === 'needs_reauth' ? 'Re-authorize this channel first.' : null,
+      onclick: (ev) => syncOnce([{ channel_id: cid, task: t.task }], ev.currentTarget, onceStatus, problem),
+    }, 'Sync once') : null;
+
+    const li = el('li', {
+      class: 'task-row' + (t.available ? '' : ' unavailable') + (onceOnly ? ' once-only' : ''),
+      'data-channel': cid, 'data-task': t.task,
+    },
+      el('div', { class: 'task-main' }, control,
+        el('div', { class: 'task-text' },
+          el('div', { class: 'task-label-line' }, labelEl, indicator),
+          el('div', { class: 'task-meta', id: metaId }, meta.filter(Boolean).join(' · ')),
+          reason, problem)),
+      el('div', { class: 'task-actions' }, onceStatus, onceBtn));
+
+    modal.rows.set(rowKey(cid, t.task), { channel, task: t, li, checkbox: tickable ? control : null, problem, label });
+    return li;
+  }
+
+  function clearProblems() {
+    for (const row of modal.rows.values()) {
+      row.problem.hidden = true;
+      row.problem.textContent = '';
+      row.li.classList.remove('has-problem');
+      if (row.checkbox) row.checkbox.removeAttribute('aria-invalid');
+    }
+  }
+
+  async function saveSettings() {
+    if (!modal.open || !modal.loaded || modal.saving) return;
+    const tasks = [];
+    for (const row of modal.rows.values()) {
+      if (row.checkbox) tasks.push({ channel_id: row.channel.id, task: row.task.task, enabled: row.checkbox.checked });
+    }
+    modal.saving = true;
+    const btn = $('save-settings');
+    btn.setAttribute('aria-busy', 'true');
+    btn.textContent = 'Saving…';
+    clearModalError();
+    clearProblems();
+    const gen = modal.generation;
+    try {
+      const data = await api('PUT', 'v1/sync', { tasks });
+      if (!acceptSync(data)) refreshSync();
+      if (gen !== modal.generation) return;
+      closeModal();
+      const status = $('save-status');
+      status.textContent = 'Autosync settings saved.';
+      clearTimeout(saveSettings.timer);
+      saveSettings.timer = setTimeout(() => { status.textContent = ''; }, 5000);
+      announce('Autosync settings saved.');
+    } catch (e) {
+      if (gen !== modal.generation) return;
+      if (e.status === 422) showProblems(e, tasks);
+      else { showModalError('Your settings were not saved. ' + e.message); announce('Settings not saved. ' + e.message); }
+    } finally {
+      modal.saving = false;
+      btn.removeAttribute('aria-busy');
+      btn.textContent = 'Update Autosync Settings';
+    }
+  }
+
+  // Places each problem of a 422 beside its task. A detail is expected to be
+  // {"channel_id","task","message"}; {"index"} (position in the request), a
+  // bare string or a detail naming no task goes to the modal-wide error.
+  function showProblems(err, sent) {
+    const general = [];
+    let first = null;
+    let placed = 0;
+    for (const d of err.details) {
+      if (typeof d === 'string') { if (d.trim()) general.push(d.trim()); continue; }
+      if (!d || typeof d !== 'object') continue;
+      let cid = d.channel_id;
+      let task = d.task;
+      if ((cid == null || task == null) && Number.isInteger(d.index) && sent[d.index]) {
+        cid = sent[d.index].channel_id;
+        task = sent[d.index].task;
+      }
+      const msg = str(d.message) || str(d.reason) || str(d.error);
+      const row = cid != null && task != null ? modal.rows.get(rowKey(cid, task)) : null;
+      if (row) {
+        row.problem.textContent = msg || err.message;
+        row.problem.hidden = false;
+        row.li.classList.add('has-problem');
+        if (row.checkbox) row.checkbox.setAttribute('aria-invalid', 'true');
+        first = first || row;
+        placed++;
+      } else if (msg) {
+        general.push(cid != null && task != null ? `${channelName(cid)}, ${taskLabel(task)}: ${msg}` : msg);
+      }
+    }
+    const head = 'Your settings were not saved; nothing was changed.';
+    if (placed) {
+      showModalError(`${head} ${placed === 1 ? 'One task needs' : placed + ' tasks need'} attention (shown below).`, general);
+    } else {
+      showModalError(`${head} ${err.message}`, general);
+    }
+    const n = Math.max(1, placed + general.length);
+    announce(`Settings not saved: ${n} problem${n === 1 ? '' : 's'}.`);
+    if (first) (first.checkbox || first.li.querySelector('button') || $('modal-error')).focus();
+  }
+
+  async function syncOnce(items, btn, statusEl, problemEl) {
+    if (btn.getAttribute('aria-busy') === 'true') return;
+    btn.setAttribute('aria-busy', 'true');
+    btn.setAttribute('aria-disabled', 'true');
+    statusEl.classList.remove('error');
+    statusEl.textContent = 'Starting…';
+    if (problemEl) { problemEl.hidden = true; problemEl.textContent = ''; }
+    try {
+      const data = await api('POST', 'v1/sync/runs', { runs: items });
+      const runs = (data && Array.isArray(data.runs) ? data.runs : []).filter((r) => r && r.id);
+      for (const r of runs) {
+        r.id = String(r.id);
+        upsertRun(r);
+        if (!state.listIds.includes(r.id) && !state.local.includes(r.id)) state.local.unshift(r.id);
+      }
+      for (const [id, s] of state.onceStatus) if (s === statusEl) state.onceStatus.delete(id);
+      if (runs.length === 1) state.onceStatus.set(runs[0].id, statusEl);
+      const skipped = runs.filter((r) => r.status === 'skipped').length;
+      statusEl.textContent = runs.length === 1 ? onceText(runs[0]) : `${runs.length - skipped} started${skipped ? `, ${skipped} skipped` : ''}`;
+      const what = items.length === 1 ? `${taskLabel(items[0].task)} for ${channelName(items[0].channel_id)}` : `${items.length} tasks for ${channelName(items[0].channel_id)}`;
+      announce(runs.length === 1 && runs[0].status === 'skipped'
+        ? `${what}: ${statusText(runs[0])}.` : `${what}: queued. Follow it in Activity.`);
+      renderActivity();
+      pollSoon(500);
+    } catch (e) {
+      const detail = e.details && e.details.map((d) => (typeof d === 'string' ? d : d && str(d.message))).find(Boolean);
+      statusEl.classList.add('error');
+      statusEl.textContent = 'Not started';
+      const msg = 'Could not start: ' + (detail || e.message);
+      if (problemEl) { problemEl.textContent = msg; problemEl.hidden = false; } else statusEl.textContent = msg;
+      announce(msg);
+    } finally {
+      btn.removeAttribute('aria-busy');
+      btn.removeAttribute('aria-disabled');
+    }
+  }
+
+  function onceText(run) {
+    if (run.status === 'running') {
+      const p = run.progress || {};
+      return p.total > 0 ? `Running ${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%` : 'Running';
+    }
+    return statusText(run);
+  }
+
+  function trapFocus(ev) {
+    const d = dialog();
+    const focusable = [...d.querySelectorAll('button, input, a[href], select, textarea, [tabindex]:not([tabindex="-1"])')]
+      .filter((n) => !n.disabled && n.getClientRects().length > 0);
+    if (!focusable.length) { ev.preventDefault(); return; }
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = document.activeElement;
+    const inside = focusable.includes(active);
+    if (ev.shiftKey && (active === first || !inside)) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && (active === last || !inside)) { ev.preventDefault(); first.focus(); }
+  }
+
+  // ---------- Activity ----------
+
+  const isActive = (r) => r && ACTIVE.has(r.status);
+
+  function upsertRun(r) {
+    const id = String(r.id);
+    const prev = state.runs.get(id);
+    state.runs.set(id, r);
+    if (prev && isActive(prev) && !isActive(r)) {
+      state.syncDirty = true;
+      const counts = countsText(r.counts);
+      announce(`${taskLabel(r.task)} for ${channelName(r.channel_id)}: ${statusText(r).toLowerCase()}${counts ? ', ' + counts : ''}.`
+        + (r.error && str(r.error.message) ? ' ' + sentence(r.error.message) : ''));
+    }
+    const s = state.onceStatus.get(id);
+    if (s) {
+      if (s.isConnected) s.textContent = onceText(r);
+      else state.onceStatus.delete(id);
+    }
+  }
+
+  function countsText(c) {
+    if (!c) return '';
+    return COUNT_LABELS.filter(([k]) => c[k] > 0).map(([k, l]) => `${l.toLowerCase()} ${c[k]}`).join(', ');
+  }
+
+  function displayedIds() {
+    const seen = new Set();
+    const out = [];
+    for (const id of [...state.local, ...state.listIds]) {
+      if (!seen.has(id) && state.runs.has(id)) { seen.add(id); out.push(id); }
+    }
+    return out.slice(0, RUN_LIMIT + state.local.length);
+  }
+
+  function renderActivity() {
+    const list = $('run-list');
+    const ids = displayedIds();
+    for (const id of [...state.runs.keys()]) if (!ids.includes(id)) state.runs.delete(id);
+    const err = $('activity-error');
+    err.textContent = state.activityError;
+    err.hidden = !state.activityError;
+    $('activity-empty').hidden = !(state.loadedRuns && ids.length === 0);
+
+    const existing = new Map([...list.children].map((li) => [li.dataset.runId, li]));
+    let prev = null;
+    const tick = Math.floor(Date.now() / 1000);
+    for (const id of ids) {
+      const r = state.runs.get(id);
+      let li = existing.get(id);
+      existing.delete(id);
+      if (!li) { li = document.createElement('li'); li.dataset.runId = id; }
+      const sig = JSON.stringify(r) + channelName(r.channel_id) + taskLabel(r.task) + (isActive(r) ? tick : Math.floor(tick / 20));
+      if (li.dataset.sig !== sig) { fillRun(li, r); li.dataset.sig = sig; }
+      const want = prev ? prev.nextSibling : list.firstChild;
+      if (want !== li) list.insertBefore(li, want);
+      prev = li;
+    }
+    for (const li of existing.values()) li.remove();
+  }
+
+  function fillRun(li, r) {
+    const status = ACTIVE.has(r.status) || STATUS_LABELS[r.status] ? r.status : 'queued';
+    li.className = 'run';
+    li.setAttribute('data-testid', `run-${r.id}`);
+    li.dataset.status = String(r.status);
+    li.dataset.channel = String(r.channel_id);
+    li.dataset.task = String(r.task);
+    li.dataset.trigger = String(r.trigger || '');
+    const label = taskLabel(r.task);
+    const chan = channelName(r.channel_id);
+
+    const started = parseTime(r.started_at);
+    const finished = parseTime(r.finished_at);
+    const meta = [];
+    if (r.trigger) meta.push(el('span', {}, TRIGGER_LABELS[r.trigger] || String(r.trigger)));
+    if (started > 0) {
+      meta.push(el('time', { datetime: r.started_at, title: new Date(started).toLocaleString() }, 'started ' + relTime(started)));
+      const d = r.status === 'skipped' ? '' : duration((finished > 0 ? finished : (isActive(r) ? Date.now() : NaN)) - started);
+      if (d) meta.push(el('span', { title: 'Duration' }, d));
+    } else if (finished > 0) {
+      meta.push(el('time', { datetime: r.finished_at, title: new Date(finished).toLocaleString() }, relTime(finished)));
+    }
+    const metaNodes = [];
+    meta.forEach((m, i) => { if (i) metaNodes.push(el('span', { class: 'sep', 'aria-hidden': 'true' }, '·')); metaNodes.push(m); });
+
+    const parts = [
+      el('div', { class: 'run-head' },
+        el('span', { class: `status status-${status}` }, statusText(r)),
+        el('span', { class: 'run-title' }, label, el('span', { class: 'run-channel' }, ' · ' + chan)),
+        el('span', { class: 'run-meta' }, metaNodes)),
+    ];
+
+    if (r.status === 'running') {
+      const p = r.progress || {};
+      const done = Number(p.done) || 0;
+      const total = Number(p.total) || 0;
+      const bar = el('progress', { 'data-testid': `progress-${r.id}`, 'aria-label': `${label} for ${chan}: progress`, 'data-done': done, 'data-total': total });
+      let text;
+      if (total > 0) {
+        bar.max = total;
+        bar.value = Math.min(done, total);
+        text = `${done} of ${total}`;
+      } else {
+        text = done > 0 ? `${done} so far` : 'Working…';
+      }
+      parts.push(el('div', { class: 'run-progress' }, bar, el('span', {}, text)));
+    } else if (r.status === 'queued') {
+      parts.push(el('div', { class: 'run-waiting' }, 'Waiting to start…'));
+    }
+
+    const c = r.counts || {};
+    const counts = COUNT_LABELS.filter(([k]) => Number(c[k]) > 0);
+    if (counts.length) {
+      parts.push(el('ul', { class: 'counts', 'aria-label': 'Counts' },
+        counts.map(([k, l]) => el('li', { class: `count-${k}` }, l + ' ', el('b', {}, String(c[k]))))));
+    }
+    if (r.error && str(r.error.message)) {
+      parts.push(el('p', { class: 'run-error' }, sentence(r.error.message),
+        r.error.class === 'auth' && !r.error.message.includes('e-authorize') ? ' ' + REAUTH_ADVICE : ''));
+    } else if (r.status === 'failed') {
+      parts.push(el('p', { class: 'run-error' }, 'The run failed.'));
+    }
+    li.replaceChildren(...parts);
+  }
+
+  function pollSoon(delay) {
+    clearTimeout(state.pollTimer);
+    if (!state.token || state.expired) return;
+    if (delay === undefined) {
+      const active = [...state.runs.values()].some(isActive);
+      delay = document.hidden ? POLL_HIDDEN_MS : active ? POLL_ACTIVE_MS : POLL_IDLE_MS;
+    }
+    state.pollTimer = setTimeout(poll, delay);
+  }
+
+  async function poll() {
+    if (state.polling || !state.token || state.expired) return;
+    state.polling = true;
+    clearTimeout(state.pollTimer);
+    let failed = false;
+    try {
+      const data = await api('GET', `v1/sync/runs?limit=${RUN_LIMIT}`);
+      const runs = (data && Array.isArray(data.runs) ? data.runs : []).filter((r) => r && r.id != null);
+      const ids = [];
+      for (const r of runs) { r.id = String(r.id); upsertRun(r); ids.push(r.id); }
+      state.listIds = ids;
+      state.local = state.local.filter((id) => !ids.includes(id));
+      // Runs started here that the list does not show yet: ask for each.
+      await Promise.all(state.local.filter((id) => isActive(state.runs.get(id))).map((id) =>
+        api('GET', 'v1/sync/runs/' + encodeURIComponent(id))
+          .then((r) => { if (r && r.id != null) { r.id = String(r.id); upsertRun(r); } })
+          .catch((e) => { if (e.status === 404) state.local = state.local.filter((x) => x !== id); })));
+      state.activityError = '';
+      state.loadedRuns = true;
+    } catch (e) {
+      failed = true;
+      if (e.status !== 401) state.activityError = 'Activity could not be refreshed: ' + e.message;
+    } finally {
+      state.polling = false;
+    }
+    renderActivity();
+    if (state.syncDirty || Date.now() - state.syncAt > SYNC_REFRESH_MS) refreshSync();
+    pollSoon(failed ? POLL_IDLE_MS : undefined);
+  }
+
+  // ---------- start ----------
+
+  function start() {
+    $('sync-button').addEventListener('click', openModal);
+    $('modal-close').addEventListener('click', () => closeModal());
+    $('modal-cancel').addEventListener('click', () => closeModal());
+    $('save-settings').addEventListener('click', saveSettings);
+    $('activity-refresh').addEventListener('click', () => { if (!state.polling) poll(); });
+    const d = dialog();
+    d.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') { ev.preventDefault(); closeModal(); }
+      else if (ev.key === 'Tab') trapFocus(ev);
+    });
+    d.addEventListener('cancel', (ev) => { ev.preventDefault(); closeModal(); });
+    d.addEventListener('close', () => { if (modal.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
+    d.addEventListener('click', (ev) => { if (ev.target === d) closeModal(); });
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) pollSoon(0); });
+    window.addEventListener('hashchange', () => {
+      const t = takeTokenFromFragment();
+      if (t) setToken(t);
+    });
+
+    const token = takeTokenFromFragment() || readStoredToken();
+    if (token) setToken(token); else noToken();
+  }
+
+  window.Autosync = Object.freeze({
+    setToken(token) {
+      if (document.readyState === 'loading') {
+        document.addEventListener('DOMContentLoaded', () => setToken(token), { once: true });
+      } else {
+        setToken(token);
+      }
+    },
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+  else start();
+})();
