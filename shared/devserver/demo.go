@@ -62,6 +62,9 @@ func (s *simulators) get(channel string) (Simulator, bool) {
 	return sim, ok
 }
 
+// Simulator returns the simulator behind a demo channel.
+func (s *Server) Simulator(channel string) (Simulator, bool) { return s.sims.get(channel) }
+
 func (s *simulators) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -37,9 +37,9 @@ type Options struct {
 	// longer than it continue in a new invocation, as in AWS.
 	InvocationTimeout time.Duration
 	Log               *slog.Logger
-	// Ready, when set, receives the server's base URL and the demo token
-	// once it serves (tests use it instead of parsing output).
-	Ready func(baseURL, token string)
+	// Ready, when set, is called once the server serves, with its base
+	// URL and the demo token (tests use it instead of parsing output).
+	Ready func(s *Server, baseURL, token string)
 }
 
 // Server is a running local stack.
@@ -152,7 +152,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Data folder: %s; scheduler speed: %gx\n", o.Data, o.Speed)
 	if o.Ready != nil {
-		o.Ready(base, token)
+		o.Ready(s, base, token)
 	}
 
 	select {

@@ -68,7 +68,7 @@ func (a *API) Handler() http.Handler {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
 	}, ""))
 	if a.UI != nil {
-		mux.Handle("GET /", a.UI)
+		mux.Handle("/", a.UI) // the UI answers 405 to other methods itself
 	}
 	if a.Extra != nil {
 		a.Extra(mux)

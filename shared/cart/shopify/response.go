@@ -1,0 +1,282 @@
+package shopify
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// response is a GraphQL response envelope.
+type response struct {
+	Data       json.RawMessage `json:"data"`
+	Errors     gqlErrors       `json:"errors"`
+	Extensions struct {
+		Cost *queryCost `json:"cost"`
+	} `json:"extensions"`
+}
+
+type queryCost struct {
+	RequestedQueryCost float64        `json:"requestedQueryCost"`
+	ActualQueryCost    *float64       `json:"actualQueryCost"`
+	ThrottleStatus     throttleStatus `json:"throttleStatus"`
+}
+
+type throttleStatus struct {
+	MaximumAvailable   float64 `json:"maximumAvailable"`
+	CurrentlyAvailable float64 `json:"currentlyAvailable"`
+	RestoreRate        float64 `json:"restoreRate"`
+}
+
+type gqlError struct {
+	Message    string `json:"message"`
+	Extensions struct {
+		Code string `json:"code"`
+	} `json:"extensions"`
+}
+
+// gqlErrors accepts every shape Shopify uses for "errors": the GraphQL
+// array, a bare string (401, 404) and a REST-style object of messages.
+type gqlErrors []gqlError
+
+func (e *gqlErrors) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*e = nil
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*e = gqlErrors{{Message: s}}
+		return nil
+	case len(b) > 0 && b[0] == '{':
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		var parts []string
+		for k, v := range m {
+			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
+		}
+		*e = gqlErrors{{Message: strings.Join(parts, "; ")}}
+		return nil
+	}
+	var list []gqlError
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*e = list
+	return nil
+}
+
+func (e gqlErrors) has(code string) bool {
+	for _, x := range e {
+		if x.Extensions.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// message is the first error's message, which Shopify writes for people.
+func (e gqlErrors) message() string {
+	for _, x := range e {
+		if m := strings.TrimSpace(x.Message); m != "" {
+			if len(m) > 300 {
+				m = m[:300] + "…"
+			}
+			return m
+		}
+	}
+	return "Shopify rejected the request"
+}
+
+func decodeResponse(body []byte) (*response, error) {
+	var r response
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("decoding the response: %w", err)
+	}
+	return &r, nil
+}
+
+type pageInfo struct {
+	HasNextPage bool   `json:"hasNextPage"`
+	EndCursor   string `json:"endCursor"`
+}
+
+type lineConnection struct {
+	PageInfo pageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		SKU      *string `json:"sku"`
+		Quantity int     `json:"quantity"`
+	} `json:"nodes"`
+}
+
+type orderNode struct {
+	ID                       string     `json:"id"`
+	LegacyResourceID         string     `json:"legacyResourceId"`
+	Name                     string     `json:"name"`
+	CreatedAt                time.Time  `json:"createdAt"`
+	UpdatedAt                time.Time  `json:"updatedAt"`
+	CancelledAt              *time.Time `json:"cancelledAt"`
+	Closed                   bool       `json:"closed"`
+	DisplayFinancialStatus   *string    `json:"displayFinancialStatus"`
+	DisplayFulfillmentStatus string     `json:"displayFulfillmentStatus"`
+	Tags                     []string   `json:"tags"`
+	TotalPriceSet            *struct {
+		ShopMoney struct {
+			Amount       string `json:"amount"`
+			CurrencyCode string `json:"currencyCode"`
+		} `json:"shopMoney"`
+	} `json:"totalPriceSet"`
+	LineItems lineConnection `json:"lineItems"`
+}
+
+// moreLines marks an order whose lines did not fit the first page.
+type moreLines struct {
+	index int    // in ordersPage.orders
+	gid   string // the order's GraphQL id
+	after string // cursor after the lines already read
+}
+
+type ordersPage struct {
+	orders    []cart.Order
+	next      string
+	moreLines []moreLines
+}
+
+var errMalformed = errors.New("malformed response")
+
+// parseOrders maps the data of an orders query to cart orders.
+func parseOrders(data json.RawMessage) (*ordersPage, error) {
+	var d struct {
+		Orders *struct {
+			PageInfo pageInfo    `json:"pageInfo"`
+			Nodes    []orderNode `json:"nodes"`
+		} `json:"orders"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if d.Orders == nil {
+		return nil, fmt.Errorf("%w: no orders", errMalformed)
+	}
+	p := &ordersPage{orders: make([]cart.Order, 0, len(d.Orders.Nodes))}
+	if d.Orders.PageInfo.HasNextPage {
+		if d.Orders.PageInfo.EndCursor == "" {
+			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
+		}
+		p.next = d.Orders.PageInfo.EndCursor
+	}
+	for _, n := range d.Orders.Nodes {
+		o, err := toOrder(n)
+		if err != nil {
+			return nil, err
+		}
+		if n.LineItems.PageInfo.HasNextPage {
+			if n.ID == "" || n.LineItems.PageInfo.EndCursor == "" {
+				return nil, fmt.Errorf("%w: order %s has more lines but no cursor", errMalformed, o.ExternalID)
+			}
+			p.moreLines = append(p.moreLines, moreLines{index: len(p.orders), gid: n.ID, after: n.LineItems.PageInfo.EndCursor})
+		}
+		p.orders = append(p.orders, o)
+	}
+	return p, nil
+}
+
+func toOrder(n orderNode) (cart.Order, error) {
+	if _, err := strconv.ParseUint(n.LegacyResourceID, 10, 64); err != nil {
+		return cart.Order{}, fmt.Errorf("%w: order id %q is not numeric", errMalformed, n.LegacyResourceID)
+	}
+	if n.UpdatedAt.IsZero() {
+		return cart.Order{}, fmt.Errorf("%w: order %s has no updatedAt", errMalformed, n.LegacyResourceID)
+	}
+	financial := "unknown"
+	if n.DisplayFinancialStatus != nil && *n.DisplayFinancialStatus != "" {
+		financial = strings.ToLower(*n.DisplayFinancialStatus)
+	}
+	fulfillment := strings.ToLower(n.DisplayFulfillmentStatus)
+	if fulfillment == "" {
+		fulfillment = "unknown"
+	}
+	state := "open"
+	filter := cart.AwaitingFulfillment
+	switch {
+	case n.CancelledAt != nil:
+		state, filter = "cancelled", cart.Cancelled
+	case n.Closed:
+		state = "closed"
+	}
+	if filter != cart.Cancelled && n.DisplayFulfillmentStatus == "FULFILLED" {
+		filter = cart.Shipped
+	}
+	o := cart.Order{
+		ExternalID: n.LegacyResourceID,
+		Number:     n.Name,
+		CartStatus: state + "/" + financial + "/" + fulfillment,
+		Filter:     filter,
+		Tags:       n.Tags,
+		CreatedAt:  n.CreatedAt,
+		UpdatedAt:  n.UpdatedAt,
+	}
+	if n.TotalPriceSet != nil {
+		o.Total = n.TotalPriceSet.ShopMoney.Amount
+		o.Currency = n.TotalPriceSet.ShopMoney.CurrencyCode
+	}
+	lines, err := toLines(n.LineItems)
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("order %s: %w", n.LegacyResourceID, err)
+	}
+	o.Lines = lines
+	return o, nil
+}
+
+func toLines(c lineConnection) ([]cart.Line, error) {
+	lines := make([]cart.Line, 0, len(c.Nodes))
+	for _, l := range c.Nodes {
+		if l.Quantity < 0 {
+			return nil, fmt.Errorf("%w: negative quantity %d", errMalformed, l.Quantity)
+		}
+		var sku string
+		if l.SKU != nil {
+			sku = *l.SKU
+		}
+		lines = append(lines, cart.Line{SKU: sku, Quantity: l.Quantity})
+	}
+	return lines, nil
+}
+
+// parseOrderLines maps the data of an order(id:) lines query; next is the
+// cursor for more lines, empty on the last page.
+func parseOrderLines(data json.RawMessage) (lines []cart.Line, next string, err error) {
+	var d struct {
+		Order *struct {
+			LineItems lineConnection `json:"lineItems"`
+		} `json:"order"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, "", fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if d.Order == nil {
+		// Deleted between the two queries: keep the lines already read.
+		return nil, "", nil
+	}
+	if lines, err = toLines(d.Order.LineItems); err != nil {
+		return nil, "", err
+	}
+	if pi := d.Order.LineItems.PageInfo; pi.HasNextPage {
+		if pi.EndCursor == "" {
+			return nil, "", fmt.Errorf("%w: more lines but no cursor", errMalformed)
+		}
+		next = pi.EndCursor
+	}
+	return lines, next, nil
+}

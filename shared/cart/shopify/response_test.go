@@ -1,0 +1,104 @@
+package shopify
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+func TestDecodeErrorShapes(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+		code string
+	}{
+		{`{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`,
+			"[API] Invalid API key or access token (unrecognized login or wrong password)", ""},
+		{`{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]}`, "Throttled", "THROTTLED"},
+		{`{"errors":{"order":["is invalid"]}}`, "order: [is invalid]", ""},
+		{`{"errors":null,"data":{}}`, "Shopify rejected the request", ""},
+	}
+	for _, tt := range tests {
+		r, err := decodeResponse([]byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.body, err)
+		}
+		if got := r.Errors.message(); got != tt.want {
+			t.Errorf("%s: message %q; want %q", tt.body, got, tt.want)
+		}
+		if tt.code != "" && !r.Errors.has(tt.code) {
+			t.Errorf("%s: no %s", tt.body, tt.code)
+		}
+	}
+}
+
+func TestParseOrdersNulls(t *testing.T) {
+	// Nullable fields as Shopify may send them: no financial status, no
+	// SKU, no price set.
+	p, err := parseOrders([]byte(`{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"c1"},"nodes":[
+		{"id":"gid://shopify/Order/1","legacyResourceId":"1","name":"#1001","createdAt":"2025-01-01T00:00:00Z",
+		 "updatedAt":"2025-01-01T00:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":null,
+		 "displayFulfillmentStatus":"FULFILLED","tags":[],"totalPriceSet":null,
+		 "lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"l1"},"nodes":[{"sku":null,"quantity":2}]}}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := p.orders[0]
+	if o.CartStatus != "open/unknown/fulfilled" || o.Filter != cart.Shipped || o.Lines[0] != (cart.Line{Quantity: 2}) || p.next != "c1" {
+		t.Errorf("order = %+v, next %q", o, p.next)
+	}
+	if len(p.moreLines) != 1 || p.moreLines[0] != (moreLines{index: 0, gid: "gid://shopify/Order/1", after: "l1"}) {
+		t.Errorf("moreLines = %+v", p.moreLines)
+	}
+}
+
+// FuzzParseResponse feeds outside input to the response parsers: they must
+// not panic, and what they accept must be a usable page.
+func FuzzParseResponse(f *testing.F) {
+	f.Add([]byte(emptyPage))
+	f.Add([]byte(`{"data":{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/5100000001","legacyResourceId":"5100000001","name":"#1001","createdAt":"2025-05-31T10:00:00Z","updatedAt":"2025-06-01T10:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":"PAID","displayFulfillmentStatus":"UNFULFILLED","tags":["vip"],"totalPriceSet":{"shopMoney":{"amount":"12.50","currencyCode":"USD"}},"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"sku":"A","quantity":1}]}}]}},"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":8,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":1992,"restoreRate":100}}}}`))
+	f.Add([]byte(`{"data":{"order":{"lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"n"},"nodes":[{"sku":"B","quantity":3}]}}}}`))
+	f.Add([]byte(`{"errors":"Not Found"}`))
+	f.Add([]byte(`{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":3,"restoreRate":100}}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := decodeResponse(body)
+		if err != nil {
+			return
+		}
+		r.Errors.message()
+		r.Errors.has("THROTTLED")
+		if r.Extensions.Cost != nil {
+			var b costBucket
+			b.observe(b.at, r.Extensions.Cost.ThrottleStatus)
+			b.reserve(b.at, ordersQueryCost)
+		}
+		if p, err := parseOrders(r.Data); err == nil {
+			for _, o := range p.orders {
+				if _, err := strconv.ParseUint(o.ExternalID, 10, 64); err != nil {
+					t.Errorf("accepted order id %q", o.ExternalID)
+				}
+				if !cart.ValidFilter(o.Filter) || o.UpdatedAt.IsZero() {
+					t.Errorf("accepted order %+v", o)
+				}
+				for _, l := range o.Lines {
+					if l.Quantity < 0 {
+						t.Errorf("accepted line %+v", l)
+					}
+				}
+			}
+			for _, m := range p.moreLines {
+				if m.index >= len(p.orders) || m.gid == "" || m.after == "" {
+					t.Errorf("bad moreLines %+v", m)
+				}
+			}
+		}
+		if lines, _, err := parseOrderLines(r.Data); err == nil {
+			for _, l := range lines {
+				if l.Quantity < 0 {
+					t.Errorf("accepted line %+v", l)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,331 @@
+package shopify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// minThrottleWait is the least wait after THROTTLED, doubling for each
+	// THROTTLED in a row; it matters when Shopify throttles although the
+	// bucket it reports holds enough points (other limits, incidents).
+	minThrottleWait time.Duration
+	maxThrottleWait time.Duration
+}
+
+var defaultRetry = retryPolicy{
+	attempts:        4,
+	baseBackoff:     500 * time.Millisecond,
+	maxBackoff:      8 * time.Second,
+	attemptTimeout:  30 * time.Second,
+	minThrottleWait: 250 * time.Millisecond,
+	maxThrottleWait: 30 * time.Second,
+}
+
+// maxResponse bounds what is read of one response. A page of orders is a
+// few hundred kilobytes at most.
+const maxResponse = 16 << 20
+
+// costBucket is the client's model of the shop's leaky bucket, reset from
+// the throttleStatus of every response. Before a query is sent the model is
+// debited its requested cost; if that leaves a debt, the caller waits until
+// restoration repays it, so the query arrives when Shopify has the points.
+// The model is conservative: it takes each status as current when the
+// response arrives, though the server measured it earlier, so Shopify always
+// holds at least what the model says. A plain token-bucket rate limiter
+// (x/time/rate) was not used because the state is Shopify's, not ours: it
+// must be overwritten from each response, and requested costs are refunded.
+type costBucket struct {
+	mu    sync.Mutex
+	known bool // no response seen yet: send and learn
+	max   float64
+	rate  float64 // points per second
+	avail float64 // at time at; negative while reserved points are owed
+	at    time.Time
+}
+
+// paceMargin is added to each reservation to absorb rounding: Shopify
+// reports whole points.
+const paceMargin = 1
+
+func (b *costBucket) level(now time.Time) float64 {
+	return math.Min(b.max, b.avail+b.rate*now.Sub(b.at).Seconds())
+}
+
+// reserve debits cost and says how long to wait before sending.
+func (b *costBucket) reserve(now time.Time, cost float64) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.known {
+		return 0
+	}
+	cost = math.Min(cost+paceMargin, b.max)
+	b.avail, b.at = b.level(now)-cost, now
+	return b.timeFor(-b.avail)
+}
+
+// maxWait bounds computed waits, so absurd statuses cannot overflow them.
+const maxWait = 24 * time.Hour
+
+// timeFor is how long restoring points takes.
+func (b *costBucket) timeFor(points float64) time.Duration {
+	if points <= 0 {
+		return 0
+	}
+	s := points / b.rate
+	if s >= maxWait.Seconds() {
+		return maxWait
+	}
+	return time.Duration(math.Ceil(s * float64(time.Second)))
+}
+
+// release returns a reservation whose query was not sent or not answered.
+func (b *costBucket) release(cost float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.known {
+		b.avail += math.Min(cost+paceMargin, b.max)
+	}
+}
+
+func (b *costBucket) observe(now time.Time, ts throttleStatus) {
+	if ts.RestoreRate <= 0 || ts.MaximumAvailable <= 0 || ts.CurrentlyAvailable < 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.known = true
+	b.max, b.rate = ts.MaximumAvailable, ts.RestoreRate
+	b.avail, b.at = ts.CurrentlyAvailable, now
+}
+
+// wait says how long until cost points are available, without reserving.
+func (b *costBucket) wait(now time.Time, cost float64) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.known {
+		return 0
+	}
+	return b.timeFor(math.Min(cost+paceMargin, b.max) - b.level(now))
+}
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+// sleep waits d unless ctx ends first or would end before d has passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
+		return errStop
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is Shopify saying to wait; after is its hint, if it gave one.
+type throttled struct{ after time.Duration }
+
+func (throttled) Error() string { return "throttled" }
+
+// query runs one GraphQL query and returns its data. requested is the
+// query's requested cost, for pacing. It retries temporary failures with
+// capped exponential backoff and waits out throttling for as long as ctx
+// allows.
+func (c *Client) query(ctx context.Context, doc string, vars map[string]any, requested float64) (json.RawMessage, error) {
+	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the query: %w", err)
+	}
+	failures, throttles := 0, 0
+	for {
+		if err := c.pace(ctx, requested); err != nil {
+			return nil, err
+		}
+		data, err := c.attempt(ctx, body)
+		var tmp *temporary
+		var thr throttled
+		switch {
+		case err == nil:
+			return data, nil
+		case errors.As(err, &thr):
+			wait := max(thr.after, c.bucket.wait(c.now(), requested),
+				min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait))
+			throttles++
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, rateLimited(err, wait)
+			}
+		case errors.As(err, &tmp):
+			// Whether Shopify charged the failed query is unknown; the
+			// next response's status corrects the model either way.
+			c.bucket.release(requested)
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// pace waits until the bucket should hold the requested cost.
+func (c *Client) pace(ctx context.Context, requested float64) error {
+	wait := c.bucket.reserve(c.now(), requested)
+	if err := c.sleep(ctx, wait); err != nil {
+		c.bucket.release(requested)
+		return rateLimited(err, wait)
+	}
+	return nil
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped, with
+// the upper half jittered so that clients failing together spread out.
+func (c *Client) backoff(n int) time.Duration {
+	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// attempt sends one request and classifies the outcome: data, throttled,
+// *temporary, or a final error (*cart.Error, possibly wrapping cart.ErrAuth).
+func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "autosync")
+	req.Header.Set("X-Shopify-Access-Token", c.token)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "Shopify sent a response too large to read"}
+	}
+	received := c.now()
+
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		msg := "Shopify refused the access token"
+		if r, err := decodeResponse(raw); err == nil && len(r.Errors) > 0 {
+			msg += ": " + r.Errors.message()
+		}
+		return nil, &cart.Error{Status: s, Message: msg, Err: cart.ErrAuth}
+	case s == http.StatusTooManyRequests:
+		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"))}
+	case s >= 500:
+		return nil, &temporary{status: s, message: fmt.Sprintf("Shopify is temporarily unavailable (HTTP %d)", s)}
+	case s != http.StatusOK:
+		msg := fmt.Sprintf("Shopify answered HTTP %d", s)
+		if r, err := decodeResponse(raw); err == nil && len(r.Errors) > 0 {
+			msg += ": " + r.Errors.message()
+		}
+		return nil, &cart.Error{Status: s, Message: msg}
+	}
+
+	r, err := decodeResponse(raw)
+	if err != nil {
+		return nil, &temporary{status: resp.StatusCode, message: "Shopify sent a response that could not be read", err: err}
+	}
+	if r.Extensions.Cost != nil {
+		c.bucket.observe(received, r.Extensions.Cost.ThrottleStatus)
+	}
+	switch {
+	case r.Errors.has("THROTTLED"):
+		return nil, throttled{}
+	case r.Errors.has("INTERNAL_SERVER_ERROR"):
+		return nil, &temporary{status: resp.StatusCode, message: "Shopify had an internal error: " + r.Errors.message()}
+	case r.Errors.has("ACCESS_DENIED"):
+		// The token works but lacks a scope (read_orders): the merchant
+		// must authorize the app again.
+		return nil, &cart.Error{Status: resp.StatusCode, Message: r.Errors.message(), Err: cart.ErrAuth}
+	case len(r.Errors) > 0:
+		return nil, &cart.Error{Status: resp.StatusCode, Message: r.Errors.message()}
+	case len(r.Data) == 0 || string(r.Data) == "null":
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "Shopify sent no data"}
+	}
+	return r.Data, nil
+}
+
+// transportError classifies a failure to get a response at all.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not Shopify's failure
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "Shopify did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to Shopify was interrupted", err: err}
+}
+
+// retryAfter parses a Retry-After of seconds, which Shopify sends as a
+// decimal ("2.0").
+func retryAfter(h string) time.Duration {
+	s, err := strconv.ParseFloat(h, 64)
+	if err != nil || s < 0 || s > 3600 || math.IsNaN(s) {
+		return 0
+	}
+	return time.Duration(s * float64(time.Second))
+}
