@@ -149,7 +149,9 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 type ctxKey struct{}
 
 // With stores the principal in ctx.
-func With(ctx context.Context, p Principal) context.Context { return context.WithValue(ctx, ctxKey{}, p) }
+func With(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
 
 // From returns the principal stored in ctx.
 func From(ctx context.Context) (Principal, bool) {

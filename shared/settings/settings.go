@@ -396,4 +396,3 @@ func (s *Service) apply(ctx context.Context, name string) error {
 	}
 	return nil
 }
-
