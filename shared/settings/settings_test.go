@@ -104,17 +104,23 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, newFake())
+}
+
+func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
+	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer, _ := seal.NewAESGCM(make([]byte, 32))
-	f := &fixture{sched: newFake(), st: st, now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{st: st, now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	f.sched, _ = sched.(*fakeScheduler)
 	now := func() time.Time { return f.now }
 	chs := &channels.Repo{Store: st, Sealer: sealer, Now: now}
 	f.runs = &runs.Repo{Store: st, Now: now}
-	f.svc = &Service{Store: st, Channels: chs, Runs: f.runs, Scheduler: f.sched, Now: now,
+	f.svc = &Service{Store: st, Channels: chs, Runs: f.runs, Scheduler: sched, Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx := context.Background()
 	f.shop, err = chs.Create(ctx, "acct", channels.Channel{Type: catalog.Shopify, Name: "Shop"}, cart.Credentials{"access_token": "x"})

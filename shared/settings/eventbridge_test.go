@@ -1,0 +1,125 @@
+package settings
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+
+	"github.com/autosync/autosync/shared/awstest"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule"
+	"github.com/autosync/autosync/shared/schedule/eventbridge"
+)
+
+// countingAPI counts the mutating Scheduler API calls (List is the
+// repair's business, not a settings change's).
+type countingAPI struct {
+	*scheduler.Client
+	writes atomic.Int64
+}
+
+func (c *countingAPI) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
+	c.writes.Add(1)
+	return c.Client.CreateSchedule(ctx, in, o...)
+}
+
+func (c *countingAPI) UpdateSchedule(ctx context.Context, in *scheduler.UpdateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error) {
+	c.writes.Add(1)
+	return c.Client.UpdateSchedule(ctx, in, o...)
+}
+
+func (c *countingAPI) DeleteSchedule(ctx context.Context, in *scheduler.DeleteScheduleInput, o ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error) {
+	c.writes.Add(1)
+	return c.Client.DeleteSchedule(ctx, in, o...)
+}
+
+func (c *countingAPI) GetSchedule(ctx context.Context, in *scheduler.GetScheduleInput, o ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error) {
+	c.writes.Add(1) // a read, but a Scheduler call all the same
+	return c.Client.GetSchedule(ctx, in, o...)
+}
+
+// TestEventBridgeSchedules enables and disables import_orders against the
+// emulated EventBridge Scheduler: the schedule it creates carries the right
+// expression, input, window, retry policy and DLQ, a no-op PUT makes no
+// Scheduler call and each changed task makes exactly one.
+func TestEventBridgeSchedules(t *testing.T) {
+	ctx := context.Background()
+	client := scheduler.NewFromConfig(awstest.Config(t))
+	group := awstest.Unique("autosync")
+	if _, err := client.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: &group}); err != nil {
+		t.Fatal(err)
+	}
+	api := &countingAPI{Client: client}
+	cfg := eventbridge.Config{Group: group,
+		TargetARN: "arn:aws:lambda:us-east-1:123456789012:function:autosync-task",
+		RoleARN:   "arn:aws:iam::123456789012:role/autosync-scheduler",
+		DLQARN:    "arn:aws:sqs:us-east-1:123456789012:autosync-schedules-dlq"}
+	f := newFixtureWith(t, eventbridge.New(api, cfg))
+
+	put := func(changes ...Change) int64 {
+		t.Helper()
+		before := api.writes.Load()
+		if _, err := f.svc.Update(ctx, "acct", changes); err != nil {
+			t.Fatal(err)
+		}
+		return api.writes.Load() - before
+	}
+	two := []Change{{f.shop.ID, catalog.ImportOrders, true}, {f.shop.ID, catalog.WriteInventory, true}}
+	if n := put(two...); n != 2 {
+		t.Fatalf("enabling two tasks made %d Scheduler calls, want 2", n)
+	}
+	if n := put(two...); n != 0 {
+		t.Fatalf("no-op PUT made %d Scheduler calls, want 0", n)
+	}
+	t.Logf("scheduler calls: enable 2 tasks = 2, no-op = 0")
+
+	name := schedule.Name("acct", f.shop.ID, catalog.ImportOrders)
+	got, err := client.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: &name, GroupName: &group})
+	if err != nil {
+		t.Fatalf("schedule not created: %v", err)
+	}
+	if aws.ToString(got.ScheduleExpression) != "rate(1 hour)" || got.State != types.ScheduleStateEnabled {
+		t.Errorf("expression %q state %s", aws.ToString(got.ScheduleExpression), got.State)
+	}
+	if got.FlexibleTimeWindow == nil || got.FlexibleTimeWindow.Mode != types.FlexibleTimeWindowModeFlexible || aws.ToInt32(got.FlexibleTimeWindow.MaximumWindowInMinutes) != 10 {
+		t.Errorf("window %+v", got.FlexibleTimeWindow)
+	}
+	tg := got.Target
+	if tg == nil || aws.ToString(tg.Arn) != cfg.TargetARN || aws.ToString(tg.RoleArn) != cfg.RoleARN {
+		t.Fatalf("target %+v", tg)
+	}
+	if tg.RetryPolicy == nil || aws.ToInt32(tg.RetryPolicy.MaximumRetryAttempts) != 2 {
+		t.Errorf("retry policy %+v", tg.RetryPolicy)
+	}
+	if tg.DeadLetterConfig == nil || aws.ToString(tg.DeadLetterConfig.Arn) != cfg.DLQARN {
+		t.Errorf("dead-letter config %+v", tg.DeadLetterConfig)
+	}
+	var in runs.Input
+	if err := json.Unmarshal([]byte(aws.ToString(tg.Input)), &in); err != nil || in.AccountID != "acct" || in.ChannelID != f.shop.ID || in.Task != catalog.ImportOrders || in.Trigger != runs.Schedule {
+		t.Errorf("target input %q: %v", aws.ToString(tg.Input), err)
+	}
+
+	if n := put(Change{f.shop.ID, catalog.ImportOrders, false}); n != 1 {
+		t.Fatalf("disabling one task made %d Scheduler calls, want 1", n)
+	}
+	if _, err := client.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: &name, GroupName: &group}); err == nil {
+		t.Fatal("schedule survived disabling")
+	}
+	if st := f.state(t, f.shop.ID, catalog.ImportOrders); st.NextRunAt != nil {
+		t.Fatalf("next_run_at after disabling: %v", st.NextRunAt)
+	}
+	// Converged: repair lists and finds nothing to do.
+	before := api.writes.Load()
+	if rep, err := f.svc.Repair(ctx); err != nil || rep != (RepairReport{}) {
+		t.Fatalf("repair %+v %v", rep, err)
+	}
+	if api.writes.Load() != before {
+		t.Fatal("repair of a converged state wrote")
+	}
+}
