@@ -67,6 +67,7 @@ func New(d Deps) *App {
 		},
 		Now: d.Now, Log: d.Log,
 	}
+	a.Settings.Capabilities = a.Runner
 	a.API = &httpapi.API{
 		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
 		Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,

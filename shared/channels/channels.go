@@ -35,14 +35,23 @@ type Channel struct {
 	Name         string       `json:"name"`
 	Status       Status       `json:"status"`
 	StatusReason string       `json:"status_reason"`
-	Config       cart.Config  `json:"config"`
-	CreatedAt    time.Time    `json:"created_at"`
+	// Config (shop domain, simulator URL) is for connectors, not clients.
+	Config    cart.Config `json:"-"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
 type record struct {
 	Channel
-	AccountID string `json:"account_id"`
-	Sealed    []byte `json:"sealed"`
+	AccountID string      `json:"account_id"`
+	Config    cart.Config `json:"config"`
+	Sealed    []byte      `json:"sealed"`
+}
+
+// channel returns the record's channel with the fields JSON keeps apart.
+func (r record) channel() Channel {
+	c := r.Channel
+	c.AccountID, c.Config = r.AccountID, r.Config
+	return c
 }
 
 // ErrNotFound is returned for a channel the account does not have.
@@ -76,7 +85,7 @@ func (r *Repo) Create(ctx context.Context, account string, c Channel, creds cart
 	c.Status = Active
 	c.StatusReason = ""
 	c.CreatedAt = r.Now().UTC()
-	rec := record{Channel: c, AccountID: account}
+	rec := record{Channel: c, AccountID: account, Config: c.Config}
 	if rec.Sealed, err = r.seal(ctx, account, c.ID, creds); err != nil {
 		return Channel{}, err
 	}
@@ -109,7 +118,7 @@ func (r *Repo) get(ctx context.Context, account, channel string) (store.Doc[reco
 	if err != nil {
 		return d, fmt.Errorf("get channel %s: %w", channel, err)
 	}
-	d.Value.Channel.AccountID = d.Value.AccountID
+	d.Value.Channel = d.Value.channel()
 	return d, nil
 }
 
@@ -124,8 +133,7 @@ func (r *Repo) List(ctx context.Context, account string) ([]Channel, error) {
 	var out []Channel
 	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "CH#"}, 0, func(it store.Item) (bool, error) {
 		rec, err := store.Decode[record](it)
-		rec.Channel.AccountID = rec.AccountID
-		out = append(out, rec.Channel)
+		out = append(out, rec.channel())
 		return true, err
 	})
 	if err != nil {
@@ -177,7 +185,7 @@ func (r *Repo) update(ctx context.Context, account, channel string, fn func(*rec
 		if err != nil {
 			return Channel{}, fmt.Errorf("update channel %s: %w", channel, err)
 		}
-		return d.Value.Channel, nil
+		return d.Value.channel(), nil
 	}
 }
 

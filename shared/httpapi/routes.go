@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
@@ -75,7 +76,11 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	ch, err := a.Channels.Get(r.Context(), p.AccountID, r.PathValue("channel_id"))
+	chID := r.PathValue("channel_id")
+	if !id.Valid("ch", chID) {
+		return notFound("Channel")
+	}
+	ch, err := a.Channels.Get(r.Context(), p.AccountID, chID)
 	if err != nil {
 		return err
 	}
@@ -104,6 +109,11 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 
 func (a *API) deleteChannel(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	chID := r.PathValue("channel_id")
+	// An id no channel can have is not looked up: an oversized or
+	// non-UTF-8 key would be a store error (500), not a 404.
+	if !id.Valid("ch", chID) {
+		return notFound("Channel")
+	}
 	if err := a.Settings.RemoveChannel(r.Context(), p.AccountID, chID); err != nil {
 		return err
 	}
@@ -202,8 +212,8 @@ func (a *API) postRuns(w http.ResponseWriter, r *http.Request, p auth.Principal)
 			pr.Field, pr.Message = "task", fmt.Sprintf("Unknown task %q.", e.Task)
 		case spec.Mode == catalog.Instasync:
 			pr.Field, pr.Message = "task", spec.Label+" runs when the cart reports a new order or product; run the matching import once instead."
-		case !catalog.Offered(ch.Type, e.Task).Available():
-			pr.Field, pr.Message = "task", catalog.Offered(ch.Type, e.Task).Reason
+		case !a.Settings.Offered(ch.Type, e.Task).Available():
+			pr.Field, pr.Message = "task", a.Settings.Offered(ch.Type, e.Task).Reason
 		case seen[e.ChannelID+"#"+string(e.Task)]:
 			pr.Field, pr.Message = "task", "This task is listed more than once."
 		case ch.Status != channels.Active:
@@ -323,7 +333,14 @@ func (a *API) putInterval(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	if req.Interval.Rate() == "" {
 		return invalid("interval must be one of 10m, 1h, 6h, 1d.")
 	}
-	st, err := a.Settings.SetInterval(r.Context(), r.PathValue("account_id"), r.PathValue("channel_id"), task, req.Interval)
+	// Path ids no account or channel can have are not looked up (an
+	// oversized or non-UTF-8 key is a store error, not a 404). Account
+	// ids are what tokens carry: 1 to 128 characters, no outer spaces.
+	account, chID := r.PathValue("account_id"), r.PathValue("channel_id")
+	if account == "" || len(account) > 128 || !utf8.ValidString(account) || strings.TrimSpace(account) != account || !id.Valid("ch", chID) {
+		return notFound("Channel")
+	}
+	st, err := a.Settings.SetInterval(r.Context(), account, chID, task, req.Interval)
 	var ge *settings.GuardError
 	switch {
 	case errors.As(err, &ge) && errors.Is(err, settings.ErrIntervalNotAllowed):

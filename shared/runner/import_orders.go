@@ -63,7 +63,7 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, ch c
 				e.run.Counts.Created++
 			case orders.Updated:
 				e.run.Counts.Updated++
-			default:
+			case orders.Unchanged:
 				e.run.Counts.Unchanged++
 			}
 		}

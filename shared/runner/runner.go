@@ -242,6 +242,15 @@ func classify(err error) (runs.ErrorClass, string) {
 
 var errUnsupported = errors.New("task not supported for channel")
 
+// implemented lists the (cart, task) pairs the executor can run today; the
+// catalog says what each cart offers, this says what is built.
+var implemented = map[catalog.Cart]map[catalog.Task]bool{
+	catalog.Shopify: {catalog.ImportOrders: true},
+}
+
+// Supports reports whether the executor can run task for cart.
+func (r *Runner) Supports(c catalog.Cart, t catalog.Task) bool { return implemented[c][t] }
+
 // execution is one invocation's work on a run.
 type execution struct {
 	*Runner
@@ -256,7 +265,7 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load channel: %w", err)
 	}
-	if av := catalog.Offered(ch.Type, e.in.Task); !av.Available() {
+	if av := catalog.Offered(ch.Type, e.in.Task); !av.Available() || !e.Supports(ch.Type, e.in.Task) {
 		return errUnsupported
 	}
 	creds, err := e.Channels.Credentials(ctx, e.in.AccountID, e.in.ChannelID)

@@ -100,14 +100,22 @@ type NextRunner interface {
 	NextRun(name string) (time.Time, bool)
 }
 
+// Capabilities says which tasks the executor can run for a cart; a task the
+// catalog offers but the executor cannot run yet is shown unavailable.
+type Capabilities interface {
+	Supports(c catalog.Cart, t catalog.Task) bool
+}
+
 // Service is the use case.
 type Service struct {
-	Store     store.Store
-	Channels  *channels.Repo
-	Runs      RunHistory
-	Scheduler schedule.Scheduler
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Capabilities may be nil: everything the catalog offers is runnable.
+	Capabilities Capabilities
+	Store        store.Store
+	Channels     *channels.Repo
+	Runs         RunHistory
+	Scheduler    schedule.Scheduler
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 type setting struct {
@@ -187,7 +195,7 @@ func (s *Service) Modal(ctx context.Context, account string) ([]ChannelTasks, er
 }
 
 func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catalog.TaskSpec, set setting, last runs.Run) (TaskState, error) {
-	av := catalog.Offered(ch.Type, spec.ID)
+	av := s.offered(ch.Type, spec.ID)
 	st := TaskState{
 		Task: spec.ID, Label: spec.Label, Mode: spec.Mode,
 		Available: av.Available(), AutosyncAvailable: av.AutosyncAvailable(),
@@ -219,6 +227,21 @@ func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catal
 		}
 	}
 	return st, nil
+}
+
+// offered is the catalog's offer, narrowed to what the executor can run.
+func (s *Service) offered(c catalog.Cart, t catalog.Task) catalog.Availability {
+	av := catalog.Offered(c, t)
+	if av.Available() && s.Capabilities != nil && !s.Capabilities.Supports(c, t) {
+		spec, _ := catalog.Spec(t)
+		return catalog.Availability{Reason: spec.Label + " is not available for " + catalog.CartLabel(c) + " yet."}
+	}
+	return av
+}
+
+// Offered is how the channel's cart offers the task, as the modal shows it.
+func (s *Service) Offered(c catalog.Cart, t catalog.Task) catalog.Availability {
+	return s.offered(c, t)
 }
 
 func (s *Service) nextRun(r record) time.Time {
@@ -272,7 +295,7 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 			p.Field, p.Message = "task", "This task is listed more than once."
 		}
 		if p.Message == "" && c.Enabled {
-			av := catalog.Offered(ch.Type, c.Task)
+			av := s.offered(ch.Type, c.Task)
 			switch {
 			case !av.Available():
 				p.Field, p.Message = "enabled", av.Reason
