@@ -118,3 +118,73 @@ func (e *RateLimitedError) Error() string {
 type OrderSource interface {
 	Orders(ctx context.Context, q OrderQuery) (OrderPage, error)
 }
+
+// Listing is one sellable variant in a cart, addressed by SKU: what Import
+// Products creates products from, and the ids Write Inventory Back needs to
+// address the cart's stock for that SKU.
+type Listing struct {
+	SKU   string
+	Name  string
+	Price string // decimal string in the shop's currency
+	// Images are absolute URLs, the product's images first-to-last.
+	Images []string
+	Link   Link
+	// Quantity is the cart's current sellable quantity, when it says.
+	Quantity  *int
+	UpdatedAt time.Time
+}
+
+// Link holds a cart's ids for one SKU. Which are set depends on the cart:
+// Shopify product, variant and inventory item; BigCommerce product and
+// variant; WooCommerce product and (for variations) variation.
+type Link struct {
+	ProductID       string `json:"product_id,omitempty"`
+	VariantID       string `json:"variant_id,omitempty"`
+	InventoryItemID string `json:"inventory_item_id,omitempty"`
+}
+
+// ListingQuery asks for one page of listings updated in [UpdatedFrom,
+// UpdatedTo); a zero UpdatedFrom means all. Cursor continues a page.
+type ListingQuery struct {
+	UpdatedFrom time.Time
+	UpdatedTo   time.Time
+	Cursor      string
+}
+
+// ListingPage is one page of listings. Next is empty on the last page.
+type ListingPage struct {
+	Listings []Listing
+	Next     string
+}
+
+// ListingSource pages through a cart's listings.
+type ListingSource interface {
+	Listings(ctx context.Context, q ListingQuery) (ListingPage, error)
+}
+
+// StockUpdate sets the sellable quantity of one SKU in the cart.
+type StockUpdate struct {
+	SKU      string
+	Link     Link
+	Quantity int
+}
+
+// StockResult is the cart's answer for one update. Err is nil when the cart
+// confirmed the quantity; otherwise a *Error whose Message is the cart's
+// reason, safe to show a merchant.
+type StockResult struct {
+	SKU string
+	Err error
+}
+
+// StockWriter writes quantities back to a cart in the largest batches the
+// cart allows.
+type StockWriter interface {
+	// MaxBatch is the most updates one SetStock call may carry; the writer
+	// spends one request per batch (or as few as the cart allows).
+	MaxBatch() int
+	// SetStock applies updates (len ≤ MaxBatch) and returns one result per
+	// update, in order. An error means the whole call failed (auth, rate
+	// limit past the deadline, transport) and no result is known.
+	SetStock(ctx context.Context, updates []StockUpdate) ([]StockResult, error)
+}
