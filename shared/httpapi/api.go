@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,7 +14,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -143,10 +147,16 @@ func (a *API) writeErr(ctx context.Context, w http.ResponseWriter, reqID string,
 		apiErr = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "The request took too long; try again."}
 	default:
 		a.Log.ErrorContext(ctx, "request failed", "request_id", reqID, "account", p.AccountID, "err", err)
-		apiErr = &Error{Status: http.StatusInternalServerError, Code: "internal",
-			Message: "Something went wrong on our side. Try again; if it persists, contact support with request id " + reqID + "."}
+		apiErr = internalError(reqID)
 	}
 	writeJSON(w, apiErr.Status, errBody(apiErr))
+}
+
+// internalError is the one answer to a failure on our side: no internal
+// text, only the request id support can find the log line by.
+func internalError(reqID string) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: "internal",
+		Message: "Something went wrong on our side. Try again; if it persists, contact support with request id " + reqID + "."}
 }
 
 func errBody(e *Error) any { return map[string]*Error{"error": e} }
@@ -158,8 +168,14 @@ func (a *API) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				a.Log.ErrorContext(r.Context(), "handler panic", "panic", fmt.Sprint(v), "path", r.URL.Path)
-				writeJSON(w, http.StatusInternalServerError, errBody(&Error{Code: "internal", Message: "Something went wrong on our side."}))
+				// wrap has set the request id unless the panic came from outside it.
+				reqID := w.Header().Get("X-Request-Id")
+				if reqID == "" {
+					reqID = requestID(r)
+					w.Header().Set("X-Request-Id", reqID)
+				}
+				a.Log.ErrorContext(r.Context(), "handler panic", "request_id", reqID, "panic", fmt.Sprint(v), "path", r.URL.Path)
+				writeJSON(w, http.StatusInternalServerError, errBody(internalError(reqID)))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -182,8 +198,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decode reads a JSON body of at most MaxBody bytes into v, strictly.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "Send JSON with Content-Type: application/json."}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		// Media types are case-insensitive and may carry parameters
+		// (charset); "application/jsonp" and the like are not JSON.
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
+			return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "Send JSON with Content-Type: application/json."}
+		}
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	b, err := io.ReadAll(body)
@@ -196,22 +216,55 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if !utf8.Valid(b) {
 		return badRequest("The request body is not UTF-8.")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return badRequest(fmt.Sprintf("Field %q has the wrong type; expected %s.", ute.Field, ute.Type))
+			if ute.Field == "" {
+				return badRequest("The request body must be a JSON object.")
+			}
+			// Name JSON kinds, never the Go types the body decodes into.
+			return badRequest(fmt.Sprintf("Field %q has the wrong type: expected %s, got %s.", ute.Field, jsonKind(ute.Type), ute.Value))
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return badRequest("Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + ".")
 		}
 		return badRequest("The request body is not valid JSON.")
 	}
-	if dec.More() {
-		return badRequest("The request body has data after the JSON object.")
+	// Only JSON whitespace may follow the object. (Decoder.More misses a
+	// stray closing bracket or brace.)
+	for _, c := range b[dec.InputOffset():] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return badRequest("The request body has data after the JSON object.")
+		}
 	}
 	return nil
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another type"
 }
 
 // pageParams reads limit and cursor.
@@ -245,7 +298,22 @@ func encodeCursor(sk string) *string {
 
 // checkQuery refuses unknown query parameters, so a typo is not silently ignored.
 func checkQuery(r *http.Request, allowed ...string) error {
-	for k, v := range r.URL.Query() {
+	// URL.Query drops what it cannot parse (a bad %-escape, a ';'),
+	// which would silently ignore a parameter the caller meant.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("The query string is malformed.")
+	}
+	for k, v := range q {
+		// Values become store keys and filters; DynamoDB refuses
+		// strings that are not UTF-8, which would surface as a 500.
+		utf := utf8.ValidString(k)
+		for _, s := range v {
+			utf = utf && utf8.ValidString(s)
+		}
+		if !utf {
+			return badRequest("Query parameters must be UTF-8.")
+		}
 		ok := false
 		for _, a := range allowed {
 			ok = ok || k == a
