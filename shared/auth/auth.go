@@ -88,8 +88,9 @@ const issuer = "autosync-local"
 
 // Authenticate implements Authenticator.
 func (h HS256) Authenticate(r *http.Request) (Principal, error) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || raw == "" {
+	scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	raw = strings.TrimSpace(raw)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return Principal{}, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
 	}
 	var c claims

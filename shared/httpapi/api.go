@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -70,7 +71,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
 	mux.Handle("/v1/", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
-	}, ""))
+	}))
 	if a.UI != nil {
 		mux.Handle("/", a.UI) // the UI answers 405 to other methods itself
 	}
@@ -104,13 +105,16 @@ func notFound(what string) *Error {
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal) error
 
-// merchant authenticates the request and scopes it to the token's account.
-func (a *API) merchant(h handlerFunc) http.Handler { return a.wrap(h, "") }
+// merchant authenticates the request and scopes it to the token's account;
+// a support token acts as a merchant of its own account too.
+func (a *API) merchant(h handlerFunc) http.Handler {
+	return a.wrap(h, auth.ScopeMerchant, auth.ScopeAdmin)
+}
 
 // admin requires the support scope.
 func (a *API) admin(h handlerFunc) http.Handler { return a.wrap(h, auth.ScopeAdmin) }
 
-func (a *API) wrap(h handlerFunc, scope string) http.Handler {
+func (a *API) wrap(h handlerFunc, scopes ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := requestID(r)
 		w.Header().Set("X-Request-Id", reqID)
@@ -120,8 +124,8 @@ func (a *API) wrap(h handlerFunc, scope string) http.Handler {
 			writeJSON(w, http.StatusUnauthorized, errBody(&Error{Code: "unauthenticated", Message: "A valid bearer token is required."}))
 			return
 		}
-		if scope != "" && !p.Has(scope) {
-			writeJSON(w, http.StatusForbidden, errBody(&Error{Code: "forbidden", Message: "This route needs the " + scope + " scope."}))
+		if len(scopes) > 0 && !slices.ContainsFunc(scopes, p.Has) {
+			writeJSON(w, http.StatusForbidden, errBody(&Error{Code: "forbidden", Message: "This route needs the " + scopes[0] + " scope."}))
 			return
 		}
 		ctx := auth.With(r.Context(), p)

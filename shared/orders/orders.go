@@ -185,20 +185,13 @@ func (r *Repo) List(ctx context.Context, account string, f Filter) ([]Order, str
 	if f.ChannelID != "" {
 		prefix += f.ChannelID + "#"
 	}
-	var out []Order
-	last, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix, After: f.Cursor, Limit: 200}, scanBudget,
-		func(it store.Item) (bool, error) {
+	out, next, err := store.Collect(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix, After: f.Cursor, Limit: 200}, limit, scanBudget,
+		func(it store.Item) (Order, bool, error) {
 			o, err := store.Decode[Order](it)
-			if err != nil {
-				return false, err
-			}
-			if (f.Filter == "" || o.Filter == f.Filter) && (f.Tag == "" || slices.Contains(o.Tags, f.Tag)) {
-				out = append(out, o)
-			}
-			return len(out) < limit, nil
+			return o, (f.Filter == "" || o.Filter == f.Filter) && (f.Tag == "" || slices.Contains(o.Tags, f.Tag)), err
 		})
 	if err != nil {
 		return nil, "", fmt.Errorf("list orders: %w", err)
 	}
-	return out, last, nil
+	return out, next, nil
 }

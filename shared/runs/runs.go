@@ -86,7 +86,7 @@ type Run struct {
 	Task       catalog.Task `json:"task"`
 	Trigger    Trigger      `json:"trigger"`
 	Status     Status       `json:"status"`
-	SkipReason string       `json:"skip_reason,omitempty"`
+	SkipReason string       `json:"skip_reason"`
 	CreatedAt  time.Time    `json:"created_at"`
 	StartedAt  *time.Time   `json:"started_at"`
 	FinishedAt *time.Time   `json:"finished_at"`
@@ -204,22 +204,15 @@ func (r *Repo) List(ctx context.Context, account string, f Filter) ([]Run, strin
 		limit = 20
 	}
 	q := store.Query{PK: store.AccountPK(account), Prefix: "RUN#", Desc: true, After: f.Cursor, Limit: 100}
-	var out []Run
-	last, err := store.All(ctx, r.Store, q, scanBudget, func(it store.Item) (bool, error) {
+	out, next, err := store.Collect(ctx, r.Store, q, limit, scanBudget, func(it store.Item) (Run, bool, error) {
 		run, err := store.Decode[Run](it)
-		if err != nil {
-			return false, err
-		}
-		if (f.ChannelID == "" || run.ChannelID == f.ChannelID) && (f.Task == "" || run.Task == f.Task) {
-			run.AccountID = account
-			out = append(out, run)
-		}
-		return len(out) < limit, nil
+		run.AccountID = account
+		return run, (f.ChannelID == "" || run.ChannelID == f.ChannelID) && (f.Task == "" || run.Task == f.Task), err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list runs: %w", err)
 	}
-	return out, last, nil
+	return out, next, nil
 }
 
 // LastRuns returns the latest run of each (channel, task) that has one,

@@ -40,6 +40,10 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 		}
 		return TaskState{}, &GuardError{Err: ErrIntervalNotAllowed, Message: msg}
 	}
+	if av := s.offered(ch.Type, task); !av.AutosyncAvailable() {
+		return TaskState{}, &GuardError{Err: ErrIntervalNotAllowed, Message: fmt.Sprintf(
+			"%s does not run on a schedule on this channel: %s", spec.Label, av.Reason)}
+	}
 	if p95, n, err := s.p95(ctx, account, channel, task); err != nil {
 		return TaskState{}, err
 	} else if n > 0 && p95 > iv.Duration()/2 {

@@ -85,3 +85,42 @@ func All(ctx context.Context, s Store, q Query, max int, fn func(Item) (bool, er
 		q.After = p.Next
 	}
 }
+
+// Collect pages through a query, decoding each item with match, which also
+// says whether the item belongs in the result. It returns up to limit
+// matches and the cursor to resume after the last one: empty when no further
+// item matches, or, when budget items (0: no cap) were scanned first, the
+// cursor of the last item scanned, so a sparse filter cannot make one request
+// read a whole partition.
+func Collect[T any](ctx context.Context, s Store, q Query, limit, budget int, match func(Item) (T, bool, error)) ([]T, string, error) {
+	var out []T
+	scanned := 0
+	lastKept := ""
+	for {
+		p, err := s.Query(ctx, q)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, it := range p.Items {
+			scanned++
+			v, ok, err := match(it)
+			if err != nil {
+				return nil, "", err
+			}
+			if ok {
+				if len(out) == limit {
+					return out, lastKept, nil // a further match exists
+				}
+				out = append(out, v)
+				lastKept = it.SK
+			}
+			if budget > 0 && scanned >= budget {
+				return out, it.SK, nil
+			}
+		}
+		if p.Next == "" {
+			return out, "", nil
+		}
+		q.After = p.Next
+	}
+}

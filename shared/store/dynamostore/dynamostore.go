@@ -1,0 +1,552 @@
+// Package dynamostore implements store.Store on one DynamoDB table, the
+// production adapter.
+//
+// Table schema: partition key pk (S), sort key sk (S); attributes v (N, the
+// version), data (B, absent when empty) and ttl (N, epoch seconds, absent
+// when the item does not expire), which is the table's TTL attribute.
+//
+// DynamoDB deletes expired items lazily (up to days late), so every read
+// filters them and every condition treats them as absent. Writes are
+// UpdateItem calls that increment v server-side, so a version is never
+// computed from a possibly stale read.
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/autosync/autosync/shared/store"
+)
+
+// Attribute names of the table schema.
+const (
+	attrPK      = "pk"
+	attrSK      = "sk"
+	attrVersion = "v"
+	attrData    = "data"
+	attrTTL     = "ttl"
+)
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+	// maxTransactBytes is DynamoDB's cap on the aggregate size of a
+	// transaction's items ("4 MB", taken as the smaller decimal reading),
+	// and itemOverhead our allowance per item for attribute names and
+	// numbers. A transaction of MaxTransactItems full-size items is far
+	// beyond it.
+	maxTransactBytes = 4_000_000
+	itemOverhead     = 100
+)
+
+// record is an item as stored.
+type record struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	V    int64  `dynamodbav:"v"`
+	Data []byte `dynamodbav:"data,omitempty"`
+	// TTL is a pointer so that an expiry of exactly the epoch is not
+	// mistaken for none.
+	TTL *int64 `dynamodbav:"ttl,omitempty"`
+}
+
+func (r record) expired(now time.Time) bool {
+	return r.TTL != nil && now.Unix() >= *r.TTL
+}
+
+func (r record) item() store.Item {
+	it := store.Item{PK: r.PK, SK: r.SK, Version: r.V, Data: r.Data}
+	if r.TTL != nil {
+		it.ExpiresAt = time.Unix(*r.TTL, 0)
+	}
+	return it
+}
+
+// itemKey is the primary key of an item.
+type itemKey struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+}
+
+// Store is a store.Store on one DynamoDB table. It is safe for concurrent
+// use.
+type Store struct {
+	client *dynamodb.Client
+	table  string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store on table, which must have the package's schema
+// (see CreateTable).
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table}
+}
+
+// Get implements store.Store. Reads are strongly consistent: callers read
+// a version in order to condition a write on it.
+func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
+	if err := validateKey(pk, sk); err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb get: %w", err)
+	}
+	key, err := marshalKey(pk, sk)
+	if err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: %w", pk, sk, err)
+	}
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key,
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: %w", pk, sk, mapErr(err))
+	}
+	if out.Item == nil {
+		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: %w", pk, sk, store.ErrNotFound)
+	}
+	var r record
+	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: decode: %w", pk, sk, err)
+	}
+	if r.expired(time.Now()) {
+		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: %w", pk, sk, store.ErrNotFound)
+	}
+	return r.item(), nil
+}
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, it store.Item, c store.Cond) (store.Item, error) {
+	if err := validatePut(it, c); err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb put: %w", err)
+	}
+	in, err := s.updateInput(it, c, time.Now())
+	if err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb put %s/%s: %w", it.PK, it.SK, err)
+	}
+	// Under IfVersion the new version is known; otherwise it is read back
+	// from the update, which is the only atomic way to learn it.
+	if c.Kind != store.IfVersion {
+		in.ReturnValues = types.ReturnValueUpdatedNew
+	}
+	out, err := s.client.UpdateItem(ctx, in)
+	if err != nil {
+		return store.Item{}, fmt.Errorf("dynamodb put %s/%s: %w", it.PK, it.SK, mapErr(err))
+	}
+	it.Version = c.Version + 1
+	if c.Kind != store.IfVersion {
+		var r struct {
+			V int64 `dynamodbav:"v"`
+		}
+		if err := attributevalue.UnmarshalMap(out.Attributes, &r); err != nil {
+			return store.Item{}, fmt.Errorf("dynamodb put %s/%s: read back version: %w", it.PK, it.SK, err)
+		}
+		if r.V < 1 {
+			return store.Item{}, fmt.Errorf("dynamodb put %s/%s: update returned no version", it.PK, it.SK)
+		}
+		it.Version = r.V
+	}
+	if !it.ExpiresAt.IsZero() {
+		it.ExpiresAt = time.Unix(ceilSeconds(it.ExpiresAt), 0)
+	}
+	return it, nil
+}
+
+// updateInput builds the UpdateItem that writes it under c: it replaces
+// data and ttl, and increments v from whatever is stored, even an expired
+// item, so that a writer holding a version of an expired item cannot match
+// the item that replaced it.
+func (s *Store) updateInput(it store.Item, c store.Cond, now time.Time) (*dynamodb.UpdateItemInput, error) {
+	key, err := marshalKey(it.PK, it.SK)
+	if err != nil {
+		return nil, err
+	}
+	up := expression.Set(expression.Name(attrVersion), expression.Plus(
+		expression.IfNotExists(expression.Name(attrVersion), expression.Value(0)),
+		expression.Value(1)))
+	if len(it.Data) > 0 {
+		up = up.Set(expression.Name(attrData), expression.Value(it.Data))
+	} else {
+		up = up.Remove(expression.Name(attrData))
+	}
+	if !it.ExpiresAt.IsZero() {
+		up = up.Set(expression.Name(attrTTL), expression.Value(ceilSeconds(it.ExpiresAt)))
+	} else {
+		up = up.Remove(expression.Name(attrTTL))
+	}
+	b := expression.NewBuilder().WithUpdate(up)
+	if cond, ok := condition(c, now); ok {
+		b = b.WithCondition(cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("build update expression: %w", err)
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key,
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}, nil
+}
+
+// Delete implements store.Store.
+func (s *Store) Delete(ctx context.Context, pk, sk string, c store.Cond) error {
+	if err := validateDelete(pk, sk, c); err != nil {
+		return fmt.Errorf("dynamodb delete: %w", err)
+	}
+	in, err := s.deleteInput(pk, sk, c, time.Now())
+	if err != nil {
+		return fmt.Errorf("dynamodb delete %s/%s: %w", pk, sk, err)
+	}
+	if _, err := s.client.DeleteItem(ctx, in); err != nil {
+		return fmt.Errorf("dynamodb delete %s/%s: %w", pk, sk, mapErr(err))
+	}
+	return nil
+}
+
+func (s *Store) deleteInput(pk, sk string, c store.Cond, now time.Time) (*dynamodb.DeleteItemInput, error) {
+	key, err := marshalKey(pk, sk)
+	if err != nil {
+		return nil, err
+	}
+	in := &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key}
+	if cond, ok := condition(c, now); ok {
+		expr, err := expression.NewBuilder().WithCondition(cond).Build()
+		if err != nil {
+			return nil, fmt.Errorf("build condition: %w", err)
+		}
+		in.ConditionExpression = expr.Condition()
+		in.ExpressionAttributeNames = expr.Names()
+		in.ExpressionAttributeValues = expr.Values()
+	}
+	return in, nil
+}
+
+// Transact implements store.Store with TransactWriteItems; checks become
+// ConditionCheck items. The SDK fills ClientRequestToken, so its retries
+// of a transaction that did commit are idempotent.
+func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
+	if err := validateOps(ops); err != nil {
+		return fmt.Errorf("dynamodb transact: %w", err)
+	}
+	now := time.Now()
+	items := make([]types.TransactWriteItem, len(ops))
+	for i, op := range ops {
+		var err error
+		items[i], err = s.transactItem(op, now)
+		if err != nil {
+			return fmt.Errorf("dynamodb transact: op %d %s/%s: %w", i, op.Item.PK, op.Item.SK, err)
+		}
+	}
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		var failed []int
+		invalid := false
+		for i, r := range canceled.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "ConditionalCheckFailed":
+				failed = append(failed, i)
+			case "ValidationError":
+				invalid = true
+			}
+		}
+		if failed != nil {
+			return fmt.Errorf("dynamodb transact: %w", &store.TxError{Failed: failed})
+		}
+		if invalid {
+			return fmt.Errorf("dynamodb transact: %w: %w", store.ErrInvalid, err)
+		}
+		// TransactionConflict and the like: another transaction touched
+		// one of the items; the caller may retry.
+	}
+	return fmt.Errorf("dynamodb transact: %w", mapErr(err))
+}
+
+func (s *Store) transactItem(op store.Op, now time.Time) (types.TransactWriteItem, error) {
+	switch op.Kind {
+	case store.OpPut:
+		in, err := s.updateInput(op.Item, op.Cond, now)
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		return types.TransactWriteItem{Update: &types.Update{
+			TableName:                 in.TableName,
+			Key:                       in.Key,
+			UpdateExpression:          in.UpdateExpression,
+			ConditionExpression:       in.ConditionExpression,
+			ExpressionAttributeNames:  in.ExpressionAttributeNames,
+			ExpressionAttributeValues: in.ExpressionAttributeValues,
+		}}, nil
+	case store.OpDelete:
+		in, err := s.deleteInput(op.Item.PK, op.Item.SK, op.Cond, now)
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		return types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                 in.TableName,
+			Key:                       in.Key,
+			ConditionExpression:       in.ConditionExpression,
+			ExpressionAttributeNames:  in.ExpressionAttributeNames,
+			ExpressionAttributeValues: in.ExpressionAttributeValues,
+		}}, nil
+	default: // store.OpCheck; validateOps refused anything else
+		// A check carries exactly what a conditional delete does.
+		in, err := s.deleteInput(op.Item.PK, op.Item.SK, op.Cond, now)
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName:                 in.TableName,
+			Key:                       in.Key,
+			ConditionExpression:       in.ConditionExpression,
+			ExpressionAttributeNames:  in.ExpressionAttributeNames,
+			ExpressionAttributeValues: in.ExpressionAttributeValues,
+		}}, nil
+	}
+}
+
+// Query implements store.Store. DynamoDB's Limit counts items read before
+// the expiry filter, so one request may come back short or empty while
+// live items remain; Query keeps reading until the page is full, and reads
+// one live item past it so that Next is empty exactly when nothing follows.
+func (s *Store) Query(ctx context.Context, q store.Query) (store.Page, error) {
+	limit, err := pageLimit(q)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("dynamodb query: %w", err)
+	}
+	in, empty, err := s.queryInput(q, time.Now())
+	if err != nil {
+		return store.Page{}, fmt.Errorf("dynamodb query %s/%s*: %w", q.PK, q.Prefix, err)
+	}
+	var page store.Page
+	if empty {
+		return page, nil
+	}
+	for {
+		in.Limit = aws.Int32(int32(limit + 1 - len(page.Items)))
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("dynamodb query %s/%s*: %w", q.PK, q.Prefix, mapErr(err))
+		}
+		var recs []record
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
+			return store.Page{}, fmt.Errorf("dynamodb query %s/%s*: decode: %w", q.PK, q.Prefix, err)
+		}
+		now := time.Now()
+		for _, r := range recs {
+			if r.expired(now) {
+				continue
+			}
+			if len(page.Items) == limit {
+				page.Next = page.Items[limit-1].SK
+				return page, nil
+			}
+			page.Items = append(page.Items, r.item())
+		}
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// queryInput builds the first request of q; empty reports that q's After
+// rules out every item, so no request is needed.
+func (s *Store) queryInput(q store.Query, now time.Time) (in *dynamodb.QueryInput, empty bool, err error) {
+	kc := expression.Key(attrPK).Equal(expression.Value(q.PK))
+	if q.Prefix != "" {
+		kc = kc.And(expression.Key(attrSK).BeginsWith(q.Prefix))
+	}
+	live := expression.Or(
+		expression.Name(attrTTL).AttributeNotExists(),
+		expression.Name(attrTTL).GreaterThan(expression.Value(now.Unix())))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(live).Build()
+	if err != nil {
+		return nil, false, fmt.Errorf("build key condition: %w", err)
+	}
+	in = &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    expr.KeyCondition(),
+		FilterExpression:          expr.Filter(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ScanIndexForward:          aws.Bool(!q.Desc),
+		ConsistentRead:            aws.Bool(true),
+	}
+	if q.After == "" {
+		return in, false, nil
+	}
+	// An After with the prefix is a position inside the range, which is
+	// what ExclusiveStartKey is (it need not name an existing item). An
+	// After without the prefix lies before or after every key with it, so
+	// it either changes nothing or leaves nothing; DynamoDB would refuse
+	// it as outside the key condition.
+	switch {
+	case strings.HasPrefix(q.After, q.Prefix):
+		in.ExclusiveStartKey, err = marshalKey(q.PK, q.After)
+		if err != nil {
+			return nil, false, err
+		}
+	case q.After > q.Prefix:
+		empty = !q.Desc
+	default:
+		empty = q.Desc
+	}
+	return in, empty, nil
+}
+
+// condition translates c into a condition expression; ok is false for
+// Always. Expired items that DynamoDB has not yet deleted count as absent.
+func condition(c store.Cond, now time.Time) (cond expression.ConditionBuilder, ok bool) {
+	nowSec := expression.Value(now.Unix())
+	ttl := expression.Name(attrTTL)
+	// Expiry is "at or before now" (store.Item.Expired); with whole-second
+	// ttl values, ttl <= floor(now) says exactly that.
+	live := expression.Name(attrPK).AttributeExists().And(
+		expression.Or(ttl.AttributeNotExists(), ttl.GreaterThan(nowSec)))
+	switch c.Kind {
+	case store.IfAbsent:
+		return expression.Or(expression.Name(attrPK).AttributeNotExists(), ttl.LessThanEqual(nowSec)), true
+	case store.IfExists:
+		return live, true
+	case store.IfVersion:
+		return live.And(expression.Name(attrVersion).Equal(expression.Value(c.Version))), true
+	}
+	return expression.ConditionBuilder{}, false
+}
+
+func marshalKey(pk, sk string) (map[string]types.AttributeValue, error) {
+	key, err := attributevalue.MarshalMap(itemKey{PK: pk, SK: sk})
+	if err != nil {
+		return nil, fmt.Errorf("marshal key: %w", err)
+	}
+	return key, nil
+}
+
+// mapErr translates DynamoDB's errors into the port's.
+func mapErr(err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return store.ErrConditionFailed
+	}
+	// smithy.APIError, matched by method so this package needs no direct
+	// dependency on smithy-go.
+	var api interface{ ErrorCode() string }
+	if errors.As(err, &api) && api.ErrorCode() == "ValidationException" {
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
+
+// ceilSeconds rounds an expiry up to whole epoch seconds, the precision of
+// the ttl attribute: an item never disappears before the caller asked.
+func ceilSeconds(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// validateKey adds to store.ValidateKey that keys are UTF-8, as DynamoDB
+// requires of strings, so that a key refused in production is refused in
+// development too.
+func validateKey(pk, sk string) error {
+	if err := store.ValidateKey(pk, sk); err != nil {
+		return err
+	}
+	if !utf8.ValidString(pk) || !utf8.ValidString(sk) {
+		return fmt.Errorf("%w: key %q/%q is not UTF-8", store.ErrInvalid, pk, sk)
+	}
+	return nil
+}
+
+func validateDelete(pk, sk string, c store.Cond) error {
+	if err := validateKey(pk, sk); err != nil {
+		return err
+	}
+	return validateCond(c)
+}
+
+func validateCond(c store.Cond) error {
+	switch c.Kind {
+	case store.Always, store.IfAbsent, store.IfExists, store.IfVersion:
+		return nil
+	}
+	return fmt.Errorf("%w: condition kind %d", store.ErrInvalid, c.Kind)
+}
+
+func validatePut(it store.Item, c store.Cond) error {
+	if err := validateKey(it.PK, it.SK); err != nil {
+		return err
+	}
+	if len(it.Data) > store.MaxItemBytes {
+		return fmt.Errorf("%w: %s/%s: data of %d bytes exceeds %d", store.ErrInvalid, it.PK, it.SK, len(it.Data), store.MaxItemBytes)
+	}
+	return validateCond(c)
+}
+
+// validateOps adds to store.Validate what DynamoDB would refuse later and
+// less clearly: unknown kinds, and a ConditionCheck without a condition.
+func validateOps(ops []store.Op) error {
+	if err := store.Validate(ops); err != nil {
+		return err
+	}
+	size := 0
+	for i, op := range ops {
+		size += len(op.Item.PK) + len(op.Item.SK) + len(op.Item.Data) + itemOverhead
+		var err error
+		switch op.Kind {
+		case store.OpPut:
+			err = validatePut(op.Item, op.Cond)
+		case store.OpDelete:
+			err = validateDelete(op.Item.PK, op.Item.SK, op.Cond)
+		case store.OpCheck:
+			err = validateDelete(op.Item.PK, op.Item.SK, op.Cond)
+			if err == nil && op.Cond.Kind == store.Always {
+				err = fmt.Errorf("%w: check without a condition", store.ErrInvalid)
+			}
+		default:
+			err = fmt.Errorf("%w: operation kind %d", store.ErrInvalid, op.Kind)
+		}
+		if err != nil {
+			return fmt.Errorf("op %d: %w", i, err)
+		}
+	}
+	if size > maxTransactBytes {
+		return fmt.Errorf("%w: transaction of about %d bytes exceeds %d", store.ErrInvalid, size, maxTransactBytes)
+	}
+	return nil
+}
+
+// pageLimit validates q and returns its effective page size.
+func pageLimit(q store.Query) (int, error) {
+	if q.PK == "" || len(q.PK) > 2048 || !utf8.ValidString(q.PK) || !utf8.ValidString(q.Prefix) || !utf8.ValidString(q.After) {
+		return 0, fmt.Errorf("%w: query %q/%q after %q", store.ErrInvalid, q.PK, q.Prefix, q.After)
+	}
+	switch {
+	case q.Limit < 0:
+		return 0, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	case q.Limit == 0:
+		return defaultLimit, nil
+	case q.Limit > maxLimit:
+		return maxLimit, nil
+	}
+	return q.Limit, nil
+}
