@@ -88,9 +88,14 @@ func (l Lease) renewOp(now time.Time, ttl time.Duration) store.Op {
 		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: now.Add(ttl)}, store.AtVersion(l.Token))
 }
 
-// Release gives the lease up; a lost lease is not an error.
+// Release gives the lease up; a lost lease is not an error. It expires the
+// lease item rather than deleting it, so the version — the fencing token —
+// keeps climbing: after a delete a later holder would start again at 1 and
+// a stalled run holding token 1 could write again.
 func (r *Repo) Release(ctx context.Context, l Lease) error {
-	err := r.Store.Delete(ctx, store.AccountPK(l.Account), leaseSK(l.Channel, l.Task), store.AtVersion(l.Token))
+	it := store.Item{PK: store.AccountPK(l.Account), SK: leaseSK(l.Channel, l.Task),
+		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: r.Now().Add(-time.Second)}
+	_, err := r.Store.Put(ctx, it, store.AtVersion(l.Token))
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 		return fmt.Errorf("release lease: %w", err)
 	}

@@ -163,3 +163,27 @@ func FuzzParseInput(f *testing.F) {
 		}
 	})
 }
+
+// A released lease keeps its token climbing: a stalled run whose token
+// predates the release cannot match a later holder's.
+func TestReleaseKeepsFencing(t *testing.T) {
+	r := newRepo(t)
+	ctx := context.Background()
+	a, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "run_a", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Release(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "run_b", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Token <= a.Token {
+		t.Fatalf("token went from %d to %d", a.Token, b.Token)
+	}
+	if _, err := r.Commit(ctx, a, time.Minute, Checkpoint{}, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Running)); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("zombie commit: %v", err)
+	}
+}
