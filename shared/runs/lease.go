@@ -94,7 +94,7 @@ func (l Lease) renewOp(now time.Time, ttl time.Duration) store.Op {
 // a stalled run holding token 1 could write again.
 func (r *Repo) Release(ctx context.Context, l Lease) error {
 	it := store.Item{PK: store.AccountPK(l.Account), SK: leaseSK(l.Channel, l.Task),
-		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: r.Now().Add(-time.Second)}
+		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: released}
 	_, err := r.Store.Put(ctx, it, store.AtVersion(l.Token))
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 		return fmt.Errorf("release lease: %w", err)
@@ -160,3 +160,7 @@ func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkp
 	l.Expires = now.Add(ttl)
 	return l, nil
 }
+
+// released is the expiry of a released lease: long past on any clock, the
+// stores' wall clock or a test's.
+var released = time.Unix(1, 0)
