@@ -19,9 +19,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Continuations invoke this same function.
-	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
-		cfg.TaskFunction = self
+	// Continuations invoke this same function; schedules (repair) need its
+	// ARN, which the template passes. The name serves for invokes only.
+	if cfg.TaskFunction == "" {
+		cfg.TaskFunction = os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/auth"
-	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/httpapi"
+	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runner"
 	"github.com/autosync/autosync/shared/runs"
@@ -38,12 +38,13 @@ type Deps struct {
 
 // App is the assembled service.
 type App struct {
-	Channels *channels.Repo
-	Runs     *runs.Repo
-	Orders   *orders.Repo
-	Settings *settings.Service
-	Runner   *runner.Runner
-	API      *httpapi.API
+	Channels  *channels.Repo
+	Runs      *runs.Repo
+	Orders    *orders.Repo
+	Inventory *inventory.Repo
+	Settings  *settings.Service
+	Runner    *runner.Runner
+	API       *httpapi.API
 }
 
 // New assembles the service.
@@ -52,14 +53,15 @@ func New(d Deps) *App {
 		d.Now = time.Now
 	}
 	a := &App{
-		Channels: &channels.Repo{Store: d.Store, Sealer: d.Sealer, Now: d.Now},
-		Runs:     &runs.Repo{Store: d.Store, Now: d.Now},
-		Orders:   &orders.Repo{Store: d.Store, Now: d.Now},
+		Channels:  &channels.Repo{Store: d.Store, Sealer: d.Sealer, Now: d.Now},
+		Runs:      &runs.Repo{Store: d.Store, Now: d.Now},
+		Inventory: &inventory.Repo{Store: d.Store, Now: d.Now},
 	}
+	a.Orders = &orders.Repo{Store: d.Store, Now: d.Now, Stock: a.Inventory}
 	a.Settings = &settings.Service{Store: d.Store, Channels: a.Channels, Runs: a.Runs, Scheduler: d.Scheduler, Now: d.Now, Log: d.Log}
 	a.Runner = &runner.Runner{
-		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders,
-		Connectors: connectors{d.Connectors}, Health: a.Settings, Dispatch: d.Dispatch,
+		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders, Inventory: a.Inventory, Statuses: a.Channels,
+		Connectors: d.Connectors, Health: a.Settings, Dispatch: d.Dispatch,
 		Repair: func(ctx context.Context) error {
 			rep, err := a.Settings.Repair(ctx)
 			d.Log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
@@ -70,14 +72,7 @@ func New(d Deps) *App {
 	a.Settings.Capabilities = a.Runner
 	a.API = &httpapi.API{
 		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
-		Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,
+		Inventory: a.Inventory, Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,
 	}
 	return a
-}
-
-// connectors adapts the factory to the runner's port.
-type connectors struct{ f connector.Factory }
-
-func (c connectors) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
-	return c.f.Orders(ch, creds)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -58,6 +59,9 @@ func Endpoint(t testing.TB) string {
 func Config(t testing.TB) aws.Config {
 	ep := Endpoint(t)
 	return aws.Config{
+		// A bounded client: an emulator that never answers fails the test
+		// instead of hanging it.
+		HTTPClient:   awshttp.NewBuildableClient().WithTimeout(60 * time.Second),
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(ep),

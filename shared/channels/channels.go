@@ -38,6 +38,9 @@ type Channel struct {
 	// Config (shop domain, simulator URL) is for connectors, not clients.
 	Config    cart.Config `json:"-"`
 	CreatedAt time.Time   `json:"created_at"`
+	// OrderStatuses are the cart statuses Import Orders fetches, as support
+	// set them; empty means the cart's default.
+	OrderStatuses []string `json:"order_statuses,omitempty"`
 }
 
 type record struct {
@@ -229,4 +232,21 @@ func (r *Repo) Delete(ctx context.Context, account, channel string) error {
 		return fmt.Errorf("delete channel %s: %w", channel, err)
 	}
 	return nil
+}
+
+// SetOrderStatuses sets the cart statuses Import Orders fetches (empty: the default).
+func (r *Repo) SetOrderStatuses(ctx context.Context, account, channel string, statuses []string) (Channel, error) {
+	return r.update(ctx, account, channel, func(rec *record) error {
+		rec.OrderStatuses = append([]string(nil), statuses...)
+		return nil
+	})
+}
+
+// OrderStatuses returns the statuses Import Orders fetches; nil means the cart's default.
+func (r *Repo) OrderStatuses(ctx context.Context, account, channel string) ([]string, error) {
+	ch, err := r.Get(ctx, account, channel)
+	if err != nil {
+		return nil, err
+	}
+	return ch.OrderStatuses, nil
 }

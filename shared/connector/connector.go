@@ -87,8 +87,8 @@ func (f Factory) checkBase(base string) error {
 	return nil
 }
 
-// Orders returns the channel's order source.
-func (f Factory) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
+// client builds the channel's cart client.
+func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error) {
 	if ps := f.Validate(ch.Type, ch.Config, creds); len(ps) > 0 {
 		return nil, fmt.Errorf("channel %s misconfigured: %s: %w", ch.ID, ps[0].Message, ErrUnsupported)
 	}
@@ -99,8 +99,52 @@ func (f Factory) Orders(ch channels.Channel, creds cart.Credentials) (cart.Order
 			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
 		})
 	}
-	return nil, fmt.Errorf("orders for %s: %w", ch.Type, ErrUnsupported)
+	return nil, fmt.Errorf("%s: %w", ch.Type, ErrUnsupported)
+}
+
+// as builds the client and checks it offers T.
+func as[T any](f Factory, ch channels.Channel, creds cart.Credentials, what string) (T, error) {
+	var zero T
+	c, err := f.client(ch, creds)
+	if err != nil {
+		return zero, err
+	}
+	t, ok := c.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s for %s: %w", what, ch.Type, ErrUnsupported)
+	}
+	return t, nil
+}
+
+// Orders returns the channel's order source.
+func (f Factory) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
+	return as[cart.OrderSource](f, ch, creds, "orders")
+}
+
+// Listings returns the channel's listing source.
+func (f Factory) Listings(ch channels.Channel, creds cart.Credentials) (cart.ListingSource, error) {
+	return as[cart.ListingSource](f, ch, creds, "listings")
+}
+
+// Stock returns the channel's stock writer.
+func (f Factory) Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error) {
+	return as[cart.StockWriter](f, ch, creds, "inventory")
 }
 
 // ErrUnsupported means the channel cannot run the task (yet).
 var ErrUnsupported = fmt.Errorf("not supported for this channel")
+
+// OrderStatuses lists the order status values support may choose from for
+// a cart, as the connector's query accepts them.
+func (f Factory) OrderStatuses(t catalog.Cart) map[string]bool {
+	var list []string
+	switch t {
+	case catalog.Shopify:
+		list = shopify.Statuses()
+	}
+	out := make(map[string]bool, len(list))
+	for _, s := range list {
+		out[s] = true
+	}
+	return out
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runner"
 	"github.com/autosync/autosync/shared/runs"
@@ -45,6 +46,7 @@ type API struct {
 	Channels   *channels.Repo
 	Runs       *runs.Repo
 	Orders     *orders.Repo
+	Inventory  *inventory.Repo
 	Connectors connector.Factory
 	Dispatch   runner.Dispatcher
 	Log        *slog.Logger
@@ -68,7 +70,12 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/sync/runs", m(a.listRuns))
 	mux.Handle("GET /v1/sync/runs/{run_id}", m(a.getRun))
 	mux.Handle("GET /v1/orders", m(a.listOrders))
+	mux.Handle("GET /v1/products", m(a.listProducts))
+	mux.Handle("PUT /v1/products/{sku}/inventory", m(a.putInventory))
+	mux.Handle("GET /v1/warehouses", m(a.listWarehouses))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
+	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/order-statuses", a.admin(a.putOrderStatuses))
+	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/inventory-policy", a.admin(a.putInventoryPolicy))
 	mux.Handle("/v1/", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
 	}))

@@ -53,10 +53,32 @@ type Change struct {
 	After   Order
 }
 
+// Stock commits and releases inventory for orders, inside the order's write.
+type Stock interface {
+	// CommitWarehouse is where the channel's orders commit stock.
+	CommitWarehouse(ctx context.Context, account, channel string) (string, error)
+	// CommitOps returns the writes moving committed stock from the lines
+	// committed before to those committed after.
+	CommitOps(ctx context.Context, account, warehouse string, before, after []cart.Line) ([]store.Op, error)
+}
+
 // Repo stores orders.
 type Repo struct {
 	Store store.Store
 	Now   func() time.Time
+	// Stock, when set, makes awaiting-fulfillment orders commit inventory
+	// in the same transaction as the order write.
+	Stock Stock
+}
+
+// committed is what an order holds back from sale: its lines while it
+// awaits fulfillment; nothing once shipped or cancelled, nor for orders
+// fulfilled by someone else (FBA).
+func committed(o *Order) []cart.Line {
+	if o == nil || o.Filter != cart.AwaitingFulfillment || slices.Contains(o.Tags, "FBA") {
+		return nil
+	}
+	return o.Lines
 }
 
 // MaxLines bounds an order's lines; a larger one is refused, not truncated.
@@ -96,8 +118,8 @@ func (r *Repo) Upsert(ctx context.Context, account, channel string, in cart.Orde
 			}
 			return ch, nil
 		}
-		_, err = store.PutDoc(ctx, r.Store, pk, key, after, store.AtVersion(cur.Version))
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 10 {
+		err = r.write(ctx, account, channel, cur.Version, before, after)
+		if errors.Is(err, store.ErrConditionFailed) && attempt < 20 {
 			continue // a concurrent import of the same order; re-read and merge again
 		}
 		if err != nil {
@@ -105,6 +127,28 @@ func (r *Repo) Upsert(ctx context.Context, account, channel string, in cart.Orde
 		}
 		return Change{Outcome: outcome, Before: before, After: after}, nil
 	}
+}
+
+// write stores the order and, in the same transaction, moves committed stock.
+func (r *Repo) write(ctx context.Context, account, channel string, version int64, before *Order, after Order) error {
+	it, err := store.NewDoc(store.AccountPK(account), sk(channel, after.ExternalID), after, time.Time{})
+	if err != nil {
+		return err
+	}
+	ops := []store.Op{store.Put(it, store.AtVersion(version))}
+	was, now := committed(before), committed(&after)
+	if r.Stock != nil && !slices.Equal(was, now) {
+		wh, err := r.Stock.CommitWarehouse(ctx, account, channel)
+		if err != nil {
+			return err
+		}
+		more, err := r.Stock.CommitOps(ctx, account, wh, was, now)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, more...)
+	}
+	return r.Store.Transact(ctx, ops)
 }
 
 func merge(before *Order, in cart.Order, channel string, now time.Time) (Order, Outcome) {

@@ -15,6 +15,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
@@ -28,6 +29,13 @@ type Dispatcher interface {
 // Connectors builds a channel's cart connector.
 type Connectors interface {
 	Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error)
+	Listings(ch channels.Channel, creds cart.Credentials) (cart.ListingSource, error)
+	Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error)
+}
+
+// OrderStatuses gives a channel's order statuses as support set them (nil: the cart's default).
+type OrderStatuses interface {
+	OrderStatuses(ctx context.Context, account, channel string) ([]string, error)
 }
 
 // ChannelHealth is told when a channel's credentials stop working.
@@ -40,6 +48,8 @@ type Runner struct {
 	Runs       *runs.Repo
 	Channels   *channels.Repo
 	Orders     *orders.Repo
+	Inventory  *inventory.Repo
+	Statuses   OrderStatuses
 	Connectors Connectors
 	Health     ChannelHealth
 	Dispatch   Dispatcher
@@ -245,7 +255,9 @@ var errUnsupported = errors.New("task not supported for channel")
 // implemented lists the (cart, task) pairs the executor can run today; the
 // catalog says what each cart offers, this says what is built.
 var implemented = map[catalog.Cart]map[catalog.Task]bool{
-	catalog.Shopify: {catalog.ImportOrders: true},
+	catalog.Shopify:     {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
+	catalog.BigCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
+	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
 }
 
 // Supports reports whether the executor can run task for cart.
@@ -272,13 +284,35 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	unsupported := func(err error) error { return fmt.Errorf("%w: %w", errUnsupported, err) }
 	switch e.in.Task {
 	case catalog.ImportOrders:
 		src, err := e.Connectors.Orders(ch, creds)
 		if err != nil {
-			return fmt.Errorf("%w: %w", errUnsupported, err)
+			return unsupported(err)
 		}
-		return e.importOrders(ctx, src, ch)
+		var statuses []string
+		if e.Statuses != nil {
+			if statuses, err = e.Statuses.OrderStatuses(ctx, e.in.AccountID, e.in.ChannelID); err != nil {
+				return err
+			}
+		}
+		return e.importOrders(ctx, src, statuses)
+	case catalog.ImportProducts, catalog.ImportProductImages:
+		src, err := e.Connectors.Listings(ch, creds)
+		if err != nil {
+			return unsupported(err)
+		}
+		if e.in.Task == catalog.ImportProducts {
+			return e.importProducts(ctx, src)
+		}
+		return e.importImages(ctx, src)
+	case catalog.WriteInventory:
+		w, err := e.Connectors.Stock(ch, creds)
+		if err != nil {
+			return unsupported(err)
+		}
+		return e.writeInventory(ctx, w)
 	}
 	return errUnsupported
 }

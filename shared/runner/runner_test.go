@@ -15,6 +15,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/seal"
@@ -64,10 +65,21 @@ func (f *fakeCart) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPag
 
 func (f *fakeCart) add(o cart.Order) { f.mu.Lock(); f.orders = append(f.orders, o); f.mu.Unlock() }
 
-type fakeConnectors struct{ src cart.OrderSource }
+type fakeConnectors struct {
+	src   cart.OrderSource
+	shelf *fakeShelf
+}
 
 func (c fakeConnectors) Orders(channels.Channel, cart.Credentials) (cart.OrderSource, error) {
 	return c.src, nil
+}
+
+func (c fakeConnectors) Listings(channels.Channel, cart.Credentials) (cart.ListingSource, error) {
+	return c.shelf, nil
+}
+
+func (c fakeConnectors) Stock(channels.Channel, cart.Credentials) (cart.StockWriter, error) {
+	return c.shelf, nil
 }
 
 type recordDispatch struct {
@@ -99,6 +111,8 @@ type fixture struct {
 	cart   *fakeCart
 	disp   *recordDispatch
 	health *health
+	shelf  *fakeShelf
+	inv    *inventory.Repo
 	ch     channels.Channel
 	mu     sync.Mutex
 	now    time.Time
@@ -119,7 +133,7 @@ func newFixture(t *testing.T, n int) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	// The stores judge expiry by the real clock, so the fake one starts at it.
-	f := &fixture{now: time.Now().UTC().Truncate(time.Second), cart: &fakeCart{pageSize: 7}, disp: &recordDispatch{}, health: &health{}}
+	f := &fixture{now: time.Now().UTC().Truncate(time.Second), cart: &fakeCart{pageSize: 7}, disp: &recordDispatch{}, health: &health{}, shelf: newShelf()}
 	sealer, _ := seal.NewAESGCM(make([]byte, 32))
 	chs := &channels.Repo{Store: st, Sealer: sealer, Now: f.clock}
 	f.ch, err = chs.Create(context.Background(), "acct", channels.Channel{Type: catalog.Shopify, Name: "S"}, cart.Credentials{"access_token": "t"})
@@ -129,9 +143,11 @@ func newFixture(t *testing.T, n int) *fixture {
 	for i := 0; i < n; i++ {
 		f.cart.add(order(i, f.now.Add(-time.Duration(n-i)*time.Minute), cart.AwaitingFulfillment))
 	}
+	f.inv = &inventory.Repo{Store: st, Now: f.clock}
 	f.r = &Runner{
-		Runs: &runs.Repo{Store: st, Now: f.clock}, Channels: chs, Orders: &orders.Repo{Store: st, Now: f.clock},
-		Connectors: fakeConnectors{f.cart}, Health: f.health, Dispatch: f.disp, Now: f.clock,
+		Runs: &runs.Repo{Store: st, Now: f.clock}, Channels: chs, Orders: &orders.Repo{Store: st, Now: f.clock, Stock: f.inv},
+		Inventory:  f.inv,
+		Connectors: fakeConnectors{f.cart, f.shelf}, Health: f.health, Dispatch: f.disp, Now: f.clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return f

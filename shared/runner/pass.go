@@ -1,0 +1,81 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/runs"
+)
+
+// pageFunc fetches and applies one page of window w (its Phase and Cursor)
+// and returns the cursor of the next page, empty after the last.
+type pageFunc func(ctx context.Context, w *runs.Window) (next string, err error)
+
+// pass runs a checkpointed pass over the cart window [watermark − overlap,
+// now), phase by phase, page by page. The window's upper bound is taken
+// before the first read, so a record changing during the pass is read by the
+// next one, not lost; the overlap re-reads the edge, and the idempotent
+// appliers make re-reading harmless. Every page is committed with the lease,
+// so a run continued in another invocation (or after a crash) resumes at
+// its page, never from scratch. fromZero reads everything on the first pass
+// (e.g. products) instead of the lookback.
+func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, page pageFunc) error {
+	cp, err := e.Runs.Checkpoint(ctx, e.in.AccountID, e.in.ChannelID, e.in.Task)
+	if err != nil {
+		return err
+	}
+	if cp.Window == nil {
+		now := e.Now().UTC()
+		from := cp.Watermark.Add(-e.Overlap)
+		if cp.Watermark.IsZero() {
+			from = now.Add(-e.FirstLookback)
+			if fromZero {
+				from = time.Time{}
+			}
+		}
+		cp.Window = &runs.Window{From: from, To: now, Phase: phases[0]}
+		if err := e.commit(ctx, cp); err != nil {
+			return err
+		}
+	}
+	w := cp.Window
+	for pageNo := 1; ; pageNo++ {
+		if ctx.Err() != nil {
+			return errContinue
+		}
+		next, err := page(ctx, w)
+		if err != nil {
+			var rl *cart.RateLimitedError
+			if errors.As(err, &rl) || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+				return errContinue // out of time while the cart throttled us: not a failure
+			}
+			return fmt.Errorf("%s %s page %d: %w", e.in.Task, w.Phase, pageNo, err)
+		}
+		w.Cursor = next
+		e.run.Progress.Done = w.Done
+		if next == "" {
+			i := phaseIndex(phases, w.Phase)
+			if i+1 < len(phases) {
+				w.Phase, w.Cursor = phases[i+1], ""
+			} else {
+				cp.Watermark, cp.Window = w.To, nil
+				return e.commit(ctx, cp)
+			}
+		}
+		if err := e.commit(ctx, cp); err != nil {
+			return err
+		}
+	}
+}
+
+func phaseIndex(phases []string, p string) int {
+	for i, q := range phases {
+		if q == p {
+			return i
+		}
+	}
+	return len(phases) - 1
+}
