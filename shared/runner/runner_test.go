@@ -125,7 +125,7 @@ func (f *fixture) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
-func newFixture(t *testing.T, n int) *fixture {
+func newFixture(t testing.TB, n int) *fixture {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -162,7 +162,7 @@ func (f *fixture) input(trig runs.Trigger) runs.Input {
 	return runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: catalog.ImportOrders, Trigger: trig}
 }
 
-func (f *fixture) countOrders(t *testing.T) int {
+func (f *fixture) countOrders(t testing.TB) int {
 	t.Helper()
 	list, _, err := f.r.Orders.List(context.Background(), "acct", orders.Filter{Limit: 10000})
 	if err != nil {
