@@ -25,6 +25,8 @@ type Simulator interface {
 	http.Handler
 	// CreateOrder adds an importable order and returns its cart id.
 	CreateOrder(lines []cart.Line) string
+	// Quantities is the cart's current sellable quantity per SKU.
+	Quantities() map[string]int
 }
 
 type simulators struct {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -12,12 +11,45 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/httpapi"
 )
 
 // devRoutes are make dev's local-only routes (never in the Lambda build).
 func (s *Server) devRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /dev/token", s.postToken)
 	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", s.postOrder)
+	mux.HandleFunc("GET /dev/channels/{channel_id}/inventory", s.getInventory)
+}
+
+// simFor authenticates the request and finds the simulator of the caller's channel.
+func (s *Server) simFor(w http.ResponseWriter, r *http.Request) (Simulator, bool) {
+	p, err := s.tokens.Authenticate(r)
+	if err != nil {
+		writeErr(w, http.StatusUnauthorized, "unauthenticated", "A valid bearer token is required.")
+		return nil, false
+	}
+	chID := r.PathValue("channel_id")
+	if _, err := s.App.Channels.Get(r.Context(), p.AccountID, chID); errors.Is(err, channels.ErrNotFound) {
+		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
+		return nil, false
+	} else if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "Could not load the channel.")
+		return nil, false
+	}
+	sim, ok := s.sims.get(chID)
+	if !ok {
+		writeErr(w, http.StatusNotFound, "not_found", "This channel has no simulator (only -demo channels do).")
+		return nil, false
+	}
+	return sim, true
+}
+
+func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) {
+	sim, ok := s.simFor(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"quantities": sim.Quantities()})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -30,23 +62,26 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
-// readJSON decodes an optional JSON body of at most 64 KiB.
+// readJSON decodes a JSON body with the API's strict rules; an empty body
+// is accepted when optional.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) bool {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
-	if err != nil {
-		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "The request body is over 64 KiB.")
-		return false
-	}
-	if len(strings.TrimSpace(string(b))) == 0 && optional {
+	if optional && r.ContentLength == 0 {
 		return true
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil || dec.More() {
-		writeErr(w, http.StatusBadRequest, "malformed", "The request body is not the expected JSON object.")
-		return false
+	err := httpapi.Decode(w, r, v)
+	var apiErr *httpapi.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &apiErr):
+		writeErr(w, apiErr.Status, apiErr.Code, apiErr.Message)
+	case errors.As(err, &mbe):
+		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "The request body is too large.")
+	default:
+		writeErr(w, http.StatusBadRequest, "malformed", "The request body could not be read.")
 	}
-	return true
+	return false
 }
 
 func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
@@ -80,22 +115,8 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
-	p, err := s.tokens.Authenticate(r)
-	if err != nil {
-		writeErr(w, http.StatusUnauthorized, "unauthenticated", "A valid bearer token is required.")
-		return
-	}
-	chID := r.PathValue("channel_id")
-	if _, err := s.App.Channels.Get(r.Context(), p.AccountID, chID); errors.Is(err, channels.ErrNotFound) {
-		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
-		return
-	} else if err != nil {
-		writeErr(w, http.StatusInternalServerError, "internal", "Could not load the channel.")
-		return
-	}
-	sim, ok := s.sims.get(chID)
+	sim, ok := s.simFor(w, r)
 	if !ok {
-		writeErr(w, http.StatusNotFound, "not_found", "This channel has no simulator (only -demo channels do).")
 		return
 	}
 	var req struct {

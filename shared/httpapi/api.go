@@ -208,6 +208,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decode reads a JSON body of at most MaxBody bytes into v, strictly.
+// Decode reads a JSON request body of at most MaxBody bytes into v,
+// strictly; its errors are *Error (or *http.MaxBytesError). make dev's
+// local routes share it.
+func Decode(w http.ResponseWriter, r *http.Request, v any) error { return decode(w, r, v) }
+
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		// Media types are case-insensitive and may carry parameters

@@ -40,7 +40,7 @@ type browser struct {
 // the test (the waits wait for a condition, never for a fixed time).
 func (b browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.t.Fatalf("%s: %v", step, err)
@@ -69,7 +69,7 @@ func evalIn[T any](b browser, expr string) T {
 
 func (b browser) text(id string) string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(tid(id)))
 	if err != nil {
@@ -141,7 +141,7 @@ func TestSyncPageInBrowser(t *testing.T) {
 			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
 	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 45*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(allocCtx, 3*time.Minute)
 	defer cancelTimeout()
 	ctx, cancel := chromedp.NewContext(ctx)
 	defer cancel()
