@@ -188,3 +188,26 @@ type StockWriter interface {
 	// limit past the deadline, transport) and no result is known.
 	SetStock(ctx context.Context, updates []StockUpdate) ([]StockResult, error)
 }
+
+// FBAStock is Amazon's fulfillable quantity of one SKU it holds.
+type FBAStock struct {
+	SKU         string
+	Fulfillable int
+}
+
+// FBAStockPage is one page of FBA inventory. Next is empty on the last page.
+type FBAStockPage struct {
+	Items []FBAStock
+	Next  string
+}
+
+// FBAInventorySource pages through Amazon's FBA inventory (Amazon only).
+type FBAInventorySource interface {
+	FBAInventory(ctx context.Context, cursor string) (FBAStockPage, error)
+}
+
+// FBAOrderSource pages through Amazon-fulfilled orders shipped in
+// [UpdatedFrom, UpdatedTo) (Amazon only). Orders come back Shipped.
+type FBAOrderSource interface {
+	FBAOrders(ctx context.Context, q OrderQuery) (OrderPage, error)
+}

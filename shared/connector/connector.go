@@ -134,6 +134,16 @@ func (f Factory) Stock(ch channels.Channel, creds cart.Credentials) (cart.StockW
 // ErrUnsupported means the channel cannot run the task (yet).
 var ErrUnsupported = fmt.Errorf("not supported for this channel")
 
+// FBAInventory returns the channel's FBA inventory source (Amazon).
+func (f Factory) FBAInventory(ch channels.Channel, creds cart.Credentials) (cart.FBAInventorySource, error) {
+	return as[cart.FBAInventorySource](f, ch, creds, "FBA inventory")
+}
+
+// FBAOrders returns the channel's FBA order source (Amazon).
+func (f Factory) FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FBAOrderSource, error) {
+	return as[cart.FBAOrderSource](f, ch, creds, "FBA orders")
+}
+
 // OrderStatuses lists the order status values support may choose from for
 // a cart, as the connector's query accepts them.
 func (f Factory) OrderStatuses(t catalog.Cart) map[string]bool {

@@ -62,14 +62,22 @@ func (r *Repo) EnsureWarehouse(ctx context.Context, account string, w Warehouse)
 
 // HasWarehouse reports whether the account has the warehouse.
 func (r *Repo) HasWarehouse(ctx context.Context, account, id string) (bool, error) {
+	_, ok, err := r.warehouse(ctx, account, id)
+	return ok, err
+}
+
+func (r *Repo) warehouse(ctx context.Context, account, id string) (Warehouse, bool, error) {
 	if id == DefaultWarehouse {
-		return true, nil
+		return Warehouse{ID: DefaultWarehouse, Name: "Default", Kind: KindStandard}, true, nil
 	}
-	_, err := r.Store.Get(ctx, store.AccountPK(account), whSK(id))
+	d, err := store.GetDoc[Warehouse](ctx, r.Store, store.AccountPK(account), whSK(id))
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return Warehouse{}, false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return Warehouse{}, false, fmt.Errorf("get warehouse %s: %w", id, err)
+	}
+	return d.Value, true, nil
 }
 
 // Policies gives each channel's policy, the default where none is set.
@@ -120,12 +128,16 @@ func (r *Repo) SetPolicy(ctx context.Context, account, channel string, p Policy)
 	}
 	seen := map[string]bool{}
 	for _, wh := range p.Warehouses {
-		ok, err := r.HasWarehouse(ctx, account, wh)
+		w, ok, err := r.warehouse(ctx, account, wh)
 		if err != nil {
 			return err
 		}
 		if !ok || seen[wh] {
 			return fmt.Errorf("%w: unknown or repeated warehouse %q", ErrInvalid, wh)
+		}
+		if w.Kind == KindFBA {
+			// FBA stock is Amazon's to sell; writing it to a cart would oversell.
+			return fmt.Errorf("%w: warehouse %q holds FBA stock, which is never written back to a cart", ErrInvalid, wh)
 		}
 		seen[wh] = true
 	}

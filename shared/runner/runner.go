@@ -31,6 +31,8 @@ type Connectors interface {
 	Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error)
 	Listings(ch channels.Channel, creds cart.Credentials) (cart.ListingSource, error)
 	Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error)
+	FBAInventory(ch channels.Channel, creds cart.Credentials) (cart.FBAInventorySource, error)
+	FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FBAOrderSource, error)
 }
 
 // OrderStatuses gives a channel's order statuses as support set them (nil: the cart's default).
@@ -68,6 +70,9 @@ type Runner struct {
 	// Overlap re-reads the end of the previous window, for carts whose
 	// updated_at index lags their writes.
 	Overlap time.Duration
+	// Implemented overrides which (cart, task) pairs run (tests); nil
+	// means the connectors built so far.
+	Implemented map[catalog.Cart]map[catalog.Task]bool
 }
 
 // Defaults for the tunables.
@@ -261,7 +266,12 @@ var implemented = map[catalog.Cart]map[catalog.Task]bool{
 }
 
 // Supports reports whether the executor can run task for cart.
-func (r *Runner) Supports(c catalog.Cart, t catalog.Task) bool { return implemented[c][t] }
+func (r *Runner) Supports(c catalog.Cart, t catalog.Task) bool {
+	if r.Implemented != nil {
+		return r.Implemented[c][t]
+	}
+	return implemented[c][t]
+}
 
 // execution is one invocation's work on a run.
 type execution struct {
@@ -313,6 +323,18 @@ func (e *execution) do(ctx context.Context) error {
 			return unsupported(err)
 		}
 		return e.writeInventory(ctx, w)
+	case catalog.ImportFBAInventory:
+		src, err := e.Connectors.FBAInventory(ch, creds)
+		if err != nil {
+			return unsupported(err)
+		}
+		return e.importFBAInventory(ctx, ch, src)
+	case catalog.ImportFBAOrders:
+		src, err := e.Connectors.FBAOrders(ch, creds)
+		if err != nil {
+			return unsupported(err)
+		}
+		return e.importFBAOrders(ctx, src)
 	}
 	return errUnsupported
 }

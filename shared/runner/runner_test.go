@@ -82,6 +82,14 @@ func (c fakeConnectors) Stock(channels.Channel, cart.Credentials) (cart.StockWri
 	return c.shelf, nil
 }
 
+func (c fakeConnectors) FBAInventory(channels.Channel, cart.Credentials) (cart.FBAInventorySource, error) {
+	return c.shelf, nil
+}
+
+func (c fakeConnectors) FBAOrders(channels.Channel, cart.Credentials) (cart.FBAOrderSource, error) {
+	return c.shelf, nil
+}
+
 type recordDispatch struct {
 	mu  sync.Mutex
 	ins []runs.Input

@@ -1,6 +1,8 @@
 package shopify
 
 import (
+	"fmt"
+	"math"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -60,4 +62,68 @@ func BenchmarkImportThroughput(b *testing.B) {
 	b.ReportMetric(elapsed.Seconds(), "seconds")
 	b.ReportMetric(float64(st.Throttled), "throttled")
 	b.ReportMetric(float64(st.Served), "queries")
+}
+
+// BenchmarkWriteBackRequestsPerSKU pushes 10,000 SKUs' quantities to a
+// simulated Standard shop in MaxBatch batches, as Write Inventory Back
+// does, and reports the requests spent per pushed SKU against the minimum
+// Shopify's batch limit allows: ceil(10000/250) = 40 mutations for 10,000
+// SKUs, 0.004 requests per SKU. The goal (DESIGN §8) is within 10% of it.
+// The one extra request is the primary-location lookup, once per client.
+func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
+	const n = 10_000
+	skus := make([]string, n)
+	for i := range skus {
+		skus[i] = fmt.Sprintf("SKU-%05d", i)
+	}
+	sim := shopifysim.New(shopifysim.Options{AccessToken: token, Plan: shopifysim.Standard, SKUs: skus})
+	sim.Seed(0, 1)
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	c, err := New(Config{Shop: "bench.myshopify.com", BaseURL: ts.URL, AccessToken: token})
+	if err != nil {
+		b.Fatal(err)
+	}
+	updates := updatesFor(sim, func(i int) int { return i % 50 })
+	if len(updates) != n {
+		b.Fatalf("%d updates", len(updates))
+	}
+	pushed, round := 0, 0
+	start := time.Now()
+	for b.Loop() {
+		round++
+		for i := range updates {
+			updates[i].Quantity = (i + round) % 50
+		}
+		for lo := 0; lo < n; lo += c.MaxBatch() {
+			results, err := c.SetStock(b.Context(), updates[lo:min(lo+c.MaxBatch(), n)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Err != nil {
+					b.Fatalf("%s: %v", r.SKU, r.Err)
+				}
+				pushed++
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	q := sim.Quantities()
+	for i, u := range updates {
+		if q[u.SKU] != u.Quantity {
+			b.Fatalf("update %d: %s is %d in the shop; pushed %d", i, u.SKU, q[u.SKU], u.Quantity)
+		}
+	}
+	st := sim.Stats()
+	perSKU := float64(st.Requests) / float64(pushed)
+	minimum := math.Ceil(float64(n)/maxStockBatch) / n
+	b.ReportMetric(perSKU, "requests/sku")
+	b.ReportMetric(minimum, "min-requests/sku")
+	b.ReportMetric(perSKU/minimum, "of-min")
+	b.ReportMetric(float64(st.Requests), "requests")
+	b.ReportMetric(float64(st.Mutations), "mutations")
+	b.ReportMetric(float64(pushed), "skus")
+	b.ReportMetric(float64(st.Throttled), "throttled")
+	b.ReportMetric(elapsed.Seconds(), "seconds")
 }

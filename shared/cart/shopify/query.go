@@ -55,7 +55,33 @@ const orderLinesDoc = `query OrderLines($id: ID!, $after: String) {
 // statusFields are the search fields an order-status override may use.
 var statusFields = []string{"status", "financial_status", "fulfillment_status"}
 
+// statusValues are the values each status field takes in Shopify's order
+// search (lower case, as the search syntax spells them): financial and
+// fulfillment values per CARTS.md §1 [lib: go-shopify order.go] and the
+// GraphQL display enums; status "any" is REST's [lib] and means no filter.
+var statusValues = map[string][]string{
+	"status": {"open", "closed", "cancelled", "not_closed", "any"},
+	"financial_status": {"authorized", "expired", "paid", "partially_paid", "partially_refunded",
+		"pending", "refunded", "voided"},
+	"fulfillment_status": {"unshipped", "partial", "shipped", "fulfilled", "unfulfilled",
+		"on_hold", "scheduled", "request_declined"},
+}
+
 var statusValueRE = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
+// Statuses lists every status token cart.OrderQuery.Statuses accepts for
+// Shopify, "field:value" (status:open, financial_status:paid,
+// fulfillment_status:partial), for validating what support sets on a
+// channel. DefaultStatuses is a subset.
+func Statuses() []string {
+	var out []string
+	for _, field := range statusFields {
+		for _, v := range statusValues[field] {
+			out = append(out, field+":"+v)
+		}
+	}
+	return out
+}
 
 // DefaultStatuses is the default import filter (DESIGN §3) in the form
 // cart.OrderQuery.Statuses takes: open, paid or authorized, unfulfilled or
@@ -76,20 +102,7 @@ func DefaultStatuses() []string {
 
 // searchQuery builds the orders search string for q.
 func searchQuery(q cart.OrderQuery) (string, error) {
-	var terms []string
-	if !q.UpdatedFrom.IsZero() {
-		// Shopify compares whole seconds; rounding the window outward can
-		// only repeat an order (imports upsert), never lose one.
-		from := q.UpdatedFrom.UTC().Truncate(time.Second)
-		terms = append(terms, "updated_at:>='"+from.Format(time.RFC3339)+"'")
-	}
-	if !q.UpdatedTo.IsZero() {
-		to := q.UpdatedTo.UTC()
-		if t := to.Truncate(time.Second); !t.Equal(to) {
-			to = t.Add(time.Second)
-		}
-		terms = append(terms, "updated_at:<'"+to.Format(time.RFC3339)+"'")
-	}
+	terms := windowTerms(q.UpdatedFrom, q.UpdatedTo)
 	if q.Cancelled {
 		terms = append(terms, "status:cancelled")
 		return strings.Join(terms, " AND "), nil
@@ -105,6 +118,26 @@ func searchQuery(q cart.OrderQuery) (string, error) {
 	return strings.Join(append(terms, filter...), " AND "), nil
 }
 
+// windowTerms are the search terms for updates in [from, to); a zero
+// bound is open.
+func windowTerms(from, to time.Time) []string {
+	var terms []string
+	if !from.IsZero() {
+		// Shopify compares whole seconds; rounding the window outward can
+		// only repeat a record (imports upsert), never lose one.
+		from := from.UTC().Truncate(time.Second)
+		terms = append(terms, "updated_at:>='"+from.Format(time.RFC3339)+"'")
+	}
+	if !to.IsZero() {
+		to := to.UTC()
+		if t := to.Truncate(time.Second); !t.Equal(to) {
+			to = t.Add(time.Second)
+		}
+		terms = append(terms, "updated_at:<'"+to.Format(time.RFC3339)+"'")
+	}
+	return terms
+}
+
 // statusFilter turns status terms into search clauses, one per field.
 // Values are checked against a narrow pattern because they are pasted into
 // the search string.
@@ -117,7 +150,8 @@ func statusFilter(statuses []string) ([]string, error) {
 	for _, s := range statuses {
 		field, value, ok := strings.Cut(strings.TrimSpace(s), ":")
 		value = strings.ToLower(value)
-		if !ok || !slices.Contains(statusFields, field) || !statusValueRE.MatchString(value) {
+		if !ok || !slices.Contains(statusFields, field) || !statusValueRE.MatchString(value) ||
+			!slices.Contains(statusValues[field], value) {
 			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a Shopify status filter such as financial_status:paid", s)}
 		}
 		if _, seen := byField[field]; !seen {

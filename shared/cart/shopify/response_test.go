@@ -2,6 +2,7 @@ package shopify
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -99,6 +100,57 @@ func FuzzParseResponse(f *testing.F) {
 					t.Errorf("accepted line %+v", l)
 				}
 			}
+		}
+	})
+}
+
+// FuzzParseCatalogResponses feeds outside input to the parsers of the
+// listing and write-back answers: they must not panic, and what they accept
+// must be usable — listings with a SKU and ids write-back can send back,
+// absolute image URLs, user errors whose item index is in range or absent.
+func FuzzParseCatalogResponses(f *testing.F) {
+	f.Add([]byte(`{"products":{"pageInfo":{"hasNextPage":true,"endCursor":"c"},"nodes":[{"id":"gid://shopify/Product/1","title":"Tee","updatedAt":"2025-06-01T10:00:00Z",` +
+		`"media":{"pageInfo":{"hasNextPage":true,"endCursor":"m"},"nodes":[{"mediaContentType":"IMAGE","preview":{"image":{"url":"https://cdn.shopify.com/a.png"}}},{"mediaContentType":"VIDEO","preview":null}]},` +
+		`"variants":{"pageInfo":{"hasNextPage":false,"endCursor":"v"},"nodes":[{"id":"gid://shopify/ProductVariant/2","title":"S","sku":"TEE-S","price":"10.00","inventoryQuantity":-3,"inventoryItem":{"id":"gid://shopify/InventoryItem/3"}},` +
+		`{"id":"gid://shopify/ProductVariant/4","title":"Default Title","sku":null,"price":"1.00","inventoryQuantity":null,"inventoryItem":{"id":"gid://shopify/InventoryItem/5"}}]}}]}}`))
+	f.Add([]byte(`{"product":{"variants":{"pageInfo":{"hasNextPage":false},"nodes":[{"id":"gid://shopify/ProductVariant/9","sku":"X","inventoryItem":{"id":"gid://shopify/InventoryItem/10"}}]}}}`))
+	f.Add([]byte(`{"inventorySetQuantities":{"inventoryAdjustmentGroup":null,"userErrors":[{"code":"INVALID_INVENTORY_ITEM","field":["input","quantities","1","inventoryItemId"],"message":"The specified inventory item could not be found."},{"code":null,"field":null,"message":""}]}}`))
+	f.Add([]byte(`{"inventorySetQuantities":{"inventoryAdjustmentGroup":{"id":"gid://shopify/InventoryAdjustmentGroup/1"},"userErrors":[]}}`))
+	f.Add([]byte(`{"location":{"id":"gid://shopify/Location/7","name":"Main","isActive":true}}`))
+	f.Add([]byte(`{"location":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if p, err := parseProducts(data); err == nil {
+			for _, pr := range p.products {
+				if !isGID(pr.gid, "Product") || pr.updatedAt.IsZero() {
+					t.Errorf("accepted product %+v", pr)
+				}
+				for _, l := range pr.listings() {
+					if l.SKU == "" || strings.TrimSpace(l.SKU) != l.SKU {
+						t.Errorf("accepted SKU %q", l.SKU)
+					}
+					if _, ok := inventoryItemGID(l.Link.InventoryItemID); !ok || !isGID(l.Link.VariantID, "ProductVariant") {
+						t.Errorf("accepted link %+v", l.Link)
+					}
+					for _, u := range l.Images {
+						if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+							t.Errorf("accepted image %q", u)
+						}
+					}
+				}
+			}
+		}
+		if errs, err := parseSetQuantities(data); err == nil {
+			for _, ue := range errs {
+				if k, ok := quantityIndex(ue.Field); ok && k < 0 {
+					t.Errorf("index %d from %v", k, ue.Field)
+				}
+				if ce := ue.cartError(); ce.Message == "" || ce.Temporary {
+					t.Errorf("user error %+v became %+v", ue, ce)
+				}
+			}
+		}
+		if id, err := parseLocation(data); err == nil && !isGID(id, "Location") {
+			t.Errorf("accepted location %q", id)
 		}
 	})
 }

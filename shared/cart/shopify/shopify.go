@@ -1,6 +1,7 @@
-// Package shopify is the Shopify connector: it reads a shop's orders through
-// the GraphQL Admin API (REST is legacy, CARTS.md §1), pacing itself to the
-// shop's cost-based rate limit and retrying what Shopify says to retry.
+// Package shopify is the Shopify connector: it reads a shop's orders and
+// product listings and writes inventory back through the GraphQL Admin API
+// (REST is legacy, CARTS.md §1), pacing itself to the shop's cost-based
+// rate limit and retrying what Shopify says to retry.
 package shopify
 
 import (
@@ -46,7 +47,8 @@ var (
 	versionRE = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
 )
 
-// Client reads one shop's orders. It is safe for concurrent use, but its
+// Client reads one shop's orders and listings and writes its stock. It is
+// safe for concurrent use, but its
 // pacing assumes it is the only client of that shop's bucket in this process.
 type Client struct {
 	shop     string
@@ -56,6 +58,8 @@ type Client struct {
 	bucket   costBucket
 	retry    retryPolicy
 	now      func() time.Time
+	loc      locationCache
+	writes   writeCounters
 }
 
 var _ cart.OrderSource = (*Client)(nil)

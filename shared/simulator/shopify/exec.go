@@ -73,6 +73,7 @@ type searchReport struct {
 // counting the nodes actually returned.
 type executor struct {
 	st     *store
+	now    time.Time
 	args   map[*field]map[string]any
 	cost   int
 	errs   []*gqlError
@@ -84,7 +85,7 @@ func (x *executor) object(typ string, src any, sel []*field, path []any) jsonObj
 	for _, f := range sel {
 		fpath := append(slices.Clip(path), f.key())
 		if f.name == "__typename" {
-			out = append(out, kv{f.key(), typ})
+			out = append(out, kv{f.key(), concreteType(typ)})
 			continue
 		}
 		def := schema[typ][f.name]
@@ -102,12 +103,32 @@ func (x *executor) object(typ string, src any, sel []*field, path []any) jsonObj
 		case kindScalar:
 			out = append(out, kv{f.key(), v})
 		case kindObject:
-			x.cost++
+			// A lookup at the root is charged whether it finds anything;
+			// a nested object that is null is not (Shopify reports a
+			// mutation whose inventoryAdjustmentGroup is null at 10).
 			if v == nil {
+				if len(path) == 0 {
+					x.cost += def.objectCost()
+				}
 				out = append(out, kv{f.key(), nil})
 				continue
 			}
+			x.cost += def.objectCost()
 			out = append(out, kv{f.key(), x.object(def.typ, v, f.sel, fpath)})
+		case kindList:
+			// Priced as the checker prices it: the objects nested in the
+			// dearest element.
+			list, _ := v.([]any)
+			items := make([]jsonObject, len(list))
+			base, dearest := x.cost, 0
+			for i, e := range list {
+				start := x.cost
+				items[i] = x.object(def.typ, e, f.sel, append(slices.Clip(fpath), i))
+				dearest = max(dearest, x.cost-start)
+				x.cost = start
+			}
+			x.cost = base + dearest
+			out = append(out, kv{f.key(), items})
 		case kindConnection:
 			out = append(out, kv{f.key(), x.connection(def.typ, v.(*connPage), f.sel, fpath)})
 		}
@@ -249,12 +270,15 @@ func (x *executor) resolve(typ string, src any, f *field, path []any) (any, erro
 			}
 			return p.cursors[len(p.cursors)-1], nil
 		}
-	case "OrderEdge", "LineItemEdge":
+	case "OrderEdge", "LineItemEdge", "ProductEdge", "ProductVariantEdge", "MediaEdge", "LocationEdge", "InventoryLevelEdge":
 		e := src.(edge)
 		if f.name == "cursor" {
 			return e.cursor, nil
 		}
 		return e.node, nil
+	}
+	if v, ok, err := x.resolveCatalog(typ, src, f, args, path); ok {
+		return v, err
 	}
 	return nil, fmt.Errorf("internal error: no resolver for %s.%s", typ, f.name)
 }

@@ -42,6 +42,16 @@ func TestRequestedCost(t *testing.T) {
 		{"merged duplicate", `{ orders(first: 1) { nodes { id } } orders(first: 1) { nodes { name } } }`, nil, 3},
 		{"connector page", connectorQuery, map[string]any{"first": 50, "query": "", "lines": 10}, 752},
 		{"default variable", `query($n: Int = 4) { orders(first: $n) { nodes { id } } }`, nil, 6},
+		// Products: each variant 1 + inventoryItem 1; each medium 1 +
+		// preview 1 + image 1.
+		{"products", `{ products(first: 10) { nodes { id variants(first: 5) { nodes { sku inventoryItem { id } } } media(first: 2) { nodes { preview { image { url } } } } } } }`,
+			nil, 2 + 10*(1+(2+5*2)+(2+2*3))},
+		{"primary location", `{ location { id } }`, nil, 1},
+		// A mutation field costs 10; lists of user errors cost nothing.
+		{"mutation", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) { inventoryAdjustmentGroup { id } userErrors { code field message } } }`,
+			map[string]any{"in": map[string]any{"name": "available", "reason": "correction", "quantities": []any{}}}, 11},
+		{"mutation errors only", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) { userErrors { code } } }`, nil, 10},
+		{"list of objects", `{ inventoryItem(id: "gid://shopify/InventoryItem/1") { inventoryLevel(locationId: "gid://shopify/Location/1") { quantities(names: ["available"]) { name quantity } } } }`, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +73,7 @@ func TestCheckErrors(t *testing.T) {
 		vars  map[string]any
 		want  string // substring of the first error
 	}{
-		{"unknown top-level field", `{ products(first: 1) { nodes { id } } }`, nil, "Field 'products' doesn't exist on type 'QueryRoot'"},
+		{"unknown top-level field", `{ customers(first: 1) { nodes { id } } }`, nil, "Field 'customers' doesn't exist on type 'QueryRoot'"},
 		{"unknown order field", `{ orders(first: 1) { nodes { bogus } } }`, nil, "Field 'bogus' doesn't exist on type 'Order'"},
 		{"mutation", `mutation { orderCancel(orderId: "x") { job { id } } }`, nil, "doesn't exist on type 'Mutation'"},
 		{"missing first", `{ orders { nodes { id } } }`, nil, "you must provide one of first or last"},
@@ -86,6 +96,15 @@ func TestCheckErrors(t *testing.T) {
 		{"empty", ``, nil, "syntax error"},
 		{"bad number", `{ orders(first: 01) { nodes { id } } }`, nil, "invalid number"},
 		{"deep", strings.Repeat("{ a ", 100) + strings.Repeat("}", 100), nil, "nested too deeply"},
+		{"input object field missing", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) { userErrors { code } } }`,
+			map[string]any{"in": map[string]any{"name": "available", "quantities": []any{}}}, "invalid value for reason (Expected value to not be null)"},
+		{"input object unknown field", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) { userErrors { code } } }`,
+			map[string]any{"in": map[string]any{"name": "available", "reason": "x", "quantities": []any{}, "x": 1}}, "invalid value for x (Field is not defined on InventorySetQuantitiesInput)"},
+		{"list variable mismatch", `query($n: [String!]) { inventoryItem(id: "gid://shopify/InventoryItem/1") { inventoryLevel(locationId: "x") { quantities(names: $n) { name } } } }`,
+			nil, "Type mismatch on variable $n"},
+		{"nested variable mismatch", `mutation($q: String!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "1", locationId: "1", quantity: $q}]}) { userErrors { code } } }`,
+			map[string]any{"q": "1"}, "Type mismatch on variable $q"},
+		{"scalar for input object", `mutation { inventorySetQuantities(input: "x") { userErrors { code } } }`, nil, "has an invalid value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +148,8 @@ func FuzzParseDocument(f *testing.F) {
 	f.Add(connectorQuery)
 	f.Add(`{ orders(first: 10) { edges { node { id } } } }`)
 	f.Add(`query($x: [[Int!]]! = [[1]]) { a: order(id: "\u00e9") { __typename } }`)
+	f.Add(`mutation($n: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "gid://shopify/InventoryItem/1", locationId: "gid://shopify/Location/1", quantity: $n, compareQuantity: null}]}) { inventoryAdjustmentGroup { id changes { item { id } } } userErrors { code field message } } }`)
+	f.Add(`query($in: InventorySetQuantitiesInput = {name: "x", reason: "y", quantities: []}) { products(first: 3, query: "sku:A") { nodes { media(first: 2) { nodes { preview { image { url } } } } } } }`)
 	f.Fuzz(func(t *testing.T, q string) {
 		doc, err := parseDocument(q)
 		if err != nil {

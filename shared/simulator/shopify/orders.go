@@ -59,6 +59,10 @@ type order struct {
 	currency    string
 	tags        []string
 	lines       []lineItem
+	// committed says the order holds stock (CreateOrder): available was
+	// taken at creation and is given back on cancel, or leaves on_hand on
+	// fulfillment. Seeded orders are history and hold none.
+	committed bool
 }
 
 type lineItem struct {
@@ -120,18 +124,21 @@ func (o *order) export() Order {
 }
 
 // store holds the shop's state. Orders are kept in creation order (ids
-// ascend); products and inventory will sit beside them.
+// ascend); products and inventory sit beside them.
 type store struct {
 	orders     []*order
 	byID       map[int64]*order
 	nextOrder  int64
 	nextLine   int64
 	nextNumber int
+	cat        catalog
 }
 
-func newStore() *store {
+func newStore(now time.Time) *store {
 	// Ids above 2^32 catch connectors that parse them into 32-bit ints.
-	return &store{byID: map[int64]*order{}, nextOrder: 5_100_000_001, nextLine: 13_700_000_001, nextNumber: 1001}
+	st := &store{byID: map[int64]*order{}, nextOrder: 5_100_000_001, nextLine: 13_700_000_001, nextNumber: 1001}
+	st.cat.init(now)
+	return st
 }
 
 func (st *store) add(o *order) {
@@ -176,11 +183,20 @@ var seedTags = []string{"wholesale", "gift", "vip", "rush", "pos"}
 
 // Seed adds n orders in mixed statuses, created over the 30 days before
 // now. The same n and seed give the same orders relative to the clock.
+// The first Seed also gives every SKU (Options.SKUs) a product variant with
+// stock at the primary location, and each product one to three images, so
+// that what orders sell is in the catalog. Seeded quantities are the stock
+// after the seeded orders: those orders hold none.
 func (s *Server) Seed(n int, seed int64) {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	now := s.now().UTC().Truncate(time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.st.cat.products) == 0 {
+		// A stream of its own, so the orders a seed gives do not depend
+		// on whether products were seeded too.
+		s.st.cat.seedProducts(rand.New(rand.NewPCG(uint64(seed), 0x9c0d)), s.skus, now)
+	}
 	for range n {
 		k := pickKind(r)
 		created := now.Add(-time.Duration(r.Int64N(int64(30 * 24 * time.Hour)))).Truncate(time.Second)
@@ -238,10 +254,12 @@ func seedLines(r *rand.Rand, skus []string) []lineItem {
 }
 
 // CreateOrder adds an importable order (open, paid, unfulfilled) updated
-// now and returns its id. No lines means one line of the first SKU.
+// now and returns its id. No lines means one line of the first SKU. The
+// order commits its lines' stock at the primary location, as a Shopify
+// order does: available drops by the quantities ordered.
 func (s *Server) CreateOrder(lines []cart.Line) string {
 	now := s.now().UTC().Truncate(time.Second)
-	o := &order{createdAt: now, updatedAt: now, financial: Paid, fulfillment: Unfulfilled, currency: "USD"}
+	o := &order{createdAt: now, updatedAt: now, financial: Paid, fulfillment: Unfulfilled, currency: "USD", committed: true}
 	for _, l := range lines {
 		o.lines = append(o.lines, lineItem{sku: l.SKU, quantity: l.Quantity})
 	}
@@ -251,6 +269,9 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.add(o)
+	for _, l := range o.lines {
+		s.st.cat.commit(l.sku, l.quantity, now)
+	}
 	return strconv.FormatInt(o.id, 10)
 }
 
@@ -288,6 +309,7 @@ func (s *Server) CancelOrder(id string) error {
 		}
 		o.cancelledAt = now
 		o.closed, o.closedAt = true, now
+		s.release(o, now, false)
 		switch o.financial {
 		case Paid, PartiallyPaid, PartiallyRefunded:
 			o.financial = Refunded
@@ -306,11 +328,28 @@ func (s *Server) FulfillOrder(id string) error {
 			return fmt.Errorf("shopifysim: order %s is cancelled and cannot be fulfilled", id)
 		}
 		o.fulfillment = Fulfilled
+		s.release(o, now, true)
 		if o.financial == Paid {
 			o.closed, o.closedAt = true, now
 		}
 		return nil
 	})
+}
+
+// release ends an order's hold on stock: shipped units leave on_hand,
+// cancelled ones become available again. The caller holds s.mu.
+func (s *Server) release(o *order, now time.Time, shipped bool) {
+	if !o.committed {
+		return
+	}
+	o.committed = false
+	for _, l := range o.lines {
+		if shipped {
+			s.st.cat.ship(l.sku, l.quantity, now)
+		} else {
+			s.st.cat.commit(l.sku, -l.quantity, now)
+		}
+	}
 }
 
 // Order returns a copy of the order with the given id.
@@ -361,15 +400,21 @@ type searchWarning struct {
 }
 
 // orderPred is a compiled search; nil matches every order.
-type orderPred func(o *order) bool
+type orderPred = func(o *order) bool
 
 // compileOrderSearch turns a parsed search into a predicate over orders.
 // Terms on fields orders cannot be searched by are dropped with a warning,
 // as Shopify drops them, so they neither match nor exclude.
 func compileOrderSearch(e searchExpr) (orderPred, []searchWarning) {
+	return compileSearch(e, orderTerm)
+}
+
+// compileSearch turns a parsed search into a predicate over T, compiling
+// each term with term. A term compiled to nil is dropped.
+func compileSearch[T any](e searchExpr, term func(*termExpr) (func(T) bool, string)) (func(T) bool, []searchWarning) {
 	var warns []searchWarning
-	var compile func(e searchExpr) orderPred
-	compile = func(e searchExpr) orderPred {
+	var compile func(e searchExpr) func(T) bool
+	compile = func(e searchExpr) func(T) bool {
 		switch e := e.(type) {
 		case nil:
 			return nil
@@ -378,21 +423,21 @@ func compileOrderSearch(e searchExpr) (orderPred, []searchWarning) {
 			if l == nil || r == nil {
 				return either(l, r)
 			}
-			return func(o *order) bool { return l(o) && r(o) }
+			return func(o T) bool { return l(o) && r(o) }
 		case *orExpr:
 			l, r := compile(e.left), compile(e.right)
 			if l == nil || r == nil {
 				return either(l, r)
 			}
-			return func(o *order) bool { return l(o) || r(o) }
+			return func(o T) bool { return l(o) || r(o) }
 		case *notExpr:
 			x := compile(e.x)
 			if x == nil {
 				return nil
 			}
-			return func(o *order) bool { return !x(o) }
+			return func(o T) bool { return !x(o) }
 		case *termExpr:
-			p, w := orderTerm(e)
+			p, w := term(e)
 			if w != "" {
 				warns = append(warns, searchWarning{Field: e.field, Message: w})
 			}
@@ -403,11 +448,11 @@ func compileOrderSearch(e searchExpr) (orderPred, []searchWarning) {
 	return compile(e), warns
 }
 
-func never(*order) bool { return false }
+func never[T any](T) bool { return false }
 
 // either returns whichever of l and r is set, for a connective that lost a
 // dropped term.
-func either(l, r orderPred) orderPred {
+func either[T any](l, r func(T) bool) func(T) bool {
 	if l != nil {
 		return l
 	}
@@ -431,7 +476,7 @@ func orderTerm(t *termExpr) (orderPred, string) {
 	case "updated_at", "created_at", "processed_at":
 		at, day, err := parseSearchTime(t.value)
 		if err != nil {
-			return never, fmt.Sprintf("Invalid date value %q.", t.value)
+			return never[*order], fmt.Sprintf("Invalid date value %q.", t.value)
 		}
 		get := func(o *order) time.Time { return o.updatedAt }
 		if t.field != "updated_at" {
@@ -441,14 +486,14 @@ func orderTerm(t *termExpr) (orderPred, string) {
 	case "id":
 		n, err := strconv.ParseInt(t.value, 10, 64)
 		if err != nil {
-			return never, fmt.Sprintf("Invalid id value %q.", t.value)
+			return never[*order], fmt.Sprintf("Invalid id value %q.", t.value)
 		}
 		return func(o *order) bool { return compareInt(o.id, t.op, n) }, ""
 	}
 	if !equality {
 		switch t.field {
 		case "status", "financial_status", "fulfillment_status", "tag", "name":
-			return never, fmt.Sprintf("Comparator %q is not supported for field %q.", t.op, t.field)
+			return never[*order], fmt.Sprintf("Comparator %q is not supported for field %q.", t.op, t.field)
 		}
 	}
 	switch t.field {
@@ -499,7 +544,7 @@ func orderTerm(t *termExpr) (orderPred, string) {
 	default:
 		return nil, "Invalid search field for this query."
 	}
-	return never, fmt.Sprintf("Invalid value %q for field %q.", t.value, t.field)
+	return never[*order], fmt.Sprintf("Invalid value %q for field %q.", t.value, t.field)
 }
 
 // parseSearchTime accepts the forms Shopify documents for dates: a full
@@ -515,31 +560,31 @@ func parseSearchTime(s string) (at time.Time, day bool, err error) {
 	return at, err == nil, err
 }
 
-func timeCompare(get func(*order) time.Time, op string, at time.Time, day bool) orderPred {
+func timeCompare[T any](get func(T) time.Time, op string, at time.Time, day bool) func(T) bool {
 	end := at
 	if day {
 		end = at.AddDate(0, 0, 1) // a bare date covers the whole day
 	}
 	switch op {
 	case ":<":
-		return func(o *order) bool { return get(o).Before(at) }
+		return func(o T) bool { return get(o).Before(at) }
 	case ":<=":
 		if day {
-			return func(o *order) bool { return get(o).Before(end) }
+			return func(o T) bool { return get(o).Before(end) }
 		}
-		return func(o *order) bool { return !get(o).After(at) }
+		return func(o T) bool { return !get(o).After(at) }
 	case ":>":
 		if day {
-			return func(o *order) bool { return !get(o).Before(end) }
+			return func(o T) bool { return !get(o).Before(end) }
 		}
-		return func(o *order) bool { return get(o).After(at) }
+		return func(o T) bool { return get(o).After(at) }
 	case ":>=":
-		return func(o *order) bool { return !get(o).Before(at) }
+		return func(o T) bool { return !get(o).Before(at) }
 	}
 	if day {
-		return func(o *order) bool { t := get(o); return !t.Before(at) && t.Before(end) }
+		return func(o T) bool { t := get(o); return !t.Before(at) && t.Before(end) }
 	}
-	return func(o *order) bool { return get(o).Equal(at) }
+	return func(o T) bool { return get(o).Equal(at) }
 }
 
 func compareInt(a int64, op string, b int64) bool {

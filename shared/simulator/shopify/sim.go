@@ -1,7 +1,9 @@
 // Package shopifysim is an in-process Shopify: an http.Handler that speaks
 // the GraphQL Admin API wire format (POST /admin/api/{version}/graphql.json)
-// for the orders a connector imports, enforces Shopify's cost-based rate
-// limit with its real THROTTLED answers, and injects faults on request.
+// for the orders a connector imports, the products, media and locations it
+// lists and the inventory it writes (inventorySetQuantities), enforces
+// Shopify's cost-based rate limit with its real THROTTLED answers, and
+// injects faults on request (FailSKU for a per-item userError).
 // Tests serve it with httptest; make dev serves it beside the app.
 package shopifysim
 
@@ -10,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -51,7 +54,8 @@ type Options struct {
 	// Now is the clock for the bucket and order timestamps; nil means
 	// time.Now. Tests pass a fake clock to drive throttling step by step.
 	Now func() time.Time
-	// SKUs are what seeded orders sell; nil means SKU-0001 to SKU-0060.
+	// SKUs are the catalog Seed creates (a variant with stock for each)
+	// and what seeded orders sell; nil means SKU-0001 to SKU-0060.
 	SKUs []string
 }
 
@@ -74,11 +78,16 @@ type FaultCounts struct {
 // Stats describe the traffic a Server has seen.
 type Stats struct {
 	Requests      int         // GraphQL requests received
-	Served        int         // queries executed
+	Served        int         // operations executed (Queries + Mutations)
+	Queries       int         // query operations executed
+	Mutations     int         // mutation operations executed
 	Throttled     int         // THROTTLED because the bucket lacked the requested cost
-	RequestedCost float64     // sum of requestedQueryCost over executed queries
+	RequestedCost float64     // sum of requestedQueryCost over executed operations
 	ActualCost    float64     // sum of actualQueryCost: the points really spent
 	Faults        FaultCounts // faults injected
+	// Fields counts executed root fields by name ("orders", "products",
+	// "location", "inventorySetQuantities"); each aliased selection counts.
+	Fields map[string]int
 }
 
 // Server is a simulated Shopify store. It is safe for concurrent use.
@@ -104,7 +113,6 @@ func New(opts Options) *Server {
 		token: []byte(opts.AccessToken),
 		now:   opts.Now,
 		skus:  slices.Clone(opts.SKUs),
-		st:    newStore(),
 		mux:   http.NewServeMux(),
 	}
 	if len(s.token) == 0 {
@@ -113,6 +121,7 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.st = newStore(s.now().UTC().Truncate(time.Second))
 	if len(s.skus) == 0 {
 		for i := 1; i <= 60; i++ {
 			s.skus = append(s.skus, fmt.Sprintf("SKU-%04d", i))
@@ -146,7 +155,12 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) Stats() Stats {
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
-	return s.stats
+	st := s.stats
+	st.Fields = maps.Clone(s.stats.Fields)
+	if st.Fields == nil {
+		st.Fields = map[string]int{}
+	}
+	return st
 }
 
 // bucket is Shopify's leaky bucket: points restore continuously up to the
@@ -389,20 +403,36 @@ func (s *Server) run(w http.ResponseWriter, req *request, faulted bool) {
 		return
 	}
 
-	x := &executor{args: c.args}
-	s.mu.RLock()
-	x.st = s.st
+	x := &executor{args: c.args, now: s.now().UTC().Truncate(time.Second)}
 	root := "QueryRoot"
+	lock, unlock := s.mu.RLock, s.mu.RUnlock
 	if op.kind == "mutation" {
+		// Mutations run one at a time and whole, as Shopify's do.
 		root = "Mutation"
+		lock, unlock = s.mu.Lock, s.mu.Unlock
 	}
+	lock()
+	x.st = s.st
 	data := x.object(root, nil, op.sel, nil)
-	s.mu.RUnlock()
+	unlock()
 	actual := min(x.cost, requested)
 
 	s.ctl.Lock()
 	s.bucket.refund(s.now(), float64(requested-actual))
 	s.stats.Served++
+	if op.kind == "mutation" {
+		s.stats.Mutations++
+	} else {
+		s.stats.Queries++
+	}
+	if s.stats.Fields == nil {
+		s.stats.Fields = map[string]int{}
+	}
+	for _, f := range op.sel {
+		if f.name != "__typename" {
+			s.stats.Fields[f.name]++
+		}
+	}
 	s.stats.RequestedCost += float64(requested)
 	s.stats.ActualCost += float64(actual)
 	ts = s.bucket.status(s.now())

@@ -1,0 +1,403 @@
+package bigcommerce
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// minThrottleWait is the least wait after a 429 that carries no rate
+	// headers (platform overload, CARTS.md §2) and after a second 429 in a
+	// row, doubling for each one in a row up to maxThrottleWait.
+	minThrottleWait time.Duration
+	maxThrottleWait time.Duration
+	// paceMargin is added to a window's reset before the pacer counts on
+	// a fresh quota, for clock skew between BigCommerce and us.
+	paceMargin time.Duration
+}
+
+var defaultRetry = retryPolicy{
+	attempts:        4,
+	baseBackoff:     500 * time.Millisecond,
+	maxBackoff:      8 * time.Second,
+	attemptTimeout:  60 * time.Second,
+	minThrottleWait: time.Second,
+	maxThrottleWait: 30 * time.Second,
+	paceMargin:      20 * time.Millisecond,
+}
+
+// maxResponse bounds what is read of one response. A page of 250 orders
+// with their line items is well under a megabyte.
+const maxResponse = 16 << 20
+
+// Rate limit header names (CARTS.md §0.2); Go canonicalizes them, and
+// BigCommerce treats them case-insensitively.
+const (
+	hdrWindow = "X-Rate-Limit-Time-Window-Ms"
+	hdrReset  = "X-Rate-Limit-Time-Reset-Ms"
+	hdrQuota  = "X-Rate-Limit-Requests-Quota"
+	hdrLeft   = "X-Rate-Limit-Requests-Left"
+)
+
+// rateStatus is what one response's rate headers say about the store's
+// fixed window.
+type rateStatus struct {
+	quota   int           // requests per window
+	left    int           // requests left in the current window
+	window  time.Duration // window length
+	resetIn time.Duration // until the current window ends
+}
+
+// maxRateDuration bounds header durations, so absurd values cannot stall a
+// run for longer than a Lambda invocation could wait anyway.
+const maxRateDuration = time.Hour
+
+// parseRate reads the rate headers. ok is false when they are absent or
+// unusable: an unlimited store, or a 429 from platform overload.
+func parseRate(h http.Header) (rs rateStatus, ok bool) {
+	num := func(name string, max int64) (int64, bool) {
+		v := h.Get(name)
+		if v == "" {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > max {
+			return 0, false
+		}
+		return n, true
+	}
+	quota, ok1 := num(hdrQuota, 1_000_000)
+	left, ok2 := num(hdrLeft, 1_000_000)
+	reset, ok3 := num(hdrReset, maxRateDuration.Milliseconds())
+	if !ok1 || !ok2 || !ok3 || quota == 0 {
+		return rateStatus{}, false
+	}
+	window, ok := num(hdrWindow, maxRateDuration.Milliseconds())
+	if !ok || window == 0 {
+		window = 30_000 // the documented window when the header is missing
+	}
+	rs = rateStatus{
+		quota:   int(quota),
+		left:    int(min(left, quota)),
+		window:  time.Duration(window) * time.Millisecond,
+		resetIn: time.Duration(reset) * time.Millisecond,
+	}
+	rs.resetIn = min(rs.resetIn, rs.window)
+	return rs, true
+}
+
+// pacer spreads requests over BigCommerce's fixed window. Each response's
+// headers say how many requests the window has left and when it resets;
+// the pacer sends the next request after (time to reset) / (requests
+// left), so the window's quota is spent evenly and to the end, and never
+// exceeded: the store's quota is shared by every app, and a burst that
+// empties it would make the merchant's other apps see 429s. A reset is
+// measured from when the response arrived, later than BigCommerce measured
+// it, so the pacer's window always ends after the real one.
+//
+// It assumes it is the only client of the store in this process; several
+// goroutines sharing one Client are paced together, but a response
+// reporting the window before another goroutine's request counted can let
+// one request too many through, and that 429 is waited out.
+type pacer struct {
+	mu     sync.Mutex
+	known  bool // a response with rate headers was seen
+	quota  int
+	window time.Duration
+	left   int       // requests left in the window, less reservations
+	reset  time.Time // when the window ends
+	next   time.Time // earliest time for the next request
+	margin time.Duration
+}
+
+// observe takes the store's word for the window.
+func (p *pacer) observe(now time.Time, rs rateStatus) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.known = true
+	p.quota, p.window, p.left = rs.quota, rs.window, rs.left
+	p.reset = now.Add(rs.resetIn)
+}
+
+// reserve books the next request and says how long to wait before sending.
+func (p *pacer) reserve(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.known {
+		return 0 // nothing known yet: send, and learn from the answer
+	}
+	at := now
+	if p.next.After(at) {
+		at = p.next
+	}
+	if !at.Before(p.reset.Add(p.margin)) {
+		// The window will have ended: a new one opens with this request.
+		p.left, p.reset = p.quota, at.Add(p.window)
+	}
+	if p.left <= 0 {
+		at = p.reset.Add(p.margin)
+		p.left, p.reset = p.quota, at.Add(p.window)
+	}
+	spacing := p.reset.Sub(at) / time.Duration(p.left)
+	p.left--
+	p.next = at.Add(spacing)
+	return at.Sub(now)
+}
+
+// release returns a reservation whose request was not sent.
+func (p *pacer) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known {
+		p.left++
+	}
+}
+
+// spent records a 429: nothing is left until the reset.
+func (p *pacer) spent(now time.Time, resetIn time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known {
+		p.left, p.reset = 0, now.Add(resetIn)
+	}
+}
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+// sleep waits d unless ctx ends first or would end before d has passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
+		return errStop
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is a 429. known says it carried the rate headers, in which case
+// the pacer has recorded the window's reset.
+type throttled struct {
+	known   bool
+	resetIn time.Duration
+}
+
+func (throttled) Error() string { return "rate limited" }
+
+// response is a final answer: 2xx, or a 4xx other than 401, 403 and 429.
+type response struct {
+	status int
+	body   []byte
+}
+
+// request is one API call; path is below /stores/{store_hash}.
+type request struct {
+	method string
+	path   string
+	query  url.Values
+	body   []byte
+}
+
+// do sends r until it gets a final answer. It paces itself to the store's
+// window, waits out 429s for as long as ctx allows (then returns a
+// *cart.RateLimitedError), and retries temporary failures with capped
+// exponential backoff. Every call it retries is idempotent: GETs, and
+// absolute inventory adjustments, which set rather than add.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	u := c.base + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	failures, throttles := 0, 0
+	for {
+		if err := c.pace(ctx); err != nil {
+			return nil, err
+		}
+		resp, err := c.attempt(ctx, r.method, u, r.body)
+		var tmp *temporary
+		var thr throttled
+		switch {
+		case err == nil:
+			return resp, nil
+		case errors.As(err, &thr):
+			throttles++
+			var wait time.Duration
+			if !thr.known || throttles > 1 {
+				// Overload, or a window that keeps refusing after its
+				// reset: back off, longer each time.
+				wait = c.jitter(min(c.retry.minThrottleWait<<min(throttles-1, 16), c.retry.maxThrottleWait))
+			}
+			if thr.known {
+				wait = max(wait, thr.resetIn+c.retry.paceMargin)
+			}
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, rateLimited(err, wait)
+			}
+		case errors.As(err, &tmp):
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// pace waits for the request's turn in the window.
+func (c *Client) pace(ctx context.Context) error {
+	wait := c.pacer.reserve(c.now())
+	if err := c.sleep(ctx, wait); err != nil {
+		c.pacer.release()
+		return rateLimited(err, wait)
+	}
+	return nil
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped,
+// jittered.
+func (c *Client) backoff(n int) time.Duration {
+	return c.jitter(min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff))
+}
+
+// jitter spreads d over its upper half, so that clients failing together
+// spread out.
+func (c *Client) jitter(d time.Duration) time.Duration {
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// attempt sends one request and classifies the outcome: a final response,
+// throttled, *temporary, or an error to return (*cart.Error, possibly
+// wrapping cart.ErrAuth).
+func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (*response, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "autosync")
+	req.Header.Set("X-Auth-Token", c.token)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	now := c.now()
+	rs, known := parseRate(resp.Header)
+	if known {
+		c.pacer.observe(now, rs)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "BigCommerce sent a response too large to read"}
+	}
+
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		msg := "BigCommerce refused the access token"
+		if m := apiMessage(raw); m != "" {
+			msg += ": " + m
+		}
+		return nil, &cart.Error{Status: s, Message: msg, Err: cart.ErrAuth}
+	case s == http.StatusTooManyRequests:
+		if known {
+			c.pacer.spent(now, rs.resetIn)
+		}
+		return nil, throttled{known: known, resetIn: rs.resetIn}
+	case s >= 500:
+		return nil, &temporary{status: s, message: fmt.Sprintf("BigCommerce is temporarily unavailable (HTTP %d)", s)}
+	case s < 200 || (s >= 300 && s < 400):
+		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("BigCommerce answered HTTP %d", s)}
+	}
+	return &response{status: resp.StatusCode, body: raw}, nil
+}
+
+// transportError classifies a failure to get a response at all.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not BigCommerce's failure
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "BigCommerce did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to BigCommerce was interrupted", err: err}
+}
+
+// failure turns a final non-2xx answer into a *cart.Error with
+// BigCommerce's message; 404 also wraps cart.ErrNotFound.
+func failure(resp *response) error {
+	msg := fmt.Sprintf("BigCommerce answered HTTP %d", resp.status)
+	if m := apiMessage(resp.body); m != "" {
+		msg += ": " + m
+	}
+	e := &cart.Error{Status: resp.status, Message: msg}
+	if resp.status == http.StatusNotFound {
+		e.Err = cart.ErrNotFound
+	}
+	return e
+}

@@ -1,0 +1,366 @@
+package shopify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+var _ cart.ListingSource = (*Client)(nil)
+
+// Listing page sizing, priced as Shopify prices it (see the orders page in
+// query.go): a product node costs 1, its media connection 2 + media × 3
+// (the Media node, preview and image objects) and its variants connection
+// 2 + variants × 2 (ProductVariant and inventoryItem). With 6 media and 16
+// variants a product costs 55, and 17 products request 2 + 17 × 55 = 937:
+// under the single-query cap of 1000 with a little room. Products with more
+// media or variants than fit are finished with product(id:) queries of 250.
+const (
+	productsPageSize   = 17
+	mediaPerProduct    = 6
+	variantsPerProduct = 16
+	mediaNodeCost      = 1 + 1 + 1
+	variantNodeCost    = 1 + 1
+	productNodeCost    = 1 + (2 + mediaPerProduct*mediaNodeCost) + (2 + variantsPerProduct*variantNodeCost)
+	productsQueryCost  = 2 + productsPageSize*productNodeCost
+
+	restPageSize             = 250
+	productVariantsQueryCost = 1 + 2 + restPageSize*variantNodeCost
+	productMediaQueryCost    = 1 + 2 + restPageSize*mediaNodeCost
+)
+
+const variantFields = `id title sku price inventoryQuantity inventoryItem { id }`
+
+// Media is an interface: without fragments, preview.image is where an image
+// medium's URL is, and mediaContentType says which media are images.
+const mediaFields = `mediaContentType preview { image { url } }`
+
+const productsDoc = `query Products($first: Int!, $after: String, $query: String!, $media: Int!, $variants: Int!) {
+  products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id title updatedAt
+      media(first: $media) { pageInfo { hasNextPage endCursor } nodes { ` + mediaFields + ` } }
+      variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
+    }
+  }
+}`
+
+const productVariantsDoc = `query ProductVariants($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
+  }
+}`
+
+const productMediaDoc = `query ProductMedia($id: ID!, $after: String) {
+  product(id: $id) {
+    media(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + mediaFields + ` } }
+  }
+}`
+
+// Listings returns one page of listings, one per variant that has a SKU,
+// for the products updated in q's window, oldest update first. Variants
+// without a SKU are left out: nothing could link them to a product here.
+//
+// Link ids are GraphQL global ids (gid://shopify/Product/…,
+// gid://shopify/ProductVariant/…, gid://shopify/InventoryItem/…): the form
+// every GraphQL call takes, so write-back needs no conversion, and a form
+// that says what it names. SetStock also accepts a bare legacy number, so
+// ids taken from a REST webhook payload work too.
+//
+// Quantity is the variant's inventoryQuantity: the sellable quantity over
+// all the shop's locations. Images are the product's image media, first to
+// last, shared by its variants.
+func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+		return cart.ListingPage{}, nil // an empty window holds no products
+	}
+	vars := map[string]any{
+		"first": productsPageSize, "query": strings.Join(windowTerms(q.UpdatedFrom, q.UpdatedTo), " AND "),
+		"media": mediaPerProduct, "variants": variantsPerProduct,
+	}
+	if q.Cursor != "" {
+		vars["after"] = q.Cursor
+	}
+	data, err := c.query(ctx, productsDoc, vars, productsQueryCost)
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
+	}
+	page, err := parseProducts(data)
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
+	}
+	out := cart.ListingPage{Next: page.next}
+	for _, p := range page.products {
+		if p.moreMedia != "" {
+			more, err := c.remainingMedia(ctx, p.gid, p.moreMedia)
+			if err != nil {
+				return cart.ListingPage{}, fmt.Errorf("shopify: reading the media of product %s: %w", p.gid, err)
+			}
+			p.images = appendImages(p.images, more)
+		}
+		if p.moreVariants != "" {
+			more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
+			if err != nil {
+				return cart.ListingPage{}, fmt.Errorf("shopify: reading the variants of product %s: %w", p.gid, err)
+			}
+			p.variants = append(p.variants, more...)
+		}
+		out.Listings = append(out.Listings, p.listings()...)
+	}
+	return out, nil
+}
+
+// remainingVariants pages through a product's variants after the first
+// page's cursor.
+func (c *Client) remainingVariants(ctx context.Context, gid, after string) ([]variantNode, error) {
+	var out []variantNode
+	err := c.pageProduct(ctx, productVariantsDoc, gid, after, productVariantsQueryCost, func(p *productNode) *pageInfo {
+		out = append(out, p.Variants.Nodes...)
+		return &p.Variants.PageInfo
+	})
+	return out, err
+}
+
+// remainingMedia pages through a product's media after the first page's
+// cursor and returns the image URLs among them.
+func (c *Client) remainingMedia(ctx context.Context, gid, after string) ([]string, error) {
+	var out []string
+	err := c.pageProduct(ctx, productMediaDoc, gid, after, productMediaQueryCost, func(p *productNode) *pageInfo {
+		out = appendImages(out, imageURLs(p.Media.Nodes))
+		return &p.Media.PageInfo
+	})
+	return out, err
+}
+
+// pageProduct runs a product(id:) connection query from after until its
+// last page; take keeps a page's nodes and returns its pageInfo.
+func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost float64, take func(*productNode) *pageInfo) error {
+	for {
+		data, err := c.query(ctx, doc, map[string]any{"id": gid, "after": after}, cost)
+		if err != nil {
+			return err
+		}
+		var d struct {
+			Product *productNode `json:"product"`
+		}
+		if err := json.Unmarshal(data, &d); err != nil {
+			return fmt.Errorf("%w: %v", errMalformed, err)
+		}
+		if d.Product == nil {
+			return nil // deleted between the queries: keep what was read
+		}
+		if err := d.Product.validateNodes(); err != nil {
+			return err
+		}
+		pi := take(d.Product)
+		if !pi.HasNextPage {
+			return nil
+		}
+		if pi.EndCursor == "" {
+			return fmt.Errorf("%w: a next page without a cursor", errMalformed)
+		}
+		if pi.EndCursor == after {
+			return &cart.Error{Message: "Shopify repeated a page of a product"}
+		}
+		after = pi.EndCursor
+	}
+}
+
+type variantNode struct {
+	ID                string  `json:"id"`
+	Title             string  `json:"title"`
+	SKU               *string `json:"sku"`
+	Price             string  `json:"price"`
+	InventoryQuantity *int    `json:"inventoryQuantity"`
+	InventoryItem     *struct {
+		ID string `json:"id"`
+	} `json:"inventoryItem"`
+}
+
+type mediaNode struct {
+	MediaContentType string `json:"mediaContentType"`
+	Preview          *struct {
+		Image *struct {
+			URL string `json:"url"`
+		} `json:"image"`
+	} `json:"preview"`
+}
+
+type productNode struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Media     struct {
+		PageInfo pageInfo    `json:"pageInfo"`
+		Nodes    []mediaNode `json:"nodes"`
+	} `json:"media"`
+	Variants struct {
+		PageInfo pageInfo      `json:"pageInfo"`
+		Nodes    []variantNode `json:"nodes"`
+	} `json:"variants"`
+}
+
+// validateNodes checks the variants' ids, which write-back will send back.
+func (p *productNode) validateNodes() error {
+	for _, v := range p.Variants.Nodes {
+		if !isGID(v.ID, "ProductVariant") {
+			return fmt.Errorf("%w: variant id %q", errMalformed, v.ID)
+		}
+		if v.InventoryItem == nil || !isGID(v.InventoryItem.ID, "InventoryItem") {
+			return fmt.Errorf("%w: variant %s has no inventory item id", errMalformed, v.ID)
+		}
+	}
+	return nil
+}
+
+// product is one product of a page, on its way to listings.
+type product struct {
+	gid          string
+	title        string
+	updatedAt    time.Time
+	images       []string
+	variants     []variantNode
+	moreMedia    string // cursor after the media read, when there are more
+	moreVariants string // likewise for variants
+}
+
+type productsPage struct {
+	products []*product
+	next     string
+}
+
+// parseProducts maps the data of a products query.
+func parseProducts(data json.RawMessage) (*productsPage, error) {
+	var d struct {
+		Products *struct {
+			PageInfo pageInfo      `json:"pageInfo"`
+			Nodes    []productNode `json:"nodes"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if d.Products == nil {
+		return nil, fmt.Errorf("%w: no products", errMalformed)
+	}
+	page := &productsPage{}
+	if pi := d.Products.PageInfo; pi.HasNextPage {
+		if pi.EndCursor == "" {
+			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
+		}
+		page.next = pi.EndCursor
+	}
+	for i := range d.Products.Nodes {
+		n := &d.Products.Nodes[i]
+		if !isGID(n.ID, "Product") {
+			return nil, fmt.Errorf("%w: product id %q", errMalformed, n.ID)
+		}
+		if n.UpdatedAt.IsZero() {
+			return nil, fmt.Errorf("%w: product %s has no updatedAt", errMalformed, n.ID)
+		}
+		if err := n.validateNodes(); err != nil {
+			return nil, err
+		}
+		p := &product{gid: n.ID, title: n.Title, updatedAt: n.UpdatedAt, variants: n.Variants.Nodes,
+			images: imageURLs(n.Media.Nodes)}
+		if pi := n.Media.PageInfo; pi.HasNextPage {
+			if pi.EndCursor == "" {
+				return nil, fmt.Errorf("%w: product %s has more media but no cursor", errMalformed, n.ID)
+			}
+			p.moreMedia = pi.EndCursor
+		}
+		if pi := n.Variants.PageInfo; pi.HasNextPage {
+			if pi.EndCursor == "" {
+				return nil, fmt.Errorf("%w: product %s has more variants but no cursor", errMalformed, n.ID)
+			}
+			p.moreVariants = pi.EndCursor
+		}
+		page.products = append(page.products, p)
+	}
+	return page, nil
+}
+
+// listings makes one listing per variant with a SKU.
+func (p *product) listings() []cart.Listing {
+	var out []cart.Listing
+	for _, v := range p.variants {
+		if v.SKU == nil || strings.TrimSpace(*v.SKU) == "" {
+			continue
+		}
+		name := p.title
+		if t := strings.TrimSpace(v.Title); t != "" && t != "Default Title" && t != p.title {
+			name += " - " + t
+		}
+		l := cart.Listing{
+			SKU:       strings.TrimSpace(*v.SKU),
+			Name:      name,
+			Price:     v.Price,
+			Images:    slices.Clone(p.images),
+			Link:      cart.Link{ProductID: p.gid, VariantID: v.ID, InventoryItemID: v.InventoryItem.ID},
+			UpdatedAt: p.updatedAt,
+		}
+		if v.InventoryQuantity != nil {
+			q := *v.InventoryQuantity
+			l.Quantity = &q
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// imageURLs returns the URLs of the image media, in order. Media still
+// processing have no preview image yet and are skipped, as are URLs that
+// are not absolute http(s) ones.
+func imageURLs(media []mediaNode) []string {
+	var out []string
+	for _, m := range media {
+		if m.MediaContentType != "IMAGE" || m.Preview == nil || m.Preview.Image == nil {
+			continue
+		}
+		out = appendImages(out, []string{m.Preview.Image.URL})
+	}
+	return out
+}
+
+// appendImages appends the absolute http(s) URLs of more not already in
+// urls.
+func appendImages(urls, more []string) []string {
+	for _, u := range more {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			continue
+		}
+		dup := false
+		for _, have := range urls {
+			dup = dup || have == u
+		}
+		if !dup {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
+
+// isGID reports whether id is a Shopify global id of type typ.
+func isGID(id, typ string) bool {
+	_, ok := gidNumber(id, typ)
+	return ok
+}
+
+// gidNumber returns the number in "gid://shopify/{typ}/{n}".
+func gidNumber(id, typ string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(id, "gid://shopify/"+typ+"/")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(rest, 10, 64)
+	return n, err == nil && n > 0
+}

@@ -1,0 +1,245 @@
+package woocommerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// perPage is the most WordPress returns per request.
+const perPage = 100
+
+// noBound is a keyset without a lower bound (a query from the beginning).
+const noBound = math.MinInt64
+
+// keyset is the state of a paged read sorted by modification second, then
+// id (see "Paging without drift" in the package documentation).
+type keyset struct {
+	// from is the lower bound, a GMT Unix second, inclusive; noBound for
+	// none.
+	from int64
+	// n counts the objects modified in second from that were already
+	// passed over, in the store's order.
+	n int
+	// seen are the ids of the last (up to perPage) of those n objects.
+	seen []int64
+}
+
+// The cursor is "k1.<from>.<n>.<id>-<id>...".
+const cursorPrefix = "k1."
+
+func (k keyset) encode() string {
+	var b strings.Builder
+	b.WriteString(cursorPrefix)
+	b.WriteString(strconv.FormatInt(k.from, 10))
+	b.WriteByte('.')
+	b.WriteString(strconv.Itoa(k.n))
+	b.WriteByte('.')
+	for i, id := range k.seen {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+var errCursor = errors.New("invalid page cursor")
+
+// decodeCursor reads a cursor encode made.
+func decodeCursor(s string) (keyset, error) {
+	rest, ok := strings.CutPrefix(s, cursorPrefix)
+	parts := strings.Split(rest, ".")
+	if !ok || len(parts) != 3 {
+		return keyset{}, errCursor
+	}
+	from, err1 := strconv.ParseInt(parts[0], 10, 64)
+	n, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || from == noBound || n < 0 || n > 1<<30 {
+		return keyset{}, errCursor
+	}
+	k := keyset{from: from, n: n}
+	if parts[2] != "" {
+		ids := strings.Split(parts[2], "-")
+		if len(ids) > perPage || len(ids) > n {
+			return keyset{}, errCursor
+		}
+		for _, x := range ids {
+			id, err := strconv.ParseInt(x, 10, 64)
+			if err != nil || id <= 0 {
+				return keyset{}, errCursor
+			}
+			k.seen = append(k.seen, id)
+		}
+	}
+	if k.encode() != s {
+		return keyset{}, errCursor // not canonical: not ours
+	}
+	return k, nil
+}
+
+// keyed is what paging needs of an object: its id and modification second.
+type keyed struct {
+	id  int64
+	sec int64
+}
+
+// wpDate formats a GMT time as the date parameters take it.
+func wpDate(sec int64) string { return time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05") }
+
+// windowParams are the query parameters that select [from, to) for a
+// keyset starting at k, ordered for keyset paging. WordPress compares
+// dates exclusively and to the second: modified_after one second before
+// k.from selects from k.from on, and modified_before the first whole second
+// at or after to selects what is before it.
+func windowParams(k keyset, to time.Time, offset int) url.Values {
+	q := url.Values{}
+	q.Set("per_page", strconv.Itoa(perPage))
+	q.Set("orderby", "modified")
+	q.Set("order", "asc")
+	q.Set("dates_are_gmt", "true")
+	if k.from != noBound {
+		q.Set("modified_after", wpDate(k.from-1))
+	}
+	if !to.IsZero() {
+		q.Set("modified_before", wpDate(ceilSecond(to)))
+	}
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	return q
+}
+
+func ceilSecond(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// step is the outcome of one page.
+type step struct {
+	fresh []int   // indexes of the page's objects not returned before
+	next  *keyset // nil on the last page
+	drift bool    // objects already returned left the window: re-read
+}
+
+// advance works out what a page read at offset o from keyset k means.
+// total is X-WP-Total, when known: the size of the whole result from k.
+func (k keyset) advance(o int, page []keyed, total int, totalKnown bool, checkDrift bool) (step, error) {
+	for i, x := range page {
+		if x.id <= 0 {
+			return step{}, fmt.Errorf("%w: an id of %d", errMalformed, x.id)
+		}
+		if k.from != noBound && x.sec < k.from {
+			return step{}, &cart.Error{Message: "WooCommerce ignored the modified_after filter (WooCommerce 5.8 or later is needed)"}
+		}
+		if i > 0 && x.sec < page[i-1].sec {
+			return step{}, &cart.Error{Message: "WooCommerce did not sort by modification date (a plugin may override the order)"}
+		}
+	}
+	isSeen := func(x keyed) bool { return x.sec == k.from && slices.Contains(k.seen, x.id) }
+	lead := 0
+	for lead < len(page) && isSeen(page[lead]) {
+		lead++
+	}
+	if checkDrift && o > 0 && lead == 0 && k.n > o {
+		// The object at offset o should have been the last one returned.
+		return step{drift: true}, nil
+	}
+	var st step
+	for i, x := range page {
+		if !isSeen(x) {
+			st.fresh = append(st.fresh, i)
+		}
+	}
+	more := len(page) == perPage
+	if totalKnown {
+		more = o+len(page) < total
+	}
+	if !more || len(page) == 0 {
+		return st, nil
+	}
+	last := page[len(page)-1].sec
+	var next keyset
+	if last == k.from {
+		next = keyset{from: k.from, n: o + len(page), seen: slices.Clone(k.seen)}
+		for _, x := range page {
+			if !slices.Contains(next.seen, x.id) {
+				next.seen = append(next.seen, x.id)
+			}
+		}
+	} else {
+		next = keyset{from: last}
+		for _, x := range page {
+			if x.sec == last {
+				next.n++
+				next.seen = append(next.seen, x.id)
+			}
+		}
+	}
+	if len(next.seen) > perPage {
+		next.seen = slices.Clone(next.seen[len(next.seen)-perPage:])
+	}
+	if next.from == k.from && next.n <= k.n {
+		return step{}, &cart.Error{Message: "WooCommerce repeated a page"}
+	}
+	st.next = &next
+	return st, nil
+}
+
+// pageFetcher reads one page at offset o of the window from keyset k.
+type pageFetcher func(ctx context.Context, k keyset, o int) ([]keyed, int, bool, error)
+
+// pageThrough reads the page after k, re-reading once from further back if
+// objects already returned left the window in between.
+func pageThrough(ctx context.Context, k keyset, fetch pageFetcher) (step, error) {
+	o := max(0, k.n-1) // re-read the last object returned, to detect drift
+	page, total, known, err := fetch(ctx, k, o)
+	if err != nil {
+		return step{}, err
+	}
+	st, err := k.advance(o, page, total, known, true)
+	if err != nil || !st.drift {
+		return st, err
+	}
+	// Up to perPage-1 objects of second k.from were removed: read from
+	// where the ids still remembered begin.
+	o = max(0, k.n-(perPage-1))
+	if page, total, known, err = fetch(ctx, k, o); err != nil {
+		return step{}, err
+	}
+	return k.advance(o, page, total, known, false)
+}
+
+// startKeyset is the keyset of a window's first page.
+func startKeyset(from time.Time) keyset {
+	if from.IsZero() {
+		return keyset{from: noBound}
+	}
+	return keyset{from: from.Unix()} // Unix() floors: rounding outward
+}
+
+// resume returns the keyset of a query: the window's start, or the cursor.
+func resume(from, to time.Time, cursor string) (keyset, error) {
+	if cursor == "" {
+		return startKeyset(from), nil
+	}
+	k, err := decodeCursor(cursor)
+	if err != nil {
+		return keyset{}, &cart.Error{Message: "the saved page cursor is not one this connector made", Err: err}
+	}
+	if !from.IsZero() && k.from < from.Unix() || !to.IsZero() && k.from >= ceilSecond(to) {
+		return keyset{}, &cart.Error{Message: "the saved page cursor belongs to another time window", Err: errCursor}
+	}
+	return k, nil
+}

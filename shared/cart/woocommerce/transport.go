@@ -1,0 +1,432 @@
+package woocommerce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// minThrottleWait is the wait after a 429 without a usable
+	// Retry-After, doubling for each 429 in a row up to maxThrottleWait.
+	minThrottleWait time.Duration
+	maxThrottleWait time.Duration
+}
+
+var defaultRetry = retryPolicy{
+	attempts:        4,
+	baseBackoff:     500 * time.Millisecond,
+	maxBackoff:      8 * time.Second,
+	attemptTimeout:  60 * time.Second, // WordPress on shared hosting is slow
+	minThrottleWait: time.Second,
+	maxThrottleWait: time.Minute,
+}
+
+// maxResponse bounds what is read of one response. A page of 100 full
+// orders is well under a megabyte.
+const maxResponse = 16 << 20
+
+// reply is a successful response.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// wpError is the body WordPress sends with an error status.
+type wpError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Data    struct {
+		Status wcInt `json:"status"`
+	} `json:"data"`
+}
+
+// decodeError reads a WordPress error body; ok is false for anything else
+// (an HTML page from a proxy, a WAF's text).
+func decodeError(body []byte) (e wpError, ok bool) {
+	if json.Unmarshal(body, &e) != nil || e.Code == "" {
+		return wpError{}, false
+	}
+	e.Message = clip(strings.TrimSpace(e.Message), 300)
+	return e, true
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is a 429; after is the store's Retry-After, if usable.
+type throttled struct{ after time.Duration }
+
+func (throttled) Error() string { return "rate limited" }
+
+// keysNotSeen is a 401 that says the request ran without credentials: the
+// host dropped the Authorization header.
+type keysNotSeen struct{ err *cart.Error }
+
+func (k keysNotSeen) Error() string { return k.err.Error() }
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+// sleep waits d unless ctx ends first or would end before d has passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
+		return errStop
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// pace waits for the configured request rate, if any.
+func (c *Client) pace(ctx context.Context) error {
+	if c.limiter == nil {
+		return ctx.Err()
+	}
+	r := c.limiter.Reserve()
+	wait := r.Delay()
+	if err := c.sleep(ctx, wait); err != nil {
+		r.Cancel()
+		return rateLimited(err, wait)
+	}
+	return nil
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped, with
+// the upper half jittered so that clients failing together spread out.
+func (c *Client) backoff(n int) time.Duration {
+	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// do sends one API request, retrying temporary failures with capped
+// exponential backoff and waiting out 429s for as long as ctx allows. Stock
+// writes set absolute quantities, so a retried write is harmless.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+	failures, throttles := 0, 0
+	fellBack := false
+	for {
+		if err := c.pace(ctx); err != nil {
+			return nil, err
+		}
+		rep, err := c.attempt(ctx, method, path, q, body)
+		var tmp *temporary
+		var thr throttled
+		var nk keysNotSeen
+		switch {
+		case err == nil:
+			return rep, nil
+		case errors.As(err, &thr):
+			wait := thr.after
+			if wait <= 0 {
+				wait = min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait)
+			}
+			throttles++
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, rateLimited(err, wait)
+			}
+		case errors.As(err, &nk) && !fellBack:
+			// The store saw no keys although they were sent: the host
+			// dropped the Authorization header. WooCommerce's documented
+			// fallback is the query string; it sticks if it works.
+			fellBack = true
+			c.queryAuth.Store(true)
+		case errors.As(err, &tmp):
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			if fellBack && errors.Is(err, cart.ErrAuth) {
+				c.queryAuth.Store(false) // the fallback did not help either
+			}
+			if errors.As(err, &nk) {
+				return nil, nk.err
+			}
+			return nil, err
+		}
+	}
+}
+
+// attempt sends one request and classifies the outcome: a reply, throttled,
+// keysNotSeen, *temporary, or a final error (*cart.Error, possibly wrapping
+// cart.ErrAuth or cart.ErrNotFound).
+func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	queryAuth := c.queryAuth.Load()
+	params := url.Values{}
+	for k, v := range q {
+		params[k] = v
+	}
+	if queryAuth {
+		params.Set("consumer_key", c.key)
+		params.Set("consumer_secret", c.secret)
+	}
+	u := c.api + path
+	if len(params) > 0 {
+		u += "?" + params.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building the request for %s", path) // the URL may hold the keys
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "autosync")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !queryAuth {
+		req.SetBasicAuth(c.key, c.secret)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "WooCommerce sent a response too large to read"}
+	}
+
+	s := resp.StatusCode
+	wpe, isWP := decodeError(raw)
+	reason := func(prefix string) string {
+		if isWP && wpe.Message != "" {
+			return prefix + ": " + wpe.Message
+		}
+		return prefix
+	}
+	switch {
+	case s == http.StatusOK || s == http.StatusCreated:
+		if !json.Valid(raw) {
+			// A caching plugin's or a maintenance page's HTML.
+			return nil, &temporary{status: s, message: "WooCommerce sent a response that could not be read"}
+		}
+		return &reply{status: s, header: resp.Header, body: raw}, nil
+	case s == http.StatusTooManyRequests:
+		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
+		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
+	case s == http.StatusUnauthorized:
+		return nil, &cart.Error{Status: s, Message: reason("WooCommerce refused the API keys"), Err: cart.ErrAuth}
+	case s == http.StatusForbidden:
+		return nil, &cart.Error{Status: s, Message: reason("the API keys lack permission (a Read/Write key of a shop manager is needed)"), Err: cart.ErrAuth}
+	case s >= 300 && s < 400:
+		msg := fmt.Sprintf("WooCommerce answered HTTP %d instead of the API", s)
+		if loc, err := resp.Location(); err == nil {
+			msg = fmt.Sprintf("the store redirected the API to %s://%s; set the store URL to that address", loc.Scheme, loc.Host)
+		}
+		return nil, &cart.Error{Status: s, Message: msg}
+	case s == http.StatusNotFound && (!isWP || wpe.Code == "rest_no_route"):
+		return nil, &cart.Error{Status: s, Message: "the WooCommerce REST API was not found at " + c.base + " (is WooCommerce active, with pretty permalinks?)"}
+	case s == http.StatusNotFound || isWP && strings.HasSuffix(wpe.Code, "_invalid_id"):
+		return nil, &cart.Error{Status: s, Message: reason("WooCommerce has no such resource"), Err: cart.ErrNotFound}
+	case s >= 500:
+		return nil, &temporary{status: s, message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
+	}
+	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("WooCommerce answered HTTP %d", s))}
+}
+
+// transportError classifies a failure to get a response at all. The
+// *url.Error net/http returns names the URL, which may carry the keys, so
+// only its cause is kept.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not the store's failure
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "WooCommerce did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to WooCommerce was interrupted", err: err}
+}
+
+// maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter parses Retry-After: delta-seconds (hosts send integers; a
+// decimal is accepted) or an HTTP date. Zero means absent or unusable.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(h, 64); err == nil {
+		if s <= 0 || math.IsNaN(s) {
+			return 0
+		}
+		return min(time.Duration(math.Min(s, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(t.Sub(now), 0), maxRetryAfter)
+	}
+	return 0
+}
+
+// getJSON sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}
+
+// totalHeader reads X-WP-Total; ok is false when it is absent or absurd.
+func totalHeader(h http.Header) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-WP-Total")))
+	return n, err == nil && n >= 0
+}
+
+// parseLinks reads RFC 8288 Link header values into rel → target. Targets
+// may hold commas (status=a,b), so values are scanned, not split.
+func parseLinks(values []string) map[string]string {
+	out := map[string]string{}
+	for _, v := range values {
+		for {
+			v = strings.TrimLeft(v, " \t,")
+			if v == "" || v[0] != '<' {
+				break
+			}
+			end := strings.IndexByte(v, '>')
+			if end < 0 {
+				break
+			}
+			target := v[1:end]
+			v = v[end+1:]
+			// Parameters up to the next comma outside quotes.
+			var rels []string
+			for {
+				v = strings.TrimLeft(v, " \t")
+				if v == "" || v[0] != ';' {
+					break
+				}
+				v = strings.TrimLeft(v[1:], " \t")
+				eq := strings.IndexAny(v, "=;,")
+				if eq < 0 || v[eq] != '=' {
+					// A parameter without a value.
+					if eq < 0 {
+						v = ""
+					} else {
+						v = v[eq:]
+					}
+					continue
+				}
+				name := strings.ToLower(strings.TrimSpace(v[:eq]))
+				v = strings.TrimLeft(v[eq+1:], " \t")
+				var val string
+				if strings.HasPrefix(v, `"`) {
+					q := strings.IndexByte(v[1:], '"')
+					if q < 0 {
+						val, v = v[1:], ""
+					} else {
+						val, v = v[1:q+1], v[q+2:]
+					}
+				} else {
+					e := strings.IndexAny(v, ";,")
+					if e < 0 {
+						e = len(v)
+					}
+					val, v = strings.TrimSpace(v[:e]), v[e:]
+				}
+				if name == "rel" {
+					rels = append(rels, strings.Fields(strings.ToLower(val))...)
+				}
+			}
+			for _, r := range rels {
+				if _, dup := out[r]; !dup {
+					out[r] = target
+				}
+			}
+			if v == "" || v[0] != ',' {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// nextPage reads the page number of a Link rel=next. Only the number is
+// taken: the target itself is built from the site's configured URL, which
+// may not be the URL the merchant gave, and is never followed.
+func nextPage(h http.Header, current int) (int, bool) {
+	next, ok := parseLinks(h.Values("Link"))["next"]
+	if !ok {
+		return 0, false
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil || n <= current {
+		return 0, false
+	}
+	return n, true
+}

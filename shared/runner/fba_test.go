@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/inventory"
+	"github.com/autosync/autosync/shared/orders"
+	"github.com/autosync/autosync/shared/runs"
+)
+
+func (s *fakeShelf) FBAInventory(_ context.Context, cursor string) (cart.FBAStockPage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cursor == "" {
+		return cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}}, Next: "2"}, nil
+	}
+	return cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "B", Fulfillable: 0}}}, nil
+}
+
+func (s *fakeShelf) FBAOrders(_ context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
+	at := q.UpdatedTo.Add(-time.Hour)
+	return cart.OrderPage{Orders: []cart.Order{
+		{ExternalID: "111-FBA", Filter: cart.Shipped, UpdatedAt: at, Lines: []cart.Line{{SKU: "A", Quantity: 2}}},
+	}}, nil
+}
+
+func TestFBA(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	amazon, err := f.r.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ch = amazon
+	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {
+		catalog.ImportProducts: true, catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true, catalog.WriteInventory: true}}
+	f.shelf.add("A", 5)
+	f.runTask(t, catalog.ImportProducts)
+	run := f.runTask(t, catalog.ImportFBAInventory)
+	if run.Status != runs.Succeeded || run.Counts.Fetched != 3 {
+		t.Fatalf("fba inventory %+v", run)
+	}
+	wh := FBAWarehouse(f.ch.ID)
+	whs, _ := f.inv.Warehouses(ctx, "acct")
+	if len(whs) != 2 || whs[1].ID != wh || whs[1].Kind != inventory.KindFBA {
+		t.Fatalf("warehouses %+v", whs)
+	}
+	p, _, _ := f.inv.Get(ctx, "acct", "A")
+	if p.Stock[wh].OnHand != 40 || p.Stock[inventory.DefaultWarehouse].OnHand != 5 {
+		t.Fatalf("stock %+v", p.Stock)
+	}
+	// FBA stock never reaches a cart: A still matches what was pushed.
+	if got := f.needsSync(t, false); len(got) != 0 {
+		t.Fatalf("FBA stock put %v in Needs Sync", got)
+	}
+	if err := f.inv.SetPolicy(ctx, "acct", f.ch.ID, inventory.Policy{Warehouses: []string{inventory.DefaultWarehouse, wh}}); err == nil {
+		t.Fatal("a policy may not feed a channel from the FBA warehouse")
+	}
+
+	run = f.runTask(t, catalog.ImportFBAOrders)
+	if run.Status != runs.Succeeded || run.Counts.Created != 1 {
+		t.Fatalf("fba orders %+v", run)
+	}
+	list, _, _ := f.r.Orders.List(ctx, "acct", orders.Filter{Filter: cart.Shipped, Tag: "FBA"})
+	if len(list) != 1 || list[0].ExternalID != "111-FBA" {
+		t.Fatalf("FBA orders %+v", list)
+	}
+	p, _, _ = f.inv.Get(ctx, "acct", "A")
+	if p.Stock[inventory.DefaultWarehouse].Committed != 0 || p.Stock[wh].Committed != 0 {
+		t.Fatalf("an FBA order committed stock: %+v", p.Stock)
+	}
+}
