@@ -54,8 +54,25 @@ func (p page) step(name string, actions ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		p.t.Fatalf("%s: %v", name, err)
+		p.t.Fatalf("%s: %v\npage state: %s", name, err, p.state())
 	}
+}
+
+// state describes the page for a failed step: what the modal shows.
+func (p page) state() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		modalOpen: !!document.querySelector('#sync-modal[open]'),
+		checked: [...document.querySelectorAll('[data-testid^="task-"]:checked')].map(e => e.dataset.testid),
+		indicators: [...document.querySelectorAll('[data-testid^="indicator-"]')].map(e => e.dataset.testid),
+		modalError: (document.querySelector('[data-testid="modal-error"]') || {}).textContent,
+		notice: (document.querySelector('[data-testid="notice"]') || {}).textContent,
+	})`))
+	if err != nil {
+		return err.Error()
+	}
+	return v
 }
 
 // eval evaluates a JavaScript expression in the page.
