@@ -11,7 +11,9 @@ import (
 	"regexp"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/bigcommerce"
 	"github.com/autosync/autosync/shared/cart/shopify"
+	"github.com/autosync/autosync/shared/cart/woocommerce"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 )
@@ -32,7 +34,10 @@ type Factory struct {
 	AllowLoopbackBase bool
 }
 
-var shopDomain = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
+var (
+	shopDomain = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
+	storeHash  = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
+)
 
 // Validate checks a channel's type, config and credentials.
 func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credentials) []Problem {
@@ -61,6 +66,20 @@ func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credential
 		}
 		if creds["access_token"] == "" {
 			ps = append(ps, Problem{"credentials.access_token", "An Admin API access token is required."})
+		}
+	case catalog.BigCommerce:
+		if !storeHash.MatchString(cfg["store_hash"]) {
+			ps = append(ps, Problem{"config.store_hash", "Enter the store hash from the store's API path (/stores/{store_hash}/)."})
+		}
+		if creds["access_token"] == "" {
+			ps = append(ps, Problem{"credentials.access_token", "An API account access token is required."})
+		}
+	case catalog.WooCommerce:
+		if u, err := url.Parse(cfg["store_url"]); err != nil || u.Scheme != "https" || u.Host == "" {
+			ps = append(ps, Problem{"config.store_url", "Enter the store's https address, like https://shop.example."})
+		}
+		if creds["consumer_key"] == "" || creds["consumer_secret"] == "" {
+			ps = append(ps, Problem{"credentials", "A REST API consumer key and consumer secret are required."})
 		}
 	default:
 		if !catalog.ValidCart(t) {
@@ -97,6 +116,19 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error
 		return shopify.New(shopify.Config{
 			Shop: ch.Config["shop"], BaseURL: ch.Config["api_base"],
 			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
+		})
+	case catalog.BigCommerce:
+		return bigcommerce.New(bigcommerce.Config{
+			StoreHash: ch.Config["store_hash"], BaseURL: ch.Config["api_base"],
+			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
+		})
+	case catalog.WooCommerce:
+		base := ch.Config["store_url"]
+		if b := ch.Config["api_base"]; b != "" {
+			base = b
+		}
+		return woocommerce.New(woocommerce.Config{
+			BaseURL: base, ConsumerKey: creds["consumer_key"], ConsumerSecret: creds["consumer_secret"], HTTPClient: f.HTTPClient,
 		})
 	}
 	return nil, fmt.Errorf("%s: %w", ch.Type, ErrUnsupported)
@@ -151,6 +183,12 @@ func (f Factory) OrderStatuses(t catalog.Cart) map[string]bool {
 	switch t {
 	case catalog.Shopify:
 		list = shopify.Statuses()
+	case catalog.BigCommerce:
+		for id := range bigcommerce.Statuses() {
+			list = append(list, id)
+		}
+	case catalog.WooCommerce:
+		list = woocommerce.Statuses()
 	}
 	out := make(map[string]bool, len(list))
 	for _, s := range list {

@@ -11,7 +11,9 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
 
 // DemoAccount is the account -demo seeds.
@@ -92,6 +94,24 @@ func demoChannels() []demoChannel {
 		sim: func() Simulator {
 			sim := shopifysim.New(shopifysim.Options{AccessToken: "shpat_demo_token", SKUs: DemoSKUs})
 			sim.Seed(120, 42)
+			return sim
+		},
+	}, {
+		cart: catalog.BigCommerce, name: "Demo BigCommerce",
+		config: cart.Config{"store_hash": "autosyncdemo"},
+		creds:  cart.Credentials{"access_token": "bc_demo_token"},
+		sim: func() Simulator {
+			sim := bigcommercesim.New(bigcommercesim.Options{AccessToken: "bc_demo_token", StoreHash: "autosyncdemo", SKUs: DemoSKUs})
+			sim.Seed(80, 43)
+			return sim
+		},
+	}, {
+		cart: catalog.WooCommerce, name: "Demo WooCommerce",
+		config: cart.Config{"store_url": "https://woo.autosync-demo.example"},
+		creds:  cart.Credentials{"consumer_key": "ck_demo", "consumer_secret": "cs_demo"},
+		sim: func() Simulator {
+			sim := woocommercesim.New(woocommercesim.Options{ConsumerKey: "ck_demo", ConsumerSecret: "cs_demo", SKUs: DemoSKUs})
+			sim.Seed(60, 44)
 			return sim
 		},
 	}}

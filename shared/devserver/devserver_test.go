@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -274,5 +273,4 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 	if got := c.orderCount(shop); got != want {
 		t.Fatalf("final: %d orders, want %d", got, want)
 	}
-	_ = fmt.Sprint()
 }
