@@ -28,8 +28,8 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		return cart.ListingPage{}, fmt.Errorf("woocommerce: listing products: %w", err)
 	}
 	var products []wcProduct
-	fetch := func(ctx context.Context, k keyset, o int) ([]keyed, int, bool, error) {
-		params := windowParams(k, q.UpdatedTo, o)
+	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
+		params := windowParams(k, q.UpdatedTo, o, exclude)
 		params.Set("_fields", productFields)
 		rep, err := c.get(ctx, "/products", params)
 		if err != nil {

@@ -29,8 +29,8 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
 	}
 	var orders []cart.Order
-	fetch := func(ctx context.Context, k keyset, o int) ([]keyed, int, bool, error) {
-		params := windowParams(k, q.UpdatedTo, o)
+	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
+		params := windowParams(k, q.UpdatedTo, o, exclude)
 		params.Set("status", status)
 		params.Set("_fields", orderFields)
 		rep, err := c.get(ctx, "/orders", params)

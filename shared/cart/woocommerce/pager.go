@@ -100,7 +100,7 @@ func wpDate(sec int64) string { return time.Unix(sec, 0).UTC().Format("2006-01-0
 // dates exclusively and to the second: modified_after one second before
 // k.from selects from k.from on, and modified_before the first whole second
 // at or after to selects what is before it.
-func windowParams(k keyset, to time.Time, offset int) url.Values {
+func windowParams(k keyset, to time.Time, offset int, exclude []int64) url.Values {
 	q := url.Values{}
 	q.Set("per_page", strconv.Itoa(perPage))
 	q.Set("orderby", "modified")
@@ -114,6 +114,13 @@ func windowParams(k keyset, to time.Time, offset int) url.Values {
 	}
 	if offset > 0 {
 		q.Set("offset", strconv.Itoa(offset))
+	}
+	if len(exclude) > 0 {
+		ids := make([]string, len(exclude))
+		for i, id := range exclude {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		q.Set("exclude", strings.Join(ids, ","))
 	}
 	return q
 }
@@ -133,9 +140,10 @@ type step struct {
 	drift bool    // objects already returned left the window: re-read
 }
 
-// advance works out what a page read at offset o from keyset k means.
-// total is X-WP-Total, when known: the size of the whole result from k.
-func (k keyset) advance(o int, page []keyed, total int, totalKnown bool, checkDrift bool) (step, error) {
+// advance works out what a page read at offset o from keyset k means,
+// excluded objects of second k.from having been left out of the result.
+// total is X-WP-Total, when known: the size of the whole result.
+func (k keyset) advance(o, excluded int, page []keyed, total int, totalKnown bool, checkDrift bool) (step, error) {
 	for i, x := range page {
 		if x.id <= 0 {
 			return step{}, fmt.Errorf("%w: an id of %d", errMalformed, x.id)
@@ -172,7 +180,7 @@ func (k keyset) advance(o int, page []keyed, total int, totalKnown bool, checkDr
 	last := page[len(page)-1].sec
 	var next keyset
 	if last == k.from {
-		next = keyset{from: k.from, n: o + len(page), seen: slices.Clone(k.seen)}
+		next = keyset{from: k.from, n: excluded + o + len(page), seen: slices.Clone(k.seen)}
 		for _, x := range page {
 			if !slices.Contains(next.seen, x.id) {
 				next.seen = append(next.seen, x.id)
@@ -197,28 +205,44 @@ func (k keyset) advance(o int, page []keyed, total int, totalKnown bool, checkDr
 	return st, nil
 }
 
-// pageFetcher reads one page at offset o of the window from keyset k.
-type pageFetcher func(ctx context.Context, k keyset, o int) ([]keyed, int, bool, error)
+// pageFetcher reads one page at offset o of the window from keyset k,
+// leaving out the objects with the ids in exclude.
+type pageFetcher func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error)
 
-// pageThrough reads the page after k, re-reading once from further back if
-// objects already returned left the window in between.
+// pageThrough reads the page after k.
+//
+// While every object of second k.from already passed over is remembered
+// (at most perPage of them: always, unless more than 100 objects share one
+// second), they are excluded from the query (WordPress's exclude
+// parameter) and the page starts at offset 0: objects leaving the window
+// cannot move anything, and every object returned is new. Past that, the
+// page starts one object before the first unread one, at the last object
+// returned; if that one is not there, objects already returned left the
+// window, and the page is read again from further back.
 func pageThrough(ctx context.Context, k keyset, fetch pageFetcher) (step, error) {
-	o := max(0, k.n-1) // re-read the last object returned, to detect drift
-	page, total, known, err := fetch(ctx, k, o)
+	if k.n <= len(k.seen) {
+		page, total, known, err := fetch(ctx, k, 0, k.seen)
+		if err != nil {
+			return step{}, err
+		}
+		return k.advance(0, len(k.seen), page, total, known, false)
+	}
+	o := k.n - 1
+	page, total, known, err := fetch(ctx, k, o, nil)
 	if err != nil {
 		return step{}, err
 	}
-	st, err := k.advance(o, page, total, known, true)
+	st, err := k.advance(o, 0, page, total, known, true)
 	if err != nil || !st.drift {
 		return st, err
 	}
 	// Up to perPage-1 objects of second k.from were removed: read from
 	// where the ids still remembered begin.
 	o = max(0, k.n-(perPage-1))
-	if page, total, known, err = fetch(ctx, k, o); err != nil {
+	if page, total, known, err = fetch(ctx, k, o, nil); err != nil {
 		return step{}, err
 	}
-	return k.advance(o, page, total, known, false)
+	return k.advance(o, 0, page, total, known, false)
 }
 
 // startKeyset is the keyset of a window's first page.

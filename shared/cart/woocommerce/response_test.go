@@ -252,8 +252,11 @@ func FuzzCursor(f *testing.F) {
 			keys = append(keys, keyed{id: int64(page[0]%8) + 1, sec: k.from + int64(binary.BigEndian.Uint16(page[1:3])%3)})
 			page = page[4:]
 		}
-		o := max(0, k.n-1)
-		st, err := k.advance(o, keys, o+len(keys)+1, true, true)
+		o, excluded := max(0, k.n-1), 0
+		if k.n <= len(k.seen) {
+			o, excluded = 0, len(k.seen)
+		}
+		st, err := k.advance(o, excluded, keys, o+len(keys)+1, true, excluded == 0)
 		if err != nil || st.drift || st.next == nil {
 			return
 		}

@@ -264,8 +264,9 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	}
 	switch {
 	case s == http.StatusOK || s == http.StatusCreated:
-		if !json.Valid(raw) {
-			// A caching plugin's or a maintenance page's HTML.
+		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '[' && t[0] != '{' {
+			// A caching plugin's or a maintenance page's HTML. (The
+			// parsers check the rest.)
 			return nil, &temporary{status: s, message: "WooCommerce sent a response that could not be read"}
 		}
 		return &reply{status: s, header: resp.Header, body: raw}, nil

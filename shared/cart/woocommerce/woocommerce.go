@@ -32,15 +32,21 @@
 // So pages are keyset pages: each request asks for orders modified at or
 // after the last second already read (modified_after, dates_are_gmt=true,
 // orderby=modified, order=asc, which WooCommerce sorts by "modified ID"),
-// and offsets only count the orders of that one second that were already
-// returned. An order that leaves the window earlier no longer moves
-// anything. The cursor holds that second, how many of its orders were
-// passed, and their ids: each request re-reads the last of them, so a
-// removal of already-read orders of that second is detected and the page
-// re-read from further back. With the upper bound fixed (the executor's
-// watermark, taken before reading), orders can leave the window during a
-// run but never enter it; the ones that leave are read by the next run.
-// Duplicates are possible and harmless (imports upsert); gaps are not.
+// leaving out (exclude=) the orders of that second already returned. An
+// order that leaves the window can then move nothing: orders before that
+// second are outside the query, and the ones of that second are excluded
+// by id. Every order a request returns is new. The cursor holds the second
+// and those ids (one or two, usually). Only when more than 100 orders
+// share one second does the cursor fall back to an offset within that
+// second, re-reading the last order returned: if it is gone, orders
+// already read left the window and the page is read again from further
+// back. The page number WooCommerce's Link header offers is not used.
+//
+// With the upper bound fixed (the executor's watermark, taken before
+// reading), orders can leave the window during a run but never enter it;
+// the ones that leave are read by the next run, whose window starts where
+// this one ends. Duplicates are possible and harmless (imports upsert);
+// gaps are not.
 //
 // # Rate limits
 //
