@@ -50,8 +50,11 @@ type Order struct {
 
 // OrderQuery asks a connector for one page of orders updated in
 // [UpdatedFrom, UpdatedTo). Cursor continues a previous page of the same
-// query. Cancelled asks for cancelled orders instead of importable ones, so
-// the executor can carry cancels over to orders it already has.
+// query. Cancelled asks instead for the orders that left awaiting
+// fulfillment in the window — cancelled ones, and shipped (fulfilled) ones
+// where the cart can filter for them — so the executor can carry cancels
+// and shipments over to orders it holds, releasing their committed stock.
+// (The name predates shipments; it is kept so every connector reads alike.)
 type OrderQuery struct {
 	UpdatedFrom time.Time
 	UpdatedTo   time.Time

@@ -592,12 +592,10 @@ func TestPacingNeverTrips429(t *testing.T) {
 		t.Errorf("%d 429s; the pacer should never trip the limit", st.RateLimited)
 	}
 	// 45 requests at 10 per window need at least four windows after the
-	// first; spreading them means they take about that long, not less.
+	// first. (How little of the quota pacing wastes is a figure for
+	// BenchmarkImportThroughput, not a timed test.)
 	if min := 4 * limit.Window; elapsed < min {
 		t.Errorf("%d requests took %v; at most 10 per %v allows no less than %v", calls, elapsed, limit.Window, min)
-	}
-	if elapsed > 8*limit.Window {
-		t.Errorf("%d requests took %v; pacing wastes the quota", calls, elapsed)
 	}
 }
 

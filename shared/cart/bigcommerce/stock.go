@@ -226,6 +226,9 @@ func rejection(title, identity string) (string, bool) {
 // mentions reports whether s names identity as a whole token: "variant_id
 // 10" does not match "variant_id 106", nor "sku A" "sku A-1".
 func mentions(s, identity string) bool {
+	if identity == "" {
+		return false
+	}
 	for from := 0; from <= len(s); {
 		i := strings.Index(s[from:], identity)
 		if i < 0 {

@@ -104,7 +104,8 @@ func DefaultStatuses() []string {
 func searchQuery(q cart.OrderQuery) (string, error) {
 	terms := windowTerms(q.UpdatedFrom, q.UpdatedTo)
 	if q.Cancelled {
-		terms = append(terms, "status:cancelled")
+		// Orders that left awaiting fulfillment: cancelled or shipped.
+		terms = append(terms, "(status:cancelled OR fulfillment_status:shipped)")
 		return strings.Join(terms, " AND "), nil
 	}
 	statuses := q.Statuses

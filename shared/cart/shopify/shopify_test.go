@@ -158,7 +158,7 @@ func TestSearchQuery(t *testing.T) {
 		{"window in UTC", cart.OrderQuery{UpdatedFrom: from.In(time.FixedZone("X", 3600))},
 			"updated_at:>='2025-01-01T00:00:00Z' AND " + def, false},
 		{"cancelled", cart.OrderQuery{UpdatedFrom: from, UpdatedTo: to, Cancelled: true, Statuses: []string{"x"}},
-			"updated_at:>='2025-01-01T00:00:00Z' AND updated_at:<'2025-01-02T00:00:00Z' AND status:cancelled", false},
+			"updated_at:>='2025-01-01T00:00:00Z' AND updated_at:<'2025-01-02T00:00:00Z' AND (status:cancelled OR fulfillment_status:shipped)", false},
 		{"statuses", cart.OrderQuery{Statuses: []string{"financial_status:pending", "status:open", "financial_status:PAID", "financial_status:paid"}},
 			"(financial_status:pending OR financial_status:paid) AND status:open", false},
 		{"empty statuses", cart.OrderQuery{Statuses: []string{}}, "", true},
@@ -218,9 +218,16 @@ func TestCancelledQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, id := range sim.Importable()[:5] {
+		if err := sim.FulfillOrder(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The query returns the orders that left awaiting fulfillment:
+	// cancelled or shipped.
 	var want []string
 	for _, o := range sim.Orders() {
-		if !o.CancelledAt.IsZero() {
+		if !o.CancelledAt.IsZero() || o.FulfillmentStatus == "FULFILLED" {
 			want = append(want, o.ID)
 		}
 	}
@@ -230,10 +237,18 @@ func TestCancelledQuery(t *testing.T) {
 	if !slices.Equal(sorted(ids(got)), sorted(want)) {
 		t.Errorf("cancelled query returned %v; want %v", sorted(ids(got)), sorted(want))
 	}
+	shipped := 0
 	for _, o := range got {
-		if o.Filter != cart.Cancelled || !strings.HasPrefix(o.CartStatus, "cancelled/") {
+		switch {
+		case o.Filter == cart.Cancelled && strings.HasPrefix(o.CartStatus, "cancelled/"):
+		case o.Filter == cart.Shipped:
+			shipped++
+		default:
 			t.Errorf("order %s: filter %s, status %s", o.ExternalID, o.Filter, o.CartStatus)
 		}
+	}
+	if shipped < 5 {
+		t.Errorf("%d shipped orders in the query, want at least the 5 fulfilled", shipped)
 	}
 }
 

@@ -205,8 +205,9 @@ func Statuses() []string {
 // DefaultStatuses is the default import filter (DESIGN §3): processing.
 func DefaultStatuses() []string { return []string{StatusProcessing} }
 
-// cancelStatuses are read by a cancelled query.
-var cancelStatuses = []string{StatusCancelled, StatusRefunded, StatusFailed}
+// cancelStatuses are read by a cancelled query: the orders that left
+// awaiting fulfillment, cancelled or completed (shipped).
+var cancelStatuses = []string{StatusCancelled, StatusRefunded, StatusFailed, StatusCompleted}
 
 // StatusFilter maps a WooCommerce order status to our bucket (see the
 // package documentation).
