@@ -93,6 +93,17 @@ func sk(channel, external string) string { return "ORD#" + channel + "#" + exter
 //     shipped, a cancel in the cart is a refund matter, not ours to undo;
 //   - shipping applies from awaiting fulfillment.
 func (r *Repo) Upsert(ctx context.Context, account, channel string, in cart.Order) (Change, error) {
+	return r.upsert(ctx, account, channel, in, true)
+}
+
+// Update applies what the cart says to an order we already hold and ignores
+// orders we do not: a cancel or shipment seen for an order never imported
+// is not a reason to import it.
+func (r *Repo) Update(ctx context.Context, account, channel string, in cart.Order) (Change, error) {
+	return r.upsert(ctx, account, channel, in, false)
+}
+
+func (r *Repo) upsert(ctx context.Context, account, channel string, in cart.Order, create bool) (Change, error) {
 	if in.ExternalID == "" {
 		return Change{}, fmt.Errorf("upsert order: empty external id")
 	}
@@ -109,6 +120,9 @@ func (r *Repo) Upsert(ctx context.Context, account, channel string, in cart.Orde
 			return Change{}, fmt.Errorf("read order %s: %w", in.ExternalID, err)
 		default:
 			before = &cur.Value
+		}
+		if before == nil && !create {
+			return Change{Outcome: Ignored}, nil
 		}
 		after, outcome := merge(before, in, channel, r.Now().UTC())
 		if outcome == Unchanged || outcome == Ignored {

@@ -26,7 +26,11 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 		}
 		for _, o := range page.Orders {
 			e.run.Counts.Fetched++
-			ch, err := e.Orders.Upsert(ctx, e.in.AccountID, e.in.ChannelID, o)
+			apply := e.Orders.Upsert
+			if w.Phase == phaseCancel {
+				apply = e.Orders.Update
+			}
+			ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
 				return "", fmt.Errorf("store order %s: %w", o.ExternalID, err)
 			}
