@@ -21,6 +21,7 @@ import (
 	"github.com/autosync/autosync/shared/seal"
 	"github.com/autosync/autosync/shared/settings"
 	"github.com/autosync/autosync/shared/store"
+	"github.com/autosync/autosync/shared/webhook"
 )
 
 // Deps are the adapters.
@@ -45,6 +46,7 @@ type App struct {
 	Settings  *settings.Service
 	Runner    *runner.Runner
 	API       *httpapi.API
+	Webhooks  *webhook.Receiver
 }
 
 // New assembles the service.
@@ -70,6 +72,7 @@ func New(d Deps) *App {
 		Now: d.Now, Log: d.Log,
 	}
 	a.Settings.Capabilities = a.Runner
+	a.Webhooks = &webhook.Receiver{Channels: a.Channels, Store: d.Store, Settings: a.Settings, Dispatch: d.Dispatch, Now: d.Now, Log: d.Log}
 	a.API = &httpapi.API{
 		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
 		Inventory: a.Inventory, Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,

@@ -31,14 +31,5 @@ func (a *App) TaskHandler(ctx context.Context, raw json.RawMessage) (TaskResult,
 	return TaskResult{RunID: run.ID, Status: string(run.Status)}, nil
 }
 
-// WebhookHandler serves POST /webhooks/{cart}/{channel_id}. Instasync is not
-// wired yet, so every cart is answered 404, as for an unknown channel.
-func (a *App) WebhookHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":{"code":"not_found","message":"No such webhook endpoint."}}` + "\n"))
-	})
-	return mux
-}
+// WebhookHandler serves POST /webhooks/{cart}/{channel_id}.
+func (a *App) WebhookHandler() http.Handler { return a.Webhooks.Handler() }

@@ -214,3 +214,41 @@ type FBAInventorySource interface {
 type FBAOrderSource interface {
 	FBAOrders(ctx context.Context, q OrderQuery) (OrderPage, error)
 }
+
+// OrderFetcher fetches one order by the cart's id. Instasync uses it: a
+// webhook is a signal, and the cart stays the source of truth.
+type OrderFetcher interface {
+	Order(ctx context.Context, id string) (Order, error)
+}
+
+// ListingFetcher fetches the listings (one per SKU) of one cart product.
+type ListingFetcher interface {
+	ProductListings(ctx context.Context, productID string) ([]Listing, error)
+}
+
+// Topic is what a webhook subscription reports.
+type Topic string
+
+const (
+	// TopicOrders: orders created or updated.
+	TopicOrders Topic = "orders"
+	// TopicProducts: products created or updated.
+	TopicProducts Topic = "products"
+)
+
+// Subscription is a webhook subscription in a cart.
+type Subscription struct {
+	ID string
+	// Secret is what the cart signs deliveries with, when the cart made it
+	// (Squarespace); empty when the cart signs with a secret we hold.
+	Secret string
+}
+
+// Subscriber manages a cart's webhook subscriptions.
+type Subscriber interface {
+	// Subscribe asks the cart to POST topic's events to address, signed
+	// with secret where the cart lets the subscriber choose it.
+	Subscribe(ctx context.Context, topic Topic, address, secret string) (Subscription, error)
+	// Unsubscribe removes a subscription; a missing one is not an error.
+	Unsubscribe(ctx context.Context, id string) error
+}

@@ -48,6 +48,9 @@ type record struct {
 	AccountID string      `json:"account_id"`
 	Config    cart.Config `json:"config"`
 	Sealed    []byte      `json:"sealed"`
+	// SealedHookSecret is the secret webhooks are signed with when
+	// Autosync chose it (WooCommerce) or the cart did (Squarespace).
+	SealedHookSecret []byte `json:"sealed_hook_secret,omitempty"`
 }
 
 // channel returns the record's channel with the fields JSON keeps apart.
@@ -92,10 +95,38 @@ func (r *Repo) Create(ctx context.Context, account string, c Channel, creds cart
 	if rec.Sealed, err = r.seal(ctx, account, c.ID, creds); err != nil {
 		return Channel{}, err
 	}
-	if _, err := store.PutDoc(ctx, r.Store, store.AccountPK(account), sk(c.ID), rec, store.MustBeNew); err != nil {
+	it, err := store.NewDoc(store.AccountPK(account), sk(c.ID), rec, time.Time{})
+	if err != nil {
+		return Channel{}, err
+	}
+	idx, err := store.NewDoc(indexPK, c.ID, locator{Account: account}, time.Time{})
+	if err != nil {
+		return Channel{}, err
+	}
+	if err := r.Store.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), store.Put(idx, store.MustBeNew)}); err != nil {
 		return Channel{}, fmt.Errorf("create channel: %w", err)
 	}
 	return c, nil
+}
+
+// indexPK is the partition mapping channel ids to accounts: a cart's
+// webhook names only the channel.
+const indexPK = "CHIDX"
+
+type locator struct {
+	Account string `json:"account_id"`
+}
+
+// Locate returns the account a channel id belongs to.
+func (r *Repo) Locate(ctx context.Context, channel string) (string, error) {
+	d, err := store.GetDoc[locator](ctx, r.Store, indexPK, channel)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("locate channel: %w", err)
+	}
+	return d.Value.Account, nil
 }
 
 // ErrLimit is returned when an account already has MaxPerAccount channels.
@@ -225,10 +256,14 @@ func (r *Repo) UpdateConfig(ctx context.Context, account, channel string, fn fun
 
 // Delete removes the channel record; its schedules and subscriptions are the caller's.
 func (r *Repo) Delete(ctx context.Context, account, channel string) error {
-	if err := r.Store.Delete(ctx, store.AccountPK(account), sk(channel), store.MustExist); err != nil {
-		if errors.Is(err, store.ErrConditionFailed) {
-			return ErrNotFound
-		}
+	err := r.Store.Transact(ctx, []store.Op{
+		store.Delete(store.AccountPK(account), sk(channel), store.MustExist),
+		store.Delete(indexPK, channel, store.NoCond),
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return ErrNotFound
+	}
+	if err != nil {
 		return fmt.Errorf("delete channel %s: %w", channel, err)
 	}
 	return nil
@@ -249,4 +284,38 @@ func (r *Repo) OrderStatuses(ctx context.Context, account, channel string) ([]st
 		return nil, err
 	}
 	return ch.OrderStatuses, nil
+}
+
+// SetWebhookSecret stores (sealed) the secret the cart signs webhooks with.
+func (r *Repo) SetWebhookSecret(ctx context.Context, account, channel string, secret []byte) error {
+	sealed, err := r.Sealer.Seal(ctx, secret, aad(account, channel)+"/webhook")
+	if err != nil {
+		return fmt.Errorf("seal webhook secret: %w", err)
+	}
+	_, err = r.update(ctx, account, channel, func(rec *record) error {
+		rec.SealedHookSecret = sealed
+		return nil
+	})
+	return err
+}
+
+// WebhookSecret is the secret the channel's webhooks are signed with: the
+// app's client secret for carts that sign with it (Shopify, BigCommerce),
+// else the secret stored when subscribing; nil when there is none.
+func (r *Repo) WebhookSecret(ctx context.Context, account, channel string) ([]byte, error) {
+	d, err := r.get(ctx, account, channel)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Value.SealedHookSecret) > 0 {
+		return r.Sealer.Open(ctx, d.Value.SealedHookSecret, aad(account, channel)+"/webhook")
+	}
+	creds, err := r.Credentials(ctx, account, channel)
+	if err != nil {
+		return nil, err
+	}
+	if s := creds["client_secret"]; s != "" {
+		return []byte(s), nil
+	}
+	return nil, nil
 }

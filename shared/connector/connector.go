@@ -176,6 +176,21 @@ func (f Factory) FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FB
 	return as[cart.FBAOrderSource](f, ch, creds, "FBA orders")
 }
 
+// OrderFetcher returns the channel's single-order fetcher (instasync).
+func (f Factory) OrderFetcher(ch channels.Channel, creds cart.Credentials) (cart.OrderFetcher, error) {
+	return as[cart.OrderFetcher](f, ch, creds, "order fetch")
+}
+
+// ListingFetcher returns the channel's single-product fetcher (instasync).
+func (f Factory) ListingFetcher(ch channels.Channel, creds cart.Credentials) (cart.ListingFetcher, error) {
+	return as[cart.ListingFetcher](f, ch, creds, "product fetch")
+}
+
+// Subscriber returns the channel's webhook subscription manager.
+func (f Factory) Subscriber(ch channels.Channel, creds cart.Credentials) (cart.Subscriber, error) {
+	return as[cart.Subscriber](f, ch, creds, "webhook subscriptions")
+}
+
 // OrderStatuses lists the order status values support may choose from for
 // a cart, as the connector's query accepts them.
 func (f Factory) OrderStatuses(t catalog.Cart) map[string]bool {

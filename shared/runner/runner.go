@@ -33,6 +33,8 @@ type Connectors interface {
 	Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error)
 	FBAInventory(ch channels.Channel, creds cart.Credentials) (cart.FBAInventorySource, error)
 	FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FBAOrderSource, error)
+	OrderFetcher(ch channels.Channel, creds cart.Credentials) (cart.OrderFetcher, error)
+	ListingFetcher(ch channels.Channel, creds cart.Credentials) (cart.ListingFetcher, error)
 }
 
 // OrderStatuses gives a channel's order statuses as support set them (nil: the cart's default).
@@ -122,6 +124,9 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		return runs.Run{}, err
 	}
 	log = log.With("run_id", run.ID)
+	if in.Trigger == runs.Webhook {
+		return r.instasync(ctx, log, run, in)
+	}
 
 	lease, err := r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
 	var busy *runs.BusyError

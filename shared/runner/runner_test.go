@@ -90,6 +90,14 @@ func (c fakeConnectors) FBAOrders(channels.Channel, cart.Credentials) (cart.FBAO
 	return c.shelf, nil
 }
 
+func (c fakeConnectors) OrderFetcher(channels.Channel, cart.Credentials) (cart.OrderFetcher, error) {
+	return c.src.(cart.OrderFetcher), nil
+}
+
+func (c fakeConnectors) ListingFetcher(channels.Channel, cart.Credentials) (cart.ListingFetcher, error) {
+	return c.shelf, nil
+}
+
 type recordDispatch struct {
 	mu  sync.Mutex
 	ins []runs.Input

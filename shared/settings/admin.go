@@ -320,3 +320,15 @@ func (s *Service) restore(ctx context.Context, name string) error {
 	}
 	return s.apply(ctx, name)
 }
+
+// Enabled reports whether the merchant ticked the task on the channel.
+func (s *Service) Enabled(ctx context.Context, account, channel string, task catalog.Task) (bool, error) {
+	d, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), settingSK(channel, task))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load setting: %w", err)
+	}
+	return d.Value.Enabled, nil
+}

@@ -1,0 +1,116 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/inventory"
+	"github.com/autosync/autosync/shared/orders"
+	"github.com/autosync/autosync/shared/runs"
+)
+
+// instasync imports the one order or product a webhook named, fetched from
+// the cart (the webhook is a signal, not the source of truth), through the
+// same upsert as the scheduled import, so both paths converge. It takes no
+// lease: imports of different orders must not skip each other, and the
+// upsert is conditional, so concurrent imports of one order are safe.
+func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, in runs.Input) (runs.Run, error) {
+	now := r.Now().UTC()
+	run.Status, run.StartedAt, run.Invocations = runs.Running, &now, 1
+	err := r.importOne(ctx, &run, in)
+	if err != nil {
+		class, msg := classify(err)
+		if class == runs.ClassAuth && r.Health != nil {
+			if herr := r.Health.NeedsReauth(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
+				log.ErrorContext(ctx, "could not mark channel needs_reauth", "err", herr)
+			}
+		}
+		return r.fail(ctx, log, run, class, msg, err)
+	}
+	done := r.Now().UTC()
+	run.Status, run.FinishedAt = runs.Succeeded, &done
+	log.InfoContext(ctx, "instasync import", "resource", in.ResourceID, "created", run.Counts.Created, "updated", run.Counts.Updated)
+	return run, r.Runs.Save(ctx, run)
+}
+
+func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) error {
+	if in.ResourceID == "" {
+		return fmt.Errorf("webhook import without a resource id")
+	}
+	ch, err := r.Channels.Get(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return fmt.Errorf("load channel: %w", err)
+	}
+	if !r.Supports(ch.Type, in.Task) {
+		return errUnsupported
+	}
+	creds, err := r.Channels.Credentials(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return err
+	}
+	switch in.Task {
+	case catalog.InstasyncOrders:
+		f, err := r.Connectors.OrderFetcher(ch, creds)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errUnsupported, err)
+		}
+		o, err := f.Order(ctx, in.ResourceID)
+		if errors.Is(err, cart.ErrNotFound) {
+			return nil // deleted in the cart since; nothing to import
+		}
+		if err != nil {
+			return fmt.Errorf("fetch order %s: %w", in.ResourceID, err)
+		}
+		run.Counts.Fetched = 1
+		res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
+		if err != nil {
+			return err
+		}
+		switch res.Outcome {
+		case orders.Created:
+			run.Counts.Created++
+		case orders.Updated:
+			run.Counts.Updated++
+		default:
+			run.Counts.Unchanged++
+		}
+	case catalog.InstasyncProducts:
+		f, err := r.Connectors.ListingFetcher(ch, creds)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errUnsupported, err)
+		}
+		ls, err := f.ProductListings(ctx, in.ResourceID)
+		if errors.Is(err, cart.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("fetch product %s: %w", in.ResourceID, err)
+		}
+		for _, l := range ls {
+			run.Counts.Fetched++
+			out, err := r.Inventory.ImportListing(ctx, in.AccountID, in.ChannelID, l)
+			if errors.Is(err, inventory.ErrInvalid) {
+				run.Counts.Failed++
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			switch out {
+			case inventory.Created:
+				run.Counts.Created++
+			case inventory.Linked:
+				run.Counts.Updated++
+			default:
+				run.Counts.Unchanged++
+			}
+		}
+	default:
+		return errUnsupported
+	}
+	return nil
+}

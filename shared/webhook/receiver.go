@@ -1,0 +1,165 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// MaxBody is the largest webhook body accepted.
+const MaxBody = 1 << 20
+
+// DedupeTTL is how long delivery ids are remembered: longer than any cart
+// retries (BigCommerce and Squarespace retry for 48 hours).
+const DedupeTTL = 7 * 24 * time.Hour
+
+// Dispatcher hands the import to the executor.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, in runs.Input) error
+}
+
+// TaskSettings says whether the merchant ticked an instasync task.
+type TaskSettings interface {
+	Enabled(ctx context.Context, account, channel string, task catalog.Task) (bool, error)
+}
+
+// Receiver serves POST /webhooks/{cart}/{channel_id}.
+type Receiver struct {
+	Channels *channels.Repo
+	Store    store.Store
+	Settings TaskSettings
+	Dispatch Dispatcher
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Handler returns the webhook route.
+func (rc *Receiver) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhooks/{cart}/{channel_id}", rc.receive)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusNotFound, "not_found", "No such webhook endpoint.")
+	})
+	return mux
+}
+
+func reply(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func dedupeKey(channel string) string { return "WHD#" + channel }
+
+func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c := catalog.Cart(r.PathValue("cart"))
+	chID := r.PathValue("channel_id")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			reply(w, http.StatusRequestEntityTooLarge, "too_large", "The body is over 1 MiB.")
+			return
+		}
+		reply(w, http.StatusBadRequest, "malformed", "The body could not be read.")
+		return
+	}
+	// Unknown channel, or a cart that is not the channel's: one answer, so
+	// a prober learns nothing about which part was wrong.
+	notFound := func() { reply(w, http.StatusNotFound, "not_found", "No such webhook endpoint.") }
+	if len(chID) > 64 || !catalog.ValidCart(c) {
+		notFound()
+		return
+	}
+	account, err := rc.Channels.Locate(ctx, chID)
+	if errors.Is(err, channels.ErrNotFound) {
+		notFound()
+		return
+	}
+	if err != nil {
+		rc.fail(ctx, w, "locate channel", err)
+		return
+	}
+	ch, err := rc.Channels.Get(ctx, account, chID)
+	if errors.Is(err, channels.ErrNotFound) || (err == nil && ch.Type != c) {
+		notFound()
+		return
+	}
+	if err != nil {
+		rc.fail(ctx, w, "load channel", err)
+		return
+	}
+	log := rc.Log.With("account", account, "channel", chID, "cart", string(c))
+	secret, err := rc.Channels.WebhookSecret(ctx, account, chID)
+	if err != nil {
+		rc.fail(ctx, w, "load webhook secret", err)
+		return
+	}
+	d, err := Verify(c, r.Header, body, secret, rc.Now())
+	switch {
+	case errors.Is(err, ErrSignature):
+		log.WarnContext(ctx, "webhook refused: bad signature")
+		reply(w, http.StatusUnauthorized, "bad_signature", "The signature does not match.")
+		return
+	case errors.Is(err, ErrCart):
+		notFound()
+		return
+	case err != nil:
+		reply(w, http.StatusBadRequest, "malformed", "The delivery could not be read.")
+		return
+	}
+	if d.Ping || d.Topic == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// A delivery seen before (a retry, a duplicate) is answered, not redone.
+	if _, err := rc.Store.Get(ctx, dedupeKey(chID), d.ID); err == nil {
+		log.InfoContext(ctx, "webhook duplicate", "delivery", d.ID)
+		w.WriteHeader(http.StatusOK)
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		rc.fail(ctx, w, "check delivery", err)
+		return
+	}
+	task := catalog.InstasyncOrders
+	if d.Topic == cart.TopicProducts {
+		task = catalog.InstasyncProducts
+	}
+	on, err := rc.Settings.Enabled(ctx, account, chID, task)
+	if err != nil {
+		rc.fail(ctx, w, "load settings", err)
+		return
+	}
+	if on && ch.Status == channels.Active {
+		in := runs.Input{AccountID: account, ChannelID: chID, Task: task, Trigger: runs.Webhook, ResourceID: d.ResourceID}
+		if err := rc.Dispatch.Dispatch(ctx, in); err != nil {
+			// Not remembered: the cart's retry gets another chance.
+			rc.fail(ctx, w, "dispatch import", err)
+			return
+		}
+	}
+	// Remembered only once handed over, so a failed hand-over is retried;
+	// two concurrent duplicates may both import, which the upsert absorbs.
+	it := store.Item{PK: dedupeKey(chID), SK: d.ID, Data: []byte(`{}`), ExpiresAt: rc.Now().Add(DedupeTTL)}
+	if _, err := rc.Store.Put(context.WithoutCancel(ctx), it, store.NoCond); err != nil {
+		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
+	}
+	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (rc *Receiver) fail(ctx context.Context, w http.ResponseWriter, what string, err error) {
+	rc.Log.ErrorContext(ctx, "webhook: "+what, "err", err)
+	reply(w, http.StatusServiceUnavailable, "unavailable", "Try again later.")
+}
