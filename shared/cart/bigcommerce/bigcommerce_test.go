@@ -679,7 +679,10 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, c := newSim(t, bcsim.Options{Limit: bcsim.Limit{Requests: 1000, Window: 20 * time.Millisecond}})
-			c.retry.attemptTimeout = 200 * time.Millisecond
+			// Room for an ordinary request to time out on a loaded machine
+			// (-race, packages in parallel) besides the injected faults.
+			c.retry.attempts = 8
+			c.retry.attemptTimeout = 500 * time.Millisecond
 			id := sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
 			got := all(t, c, cart.OrderQuery{Statuses: []string{"11"}})
