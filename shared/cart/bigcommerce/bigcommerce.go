@@ -11,7 +11,7 @@
 //     them will be fulfilled, so an order we hold as awaiting fulfillment
 //     must release its stock; an order we hold as shipped stays shipped
 //     (the executor only cancels orders still awaiting fulfillment). The
-//     cancelled query asks for all three.
+//     closed-orders query (q.Cancelled) asks for all three, and for Shipped (2) and Completed (10), so shipments release stock.
 //   - Shipped (2) and Completed (10) are shipped.
 //   - Disputed (13) and Partially Refunded (14) can come before or after
 //     shipping: shipped when items_shipped has reached items_total, else
@@ -155,7 +155,7 @@ func DefaultStatuses() []string { return []string{"11", "9", "8"} }
 
 // cancelledStatuses are asked for by a cancelled query; see the package
 // comment.
-var cancelledStatuses = []int{5, 4, 6}
+var cancelledStatuses = []int{5, 4, 6, 2, 10} // and shipped, completed: orders that left awaiting fulfillment
 
 // filterFor maps a status to our filter; see the package comment.
 func filterFor(status int, shipped, total flexInt) cart.Filter {
