@@ -35,6 +35,8 @@ type Deps struct {
 	Log        *slog.Logger
 	Now        func() time.Time
 	UI         http.Handler
+	// WebhookBaseURL is the public base URL carts post webhooks to.
+	WebhookBaseURL string
 }
 
 // App is the assembled service.
@@ -72,6 +74,7 @@ func New(d Deps) *App {
 		Now: d.Now, Log: d.Log,
 	}
 	a.Settings.Capabilities = a.Runner
+	a.Settings.Subscribers, a.Settings.WebhookBaseURL = d.Connectors, d.WebhookBaseURL
 	a.Webhooks = &webhook.Receiver{Channels: a.Channels, Store: d.Store, Settings: a.Settings, Dispatch: d.Dispatch, Now: d.Now, Log: d.Log}
 	a.API = &httpapi.API{
 		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,

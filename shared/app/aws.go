@@ -30,6 +30,7 @@ type AWSConfig struct {
 	TaskFunction  string // TASK_FUNCTION_ARN (or the task function's own name for continuations)
 	DLQ           string // SCHEDULE_DLQ_ARN
 	LogLevel      string // LOG_LEVEL: debug, info, warn, error
+	WebhookBase   string // WEBHOOK_BASE_URL: where carts post webhooks (the HTTP API's URL)
 	// DevCartURLs lets channels point at loopback simulators
 	// (AUTOSYNC_DEV_CART_URLS=1); only the smoke tests set it.
 	DevCartURLs bool
@@ -42,7 +43,7 @@ func AWSConfigFromEnv(getenv func(string) string, required ...string) (AWSConfig
 		Table: getenv("TABLE_NAME"), KMSKey: getenv("KMS_KEY_ID"),
 		ScheduleGroup: getenv("SCHEDULE_GROUP"), SchedulerRole: getenv("SCHEDULER_ROLE_ARN"),
 		TaskFunction: getenv("TASK_FUNCTION_ARN"), DLQ: getenv("SCHEDULE_DLQ_ARN"),
-		LogLevel: getenv("LOG_LEVEL"), DevCartURLs: getenv("AUTOSYNC_DEV_CART_URLS") == "1",
+		LogLevel: getenv("LOG_LEVEL"), WebhookBase: getenv("WEBHOOK_BASE_URL"), DevCartURLs: getenv("AUTOSYNC_DEV_CART_URLS") == "1",
 	}
 	var missing []string
 	for _, k := range required {
@@ -78,6 +79,6 @@ func NewAWS(ctx context.Context, awsCfg aws.Config, c AWSConfig, log *slog.Logge
 		Dispatch:   dispatch.Lambda{API: lambda.NewFromConfig(awsCfg), Function: c.TaskFunction},
 		Connectors: connector.Factory{AllowLoopbackBase: c.DevCartURLs},
 		Auth:       auth.APIGateway{},
-		Log:        log,
+		Log:        log, WebhookBaseURL: c.WebhookBase,
 	})
 }

@@ -120,6 +120,8 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	// The simulators post their webhooks here.
+	a.Settings.WebhookBaseURL = base
 
 	var token string
 	if o.Demo {

@@ -226,6 +226,27 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
 		}
 	}
+	// Webhook subscriptions go before the channel: its credentials are
+	// needed to remove them.
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err != nil {
+		return err
+	}
+	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
+		if _, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, subKey(account, channel, task)); errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		op, key, err := s.subOp(ctx, ch, task, false)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.Transact(ctx, []store.Op{op}); err != nil {
+			return fmt.Errorf("unsubscribe record: %w", err)
+		}
+		if err := s.applySub(ctx, key); err != nil {
+			s.Log.WarnContext(ctx, "webhook unsubscription left for repair", "account", account, "subscription", key, "err", err)
+		}
+	}
 	return s.Channels.Delete(ctx, account, channel)
 }
 
@@ -293,6 +314,7 @@ func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
 		}
 		rep.Applied++
 	}
+	errs = append(errs, s.repairSubs(ctx, &rep)...)
 	for _, n := range existing {
 		if wanted[n] {
 			continue

@@ -108,6 +108,10 @@ type Capabilities interface {
 
 // Service is the use case.
 type Service struct {
+	// Subscribers manages carts' webhook subscriptions (instasync).
+	Subscribers Subscribers
+	// WebhookBaseURL is the public base URL carts post webhooks to.
+	WebhookBaseURL string
 	// Capabilities may be nil: everything the catalog offers is runnable.
 	Capabilities Capabilities
 	Store        store.Store
@@ -276,7 +280,7 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 	var problems []Problem
 	seen := map[string]bool{}
 	var ops []store.Op
-	var touched []string
+	var touched, subs []string
 	now := s.now()
 	for i, c := range changes {
 		p := Problem{Index: i, ChannelID: c.ChannelID, Task: c.Task}
@@ -327,6 +331,13 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 			}
 			ops = append(ops, op)
 			touched = append(touched, name)
+		} else {
+			op, key, err := s.subOp(ctx, ch, c.Task, c.Enabled)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, op)
+			subs = append(subs, key)
 		}
 	}
 	if len(problems) > 0 {
@@ -348,6 +359,11 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 	for _, name := range touched {
 		if err := s.apply(ctx, name); err != nil {
 			s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
+		}
+	}
+	for _, key := range subs {
+		if err := s.applySub(ctx, key); err != nil {
+			s.Log.WarnContext(ctx, "webhook subscription left pending for repair", "account", account, "subscription", key, "err", err)
 		}
 	}
 	return s.Modal(ctx, account)

@@ -1,0 +1,185 @@
+package settings
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// Subscribers builds a channel's webhook subscription manager.
+type Subscribers interface {
+	Subscriber(ch channels.Channel, creds cart.Credentials) (cart.Subscriber, error)
+}
+
+// Webhook subscriptions follow the schedules' pattern: a record per
+// (account, channel, instasync task) in partition "SUBS", written with the
+// setting, applied after, and converged by Repair.
+const subsPK = "SUBS"
+
+type subRecord struct {
+	Account    string       `json:"account_id"`
+	Channel    string       `json:"channel_id"`
+	Task       catalog.Task `json:"task"`
+	Want       bool         `json:"want"`
+	Gen        int64        `json:"gen"`
+	AppliedGen int64        `json:"applied_gen"`
+	// SubscriptionID is the cart's id, set once subscribed.
+	SubscriptionID string `json:"subscription_id,omitempty"`
+}
+
+func subKey(account, channel string, task catalog.Task) string {
+	return account + "#" + channel + "#" + string(task)
+}
+
+func topicOf(t catalog.Task) cart.Topic {
+	if t == catalog.InstasyncProducts {
+		return cart.TopicProducts
+	}
+	return cart.TopicOrders
+}
+
+// subOp builds the write that makes the subscription record want enabled.
+func (s *Service) subOp(ctx context.Context, ch channels.Channel, task catalog.Task, enabled bool) (store.Op, string, error) {
+	key := subKey(ch.AccountID, ch.ID, task)
+	cur, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Op{}, "", fmt.Errorf("load subscription record: %w", err)
+	}
+	r := cur.Value
+	r.Account, r.Channel, r.Task, r.Want = ch.AccountID, ch.ID, task, enabled
+	r.Gen++
+	it, err := store.NewDoc(subsPK, key, r, time.Time{})
+	if err != nil {
+		return store.Op{}, "", err
+	}
+	return store.Put(it, store.AtVersion(cur.Version)), key, nil
+}
+
+// applySub makes the cart's subscription match the record, then marks it applied.
+func (s *Service) applySub(ctx context.Context, key string) error {
+	d, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load subscription record: %w", err)
+	}
+	r := d.Value
+	if r.Gen == r.AppliedGen {
+		return nil
+	}
+	ch, err := s.Channels.Get(ctx, r.Account, r.Channel)
+	if errors.Is(err, channels.ErrNotFound) && !r.Want {
+		// The channel is gone; nothing to unsubscribe through any more.
+		return s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
+	}
+	if err != nil {
+		return err
+	}
+	if s.Subscribers == nil {
+		return errors.New("webhook subscriptions are not wired")
+	}
+	creds, err := s.Channels.Credentials(ctx, r.Account, r.Channel)
+	if err != nil {
+		return err
+	}
+	sub, err := s.Subscribers.Subscriber(ch, creds)
+	if err != nil {
+		return fmt.Errorf("subscriber for %s: %w", ch.Type, err)
+	}
+	if r.SubscriptionID != "" {
+		// Replace rather than patch: a subscription made with an old
+		// address or secret must not keep delivering.
+		if err := sub.Unsubscribe(ctx, r.SubscriptionID); err != nil {
+			return fmt.Errorf("unsubscribe %s: %w", key, err)
+		}
+		r.SubscriptionID = ""
+	}
+	if r.Want {
+		if s.WebhookBaseURL == "" {
+			return errors.New("no public webhook URL is configured (WEBHOOK_BASE_URL)")
+		}
+		secret, err := s.hookSecret(ctx, ch)
+		if err != nil {
+			return err
+		}
+		got, err := sub.Subscribe(ctx, topicOf(r.Task), s.webhookURL(ch), secret)
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", key, err)
+		}
+		if got.Secret != "" {
+			if err := s.Channels.SetWebhookSecret(ctx, r.Account, r.Channel, []byte(got.Secret)); err != nil {
+				return err
+			}
+		}
+		r.SubscriptionID = got.ID
+		r.AppliedGen = r.Gen
+		_, err = store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version))
+	} else {
+		err = s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
+	}
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil // changed meanwhile: the newer generation is applied by whoever changed it
+	}
+	return err
+}
+
+// webhookURL is where the channel's cart posts webhooks.
+func (s *Service) webhookURL(ch channels.Channel) string {
+	return strings.TrimRight(s.WebhookBaseURL, "/") + "/webhooks/" + string(ch.Type) + "/" + ch.ID
+}
+
+// hookSecret is the secret the cart will sign with: the app's client secret
+// where the cart signs with it, else one made now and kept sealed.
+func (s *Service) hookSecret(ctx context.Context, ch channels.Channel) (string, error) {
+	secret, err := s.Channels.WebhookSecret(ctx, ch.AccountID, ch.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(secret) > 0 {
+		return string(secret), nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	made := hex.EncodeToString(b)
+	if err := s.Channels.SetWebhookSecret(ctx, ch.AccountID, ch.ID, []byte(made)); err != nil {
+		return "", err
+	}
+	return made, nil
+}
+
+// repairSubs applies every pending subscription record.
+func (s *Service) repairSubs(ctx context.Context, rep *RepairReport) []error {
+	var keys []string
+	_, err := store.All(ctx, s.Store, store.Query{PK: subsPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
+		r, err := store.Decode[subRecord](it)
+		if err == nil && r.Gen != r.AppliedGen {
+			keys = append(keys, it.SK)
+		}
+		return true, err
+	})
+	if err != nil {
+		return []error{fmt.Errorf("scan subscription records: %w", err)}
+	}
+	var errs []error
+	for _, k := range keys {
+		if err := s.applySub(ctx, k); err != nil {
+			rep.Failed++
+			errs = append(errs, err)
+			continue
+		}
+		rep.Applied++
+	}
+	return errs
+}

@@ -1,0 +1,108 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+)
+
+type fakeCartHooks struct {
+	mu   sync.Mutex
+	subs map[string]string // id → topic + " " + address
+	next int
+	fail error
+	last string // last secret
+}
+
+func (f *fakeCartHooks) Subscriber(channels.Channel, cart.Credentials) (cart.Subscriber, error) {
+	return f, nil
+}
+
+func (f *fakeCartHooks) Subscribe(_ context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return cart.Subscription{}, f.fail
+	}
+	f.next++
+	id := fmt.Sprint("hook-", f.next)
+	f.subs[id] = string(topic) + " " + address
+	f.last = secret
+	return cart.Subscription{ID: id}, nil
+}
+
+func (f *fakeCartHooks) Unsubscribe(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	delete(f.subs, id)
+	return nil
+}
+
+func (f *fakeCartHooks) list() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, v := range f.subs {
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestInstasyncSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	hooks := &fakeCartHooks{subs: map[string]string{}}
+	f.svc.Subscribers, f.svc.WebhookBaseURL = hooks, "https://hooks.example/"
+	ctx := context.Background()
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "orders https://hooks.example/webhooks/shopify/" + f.shop.ID
+	if got := hooks.list(); len(got) != 1 || got[0] != want {
+		t.Fatalf("subscriptions %v, want [%s]", got, want)
+	}
+	// The secret the cart signs with is the one the receiver will check.
+	secret, err := f.svc.Channels.WebhookSecret(ctx, "acct", f.shop.ID)
+	if err != nil || string(secret) != hooks.last || len(secret) == 0 {
+		t.Fatalf("stored secret %q vs subscribed %q (%v)", secret, hooks.last, err)
+	}
+	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); st.Indicator != "instasync" {
+		t.Fatalf("indicator %s", st.Indicator)
+	}
+	// A cart outage leaves the change pending; repair finishes it.
+	hooks.fail = errors.New("503")
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, false}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(hooks.list()) != 1 {
+		t.Fatal("unsubscribed during the outage?")
+	}
+	hooks.fail = nil
+	if _, err := f.svc.Repair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 0 {
+		t.Fatalf("after repair: %v", got)
+	}
+	// Deleting a channel removes its subscriptions.
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}, {f.shop.ID, catalog.InstasyncProducts, true}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(hooks.list()) != 2 {
+		t.Fatalf("two topics: %v", hooks.list())
+	}
+	if err := f.svc.RemoveChannel(ctx, "acct", f.shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 0 {
+		t.Fatalf("subscriptions left after deleting the channel: %v", got)
+	}
+}
