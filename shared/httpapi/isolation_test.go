@@ -239,6 +239,12 @@ func TestIsolationEveryRoute(t *testing.T) {
 		{"GET", "/v1/sync/runs/" + f.runA, "", []int{404}},
 		{"GET", "/v1/orders?channel_id=" + f.a1, "", []int{200}},
 		{"PUT", "/v1/admin/accounts/" + acctA + "/channels/" + f.a1 + "/tasks/import_orders/interval", `{"interval":"1d"}`, []int{403}},
+		{"GET", "/v1/products", "", []int{200}},
+		{"GET", "/v1/products?filter=needs_sync&channel_id=" + f.a1, "", []int{200}},
+		{"PUT", "/v1/products/SKU-A/inventory", `{"warehouse_id":"wh_default","on_hand":3}`, []int{404}},
+		{"GET", "/v1/warehouses", "", []int{200}},
+		{"PUT", "/v1/admin/accounts/" + acctA + "/channels/" + f.a1 + "/order-statuses", `{"statuses":[]}`, []int{403}},
+		{"PUT", "/v1/admin/accounts/" + acctA + "/channels/" + f.a1 + "/inventory-policy", `{"reserve":1}`, []int{403}},
 		{"GET", "/v1/nope", "", []int{404}},
 	}
 	before := f.snapshot(acctA)
