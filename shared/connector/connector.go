@@ -9,10 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/amazon"
 	"github.com/autosync/autosync/shared/cart/bigcommerce"
+	"github.com/autosync/autosync/shared/cart/etsy"
 	"github.com/autosync/autosync/shared/cart/shopify"
+	"github.com/autosync/autosync/shared/cart/squarespace"
 	"github.com/autosync/autosync/shared/cart/woocommerce"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
@@ -37,6 +41,7 @@ type Factory struct {
 var (
 	shopDomain = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
 	storeHash  = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
+	digits     = regexp.MustCompile(`^[0-9]{1,20}$`)
 )
 
 // Validate checks a channel's type, config and credentials.
@@ -80,6 +85,24 @@ func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credential
 		}
 		if creds["consumer_key"] == "" || creds["consumer_secret"] == "" {
 			ps = append(ps, Problem{"credentials", "A REST API consumer key and consumer secret are required."})
+		}
+	case catalog.Etsy:
+		if !digits.MatchString(cfg["shop_id"]) {
+			ps = append(ps, Problem{"config.shop_id", "Enter the Etsy shop's numeric id."})
+		}
+		if creds["api_key"] == "" || creds["shared_secret"] == "" || creds["token"] == "" {
+			ps = append(ps, Problem{"credentials", "The app's keystring and shared secret and the shop's OAuth token are required."})
+		}
+	case catalog.Squarespace:
+		if creds["api_key"] == "" {
+			ps = append(ps, Problem{"credentials.api_key", "A Commerce API key (or OAuth token) is required."})
+		}
+	case catalog.Amazon:
+		if cfg["seller_id"] == "" || cfg["marketplace_id"] == "" {
+			ps = append(ps, Problem{"config", "The seller id (merchant token) and marketplace id are required."})
+		}
+		if creds["client_id"] == "" || creds["client_secret"] == "" || creds["refresh_token"] == "" {
+			ps = append(ps, Problem{"credentials", "The app's LWA client id and secret and the seller's refresh token are required."})
 		}
 	default:
 		if !catalog.ValidCart(t) {
@@ -130,6 +153,18 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error
 		return woocommerce.New(woocommerce.Config{
 			BaseURL: base, ConsumerKey: creds["consumer_key"], ConsumerSecret: creds["consumer_secret"], HTTPClient: f.HTTPClient,
 		})
+	case catalog.Etsy:
+		return etsy.New(etsy.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], SharedSecret: creds["shared_secret"],
+			Token: creds["token"], ShopID: ch.Config["shop_id"], HTTPClient: f.HTTPClient})
+	case catalog.Squarespace:
+		return squarespace.New(squarespace.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], HTTPClient: f.HTTPClient})
+	case catalog.Amazon:
+		c := amazon.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"],
+			SellerID: ch.Config["seller_id"], MarketplaceID: ch.Config["marketplace_id"], HTTPClient: f.HTTPClient}
+		if b := ch.Config["api_base"]; b != "" {
+			c.Endpoint, c.LWAEndpoint = b, strings.TrimRight(b, "/")+"/auth/o2/token"
+		}
+		return amazon.New(c)
 	}
 	return nil, fmt.Errorf("%s: %w", ch.Type, ErrUnsupported)
 }
@@ -204,6 +239,12 @@ func (f Factory) OrderStatuses(t catalog.Cart) map[string]bool {
 		}
 	case catalog.WooCommerce:
 		list = woocommerce.Statuses()
+	case catalog.Etsy:
+		list = etsy.Statuses()
+	case catalog.Squarespace:
+		list = squarespace.Statuses()
+	case catalog.Amazon:
+		list = amazon.Statuses()
 	}
 	out := make(map[string]bool, len(list))
 	for _, s := range list {
