@@ -592,9 +592,10 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // Sleep advances the clock by d, unless ctx has ended. Concurrent sleepers
-// each advance it, so under concurrency simulated time runs ahead of what
-// real sleeps would take (never behind, so a rate limit is never overrun
-// because of it).
+// each advance it; a caller that measures its wait just before sleeping
+// (as the connector does) stays close to real time, and simulated time can
+// only run ahead of real sleeps, never behind, so a rate limit is never
+// overrun because of it.
 func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err

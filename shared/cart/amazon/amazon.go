@@ -1,0 +1,291 @@
+// Package amazon is the Amazon Selling Partner API connector (CARTS.md §4):
+// seller-fulfilled (MFN) orders through Orders 2026-01-01 searchOrders
+// (Orders v0 is deprecated), Amazon-fulfilled (FBA) orders shipped in the
+// last 30 days through the same operation, FBA stock through FBA Inventory
+// getInventorySummaries, listings through Listings Items
+// searchListingsItems and merchant-fulfilled quantities written back
+// through patchListingsItem on the fulfillment_availability attribute.
+//
+// Auth is Login with Amazon: the refresh token is exchanged for an access
+// token (about an hour), cached until shortly before it expires and sent in
+// x-amz-access-token; no SigV4 (Amazon dropped it in 2023). Every
+// operation is paced to its own token bucket (CARTS.md's table; the rate
+// adapts to x-amzn-RateLimit-Limit), a 429 QuotaExceeded is waited out,
+// never a failure, and a wait that would outlast the caller's deadline
+// returns *cart.RateLimitedError.
+//
+// Order statuses are the Orders 2026-01-01 fulfillment statuses (Statuses);
+// the Orders v0 and Seller Central spellings DESIGN §3 uses ("Unshipped",
+// "PartiallyShipped", "Canceled") are accepted for them. They map to our
+// filters as follows: Unshipped, PartiallyShipped, Pending and
+// PendingAvailability are awaiting fulfillment (the rest of a partially
+// shipped order is still to ship); Shipped is shipped; Cancelled and
+// Unfulfillable are cancelled.
+//
+// Decisions the stored specs leave open, and limits to know:
+//   - searchOrders' lastUpdatedBefore must be at least two minutes before
+//     the request, so a window's end is clamped to now − 2 min 5 s. The
+//     executor's window overlap (5 minutes) re-reads what the clamp leaves
+//     out; an overlap under 2 minutes would lose orders.
+//   - Next tokens are short-lived. The cursor carries the window's bounds,
+//     the token and the position reached (the latest update time handed
+//     out and the order ids at that time), so an expired token (400) is
+//     recovered by searching again from that position, skipping the ids
+//     already handed out: no duplicates, nothing lost, provided Amazon
+//     returns orders oldest update first. When a page shows otherwise, the
+//     connector restarts from the window's start instead (duplicates, which
+//     the executor's upsert absorbs, rather than losses).
+//   - Import Products pages searchListingsItems (20 a page, oldest update
+//     first). DESIGN keeps Import Products manual-only for Amazon because
+//     the complete path is a report (GET_MERCHANT_LISTINGS_ALL_DATA), slow
+//     to produce; the search is what this connector uses, and since one
+//     search pages through at most 1000 items, it searches again from the
+//     last update time reached every 1000 items.
+//   - Write-back spends one patchListingsItem per SKU (Amazon has no batch
+//     listings call), paced at 5/s with up to 5 in flight; MaxBatch only
+//     sets how many one SetStock call carries. ACCEPTED is Amazon accepting
+//     the quantity for processing, the closest to a confirmation the call
+//     gives. For very large pushes Amazon's path is a JSON_LISTINGS_FEED
+//     (up to 25,000 PATCH messages a feed, about six requests plus status
+//     polls per feed); it is not built here.
+//   - FBA inventory next tokens live 30 s; an expired one restarts the
+//     listing from the first page (setting quantities again is harmless).
+package amazon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Default hosts: SP-API North America and Login with Amazon.
+const (
+	DefaultEndpoint    = "https://sellingpartnerapi-na.amazon.com"
+	DefaultLWAEndpoint = "https://api.amazon.com/auth/o2/token"
+)
+
+// Config locates a seller's SP-API and holds its LWA credentials.
+type Config struct {
+	// Endpoint is the SP-API base URL; empty means DefaultEndpoint.
+	Endpoint string
+	// LWAEndpoint is the Login with Amazon token URL; empty means
+	// DefaultLWAEndpoint.
+	LWAEndpoint string
+	// ClientID and ClientSecret are the application's LWA credentials;
+	// RefreshToken the seller's authorization of it. They are sent only to
+	// LWAEndpoint, never logged or put in an error.
+	ClientID, ClientSecret, RefreshToken string
+	// SellerID is the merchant token (listings paths); MarketplaceID the
+	// marketplace the channel sells in (ATVPDKIKX0DER for amazon.com).
+	SellerID, MarketplaceID string
+	// HTTPClient sends the requests; nil means a client with default
+	// transport. Redirects are never followed, whatever the client says,
+	// because they would carry the access token to another host.
+	HTTPClient *http.Client
+	// Now is the clock for pacing and token lifetimes; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits d, or until ctx ends; nil means a timer. Tests inject a
+	// clock's Sleep, with Now, to run searchOrders' 178.6 s spacing in no
+	// time. Deadlines are checked before sleeping, against ctx's deadline
+	// on the wall clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// String leaves the secrets out, in case a Config is ever printed.
+func (c Config) String() string {
+	return fmt.Sprintf("amazon.Config{Endpoint: %q, LWAEndpoint: %q, SellerID: %q, MarketplaceID: %q}",
+		c.Endpoint, c.LWAEndpoint, c.SellerID, c.MarketplaceID)
+}
+
+var (
+	sellerIDRE    = regexp.MustCompile(`^[A-Z0-9]{5,32}$`)
+	marketplaceRE = regexp.MustCompile(`^[A-Z0-9]{5,32}$`)
+)
+
+// Client talks to one seller's SP-API in one marketplace. It is safe for
+// concurrent use; its pacing assumes it is the only client of that
+// seller's usage plans in this process.
+type Client struct {
+	endpoint string
+	lwaURL   string
+	creds    credentials
+	seller   string
+	market   string
+	hc       *http.Client
+	now      func() time.Time
+	sleepFn  func(ctx context.Context, d time.Duration) error
+	retry    retryPolicy
+	lwa      tokenCache
+	buckets  map[string]*bucket
+}
+
+var (
+	_ cart.OrderSource        = (*Client)(nil)
+	_ cart.FBAOrderSource     = (*Client)(nil)
+	_ cart.FBAInventorySource = (*Client)(nil)
+	_ cart.ListingSource      = (*Client)(nil)
+	_ cart.StockWriter        = (*Client)(nil)
+)
+
+// credentials are the LWA secrets; their String hides them.
+type credentials struct{ clientID, clientSecret, refreshToken string }
+
+func (credentials) String() string { return "amazon.credentials{…}" }
+
+// New validates cfg and returns a client for the seller.
+func New(cfg Config) (*Client, error) {
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("amazon: no LWA client id and secret")
+	}
+	if cfg.RefreshToken == "" {
+		return nil, errors.New("amazon: no LWA refresh token")
+	}
+	if !sellerIDRE.MatchString(cfg.SellerID) {
+		return nil, fmt.Errorf("amazon: seller id %q is not a merchant token", cfg.SellerID)
+	}
+	if !marketplaceRE.MatchString(cfg.MarketplaceID) {
+		return nil, fmt.Errorf("amazon: marketplace id %q is not a marketplace id", cfg.MarketplaceID)
+	}
+	endpoint, err := baseURL(cfg.Endpoint, DefaultEndpoint, true)
+	if err != nil {
+		return nil, fmt.Errorf("amazon: endpoint: %w", err)
+	}
+	lwaURL, err := baseURL(cfg.LWAEndpoint, DefaultLWAEndpoint, false)
+	if err != nil {
+		return nil, fmt.Errorf("amazon: LWA endpoint: %w", err)
+	}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &Client{
+		endpoint: endpoint,
+		lwaURL:   lwaURL,
+		creds:    credentials{cfg.ClientID, cfg.ClientSecret, cfg.RefreshToken},
+		seller:   cfg.SellerID,
+		market:   cfg.MarketplaceID,
+		hc:       hc,
+		now:      cfg.Now,
+		sleepFn:  cfg.Sleep,
+		retry:    defaultRetry,
+		buckets:  map[string]*bucket{},
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleepFn == nil {
+		c.sleepFn = timerSleep
+	}
+	for _, op := range operations {
+		c.buckets[op.name] = &bucket{rate: op.rate, burst: float64(op.burst)}
+	}
+	return c, nil
+}
+
+// baseURL checks an http(s) URL without query, fragment or user info.
+func baseURL(raw, def string, trim bool) (string, error) {
+	if raw == "" {
+		return def, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	s := u.String()
+	if trim {
+		s = strings.TrimSuffix(s, "/")
+	}
+	return s, nil
+}
+
+// String names the seller and marketplace and leaves the secrets out.
+func (c *Client) String() string { return "amazon.Client{" + c.seller + "@" + c.market + "}" }
+
+// Fulfillment statuses of Orders 2026-01-01.
+const (
+	StatusPendingAvailability = "PENDING_AVAILABILITY"
+	StatusPending             = "PENDING"
+	StatusUnshipped           = "UNSHIPPED"
+	StatusPartiallyShipped    = "PARTIALLY_SHIPPED"
+	StatusShipped             = "SHIPPED"
+	StatusCancelled           = "CANCELLED"
+	StatusUnfulfillable       = "UNFULFILLABLE"
+)
+
+var statuses = []string{StatusPendingAvailability, StatusPending, StatusUnshipped, StatusPartiallyShipped,
+	StatusShipped, StatusCancelled, StatusUnfulfillable}
+
+// Statuses returns the order statuses cart.OrderQuery.Statuses accepts, in
+// the form searchOrders takes them, for validating a channel's
+// order-status setting. NormalizeStatus also accepts the Orders v0 and
+// Seller Central spellings.
+func Statuses() []string { return slices.Clone(statuses) }
+
+// DefaultStatuses is the default import filter (DESIGN §3): Unshipped and
+// PartiallyShipped merchant-fulfilled orders.
+func DefaultStatuses() []string { return []string{StatusUnshipped, StatusPartiallyShipped} }
+
+// NormalizeStatus returns the searchOrders form of a status written either
+// way ("Unshipped", "PartiallyShipped", "Canceled", "PARTIALLY_SHIPPED",
+// ...), case-insensitively; ok is false for anything else.
+func NormalizeStatus(s string) (string, bool) {
+	key := strings.ToUpper(strings.NewReplacer("_", "", " ", "", "-", "").Replace(strings.TrimSpace(s)))
+	if key == "CANCELED" {
+		return StatusCancelled, true
+	}
+	for _, st := range statuses {
+		if strings.ReplaceAll(st, "_", "") == key {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+// filterFor maps a status to our filter; see the package comment.
+func filterFor(status string, def cart.Filter) cart.Filter {
+	switch status {
+	case StatusShipped:
+		return cart.Shipped
+	case StatusCancelled, StatusUnfulfillable:
+		return cart.Cancelled
+	case StatusUnshipped, StatusPartiallyShipped, StatusPending, StatusPendingAvailability:
+		return cart.AwaitingFulfillment
+	}
+	return def
+}
+
+// statusesFor returns the statuses q asks for, in searchOrders form, once
+// each.
+func statusesFor(q cart.OrderQuery) ([]string, error) {
+	if q.Cancelled {
+		return []string{StatusCancelled}, nil
+	}
+	in := q.Statuses
+	if in == nil {
+		in = DefaultStatuses()
+	}
+	if len(in) == 0 {
+		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	}
+	var out []string
+	for _, s := range in {
+		st, ok := NormalizeStatus(s)
+		if !ok {
+			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not an Amazon order status (%s)", s, strings.Join(statuses, ", "))}
+		}
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,105 @@
+package amazon
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+const (
+	listingsPageSize = 20   // searchListingsItems' maximum pageSize
+	listingsCap      = 1000 // items one search pages through (the model's note)
+)
+
+func (c *Client) listingsPath() string {
+	return "/listings/2021-08-01/items/" + url.PathEscape(c.seller)
+}
+
+// Listings returns one page of the seller's listings updated in q's window
+// (all when q.UpdatedFrom is zero), oldest update first, with name, price,
+// images, ASIN (as Link.ProductID) and merchant-fulfilled quantity.
+func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	page, err := c.listings(ctx, q)
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("amazon: listing products: %w", err)
+	}
+	return page, nil
+}
+
+func (c *Client) listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	cur, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return cart.ListingPage{}, &cart.Error{Message: err.Error()}
+	}
+	if !cur.F {
+		cur = cursor{F: true, S: q.UpdatedFrom.UTC().Truncate(time.Second), B: q.UpdatedTo.UTC()}
+		cur.A = cur.S
+	}
+	for skipped := 0; ; {
+		params := url.Values{
+			"marketplaceIds": {c.market},
+			"includedData":   {"summaries,attributes,offers,fulfillmentAvailability"},
+			"pageSize":       {strconv.Itoa(listingsPageSize)},
+			"sortBy":         {"lastUpdatedDate"},
+			"sortOrder":      {"ASC"},
+		}
+		if !cur.A.IsZero() {
+			params.Set("lastUpdatedAfter", cur.A.Format(time.RFC3339))
+		}
+		if !cur.B.IsZero() {
+			params.Set("lastUpdatedBefore", cur.B.Format(time.RFC3339))
+		}
+		if cur.T != "" {
+			params.Set("pageToken", cur.T)
+		}
+		resp, err := c.do(ctx, request{op: opSearchListings, method: http.MethodGet, path: c.listingsPath(), query: params})
+		if err != nil {
+			return cart.ListingPage{}, err
+		}
+		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
+			cur.restart()
+			continue
+		}
+		cur.R = 0
+		if !resp.ok() {
+			return cart.ListingPage{}, failure(resp)
+		}
+		items, next, err := parseListings(resp.body, c.market)
+		if err != nil {
+			return cart.ListingPage{}, &cart.Error{Status: resp.status, Message: "Amazon sent listings that could not be read", Err: err}
+		}
+		page := cart.ListingPage{Listings: make([]cart.Listing, 0, len(items))}
+		for _, l := range items {
+			if !cur.seen(l.SKU, l.updated) {
+				page.Listings = append(page.Listings, l.Listing)
+			}
+		}
+		cur.N += len(items)
+		switch {
+		case next != "":
+			if next == cur.T {
+				return cart.ListingPage{}, &cart.Error{Message: "Amazon repeated a page of listings"}
+			}
+			cur.T = next
+			if len(page.Listings) == 0 && len(items) > 0 && skipped < maxSkipped {
+				skipped++ // only listings handed out already: read on
+				continue
+			}
+			page.Next = cur.encode()
+		case cur.N >= listingsCap:
+			// One search pages through 1000 items at most: search again
+			// from the last update time reached.
+			if cur.U || !cur.P.After(cur.A) {
+				return cart.ListingPage{}, &cart.Error{Message: "Amazon's listing search stopped at 1000 items and cannot be continued (more than 1000 listings share one update time, or the results were not in update order)"}
+			}
+			cur.A, cur.T, cur.N = cur.P, "", 0
+			page.Next = cur.encode()
+		}
+		return page, nil
+	}
+}

@@ -1,0 +1,404 @@
+package amazon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// operation is an SP-API operation with its default usage plan (CARTS.md
+// §4's table).
+type operation struct {
+	name  string
+	rate  float64 // requests per second
+	burst int
+}
+
+var (
+	opSearchOrders   = operation{"searchOrders", 0.0056, 20}
+	opInventory      = operation{"getInventorySummaries", 2, 2}
+	opSearchListings = operation{"searchListingsItems", 5, 5}
+	opPatchListing   = operation{"patchListingsItem", 5, 5}
+	operations       = []operation{opSearchOrders, opInventory, opSearchListings, opPatchListing}
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// minThrottleWait is the extra wait after the second 429 in a row,
+	// doubling for each further one up to maxThrottleWait; the first 429
+	// only empties the bucket model, so the next request waits one refill.
+	minThrottleWait time.Duration
+	maxThrottleWait time.Duration
+}
+
+var defaultRetry = retryPolicy{
+	attempts:        4,
+	baseBackoff:     500 * time.Millisecond,
+	maxBackoff:      8 * time.Second,
+	attemptTimeout:  60 * time.Second,
+	minThrottleWait: time.Second,
+	maxThrottleWait: time.Minute,
+}
+
+// maxResponse bounds what is read of one response. A page of 100 orders is
+// a few hundred kilobytes.
+const maxResponse = 16 << 20
+
+// bucket is the client's model of one operation's token bucket on Amazon's
+// side: it starts full (burst), refills at rate and is debited one token
+// per request before it is sent; a debt means waiting until the refill
+// repays it, so the request arrives when Amazon has the token. Concurrent
+// callers each reserve their own token, so they are spaced, not bunched.
+// A 429 empties the model. The rate follows x-amzn-RateLimit-Limit; the
+// header says nothing of the burst, which stays the documented one.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	init   bool
+	tokens float64 // at time at; negative while reservations are owed
+	at     time.Time
+}
+
+// maxWait bounds computed waits, so absurd rates cannot overflow them.
+const maxWait = 24 * time.Hour
+
+func (b *bucket) refill(now time.Time) {
+	if !b.init {
+		b.init, b.tokens, b.at = true, b.burst, now
+	}
+	if now.After(b.at) {
+		b.tokens = math.Min(b.burst, b.tokens+b.rate*now.Sub(b.at).Seconds())
+		b.at = now
+	}
+}
+
+// interval is the time one token takes to refill.
+func (b *bucket) interval() time.Duration {
+	return min(time.Duration(float64(time.Second)/b.rate), maxWait)
+}
+
+// margin is added to computed waits to absorb rounding and reordering on
+// the way: 1% of a refill, at most 100 ms.
+func (b *bucket) margin() time.Duration { return min(b.interval()/100, 100*time.Millisecond) }
+
+// reserve debits a token and says when the request may be sent.
+func (b *bucket) reserve(now time.Time) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill(now)
+	b.tokens--
+	if b.tokens >= 0 {
+		return now
+	}
+	s := -b.tokens / b.rate
+	if s >= maxWait.Seconds() {
+		return now.Add(maxWait)
+	}
+	return now.Add(time.Duration(math.Ceil(s*float64(time.Second))) + b.margin())
+}
+
+// release returns a reservation whose request was not sent.
+func (b *bucket) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = math.Min(b.burst, b.tokens+1)
+}
+
+// empty records a 429: Amazon has no token left now.
+func (b *bucket) empty(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill(now)
+	b.tokens = math.Min(b.tokens, 0)
+}
+
+// observe takes the rate Amazon says applies.
+func (b *bucket) observe(now time.Time, rate float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if rate == b.rate {
+		return
+	}
+	b.refill(now)
+	b.rate = rate
+}
+
+// parseRate reads x-amzn-RateLimit-Limit ("0.0056", "5.0"); ok is false
+// when it is absent or unusable.
+func parseRate(h http.Header) (float64, bool) {
+	v := h.Get("x-amzn-RateLimit-Limit")
+	if v == "" {
+		return 0, false
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(r) || r < 1e-4 || r > 1000 {
+		return 0, false
+	}
+	return r, true
+}
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+func timerSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sleep waits d unless ctx ends first or would end before d has passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		return errStop
+	}
+	return c.sleepFn(ctx, d)
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// pace waits for the operation's next token. The wait is measured just
+// before sleeping, so concurrent callers spaced by their reservations do
+// not add up their waits.
+func (c *Client) pace(ctx context.Context, b *bucket) error {
+	at := b.reserve(c.now())
+	wait := at.Sub(c.now())
+	if err := c.sleep(ctx, wait); err != nil {
+		b.release()
+		return rateLimited(err, wait)
+	}
+	return nil
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped,
+// jittered.
+func (c *Client) backoff(n int) time.Duration {
+	return jitter(min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff))
+}
+
+// jitter spreads d over its upper half, so that clients failing together
+// spread out.
+func jitter(d time.Duration) time.Duration {
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is a 429.
+type throttled struct{}
+
+func (throttled) Error() string { return "quota exceeded" }
+
+// refused is a 401 or 403: the access token, or the application's access
+// to the seller, was refused.
+type refused struct {
+	status  int
+	message string
+}
+
+func (r *refused) Error() string { return r.message }
+
+// response is a final answer: 2xx, or a 4xx other than 401, 403 and 429.
+type response struct {
+	status int
+	body   []byte
+}
+
+func (r *response) ok() bool { return r.status >= 200 && r.status < 300 }
+
+// request is one SP-API call; path is below the endpoint.
+type request struct {
+	op     operation
+	method string
+	path   string
+	query  url.Values
+	body   []byte
+}
+
+// do sends r until it gets a final answer. It paces r's operation, gets an
+// access token, waits out 429s for as long as ctx allows (then returns a
+// *cart.RateLimitedError), fetches a new access token once if the one it
+// sent is refused, and retries temporary failures with capped exponential
+// backoff. Every call it retries is idempotent: searches, and patches that
+// replace a quantity.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	u := c.endpoint + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	b := c.buckets[r.op.name]
+	failures, throttles, reauthorized := 0, 0, false
+	for {
+		if err := c.pace(ctx, b); err != nil {
+			return nil, err
+		}
+		token, err := c.accessToken(ctx)
+		if err != nil {
+			b.release()
+			return nil, err
+		}
+		resp, err := c.attempt(ctx, r, u, token, b)
+		var tmp *temporary
+		var ref *refused
+		switch {
+		case err == nil:
+			return resp, nil
+		case errors.Is(err, throttled{}):
+			throttles++
+			b.empty(c.now())
+			if throttles > 1 {
+				wait := jitter(min(c.retry.minThrottleWait<<min(throttles-2, 16), c.retry.maxThrottleWait))
+				if err := c.sleep(ctx, wait); err != nil {
+					return nil, rateLimited(err, wait)
+				}
+			}
+		case errors.As(err, &ref):
+			if !reauthorized {
+				// The token may have been revoked or expired early: one
+				// more try with a fresh one.
+				reauthorized = true
+				c.invalidate(token)
+				continue
+			}
+			return nil, &cart.Error{Status: ref.status, Message: ref.message, Err: cart.ErrAuth}
+		case errors.As(err, &tmp):
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+}
+
+// attempt sends one request and classifies the outcome: a final response,
+// throttled, *refused, *temporary, or an error to return.
+func (c *Client) attempt(ctx context.Context, r request, u, token string, b *bucket) (*response, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("x-amz-access-token", token)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if rate, ok := parseRate(resp.Header); ok {
+		b.observe(c.now(), rate)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "Amazon sent a response too large to read"}
+	}
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		msg := "Amazon refused access to the seller's account"
+		if m := apiMessage(raw); m != "" {
+			msg += ": " + m
+		}
+		return nil, &refused{status: s, message: msg}
+	case s == http.StatusTooManyRequests:
+		return nil, throttled{}
+	case s >= 500:
+		msg := fmt.Sprintf("Amazon is temporarily unavailable (HTTP %d)", s)
+		if m := apiMessage(raw); m != "" {
+			msg += ": " + m
+		}
+		return nil, &temporary{status: s, message: msg}
+	case s < 200 || (s >= 300 && s < 400):
+		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Amazon answered HTTP %d", s)}
+	}
+	return &response{status: resp.StatusCode, body: raw}, nil
+}
+
+// userAgent follows Amazon's recommended form (AppId/Version (Language=…)).
+const userAgent = "autosync/1.0 (Language=Go)"
+
+// transportError classifies a failure to get a response at all.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not Amazon's failure
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "Amazon did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to Amazon was interrupted", err: err}
+}
+
+// failure turns a final non-2xx answer into a *cart.Error with Amazon's
+// message; 404 also wraps cart.ErrNotFound.
+func failure(resp *response) error {
+	msg := fmt.Sprintf("Amazon answered HTTP %d", resp.status)
+	if m := apiMessage(resp.body); m != "" {
+		msg += ": " + m
+	}
+	e := &cart.Error{Status: resp.status, Message: msg}
+	if resp.status == http.StatusNotFound {
+		e.Err = cart.ErrNotFound
+	}
+	return e
+}
