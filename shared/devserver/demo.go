@@ -11,6 +11,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
@@ -112,6 +113,16 @@ func demoChannels() []demoChannel {
 		sim: func() Simulator {
 			sim := woocommercesim.New(woocommercesim.Options{ConsumerKey: "ck_demo", ConsumerSecret: "cs_demo", SKUs: DemoSKUs})
 			sim.Seed(60, 44)
+			return sim
+		},
+	}, {
+		cart: catalog.Amazon, name: "Demo Amazon",
+		config: cart.Config{"seller_id": "A2DEMOSELLER", "marketplace_id": "ATVPDKIKX0DER"},
+		creds:  cart.Credentials{"client_id": "amzn1.application-oa2-client.demo", "client_secret": "demo-lwa-secret", "refresh_token": "Atzr|demo"},
+		sim: func() Simulator {
+			sim := amazonsim.New(amazonsim.Options{ClientID: "amzn1.application-oa2-client.demo", ClientSecret: "demo-lwa-secret",
+				RefreshToken: "Atzr|demo", SellerID: "A2DEMOSELLER", MarketplaceID: "ATVPDKIKX0DER", SKUs: DemoSKUs})
+			sim.Seed(60, 45)
 			return sim
 		},
 	}}
