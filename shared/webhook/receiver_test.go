@@ -130,7 +130,11 @@ func TestReceive(t *testing.T) {
 		header http.Header
 		code   int
 	}{
-		{"forged", path, body, func() http.Header { h := e.signed(body, "ev-2"); h.Set("X-Shopify-Hmac-Sha256", b64mac([]byte("guess"), string(body))); return h }(), 401},
+		{"forged", path, body, func() http.Header {
+			h := e.signed(body, "ev-2")
+			h.Set("X-Shopify-Hmac-Sha256", b64mac([]byte("guess"), string(body)))
+			return h
+		}(), 401},
 		{"unsigned", path, body, http.Header{"X-Shopify-Topic": {"orders/create"}}, 401},
 		{"tampered", path, []byte(`{"id":1002,"name":"#1001"}`), e.signed(body, "ev-3"), 401},
 		{"unknown channel", "/webhooks/shopify/ch_nope", body, e.signed(body, "ev-4"), 404},

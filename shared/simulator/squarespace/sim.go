@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -159,7 +160,8 @@ type Server struct {
 	coolUntil time.Time
 	faults    Faults
 	stats     Stats
-	contextID int64
+
+	contextID atomic.Int64
 }
 
 // New returns a site selling opts.SKUs, each with stock, and holding no
@@ -409,10 +411,7 @@ type apiErrorBody struct {
 }
 
 func (s *Server) errorBody(typ, subtype, msg string) apiErrorBody {
-	s.mu.Lock()
-	s.contextID++
-	id := s.contextID
-	s.mu.Unlock()
+	id := s.contextID.Add(1)
 	b := apiErrorBody{Type: typ, Message: msg, ContextID: fmt.Sprintf("SIMCTX%06d", id)}
 	if subtype != "" {
 		b.Subtype = &subtype

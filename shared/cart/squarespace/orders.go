@@ -1,0 +1,108 @@
+package squarespace
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+const ordersPath = "/1.0/commerce/orders"
+
+// fulfillmentStatuses are the statuses q asks for: CANCELED for a
+// cancelled query, else q.Statuses (nil means DefaultStatuses).
+func fulfillmentStatuses(q cart.OrderQuery) ([]string, error) {
+	if q.Cancelled {
+		return []string{StatusCanceled}, nil
+	}
+	in := q.Statuses
+	if in == nil {
+		in = DefaultStatuses()
+	}
+	if len(in) == 0 {
+		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	}
+	var out []string
+	for _, s := range in {
+		n := strings.ToUpper(strings.TrimSpace(s))
+		if !slices.Contains(Statuses(), n) {
+			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)", s)}
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Orders returns one page of the orders q asks for, oldest modification
+// first.
+//
+// The first page is asked for with modifiedAfter and modifiedBefore (q's
+// window) and, when q selects one status, fulfillmentStatus; every later
+// page with the cursor alone, as Squarespace requires. The API filters by
+// one status at most, so a query for two asks for all and keeps those
+// selected. Orders outside [UpdatedFrom, UpdatedTo) are left out, so q's
+// window must be the same for every page of a query.
+//
+// It waits out Squarespace's rate limit; when the wait would outlast ctx's
+// deadline it returns a *cart.RateLimitedError instead. A refused key is
+// cart.ErrAuth; other failures are *cart.Error.
+func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
+	statuses, err := fulfillmentStatuses(q)
+	if err != nil {
+		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
+	}
+	v := url.Values{}
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	} else {
+		if emptyWindow(q.UpdatedFrom, q.UpdatedTo) {
+			return cart.OrderPage{}, nil
+		}
+		if !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() {
+			windowParams(v, q.UpdatedFrom, q.UpdatedTo, c.clock.Now())
+		}
+		if len(statuses) == 1 {
+			v.Set("fulfillmentStatus", statuses[0])
+		}
+	}
+	body, err := c.get(ctx, ordersPath, v)
+	if err != nil {
+		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
+	}
+	orders, next, err := parseOrders(body)
+	if err != nil {
+		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
+	}
+	if next != "" && next == q.Cursor {
+		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", malformed("the same cursor twice"))
+	}
+	kept := orders[:0]
+	for _, o := range orders {
+		if slices.Contains(statuses, o.CartStatus) && inWindow(o.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) {
+			kept = append(kept, o)
+		}
+	}
+	return cart.OrderPage{Orders: kept, Next: next}, nil
+}
+
+// Order returns one order by its id, for a webhook's order.create or
+// order.update. An unknown id is a *cart.Error wrapping cart.ErrNotFound.
+func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
+	if !idRE.MatchString(id) {
+		return cart.Order{}, fmt.Errorf("squarespace: reading order %q: %w", id, &cart.Error{Message: "not a Squarespace order id", Err: cart.ErrNotFound})
+	}
+	body, err := c.get(ctx, ordersPath+"/"+id, nil)
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("squarespace: reading order %s: %w", id, err)
+	}
+	o, err := parseOrder(body)
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("squarespace: reading order %s: %w", id, err)
+	}
+	return o, nil
+}

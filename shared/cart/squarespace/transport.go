@@ -1,0 +1,472 @@
+package squarespace
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Pacing. Squarespace allows 300 requests per minute (CARTS.md §0.2) and
+// answers the request over it with a 429 and a one-minute cool-down in
+// which every request is refused: a single 429 costs a minute, so the
+// connector must never cause one. It paces at 295 a minute (one request
+// every 203 ms), burst 1: any 300 consecutive requests then span at least
+// 61 s, so even a strict sliding window over the arrival times sees at
+// most 300 in a minute with a second of slack for network jitter. That is
+// 98.3% of the bound, which the import benchmark measures.
+const (
+	requestsPerMinute = 300
+	pacedPerMinute    = requestsPerMinute - 5
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// coolDown is how long a 429 shuts the API (documented: one minute);
+	// coolDownMargin is added for clock skew and the time the 429 spent
+	// on the wire.
+	coolDown       time.Duration
+	coolDownMargin time.Duration
+	// maxThrottles is how many 429s in a row the connector waits out
+	// before giving up with a *cart.RateLimitedError even though its
+	// context has time left: something else is spending the site's quota.
+	maxThrottles int
+}
+
+var defaultRetry = retryPolicy{
+	attempts:       4,
+	baseBackoff:    500 * time.Millisecond,
+	maxBackoff:     8 * time.Second,
+	attemptTimeout: 30 * time.Second,
+	coolDown:       time.Minute,
+	coolDownMargin: time.Second,
+	maxThrottles:   30,
+}
+
+// maxResponse bounds what is read of one response. A page of 50 orders or
+// products is well under a megabyte.
+const maxResponse = 16 << 20
+
+// clock is the time the connector paces, waits and checks deadlines by.
+// Tests inject one that advances without sleeping, shared with the
+// simulator's, so that a one-minute cool-down takes no real time.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pacer spaces one site's requests and holds its cool-down.
+type pacer struct {
+	mu        sync.Mutex
+	lim       *rate.Limiter
+	coolUntil time.Time
+	used      time.Time
+}
+
+func newPacer() *pacer {
+	return &pacer{lim: rate.NewLimiter(rate.Every(time.Minute/pacedPerMinute), 1)}
+}
+
+// reserve books the next request slot at or after now (and after any
+// cool-down), and says how long to wait for it. cancel gives the slot
+// back when the request will not be sent.
+func (p *pacer) reserve(now time.Time) (wait time.Duration, cancel func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.used = now
+	at := now
+	if p.coolUntil.After(at) {
+		// Book the slot from the cool-down's end, so that clients waiting
+		// it out together resume one slot apart, not in a burst.
+		at = p.coolUntil
+	}
+	r := p.lim.ReserveN(at, 1)
+	return r.DelayFrom(now), func() { r.CancelAt(now) }
+}
+
+// coolDown shuts the pacer until until.
+func (p *pacer) coolDown(until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.coolUntil) {
+		p.coolUntil = until
+	}
+}
+
+// pacers holds one pacer per site (base URL and key) in this process, so
+// that the connectors built for each run of each task share the site's
+// limit. Entries unused for longer than the cool-down hold no state worth
+// keeping (a full burst of one, no cool-down) and are swept.
+var pacers = struct {
+	sync.Mutex
+	m map[[32]byte]*pacer
+}{m: map[[32]byte]*pacer{}}
+
+const pacerIdle = 5 * time.Minute
+
+func sharedPacer(base, key string, now time.Time) *pacer {
+	id := sha256.Sum256([]byte(base + "\x00" + key))
+	pacers.Lock()
+	defer pacers.Unlock()
+	if len(pacers.m) >= 1024 {
+		for k, p := range pacers.m {
+			p.mu.Lock()
+			idle := now.Sub(p.used) > pacerIdle && !p.coolUntil.After(now)
+			p.mu.Unlock()
+			if idle {
+				delete(pacers.m, k)
+			}
+		}
+	}
+	p, ok := pacers.m[id]
+	if !ok {
+		p = newPacer()
+		p.used = now
+		pacers.m[id] = p
+	}
+	return p
+}
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+// wait waits d unless ctx ends first or would end before d has passed.
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && c.clock.Now().Add(d).After(deadline) {
+		return errStop
+	}
+	return c.clock.Sleep(ctx, d)
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped, with
+// the upper half jittered so that clients failing together spread out.
+func (c *Client) backoff(n int) time.Duration {
+	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// request is one API call. A retry sends exactly the same request, the
+// Idempotency-Key included.
+type request struct {
+	method string
+	path   string
+	query  url.Values
+	body   []byte
+	// idempotencyKey, when set, is sent as the Idempotency-Key header.
+	idempotencyKey string
+}
+
+// reply is a 2xx answer.
+type reply struct {
+	status int
+	body   []byte
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is a 429; after is the Retry-After, if Squarespace sent one.
+type throttled struct{ after time.Duration }
+
+func (throttled) Error() string { return "throttled" }
+
+// APIError is Squarespace's error object for a request it refused (a 4xx
+// other than 401, 403 and 429). Per-SKU stock failures are *cart.Error
+// wrapping one, so callers can read the type with errors.As.
+type APIError struct {
+	Status    int
+	Type      string
+	Subtype   string
+	Message   string // meant for developers; trimmed when shown
+	Details   json.RawMessage
+	ContextID string
+}
+
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("squarespace: HTTP %d %s", e.Status, e.Type)
+	if e.Subtype != "" {
+		s += "/" + e.Subtype
+	}
+	return s + ": " + e.Message
+}
+
+// reason is the error's message, trimmed for a merchant, with its type.
+func (e *APIError) reason() string {
+	msg := strings.Join(strings.Fields(e.Message), " ")
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	if len(msg) > 300 {
+		cut := 300
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	if t := strings.Trim(e.Type+"/"+e.Subtype, "/"); t != "" {
+		msg += " (" + t + ")"
+	}
+	return msg
+}
+
+// parseAPIError reads an error object; a body that is not one (an HTML
+// gateway page) gives an APIError with only the status.
+func parseAPIError(status int, body []byte) *APIError {
+	e := &APIError{Status: status}
+	var o struct {
+		Type      *string         `json:"type"`
+		Subtype   *string         `json:"subtype"`
+		Message   *string         `json:"message"`
+		Details   json.RawMessage `json:"details"`
+		ContextID *string         `json:"contextId"`
+	}
+	if json.Unmarshal(body, &o) != nil {
+		return e
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	e.Type, e.Subtype, e.Message, e.ContextID = str(o.Type), str(o.Subtype), str(o.Message), str(o.ContextID)
+	if len(o.Details) > 0 && string(o.Details) != "null" {
+		e.Details = o.Details
+	}
+	return e
+}
+
+// do sends one API request, pacing it, retrying temporary failures (the
+// same request, so the same Idempotency-Key) with capped exponential
+// backoff, and waiting out 429 cool-downs for as long as ctx allows. A
+// refusal is returned as *APIError; a refused key as *cart.Error wrapping
+// cart.ErrAuth.
+func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
+	failures, throttles := 0, 0
+	for {
+		if err := c.paceRequest(ctx); err != nil {
+			return nil, err
+		}
+		if rq.idempotencyKey != "" {
+			c.writes.requests.Add(1)
+			if failures > 0 {
+				c.writes.retries.Add(1)
+			}
+		}
+		rep, err := c.attempt(ctx, rq)
+		var tmp *temporary
+		var thr throttled
+		switch {
+		case err == nil:
+			return rep, nil
+		case errors.As(err, &thr):
+			throttles++
+			wait := max(thr.after, c.retry.coolDown) + c.retry.coolDownMargin
+			if throttles > c.retry.maxThrottles {
+				return nil, &cart.RateLimitedError{RetryAfter: wait}
+			}
+			// The next pace waits the cool-down out, or gives up with a
+			// *cart.RateLimitedError if ctx ends first.
+			c.pace.coolDown(c.clock.Now().Add(wait))
+		case errors.As(err, &tmp):
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.wait(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+}
+
+// paceRequest waits for the request's slot.
+func (c *Client) paceRequest(ctx context.Context) error {
+	wait, cancel := c.pace.reserve(c.clock.Now())
+	if err := c.wait(ctx, wait); err != nil {
+		cancel()
+		return rateLimited(err, wait)
+	}
+	return nil
+}
+
+// attempt sends one request and classifies the outcome: a reply, throttled,
+// *temporary, *APIError, or a final *cart.Error.
+func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	u := c.base + rq.path
+	if len(rq.query) > 0 {
+		u += "?" + rq.query.Encode()
+	}
+	var body io.Reader
+	if rq.body != nil {
+		body = bytes.NewReader(rq.body)
+	}
+	req, err := http.NewRequestWithContext(actx, rq.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("User-Agent", c.ua)
+	req.Header.Set("Accept", "application/json")
+	if rq.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if rq.idempotencyKey != "" {
+		// net/http itself may resend a request carrying this header when
+		// a kept-alive connection closes under it; the key makes that as
+		// safe as the connector's own retries.
+		req.Header.Set("Idempotency-Key", rq.idempotencyKey)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "Squarespace sent a response too large to read"}
+	}
+
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		return &reply{status: s, body: raw}, nil
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		msg := "Squarespace refused the API key"
+		if s == http.StatusForbidden {
+			msg = "Squarespace refused the API key the permission this needs"
+		}
+		return nil, &cart.Error{Status: s, Message: msg, Err: errors.Join(cart.ErrAuth, parseAPIError(s, raw))}
+	case s == http.StatusTooManyRequests:
+		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())}
+	case s >= 500 || s == http.StatusRequestTimeout || s == http.StatusConflict && rq.idempotencyKey != "":
+		// 409 with an Idempotency-Key: the first request with the key is
+		// still being processed; the retry gets its answer.
+		msg := fmt.Sprintf("Squarespace is temporarily unavailable (HTTP %d)", s)
+		if e := parseAPIError(s, raw); e.ContextID != "" {
+			msg += "; Squarespace context id " + e.ContextID
+		}
+		return nil, &temporary{status: s, message: msg}
+	}
+	return nil, parseAPIError(resp.StatusCode, raw)
+}
+
+// transportError classifies a failure to get a response at all.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not Squarespace's failure
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "Squarespace did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to Squarespace was interrupted", err: err}
+}
+
+// retryAfter parses a Retry-After of seconds or an HTTP date. Squarespace
+// documents none; one that is sent is honoured when longer than the
+// cool-down.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(h), 10, 64); err == nil {
+		if s < 0 || s > 3600 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(t.Sub(now), 0), time.Hour)
+	}
+	return 0
+}
+
+// refused turns a refusal of a read into a merchant-safe *cart.Error.
+func refused(e *APIError) *cart.Error {
+	err := error(e)
+	if e.Status == http.StatusNotFound {
+		err = errors.Join(cart.ErrNotFound, e)
+	}
+	return &cart.Error{Status: e.Status, Message: "Squarespace refused the request: " + e.reason(), Err: err}
+}
+
+// get sends a GET and maps a refusal to *cart.Error.
+func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
+	rep, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q})
+	// do returns a refusal bare; an auth failure wraps one too, and must
+	// stay an auth failure.
+	if ae, ok := err.(*APIError); ok {
+		return nil, refused(ae)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rep.body, nil
+}
