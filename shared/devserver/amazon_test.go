@@ -31,7 +31,11 @@ func TestDemoAmazonFBA(t *testing.T) {
 	c.runOnce("import_fba_orders", amz)
 	c.runOnce("import_orders", amz)
 
-	var fba struct{ Orders []struct{ ExternalID string `json:"external_id"` } }
+	var fba struct {
+		Orders []struct {
+			ExternalID string `json:"external_id"`
+		}
+	}
 	c.do("GET", "/v1/orders?filter=shipped&tag=FBA&limit=200&channel_id="+url.QueryEscape(amz), nil, &fba)
 	if want := len(sim.FBAOrders()); len(fba.Orders) != want || want == 0 {
 		t.Fatalf("%d FBA orders under shipped+FBA, simulator has %d", len(fba.Orders), want)

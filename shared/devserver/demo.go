@@ -14,6 +14,7 @@ import (
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
 
@@ -113,6 +114,14 @@ func demoChannels() []demoChannel {
 		sim: func() Simulator {
 			sim := woocommercesim.New(woocommercesim.Options{ConsumerKey: "ck_demo", ConsumerSecret: "cs_demo", SKUs: DemoSKUs})
 			sim.Seed(60, 44)
+			return sim
+		},
+	}, {
+		cart: catalog.Squarespace, name: "Demo Squarespace",
+		creds: cart.Credentials{"api_key": "sqsp_demo_key"},
+		sim: func() Simulator {
+			sim := squarespacesim.New(squarespacesim.Options{APIKey: "sqsp_demo_key", SKUs: DemoSKUs})
+			sim.Seed(50, 46)
 			return sim
 		},
 	}, {
