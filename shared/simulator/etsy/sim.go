@@ -453,15 +453,19 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, body)
 }
 
+// writeJSON answers v as JSON. HTML characters are written as they are
+// (Etsy sends "O&#39;Connell", not "O\u0026#39;Connell").
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, `{"error":"Server Error"}`, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(b.Bytes())
 }
 
 // badParam is a query parameter Etsy would refuse.

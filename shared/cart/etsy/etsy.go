@@ -1,0 +1,266 @@
+// Package etsy is the Etsy connector: it reads a shop's receipts (orders)
+// and active listings and writes inventory back through the Open API v3
+// (CARTS.md §3), pacing itself to Etsy's per-second and per-day limits.
+//
+// # Credentials
+//
+// Every request carries x-api-key "keystring:shared_secret" (required by
+// Etsy since February 2026) and Authorization: Bearer with the shop owner's
+// OAuth access token; the endpoints used are all private. Etsy refuses
+// either with 401 or 403, which the client reports as cart.ErrAuth. Etsy
+// access tokens expire after about an hour and are renewed with a refresh
+// token; this client does not refresh them (Config carries no refresh
+// token), so whoever holds the channel's credentials must.
+//
+// # Orders
+//
+// Receipts are orders. Import asks getShopReceipts for was_paid=true,
+// was_shipped=false, was_canceled=false (DESIGN §3) modified in the query's
+// window; q.Cancelled asks for was_canceled=true instead. Support may
+// replace the default filter with tokens from Statuses ("was_paid:true",
+// "was_shipped:false", ...): each is one of Etsy's boolean receipt filters,
+// at most one value per filter; a filter not named is not applied. A
+// receipt maps to our buckets by its own fields, whatever was asked:
+//
+//	status canceled or fully refunded  → cancelled
+//	is_shipped                         → shipped
+//	otherwise                          → awaiting_fulfillment
+//
+// Lines are the receipt's transactions (sku, quantity); a transaction
+// without a SKU gives a line with an empty SKU. Number is the receipt id,
+// which is the order number Etsy shows.
+//
+// Etsy pages receipts by offset. Offsets drift: an order that ships or is
+// canceled during an import leaves the filter, every later order moves up
+// one place, and the order at the page boundary would be skipped for good
+// (its modification time stays inside the window the next run starts
+// after). So pages are keyset pages: sorted by update time ascending, each
+// page asks for receipts modified at or after the second of the last
+// receipt read and leaves out those already returned from that second,
+// whose ids the cursor keeps. Receipts can only leave the window during a
+// run (a change moves them past its fixed upper bound), so nothing before
+// that second can be unread. The lower bound is sent one second early and
+// the window is also applied to what comes back, so the result does not
+// depend on whether Etsy's min_/max_last_modified are inclusive. Only when
+// a whole page shares one second does the cursor step by offset within it.
+//
+// # Listings
+//
+// Import Products reads every active listing with getListingsByShop,
+// including the Images and Inventory associations, so one request brings
+// up to 100 listings with their products, SKUs, offerings and image URLs.
+// Etsy has no modified-since filter for listings (sort_on works only with
+// search options), so ListingQuery's window is ignored and every call
+// pages through the whole shop: that is why the task is manual-only
+// ("once") for Etsy. A listing that comes without an inventory gets one
+// getListingInventory; one without an inventory record is skipped.
+//
+// Each distinct SKU of a listing is one cart.Listing, with Link.ProductID
+// the listing id and Link.VariantID the product id. Product ids change on
+// every inventory update (etsy/open-api#523), so write-back finds products
+// by SKU within the listing and uses only the listing id. Titles come
+// HTML-escaped (#446) and are unescaped. Offset paging drifts here too: if
+// the shop's count of active listings drops between pages the next page
+// starts that much earlier (re-reading some listings, which is harmless,
+// rather than skipping any).
+//
+// # Write-back
+//
+// Etsy has no batch inventory endpoint: updateListingInventory replaces
+// one listing's whole inventory, every product and offering with its price,
+// quantity, enabled flag and property values. SetStock groups updates by
+// listing and, per listing, reads the inventory (GET) and sends it back
+// (PUT) with only the quantities of the updated SKUs' offerings changed.
+// See SetStock for the request count and the rules that make Etsy refuse
+// an update.
+//
+// # Rate limits
+//
+// Etsy allows 10 requests a second and 10,000 a day by default, per OAuth
+// token (CARTS.md §0.2); raised apps get more. The client paces requests
+// a little under the per-second limit Etsy reports in x-limit-per-second
+// (golang.org/x/time/rate), waits out per-second 429s however many come,
+// and waits for the daily window only when it frees quota soon. A wait
+// that would pass the caller's deadline, or a daily quota that frees later
+// than that, returns *cart.RateLimitedError: never a failed run.
+package etsy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// DefaultBaseURL is Etsy's API host; paths start /v3/application/.
+const DefaultBaseURL = "https://api.etsy.com"
+
+// Config locates a shop and holds the app's key and the shop owner's token.
+type Config struct {
+	// BaseURL replaces DefaultBaseURL, for a simulator in tests. It must be
+	// https, except on a loopback host.
+	BaseURL string
+	// APIKey is the app's keystring and SharedSecret its shared secret;
+	// they are sent as x-api-key "APIKey:SharedSecret". An APIKey already
+	// of that form may come without SharedSecret.
+	APIKey, SharedSecret string
+	// Token is the shop owner's OAuth 2.0 access token ("12345678.abc...").
+	Token string
+	// ShopID is the shop's numeric id.
+	ShopID string
+	// HTTPClient sends the requests; nil means a client with default
+	// transport. Redirects are never followed, whatever the client says,
+	// because they would carry the credentials to another host.
+	HTTPClient *http.Client
+}
+
+// String leaves the secrets out, in case a Config is ever printed.
+func (c Config) String() string {
+	return fmt.Sprintf("etsy.Config{BaseURL: %q, ShopID: %q}", c.BaseURL, c.ShopID)
+}
+
+// Client reads one shop's receipts and listings and writes its stock. It is
+// safe for concurrent use; its pacing assumes it is the only client of the
+// token in this process.
+type Client struct {
+	base   string // ".../v3/application"
+	shopID string
+	apiKey string // "keystring:shared_secret"
+	token  string
+	hc     *http.Client
+	lim    *limiter
+	retry  retryPolicy
+	now    func() time.Time
+	writes writeCounters
+}
+
+var (
+	_ cart.OrderSource   = (*Client)(nil)
+	_ cart.ListingSource = (*Client)(nil)
+	_ cart.StockWriter   = (*Client)(nil)
+)
+
+var (
+	shopIDRE = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	// credentialRE: printable ASCII without spaces, as header values.
+	credentialRE = regexp.MustCompile(`^[\x21-\x7e]{1,512}$`)
+)
+
+// New validates cfg and returns a client for the shop.
+func New(cfg Config) (*Client, error) {
+	base := DefaultBaseURL
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
+		if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+			return nil, fmt.Errorf("etsy: base URL %q is not a URL like https://api.etsy.com", cfg.BaseURL)
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+		case "http":
+			if !loopback(u.Hostname()) {
+				return nil, fmt.Errorf("etsy: base URL %q must use https", cfg.BaseURL)
+			}
+		default:
+			return nil, fmt.Errorf("etsy: base URL %q is not an http(s) URL", cfg.BaseURL)
+		}
+		u.Path = strings.TrimRight(u.Path, "/")
+		u.RawPath = ""
+		base = u.String()
+	}
+	shop := strings.TrimSpace(cfg.ShopID)
+	if !shopIDRE.MatchString(shop) {
+		return nil, fmt.Errorf("etsy: shop id %q is not a number", cfg.ShopID)
+	}
+	key := cfg.APIKey
+	if cfg.SharedSecret != "" {
+		key += ":" + cfg.SharedSecret
+	}
+	keystring, secret, ok := strings.Cut(key, ":")
+	if !ok || !credentialRE.MatchString(keystring) || !credentialRE.MatchString(secret) || strings.Contains(secret, ":") {
+		return nil, errors.New("etsy: an API keystring and its shared secret are required")
+	}
+	if !credentialRE.MatchString(cfg.Token) {
+		return nil, errors.New("etsy: an OAuth access token is required")
+	}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &Client{
+		base:   base + "/v3/application",
+		shopID: shop,
+		apiKey: key,
+		token:  cfg.Token,
+		hc:     hc,
+		retry:  defaultRetry,
+		now:    time.Now,
+	}
+	c.lim = newLimiter(c.now)
+	return c, nil
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// String names the shop and leaves the credentials out.
+func (c *Client) String() string { return "etsy.Client{shop " + c.shopID + "}" }
+
+// statusFilters are Etsy's boolean receipt filters, in the order they are
+// listed and sent.
+var statusFilters = []string{"was_paid", "was_shipped", "was_delivered", "was_canceled"}
+
+// Statuses lists every token cart.OrderQuery.Statuses accepts for Etsy,
+// "filter:true" or "filter:false" for each of getShopReceipts' boolean
+// filters (was_paid, was_shipped, was_delivered, was_canceled), for
+// validating what support sets on a channel. DefaultStatuses is a subset.
+func Statuses() []string {
+	out := make([]string, 0, 2*len(statusFilters))
+	for _, f := range statusFilters {
+		out = append(out, f+":true", f+":false")
+	}
+	return out
+}
+
+// DefaultStatuses is the default import filter (DESIGN §3: paid, not
+// shipped, not canceled) in the form cart.OrderQuery.Statuses takes. Each
+// token sets one receipt filter; filters not named are not applied, and
+// one filter may not be given both values.
+func DefaultStatuses() []string {
+	return []string{"was_paid:true", "was_shipped:false", "was_canceled:false"}
+}
+
+// statusParams turns status tokens into getShopReceipts filters.
+func statusParams(statuses []string) (url.Values, error) {
+	if len(statuses) == 0 {
+		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	}
+	v := url.Values{}
+	for _, s := range statuses {
+		name, val, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), ":")
+		if !ok || !slices.Contains(statusFilters, name) || (val != "true" && val != "false") {
+			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not an Etsy receipt filter such as was_paid:true", s)}
+		}
+		if have := v.Get(name); have != "" && have != val {
+			return nil, &cart.Error{Message: fmt.Sprintf("order statuses set %s both true and false", name)}
+		}
+		v.Set(name, val)
+	}
+	return v, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

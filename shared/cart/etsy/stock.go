@@ -1,0 +1,480 @@
+package etsy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// maxStockBatch is how many updates one SetStock call takes. Etsy has no
+// batch endpoint, so the batch only decides how well updates group by
+// listing: every listing touched costs two requests however many of its
+// SKUs change, and a listing whose SKUs are split over two calls costs
+// four. 250 updates are about 170 requests, 18 s at Etsy's default 10 per
+// second: large enough that splits are rare, small enough that a call
+// ended by the run's deadline loses little work.
+const maxStockBatch = 250
+
+// maxOfferingQuantity is the most Etsy takes for an offering's quantity
+// (etsy/open-api#214). Larger quantities are written as 999: the most
+// Etsy can offer, and what the merchant wants shown while stock is that
+// deep. The update reports success.
+const maxOfferingQuantity = 999
+
+// writeWorkers is how many listings are written at once. Requests are paced
+// by the shared limiter either way; overlapping them keeps the pace when
+// each request takes longer than the pacing interval (Etsy's round trip is
+// often 200–400 ms, against 104 ms between requests at 10 per second).
+const writeWorkers = 4
+
+// WriteStats count what writing stock back has cost in requests.
+type WriteStats struct {
+	// Reads and Writes are getListingInventory and updateListingInventory
+	// requests answered.
+	Reads, Writes int
+	// Resends are the Writes, counted there, that re-sent one SKU's change
+	// after Etsy refused a listing's update as a whole.
+	Resends int
+	// Unchanged counts listings left alone because Etsy already held every
+	// quantity asked for.
+	Unchanged int
+}
+
+type writeCounters struct {
+	reads, writes, resends, unchanged atomic.Int64
+}
+
+// WriteStats returns what SetStock calls have sent so far.
+func (c *Client) WriteStats() WriteStats {
+	return WriteStats{
+		Reads:     int(c.writes.reads.Load()),
+		Writes:    int(c.writes.writes.Load()),
+		Resends:   int(c.writes.resends.Load()),
+		Unchanged: int(c.writes.unchanged.Load()),
+	}
+}
+
+// MaxBatch is the most updates one SetStock call takes.
+func (c *Client) MaxBatch() int { return maxStockBatch }
+
+// SetStock sets each update's quantity and returns one result per update,
+// in order.
+//
+// Updates are grouped by listing (Link.ProductID, the listing id). For each
+// listing SetStock reads the inventory (getListingInventory) and writes it
+// back whole (updateListingInventory), changing only the quantity of the
+// offerings of the products whose SKU is updated: every product, its
+// property values and SKU, every offering's price and enabled flag, and
+// the listing's *_on_property settings go back as Etsy sent them, mapped
+// to the request's schema (price as a decimal number, not a Money object;
+// no ids, is_deleted or scale_name, which the request refuses). The read
+// comes right before the write so that a price the merchant changed since
+// the import is kept. Products are found by SKU, not by Link.VariantID:
+// Etsy gives products new ids on every update.
+//
+// Request count: two per listing touched (one GET, one PUT), whatever the
+// number of its SKUs updated, which is the least the API allows; one when
+// Etsy already holds every quantity asked for (no PUT). With k updated SKUs
+// per listing that is 2/k requests per SKU. More only when Etsy refuses a
+// listing's update: then each of its changed SKUs is re-sent alone, one PUT
+// each, so the one Etsy refuses fails and the others are set.
+//
+// Per-SKU failures (*cart.Error with Etsy's or this client's reason):
+//   - the listing is gone (wraps cart.ErrNotFound), or no longer has the SKU;
+//   - the SKU names several variations whose quantities vary separately;
+//   - the listing keeps one quantity for variations with different SKUs
+//     and the update would set them apart (Etsy would refuse it);
+//   - the update would leave no enabled offering in stock, which Etsy does
+//     not allow through the API (etsy/open-api#560);
+//   - Etsy refused the update (HTTP 400), with its message.
+//
+// Quantities above 999 are written as 999 (see maxOfferingQuantity). The
+// call fails as a whole (no results) on refused credentials, a rate limit
+// past ctx's deadline or a spent daily quota, and failures Etsy calls
+// temporary (5xx, dropped connections) after retries; PUTs already made
+// stay made, and are harmless to repeat.
+func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
+	results := make([]cart.StockResult, len(updates))
+	type group struct {
+		listing int64
+		idx     []int
+	}
+	var groups []*group
+	byListing := map[int64]*group{}
+	for i, u := range updates {
+		results[i].SKU = u.SKU
+		id, err := strconv.ParseInt(strings.TrimSpace(u.Link.ProductID), 10, 64)
+		switch {
+		case err != nil || id <= 0:
+			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s has no Etsy listing to write to: import the channel's products first", u.SKU)}
+			continue
+		case strings.TrimSpace(u.SKU) == "":
+			results[i].Err = &cart.Error{Message: "an update without a SKU cannot be matched to an Etsy product"}
+			continue
+		case u.Quantity < 0:
+			results[i].Err = &cart.Error{Message: fmt.Sprintf("quantity %d for SKU %s is negative", u.Quantity, u.SKU)}
+			continue
+		}
+		g := byListing[id]
+		if g == nil {
+			g = &group{listing: id}
+			byListing[id] = g
+			groups = append(groups, g)
+		}
+		g.idx = append(g.idx, i)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	jobs := make(chan *group)
+	for range min(writeWorkers, len(groups)) {
+		wg.Go(func() {
+			for g := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := c.writeListing(ctx, g.listing, g.idx, updates, results); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, g := range groups {
+		jobs <- g
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, fmt.Errorf("etsy: setting stock: %w", firstErr)
+	}
+	return results, nil
+}
+
+// listingFailure returns err as a reason for this listing's SKUs when it
+// concerns the listing alone (Etsy refused it, does not know it, or sent an
+// inventory this client cannot read), nil when it must fail the whole call.
+func listingFailure(err error) *cart.Error {
+	var ce *cart.Error
+	if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) && (ce.Status >= 400 || errors.Is(err, errMalformed)) {
+		return ce
+	}
+	return nil
+}
+
+// writeListing applies the updates idx to one listing, filling results.
+func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, updates []cart.StockUpdate, results []cart.StockResult) error {
+	fail := func(i int, err error) { results[i].Err = err }
+	inv, err := c.inventory(ctx, listing)
+	if err == nil {
+		c.writes.reads.Add(1)
+	}
+	if ce := listingFailure(err); ce != nil {
+		for _, i := range idx {
+			fail(i, ce)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the inventory of listing %d: %w", listing, err)
+	}
+	var pending []int
+	for _, i := range idx {
+		if err := checkSKU(inv, listing, updates[i].SKU); err != nil {
+			fail(i, err)
+			continue
+		}
+		pending = append(pending, i)
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	sets := map[string]int{}
+	for _, i := range pending {
+		sets[strings.TrimSpace(updates[i].SKU)] = min(updates[i].Quantity, maxOfferingQuantity)
+	}
+	body, changed, reason := apply(inv, listing, sets)
+	switch {
+	case !changed:
+		c.writes.unchanged.Add(1)
+		return nil
+	case reason != nil && len(pending) == 1:
+		fail(pending[0], reason)
+		return nil
+	case reason == nil:
+		after, err := c.putInventory(ctx, listing, body)
+		if err == nil {
+			verify(after, sets, pending, updates, results)
+			return nil
+		}
+		ce := listingFailure(err)
+		if ce == nil {
+			return err
+		}
+		if len(pending) == 1 || errors.Is(err, cart.ErrNotFound) {
+			for _, i := range pending {
+				fail(i, ce)
+			}
+			return nil
+		}
+	}
+	// Etsy would refuse, or refused, the listing's update as a whole: send
+	// each SKU's change alone, each from what the last accepted write
+	// left, so that only the SKUs at fault fail.
+	base := inv
+	for _, i := range pending {
+		one := map[string]int{strings.TrimSpace(updates[i].SKU): min(updates[i].Quantity, maxOfferingQuantity)}
+		body, changed, reason := apply(base, listing, one)
+		if !changed {
+			continue
+		}
+		if reason != nil {
+			fail(i, reason)
+			continue
+		}
+		c.writes.resends.Add(1)
+		after, err := c.putInventory(ctx, listing, body)
+		if ce := listingFailure(err); ce != nil {
+			fail(i, ce)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		verify(after, one, []int{i}, updates, results)
+		if after != nil {
+			base = after
+		} else if base, err = c.inventory(ctx, listing); err != nil {
+			return fmt.Errorf("reading the inventory of listing %d: %w", listing, err)
+		}
+	}
+	return nil
+}
+
+// putInventory sends one listing's inventory and returns what Etsy stored
+// (nil when its answer could not be read).
+func (c *Client) putInventory(ctx context.Context, listing int64, body *putInventory) (*inventoryJSON, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the inventory of listing %d: %w", listing, err)
+	}
+	rep, err := c.do(ctx, http.MethodPut, "/listings/"+itoa(listing)+"/inventory", nil, b)
+	if err != nil {
+		return nil, err
+	}
+	c.writes.writes.Add(1)
+	after, err := parseInventory(rep.body)
+	if err != nil {
+		return nil, nil
+	}
+	return after, nil
+}
+
+// verify marks the updates done, checking them against what Etsy answered
+// it stored when its answer could be read.
+func verify(after *inventoryJSON, sets map[string]int, idx []int, updates []cart.StockUpdate, results []cart.StockResult) {
+	for _, i := range idx {
+		sku := strings.TrimSpace(updates[i].SKU)
+		if after == nil {
+			results[i].Err = &cart.Error{Status: http.StatusOK, Temporary: true,
+				Message: "Etsy accepted the inventory but its answer could not be read; the quantity will be sent again"}
+			continue
+		}
+		ok := false
+		for _, p := range liveProducts(after, sku) {
+			ok = true
+			for _, o := range p.live() {
+				if o.Quantity != sets[sku] {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			results[i].Err = &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("Etsy did not keep quantity %d for SKU %s", sets[sku], sku)}
+		}
+	}
+}
+
+// liveProducts are the products of inv that sell sku and are not deleted.
+func liveProducts(inv *inventoryJSON, sku string) []*productJSON {
+	var out []*productJSON
+	for i := range inv.Products {
+		p := &inv.Products[i]
+		if !p.IsDeleted && len(p.live()) > 0 && p.sku() == sku {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkSKU says why sku cannot be written in this listing, if it cannot.
+func checkSKU(inv *inventoryJSON, listing int64, sku string) *cart.Error {
+	sku = strings.TrimSpace(sku)
+	ps := liveProducts(inv, sku)
+	if len(ps) == 0 {
+		return &cart.Error{Status: http.StatusNotFound, Err: cart.ErrNotFound,
+			Message: fmt.Sprintf("Etsy listing %d no longer has a product with SKU %s; import the channel's products again", listing, sku)}
+	}
+	if len(inv.QuantityOnProperty) > 0 {
+		for _, p := range ps[1:] {
+			if quantityKey(p, inv.QuantityOnProperty) != quantityKey(ps[0], inv.QuantityOnProperty) {
+				return &cart.Error{Message: fmt.Sprintf("SKU %s names %d variations of Etsy listing %d that each hold their own quantity; give each variation its own SKU in Etsy", sku, len(ps), listing)}
+			}
+		}
+	}
+	return nil
+}
+
+// quantityKey is a product's value ids for the properties its quantity
+// varies by: products with equal keys share one quantity.
+func quantityKey(p *productJSON, on []int64) string {
+	var b strings.Builder
+	for _, id := range on {
+		for _, pv := range p.PropertyValues {
+			if pv.PropertyID == id {
+				fmt.Fprint(&b, id, "=", pv.ValueIDs, ";")
+			}
+		}
+	}
+	return b.String()
+}
+
+// updateListingInventory's request body: the schema's fields only.
+type putInventory struct {
+	Products           []putProduct `json:"products"`
+	PriceOnProperty    []int64      `json:"price_on_property"`
+	QuantityOnProperty []int64      `json:"quantity_on_property"`
+	SKUOnProperty      []int64      `json:"sku_on_property"`
+}
+
+type putProduct struct {
+	SKU            string         `json:"sku"`
+	PropertyValues []putPropValue `json:"property_values"`
+	Offerings      []putOffering  `json:"offerings"`
+}
+
+type putPropValue struct {
+	PropertyID   int64    `json:"property_id"`
+	PropertyName *string  `json:"property_name,omitempty"`
+	ScaleID      *int64   `json:"scale_id"`
+	ValueIDs     []int64  `json:"value_ids"`
+	Values       []string `json:"values"`
+}
+
+type putOffering struct {
+	Price     json.Number `json:"price"`
+	Quantity  int         `json:"quantity"`
+	IsEnabled bool        `json:"is_enabled"`
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return slices.Clone(s)
+}
+
+// apply builds the PUT body that is inv with the quantities in sets (by
+// SKU) set on every live offering of those SKUs' products. changed says
+// whether any quantity differs from inv; reason is why Etsy would refuse
+// the body, when this client can tell.
+func apply(inv *inventoryJSON, listing int64, sets map[string]int) (body *putInventory, changed bool, reason *cart.Error) {
+	body = &putInventory{
+		Products:           make([]putProduct, 0, len(inv.Products)),
+		PriceOnProperty:    nonNil(inv.PriceOnProperty),
+		QuantityOnProperty: nonNil(inv.QuantityOnProperty),
+		SKUOnProperty:      nonNil(inv.SKUOnProperty),
+	}
+	groups := map[string][]int{} // quantity key → quantities in it
+	groupSKUs := map[string][]string{}
+	touched := map[string]bool{} // quantity keys of the products changed
+	inStock := false
+	for i := range inv.Products {
+		p := &inv.Products[i]
+		offers := p.live()
+		if p.IsDeleted || len(offers) == 0 {
+			continue
+		}
+		pp := putProduct{PropertyValues: make([]putPropValue, 0, len(p.PropertyValues)), Offerings: make([]putOffering, 0, len(offers))}
+		if p.SKU != nil {
+			pp.SKU = *p.SKU
+		}
+		for _, pv := range p.PropertyValues {
+			pp.PropertyValues = append(pp.PropertyValues, putPropValue{
+				PropertyID: pv.PropertyID, PropertyName: pv.PropertyName, ScaleID: pv.ScaleID,
+				ValueIDs: nonNil(pv.ValueIDs), Values: nonNil(pv.Values),
+			})
+		}
+		q, set := sets[p.sku()]
+		key := quantityKey(p, inv.QuantityOnProperty)
+		for _, o := range offers {
+			price, _ := o.Price.decimal() // validated by parseInventory
+			qty := o.Quantity
+			if set && qty != q {
+				changed, touched[key] = true, true
+				qty = q
+			}
+			pp.Offerings = append(pp.Offerings, putOffering{Price: json.Number(price), Quantity: qty, IsEnabled: o.IsEnabled})
+			inStock = inStock || o.IsEnabled && qty > 0
+		}
+		groups[key] = append(groups[key], pp.Offerings[0].Quantity)
+		if !slices.Contains(groupSKUs[key], p.sku()) {
+			groupSKUs[key] = append(groupSKUs[key], p.sku())
+		}
+		body.Products = append(body.Products, pp)
+	}
+	if !changed {
+		return body, false, nil
+	}
+	// Only groups this update changes are checked: the rest is as Etsy
+	// keeps it, whatever its rule exactly is.
+	keys := make([]string, 0, len(touched))
+	for key := range touched {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		qs := groups[key]
+		for _, q := range qs[1:] {
+			if q != qs[0] {
+				return body, true, &cart.Error{Message: fmt.Sprintf(
+					"in Etsy listing %d the variations %s share one quantity, so they cannot hold different quantities; make quantities vary by variation in Etsy",
+					listing, strings.Join(skuList(groupSKUs[key]), ", "))}
+			}
+		}
+	}
+	if !inStock {
+		return body, true, &cart.Error{Message: fmt.Sprintf(
+			"Etsy does not let an app set every variation of listing %d to 0 (one must stay in stock); the listing sells out through orders, or deactivate it in Etsy", listing)}
+	}
+	return body, true, nil
+}
+
+func skuList(skus []string) []string {
+	out := make([]string, len(skus))
+	for i, s := range skus {
+		if s == "" {
+			s = "(no SKU)"
+		}
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,424 @@
+package etsy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// retryPolicy says how hard to try. Tests shorten the durations.
+type retryPolicy struct {
+	attempts       int           // tries for a temporary failure, the first included
+	baseBackoff    time.Duration // first backoff; doubles per retry
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // one request, from sending to the last byte
+	// minThrottleWait is the wait after a per-second 429 (which carries
+	// no retry-after), doubling for each 429 in a row up to
+	// maxThrottleWait: the first retry lands in the next second, a storm
+	// backs off.
+	minThrottleWait time.Duration
+	maxThrottleWait time.Duration
+	// maxQuotaWait is the longest the client waits for the daily window
+	// to free quota; a longer wait returns *cart.RateLimitedError so the
+	// run saves its place and continues later.
+	maxQuotaWait time.Duration
+	// unknownQuotaWait is the RetryAfter given when Etsy says nothing of
+	// when the daily window frees and this client sent nothing in it.
+	unknownQuotaWait time.Duration
+}
+
+var defaultRetry = retryPolicy{
+	attempts:         4,
+	baseBackoff:      500 * time.Millisecond,
+	maxBackoff:       8 * time.Second,
+	attemptTimeout:   30 * time.Second,
+	minThrottleWait:  250 * time.Millisecond,
+	maxThrottleWait:  30 * time.Second,
+	maxQuotaWait:     2 * time.Minute,
+	unknownQuotaWait: time.Hour,
+}
+
+// maxResponse bounds what is read of one response. A page of 100 receipts
+// or listings with their associations is a few hundred kilobytes.
+const maxResponse = 16 << 20
+
+// defaultQPS is Etsy's default per-second limit, used until a response
+// says otherwise (CARTS.md §0.2).
+const defaultQPS = 10
+
+// paceFactor keeps requests a little under the per-second limit. Etsy
+// counts requests per second; requests spaced exactly 1/QPS apart can land
+// QPS+1 in one second when their arrival jitters, and that one is refused.
+// At 0.96, QPS+1 requests span 1.04 s, so jitter under 40 ms is absorbed.
+const paceFactor = 0.96
+
+// limiter is the client's view of Etsy's two limits.
+type limiter struct {
+	qps *rate.Limiter
+	now func() time.Time
+
+	mu        sync.Mutex
+	perSecond int       // x-limit-per-second last seen; 0 before any
+	perDay    int       // x-limit-per-day last seen
+	remaining int       // x-remaining-today last seen; -1 before any
+	paused    time.Time // after a 429, no request leaves before this
+	log       dayLog
+}
+
+func newLimiter(now func() time.Time) *limiter {
+	return &limiter{qps: rate.NewLimiter(rate.Limit(defaultQPS*paceFactor), 1), now: now, remaining: -1}
+}
+
+// dayLog counts this client's requests per minute over the last day, to
+// say when the daily window frees quota if Etsy does not.
+type dayLog struct {
+	counts [24 * 60]int32
+	last   int64 // minute of the last record
+}
+
+func (d *dayLog) record(t time.Time) {
+	m := t.Unix() / 60
+	if m > d.last {
+		for k := d.last + 1; k <= m && k <= d.last+int64(len(d.counts)); k++ {
+			d.counts[k%int64(len(d.counts))] = 0
+		}
+		d.last = m
+	}
+	if m > d.last-int64(len(d.counts)) {
+		d.counts[m%int64(len(d.counts))]++
+	}
+}
+
+// frees says when the oldest minute of requests still inside the 24-hour
+// window leaves it; ok is false when the log holds none.
+func (d *dayLog) frees(now time.Time) (time.Time, bool) {
+	cur := now.Unix() / 60
+	n := int64(len(d.counts))
+	for m := max(cur-n+1, d.last-n+1); m <= min(cur, d.last); m++ {
+		if d.counts[m%n] > 0 {
+			return time.Unix((m+1)*60, 0).Add(24 * time.Hour), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (l *limiter) sent(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.log.record(t)
+}
+
+// observe reads the rate headers of a response that was not a 429.
+func (l *limiter) observe(h http.Header) {
+	perSecond, err1 := strconv.Atoi(strings.TrimSpace(h.Get("x-limit-per-second")))
+	perDay, err2 := strconv.Atoi(strings.TrimSpace(h.Get("x-limit-per-day")))
+	remaining, err3 := strconv.Atoi(strings.TrimSpace(h.Get("x-remaining-today")))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err1 == nil && perSecond > 0 && perSecond <= 100_000 && perSecond != l.perSecond {
+		l.perSecond = perSecond
+		l.qps.SetLimit(rate.Limit(float64(perSecond) * paceFactor))
+	}
+	if err2 == nil && perDay > 0 {
+		l.perDay = perDay
+	}
+	if err3 == nil && remaining >= 0 {
+		l.remaining = remaining
+	}
+}
+
+// pause keeps every request of the client back until t.
+func (l *limiter) pause(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.paused) {
+		l.paused = t
+	}
+}
+
+func (l *limiter) pausedUntil() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused
+}
+
+// quotaFrees estimates when the daily window frees quota, when Etsy gave
+// no retry-after.
+func (l *limiter) quotaFrees(now time.Time, unknown time.Duration) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.log.frees(now); ok && t.After(now) {
+		return t.Sub(now)
+	}
+	return unknown
+}
+
+// errStop ends a wait that would outlast the caller's deadline.
+var errStop = errors.New("wait would pass the deadline")
+
+// sleep waits d unless ctx ends first or would end before d has passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
+		return errStop
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func rateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, errStop) {
+		return &cart.RateLimitedError{RetryAfter: wait}
+	}
+	return err
+}
+
+// pace waits out a pause after a 429, then for the client's place in the
+// per-second pacing.
+func (c *Client) pace(ctx context.Context) error {
+	if d := c.lim.pausedUntil().Sub(c.now()); d > 0 {
+		if d > max(c.retry.maxQuotaWait, c.retry.maxThrottleWait) {
+			// The daily quota is spent until then: say so at once.
+			return &cart.RateLimitedError{RetryAfter: d}
+		}
+		if err := c.sleep(ctx, d); err != nil {
+			return rateLimited(err, d)
+		}
+	}
+	r := c.lim.qps.Reserve()
+	d := r.Delay()
+	if err := c.sleep(ctx, d); err != nil {
+		r.Cancel()
+		return rateLimited(err, d)
+	}
+	return nil
+}
+
+// backoff is the wait before retry n (1-based): exponential, capped, with
+// the upper half jittered so that clients failing together spread out.
+func (c *Client) backoff(n int) time.Duration {
+	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// temporary is a failure worth retrying, with a merchant-safe message.
+type temporary struct {
+	status  int
+	message string
+	err     error
+}
+
+func (t *temporary) Error() string { return t.message }
+
+func (t *temporary) cartError() *cart.Error {
+	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
+}
+
+// throttled is a 429. daily says the daily quota is spent (otherwise the
+// second's); after is Etsy's retry-after, when it sent one.
+type throttled struct {
+	daily bool
+	after time.Duration
+}
+
+func (throttled) Error() string { return "rate limited" }
+
+// reply is a successful response.
+type reply struct {
+	status int
+	body   []byte
+}
+
+// do sends one API request, retrying temporary failures with capped
+// exponential backoff and waiting out 429s for as long as ctx allows. Every
+// request here is safe to repeat: reads, and inventory PUTs that replace
+// the inventory with the same body.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+	failures, throttles := 0, 0
+	for {
+		if err := c.pace(ctx); err != nil {
+			return nil, err
+		}
+		rep, err := c.attempt(ctx, method, path, q, body)
+		var tmp *temporary
+		var thr throttled
+		switch {
+		case err == nil:
+			return rep, nil
+		case errors.As(err, &thr) && thr.daily:
+			wait := thr.after
+			if wait <= 0 {
+				wait = c.lim.quotaFrees(c.now(), c.retry.unknownQuotaWait)
+			}
+			c.lim.pause(c.now().Add(wait))
+			if wait > c.retry.maxQuotaWait {
+				return nil, &cart.RateLimitedError{RetryAfter: wait}
+			}
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, rateLimited(err, wait)
+			}
+		case errors.As(err, &thr):
+			wait := max(thr.after, min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait))
+			throttles++
+			c.lim.pause(c.now().Add(wait))
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, rateLimited(err, wait)
+			}
+		case errors.As(err, &tmp):
+			failures++
+			if failures >= c.retry.attempts {
+				return nil, tmp.cartError()
+			}
+			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+				if errors.Is(err, errStop) {
+					return nil, tmp.cartError()
+				}
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+}
+
+// attempt sends one request and classifies the outcome: a reply,
+// throttled, *temporary, or a final *cart.Error (wrapping cart.ErrAuth or
+// cart.ErrNotFound where they apply).
+func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	defer cancel()
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building the request for %s: %w", path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "autosync")
+	req.Header.Set("x-api-key", c.apiKey)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.lim.sent(c.now())
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if len(raw) > maxResponse {
+		return nil, &cart.Error{Status: resp.StatusCode, Message: "Etsy sent a response too large to read"}
+	}
+	s := resp.StatusCode
+	if s != http.StatusTooManyRequests {
+		c.lim.observe(resp.Header)
+	}
+	reason := func(prefix string) string {
+		if m := errorMessage(raw); m != "" {
+			return prefix + ": " + m
+		}
+		return prefix
+	}
+	switch {
+	case s == http.StatusOK || s == http.StatusCreated:
+		if !json.Valid(raw) {
+			// A proxy's or a maintenance page's HTML.
+			return nil, &temporary{status: s, message: "Etsy sent a response that could not be read"}
+		}
+		return &reply{status: s, body: raw}, nil
+	case s == http.StatusTooManyRequests:
+		msg := strings.ToLower(errorMessage(raw))
+		after := retryAfter(resp.Header.Get("retry-after"), c.now())
+		daily := strings.Contains(msg, "daily") || strings.Contains(msg, "per day") ||
+			(!strings.Contains(msg, "second") && after > time.Minute)
+		return nil, throttled{daily: daily, after: after}
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		return nil, &cart.Error{Status: s, Message: reason("Etsy refused the app's API key or the shop's authorization"), Err: cart.ErrAuth}
+	case s == http.StatusNotFound:
+		return nil, &cart.Error{Status: s, Message: reason("Etsy has no such resource"), Err: cart.ErrNotFound}
+	case s >= 300 && s < 400:
+		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Etsy answered HTTP %d instead of the API", s)}
+	case s >= 500:
+		return nil, &temporary{status: s, message: reason(fmt.Sprintf("Etsy is temporarily unavailable (HTTP %d)", s))}
+	}
+	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("Etsy refused the request (HTTP %d)", s))}
+}
+
+// transportError classifies a failure to get a response at all. Only the
+// cause of a *url.Error is kept: the URL adds nothing a merchant needs.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up; not Etsy's failure
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &temporary{message: "Etsy did not answer in time", err: err}
+	}
+	return &temporary{message: "the connection to Etsy was interrupted", err: err}
+}
+
+// maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.
+const maxRetryAfter = 48 * time.Hour
+
+// retryAfter parses retry-after: delta-seconds (a decimal is accepted) or
+// an HTTP date. Zero means absent or unusable.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(h, 64); err == nil {
+		if s <= 0 || math.IsNaN(s) {
+			return 0
+		}
+		return min(time.Duration(math.Min(s, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(t.Sub(now), 0), maxRetryAfter)
+	}
+	return 0
+}
+
+// get sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}

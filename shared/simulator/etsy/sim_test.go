@@ -1,0 +1,538 @@
+package etsysim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// call sends one request with the default credentials unless headers
+// replace them ("" removes one).
+func call(t *testing.T, s *Server, method, path, body string, headers map[string]string) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("x-api-key", DefaultAPIKey+":"+DefaultSharedSecret)
+	req.Header.Set("Authorization", "Bearer "+DefaultToken)
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return answer{rec.Code, rec.Header(), rec.Body.String()}
+}
+
+func shopPath(s *Server, rest string) string {
+	return fmt.Sprintf("/v3/application/shops/%d%s", s.ShopID(), rest)
+}
+
+func TestAuthenticate(t *testing.T) {
+	s := New(Options{})
+	path := shopPath(s, "/receipts")
+	tests := []struct {
+		name    string
+		headers map[string]string
+		status  int
+		error   string
+	}{
+		{"both right", nil, 200, ""},
+		{"no api key", map[string]string{"x-api-key": ""}, 401, "Missing API key"},
+		{"keystring only", map[string]string{"x-api-key": DefaultAPIKey}, 403, "Shared secret is required in x-api-key header."},
+		{"malformed key", map[string]string{"x-api-key": DefaultAPIKey + ":"}, 403, "Invalid API key: should be in the format 'keystring:shared_secret'."},
+		{"three parts", map[string]string{"x-api-key": DefaultAPIKey + ":a:b"}, 403, "should be in the format"},
+		{"wrong keystring", map[string]string{"x-api-key": "other:" + DefaultSharedSecret}, 401, "Invalid API key."},
+		{"wrong secret", map[string]string{"x-api-key": DefaultAPIKey + ":wrong"}, 403, "shared secret does not match"},
+		{"no token", map[string]string{"Authorization": ""}, 401, "invalid_token"},
+		{"not bearer", map[string]string{"Authorization": "Basic " + DefaultToken}, 401, "invalid_token"},
+		{"wrong token", map[string]string{"Authorization": "Bearer 12345678.other"}, 401, "invalid_token"},
+	}
+	for _, tt := range tests {
+		a := call(t, s, "GET", path, "", tt.headers)
+		if a.status != tt.status || !strings.Contains(a.body, tt.error) {
+			t.Errorf("%s: %d %s; want %d with %q", tt.name, a.status, a.body, tt.status, tt.error)
+		}
+		if tt.status != 200 && a.header.Get("x-limit-per-second") != "" {
+			t.Errorf("%s: rate headers on a refused request", tt.name)
+		}
+	}
+	if st := s.Stats(); st.Unauthorized != len(tests)-1 || st.ByEndpoint["GET /shops/{shop_id}/receipts"] != len(tests) {
+		t.Errorf("stats %+v", st)
+	}
+	a := call(t, s, "GET", "/v3/application/shops/999/receipts", "", nil)
+	if a.status != 404 {
+		t.Errorf("another shop: %d", a.status)
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
+	s := New(Options{QPS: 3, QPD: 5, DayBucket: time.Hour, Now: clock.now})
+	path := shopPath(s, "/listings")
+	check := func(step string, status int, second, today string) {
+		t.Helper()
+		a := call(t, s, "GET", path, "", nil)
+		if a.status != status || a.header.Get("x-remaining-this-second") != second || a.header.Get("x-remaining-today") != today {
+			t.Errorf("%s: %d, this second %q, today %q; want %d, %q, %q (%s)", step, a.status,
+				a.header.Get("x-remaining-this-second"), a.header.Get("x-remaining-today"), status, second, today, a.body)
+		}
+		if status == 200 && (a.header.Get("x-limit-per-second") != "3" || a.header.Get("x-limit-per-day") != "5") {
+			t.Errorf("%s: limits %v", step, a.header)
+		}
+		if status == 429 && a.header.Get("x-limit-per-second") != "" {
+			t.Errorf("%s: rate headers on a 429", step)
+		}
+	}
+	check("1", 200, "2", "4")
+	check("2", 200, "1", "3")
+	check("3", 200, "0", "2")
+	a := call(t, s, "GET", path, "", nil)
+	if a.status != 429 || !strings.Contains(a.body, "Exceeded per second rate limit") || a.header.Get("retry-after") != "" {
+		t.Errorf("4th in a second: %d %s retry-after %q", a.status, a.body, a.header.Get("retry-after"))
+	}
+	clock.add(time.Second)
+	check("5", 200, "2", "1")
+	check("6", 200, "1", "0")
+	a = call(t, s, "GET", path, "", nil)
+	// The 10:00 bucket leaves the window at 10:00 next day: 23.5 h on.
+	if a.status != 429 || !strings.Contains(a.body, "Exceeded daily rate limit") || a.header.Get("retry-after") != "84599" {
+		t.Errorf("over the day: %d %s retry-after %q", a.status, a.body, a.header.Get("retry-after"))
+	}
+	clock.add(84599 * time.Second)
+	check("next day", 200, "2", "4")
+	if st := s.Stats(); st.PerSecondLimited != 1 || st.DailyLimited != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	s2 := New(Options{QPD: 1, OmitRetryAfter: true, Now: clock.now})
+	call(t, s2, "GET", shopPath(s2, "/listings"), "", nil)
+	if a := call(t, s2, "GET", shopPath(s2, "/listings"), "", nil); a.status != 429 || a.header.Get("retry-after") != "" {
+		t.Errorf("OmitRetryAfter: %d, %q", a.status, a.header.Get("retry-after"))
+	}
+}
+
+func TestFaults(t *testing.T) {
+	s := New(Options{QPS: 1000})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	get := func() (int, error) {
+		req, _ := http.NewRequest("GET", ts.URL+shopPath(s, "/receipts"), nil)
+		req.Header.Set("x-api-key", s.APIKeyHeader())
+		req.Header.Set("Authorization", "Bearer "+DefaultToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	s.SetFaults(Faults{RateLimitStorm: 1, Drop: 1, ServerErrors: 3, Slow: 1, Delay: time.Millisecond})
+	var got []string
+	for range 7 {
+		code, err := get()
+		if err != nil {
+			got = append(got, "drop")
+		} else {
+			got = append(got, fmt.Sprint(code))
+		}
+	}
+	if want := []string{"429", "drop", "500", "502", "503", "200", "200"}; !slices.Equal(got, want) {
+		t.Errorf("answers %v; want %v", got, want)
+	}
+	if f := s.Stats().Faults; f != (FaultCounts{RateLimitStorm: 1, Drop: 1, ServerErrors: 3, Slow: 1}) {
+		t.Errorf("fault counts %+v", f)
+	}
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
+	a, b := New(Options{Now: clock.now}), New(Options{Now: clock.now})
+	a.Seed(500, 9)
+	b.Seed(500, 9)
+	ra, rb := a.Receipts(), b.Receipts()
+	if !reflect.DeepEqual(ra, rb) {
+		t.Fatal("the same seed gave different receipts")
+	}
+	statuses := map[string]int{}
+	for _, r := range ra {
+		statuses[fmt.Sprint(r.Status, r.Paid, r.Shipped, r.Canceled)]++
+		if r.UpdatedAt.Before(r.CreatedAt) || r.UpdatedAt.After(clock.now()) || len(r.Lines) == 0 {
+			t.Errorf("receipt %+v", r)
+		}
+	}
+	if len(statuses) < 8 {
+		t.Errorf("only %d kinds of receipt: %v", len(statuses), statuses)
+	}
+	if n := len(a.Importable()); n < 200 || n > 300 {
+		t.Errorf("%d of 500 importable", n)
+	}
+}
+
+func TestReceiptsEndpoint(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
+	s := New(Options{QPS: 1000, Now: clock.now})
+	s.Seed(300, 10)
+	type page struct {
+		Count   int `json:"count"`
+		Results []struct {
+			ReceiptID    int64 `json:"receipt_id"`
+			IsPaid       bool  `json:"is_paid"`
+			IsShipped    bool  `json:"is_shipped"`
+			Updated      int64 `json:"updated_timestamp"`
+			Transactions []struct {
+				SKU      *string `json:"sku"`
+				Quantity int     `json:"quantity"`
+			} `json:"transactions"`
+		} `json:"results"`
+	}
+	lo := clock.now().Add(-10 * 24 * time.Hour).Unix()
+	hi := clock.now().Add(-2 * 24 * time.Hour).Unix()
+	q := fmt.Sprintf("?was_paid=true&was_shipped=false&was_canceled=false&min_last_modified=%d&max_last_modified=%d&sort_on=updated&sort_order=asc&limit=100", lo, hi)
+	a := call(t, s, "GET", shopPath(s, "/receipts"+q), "", nil)
+	var p page
+	if a.status != 200 || json.Unmarshal([]byte(a.body), &p) != nil {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	want := 0
+	for _, r := range s.Receipts() {
+		if u := r.UpdatedAt.Unix(); r.Paid && !r.Shipped && !r.Canceled && u >= lo && u <= hi {
+			want++
+		}
+	}
+	if p.Count != want || len(p.Results) != min(want, 100) || want == 0 {
+		t.Errorf("count %d, %d results; want %d", p.Count, len(p.Results), want)
+	}
+	for i, r := range p.Results {
+		if !r.IsPaid || r.IsShipped || r.Updated < lo || r.Updated > hi || i > 0 && r.Updated < p.Results[i-1].Updated {
+			t.Errorf("result %d: %+v", i, r)
+		}
+		if len(r.Transactions) == 0 || r.Transactions[0].SKU == nil || r.Transactions[0].Quantity < 1 {
+			t.Errorf("result %d transactions %+v", i, r.Transactions)
+		}
+	}
+	for _, bad := range []string{"?limit=101", "?limit=0", "?offset=-1", "?was_paid=maybe", "?min_last_modified=5", "?sort_on=price"} {
+		if a := call(t, s, "GET", shopPath(s, "/receipts"+bad), "", nil); a.status != 400 || !strings.Contains(a.body, `"error"`) {
+			t.Errorf("%s: %d %s", bad, a.status, a.body)
+		}
+	}
+	id := s.Importable()[0]
+	if a := call(t, s, "GET", shopPath(s, "/receipts/"+id), "", nil); a.status != 200 || !strings.Contains(a.body, `"receipt_id":`+id) ||
+		!strings.Contains(a.body, "O&#39;Connell") {
+		t.Errorf("one receipt: %d %.200s", a.status, a.body)
+	}
+	if a := call(t, s, "GET", shopPath(s, "/receipts/1"), "", nil); a.status != 404 {
+		t.Errorf("unknown receipt: %d", a.status)
+	}
+}
+
+func TestOrdersMoveStock(t *testing.T) {
+	s := New(Options{})
+	before := s.Quantities()["SKU-0002"]
+	id := s.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 2}})
+	if q := s.Quantities()["SKU-0002"]; q != before-2 {
+		t.Errorf("after a sale: %d; want %d", q, before-2)
+	}
+	if !slices.Contains(s.Importable(), id) {
+		t.Error("a new order is not importable")
+	}
+	if err := s.CancelOrder(id); err != nil {
+		t.Fatal(err)
+	}
+	if q := s.Quantities()["SKU-0002"]; q != before || slices.Contains(s.Importable(), id) {
+		t.Errorf("after cancel: %d, importable %v", q, slices.Contains(s.Importable(), id))
+	}
+	if err := s.CancelOrder(id); err == nil {
+		t.Error("cancelled twice")
+	}
+	id2 := s.CreateOrder(nil)
+	if err := s.ShipOrder(id2); err != nil || slices.Contains(s.Importable(), id2) {
+		t.Errorf("ship: %v", err)
+	}
+	if err := s.CancelOrder(id2); err == nil {
+		t.Error("cancelled a shipped order")
+	}
+	if err := s.ShipOrder("nope"); err == nil {
+		t.Error("shipped an unknown order")
+	}
+}
+
+func TestListingsEndpoint(t *testing.T) {
+	s := New(Options{QPS: 1000})
+	type page struct {
+		Count   int `json:"count"`
+		Results []struct {
+			ListingID int64           `json:"listing_id"`
+			Title     string          `json:"title"`
+			State     string          `json:"state"`
+			Images    []any           `json:"images"`
+			Inventory json.RawMessage `json:"inventory"`
+		} `json:"results"`
+	}
+	get := func(q string) page {
+		t.Helper()
+		a := call(t, s, "GET", shopPath(s, "/listings"+q), "", nil)
+		var p page
+		if a.status != 200 || json.Unmarshal([]byte(a.body), &p) != nil {
+			t.Fatalf("%s: %d %s", q, a.status, a.body)
+		}
+		return p
+	}
+	active := 0
+	for _, l := range s.Listings() {
+		if l.State == "active" {
+			active++
+		}
+	}
+	p := get("?limit=100&includes=Images&includes=Inventory")
+	if p.Count != active || len(p.Results) != active {
+		t.Fatalf("count %d, %d results; want %d", p.Count, len(p.Results), active)
+	}
+	for _, r := range p.Results {
+		if r.State != "active" || len(r.Images) == 0 || len(r.Inventory) == 0 || !strings.Contains(r.Title, "&#39;") {
+			t.Errorf("listing %d: %+v", r.ListingID, r)
+		}
+	}
+	if p2 := get("?limit=5&offset=3&includes=Images,Inventory"); len(p2.Results) != 5 || p2.Results[0].ListingID != p.Results[3].ListingID || p2.Results[0].Inventory == nil {
+		t.Errorf("offset page %+v", p2.Results)
+	}
+	if p3 := get(""); len(p3.Results) != min(25, active) || p3.Results[0].Images != nil || p3.Results[0].Inventory != nil {
+		t.Errorf("default page: %d results, associations %v %s", len(p3.Results), p3.Results[0].Images, p3.Results[0].Inventory)
+	}
+	if p4 := get("?state=inactive"); p4.Count != 1 {
+		t.Errorf("%d inactive listings", p4.Count)
+	}
+	for _, bad := range []string{"?includes=Everything", "?state=gone", "?limit=500"} {
+		if a := call(t, s, "GET", shopPath(s, "/listings"+bad), "", nil); a.status != 400 {
+			t.Errorf("%s: %d", bad, a.status)
+		}
+	}
+}
+
+// validBody is listing id's inventory as a correct PUT body: the GET's
+// answer mapped to the request schema.
+func validBody(t *testing.T, s *Server, id string) map[string]any {
+	t.Helper()
+	a := call(t, s, "GET", "/v3/application/listings/"+id+"/inventory", "", nil)
+	var inv jsonInventory
+	if err := json.Unmarshal([]byte(a.body), &inv); err != nil {
+		t.Fatal(err, a.body)
+	}
+	var products []any
+	for _, p := range inv.Products {
+		var pvs, offs []any
+		for _, pv := range p.PropertyValues {
+			pvs = append(pvs, map[string]any{"property_id": pv.PropertyID, "property_name": pv.PropertyName,
+				"scale_id": pv.ScaleID, "value_ids": pv.ValueIDs, "values": pv.Values})
+		}
+		for _, o := range p.Offerings {
+			offs = append(offs, map[string]any{"price": json.Number(formatCents(o.Price.Amount)), "quantity": o.Quantity, "is_enabled": o.IsEnabled})
+		}
+		products = append(products, map[string]any{"sku": p.SKU, "property_values": nonNil(pvs), "offerings": offs})
+	}
+	return map[string]any{"products": products, "price_on_property": inv.PriceOnProperty,
+		"quantity_on_property": inv.QuantityOnProperty, "sku_on_property": inv.SKUOnProperty}
+}
+
+func prod(body map[string]any, k int) map[string]any {
+	return body["products"].([]any)[k].(map[string]any)
+}
+func offering0(body map[string]any, k int) map[string]any {
+	return prod(body, k)["offerings"].([]any)[0].(map[string]any)
+}
+
+func TestInventoryUpdate(t *testing.T) {
+	s := New(Options{QPS: 1000})
+	var colors string // a listing whose price, quantity and SKU vary by color
+	for _, l := range s.Listings() {
+		if inv, _ := s.Inventory(l.ID); len(inv.PriceOnProperty) > 0 && len(inv.Products) == 3 {
+			colors = l.ID
+			break
+		}
+	}
+	if colors == "" {
+		t.Fatal("no three-color listing")
+	}
+	path := "/v3/application/listings/" + colors + "/inventory"
+	tests := []struct {
+		name  string
+		edit  func(b map[string]any)
+		error string
+	}{
+		{"no products", func(b map[string]any) { delete(b, "products") }, "Missing input parameter: [products]"},
+		{"empty products", func(b map[string]any) { b["products"] = []any{} }, "cannot be empty"},
+		{"product_id echoed", func(b map[string]any) { prod(b, 0)["product_id"] = 5 }, "unexpected key 'product_id'"},
+		{"is_deleted echoed", func(b map[string]any) { offering0(b, 0)["is_deleted"] = false }, "unexpected key 'is_deleted'"},
+		{"scale_name echoed", func(b map[string]any) {
+			prod(b, 0)["property_values"].([]any)[0].(map[string]any)["scale_name"] = nil
+		}, "unexpected key 'scale_name'"},
+		{"price as Money", func(b map[string]any) {
+			offering0(b, 0)["price"] = map[string]any{"amount": 1000, "divisor": 100, "currency_code": "USD"}
+		}, "Expected float value for 'price' (got array)."},
+		{"no price", func(b map[string]any) { delete(offering0(b, 0), "price") }, "Expected float value for 'price' (got NULL)."},
+		{"no quantity", func(b map[string]any) { delete(offering0(b, 1), "quantity") }, "Expected int value for 'quantity'"},
+		{"no is_enabled", func(b map[string]any) { delete(offering0(b, 1), "is_enabled") }, "Expected boolean value for 'is_enabled'"},
+		{"quantity 1000", func(b map[string]any) { offering0(b, 0)["quantity"] = 1000 }, "must be between 0 and 999"},
+		{"price too low", func(b map[string]any) { offering0(b, 0)["price"] = json.Number("0.10") }, "min price"},
+		{"price with mills", func(b map[string]any) { offering0(b, 0)["price"] = json.Number("1.005") }, "2 decimal places"},
+		{"no offerings", func(b map[string]any) { delete(prod(b, 0), "offerings") }, "Missing input parameter: [offerings]"},
+		{"properties dropped", func(b map[string]any) {
+			for k := range 3 {
+				prod(b, k)["property_values"] = []any{}
+			}
+		}, "Property values can't be empty"},
+		{"price_on_property dropped", func(b map[string]any) { b["price_on_property"] = []any{} }, "The price of products must be the same"},
+		{"quantity_on_property dropped", func(b map[string]any) {
+			b["quantity_on_property"] = []any{}
+			offering0(b, 1)["quantity"] = 77
+		}, "The quantity of products must be the same"},
+		{"all out of stock", func(b map[string]any) {
+			for k := range 3 {
+				offering0(b, k)["quantity"] = 0
+			}
+		}, "one offering must have greater than zero inventory"},
+		{"only one product sent", func(b map[string]any) { b["products"] = b["products"].([]any)[:1] }, ""},
+	}
+	before, _ := s.Inventory(colors)
+	for _, tt := range tests {
+		if tt.error == "" {
+			continue
+		}
+		b := validBody(t, s, colors)
+		tt.edit(b)
+		raw, _ := json.Marshal(b)
+		a := call(t, s, "PUT", path, string(raw), map[string]string{"Content-Type": "application/json"})
+		if a.status != 400 || !strings.Contains(a.body, tt.error) {
+			t.Errorf("%s: %d %s; want 400 saying %q", tt.name, a.status, a.body, tt.error)
+		}
+	}
+	if after, _ := s.Inventory(colors); !reflect.DeepEqual(after, before) {
+		t.Fatal("a refused update changed the inventory")
+	}
+	// A good body is stored exactly, under new ids.
+	b := validBody(t, s, colors)
+	offering0(b, 1)["quantity"] = 42
+	offering0(b, 2)["price"] = json.Number("99.95")
+	raw, _ := json.Marshal(b)
+	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 200 || !strings.Contains(a.body, `"quantity":42`) {
+		t.Fatalf("good body: %d %s", a.status, a.body)
+	}
+	after, _ := s.Inventory(colors)
+	for k, p := range after.Products {
+		bp := before.Products[k]
+		if p.ID == bp.ID || p.Offerings[0].ID == bp.Offerings[0].ID {
+			t.Errorf("product %d kept its ids", k)
+		}
+		want := bp.Offerings[0]
+		switch k {
+		case 1:
+			want.Quantity = 42
+		case 2:
+			want.Price = "99.95"
+		}
+		want.ID = p.Offerings[0].ID
+		if p.SKU != bp.SKU || !reflect.DeepEqual(p.PropertyValues, bp.PropertyValues) || p.Offerings[0] != want {
+			t.Errorf("product %d stored as %+v; want %+v", k, p, bp)
+		}
+	}
+	// What is sent is what is kept: an update with one product drops the
+	// others, as Etsy's does.
+	b = validBody(t, s, colors)
+	b["products"] = b["products"].([]any)[:1]
+	b["price_on_property"], b["quantity_on_property"], b["sku_on_property"] = []any{}, []any{}, []any{}
+	raw, _ = json.Marshal(b)
+	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 200 {
+		t.Fatalf("one product: %d %s", a.status, a.body)
+	}
+	if inv, _ := s.Inventory(colors); len(inv.Products) != 1 {
+		t.Errorf("%d products after a one-product update", len(inv.Products))
+	}
+	if st := s.Stats(); st.InventoryUpdates != 2 || st.InventoryRejected != len(tests)-1 {
+		t.Errorf("stats %+v", st)
+	}
+	if a := call(t, s, "PUT", "/v3/application/listings/1/inventory", string(raw), nil); a.status != 404 {
+		t.Errorf("unknown listing: %d", a.status)
+	}
+}
+
+func TestFailSKU(t *testing.T) {
+	s := New(Options{QPS: 1000})
+	l := s.Listings()[1]
+	path := "/v3/application/listings/" + l.ID + "/inventory"
+	s.FailSKU(l.SKUs[1], 1)
+	b := validBody(t, s, l.ID)
+	raw, _ := json.Marshal(b)
+	// Unchanged quantities do not trip it.
+	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 200 {
+		t.Fatalf("unchanged: %d %s", a.status, a.body)
+	}
+	offering0(b, 1)["quantity"] = 3
+	raw, _ = json.Marshal(b)
+	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 400 || !strings.Contains(a.body, l.SKUs[1]) {
+		t.Errorf("failing SKU: %d %s", a.status, a.body)
+	}
+	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 200 {
+		t.Errorf("after the fault: %d %s", a.status, a.body)
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	s := New(Options{SKUs: []string{"MUG-BLUE", "MUG-RED", "TEE-S", "TEE-M", "TEE-L", "CAP-BLACK"}})
+	var got [][]string
+	for _, l := range s.Listings() {
+		got = append(got, l.SKUs)
+	}
+	want := [][]string{{"MUG-BLUE"}, {"MUG-RED"}, {"TEE-S", "TEE-M"}, {"TEE-L"}, {"CAP-BLACK"}, {""}, {""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("listings %v; want %v", got, want)
+	}
+	q, p := s.Quantities(), s.Prices()
+	if len(q) != 6 || len(p) != 6 {
+		t.Errorf("quantities %v prices %v", q, p)
+	}
+	s.SetQuantity("TEE-M", 7)
+	s.SetPrice("TEE-M", 1999)
+	if s.Quantities()["TEE-M"] != 7 || s.Prices()["TEE-M"] != "19.99" {
+		t.Errorf("after edits: %d %s", s.Quantities()["TEE-M"], s.Prices()["TEE-M"])
+	}
+	b := New(Options{SKUs: []string{"A", "B", "C", "D", "E", "F", "G"}, SKUsPerListing: 3})
+	got = nil
+	for _, l := range b.Listings() {
+		got = append(got, l.SKUs)
+	}
+	if want := [][]string{{"A", "B", "C"}, {"D", "E", "F"}, {"G"}, {""}, {""}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("grouped by 3: %v", got)
+	}
+}
