@@ -13,6 +13,7 @@ import (
 	"github.com/autosync/autosync/shared/channels"
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
+	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
@@ -114,6 +115,15 @@ func demoChannels() []demoChannel {
 		sim: func() Simulator {
 			sim := woocommercesim.New(woocommercesim.Options{ConsumerKey: "ck_demo", ConsumerSecret: "cs_demo", SKUs: DemoSKUs})
 			sim.Seed(60, 44)
+			return sim
+		},
+	}, {
+		cart: catalog.Etsy, name: "Demo Etsy",
+		config: cart.Config{"shop_id": "4242"},
+		creds:  cart.Credentials{"api_key": "etsydemokey", "shared_secret": "etsydemosecret", "token": "4242.demo"},
+		sim: func() Simulator {
+			sim := etsysim.New(etsysim.Options{APIKey: "etsydemokey", SharedSecret: "etsydemosecret", Token: "4242.demo", ShopID: 4242, SKUs: DemoSKUs})
+			sim.Seed(50, 47)
 			return sim
 		},
 	}, {

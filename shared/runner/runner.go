@@ -268,6 +268,7 @@ var implemented = map[catalog.Cart]map[catalog.Task]bool{
 	catalog.Shopify:     {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
 	catalog.BigCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
 	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
+	catalog.Etsy:        {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
 	catalog.Squarespace: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
 	catalog.Amazon: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
 		catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true},
