@@ -234,13 +234,19 @@ type request struct {
 	path   string
 	query  url.Values
 	body   []byte
+	// once marks a call that is not idempotent (creating a webhook): a
+	// temporary failure is returned, not retried, since the first try may
+	// have taken effect.
+	once bool
 }
 
 // do sends r until it gets a final answer. It paces itself to the store's
 // window, waits out 429s for as long as ctx allows (then returns a
 // *cart.RateLimitedError), and retries temporary failures with capped
 // exponential backoff. Every call it retries is idempotent: GETs, and
-// absolute inventory adjustments, which set rather than add.
+// absolute inventory adjustments, which set rather than add; a call marked
+// once is not retried after a temporary failure. (A 429 is retried
+// whatever the call: BigCommerce refused it without acting on it.)
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	u := c.base + r.path
 	if len(r.query) > 0 {
@@ -273,7 +279,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			}
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.attempts || r.once {
 				return nil, tmp.cartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {

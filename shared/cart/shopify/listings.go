@@ -42,14 +42,18 @@ const variantFields = `id title sku price inventoryQuantity inventoryItem { id }
 // medium's URL is, and mediaContentType says which media are images.
 const mediaFields = `mediaContentType preview { image { url } }`
 
-const productsDoc = `query Products($first: Int!, $after: String, $query: String!, $media: Int!, $variants: Int!) {
-  products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
+// productFields are what a product node reads; productNodeCost prices
+// them.
+const productFields = `
       id title updatedAt
       media(first: $media) { pageInfo { hasNextPage endCursor } nodes { ` + mediaFields + ` } }
       variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
-    }
+`
+
+const productsDoc = `query Products($first: Int!, $after: String, $query: String!, $media: Int!, $variants: Int!) {
+  products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {` + productFields + `    }
   }
 }`
 
@@ -99,23 +103,32 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	}
 	out := cart.ListingPage{Next: page.next}
 	for _, p := range page.products {
-		if p.moreMedia != "" {
-			more, err := c.remainingMedia(ctx, p.gid, p.moreMedia)
-			if err != nil {
-				return cart.ListingPage{}, fmt.Errorf("shopify: reading the media of product %s: %w", p.gid, err)
-			}
-			p.images = appendImages(p.images, more)
-		}
-		if p.moreVariants != "" {
-			more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
-			if err != nil {
-				return cart.ListingPage{}, fmt.Errorf("shopify: reading the variants of product %s: %w", p.gid, err)
-			}
-			p.variants = append(p.variants, more...)
+		if err := c.completeProduct(ctx, p); err != nil {
+			return cart.ListingPage{}, fmt.Errorf("shopify: %w", err)
 		}
 		out.Listings = append(out.Listings, p.listings()...)
 	}
 	return out, nil
+}
+
+// completeProduct reads the media and variants that did not fit the first
+// page of a product.
+func (c *Client) completeProduct(ctx context.Context, p *product) error {
+	if p.moreMedia != "" {
+		more, err := c.remainingMedia(ctx, p.gid, p.moreMedia)
+		if err != nil {
+			return fmt.Errorf("reading the media of product %s: %w", p.gid, err)
+		}
+		p.images = appendImages(p.images, more)
+	}
+	if p.moreVariants != "" {
+		more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
+		if err != nil {
+			return fmt.Errorf("reading the variants of product %s: %w", p.gid, err)
+		}
+		p.variants = append(p.variants, more...)
+	}
+	return nil
 }
 
 // remainingVariants pages through a product's variants after the first
@@ -259,33 +272,41 @@ func parseProducts(data json.RawMessage) (*productsPage, error) {
 		page.next = pi.EndCursor
 	}
 	for i := range d.Products.Nodes {
-		n := &d.Products.Nodes[i]
-		if !isGID(n.ID, "Product") {
-			return nil, fmt.Errorf("%w: product id %q", errMalformed, n.ID)
-		}
-		if n.UpdatedAt.IsZero() {
-			return nil, fmt.Errorf("%w: product %s has no updatedAt", errMalformed, n.ID)
-		}
-		if err := n.validateNodes(); err != nil {
+		p, err := productOf(&d.Products.Nodes[i])
+		if err != nil {
 			return nil, err
-		}
-		p := &product{gid: n.ID, title: n.Title, updatedAt: n.UpdatedAt, variants: n.Variants.Nodes,
-			images: imageURLs(n.Media.Nodes)}
-		if pi := n.Media.PageInfo; pi.HasNextPage {
-			if pi.EndCursor == "" {
-				return nil, fmt.Errorf("%w: product %s has more media but no cursor", errMalformed, n.ID)
-			}
-			p.moreMedia = pi.EndCursor
-		}
-		if pi := n.Variants.PageInfo; pi.HasNextPage {
-			if pi.EndCursor == "" {
-				return nil, fmt.Errorf("%w: product %s has more variants but no cursor", errMalformed, n.ID)
-			}
-			p.moreVariants = pi.EndCursor
 		}
 		page.products = append(page.products, p)
 	}
 	return page, nil
+}
+
+// productOf checks a product node and starts its listings.
+func productOf(n *productNode) (*product, error) {
+	if !isGID(n.ID, "Product") {
+		return nil, fmt.Errorf("%w: product id %q", errMalformed, n.ID)
+	}
+	if n.UpdatedAt.IsZero() {
+		return nil, fmt.Errorf("%w: product %s has no updatedAt", errMalformed, n.ID)
+	}
+	if err := n.validateNodes(); err != nil {
+		return nil, err
+	}
+	p := &product{gid: n.ID, title: n.Title, updatedAt: n.UpdatedAt, variants: n.Variants.Nodes,
+		images: imageURLs(n.Media.Nodes)}
+	if pi := n.Media.PageInfo; pi.HasNextPage {
+		if pi.EndCursor == "" {
+			return nil, fmt.Errorf("%w: product %s has more media but no cursor", errMalformed, n.ID)
+		}
+		p.moreMedia = pi.EndCursor
+	}
+	if pi := n.Variants.PageInfo; pi.HasNextPage {
+		if pi.EndCursor == "" {
+			return nil, fmt.Errorf("%w: product %s has more variants but no cursor", errMalformed, n.ID)
+		}
+		p.moreVariants = pi.EndCursor
+	}
+	return p, nil
 }
 
 // listings makes one listing per variant with a SKU.

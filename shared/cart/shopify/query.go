@@ -34,15 +34,18 @@ const (
 	orderLinesQueryCost = 1 + 2 + linesPageSize
 )
 
-const ordersDoc = `query Orders($first: Int!, $after: String, $query: String!, $lines: Int!) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
+// orderFields are what an order node reads; orderNodeCost prices them.
+const orderFields = `
       id legacyResourceId name createdAt updatedAt cancelledAt closed
       displayFinancialStatus displayFulfillmentStatus tags
       totalPriceSet { shopMoney { amount currencyCode } }
       lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { sku quantity } }
-    }
+`
+
+const ordersDoc = `query Orders($first: Int!, $after: String, $query: String!, $lines: Int!) {
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {` + orderFields + `    }
   }
 }`
 

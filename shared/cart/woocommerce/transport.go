@@ -155,6 +155,14 @@ func (c *Client) backoff(n int) time.Duration {
 // exponential backoff and waiting out 429s for as long as ctx allows. Stock
 // writes set absolute quantities, so a retried write is harmless.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+	return c.send(ctx, method, path, q, body, true)
+}
+
+// send is do; a call that is not idempotent (creating a webhook) returns a
+// temporary failure instead of retrying it, since the first try may have
+// taken effect. 429s and unseen keys are retried whatever the call: the
+// store did not act on those.
+func (c *Client) send(ctx context.Context, method, path string, q url.Values, body []byte, idempotent bool) (*reply, error) {
 	failures, throttles := 0, 0
 	fellBack := false
 	for {
@@ -185,7 +193,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			c.queryAuth.Store(true)
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.attempts || !idempotent {
 				return nil, tmp.cartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {

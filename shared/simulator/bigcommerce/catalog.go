@@ -65,6 +65,8 @@ type store struct {
 	nextOrder int64
 	nextLine  int64
 	nextAddr  int64
+	// Ids for products CreateProduct adds.
+	nextProduct, nextVariant, nextImage int64
 }
 
 var optionLabels = []string{"S", "M", "L", "XL"}
@@ -138,6 +140,7 @@ func newStore(hash string, skus []string, now time.Time) *store {
 		st.products = append(st.products, p)
 		st.byProduct[p.id] = p
 	}
+	st.nextProduct, st.nextVariant, st.nextImage = pid, vid, iid
 	return st
 }
 
@@ -622,5 +625,54 @@ func (s *Server) TouchProduct(sku string) bool {
 		return false
 	}
 	v.product.modified = now
+	s.publish("store/product/updated", eventData{Type: "product", ID: v.product.id}, now)
 	return true
+}
+
+// CreateProduct adds a product without options selling sku, with qty in
+// stock, and returns its id. It sends store/product/created.
+func (s *Server) CreateProduct(sku string, qty int) string {
+	now := s.now().UTC().Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	p := &product{id: st.nextProduct, name: "Product " + sku, sku: sku, price: 500 + len(sku)*100, tracking: "product",
+		created: now, modified: now}
+	st.nextProduct++
+	p.images = []image{{id: st.nextImage, file: fmt.Sprintf("p%d_0.jpg", p.id), thumbnail: true}}
+	st.nextImage++
+	v := &variant{id: st.nextVariant, product: p, sku: sku, stock: qty}
+	st.nextVariant++
+	p.baseID = v.id
+	p.variants = []*variant{v}
+	st.products = append(st.products, p)
+	st.byProduct[p.id] = p
+	st.byVariant[v.id] = v
+	st.bySKU[sku] = v
+	s.publish("store/product/created", eventData{Type: "product", ID: p.id}, now)
+	return strconv.FormatInt(p.id, 10)
+}
+
+// getProduct is GET /v3/catalog/products/{id}.
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	var includeVariants, includeImages bool
+	for _, inc := range strings.Split(r.URL.Query().Get("include"), ",") {
+		switch strings.TrimSpace(inc) {
+		case "variants":
+			includeVariants = true
+		case "images":
+			includeImages = true
+		}
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.st.byProduct[id]
+	if err != nil || p == nil {
+		problem(w, http.StatusNotFound, "The requested product was not found.")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{
+		"data": s.st.productJSON(p, includeVariants, includeImages), "meta": map[string]any{},
+	})
 }

@@ -265,6 +265,7 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 		o.lines = []line{{sku: s.st.products[0].variants[0].sku, quantity: 1}}
 	}
 	s.st.add(o)
+	s.publish("store/order/created", eventData{Type: "order", ID: o.id}, now)
 	return strconv.FormatInt(o.id, 10)
 }
 
@@ -283,10 +284,18 @@ func (s *Server) update(id string, f func(o *order, now time.Time) error) error 
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
+	prev := o.status
 	if err := f(o, now); err != nil {
 		return err
 	}
 	o.modified = now
+	// A status change fires both (bc_webhooks.v3.yml: store/order/updated
+	// lists Status among its fields).
+	s.publish("store/order/updated", eventData{Type: "order", ID: o.id}, now)
+	if o.status != prev {
+		s.publish("store/order/statusUpdated", eventData{Type: "order", ID: o.id,
+			Status: &statusChange{Previous: prev, New: o.status}}, now)
+	}
 	return nil
 }
 

@@ -4,8 +4,11 @@
 // line items embedded through include=consignments.line_items), V3 catalog
 // products with variants and images, V3 inventory absolute adjustments and
 // location items. It enforces BigCommerce's fixed-window rate limit per store
-// with its real headers and 429s, and injects faults on request. Tests serve
-// it with httptest; make dev serves it beside the app.
+// with its real headers and 429s, and injects faults on request. It also
+// manages webhooks (V3 /hooks) and delivers Standard Webhooks signed
+// callbacks with BigCommerce's retry schedule from a background goroutine
+// (hooks.go, outbox.go); Close stops them. Tests serve it with httptest;
+// make dev serves it beside the app.
 //
 // Facts the stored specs leave open are settled here as follows, and the
 // connector does not depend on the first two:
@@ -72,6 +75,21 @@ type Options struct {
 	Now func() time.Time
 	// Limit is the rate limit; the zero Limit means Standard.
 	Limit Limit
+
+	// ClientSecret is the app's client secret, the key every webhook
+	// delivery is signed with (Standard Webhooks); empty means
+	// DefaultClientSecret.
+	ClientSecret string
+	// StoreID is the numeric store id callbacks carry; empty means one
+	// derived from the store hash.
+	StoreID string
+	// WebhookDelayUnit is the real time that stands for one second of
+	// BigCommerce's retry schedule (60 s, 180 s, ... 86400 s); zero means
+	// a second. Tests pass a millisecond or less so retries come at once.
+	WebhookDelayUnit time.Duration
+	// WebhookTimeout is how long an attempt may take before it counts as
+	// failed; zero means DefaultWebhookTimeout.
+	WebhookTimeout time.Duration
 }
 
 // Faults are failures to inject into the next requests to the store's API.
@@ -130,6 +148,11 @@ type Server struct {
 	faults Faults
 	stats  Stats
 	txn    int64
+
+	clientSecret []byte
+	storeID      string
+	hooks        hooks
+	out          *outbox
 }
 
 // New returns a store selling opts.SKUs, each with stock, and holding no
@@ -162,12 +185,35 @@ func New(opts Options) *Server {
 	}
 	s.stats.ByEndpoint = map[string]int{}
 	s.st = newStore(s.hash, skus, s.now().UTC().Truncate(time.Second))
+	s.clientSecret, s.storeID = []byte(opts.ClientSecret), opts.StoreID
+	if len(s.clientSecret) == 0 {
+		s.clientSecret = []byte(DefaultClientSecret)
+	}
+	if s.storeID == "" {
+		s.storeID = storeIDOf(s.hash)
+	}
+	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
+	if unit <= 0 {
+		unit = time.Second
+	}
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	s.hooks.next = 25_000_000
+	s.out = newOutbox(hookCart{s}, webhookRetries, unit, timeout, webhookConnectTimeout, s.now,
+		func(status int) bool { return status >= 200 && status < 300 })
 
 	s.route("GET /v2/orders", s.listOrders)
 	s.route("GET /v2/orders/{id}", s.getOrder)
 	s.route("GET /v2/orders/{id}/products", s.orderProducts)
 	s.route("GET /v2/order_statuses", s.orderStatuses)
 	s.route("GET /v3/catalog/products", s.listProducts)
+	s.route("GET /v3/catalog/products/{id}", s.getProduct)
+	s.route("POST /v3/hooks", s.createHook)
+	s.route("GET /v3/hooks", s.listHooks)
+	s.route("GET /v3/hooks/{id}", s.getHook)
+	s.route("PUT /v3/hooks/{id}", s.updateHook)
+	s.route("DELETE /v3/hooks/{id}", s.deleteHook)
 	s.route("PUT /v3/inventory/adjustments/absolute", s.adjustAbsolute)
 	s.route("GET /v3/inventory/locations/{location_id}/items", s.locationItems)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

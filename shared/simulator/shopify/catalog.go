@@ -339,12 +339,14 @@ func (c *catalog) export(p *product) Product {
 
 // AddProduct adds a product updated now and returns a copy of it. Variants
 // with a SKU another variant already has take that SKU over in Quantities
-// and SetQuantity.
+// and SetQuantity. It sends products/create.
 func (s *Server) AddProduct(p NewProduct) Product {
 	now := s.now().UTC().Truncate(time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.cat.export(s.st.cat.addProduct(p, now, now))
+	pr := s.st.cat.addProduct(p, now, now)
+	s.productEvent(pr, "products/create")
+	return s.st.cat.export(pr)
 }
 
 // Products returns copies of all products in creation order.

@@ -72,12 +72,14 @@ type searchReport struct {
 // actual cost with the same rules the checker used for the requested cost,
 // counting the nodes actually returned.
 type executor struct {
-	st     *store
-	now    time.Time
-	args   map[*field]map[string]any
-	cost   int
-	errs   []*gqlError
-	search []searchReport
+	srv     *Server
+	version string // the request's API version
+	st      *store
+	now     time.Time
+	args    map[*field]map[string]any
+	cost    int
+	errs    []*gqlError
+	search  []searchReport
 }
 
 func (x *executor) object(typ string, src any, sel []*field, path []any) jsonObject {
@@ -278,6 +280,9 @@ func (x *executor) resolve(typ string, src any, f *field, path []any) (any, erro
 		return e.node, nil
 	}
 	if v, ok, err := x.resolveCatalog(typ, src, f, args, path); ok {
+		return v, err
+	}
+	if v, ok, err := x.resolveHooks(typ, src, f, args); ok {
 		return v, err
 	}
 	return nil, fmt.Errorf("internal error: no resolver for %s.%s", typ, f.name)

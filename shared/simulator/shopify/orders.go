@@ -272,13 +272,15 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	for _, l := range o.lines {
 		s.st.cat.commit(l.sku, l.quantity, now)
 	}
+	s.orderEvent(o, "orders/create", "orders/paid")
 	return strconv.FormatInt(o.id, 10)
 }
 
 // ErrNotFound is returned for an unknown order id.
 var ErrNotFound = errors.New("shopifysim: no such order")
 
-func (s *Server) update(id string, f func(o *order, now time.Time) error) error {
+// update changes an order with f and sends topics for it.
+func (s *Server) update(id string, f func(o *order, now time.Time) error, topics ...string) error {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
@@ -294,6 +296,7 @@ func (s *Server) update(id string, f func(o *order, now time.Time) error) error 
 		return err
 	}
 	o.updatedAt = now
+	s.orderEvent(o, topics...)
 	return nil
 }
 
@@ -317,7 +320,7 @@ func (s *Server) CancelOrder(id string) error {
 			o.financial = Voided
 		}
 		return nil
-	})
+	}, "orders/cancelled", "orders/updated")
 }
 
 // FulfillOrder fulfills every line; a paid order is then archived, as
@@ -333,7 +336,7 @@ func (s *Server) FulfillOrder(id string) error {
 			o.closed, o.closedAt = true, now
 		}
 		return nil
-	})
+	}, "orders/fulfilled", "orders/updated")
 }
 
 // release ends an order's hold on stock: shipped units leave on_hand,

@@ -329,7 +329,7 @@ func coerceInput(v any, t *typeRef, path []any) (any, *inputProblem) {
 		n, isNum := v.(json.Number)
 		f, err := n.Float64()
 		out, ok = f, isNum && err == nil
-	case "String":
+	case "String", "URL":
 		out, ok = v.(string)
 	case "ID":
 		switch x := v.(type) {
@@ -437,7 +437,7 @@ func literalValue(v *value, t *typeRef) (any, error) {
 				return f, nil
 			}
 		}
-	case "String":
+	case "String", "URL":
 		if v.kind == valString {
 			return v.raw, nil
 		}

@@ -3,7 +3,10 @@
 // for the orders a connector imports, the products, media and locations it
 // lists and the inventory it writes (inventorySetQuantities), enforces
 // Shopify's cost-based rate limit with its real THROTTLED answers, and
-// injects faults on request (FailSKU for a per-item userError).
+// injects faults on request (FailSKU for a per-item userError). It also
+// keeps webhook subscriptions (webhookSubscriptionCreate/Delete) and
+// delivers signed webhooks with Shopify's retries from a background
+// goroutine (webhooks.go, outbox.go); Close stops them.
 // Tests serve it with httptest; make dev serves it beside the app.
 package shopifysim
 
@@ -57,6 +60,22 @@ type Options struct {
 	// SKUs are the catalog Seed creates (a variant with stock for each)
 	// and what seeded orders sell; nil means SKU-0001 to SKU-0060.
 	SKUs []string
+
+	// ClientSecret is the app's client secret, the key every webhook
+	// delivery is signed with (X-Shopify-Hmac-Sha256); empty means
+	// DefaultClientSecret.
+	ClientSecret string
+	// Shop is the shop's myshopify.com domain deliveries name in
+	// X-Shopify-Shop-Domain; empty means DefaultShop.
+	Shop string
+	// WebhookDelayUnit is the real time that stands for one second of
+	// Shopify's retry schedule (2 minutes before the first retry, doubling
+	// to 128); zero means a second. Tests pass a millisecond or less so
+	// that retries come at once.
+	WebhookDelayUnit time.Duration
+	// WebhookTimeout is how long an attempt may take before it counts as
+	// failed; zero means DefaultWebhookTimeout (Shopify's 5 seconds).
+	WebhookTimeout time.Duration
 }
 
 // Faults are failures to inject into the next requests. Each count is
@@ -105,6 +124,11 @@ type Server struct {
 	bucket bucket
 	faults Faults
 	stats  Stats
+
+	clientSecret []byte
+	shop         string
+	hooks        hooks
+	out          *outbox
 }
 
 // New returns a simulator holding no orders.
@@ -121,6 +145,23 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.clientSecret, s.shop = []byte(opts.ClientSecret), opts.Shop
+	if len(s.clientSecret) == 0 {
+		s.clientSecret = []byte(DefaultClientSecret)
+	}
+	if s.shop == "" {
+		s.shop = DefaultShop
+	}
+	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
+	if unit <= 0 {
+		unit = time.Second
+	}
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	s.hooks.next = 1_500_000_000
+	s.out = newOutbox(hookCart{s}, webhookRetries, unit, timeout, webhookConnectTimeout, s.now,
+		func(status int) bool { return status >= 200 && status < 300 })
 	s.st = newStore(s.now().UTC().Truncate(time.Second))
 	if len(s.skus) == 0 {
 		for i := 1; i <= 60; i++ {
@@ -303,7 +344,7 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"errors": reqErr.Error()})
 		return
 	}
-	s.run(w, req, delay > 0)
+	s.run(w, req, version, delay > 0)
 }
 
 func readRequest(w http.ResponseWriter, r *http.Request) (*request, error) {
@@ -327,7 +368,7 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*request, error) {
 
 // run checks, prices and executes one GraphQL request and answers it;
 // faulted says the request already suffered its one fault.
-func (s *Server) run(w http.ResponseWriter, req *request, faulted bool) {
+func (s *Server) run(w http.ResponseWriter, req *request, version string, faulted bool) {
 	resp := jsonObject{}
 	answer := func(errs []*gqlError, data any, c cost, search []searchReport) {
 		if len(errs) > 0 {
@@ -403,7 +444,7 @@ func (s *Server) run(w http.ResponseWriter, req *request, faulted bool) {
 		return
 	}
 
-	x := &executor{args: c.args, now: s.now().UTC().Truncate(time.Second)}
+	x := &executor{srv: s, version: version, args: c.args, now: s.now().UTC().Truncate(time.Second)}
 	root := "QueryRoot"
 	lock, unlock := s.mu.RLock, s.mu.RUnlock
 	if op.kind == "mutation" {

@@ -6,8 +6,10 @@
 //
 // WooCommerce core has no rate limit (CARTS.md §0.2); hosts and WAFs add
 // one. Options.RateLimit models such a host: a token bucket answering 429
-// with Retry-After. Faults are injected on request. Tests serve the
-// simulator with httptest; make dev serves it beside the app.
+// with Retry-After. Faults are injected on request. Webhooks (/webhooks)
+// are delivered signed from a background goroutine, without retries, as
+// WooCommerce does (hooks.go, outbox.go); Close stops them. Tests serve
+// the simulator with httptest; make dev serves it beside the app.
 //
 // Deviations from a real store, on purpose: Basic auth and the query-string
 // fallback are accepted over plain HTTP (a real store demands OAuth 1.0a
@@ -73,6 +75,19 @@ type Options struct {
 	// StripAuthorization drops the Authorization header before WordPress
 	// sees it, as some FastCGI hosts do; only the query-string keys work.
 	StripAuthorization bool
+
+	// SiteURL is the site's home URL, which deliveries name in
+	// X-WC-Webhook-Source; empty means DefaultSiteURL. Each webhook signs
+	// with its own secret, given when it is created.
+	SiteURL string
+	// WebhookDelayUnit is the real time that stands for one second of
+	// delivery timing; WooCommerce does not retry, so it only bounds how
+	// long WebhookFaults.OutOfOrder holds a delivery (60 units, at least a
+	// second). Zero means a second.
+	WebhookDelayUnit time.Duration
+	// WebhookTimeout is how long a delivery may take before it counts as
+	// failed; zero means DefaultWebhookTimeout (WooCommerce's 60 seconds).
+	WebhookTimeout time.Duration
 }
 
 // Faults are failures to inject into the next requests. Each count is
@@ -126,6 +141,10 @@ type Server struct {
 	at     time.Time
 	faults Faults
 	stats  Stats
+
+	siteURL string
+	hooks   hooks
+	out     *outbox
 }
 
 // New returns a store selling opts.SKUs, holding no orders.
@@ -153,6 +172,19 @@ func New(opts Options) *Server {
 	s.stats.ByEndpoint = map[string]int{}
 	s.setLimit(opts.RateLimit)
 	s.st = newStore(s.now().UTC().Truncate(time.Second), opts.SKUs, opts.SimpleOnly)
+	s.siteURL = opts.SiteURL
+	if s.siteURL == "" {
+		s.siteURL = DefaultSiteURL
+	}
+	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
+	if unit <= 0 {
+		unit = time.Second
+	}
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	s.out = newOutbox(hookCart{s}, nil, unit, timeout, webhookConnectTimeout, s.now,
+		func(status int) bool { return status >= 200 && status < 303 })
 
 	route := func(method, path string, h http.HandlerFunc) {
 		name := method + " " + path
@@ -169,6 +201,11 @@ func New(opts Options) *Server {
 	route("PUT", "/products/{id}/variations/{vid}", s.putVariation)
 	route("POST", "/products/batch", s.batchProducts)
 	route("POST", "/products/{id}/variations/batch", s.batchVariations)
+	route("POST", "/webhooks", s.createWebhook)
+	route("GET", "/webhooks", s.listWebhooks)
+	route("GET", "/webhooks/{id}", s.getWebhook)
+	route("PUT", "/webhooks/{id}", s.updateWebhook)
+	route("DELETE", "/webhooks/{id}", s.deleteWebhook)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.serve("other", w, r, func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", nil)
@@ -331,12 +368,17 @@ func (s *Server) authenticate(r *http.Request, endpoint string) (code, message s
 		// permission check refuses it.
 		switch r.Method {
 		case http.MethodGet:
-			if endpoint == "GET /orders/{id}" || endpoint == "GET /products/{id}" {
+			if strings.HasSuffix(endpoint, "/{id}") {
 				return "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
 			}
 			return "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."
 		case http.MethodPost:
+			if endpoint == "POST /webhooks" {
+				return "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+			}
 			return "woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."
+		case http.MethodDelete:
+			return "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
 		default:
 			return "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
 		}

@@ -379,6 +379,7 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	}
 	st.addOrder(o)
 	st.adjust(o, -1, now)
+	s.publish("order.created", o.id, now)
 	return strconv.FormatInt(o.id, 10)
 }
 
@@ -402,6 +403,7 @@ func (s *Server) update(id string, f func(st *store, o *order, now time.Time) er
 	}
 	o.modified = now
 	s.st.byModified = nil
+	s.publish("order.updated", o.id, now)
 	return nil
 }
 
@@ -565,6 +567,7 @@ func (s *Server) TouchProduct(sku string) bool {
 	}
 	ref.touch(now)
 	ref.p.modified = now
+	s.publish("product.updated", ref.p.id, now)
 	return true
 }
 

@@ -1,0 +1,213 @@
+package bigcommerce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Instasync: one product by id, as a webhook names it (Order is in
+// bigcommerce.go), and the webhooks (V3 /hooks) that send them.
+
+var (
+	_ cart.OrderFetcher   = (*Client)(nil)
+	_ cart.ListingFetcher = (*Client)(nil)
+	_ cart.Subscriber     = (*Client)(nil)
+)
+
+// ProductListings returns the listings of one product (GET
+// /v3/catalog/products/{id} with its variants and images), mapped as
+// Listings maps them: one per variant with a SKU. A product BigCommerce
+// does not have is a *cart.Error wrapping cart.ErrNotFound.
+func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
+	if err != nil || n <= 0 {
+		return nil, fmt.Errorf("bigcommerce: product id %q: %w", productID,
+			&cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce product id", Err: cart.ErrNotFound})
+	}
+	id := strconv.FormatInt(n, 10)
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v3/catalog/products/" + id,
+		query: url.Values{"include": {"variants,images"}}})
+	if err == nil && resp.status != http.StatusOK {
+		err = failure(resp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, err)
+	}
+	var d struct {
+		Data *v3Product `json:"data"`
+	}
+	if err := json.Unmarshal(resp.body, &d); err != nil {
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("product: %v", err)))
+	}
+	if d.Data == nil || d.Data.ID != n {
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("not product %s", id)))
+	}
+	ls, err := toListings(*d.Data)
+	if err != nil {
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, err))
+	}
+	return ls, nil
+}
+
+// hookScopes are the scopes of each topic. Orders take the wildcard:
+// created, updated, statusUpdated and the rest all mean "read the order
+// again". Products take created and updated only, not the wildcard, which
+// would also send every stock change (store/product/inventory/*),
+// Autosync's own write-backs included.
+var hookScopes = map[cart.Topic][]string{
+	cart.TopicOrders:   {"store/order/*"},
+	cart.TopicProducts: {"store/product/created", "store/product/updated"},
+}
+
+type hookJSON struct {
+	ID          int64  `json:"id"`
+	Scope       string `json:"scope"`
+	Destination string `json:"destination"`
+	IsActive    bool   `json:"is_active"`
+}
+
+// Subscribe creates one webhook per scope of topic (store/order/* for
+// cart.TopicOrders; store/product/created and store/product/updated for
+// cart.TopicProducts) posting to address. The Subscription's ID is the
+// hook ids joined by a space.
+//
+// BigCommerce signs deliveries with the app's client secret (Standard
+// Webhooks), so secret is not used and the Subscription's Secret is
+// empty: the receiver verifies with the client secret.
+//
+// A hook of the same scope and destination that already exists (an
+// earlier answer was lost) is taken over, and activated if BigCommerce
+// deactivated it; creating is never retried blindly, so no duplicate hooks
+// are left behind. If one scope fails, the hooks already made are removed.
+func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
+	scopes, ok := hookScopes[topic]
+	if !ok {
+		return cart.Subscription{}, fmt.Errorf("bigcommerce: no webhooks for topic %q", topic)
+	}
+	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return cart.Subscription{}, fmt.Errorf("bigcommerce: webhook address %q is not an http(s) URL", address)
+	}
+	var ids []string
+	for _, scope := range scopes {
+		id, err := c.hook(ctx, scope, address)
+		if err != nil {
+			for _, made := range ids {
+				_ = c.deleteHook(ctx, made) // best effort: do not leave half a subscription
+			}
+			return cart.Subscription{}, fmt.Errorf("bigcommerce: subscribing to %s: %w", scope, err)
+		}
+		ids = append(ids, id)
+	}
+	return cart.Subscription{ID: strings.Join(ids, " ")}, nil
+}
+
+// hook finds or creates the active hook of scope posting to address.
+func (c *Client) hook(ctx context.Context, scope, address string) (string, error) {
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v3/hooks", query: url.Values{
+		"scope": {scope}, "destination": {address}, "limit": {"250"},
+	}})
+	if err == nil && resp.status != http.StatusOK {
+		err = failure(resp)
+	}
+	if err != nil {
+		return "", err
+	}
+	var list struct {
+		Data []hookJSON `json:"data"`
+	}
+	if err := json.Unmarshal(resp.body, &list); err != nil {
+		return "", unreadable(resp.status, malformed("hooks: %v", err))
+	}
+	if i := slices.IndexFunc(list.Data, func(h hookJSON) bool { return h.Scope == scope && h.Destination == address && h.ID > 0 }); i >= 0 {
+		h := list.Data[i]
+		id := strconv.FormatInt(h.ID, 10)
+		if !h.IsActive {
+			resp, err := c.do(ctx, request{method: http.MethodPut, path: "/v3/hooks/" + id, body: []byte(`{"is_active":true}`)})
+			if err == nil && resp.status != http.StatusOK {
+				err = hookFailure(resp)
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		return id, nil
+	}
+	body, err := json.Marshal(map[string]any{"scope": scope, "destination": address, "is_active": true, "headers": map[string]string{}})
+	if err != nil {
+		return "", err
+	}
+	resp, err = c.do(ctx, request{method: http.MethodPost, path: "/v3/hooks", body: body, once: true})
+	if err == nil && resp.status != http.StatusOK && resp.status != http.StatusCreated {
+		err = hookFailure(resp)
+	}
+	if err != nil {
+		return "", err
+	}
+	var made struct {
+		Data *hookJSON `json:"data"`
+	}
+	if err := json.Unmarshal(resp.body, &made); err != nil || made.Data == nil || made.Data.ID <= 0 {
+		return "", unreadable(resp.status, malformed("the created hook has no id"))
+	}
+	return strconv.FormatInt(made.Data.ID, 10), nil
+}
+
+// hookFailure is failure with the fields a 422 names ("destination: ...").
+func hookFailure(resp *response) error {
+	err := failure(resp)
+	var p struct {
+		Errors map[string]any `json:"errors"`
+	}
+	if ce, ok := err.(*cart.Error); ok && json.Unmarshal(resp.body, &p) == nil && len(p.Errors) > 0 {
+		keys := make([]string, 0, len(p.Errors))
+		for k := range p.Errors {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s: %v", k, p.Errors[k]))
+		}
+		ce.Message = clip(ce.Message + " (" + strings.Join(parts, "; ") + ")")
+	}
+	return err
+}
+
+// Unsubscribe deletes the hooks Subscribe made (the ids in id, separated
+// by spaces). Hooks already gone are not an error; an id that is not a
+// hook id is.
+func (c *Client) Unsubscribe(ctx context.Context, id string) error {
+	ids := strings.Fields(id)
+	for _, h := range ids {
+		if n, err := strconv.ParseInt(h, 10, 64); err != nil || n <= 0 {
+			return fmt.Errorf("bigcommerce: %q is not a webhook id", h)
+		}
+	}
+	for _, h := range ids {
+		if err := c.deleteHook(ctx, h); err != nil {
+			return fmt.Errorf("bigcommerce: deleting webhook %s: %w", h, err)
+		}
+	}
+	return nil
+}
+
+func (c *Client) deleteHook(ctx context.Context, id string) error {
+	resp, err := c.do(ctx, request{method: http.MethodDelete, path: "/v3/hooks/" + id})
+	switch {
+	case err != nil:
+		return err
+	case resp.status == http.StatusNotFound:
+		return nil // already gone
+	case resp.status < 200 || resp.status > 299:
+		return failure(resp)
+	}
+	return nil
+}

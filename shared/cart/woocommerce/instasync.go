@@ -1,0 +1,209 @@
+package woocommerce
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Instasync: one product by id, as a webhook names it (Order is in
+// orders.go), and the webhooks that send them.
+
+var (
+	_ cart.OrderFetcher   = (*Client)(nil)
+	_ cart.ListingFetcher = (*Client)(nil)
+	_ cart.Subscriber     = (*Client)(nil)
+)
+
+// ProductListings returns the listings of one product, mapped as Listings
+// maps them: a simple product's one listing, or one per variation of a
+// variable product that has a SKU of its own; grouped and external
+// products have none. A product WooCommerce does not have is a
+// *cart.Error wrapping cart.ErrNotFound.
+func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
+	if err != nil || n <= 0 {
+		return nil, fmt.Errorf("woocommerce: product id %q: %w", productID, &cart.Error{Message: "not a WooCommerce product id", Err: cart.ErrNotFound})
+	}
+	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields}})
+	if err != nil {
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w", n, err)
+	}
+	var p wcProduct
+	if err := json.Unmarshal(rep.body, &p); err != nil {
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, errMalformed, err)
+	}
+	if !p.ID.Valid || p.ID.N != n {
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, errMalformed)
+	}
+	var out []cart.Listing
+	seen := map[string]bool{}
+	add := func(l cart.Listing) {
+		if !seen[l.SKU] {
+			seen[l.SKU] = true
+			out = append(out, l)
+		}
+	}
+	switch p.Type {
+	case "simple":
+		if l, ok := simpleListing(p); ok {
+			add(l)
+		}
+	case "variable":
+		if len(p.Variations) == 0 {
+			return nil, nil
+		}
+		vs, err := c.variations(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("woocommerce: listing the variations of product %d: %w", n, err)
+		}
+		for _, v := range vs {
+			if l, ok := variationListing(p, v); ok {
+				add(l)
+			}
+		}
+	}
+	return out, nil
+}
+
+// webhookTopics are the WooCommerce topics of each topic.
+var webhookTopics = map[cart.Topic][]string{
+	cart.TopicOrders:   {"order.created", "order.updated"},
+	cart.TopicProducts: {"product.created", "product.updated"},
+}
+
+type wcWebhook struct {
+	ID          wcInt  `json:"id"`
+	Topic       string `json:"topic"`
+	DeliveryURL string `json:"delivery_url"`
+	Status      string `json:"status"`
+}
+
+// Subscribe creates one webhook per WooCommerce topic of topic
+// (order.created and order.updated for cart.TopicOrders; product.created
+// and product.updated for cart.TopicProducts), active, posting to address
+// and signed with secret, which is required: WooCommerce signs each
+// delivery with its webhook's secret (X-WC-Webhook-Signature). The
+// Subscription's ID is the webhook ids joined by a space; its Secret is
+// empty, since the caller chose it.
+//
+// A webhook of the same topic and address that already exists (an
+// earlier answer was lost, or WooCommerce disabled it after failed
+// deliveries) is taken over: its secret is replaced and it is set active
+// again. Creating is never retried blindly, so no duplicate webhooks are
+// left behind. If one topic fails, the webhooks already made are removed.
+func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
+	topics, ok := webhookTopics[topic]
+	if !ok {
+		return cart.Subscription{}, fmt.Errorf("woocommerce: no webhooks for topic %q", topic)
+	}
+	if secret == "" {
+		return cart.Subscription{}, errors.New("woocommerce: a webhook secret is required; WooCommerce signs deliveries with it")
+	}
+	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return cart.Subscription{}, fmt.Errorf("woocommerce: webhook address %q is not an http(s) URL", address)
+	}
+	existing, err := c.webhooks(ctx)
+	if err != nil {
+		return cart.Subscription{}, fmt.Errorf("woocommerce: listing webhooks: %w", err)
+	}
+	var ids []string
+	for _, t := range topics {
+		id, err := c.webhook(ctx, existing, t, address, secret)
+		if err != nil {
+			for _, made := range ids {
+				_ = c.deleteWebhook(ctx, made) // best effort: do not leave half a subscription
+			}
+			return cart.Subscription{}, fmt.Errorf("woocommerce: subscribing to %s: %w", t, err)
+		}
+		ids = append(ids, id)
+	}
+	return cart.Subscription{ID: strings.Join(ids, " ")}, nil
+}
+
+// webhooks lists every webhook of the store.
+func (c *Client) webhooks(ctx context.Context) ([]wcWebhook, error) {
+	var all []wcWebhook
+	for page := 1; ; {
+		rep, err := c.get(ctx, "/webhooks", url.Values{
+			"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}, "status": {"all"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		var ws []wcWebhook
+		if err := json.Unmarshal(rep.body, &ws); err != nil {
+			return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		}
+		all = append(all, ws...)
+		next, ok := nextPage(rep.header, page)
+		if !ok || len(ws) == 0 || page >= 100 {
+			return all, nil
+		}
+		page = next
+	}
+}
+
+// webhook takes over the webhook of topic posting to address in existing,
+// or creates one, and returns its id.
+func (c *Client) webhook(ctx context.Context, existing []wcWebhook, topic, address, secret string) (string, error) {
+	body, err := json.Marshal(map[string]any{
+		"name": "Autosync " + topic, "topic": topic, "delivery_url": address, "secret": secret, "status": "active",
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, w := range existing {
+		if w.Topic == topic && w.DeliveryURL == address && w.ID.Valid && w.ID.N > 0 {
+			id := strconv.FormatInt(w.ID.N, 10)
+			// Setting the secret and status again is idempotent.
+			if _, err := c.do(ctx, http.MethodPut, "/webhooks/"+id, nil, body); err != nil {
+				return "", err
+			}
+			return id, nil
+		}
+	}
+	rep, err := c.send(ctx, http.MethodPost, "/webhooks", nil, body, false)
+	if err != nil {
+		return "", err
+	}
+	var made wcWebhook
+	if err := json.Unmarshal(rep.body, &made); err != nil || !made.ID.Valid || made.ID.N <= 0 {
+		return "", &cart.Error{Status: rep.status, Message: "WooCommerce sent a webhook without an id", Err: errMalformed}
+	}
+	return strconv.FormatInt(made.ID.N, 10), nil
+}
+
+// Unsubscribe deletes the webhooks Subscribe made (the ids in id,
+// separated by spaces). Webhooks already gone are not an error; an id that
+// is not a webhook id is.
+func (c *Client) Unsubscribe(ctx context.Context, id string) error {
+	ids := strings.Fields(id)
+	for _, w := range ids {
+		if n, err := strconv.ParseInt(w, 10, 64); err != nil || n <= 0 {
+			return fmt.Errorf("woocommerce: %q is not a webhook id", w)
+		}
+	}
+	for _, w := range ids {
+		if err := c.deleteWebhook(ctx, w); err != nil {
+			return fmt.Errorf("woocommerce: deleting webhook %s: %w", w, err)
+		}
+	}
+	return nil
+}
+
+// deleteWebhook deletes a webhook for good (webhooks cannot be trashed).
+func (c *Client) deleteWebhook(ctx context.Context, id string) error {
+	_, err := c.do(ctx, http.MethodDelete, "/webhooks/"+id, url.Values{"force": {"true"}}, nil)
+	if errors.Is(err, cart.ErrNotFound) {
+		return nil // already gone
+	}
+	return err
+}
