@@ -78,6 +78,12 @@ func (s *simulators) Close() {
 	for _, srv := range s.servers {
 		_ = srv.Close()
 	}
+	// Simulators that deliver webhooks stop their delivery goroutines.
+	for _, sim := range s.byChan {
+		if c, ok := sim.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
 }
 
 // demoChannel is one cart of the demo account.
@@ -93,18 +99,20 @@ func demoChannels() []demoChannel {
 	return []demoChannel{{
 		cart: catalog.Shopify, name: "Demo Shopify",
 		config: cart.Config{"shop": "autosync-demo.myshopify.com"},
-		creds:  cart.Credentials{"access_token": "shpat_demo_token"},
+		// client_secret: the app's secret Shopify signs webhooks with.
+		creds: cart.Credentials{"access_token": "shpat_demo_token", "client_secret": "shpss_demo_client_secret"},
 		sim: func() Simulator {
-			sim := shopifysim.New(shopifysim.Options{AccessToken: "shpat_demo_token", SKUs: DemoSKUs})
+			sim := shopifysim.New(shopifysim.Options{AccessToken: "shpat_demo_token", SKUs: DemoSKUs, ClientSecret: "shpss_demo_client_secret"})
 			sim.Seed(120, 42)
 			return sim
 		},
 	}, {
 		cart: catalog.BigCommerce, name: "Demo BigCommerce",
 		config: cart.Config{"store_hash": "autosyncdemo"},
-		creds:  cart.Credentials{"access_token": "bc_demo_token"},
+		creds:  cart.Credentials{"access_token": "bc_demo_token", "client_secret": "bc_demo_client_secret"},
 		sim: func() Simulator {
-			sim := bigcommercesim.New(bigcommercesim.Options{AccessToken: "bc_demo_token", StoreHash: "autosyncdemo", SKUs: DemoSKUs})
+			sim := bigcommercesim.New(bigcommercesim.Options{AccessToken: "bc_demo_token", StoreHash: "autosyncdemo", SKUs: DemoSKUs,
+				ClientSecret: "bc_demo_client_secret"})
 			sim.Seed(80, 43)
 			return sim
 		},

@@ -16,7 +16,7 @@ import (
 )
 
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
@@ -107,7 +107,7 @@ func (c client) orderCount(channel string) int {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -118,7 +118,12 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	}
 }
 
-func startDemo(t *testing.T, speed float64) (client, *Server) {
+func startDemo(t *testing.T, speed float64) (client, *Server) { return startDemoAt(t, speed) }
+
+// startDemoTB starts the demo for a benchmark.
+func startDemoTB(b *testing.B) (client, *Server) { return startDemoAt(b, 1) }
+
+func startDemoAt(t testing.TB, speed float64) (client, *Server) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan client, 1)

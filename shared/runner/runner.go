@@ -265,9 +265,12 @@ var errUnsupported = errors.New("task not supported for channel")
 // implemented lists the (cart, task) pairs the executor can run today; the
 // catalog says what each cart offers, this says what is built.
 var implemented = map[catalog.Cart]map[catalog.Task]bool{
-	catalog.Shopify:     {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
-	catalog.BigCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
-	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
+	catalog.Shopify: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
+		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
+	catalog.BigCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
+		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
+	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
+		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
 	catalog.Etsy:        {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
 	catalog.Squarespace: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
 	catalog.Amazon: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,

@@ -213,7 +213,15 @@ func woocommerce(h http.Header, body, secret []byte) (Delivery, error) {
 	if !equalB64(h.Get("X-WC-Webhook-Signature"), hmacSHA256(secret, body)) {
 		return Delivery{}, ErrSignature
 	}
-	d := Delivery{ID: h.Get("X-WC-Webhook-Delivery-ID")}
+	// WooCommerce derives the delivery id from the webhook id and the
+	// current second, so two events of one webhook in the same second share
+	// it; the body's hash tells them apart while a repeated request (same
+	// id, same body) still de-duplicates.
+	sum := sha256.Sum256(body)
+	d := Delivery{}
+	if id := h.Get("X-WC-Webhook-Delivery-ID"); id != "" {
+		d.ID = id + ":" + hex.EncodeToString(sum[:8])
+	}
 	switch h.Get("X-WC-Webhook-Topic") {
 	case "order.created", "order.updated":
 		d.Topic = cart.TopicOrders
