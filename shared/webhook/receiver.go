@@ -53,6 +53,13 @@ func (rc *Receiver) Handler() http.Handler {
 	return mux
 }
 
+// accepted answers a delivery the receiver took (or already had).
+func accepted(w http.ResponseWriter, what string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": what})
+}
+
 func reply(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -120,13 +127,13 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Ping || d.Topic == "" {
-		w.WriteHeader(http.StatusOK)
+		accepted(w, "ignored")
 		return
 	}
 	// A delivery seen before (a retry, a duplicate) is answered, not redone.
 	if _, err := rc.Store.Get(ctx, dedupeKey(chID), d.ID); err == nil {
 		log.InfoContext(ctx, "webhook duplicate", "delivery", d.ID)
-		w.WriteHeader(http.StatusOK)
+		accepted(w, "duplicate")
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
 		rc.fail(ctx, w, "check delivery", err)
@@ -156,7 +163,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
 	}
 	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
-	w.WriteHeader(http.StatusOK)
+	accepted(w, "accepted")
 }
 
 func (rc *Receiver) fail(ctx context.Context, w http.ResponseWriter, what string, err error) {

@@ -57,7 +57,7 @@ func seed(t *testing.T, r resources) seeded {
 	ch, err := a.Channels.Create(context.Background(), smokeAccount, channels.Channel{
 		Type: catalog.Shopify, Name: "Smoke Shopify",
 		Config: cart.Config{"shop": "smoke.myshopify.com", "api_base": srv.URL},
-	}, cart.Credentials{"access_token": "shpat_smoke"})
+	}, cart.Credentials{"access_token": "shpat_smoke", "client_secret": "smoke_client_secret"})
 	if err != nil {
 		t.Fatalf("seed channel: %v", err)
 	}

@@ -136,6 +136,13 @@ func functions(r resources, s seeded) []function {
 			cases: []invocation{
 				// The sample's signature is made up: refused, nothing stored.
 				{"webhook-shopify.json", wantHTTP([]int{http.StatusUnauthorized}, ""), ""},
+				// Signed with the seeded channel's client secret: accepted
+				// (instasync is not ticked, so nothing is imported).
+				{"webhook-shopify-signed.json", wantHTTP([]int{http.StatusOK}, ""), ""},
+				// The seeded channel is a Shopify one: another cart's
+				// delivery to it is "no such endpoint", whatever it carries.
+				{"webhook-woocommerce.json", wantHTTP([]int{http.StatusNotFound}, ""), ""},
+				{"webhook-bigcommerce.json", wantHTTP([]int{http.StatusNotFound}, ""), ""},
 			},
 		},
 		{
