@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/outbox"
 	"github.com/google/uuid"
 )
 
@@ -151,21 +152,35 @@ func (s *Server) ClientSecret() string { return string(s.clientSecret) }
 // StoreID is the numeric store id callbacks carry in store_id.
 func (s *Server) StoreID() string { return s.storeID }
 
+// WebhookFaults are delivery faults to inject into the next deliveries
+// (outbox.Faults). BigCommerce's Duplicate is the same message again (same
+// webhook-id and body hash), stamped and signed anew, as a delivery whose
+// acknowledgement was lost would be. FailFirst's lost answer is retried
+// on BigCommerce's schedule, with the same webhook-id.
+type WebhookFaults = outbox.Faults
+
+// Delivery is one attempt to deliver a webhook, as the simulator sent it
+// (outbox.Delivery). Topic is the event's scope ("store/order/created");
+// ResourceID the id of the order or product; ID the webhook-id, the same
+// on each retry and copy; EventID the payload's hash, the same for every
+// hook of the event. Ping is always false.
+type Delivery = outbox.Delivery
+
 // SetWebhookFaults replaces the pending delivery faults.
-func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.setFaults(f) }
+func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.SetFaults(f) }
 
 // Deliveries returns every delivery attempt so far (the latest 10,000),
 // in the order they were made.
-func (s *Server) Deliveries() []Delivery { return s.out.deliveries() }
+func (s *Server) Deliveries() []Delivery { return s.out.Deliveries() }
 
 // DrainWebhooks waits until no delivery is queued, in flight or waiting
 // for a retry (a delivery held back by WebhookFaults.OutOfOrder is sent),
 // or until ctx ends.
-func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.drain(ctx) }
+func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.Drain(ctx) }
 
 // Close stops webhook delivery, retries included, and waits for its
 // goroutines to end. The simulator still answers API requests.
-func (s *Server) Close() { s.out.close() }
+func (s *Server) Close() { s.out.Close() }
 
 // storeIDOf derives a stable seven-digit store id from the hash.
 func storeIDOf(hash string) string {
@@ -218,20 +233,20 @@ func (s *Server) publish(scope string, data eventData, at time.Time) {
 	if err != nil {
 		panic(fmt.Sprintf("bigcommercesim: encoding a callback: %v", err))
 	}
-	jobs := make([]*job, len(targets))
+	jobs := make([]*outbox.Job, len(targets))
 	for i, id := range targets {
-		jobs[i] = &job{sub: strconv.FormatInt(id, 10), topic: scope, resource: strconv.FormatInt(data.ID, 10),
-			id: uuid.NewString(), event: cb.Hash, at: at, body: body}
+		jobs[i] = &outbox.Job{Subscription: strconv.FormatInt(id, 10), Topic: scope, ResourceID: strconv.FormatInt(data.ID, 10),
+			ID: uuid.NewString(), EventID: cb.Hash, At: at, Body: body}
 	}
-	s.out.enqueue(jobs...)
+	s.out.Enqueue(jobs...)
 }
 
 // hookCart is the BigCommerce side of the outbox.
 type hookCart struct{ s *Server }
 
-func (c hookCart) prepare(j *job) (string, http.Header, bool) {
+func (c hookCart) Prepare(j *outbox.Job) (string, http.Header, bool) {
 	s := c.s
-	id, _ := strconv.ParseInt(j.sub, 10, 64)
+	id, _ := strconv.ParseInt(j.Subscription, 10, 64)
 	s.hooks.mu.Lock()
 	hk := s.hooks.find(id)
 	if hk == nil || !hk.active {
@@ -246,21 +261,21 @@ func (c hookCart) prepare(j *job) (string, http.Header, bool) {
 	s.hooks.mu.Unlock()
 	ts := strconv.FormatInt(s.now().Unix(), 10)
 	mac := hmac.New(sha256.New, s.clientSecret)
-	mac.Write([]byte(j.id + "." + ts + "."))
-	mac.Write(j.body)
+	mac.Write([]byte(j.ID + "." + ts + "."))
+	mac.Write(j.Body)
 	h.Set("Content-Type", "application/json")
-	h.Set("webhook-id", j.id)
+	h.Set("webhook-id", j.ID)
 	h.Set("webhook-timestamp", ts)
 	h.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	return dest, h, true
 }
 
 // settle deactivates a hook whose delivery failed every retry.
-func (c hookCart) settle(j *job, delivered, final bool) {
+func (c hookCart) Settle(j *outbox.Job, delivered, final bool) {
 	if delivered || !final {
 		return
 	}
-	id, _ := strconv.ParseInt(j.sub, 10, 64)
+	id, _ := strconv.ParseInt(j.Subscription, 10, 64)
 	now := c.s.now().UTC().Truncate(time.Second)
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
@@ -269,10 +284,9 @@ func (c hookCart) settle(j *job, delivered, final bool) {
 	}
 }
 
-// copyOf resends the same message.
-func (hookCart) copyOf(j *job) *job {
+// CopyOf resends the same message.
+func (hookCart) CopyOf(j *outbox.Job) *outbox.Job {
 	d := *j
-	d.twice, d.dup, d.attempt, d.failFirst = false, true, 0, false
 	return &d
 }
 

@@ -7,8 +7,8 @@
 // with its real headers and 429s, and injects faults on request. It also
 // manages webhooks (V3 /hooks) and delivers Standard Webhooks signed
 // callbacks with BigCommerce's retry schedule from a background goroutine
-// (hooks.go, outbox.go); Close stops them. Tests serve it with httptest;
-// make dev serves it beside the app.
+// (hooks.go, package outbox); Close stops them. Tests serve it with
+// httptest; make dev serves it beside the app.
 //
 // Facts the stored specs leave open are settled here as follows, and the
 // connector does not depend on the first two:
@@ -40,6 +40,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
 // Limit is a store's API rate limit: a fixed window of Requests per Window,
@@ -152,7 +154,7 @@ type Server struct {
 	clientSecret []byte
 	storeID      string
 	hooks        hooks
-	out          *outbox
+	out          *outbox.Outbox
 }
 
 // New returns a store selling opts.SKUs, each with stock, and holding no
@@ -192,16 +194,13 @@ func New(opts Options) *Server {
 	if s.storeID == "" {
 		s.storeID = storeIDOf(s.hash)
 	}
-	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
-	if unit <= 0 {
-		unit = time.Second
-	}
+	timeout := opts.WebhookTimeout
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
 	s.hooks.next = 25_000_000
-	s.out = newOutbox(hookCart{s}, webhookRetries, unit, timeout, webhookConnectTimeout, s.now,
-		func(status int) bool { return status >= 200 && status < 300 })
+	s.out = outbox.New(hookCart{s}, outbox.Config{Retries: webhookRetries, Unit: opts.WebhookDelayUnit,
+		Timeout: timeout, Connect: webhookConnectTimeout, Now: s.now}) // any 2xx is a success
 
 	s.route("GET /v2/orders", s.listOrders)
 	s.route("GET /v2/orders/{id}", s.getOrder)

@@ -6,7 +6,7 @@
 // injects faults on request (FailSKU for a per-item userError). It also
 // keeps webhook subscriptions (webhookSubscriptionCreate/Delete) and
 // delivers signed webhooks with Shopify's retries from a background
-// goroutine (webhooks.go, outbox.go); Close stops them.
+// goroutine (webhooks.go, package outbox); Close stops them.
 // Tests serve it with httptest; make dev serves it beside the app.
 package shopifysim
 
@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
 // Plan is a shop plan's GraphQL rate limit: a leaky bucket of points.
@@ -128,7 +130,7 @@ type Server struct {
 	clientSecret []byte
 	shop         string
 	hooks        hooks
-	out          *outbox
+	out          *outbox.Outbox
 }
 
 // New returns a simulator holding no orders.
@@ -152,16 +154,13 @@ func New(opts Options) *Server {
 	if s.shop == "" {
 		s.shop = DefaultShop
 	}
-	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
-	if unit <= 0 {
-		unit = time.Second
-	}
+	timeout := opts.WebhookTimeout
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
 	s.hooks.next = 1_500_000_000
-	s.out = newOutbox(hookCart{s}, webhookRetries, unit, timeout, webhookConnectTimeout, s.now,
-		func(status int) bool { return status >= 200 && status < 300 })
+	s.out = outbox.New(hookCart{s}, outbox.Config{Retries: webhookRetries, Unit: opts.WebhookDelayUnit,
+		Timeout: timeout, Connect: webhookConnectTimeout, Now: s.now}) // any 2xx is a success
 	s.st = newStore(s.now().UTC().Truncate(time.Second))
 	if len(s.skus) == 0 {
 		for i := 1; i <= 60; i++ {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/outbox"
 	"github.com/google/uuid"
 )
 
@@ -184,21 +185,35 @@ func (s *Server) WebhookSubscriptions() []WebhookSubscription {
 // ClientSecret is the app client secret deliveries are signed with.
 func (s *Server) ClientSecret() string { return string(s.clientSecret) }
 
+// WebhookFaults are delivery faults to inject into the next deliveries
+// (outbox.Faults). Shopify's Duplicate is a second delivery of the same
+// event, as Shopify sends at times: the same X-Shopify-Event-Id and a new
+// X-Shopify-Webhook-Id. FailFirst's lost answer is retried, so the
+// receiver gets the same X-Shopify-Webhook-Id again.
+type WebhookFaults = outbox.Faults
+
+// Delivery is one attempt to deliver a webhook, as the simulator sent it
+// (outbox.Delivery). Topic is the REST topic ("orders/create");
+// ResourceID the legacy id of the order or product; ID the
+// X-Shopify-Webhook-Id, the same on each retry; EventID the
+// X-Shopify-Event-Id, the same on each copy. Ping is always false.
+type Delivery = outbox.Delivery
+
 // SetWebhookFaults replaces the pending delivery faults.
-func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.setFaults(f) }
+func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.SetFaults(f) }
 
 // Deliveries returns every delivery attempt so far (the latest 10,000),
 // in the order they were made.
-func (s *Server) Deliveries() []Delivery { return s.out.deliveries() }
+func (s *Server) Deliveries() []Delivery { return s.out.Deliveries() }
 
 // DrainWebhooks waits until no delivery is queued, in flight or waiting
 // for a retry (a delivery held back by WebhookFaults.OutOfOrder is sent),
 // or until ctx ends.
-func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.drain(ctx) }
+func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.Drain(ctx) }
 
 // Close stops webhook delivery, retries included, and waits for its
 // goroutines to end. The simulator still answers API requests.
-func (s *Server) Close() { s.out.close() }
+func (s *Server) Close() { s.out.Close() }
 
 func (s *Server) sub(id int64) *webhookSub {
 	for _, w := range s.hooks.subs {
@@ -230,20 +245,20 @@ func (s *Server) publish(topic string, resource int64, at time.Time, body func()
 		panic(fmt.Sprintf("shopifysim: encoding a webhook payload: %v", err))
 	}
 	event := uuid.NewString()
-	jobs := make([]*job, len(subs))
+	jobs := make([]*outbox.Job, len(subs))
 	for i, id := range subs {
-		jobs[i] = &job{sub: webhookGID(id), topic: topic, resource: strconv.FormatInt(resource, 10),
-			id: uuid.NewString(), event: event, at: at, body: b}
+		jobs[i] = &outbox.Job{Subscription: webhookGID(id), Topic: topic, ResourceID: strconv.FormatInt(resource, 10),
+			ID: uuid.NewString(), EventID: event, At: at, Body: b}
 	}
-	s.out.enqueue(jobs...)
+	s.out.Enqueue(jobs...)
 }
 
 // hookCart is the Shopify side of the outbox.
 type hookCart struct{ s *Server }
 
-func (c hookCart) prepare(j *job) (string, http.Header, bool) {
+func (c hookCart) Prepare(j *outbox.Job) (string, http.Header, bool) {
 	s := c.s
-	n, _ := parseGID(j.sub, "WebhookSubscription")
+	n, _ := parseGID(j.Subscription, "WebhookSubscription")
 	s.hooks.mu.Lock()
 	w := s.sub(n)
 	var target, version string
@@ -255,26 +270,26 @@ func (c hookCart) prepare(j *job) (string, http.Header, bool) {
 		return "", nil, false
 	}
 	mac := hmac.New(sha256.New, s.clientSecret)
-	mac.Write(j.body)
+	mac.Write(j.Body)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "Shopify-Captain-Hook")
-	h.Set("X-Shopify-Topic", j.topic)
+	h.Set("X-Shopify-Topic", j.Topic)
 	h.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	h.Set("X-Shopify-Shop-Domain", s.shop)
 	h.Set("X-Shopify-API-Version", version)
-	h.Set("X-Shopify-Webhook-Id", j.id)
-	h.Set("X-Shopify-Event-Id", j.event)
-	h.Set("X-Shopify-Triggered-At", j.at.UTC().Format(time.RFC3339Nano))
+	h.Set("X-Shopify-Webhook-Id", j.ID)
+	h.Set("X-Shopify-Event-Id", j.EventID)
+	h.Set("X-Shopify-Triggered-At", j.At.UTC().Format(time.RFC3339Nano))
 	return target, h, true
 }
 
 // settle removes a subscription whose delivery failed every try.
-func (c hookCart) settle(j *job, delivered, final bool) {
+func (c hookCart) Settle(j *outbox.Job, delivered, final bool) {
 	if delivered || !final {
 		return
 	}
-	n, _ := parseGID(j.sub, "WebhookSubscription")
+	n, _ := parseGID(j.Subscription, "WebhookSubscription")
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
 	if i := slices.IndexFunc(c.s.hooks.subs, func(w *webhookSub) bool { return w.id == n }); i >= 0 {
@@ -283,10 +298,10 @@ func (c hookCart) settle(j *job, delivered, final bool) {
 	}
 }
 
-// copyOf is Shopify's duplicate: the same event, a new webhook id.
-func (hookCart) copyOf(j *job) *job {
+// CopyOf is Shopify's duplicate: the same event, a new webhook id.
+func (hookCart) CopyOf(j *outbox.Job) *outbox.Job {
 	d := *j
-	d.id, d.twice, d.dup, d.attempt, d.failFirst = uuid.NewString(), false, true, 0, false
+	d.ID = uuid.NewString()
 	return &d
 }
 

@@ -587,7 +587,15 @@ func TestWebhookManySubscribersConcurrently(t *testing.T) {
 func noOutboxGoroutines(t *testing.T) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
-	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, ".(*outbox).") {
-		t.Errorf("delivery goroutines left after Close:\n%s", stacks)
+	// A goroutine that has let Close return may still be on its way out.
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		if !strings.Contains(stacks, "outbox.(*Outbox).") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("delivery goroutines left after Close:\n%s", stacks)
+			return
+		}
 	}
 }

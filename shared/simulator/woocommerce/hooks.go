@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
 // Webhooks (CARTS.md §0.1, §6; specs/woocommerce/webhooks.md; WC_Webhook).
@@ -127,20 +129,35 @@ func (s *Server) Webhooks() []Webhook {
 	return out
 }
 
+// WebhookFaults are delivery faults to inject into the next deliveries
+// (outbox.Faults); pings take none. WooCommerce's Duplicate is the same
+// request again (same X-WC-Webhook-Delivery-ID), as a delivery repeated
+// on the way would be. FailFirst fails the delivery as a timeout does
+// (the receiver has it); WooCommerce does not retry, and the failure
+// counts toward disabling the webhook.
+type WebhookFaults = outbox.Faults
+
+// Delivery is one delivery, as the simulator sent it (outbox.Delivery).
+// Topic is the webhook's topic ("order.created") and ResourceID the id of
+// the order or product, both empty for a ping; ID is the
+// X-WC-Webhook-Delivery-ID; EventID is unused (WooCommerce has no event
+// id). Ping marks the ping WooCommerce sends when a webhook is created.
+type Delivery = outbox.Delivery
+
 // SetWebhookFaults replaces the pending delivery faults. Pings take none.
-func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.setFaults(f) }
+func (s *Server) SetWebhookFaults(f WebhookFaults) { s.out.SetFaults(f) }
 
 // Deliveries returns every delivery so far (the latest 10,000), pings
 // included, in the order they were made.
-func (s *Server) Deliveries() []Delivery { return s.out.deliveries() }
+func (s *Server) Deliveries() []Delivery { return s.out.Deliveries() }
 
 // DrainWebhooks waits until no delivery is queued or in flight (a delivery
 // held back by WebhookFaults.OutOfOrder is sent), or until ctx ends.
-func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.drain(ctx) }
+func (s *Server) DrainWebhooks(ctx context.Context) error { return s.out.Drain(ctx) }
 
 // Close stops webhook delivery and waits for its goroutine to end. The
 // simulator still answers API requests.
-func (s *Server) Close() { s.out.close() }
+func (s *Server) Close() { s.out.Close() }
 
 // publish queues topic's delivery about the resource with id to every
 // active webhook of the topic.
@@ -153,11 +170,11 @@ func (s *Server) publish(topic string, id int64, at time.Time) {
 		}
 	}
 	s.hooks.mu.Unlock()
-	jobs := make([]*job, len(targets))
+	jobs := make([]*outbox.Job, len(targets))
 	for i, hid := range targets {
-		jobs[i] = &job{sub: strconv.FormatInt(hid, 10), topic: topic, resource: strconv.FormatInt(id, 10), at: at}
+		jobs[i] = &outbox.Job{Subscription: strconv.FormatInt(hid, 10), Topic: topic, ResourceID: strconv.FormatInt(id, 10), At: at}
 	}
-	s.out.enqueue(jobs...)
+	s.out.Enqueue(jobs...)
 }
 
 // phpJSON encodes v as PHP's json_encode does by default: slashes escaped.
@@ -206,12 +223,12 @@ func (s *Server) deliveryID(webhook int64) string {
 // hookCart is the WooCommerce side of the outbox.
 type hookCart struct{ s *Server }
 
-func (c hookCart) prepare(j *job) (string, http.Header, bool) {
+func (c hookCart) Prepare(j *outbox.Job) (string, http.Header, bool) {
 	s := c.s
-	id, _ := strconv.ParseInt(j.sub, 10, 64)
+	id, _ := strconv.ParseInt(j.Subscription, 10, 64)
 	s.hooks.mu.Lock()
 	wh := s.hooks.find(id)
-	if wh == nil || (wh.status != "active" && !j.ping) {
+	if wh == nil || (wh.status != "active" && !j.Ping) {
 		s.hooks.mu.Unlock()
 		return "", nil, false
 	}
@@ -219,41 +236,41 @@ func (c hookCart) prepare(j *job) (string, http.Header, bool) {
 	s.hooks.mu.Unlock()
 	h := http.Header{}
 	h.Set("User-Agent", userAgent)
-	if j.ping {
-		j.body = []byte("webhook_id=" + j.sub)
+	if j.Ping {
+		j.Body = []byte("webhook_id=" + j.Subscription)
 		return target, h, true
 	}
-	if j.body == nil {
-		body, ok := s.payload(topic, j.resource)
+	if j.Body == nil {
+		body, ok := s.payload(topic, j.ResourceID)
 		if !ok {
 			return "", nil, false
 		}
-		j.body = body
+		j.Body = body
 	}
-	if j.id == "" {
-		j.id = s.deliveryID(id)
+	if j.ID == "" {
+		j.ID = s.deliveryID(id)
 	}
 	resource, event, _ := strings.Cut(topic, ".")
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(j.body)
+	mac.Write(j.Body)
 	h.Set("Content-Type", "application/json")
 	h.Set("X-WC-Webhook-Source", s.siteURL)
 	h.Set("X-WC-Webhook-Topic", topic)
 	h.Set("X-WC-Webhook-Resource", resource)
 	h.Set("X-WC-Webhook-Event", event)
 	h.Set("X-WC-Webhook-Signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	h.Set("X-WC-Webhook-ID", j.sub)
-	h.Set("X-WC-Webhook-Delivery-ID", j.id)
+	h.Set("X-WC-Webhook-ID", j.Subscription)
+	h.Set("X-WC-Webhook-Delivery-ID", j.ID)
 	return target, h, true
 }
 
 // settle counts failures as WC_Webhook::log_delivery and failed_delivery
 // do. Pings count nothing.
-func (c hookCart) settle(j *job, delivered, _ bool) {
-	if j.ping {
+func (c hookCart) Settle(j *outbox.Job, delivered, _ bool) {
+	if j.Ping {
 		return
 	}
-	id, _ := strconv.ParseInt(j.sub, 10, 64)
+	id, _ := strconv.ParseInt(j.Subscription, 10, 64)
 	now := c.s.now().UTC().Truncate(time.Second)
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
@@ -269,10 +286,9 @@ func (c hookCart) settle(j *job, delivered, _ bool) {
 	}
 }
 
-// copyOf repeats the same request.
-func (hookCart) copyOf(j *job) *job {
+// CopyOf repeats the same request.
+func (hookCart) CopyOf(j *outbox.Job) *outbox.Job {
 	d := *j
-	d.twice, d.dup, d.attempt, d.failFirst = false, true, 0, false
 	return &d
 }
 
@@ -384,7 +400,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", fmt.Sprintf("https://woo.example%s/webhooks/%d", APIRoot, h.id))
 	writeJSON(w, http.StatusCreated, out)
 	if h.status == "active" {
-		s.out.enqueue(&job{sub: strconv.FormatInt(h.id, 10), ping: true, at: now})
+		s.out.Enqueue(&outbox.Job{Subscription: strconv.FormatInt(h.id, 10), Ping: true, At: now})
 	}
 }
 

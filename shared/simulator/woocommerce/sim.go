@@ -8,8 +8,8 @@
 // one. Options.RateLimit models such a host: a token bucket answering 429
 // with Retry-After. Faults are injected on request. Webhooks (/webhooks)
 // are delivered signed from a background goroutine, without retries, as
-// WooCommerce does (hooks.go, outbox.go); Close stops them. Tests serve
-// the simulator with httptest; make dev serves it beside the app.
+// WooCommerce does (hooks.go, package outbox); Close stops them. Tests
+// serve the simulator with httptest; make dev serves it beside the app.
 //
 // Deviations from a real store, on purpose: Basic auth and the query-string
 // fallback are accepted over plain HTTP (a real store demands OAuth 1.0a
@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
 // Default credentials, used when Options names none.
@@ -144,7 +146,7 @@ type Server struct {
 
 	siteURL string
 	hooks   hooks
-	out     *outbox
+	out     *outbox.Outbox
 }
 
 // New returns a store selling opts.SKUs, holding no orders.
@@ -176,15 +178,13 @@ func New(opts Options) *Server {
 	if s.siteURL == "" {
 		s.siteURL = DefaultSiteURL
 	}
-	unit, timeout := opts.WebhookDelayUnit, opts.WebhookTimeout
-	if unit <= 0 {
-		unit = time.Second
-	}
+	timeout := opts.WebhookTimeout
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
-	s.out = newOutbox(hookCart{s}, nil, unit, timeout, webhookConnectTimeout, s.now,
-		func(status int) bool { return status >= 200 && status < 303 })
+	// No retries; WC_Webhook::deliver counts 200-302 as delivered.
+	s.out = outbox.New(hookCart{s}, outbox.Config{Unit: opts.WebhookDelayUnit, Timeout: timeout,
+		Connect: webhookConnectTimeout, Now: s.now, Success: func(status int) bool { return status >= 200 && status < 303 }})
 
 	route := func(method, path string, h http.HandlerFunc) {
 		name := method + " " + path
