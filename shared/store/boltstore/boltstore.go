@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -34,15 +33,6 @@ import (
 var itemsBucket = []byte("items.v1")
 
 const (
-	defaultLimit = 100
-	maxLimit     = 1000
-	// maxTransactBytes is DynamoDB's cap on the aggregate size of a
-	// transaction's items ("4 MB", taken as the smaller decimal reading),
-	// and itemOverhead our allowance per item for attribute names and
-	// numbers. A transaction of MaxTransactItems full-size items is far
-	// beyond it.
-	maxTransactBytes = 4_000_000
-	itemOverhead     = 100
 	// ctxEvery is how many keys a query scans between context checks.
 	ctxEvery = 256
 )
@@ -84,7 +74,7 @@ func (s *Store) Close() error {
 
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
-	if err := validateKey(pk, sk); err != nil {
+	if err := store.ValidateKeyUTF8(pk, sk); err != nil {
 		return store.Item{}, fmt.Errorf("bolt get: %w", err)
 	}
 	var it store.Item
@@ -114,7 +104,7 @@ func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, it store.Item, c store.Cond) (store.Item, error) {
-	if err := validatePut(it, c); err != nil {
+	if err := store.ValidatePut(it, c); err != nil {
 		return store.Item{}, fmt.Errorf("bolt put: %w", err)
 	}
 	var out store.Item
@@ -142,7 +132,7 @@ func (s *Store) Put(ctx context.Context, it store.Item, c store.Cond) (store.Ite
 
 // Delete implements store.Store.
 func (s *Store) Delete(ctx context.Context, pk, sk string, c store.Cond) error {
-	if err := validateDelete(pk, sk, c); err != nil {
+	if err := store.ValidateDelete(pk, sk, c); err != nil {
 		return fmt.Errorf("bolt delete: %w", err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -174,7 +164,7 @@ func (s *Store) Delete(ctx context.Context, pk, sk string, c store.Cond) error {
 // the writes, so a failed condition leaves nothing behind and every
 // failing operation is reported.
 func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
-	if err := validateOps(ops); err != nil {
+	if err := store.ValidateOps(ops); err != nil {
 		return fmt.Errorf("bolt transact: %w", err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -229,7 +219,7 @@ func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
 // transaction, skipping expired items, and looks one live item past the
 // page so that Next is empty exactly when nothing follows.
 func (s *Store) Query(ctx context.Context, q store.Query) (store.Page, error) {
-	limit, err := pageLimit(q)
+	limit, err := store.PageLimit(q)
 	if err != nil {
 		return store.Page{}, fmt.Errorf("bolt query: %w", err)
 	}
@@ -386,91 +376,4 @@ func (v value) item(pk, sk string) store.Item {
 		it.Data = bytes.Clone(v.Data)
 	}
 	return it
-}
-
-// validateKey adds to store.ValidateKey that keys are UTF-8, as DynamoDB
-// requires of strings, so that a key refused in production is refused in
-// development too.
-func validateKey(pk, sk string) error {
-	if err := store.ValidateKey(pk, sk); err != nil {
-		return err
-	}
-	if !utf8.ValidString(pk) || !utf8.ValidString(sk) {
-		return fmt.Errorf("%w: key %q/%q is not UTF-8", store.ErrInvalid, pk, sk)
-	}
-	return nil
-}
-
-func validateDelete(pk, sk string, c store.Cond) error {
-	if err := validateKey(pk, sk); err != nil {
-		return err
-	}
-	return validateCond(c)
-}
-
-func validateCond(c store.Cond) error {
-	switch c.Kind {
-	case store.Always, store.IfAbsent, store.IfExists, store.IfVersion:
-		return nil
-	}
-	return fmt.Errorf("%w: condition kind %d", store.ErrInvalid, c.Kind)
-}
-
-func validatePut(it store.Item, c store.Cond) error {
-	if err := validateKey(it.PK, it.SK); err != nil {
-		return err
-	}
-	if len(it.Data) > store.MaxItemBytes {
-		return fmt.Errorf("%w: %s/%s: data of %d bytes exceeds %d", store.ErrInvalid, it.PK, it.SK, len(it.Data), store.MaxItemBytes)
-	}
-	return validateCond(c)
-}
-
-// validateOps adds to store.Validate what this adapter refuses for the
-// same reasons the DynamoDB adapter must.
-func validateOps(ops []store.Op) error {
-	if err := store.Validate(ops); err != nil {
-		return err
-	}
-	size := 0
-	for i, op := range ops {
-		size += len(op.Item.PK) + len(op.Item.SK) + len(op.Item.Data) + itemOverhead
-		var err error
-		switch op.Kind {
-		case store.OpPut:
-			err = validatePut(op.Item, op.Cond)
-		case store.OpDelete:
-			err = validateDelete(op.Item.PK, op.Item.SK, op.Cond)
-		case store.OpCheck:
-			err = validateDelete(op.Item.PK, op.Item.SK, op.Cond)
-			if err == nil && op.Cond.Kind == store.Always {
-				err = fmt.Errorf("%w: check without a condition", store.ErrInvalid)
-			}
-		default:
-			err = fmt.Errorf("%w: operation kind %d", store.ErrInvalid, op.Kind)
-		}
-		if err != nil {
-			return fmt.Errorf("op %d: %w", i, err)
-		}
-	}
-	if size > maxTransactBytes {
-		return fmt.Errorf("%w: transaction of about %d bytes exceeds %d", store.ErrInvalid, size, maxTransactBytes)
-	}
-	return nil
-}
-
-// pageLimit validates q and returns its effective page size.
-func pageLimit(q store.Query) (int, error) {
-	if q.PK == "" || len(q.PK) > 2048 || !utf8.ValidString(q.PK) || !utf8.ValidString(q.Prefix) || !utf8.ValidString(q.After) {
-		return 0, fmt.Errorf("%w: query %q/%q after %q", store.ErrInvalid, q.PK, q.Prefix, q.After)
-	}
-	switch {
-	case q.Limit < 0:
-		return 0, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
-	case q.Limit == 0:
-		return defaultLimit, nil
-	case q.Limit > maxLimit:
-		return maxLimit, nil
-	}
-	return q.Limit, nil
 }
