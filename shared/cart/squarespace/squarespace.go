@@ -1,7 +1,9 @@
 // Package squarespace is the Squarespace connector: it reads a site's
 // orders and physical products and writes stock back through the Commerce
 // APIs (CARTS.md §5), pacing itself to the documented 300 requests per
-// minute and waiting out the one-minute cool-down that follows a 429.
+// minute and waiting out the one-minute cool-down that follows a 429. For
+// instasync it reads one order by id and manages the webhook subscription
+// that signals new and changed orders (instasync.go).
 //
 // Wire rules the connector keeps:
 //   - Every request carries the API key as a bearer token and a
@@ -41,6 +43,8 @@ type Config struct {
 	BaseURL string
 	// APIKey is the site's API key (or an OAuth access token). It is sent
 	// only in the Authorization header, never logged or put in an error.
+	// Subscribe and Unsubscribe need an OAuth token: the Webhook
+	// Subscriptions API refuses API keys.
 	APIKey string
 	// UserAgent identifies the app to Squarespace; empty means
 	// DefaultUserAgent.

@@ -201,6 +201,10 @@ type request struct {
 	body   []byte
 	// idempotencyKey, when set, is sent as the Idempotency-Key header.
 	idempotencyKey string
+	// once: a request that is not safe to repeat and carries no key (it
+	// creates something). A temporary failure, whose outcome is unknown,
+	// is returned at once, for the caller to find out what happened.
+	once bool
 }
 
 // reply is a 2xx answer.
@@ -327,7 +331,7 @@ func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
 			c.pace.coolDown(c.clock.Now().Add(wait))
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if rq.once || failures >= c.retry.attempts {
 				return nil, tmp.cartError()
 			}
 			if err := c.wait(ctx, c.backoff(failures)); err != nil {

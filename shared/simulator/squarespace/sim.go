@@ -5,9 +5,12 @@
 // (GET /1.0/commerce/inventory) and stock adjustments with a required
 // Idempotency-Key (POST /1.0/commerce/inventory/adjustments). It enforces
 // the documented 300 requests per minute with its one-minute cool-down,
-// requires a User-Agent and the API key as a bearer token, and injects
-// faults on request. Tests serve it with httptest; make dev serves it beside
-// the app.
+// requires a User-Agent and the API key (or OAuth token) as a bearer token,
+// and injects faults on request. It also keeps webhook subscriptions
+// (/1.0/webhook_subscriptions, OAuth token only) and delivers signed
+// order.create and order.update notifications with Squarespace's retries
+// from background goroutines (webhooks.go, package outbox); Close stops
+// them. Tests serve it with httptest; make dev serves it beside the app.
 //
 // Facts the stored docs leave open are settled here as follows:
 //   - The rate limit is a sliding window: a request is refused when 300
@@ -28,10 +31,12 @@
 //     same key and body; the same key with another body is 422 (the
 //     behaviour of draft-ietf-httpapi-idempotency-key-header; Squarespace
 //     documents only "the same idempotency key and parameters").
-//   - Error "type" values per status: 400 INVALID_REQUEST_ERROR, 401
-//     AUTHORIZATION_ERROR, 404 NOT_FOUND, 422 INVALID_REQUEST_ERROR, 429
-//     TOO_MANY_REQUESTS, 5xx INTERNAL_ERROR. Squarespace documents the object
-//     but lists the values per endpoint, which the stored pages do not show.
+//   - Error "type" values per status: 400 INVALID_REQUEST_ERROR, 401 and
+//     403 AUTHORIZATION_ERROR, 404 NOT_FOUND (INVALID_REQUEST_ERROR /
+//     INVALID_ARGUMENT for a webhook subscription, as its pages document),
+//     422 INVALID_REQUEST_ERROR, 429 TOO_MANY_REQUESTS, 5xx INTERNAL_ERROR.
+//     Squarespace documents the object but lists the values per endpoint,
+//     which the stored pages mostly do not show.
 //   - Placing an order (CreateOrder) takes its quantities from stock;
 //     cancelling it puts them back; seeded orders hold no stock, so seeded
 //     quantities are what Quantities reports.
@@ -49,6 +54,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
 const (
@@ -90,6 +97,24 @@ type Options struct {
 	// PerMinute is the rate limit; 0 means DefaultPerMinute and a negative
 	// value means none.
 	PerMinute int
+
+	// OAuthToken is the OAuth access token the site accepts beside the API
+	// key. The Webhook Subscriptions API accepts only it and answers 403
+	// to the API key, as Squarespace does; the Commerce APIs accept
+	// either. Empty means the APIKey stands for the token too, so a
+	// simulator set up with one credential serves every endpoint.
+	OAuthToken string
+	// WebsiteID is the websiteId notifications carry; empty means
+	// DefaultWebsiteID.
+	WebsiteID string
+	// WebhookDelayUnit is the real time that stands for one second of the
+	// retry schedule (a minute before the first retry, about 45 hours in
+	// all); zero means a second. Tests pass a microsecond so that retries
+	// come at once.
+	WebhookDelayUnit time.Duration
+	// WebhookTimeout is how long a delivery attempt may take before it
+	// counts as failed; zero means DefaultWebhookTimeout.
+	WebhookTimeout time.Duration
 }
 
 // Faults are failures to inject into the next requests. Each count is
@@ -129,8 +154,9 @@ type Stats struct {
 	ByEndpoint map[string]int
 	// NoUserAgent counts requests refused for want of a User-Agent.
 	NoUserAgent int
-	// Unauthorized counts 401s.
-	Unauthorized int
+	// Unauthorized counts 401s; Forbidden counts 403s (the API key used
+	// where only the OAuth token will do).
+	Unauthorized, Forbidden int
 	// RateLimited counts 429s; CoolDowns counts the cool-downs started.
 	RateLimited, CoolDowns int
 	// BadRequests counts 400s and 422s answered by the API.
@@ -150,9 +176,12 @@ type Stats struct {
 // Server is a simulated Squarespace site. It is safe for concurrent use.
 type Server struct {
 	key       []byte
+	oauth     []byte
+	websiteID string
 	now       func() time.Time
 	perMinute int
 	mux       *http.ServeMux
+	out       *outbox.Outbox
 
 	mu        sync.Mutex // guards everything below
 	st        *store
@@ -160,6 +189,7 @@ type Server struct {
 	coolUntil time.Time
 	faults    Faults
 	stats     Stats
+	hooks     hooks
 
 	contextID atomic.Int64
 }
@@ -182,6 +212,20 @@ func New(opts Options) *Server {
 	if s.perMinute == 0 {
 		s.perMinute = DefaultPerMinute
 	}
+	s.oauth = []byte(opts.OAuthToken)
+	if len(s.oauth) == 0 {
+		s.oauth = s.key
+	}
+	s.websiteID = opts.WebsiteID
+	if s.websiteID == "" {
+		s.websiteID = DefaultWebsiteID
+	}
+	timeout := opts.WebhookTimeout
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	s.out = outbox.New(hookCart{s}, outbox.Config{Retries: webhookRetries, Unit: opts.WebhookDelayUnit,
+		Timeout: timeout, Connect: webhookConnectTimeout, Now: s.now}) // any 2xx is a success
 	skus := slices.Clone(opts.SKUs)
 	if len(skus) == 0 {
 		for i := 1; i <= 60; i++ {
@@ -196,6 +240,12 @@ func New(opts Options) *Server {
 	s.route("GET /v2/commerce/products", s.listProducts)
 	s.route("GET /1.0/commerce/inventory", s.listInventory)
 	s.route("POST /1.0/commerce/inventory/adjustments", s.adjust)
+	s.routeOAuth("GET /1.0/webhook_subscriptions", s.listHooks)
+	s.routeOAuth("POST /1.0/webhook_subscriptions", s.createHook)
+	s.routeOAuth("GET /1.0/webhook_subscriptions/{id}", s.getHook)
+	s.routeOAuth("POST /1.0/webhook_subscriptions/{id}", s.updateHook)
+	s.routeOAuth("DELETE /1.0/webhook_subscriptions/{id}", s.deleteHook)
+	s.routeOAuth("POST /1.0/webhook_subscriptions/{id}/actions/rotateSecret", s.rotateHookSecret)
 	s.route("/", func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, http.StatusNotFound, "NOT_FOUND", "", "The requested resource was not found.")
 	})
@@ -287,9 +337,14 @@ func (s *Server) takeFault() fault {
 }
 
 // route registers an endpoint behind Squarespace's gateway: User-Agent,
-// API key, rate limit and faults. Handlers write to a buffer, so that an
-// answer can be computed and then dropped.
-func (s *Server) route(pattern string, h http.HandlerFunc) {
+// API key or OAuth token, rate limit and faults. Handlers write to a
+// buffer, so that an answer can be computed and then dropped.
+func (s *Server) route(pattern string, h http.HandlerFunc) { s.handle(pattern, false, h) }
+
+// routeOAuth registers an endpoint that takes the OAuth token only.
+func (s *Server) routeOAuth(pattern string, h http.HandlerFunc) { s.handle(pattern, true, h) }
+
+func (s *Server) handle(pattern string, oauthOnly bool, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats.Requests++
@@ -303,12 +358,22 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), s.key) != 1 {
+		isKey := ok && subtle.ConstantTimeCompare([]byte(token), s.key) == 1
+		isOAuth := ok && subtle.ConstantTimeCompare([]byte(token), s.oauth) == 1
+		if !isKey && !isOAuth {
 			s.mu.Lock()
 			s.stats.Unauthorized++
 			s.mu.Unlock()
 			s.apiError(w, http.StatusUnauthorized, "AUTHORIZATION_ERROR", "",
 				"The API key or OAuth token is missing, invalid or revoked.")
+			return
+		}
+		if oauthOnly && !isOAuth {
+			s.mu.Lock()
+			s.stats.Forbidden++
+			s.mu.Unlock()
+			s.apiError(w, http.StatusForbidden, "AUTHORIZATION_ERROR", "",
+				"Requests to the Webhook Subscriptions API must authenticate using an OAuth token.")
 			return
 		}
 

@@ -258,7 +258,8 @@ func (st *store) lineFor(sku string, qty int) line {
 // Seed adds n orders in mixed statuses (about half PENDING, a third
 // FULFILLED, the rest CANCELED), created over the 30 days before now and
 // modified up to two days later (never after now). The same n and seed
-// give the same orders relative to the clock. Seeded orders hold no stock.
+// give the same orders relative to the clock. Seeded orders hold no stock
+// and send no notifications: they are history.
 func (s *Server) Seed(n int, seed int64) {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	now := s.stamp()
@@ -292,7 +293,8 @@ func (s *Server) Seed(n int, seed int64) {
 
 // CreateOrder adds a PENDING order modified now and returns its id. No
 // lines means one line of the first SKU. The order takes its quantities
-// from stock (never below zero), as a purchase on the site does.
+// from stock (never below zero), as a purchase on the site does. It sends
+// order.create.
 func (s *Server) CreateOrder(lines []cart.Line) string {
 	now := s.stamp()
 	s.mu.Lock()
@@ -313,6 +315,7 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	}
 	s.st.add(o)
 	o.email = fmt.Sprintf("customer%d@example.com", o.number)
+	s.notify(o, topicOrderCreate, "")
 	return o.id
 }
 
@@ -322,7 +325,9 @@ var (
 	ErrState    = errors.New("squarespacesim: the order is not PENDING")
 )
 
-func (s *Server) update(id string, f func(o *order)) error {
+// update changes a PENDING order with f and sends order.update naming the
+// change.
+func (s *Server) update(id, change string, f func(o *order)) error {
 	now := s.stamp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -336,13 +341,15 @@ func (s *Server) update(id string, f func(o *order)) error {
 	f(o)
 	o.modified = now
 	s.st.sorted = nil
+	s.notify(o, topicOrderUpdate, change)
 	return nil
 }
 
 // CancelOrder cancels a PENDING order; an order that took stock puts it
-// back (Squarespace offers to restock on cancel).
+// back (Squarespace offers to restock on cancel). It sends order.update
+// with update CANCELED.
 func (s *Server) CancelOrder(id string) error {
-	return s.update(id, func(o *order) {
+	return s.update(id, Canceled, func(o *order) {
 		o.status = Canceled
 		if o.holds {
 			o.holds = false
@@ -355,9 +362,10 @@ func (s *Server) CancelOrder(id string) error {
 	})
 }
 
-// FulfillOrder marks a PENDING order FULFILLED.
+// FulfillOrder marks a PENDING order FULFILLED. It sends order.update
+// with update FULFILLED.
 func (s *Server) FulfillOrder(id string) error {
-	return s.update(id, func(o *order) {
+	return s.update(id, Fulfilled, func(o *order) {
 		o.status = Fulfilled
 		o.holds = false
 	})
