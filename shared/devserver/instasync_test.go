@@ -49,7 +49,7 @@ func TestDemoInstasync(t *testing.T) {
 	for _, ch := range chans.Channels {
 		ids[ch.Type] = ch.ID
 	}
-	for _, typ := range []string{"shopify", "bigcommerce", "woocommerce"} {
+	for _, typ := range []string{"shopify", "bigcommerce", "woocommerce", "squarespace"} {
 		t.Run(typ, func(t *testing.T) {
 			ch := ids[typ]
 			var m modal

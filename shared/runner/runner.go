@@ -271,8 +271,9 @@ var implemented = map[catalog.Cart]map[catalog.Task]bool{
 		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
 	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
 		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
-	catalog.Etsy:        {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
-	catalog.Squarespace: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true},
+	catalog.Etsy: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
+	catalog.Squarespace: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
+		catalog.InstasyncOrders: true},
 	catalog.Amazon: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
 		catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true},
 }

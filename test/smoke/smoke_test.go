@@ -143,6 +143,7 @@ func functions(r resources, s seeded) []function {
 				// delivery to it is "no such endpoint", whatever it carries.
 				{"webhook-woocommerce.json", wantHTTP([]int{http.StatusNotFound}, ""), ""},
 				{"webhook-bigcommerce.json", wantHTTP([]int{http.StatusNotFound}, ""), ""},
+				{"webhook-squarespace.json", wantHTTP([]int{http.StatusNotFound}, ""), ""},
 			},
 		},
 		{
