@@ -3,8 +3,9 @@
 // (Orders v0 is deprecated), Amazon-fulfilled (FBA) orders shipped in the
 // last 30 days through the same operation, FBA stock through FBA Inventory
 // getInventorySummaries, listings through Listings Items
-// searchListingsItems and merchant-fulfilled quantities written back
-// through patchListingsItem on the fulfillment_availability attribute.
+// searchListingsItems and merchant-fulfilled quantities written back on
+// the fulfillment_availability attribute, through patchListingsItem for a
+// small push and one JSON_LISTINGS_FEED (Feeds API) for a large one.
 //
 // Auth is Login with Amazon: the refresh token is exchanged for an access
 // token (about an hour), cached until shortly before it expires and sent in
@@ -41,13 +42,15 @@
 //     to produce; the search is what this connector uses, and since one
 //     search pages through at most 1000 items, it searches again from the
 //     last update time reached every 1000 items.
-//   - Write-back spends one patchListingsItem per SKU (Amazon has no batch
-//     listings call), paced at 5/s with up to 5 in flight; MaxBatch only
-//     sets how many one SetStock call carries. ACCEPTED is Amazon accepting
-//     the quantity for processing, the closest to a confirmation the call
-//     gives. For very large pushes Amazon's path is a JSON_LISTINGS_FEED
-//     (up to 25,000 PATCH messages a feed, about six requests plus status
-//     polls per feed); it is not built here.
+//   - Write-back below Config.FeedThreshold SKUs a call (default 100)
+//     spends one patchListingsItem per SKU (Amazon has no batch listings
+//     call), paced at 5/s with up to 5 in flight; ACCEPTED is Amazon
+//     accepting the quantity for processing, the closest to a
+//     confirmation the call gives. At or above it, the call sends one
+//     JSON_LISTINGS_FEED (up to MaxFeedBatch PATCH messages) and waits
+//     for its processing report inside the call; feeds.go says how, what
+//     a continuation does with a feed still processing, and which of its
+//     facts are guesses.
 //   - FBA inventory next tokens live 30 s; an expired one restarts the
 //     listing from the first page (setting quantities again is harmless).
 package amazon
@@ -97,6 +100,12 @@ type Config struct {
 	// time. Deadlines are checked before sleeping, against ctx's deadline
 	// on the wall clock.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// FeedThreshold is the smallest SetStock call sent as one
+	// JSON_LISTINGS_FEED instead of a patchListingsItem per SKU: 0 means
+	// DefaultFeedThreshold, a negative value turns feeds off (MaxBatch is
+	// then MaxPatchBatch). At most MaxFeedThreshold, so that a call below
+	// it stays short at 5 patches/s.
+	FeedThreshold int
 }
 
 // String leaves the secrets out, in case a Config is ever printed.
@@ -123,8 +132,11 @@ type Client struct {
 	now      func() time.Time
 	sleepFn  func(ctx context.Context, d time.Duration) error
 	retry    retryPolicy
-	lwa      tokenCache
-	buckets  map[string]*bucket
+	feedPoll feedPolicy
+	// feedAt is the smallest call sent as a feed; 0: feeds are off.
+	feedAt  int
+	lwa     tokenCache
+	buckets map[string]*bucket
 }
 
 var (
@@ -162,6 +174,15 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("amazon: LWA endpoint: %w", err)
 	}
+	feedAt := cfg.FeedThreshold
+	switch {
+	case feedAt == 0:
+		feedAt = DefaultFeedThreshold
+	case feedAt < 0:
+		feedAt = 0
+	case feedAt > MaxFeedThreshold:
+		return nil, fmt.Errorf("amazon: feed threshold %d is above %d", feedAt, MaxFeedThreshold)
+	}
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
 		c := *cfg.HTTPClient
@@ -178,6 +199,8 @@ func New(cfg Config) (*Client, error) {
 		now:      cfg.Now,
 		sleepFn:  cfg.Sleep,
 		retry:    defaultRetry,
+		feedPoll: defaultFeedPolicy,
+		feedAt:   feedAt,
 		buckets:  map[string]*bucket{},
 	}
 	if c.now == nil {

@@ -555,7 +555,7 @@ func TestSetStockPerSKUFailure(t *testing.T) {
 	if err != nil || res[0].Err != nil || e.sim.Quantities()["SKU-0003"] != 8 {
 		t.Errorf("retry of SKU-0003: %v %v", err, res)
 	}
-	if _, err := e.c.SetStock(context.Background(), make([]cart.StockUpdate, MaxStockBatch+1)); err == nil {
+	if _, err := e.c.SetStock(context.Background(), make([]cart.StockUpdate, e.c.MaxBatch()+1)); err == nil {
 		t.Error("an oversized batch was accepted")
 	}
 }
@@ -818,7 +818,7 @@ func TestAmazonRefusals(t *testing.T) {
 	if err != nil || len(res) != 1 || !errors.As(res[0].Err, &ce) || ce.Status != 400 {
 		t.Errorf("400 to a patch: %v %v", err, res)
 	}
-	if c.MaxBatch() != MaxStockBatch {
+	if c.MaxBatch() != MaxFeedBatch {
 		t.Error("MaxBatch")
 	}
 	// Paced on the real clock: the burst of 5 then 5/s.

@@ -87,74 +87,129 @@ func BenchmarkImportThroughput(b *testing.B) {
 	b.ReportMetric(float64(st.QuotaExceeded), "429s")
 }
 
-// feedEstimate is the requests one JSON_LISTINGS_FEED of n SKUs would
-// cost (CARTS.md §4): createFeedDocument, the upload, createFeed, polls of
-// getFeed while Amazon processes it (assumed 10: a feed takes minutes, and
-// getFeed is limited to 2/s), getFeedDocument for the processing report
-// and its download; one feed per 25,000 messages.
-func feedEstimate(n int) int {
-	const polls = 10
-	feeds := (n + 24_999) / 25_000
-	return feeds * (5 + polls)
+// BenchmarkWriteBackRequestsPerSKU pushes a new quantity for every SKU
+// of a seller in SetStock calls of MaxBatch, as Write Inventory Back
+// does, down both write-back paths, and counts the requests the simulator
+// received (time is simulated, shared by simulator and connector):
+//
+//   - patch: 2,000 SKUs with feeds off (Config.FeedThreshold < 0, so
+//     MaxBatch is MaxPatchBatch): one patchListingsItem per SKU, against
+//     the minimum of 1 that call allows (it addresses one SKU; Amazon has
+//     no batch listings call). The listings are read beforehand and not
+//     counted. simulated-SKUs/s shows the pacing (5 patches/s after a
+//     burst of 5); with five patches in flight the shared clock advances
+//     a little more than real waits would, so it is a lower bound.
+//   - feed: 10,000 SKUs, one SetStock call of MaxFeedBatch: one
+//     JSON_LISTINGS_FEED. requests/SKU counts every HTTP request (SP-API
+//     calls, the document upload and the report download) per SKU;
+//     sp-api-requests/feed is set against the minimum of 4 a feed needs
+//     (createFeedDocument, createFeed, one getFeed, getFeedDocument) and
+//     http-requests/feed against 6 (those and the two transfers). The
+//     extra requests are the getFeed polls while the simulator processes
+//     the feed (amazonsim.DefaultFeedDelay, 2 minutes, a guess at
+//     Amazon's typical time), at 10 s then doubling up to 1 minute.
+func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
+	b.Run("patch", func(b *testing.B) {
+		const n = 2_000
+		skus := make([]string, n)
+		for i := range skus {
+			skus[i] = fmt.Sprintf("WB-%05d", i)
+		}
+		e := newEnv(b, amazonsim.Options{SKUs: skus})
+		c := e.client(b, Config{})
+		c.feedAt = 0 // Config.FeedThreshold: -1
+		if c.MaxBatch() != MaxPatchBatch {
+			b.Fatalf("MaxBatch %d with feeds off", c.MaxBatch())
+		}
+		listings := allListings(b, c, cart.ListingQuery{})
+		if len(listings) != n {
+			b.Fatalf("%d listings; want %d", len(listings), n)
+		}
+		before := e.sim.Stats()
+		t0 := e.clock.Now()
+		pushed, round := 0, 0
+		for b.Loop() {
+			round++
+			ups := make([]cart.StockUpdate, len(listings))
+			for i, l := range listings {
+				ups[i] = cart.StockUpdate{SKU: l.SKU, Link: l.Link, Quantity: (i + round) % 500}
+			}
+			pushed += push(b, e, c, ups)
+		}
+		st := e.sim.Stats()
+		requests := st.Requests - before.Requests
+		if creates := st.ByOperation[amazonsim.OpCreateFeed]; creates != 0 {
+			b.Fatalf("%d feeds with feeds off", creates)
+		}
+		perSKU := float64(requests) / float64(pushed)
+		const minimum = 1.0
+		b.ReportMetric(perSKU, "requests/SKU")
+		b.ReportMetric(minimum, "min-requests/SKU")
+		b.ReportMetric(perSKU/minimum, "of-min")
+		b.ReportMetric(math.Round(float64(pushed)/e.clock.Now().Sub(t0).Seconds()*100)/100, "simulated-SKUs/s")
+		b.ReportMetric(float64(st.QuotaExceeded-before.QuotaExceeded), "429s")
+	})
+	b.Run("feed", func(b *testing.B) {
+		const n = MaxFeedBatch
+		skus := make([]string, n)
+		for i := range skus {
+			skus[i] = fmt.Sprintf("WB-%05d", i)
+		}
+		e := newEnv(b, amazonsim.Options{SKUs: skus})
+		before := e.sim.Stats()
+		t0 := e.clock.Now()
+		pushed, round := 0, 0
+		for b.Loop() {
+			round++
+			ups := make([]cart.StockUpdate, n)
+			for i, sku := range skus {
+				ups[i] = cart.StockUpdate{SKU: sku, Quantity: (i + round) % 500}
+			}
+			pushed += push(b, e, e.c, ups)
+		}
+		st := e.sim.Stats()
+		feeds := st.ByOperation[amazonsim.OpCreateFeed] - before.ByOperation[amazonsim.OpCreateFeed]
+		if feeds != round || st.ByOperation[amazonsim.OpPatchListingsItem] != 0 {
+			b.Fatalf("%d feeds and %d patches for %d pushes", feeds, st.ByOperation[amazonsim.OpPatchListingsItem], round)
+		}
+		api := st.Requests - before.Requests
+		http := api + st.DocumentTransfers - before.DocumentTransfers
+		polls := st.ByOperation[amazonsim.OpGetFeed] - before.ByOperation[amazonsim.OpGetFeed]
+		const minAPI, minHTTP = 4.0, 6.0
+		b.ReportMetric(float64(http)/float64(pushed), "requests/SKU")
+		b.ReportMetric(float64(api)/float64(feeds), "sp-api-requests/feed")
+		b.ReportMetric(minAPI, "min-sp-api-requests/feed")
+		b.ReportMetric(float64(http)/float64(feeds), "http-requests/feed")
+		b.ReportMetric(minHTTP, "min-http-requests/feed")
+		b.ReportMetric(float64(http)/float64(feeds)/minHTTP, "of-min")
+		b.ReportMetric(float64(polls)/float64(feeds), "getFeed-polls/feed")
+		b.ReportMetric(e.clock.Now().Sub(t0).Seconds()/float64(feeds), "simulated-s/feed")
+		b.ReportMetric(float64(st.QuotaExceeded-before.QuotaExceeded), "429s")
+	})
 }
 
-// BenchmarkWriteBackRequestsPerSKU pushes a new quantity for each of
-// 2,000 SKUs in MaxBatch batches, as Write Inventory Back does, and reports
-// the patchListingsItem requests spent per SKU against the minimum Amazon
-// allows for that call: 1, since patchListingsItem addresses one SKU and
-// Amazon has no batch listings call. The JSON_LISTINGS_FEED estimate
-// (feedEstimate) is reported beside it: what the feed path would cost for
-// the same push. The listings are read beforehand and not counted. Time is
-// simulated (5 patches/s after a burst of 5), so simulated-SKUs/s shows
-// the pacing; with five patches in flight the shared clock advances a
-// little more than real waits would, so it is a lower bound.
-func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
-	const n = 2_000
-	skus := make([]string, n)
-	for i := range skus {
-		skus[i] = fmt.Sprintf("WB-%05d", i)
-	}
-	e := newEnv(b, amazonsim.Options{SKUs: skus})
-	listings := allListings(b, e.c, cart.ListingQuery{})
-	if len(listings) != n {
-		b.Fatalf("%d listings; want %d", len(listings), n)
-	}
-	before := e.sim.Stats().ByOperation[amazonsim.OpPatchListingsItem]
-	t0 := e.clock.Now()
-	pushed, round := 0, 0
-	for b.Loop() {
-		round++
-		ups := make([]cart.StockUpdate, len(listings))
-		for i, l := range listings {
-			ups[i] = cart.StockUpdate{SKU: l.SKU, Link: l.Link, Quantity: (i + round) % 500}
+// push sends ups in SetStock calls of c.MaxBatch() and checks every
+// quantity reached the simulator; it returns how many it pushed.
+func push(b *testing.B, e *env, c *Client, ups []cart.StockUpdate) int {
+	b.Helper()
+	pushed := 0
+	for lo := 0; lo < len(ups); lo += c.MaxBatch() {
+		res, err := c.SetStock(b.Context(), ups[lo:min(lo+c.MaxBatch(), len(ups))])
+		if err != nil {
+			b.Fatal(err)
 		}
-		for lo := 0; lo < len(ups); lo += e.c.MaxBatch() {
-			res, err := e.c.SetStock(b.Context(), ups[lo:min(lo+e.c.MaxBatch(), len(ups))])
-			if err != nil {
-				b.Fatal(err)
+		for _, r := range res {
+			if r.Err != nil {
+				b.Fatalf("%s: %v", r.SKU, r.Err)
 			}
-			for _, r := range res {
-				if r.Err != nil {
-					b.Fatalf("%s: %v", r.SKU, r.Err)
-				}
-				pushed++
-			}
-		}
-		q := e.sim.Quantities()
-		for _, u := range ups {
-			if q[u.SKU] != u.Quantity {
-				b.Fatalf("%s: %d; pushed %d", u.SKU, q[u.SKU], u.Quantity)
-			}
+			pushed++
 		}
 	}
-	st := e.sim.Stats()
-	requests := st.ByOperation[amazonsim.OpPatchListingsItem] - before
-	perSKU := float64(requests) / float64(pushed)
-	const minimum = 1.0
-	b.ReportMetric(perSKU, "requests/SKU")
-	b.ReportMetric(minimum, "min-requests/SKU")
-	b.ReportMetric(perSKU/minimum, "of-min")
-	b.ReportMetric(float64(feedEstimate(n))/n, "feed-requests/SKU")
-	b.ReportMetric(math.Round(float64(pushed)/e.clock.Now().Sub(t0).Seconds()*100)/100, "simulated-SKUs/s")
-	b.ReportMetric(float64(st.QuotaExceeded), "429s")
+	q := e.sim.Quantities()
+	for _, u := range ups {
+		if q[u.SKU] != u.Quantity {
+			b.Fatalf("%s: %d; pushed %d", u.SKU, q[u.SKU], u.Quantity)
+		}
+	}
+	return pushed
 }

@@ -11,11 +11,20 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-// MaxStockBatch is how many updates one SetStock call carries. Amazon has
-// no batch listings call (short of a JSON_LISTINGS_FEED), so this is not a
-// request count: each SKU costs one patchListingsItem. 20 keeps a call to
-// about 4 s at 5 requests/s, so a run's checkpoints stay close together.
-const MaxStockBatch = 20
+// Write-back sizes. A SetStock call of fewer than the feed threshold
+// updates spends one patchListingsItem per SKU (Amazon has no batch
+// listings call), at 5/s: DefaultFeedThreshold keeps such a call under
+// 20 s, MaxFeedThreshold under 100 s. A call of at least the threshold
+// sends one JSON_LISTINGS_FEED for all of them (feeds.go): about ten
+// requests and a few minutes of Amazon's processing, whatever its size,
+// up to MaxFeedBatch. With feeds off, MaxBatch is MaxPatchBatch, which
+// keeps a call to about 4 s so a run's checkpoints stay close together.
+const (
+	DefaultFeedThreshold = 100
+	MaxFeedThreshold     = 500
+	MaxFeedBatch         = 10_000
+	MaxPatchBatch        = 20
+)
 
 // patchParallel is how many patches are in flight at once: the burst, so
 // that latency does not keep the connector below 5 requests/s.
@@ -26,20 +35,38 @@ const patchParallel = 5
 // the listing's own product type need not be known.
 const productType = "PRODUCT"
 
-// MaxBatch is the most updates one SetStock call takes.
-func (c *Client) MaxBatch() int { return MaxStockBatch }
+// MaxBatch is the most updates one SetStock call takes: MaxFeedBatch, or
+// MaxPatchBatch when feeds are off (Config.FeedThreshold < 0).
+func (c *Client) MaxBatch() int {
+	if c.feedAt == 0 {
+		return MaxPatchBatch
+	}
+	return MaxFeedBatch
+}
 
 // SetStock sets the merchant-fulfilled quantity (fulfillment_availability,
-// channel DEFAULT) of each SKU with one patchListingsItem each. A result's
-// Err is nil when Amazon ACCEPTED the quantity, else a *cart.Error with
-// Amazon's issues. The call fails as a whole only for refused credentials,
-// a rate-limit wait past ctx's deadline, or Amazon staying unavailable;
-// then no result is known (patches are idempotent, so sending them again
-// is safe).
+// channel DEFAULT) of each SKU: with one patchListingsItem each below the
+// feed threshold, with one JSON_LISTINGS_FEED for the whole call at or
+// above it. A result's Err is nil when Amazon accepted the quantity
+// (patch ACCEPTED; feed DONE with no ERROR issue for its message), else a
+// *cart.Error with Amazon's issues. The call fails as a whole for refused
+// credentials, a rate-limit or feed-processing wait past ctx's deadline
+// (*cart.RateLimitedError), Amazon staying unavailable, or a feed ending
+// FATAL or CANCELLED; then no result is known, and sending the same
+// quantities again is safe, since each sets an absolute quantity.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	if len(updates) > MaxStockBatch {
-		return nil, fmt.Errorf("amazon: %d updates exceed the batch of %d", len(updates), MaxStockBatch)
+	if n := c.MaxBatch(); len(updates) > n {
+		return nil, fmt.Errorf("amazon: %d updates exceed the batch of %d", len(updates), n)
 	}
+	if c.feedAt > 0 && len(updates) >= c.feedAt {
+		return c.setStockFeed(ctx, updates)
+	}
+	return c.setStockPatches(ctx, updates)
+}
+
+// setStockPatches sends one patchListingsItem per update, up to
+// patchParallel at once.
+func (c *Client) setStockPatches(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
 	results := make([]cart.StockResult, len(updates))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -110,11 +137,8 @@ type availability struct {
 // SKU's quantity (a *cart.Error, wrapping cart.ErrNotFound for a 404); err
 // is a failure of the whole call.
 func (c *Client) patchQuantity(ctx context.Context, u cart.StockUpdate) (refused, err error) {
-	if u.SKU == "" {
-		return &cart.Error{Message: "the product has no SKU to address on Amazon"}, nil
-	}
-	if u.Quantity < 0 {
-		return &cart.Error{Message: fmt.Sprintf("quantity %d is below 0", u.Quantity)}, nil
+	if err := localRefusal(u); err != nil {
+		return err, nil
 	}
 	body, err := json.Marshal(patchRequest{ProductType: productType, Patches: []patchEntry{{
 		Op: "replace", Path: "/attributes/fulfillment_availability",

@@ -31,7 +31,14 @@ var (
 	opInventory      = operation{"getInventorySummaries", 2, 2}
 	opSearchListings = operation{"searchListingsItems", 5, 5}
 	opPatchListing   = operation{"patchListingsItem", 5, 5}
-	operations       = []operation{opSearchOrders, opInventory, opSearchListings, opPatchListing}
+	// Feeds 2021-06-30 (feeds.go): CARTS.md's plans, getFeedDocument's
+	// from the model.
+	opCreateFeedDocument = operation{"createFeedDocument", 0.5, 15}
+	opCreateFeed         = operation{"createFeed", 0.0083, 15}
+	opGetFeed            = operation{"getFeed", 2, 15}
+	opGetFeedDocument    = operation{"getFeedDocument", 0.0222, 10}
+	operations           = []operation{opSearchOrders, opInventory, opSearchListings, opPatchListing,
+		opCreateFeedDocument, opCreateFeed, opGetFeed, opGetFeedDocument}
 )
 
 // retryPolicy says how hard to try. Tests shorten the durations.
@@ -260,8 +267,10 @@ type request struct {
 // access token, waits out 429s for as long as ctx allows (then returns a
 // *cart.RateLimitedError), fetches a new access token once if the one it
 // sent is refused, and retries temporary failures with capped exponential
-// backoff. Every call it retries is idempotent: searches, and patches that
-// replace a quantity.
+// backoff. Every call it retries is harmless to repeat: searches, patches
+// that replace a quantity, createFeedDocument (an unused document at
+// worst) and createFeed (a second feed of the same absolute quantities at
+// worst, see feeds.go).
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	u := c.endpoint + r.path
 	if len(r.query) > 0 {

@@ -70,6 +70,7 @@ func (s *Server) newCatalog(now time.Time) {
 func (s *Server) Quantities() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.processFeeds(s.now())
 	out := make(map[string]int, len(s.listings))
 	for sku, l := range s.listings {
 		out[sku] = l.quantity
@@ -81,6 +82,7 @@ func (s *Server) Quantities() map[string]int {
 func (s *Server) SetQuantity(sku string, n int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.processFeeds(s.now())
 	l, ok := s.listings[sku]
 	if ok {
 		l.quantity = max(n, 0)
@@ -121,6 +123,7 @@ type Listing struct {
 func (s *Server) Listings() []Listing {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.processFeeds(s.now())
 	out := make([]Listing, 0, len(s.listings))
 	for _, l := range s.listings {
 		out = append(out, Listing{SKU: l.sku, ASIN: l.asin, ProductType: l.productType, Name: l.name, Price: money(l.cents),
@@ -130,7 +133,8 @@ func (s *Server) Listings() []Listing {
 	return out
 }
 
-// FailSKU makes the next times patches of sku answer INVALID.
+// FailSKU makes the next times patches of sku answer INVALID and feed
+// messages for it get an ERROR issue.
 func (s *Server) FailSKU(sku string, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -378,12 +382,65 @@ func (s *Server) searchListings(w http.ResponseWriter, r *http.Request) {
 
 // patchRequest is ListingsItemPatchRequest.
 type patchRequest struct {
-	ProductType string `json:"productType"`
-	Patches     []struct {
-		Op    string            `json:"op"`
-		Path  string            `json:"path"`
-		Value []json.RawMessage `json:"value"`
-	} `json:"patches"`
+	ProductType string      `json:"productType"`
+	Patches     []patchJSON `json:"patches"`
+}
+
+// patchJSON is one PatchOperation, in a patch request or a feed message.
+type patchJSON struct {
+	Op    string            `json:"op"`
+	Path  string            `json:"path"`
+	Value []json.RawMessage `json:"value"`
+}
+
+// readPatches reads patches as patchListingsItem does: the DEFAULT
+// quantity they set (-1: they set none), the ERROR issues of their
+// values, or what makes them unusable as a whole (a 400 for
+// patchListingsItem, an ERROR issue for a feed message).
+func readPatches(patches []patchJSON) (quantity int, issues []issueJSON, unusable string) {
+	quantity = -1
+	for _, p := range patches {
+		name, ok := strings.CutPrefix(p.Path, "/attributes/")
+		if !slices.Contains(patchOps, p.Op) || !ok || name == "" || strings.Contains(name, "/") {
+			return -1, nil, fmt.Sprintf("Invalid patch operation %q on %q: only top-level attributes can be patched.", p.Op, p.Path)
+		}
+		if name != "fulfillment_availability" {
+			continue // accepted, not modelled
+		}
+		if p.Op == "delete" {
+			quantity = 0
+			continue
+		}
+		n, msg := availability(p.Value)
+		if msg != "" {
+			issues = append(issues, issueJSON{Code: "90000900", Message: msg, Severity: "ERROR",
+				AttributeNames: []string{"fulfillment_availability"}, Categories: []string{"INVALID_ATTRIBUTE"}})
+			continue
+		}
+		if n >= 0 {
+			quantity = n
+		}
+	}
+	return quantity, issues, ""
+}
+
+// listingIssue is what keeps a patch of sku as productType from applying:
+// an unknown SKU, a product type that is neither PRODUCT nor the
+// listing's, or a FailSKU count (consumed unless preview). The caller
+// holds s.mu.
+func (s *Server) listingIssue(sku, productType string, preview bool) *issueJSON {
+	l, ok := s.listings[sku]
+	switch {
+	case !ok:
+		return &issueJSON{Code: "4000002", Message: fmt.Sprintf("SKU %q has no listing for this seller; it must be created before it can be patched.", sku), Severity: "ERROR", Categories: []string{}}
+	case productType != "PRODUCT" && productType != l.productType:
+		return &issueJSON{Code: "4000003", Message: fmt.Sprintf("Product type %s does not match the listing's product type %s.", productType, l.productType), Severity: "ERROR", Categories: []string{"INVALID_ATTRIBUTE"}}
+	case s.fail[sku] > 0 && !preview:
+		s.fail[sku]--
+		return &issueJSON{Code: "90000900", Message: "The attributes are invalid.", Severity: "ERROR",
+			AttributeNames: []string{"fulfillment_availability"}, Categories: []string{"INVALID_ATTRIBUTE"}}
+	}
+	return nil
 }
 
 // patchListing is PATCH /listings/2021-08-01/items/{sellerId}/{sku}
@@ -418,46 +475,18 @@ func (s *Server) patchListing(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "productType and at least one patch are required.")
 		return
 	}
-	quantity := -1
-	var issues []issueJSON
-	for _, p := range req.Patches {
-		name, ok := strings.CutPrefix(p.Path, "/attributes/")
-		if !slices.Contains(patchOps, p.Op) || !ok || name == "" || strings.Contains(name, "/") {
-			badRequest(w, fmt.Sprintf("Invalid patch operation %q on %q: only top-level attributes can be patched.", p.Op, p.Path))
-			return
-		}
-		if name != "fulfillment_availability" {
-			continue // accepted, not modelled
-		}
-		if p.Op == "delete" {
-			quantity = 0
-			continue
-		}
-		n, msg := availability(p.Value)
-		if msg != "" {
-			issues = append(issues, issueJSON{Code: "90000900", Message: msg, Severity: "ERROR",
-				AttributeNames: []string{"fulfillment_availability"}, Categories: []string{"INVALID_ATTRIBUTE"}})
-			continue
-		}
-		if n >= 0 {
-			quantity = n
-		}
+	quantity, issues, unusable := readPatches(req.Patches)
+	if unusable != "" {
+		badRequest(w, unusable)
+		return
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ok := s.listings[sku]
-	switch {
-	case !slices.Contains(markets, s.opts.MarketplaceID):
+	if !slices.Contains(markets, s.opts.MarketplaceID) {
 		issues = append(issues, issueJSON{Code: "4000001", Message: fmt.Sprintf("The seller does not sell in marketplace %s.", strings.Join(markets, ",")), Severity: "ERROR", Categories: []string{}})
-	case !ok:
-		issues = append(issues, issueJSON{Code: "4000002", Message: fmt.Sprintf("SKU %q has no listing for this seller; it must be created before it can be patched.", sku), Severity: "ERROR", Categories: []string{}})
-	case req.ProductType != "PRODUCT" && req.ProductType != l.productType:
-		issues = append(issues, issueJSON{Code: "4000003", Message: fmt.Sprintf("Product type %s does not match the listing's product type %s.", req.ProductType, l.productType), Severity: "ERROR", Categories: []string{"INVALID_ATTRIBUTE"}})
-	case s.fail[sku] > 0 && !preview:
-		s.fail[sku]--
-		issues = append(issues, issueJSON{Code: "90000900", Message: "The attributes are invalid.", Severity: "ERROR",
-			AttributeNames: []string{"fulfillment_availability"}, Categories: []string{"INVALID_ATTRIBUTE"}})
+	} else if is := s.listingIssue(sku, req.ProductType, preview); is != nil {
+		issues = append(issues, *is)
 	}
 	resp := submissionJSON{SKU: sku, SubmissionID: s.uuid(), Issues: []issueJSON{}}
 	switch {
@@ -469,6 +498,7 @@ func (s *Server) patchListing(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp.Status = "ACCEPTED"
 		s.stats.Patched++
+		l := s.listings[sku]
 		if quantity >= 0 {
 			l.quantity = quantity
 		}

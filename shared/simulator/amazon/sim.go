@@ -10,6 +10,10 @@
 //   - Listings Items 2021-08-01 searchListingsItems (GET
 //     /listings/2021-08-01/items/{sellerId}) and patchListingsItem (PATCH
 //     /listings/2021-08-01/items/{sellerId}/{sku}).
+//   - Feeds 2021-06-30 for JSON_LISTINGS_FEED: createFeedDocument,
+//     createFeed, getFeed and getFeedDocument, with the presigned document
+//     URLs served by the simulator itself (feeds.go, which lists the
+//     guesses the feed model leaves to make).
 //
 // Each operation has its own token bucket with the rate and burst of
 // CARTS.md's table (searchOrders 0.0056/s burst 20: one request every
@@ -40,8 +44,8 @@
 //     an ERROR issue, as Amazon reports listing problems.
 //   - A seller id in the path other than the authorized seller's answers
 //     403 Unauthorized.
-//   - Orders do not move listing quantities: only patches do, so tests
-//     can predict every quantity.
+//   - Orders do not move listing quantities: only patches and feeds do,
+//     so tests can predict every quantity.
 package amazonsim
 
 import (
@@ -65,6 +69,7 @@ const (
 	OpGetInventorySummaries = "getInventorySummaries"
 	OpSearchListingsItems   = "searchListingsItems"
 	OpPatchListingsItem     = "patchListingsItem"
+	// The Feeds API's operations are in feeds.go.
 )
 
 // Limit is an operation's usage plan: a token bucket refilled at Rate
@@ -85,6 +90,10 @@ var DefaultLimits = map[string]Limit{
 	OpGetInventorySummaries: {Rate: 2, Burst: 2},
 	OpSearchListingsItems:   {Rate: 5, Burst: 5},
 	OpPatchListingsItem:     {Rate: 5, Burst: 5},
+	OpCreateFeedDocument:    {Rate: 0.5, Burst: 15},
+	OpCreateFeed:            {Rate: 0.0083, Burst: 15},
+	OpGetFeed:               {Rate: 2, Burst: 15},
+	OpGetFeedDocument:       {Rate: 0.0222, Burst: 10},
 }
 
 // Defaults used when Options leave a field empty.
@@ -120,6 +129,13 @@ type Options struct {
 	// NextTokenTTL is the life of a searchOrders or searchListingsItems
 	// next token (default 5 minutes).
 	NextTokenTTL time.Duration
+	// FeedDelay is how long a feed takes from createFeed to DONE when no
+	// other feed is ahead of it: IN_QUEUE for a third, IN_PROGRESS for
+	// the rest (default DefaultFeedDelay).
+	FeedDelay time.Duration
+	// CompressReports serves processing reports gzip-compressed
+	// (compressionAlgorithm GZIP).
+	CompressReports bool
 }
 
 // Faults are failures to inject into the next SP-API requests (the token
@@ -138,11 +154,14 @@ type Faults struct {
 	Delay         time.Duration // how long a slow request waits
 	// LWAErrors answers the token endpoint's next requests 500.
 	LWAErrors int
+	// DocumentErrors answers the next feed document uploads or downloads
+	// (the presigned URLs) 500.
+	DocumentErrors int
 }
 
 // FaultCounts count injected faults, so tests can assert they happened.
 type FaultCounts struct {
-	QuotaExceeded, Drop, ServerErrors, Slow, LWAErrors int
+	QuotaExceeded, Drop, ServerErrors, Slow, LWAErrors, DocumentErrors int
 }
 
 // Stats describe the traffic a Server has seen.
@@ -163,7 +182,14 @@ type Stats struct {
 	ExpiredTokens int
 	// Patched counts accepted patches; Rejected INVALID ones.
 	Patched, Rejected int
-	Faults            FaultCounts
+	// Feeds counts feeds created; FeedMessagesAccepted and
+	// FeedMessagesInvalid the messages of processed feeds.
+	Feeds, FeedMessagesAccepted, FeedMessagesInvalid int
+	// DocumentTransfers counts uploads and downloads at presigned
+	// document URLs; TokenSentToDocument those that carried an access
+	// token or an Authorization header (which must stay with the SP-API).
+	DocumentTransfers, TokenSentToDocument int
+	Faults                                 FaultCounts
 }
 
 // Server is a simulated Selling Partner API. It is safe for concurrent use.
@@ -187,7 +213,14 @@ type Server struct {
 	byID     map[string]*order
 	fba      map[string]*fbaItem
 	listings map[string]*listing
-	fail     map[string]int // SKU → patches still to reject
+	fail     map[string]int // SKU → patches and feed messages still to reject
+
+	docs      map[string]*document
+	presigned map[string]*presign // URL signature → what it allows
+	feeds     map[string]*feed
+	feedOrder []*feed // by creation, which is processing order
+	feedSeq   int
+	failFeeds int
 }
 
 // New returns a server whose seller lists opts.SKUs (merchant-fulfilled,
@@ -214,6 +247,9 @@ func New(opts Options) *Server {
 	if opts.NextTokenTTL <= 0 {
 		opts.NextTokenTTL = DefaultNextTokenTTL
 	}
+	if opts.FeedDelay <= 0 {
+		opts.FeedDelay = DefaultFeedDelay
+	}
 	if len(opts.SKUs) == 0 {
 		for i := 1; i <= 60; i++ {
 			opts.SKUs = append(opts.SKUs, fmt.Sprintf("SKU-%04d", i))
@@ -234,6 +270,10 @@ func New(opts Options) *Server {
 		fba:      map[string]*fbaItem{},
 		listings: map[string]*listing{},
 		fail:     map[string]int{},
+
+		docs:      map[string]*document{},
+		presigned: map[string]*presign{},
+		feeds:     map[string]*feed{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -253,6 +293,12 @@ func New(opts Options) *Server {
 	s.api("GET /fba/inventory/v1/summaries", OpGetInventorySummaries, s.inventorySummaries)
 	s.api("GET /listings/2021-08-01/items/{sellerId}", OpSearchListingsItems, s.searchListings)
 	s.api("PATCH /listings/2021-08-01/items/{sellerId}/{sku}", OpPatchListingsItem, s.patchListing)
+	s.api("POST /feeds/2021-06-30/documents", OpCreateFeedDocument, s.createFeedDocument)
+	s.api("POST /feeds/2021-06-30/feeds", OpCreateFeed, s.createFeed)
+	s.api("GET /feeds/2021-06-30/feeds/{feedId}", OpGetFeed, s.getFeed)
+	s.api("GET /feeds/2021-06-30/documents/{feedDocumentId}", OpGetFeedDocument, s.getFeedDocument)
+	s.mux.HandleFunc("PUT /feed-uploads/{docId}", s.upload)
+	s.mux.HandleFunc("GET /feed-documents/{docId}", s.download)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats.Requests++
@@ -283,6 +329,7 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.processFeeds(s.now())
 	st := s.stats
 	st.ByOperation = make(map[string]int, len(s.stats.ByOperation))
 	for k, v := range s.stats.ByOperation {
@@ -358,6 +405,7 @@ func (s *Server) api(pattern, op string, h http.HandlerFunc) {
 		s.stats.Requests++
 		s.stats.ByOperation[op]++
 		now := s.now()
+		s.processFeeds(now)
 		if detail, ok := s.authorized(r, now); !ok {
 			s.stats.Unauthorized++
 			s.mu.Unlock()
