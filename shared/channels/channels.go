@@ -319,3 +319,26 @@ func (r *Repo) WebhookSecret(ctx context.Context, account, channel string) ([]by
 	}
 	return nil, nil
 }
+
+// MergeCredentials sets some credential values, keeping the others and the
+// channel's status: a connector saving tokens it refreshed. The merge
+// happens on the record as read, under its version, so a concurrent
+// re-authorization is never overwritten with stale values.
+func (r *Repo) MergeCredentials(ctx context.Context, account, channel string, updates cart.Credentials) error {
+	_, err := r.update(ctx, account, channel, func(rec *record) error {
+		plain, err := r.Sealer.Open(ctx, rec.Sealed, aad(account, channel))
+		if err != nil {
+			return fmt.Errorf("open credentials of %s: %w", channel, err)
+		}
+		creds := cart.Credentials{}
+		if err := json.Unmarshal(plain, &creds); err != nil {
+			return fmt.Errorf("decode credentials of %s: %w", channel, err)
+		}
+		for k, v := range updates {
+			creds[k] = v
+		}
+		rec.Sealed, err = r.seal(ctx, account, channel, creds)
+		return err
+	})
+	return err
+}

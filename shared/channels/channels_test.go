@@ -69,3 +69,28 @@ func TestChannelLifecycle(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+func TestMergeCredentials(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sealer, _ := seal.NewAESGCM(make([]byte, 32))
+	r := &Repo{Store: st, Sealer: sealer, Now: time.Now}
+	ctx := context.Background()
+	ch, _ := r.Create(ctx, "a", Channel{Type: catalog.Etsy, Name: "E"}, cart.Credentials{"api_key": "k", "token": "old", "refresh_token": "r1"})
+	if _, err := r.SetStatus(ctx, "a", ch.ID, NeedsReauth, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.MergeCredentials(ctx, "a", ch.ID, cart.Credentials{"token": "new", "refresh_token": "r2"}); err != nil {
+		t.Fatal(err)
+	}
+	creds, _ := r.Credentials(ctx, "a", ch.ID)
+	if creds["api_key"] != "k" || creds["token"] != "new" || creds["refresh_token"] != "r2" {
+		t.Fatalf("merged %v", creds)
+	}
+	if got, _ := r.Get(ctx, "a", ch.ID); got.Status != NeedsReauth {
+		t.Fatal("merging tokens changed the channel's status")
+	}
+}
