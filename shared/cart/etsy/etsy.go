@@ -7,10 +7,20 @@
 // Every request carries x-api-key "keystring:shared_secret" (required by
 // Etsy since February 2026) and Authorization: Bearer with the shop owner's
 // OAuth access token; the endpoints used are all private. Etsy refuses
-// either with 401 or 403, which the client reports as cart.ErrAuth. Etsy
-// access tokens expire after about an hour and are renewed with a refresh
-// token; this client does not refresh them (Config carries no refresh
-// token), so whoever holds the channel's credentials must.
+// either with 401 or 403, which the client reports as cart.ErrAuth.
+//
+// Etsy access tokens expire after an hour. Given Config.RefreshToken the
+// client renews them itself (POST /v3/public/oauth/token, the
+// refresh_token grant): before a request when the token is within five
+// minutes of its expiry (Config.TokenExpiry, then Etsy's expires_in), and
+// once per request when Etsy answers 401 for the token, retrying that
+// request once. A refresh may rotate the refresh token, so the new pair
+// goes to Config.OnTokens to be saved before it is used; if that fails the
+// call fails. Concurrent requests wait for one refresh. A refused refresh
+// (revoked or expired refresh token, 90 days after it was issued) is
+// cart.ErrAuth: the shop owner must connect the shop again. Without a
+// refresh token the access token is used until Etsy refuses it. Tokens
+// never appear in errors. See oauth.go for what is assumed of Etsy there.
 //
 // # Orders
 //
@@ -86,6 +96,7 @@
 package etsy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -113,7 +124,23 @@ type Config struct {
 	// of that form may come without SharedSecret.
 	APIKey, SharedSecret string
 	// Token is the shop owner's OAuth 2.0 access token ("12345678.abc...").
+	// It may be empty when RefreshToken is set: the first request then
+	// gets one.
 	Token string
+	// RefreshToken is the shop owner's OAuth 2.0 refresh token; empty
+	// means the client never refreshes Token.
+	RefreshToken string
+	// TokenExpiry is when Token expires; zero means unknown, and then only
+	// Etsy's 401 leads to a refresh. Only used with RefreshToken.
+	TokenExpiry time.Time
+	// OnTokens receives the tokens after each refresh, to save them in
+	// place of Token, RefreshToken and TokenExpiry: the old refresh token
+	// may no longer work. It runs before the new access token is used, one
+	// call at a time, with the request's context, and must not use the
+	// client. If it fails the request fails, wrapping its error, and the
+	// next request offers it the same tokens again. Nil means the tokens
+	// are kept only by this client.
+	OnTokens func(ctx context.Context, t Tokens) error
 	// ShopID is the shop's numeric id.
 	ShopID string
 	// HTTPClient sends the requests; nil means a client with default
@@ -127,6 +154,9 @@ func (c Config) String() string {
 	return fmt.Sprintf("etsy.Config{BaseURL: %q, ShopID: %q}", c.BaseURL, c.ShopID)
 }
 
+// GoString keeps %#v from printing the secrets too.
+func (c Config) GoString() string { return c.String() }
+
 // Client reads one shop's receipts and listings and writes its stock. It is
 // safe for concurrent use; its pacing assumes it is the only client of the
 // token in this process.
@@ -134,12 +164,17 @@ type Client struct {
 	base   string // ".../v3/application"
 	shopID string
 	apiKey string // "keystring:shared_secret"
-	token  string
 	hc     *http.Client
-	lim    *limiter
-	retry  retryPolicy
-	now    func() time.Time
-	writes writeCounters
+	// OAuth: the token endpoint, the keystring as client_id, the tokens
+	// and who saves them.
+	tokenURL string
+	clientID string
+	tok      tokenState
+	onTokens func(context.Context, Tokens) error
+	lim      *limiter
+	retry    retryPolicy
+	now      func() time.Time
+	writes   writeCounters
 }
 
 var (
@@ -187,7 +222,10 @@ func New(cfg Config) (*Client, error) {
 	if !ok || !credentialRE.MatchString(keystring) || !credentialRE.MatchString(secret) || strings.Contains(secret, ":") {
 		return nil, errors.New("etsy: an API keystring and its shared secret are required")
 	}
-	if !credentialRE.MatchString(cfg.Token) {
+	if cfg.RefreshToken != "" && !credentialRE.MatchString(cfg.RefreshToken) {
+		return nil, errors.New("etsy: the OAuth refresh token is malformed")
+	}
+	if !credentialRE.MatchString(cfg.Token) && !(cfg.Token == "" && cfg.RefreshToken != "") {
 		return nil, errors.New("etsy: an OAuth access token is required")
 	}
 	hc := &http.Client{}
@@ -197,14 +235,17 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
-		base:   base + "/v3/application",
-		shopID: shop,
-		apiKey: key,
-		token:  cfg.Token,
-		hc:     hc,
-		retry:  defaultRetry,
-		now:    time.Now,
+		base:     base + "/v3/application",
+		shopID:   shop,
+		apiKey:   key,
+		hc:       hc,
+		tokenURL: base + tokenPath,
+		clientID: keystring,
+		onTokens: cfg.OnTokens,
+		retry:    defaultRetry,
+		now:      time.Now,
 	}
+	c.tok.init(cfg.Token, cfg.RefreshToken, cfg.TokenExpiry)
 	c.lim = newLimiter(c.now)
 	return c, nil
 }

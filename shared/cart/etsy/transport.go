@@ -255,21 +255,36 @@ type reply struct {
 }
 
 // do sends one API request, retrying temporary failures with capped
-// exponential backoff and waiting out 429s for as long as ctx allows. Every
-// request here is safe to repeat: reads, and inventory PUTs that replace
-// the inventory with the same body.
+// exponential backoff and waiting out 429s for as long as ctx allows. With
+// a refresh token it renews the access token when it is about to expire,
+// and once when Etsy refuses it. Every request here is safe to repeat:
+// reads, and inventory PUTs that replace the inventory with the same body.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
 	failures, throttles := 0, 0
+	renewed := false
 	for {
+		access, gen, err := c.credential(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if err := c.pace(ctx); err != nil {
 			return nil, err
 		}
-		rep, err := c.attempt(ctx, method, path, q, body)
+		rep, err := c.attempt(ctx, method, path, q, body, access)
 		var tmp *temporary
 		var thr throttled
+		var refused *tokenRefused
 		switch {
 		case err == nil:
 			return rep, nil
+		case errors.As(err, &refused):
+			if renewed || !c.canRefresh() {
+				return nil, refused.err
+			}
+			renewed = true
+			if _, _, err := c.renew(ctx, gen, true); err != nil {
+				return nil, err
+			}
 		case errors.As(err, &thr) && thr.daily:
 			wait := thr.after
 			if wait <= 0 {
@@ -306,10 +321,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 }
 
-// attempt sends one request and classifies the outcome: a reply,
-// throttled, *temporary, or a final *cart.Error (wrapping cart.ErrAuth or
-// cart.ErrNotFound where they apply).
-func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
+// attempt sends one request with the access token and classifies the
+// outcome: a reply, throttled, *temporary, *tokenRefused (a 401 for the
+// token, holding its *cart.Error), or a final *cart.Error (wrapping
+// cart.ErrAuth or cart.ErrNotFound where they apply).
+func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*reply, error) {
 	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
 	defer cancel()
 	u := c.base + path
@@ -327,7 +343,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "autosync")
 	req.Header.Set("x-api-key", c.apiKey)
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+access)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -368,7 +384,11 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 			(!strings.Contains(msg, "second") && after > time.Minute)
 		return nil, throttled{daily: daily, after: after}
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		return nil, &cart.Error{Status: s, Message: reason("Etsy refused the app's API key or the shop's authorization"), Err: cart.ErrAuth}
+		e := &cart.Error{Status: s, Message: reason("Etsy refused the app's API key or the shop's authorization"), Err: cart.ErrAuth}
+		if s == http.StatusUnauthorized && !blamesKey(errorMessage(raw)) {
+			return nil, &tokenRefused{e}
+		}
+		return nil, e
 	case s == http.StatusNotFound:
 		return nil, &cart.Error{Status: s, Message: reason("Etsy has no such resource"), Err: cart.ErrNotFound}
 	case s >= 300 && s < 400:

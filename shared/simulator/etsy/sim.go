@@ -8,10 +8,22 @@
 // and 429s, checks both credentials Etsy requires, and injects faults on
 // request. Tests serve it with httptest; make dev serves it beside the app.
 //
+// It also serves Etsy's OAuth token endpoint, POST /v3/public/oauth/token,
+// for the refresh_token grant.
+//
 // Etsy's behaviour that the spec does not state, and where it comes from:
 //   - x-api-key must be "keystring:shared_secret" (CARTS.md §3, enforced by
 //     Etsy since February 2026); every endpoint here also needs the OAuth
 //     bearer token.
+//   - Access tokens last an hour (expires_in 3600), refresh tokens 90 days
+//     (#116). An expired access token is answered 401
+//     {"error":"invalid_token","error_description":"access token is
+//     expired"} (#519). A refresh answers a new refresh token every time
+//     (#353); a used, revoked or expired one is answered 400
+//     {"error":"invalid_grant","error_description":"refresh_token is
+//     revoked"} (#519, #549). The token endpoint takes client_id (the
+//     keystring) in the form; it now and then answers 500 (#549,
+//     Faults.TokenErrors).
 //   - updateListingInventory replaces the listing's whole inventory. Its
 //     body must follow the request schema, not echo getListingInventory:
 //     price is a float, not a Money object, and product_id, offering_id,
@@ -41,6 +53,10 @@
 //     its own (no sold_out).
 //   - Errors for malformed requests use Etsy's {"error": "..."} shape with
 //     the simulator's own wording.
+//   - A used refresh token stops working at once (Etsy may allow some
+//     grace; the simulator is strict). Access tokens stay good until their
+//     own expiry when a newer one is issued. The token endpoint needs no
+//     x-api-key and counts against neither rate limit.
 package etsysim
 
 import (
@@ -84,8 +100,18 @@ type Options struct {
 	// APIKey and SharedSecret make the only x-api-key accepted,
 	// "APIKey:SharedSecret".
 	APIKey, SharedSecret string
-	// Token is the only OAuth access token accepted (Authorization: Bearer).
+	// Token is the initial OAuth access token (Authorization: Bearer); it
+	// expires AccessTokenTTL after New, and refreshes issue new ones.
 	Token string
+	// RefreshToken is the initial refresh token; "" means
+	// DefaultRefreshToken. Each refresh replaces it with a new one.
+	RefreshToken string
+	// AccessTokenTTL is how long an access token works, on Now's clock; 0
+	// means DefaultAccessTokenTTL (an hour), negative never expires.
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is how long a refresh token works; 0 means
+	// DefaultRefreshTokenTTL (90 days), negative never expires.
+	RefreshTokenTTL time.Duration
 	// ShopID is the shop's id in /shops/{shop_id}/.
 	ShopID int64
 	// SKUs are the shop's products, each an offering with stock in an
@@ -121,11 +147,14 @@ type Faults struct {
 	ServerErrors   int           // answer 500, 502 and 503 in turn
 	Slow           int           // wait Delay before answering
 	Delay          time.Duration // how long a slow request waits
+	// TokenErrors answers this many token requests 500, before anything
+	// else; only the token endpoint consumes it.
+	TokenErrors int
 }
 
 // FaultCounts count injected faults, so tests can assert they happened.
 type FaultCounts struct {
-	RateLimitStorm, Drop, ServerErrors, Slow int
+	RateLimitStorm, Drop, ServerErrors, Slow, TokenErrors int
 }
 
 // Stats describe the traffic a Server has seen.
@@ -140,6 +169,10 @@ type Stats struct {
 	DailyLimited     int
 	// Unauthorized counts 401s and 403s for credentials.
 	Unauthorized int
+	// TokenRefreshes counts refreshes that issued tokens; TokenRefused
+	// counts token requests answered 4xx.
+	TokenRefreshes int
+	TokenRefused   int
 	// InventoryUpdates counts inventories replaced by a successful PUT;
 	// InventoryRejected counts PUTs answered 400.
 	InventoryUpdates  int
@@ -151,7 +184,6 @@ type Stats struct {
 type Server struct {
 	apiKey  string
 	secret  string
-	token   []byte
 	shopID  int64
 	now     func() time.Time
 	omitRA  bool
@@ -166,6 +198,8 @@ type Server struct {
 	lim    limits
 	faults Faults
 	stats  Stats
+
+	oauth oauth // the shop owner's tokens; its own mutex
 }
 
 // New returns a shop selling opts.SKUs, each with stock, and holding no
@@ -174,7 +208,6 @@ func New(opts Options) *Server {
 	s := &Server{
 		apiKey:  opts.APIKey,
 		secret:  opts.SharedSecret,
-		token:   []byte(opts.Token),
 		shopID:  opts.ShopID,
 		now:     opts.Now,
 		omitRA:  opts.OmitRetryAfter,
@@ -188,8 +221,8 @@ func New(opts Options) *Server {
 	if s.secret == "" {
 		s.secret = DefaultSharedSecret
 	}
-	if len(s.token) == 0 {
-		s.token = []byte(DefaultToken)
+	if opts.Token == "" {
+		opts.Token = DefaultToken
 	}
 	if s.shopID <= 0 {
 		s.shopID = DefaultShopID
@@ -197,6 +230,7 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.oauth.init(opts, opts.Token, s.now())
 	if len(s.skus) == 0 {
 		for i := 1; i <= 60; i++ {
 			s.skus = append(s.skus, fmt.Sprintf("SKU-%04d", i))
@@ -220,6 +254,7 @@ func New(opts Options) *Server {
 	s.route("GET /shops/{shop_id}/listings", s.listListings)
 	s.route("GET /listings/{listing_id}/inventory", s.getInventory)
 	s.route("PUT /listings/{listing_id}/inventory", s.putInventory)
+	s.mux.HandleFunc(tokenPattern, s.oauthToken)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Lock()
 		s.stats.Requests++
@@ -437,8 +472,8 @@ func (s *Server) authenticate(r *http.Request) (int, string) {
 	if !ok || tok == "" {
 		return http.StatusUnauthorized, "invalid_token: an OAuth access token is required (Authorization: Bearer)"
 	}
-	if subtle.ConstantTimeCompare([]byte(tok), s.token) != 1 {
-		return http.StatusUnauthorized, "invalid_token: access token is invalid or expired"
+	if msg := s.oauth.check(tok, s.now()); msg != "" {
+		return http.StatusUnauthorized, msg
 	}
 	return 0, ""
 }

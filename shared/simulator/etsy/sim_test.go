@@ -101,7 +101,7 @@ func TestAuthenticate(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	s := New(Options{QPS: 3, QPD: 5, DayBucket: time.Hour, Now: clock.now})
+	s := New(Options{QPS: 3, QPD: 5, DayBucket: time.Hour, Now: clock.now, AccessTokenTTL: -1})
 	path := shopPath(s, "/listings")
 	check := func(step string, status int, second, today string) {
 		t.Helper()
@@ -534,5 +534,162 @@ func TestCatalog(t *testing.T) {
 	}
 	if want := [][]string{{"A", "B", "C"}, {"D", "E", "F"}, {"G"}, {""}, {""}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("grouped by 3: %v", got)
+	}
+}
+
+// refreshCall posts a token request; body is a form unless contentType
+// says otherwise.
+func refreshCall(t *testing.T, s *Server, body, contentType string) (answer, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest("POST", "/v3/public/oauth/token", strings.NewReader(body))
+	if contentType == "" {
+		contentType = "application/x-www-form-urlencoded"
+	}
+	req.Header.Set("Content-Type", contentType)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("token answer %d %q is not JSON", rec.Code, rec.Body.String())
+	}
+	return answer{rec.Code, rec.Header(), rec.Body.String()}, m
+}
+
+func refreshForm(refresh string) string {
+	return "grant_type=refresh_token&client_id=" + DefaultAPIKey + "&refresh_token=" + refresh
+}
+
+func TestOAuthRefresh(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
+	s := New(Options{Now: clock.now, RefreshToken: "12345678.first_refresh", QPS: 1})
+	path := shopPath(s, "/receipts")
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+	if a := call(t, s, "GET", path, "", nil); a.status != 200 {
+		t.Fatalf("initial token: %d %s", a.status, a.body)
+	}
+	clock.add(time.Hour - time.Second)
+	if a := call(t, s, "GET", path, "", nil); a.status != 200 {
+		t.Fatalf("token before its hour: %d %s", a.status, a.body)
+	}
+	clock.add(time.Second)
+	a := call(t, s, "GET", path, "", nil)
+	if a.status != 401 || a.body != `{"error":"invalid_token","error_description":"access token is expired"}`+"\n" {
+		t.Fatalf("token after its hour: %d %s", a.status, a.body)
+	}
+
+	refusals := []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"no grant", "client_id=" + DefaultAPIKey + "&refresh_token=12345678.first_refresh", 400, "invalid_request"},
+		{"code grant", "grant_type=authorization_code&client_id=" + DefaultAPIKey + "&code=x", 400, "unsupported_grant_type"},
+		{"no client", "grant_type=refresh_token&refresh_token=12345678.first_refresh", 400, "invalid_request"},
+		{"wrong client", "grant_type=refresh_token&client_id=other&refresh_token=12345678.first_refresh", 401, "invalid_client"},
+		{"key and secret as client", "grant_type=refresh_token&client_id=" + DefaultAPIKey + ":" + DefaultSharedSecret + "&refresh_token=12345678.first_refresh", 401, "invalid_client"},
+		{"no refresh token", "grant_type=refresh_token&client_id=" + DefaultAPIKey, 400, "invalid_request"},
+		{"unknown refresh token", refreshForm("12345678.other"), 400, "invalid_grant"},
+	}
+	for _, r := range refusals {
+		if a, m := refreshCall(t, s, r.body, ""); a.status != r.status || m["error"] != r.code {
+			t.Errorf("%s: %d %s; want %d %s", r.name, a.status, a.body, r.status, r.code)
+		}
+	}
+	if a, _ := refreshCall(t, s, `{}`, "text/plain"); a.status != 400 {
+		t.Errorf("not a form: %d", a.status)
+	}
+
+	// Token requests are not rate limited (QPS is 1 here).
+	a, m := refreshCall(t, s, refreshForm("12345678.first_refresh"), "")
+	access, _ := m["access_token"].(string)
+	refresh, _ := m["refresh_token"].(string)
+	if a.status != 200 || m["token_type"] != "Bearer" || m["expires_in"] != 3600.0 || a.header.Get("Cache-Control") != "no-store" ||
+		!strings.HasPrefix(access, "12345678.") || !strings.HasPrefix(refresh, "12345678.") || refresh == "12345678.first_refresh" {
+		t.Fatalf("refresh: %d %s %v", a.status, a.body, a.header)
+	}
+	if s.AccessToken() != access || s.RefreshToken() != refresh {
+		t.Errorf("current tokens %q %q; want the ones issued", s.AccessToken(), s.RefreshToken())
+	}
+	if a := call(t, s, "GET", path, "", bearer(access)); a.status != 200 {
+		t.Errorf("new access token: %d %s", a.status, a.body)
+	}
+	if a := call(t, s, "GET", path, "", nil); a.status != 401 {
+		t.Errorf("the expired token works again: %d", a.status)
+	}
+	// The used refresh token is retired.
+	if a, m := refreshCall(t, s, refreshForm("12345678.first_refresh"), ""); a.status != 400 || m["error"] != "invalid_grant" || m["error_description"] != "refresh_token is revoked" {
+		t.Errorf("reused refresh token: %d %s", a.status, a.body)
+	}
+
+	// A JSON body works too, and issues the next pair.
+	clock.add(time.Second)
+	a, m = refreshCall(t, s, fmt.Sprintf(`{"grant_type":"refresh_token","client_id":%q,"refresh_token":%q}`, DefaultAPIKey, refresh), "application/json")
+	if a.status != 200 || m["refresh_token"] == refresh || m["access_token"] == access {
+		t.Fatalf("JSON refresh: %d %s", a.status, a.body)
+	}
+	access2, refresh2 := m["access_token"].(string), m["refresh_token"].(string)
+	// The older access token keeps working until its own hour is up.
+	if a := call(t, s, "GET", path, "", bearer(access)); a.status != 200 {
+		t.Errorf("older access token: %d", a.status)
+	}
+	s.ExpireAccessTokens()
+	for _, tok := range []string{access, access2} {
+		if a := call(t, s, "GET", path, "", bearer(tok)); a.status != 401 || !strings.Contains(a.body, "access token is expired") {
+			t.Errorf("after ExpireAccessTokens: %d %s", a.status, a.body)
+		}
+	}
+
+	s.RevokeRefreshTokens()
+	if s.RefreshToken() != "" {
+		t.Error("a refresh token survived RevokeRefreshTokens")
+	}
+	if a, m := refreshCall(t, s, refreshForm(refresh2), ""); a.status != 400 || m["error_description"] != "refresh_token is revoked" {
+		t.Errorf("revoked refresh token: %d %s", a.status, a.body)
+	}
+	s.SetRefreshToken("12345678.reauthorized")
+	if a, _ := refreshCall(t, s, refreshForm("12345678.reauthorized"), ""); a.status != 200 {
+		t.Errorf("after SetRefreshToken: %d %s", a.status, a.body)
+	}
+
+	// Refresh tokens last 90 days.
+	last := s.RefreshToken()
+	clock.add(90 * 24 * time.Hour)
+	if a, m := refreshCall(t, s, refreshForm(last), ""); a.status != 400 || m["error_description"] != "refresh_token is expired" {
+		t.Errorf("90-day-old refresh token: %d %s", a.status, a.body)
+	}
+
+	s.SetRefreshToken("12345678.again")
+	s.SetFaults(Faults{TokenErrors: 1})
+	if a, _ := refreshCall(t, s, refreshForm("12345678.again"), ""); a.status != 500 {
+		t.Errorf("token fault: %d", a.status)
+	}
+	if a, _ := refreshCall(t, s, refreshForm("12345678.again"), ""); a.status != 200 {
+		t.Errorf("after the token fault: %d %s", a.status, a.body)
+	}
+	st := s.Stats()
+	if st.TokenRefreshes != 4 || st.TokenRefused != len(refusals)+4 || st.Faults.TokenErrors != 1 || st.ByEndpoint[tokenPattern] != len(refusals)+9 {
+		t.Errorf("stats: %d refreshes, %d refused, %d faults, %d requests", st.TokenRefreshes, st.TokenRefused, st.Faults.TokenErrors, st.ByEndpoint[tokenPattern])
+	}
+}
+
+func TestOAuthTTLOptions(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
+	s := New(Options{Now: clock.now, AccessTokenTTL: time.Minute})
+	path := shopPath(s, "/receipts")
+	clock.add(time.Minute)
+	if a := call(t, s, "GET", path, "", nil); a.status != 401 {
+		t.Errorf("a one-minute token after a minute: %d", a.status)
+	}
+	if a, m := refreshCall(t, s, refreshForm(DefaultRefreshToken), ""); a.status != 200 || m["expires_in"] != 60.0 {
+		t.Errorf("refresh with the default refresh token: %d %s", a.status, a.body)
+	}
+	never := New(Options{Now: clock.now, AccessTokenTTL: -1})
+	clock.add(1000 * time.Hour)
+	if a := call(t, never, "GET", shopPath(never, "/receipts"), "", nil); a.status != 200 {
+		t.Errorf("a token that never expires: %d", a.status)
+	}
+	if a, m := refreshCall(t, never, refreshForm(DefaultRefreshToken), ""); a.status != 200 || m["expires_in"] != nil {
+		t.Errorf("refresh of a token that never expires: %d %s", a.status, a.body)
 	}
 }
