@@ -62,6 +62,7 @@ func New(d Deps) *App {
 		Inventory: &inventory.Repo{Store: d.Store, Now: d.Now},
 	}
 	a.Orders = &orders.Repo{Store: d.Store, Now: d.Now, Stock: a.Inventory}
+	d.Connectors.SaveCredentials = a.Channels.MergeCredentials
 	a.Settings = &settings.Service{Store: d.Store, Channels: a.Channels, Runs: a.Runs, Scheduler: d.Scheduler, Now: d.Now, Log: d.Log}
 	a.Runner = &runner.Runner{
 		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders, Inventory: a.Inventory, Statuses: a.Channels,

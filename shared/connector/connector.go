@@ -4,12 +4,14 @@
 package connector
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/amazon"
@@ -36,6 +38,10 @@ type Factory struct {
 	// and tests set it: in production it would let a merchant point the
 	// service at arbitrary hosts.
 	AllowLoopbackBase bool
+	// SaveCredentials stores credential values a connector renewed (Etsy's
+	// rotating OAuth tokens); nil drops them, and the channel then needs
+	// re-authorization when its token expires.
+	SaveCredentials func(ctx context.Context, account, channel string, updates cart.Credentials) error
 }
 
 var (
@@ -154,8 +160,23 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error
 			BaseURL: base, ConsumerKey: creds["consumer_key"], ConsumerSecret: creds["consumer_secret"], HTTPClient: f.HTTPClient,
 		})
 	case catalog.Etsy:
-		return etsy.New(etsy.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], SharedSecret: creds["shared_secret"],
-			Token: creds["token"], ShopID: ch.Config["shop_id"], HTTPClient: f.HTTPClient})
+		c := etsy.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], SharedSecret: creds["shared_secret"],
+			Token: creds["token"], RefreshToken: creds["refresh_token"], ShopID: ch.Config["shop_id"], HTTPClient: f.HTTPClient}
+		if exp, err := time.Parse(time.RFC3339, creds["token_expiry"]); err == nil {
+			c.TokenExpiry = exp
+		}
+		if f.SaveCredentials != nil {
+			c.OnTokens = func(ctx context.Context, t etsy.Tokens) error {
+				upd := cart.Credentials{"token": t.Access, "refresh_token": t.Refresh}
+				if !t.Expiry.IsZero() {
+					upd["token_expiry"] = t.Expiry.UTC().Format(time.RFC3339)
+				}
+				// Saved even if the run's context ends: a rotated refresh
+				// token that is not stored is lost.
+				return f.SaveCredentials(context.WithoutCancel(ctx), ch.AccountID, ch.ID, upd)
+			}
+		}
+		return etsy.New(c)
 	case catalog.Squarespace:
 		return squarespace.New(squarespace.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], HTTPClient: f.HTTPClient})
 	case catalog.Amazon:

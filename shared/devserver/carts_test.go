@@ -1,7 +1,10 @@
 package devserver
 
 import (
+	"context"
 	"testing"
+
+	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
 // TestDemoEveryCart runs every task the capability table offers on every
@@ -74,5 +77,32 @@ func TestDemoEveryCart(t *testing.T) {
 		if got := c.cartQuantities(byType[typ])["SOCKS-3PK"]; got != want {
 			t.Errorf("%s shows SOCKS-3PK %d, want %d", typ, got, want)
 		}
+	}
+}
+
+// An Etsy access token that expires mid-life is renewed with the refresh
+// token, and the rotated tokens are saved sealed with the channel.
+func TestDemoEtsyTokenRefresh(t *testing.T) {
+	c, srv := startDemo(t, 1)
+	var chans struct{ Channels []struct{ ID, Type string } }
+	c.do("GET", "/v1/channels", nil, &chans)
+	etsyID := ""
+	for _, ch := range chans.Channels {
+		if ch.Type == "etsy" {
+			etsyID = ch.ID
+		}
+	}
+	simAny, _ := srv.Simulator(etsyID)
+	simAny.(*etsysim.Server).ExpireAccessTokens()
+	if runs := c.runOnce("import_orders", etsyID); runs[0].Status != "succeeded" {
+		t.Fatalf("import after the token expired: %+v", runs[0])
+	}
+	creds, err := srv.App.Channels.Credentials(context.Background(), DemoAccount, etsyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds["token"] == "4242.demo" || creds["refresh_token"] == "4242.demo_refresh" || creds["token_expiry"] == "" {
+		t.Fatalf("rotated tokens not saved: token changed %v, refresh changed %v, expiry %q",
+			creds["token"] != "4242.demo", creds["refresh_token"] != "4242.demo_refresh", creds["token_expiry"])
 	}
 }

@@ -128,9 +128,11 @@ func demoChannels() []demoChannel {
 	}, {
 		cart: catalog.Etsy, name: "Demo Etsy",
 		config: cart.Config{"shop_id": "4242"},
-		creds:  cart.Credentials{"api_key": "etsydemokey", "shared_secret": "etsydemosecret", "token": "4242.demo"},
+		// The token expires within the hour; the refresh token renews it.
+		creds: cart.Credentials{"api_key": "etsydemokey", "shared_secret": "etsydemosecret", "token": "4242.demo", "refresh_token": "4242.demo_refresh"},
 		sim: func() Simulator {
-			sim := etsysim.New(etsysim.Options{APIKey: "etsydemokey", SharedSecret: "etsydemosecret", Token: "4242.demo", ShopID: 4242, SKUs: DemoSKUs})
+			sim := etsysim.New(etsysim.Options{APIKey: "etsydemokey", SharedSecret: "etsydemosecret", Token: "4242.demo",
+				RefreshToken: "4242.demo_refresh", ShopID: 4242, SKUs: DemoSKUs})
 			sim.Seed(50, 47)
 			return sim
 		},
@@ -183,11 +185,17 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			if ch, err = s.App.Channels.Create(ctx, DemoAccount, channels.Channel{Type: dc.cart, Name: dc.name, Config: cfg}, dc.creds); err != nil {
 				return err
 			}
-		} else if _, err = s.App.Channels.UpdateConfig(ctx, DemoAccount, ch.ID, func(c cart.Config) error {
-			c["api_base"] = base
-			return nil
-		}); err != nil {
-			return err
+		} else {
+			if _, err = s.App.Channels.UpdateConfig(ctx, DemoAccount, ch.ID, func(c cart.Config) error {
+				c["api_base"] = base
+				return nil
+			}); err != nil {
+				return err
+			}
+			// A restarted simulator knows only its initial tokens.
+			if _, err = s.App.Channels.UpdateCredentials(ctx, DemoAccount, ch.ID, dc.creds); err != nil {
+				return err
+			}
 		}
 		s.sims.set(ch.ID, sim)
 	}
