@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -422,20 +421,7 @@ const maxRetryAfter = 48 * time.Hour
 // retryAfter parses retry-after: delta-seconds (a decimal is accepted) or
 // an HTTP date. Zero means absent or unusable.
 func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(h, 64); err == nil {
-		if s <= 0 || math.IsNaN(s) {
-			return 0
-		}
-		return min(time.Duration(math.Min(s, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter)
-	}
-	return 0
+	return cart.RetryAfter(h, now, maxRetryAfter)
 }
 
 // get sends a GET and returns the reply.

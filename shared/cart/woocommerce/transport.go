@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -326,20 +325,7 @@ const maxRetryAfter = 24 * time.Hour
 // retryAfter parses Retry-After: delta-seconds (hosts send integers; a
 // decimal is accepted) or an HTTP date. Zero means absent or unusable.
 func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(h, 64); err == nil {
-		if s <= 0 || math.IsNaN(s) {
-			return 0
-		}
-		return min(time.Duration(math.Min(s, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter)
-	}
-	return 0
+	return cart.RetryAfter(h, now, maxRetryAfter)
 }
 
 // getJSON sends a GET and returns the reply.
