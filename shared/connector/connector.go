@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +80,9 @@ func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credential
 			ps = append(ps, Problem{"credentials.access_token", "An Admin API access token is required."})
 		}
 	case catalog.BigCommerce:
+		if l, ok := cfg["location_id"]; ok && !digits.MatchString(l) {
+			ps = append(ps, Problem{"config.location_id", "The inventory location id is a whole number."})
+		}
 		if !storeHash.MatchString(cfg["store_hash"]) {
 			ps = append(ps, Problem{"config.store_hash", "Enter the store hash from the store's API path (/stores/{store_hash}/)."})
 		}
@@ -147,10 +151,15 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error
 			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
 		})
 	case catalog.BigCommerce:
-		return bigcommerce.New(bigcommerce.Config{
+		c := bigcommerce.Config{
 			StoreHash: ch.Config["store_hash"], BaseURL: ch.Config["api_base"],
 			AccessToken: creds["access_token"], HTTPClient: f.HTTPClient,
-		})
+		}
+		// location_id: the inventory location write-back sets (default 1).
+		if id, err := strconv.Atoi(ch.Config["location_id"]); err == nil && id > 0 {
+			c.LocationID = id
+		}
+		return bigcommerce.New(c)
 	case catalog.WooCommerce:
 		base := ch.Config["store_url"]
 		if b := ch.Config["api_base"]; b != "" {
