@@ -1,6 +1,8 @@
 package cart
 
 import (
+	"context"
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -26,4 +28,36 @@ func RetryAfter(h string, now time.Time, limit time.Duration) time.Duration {
 		return min(max(t.Sub(now), 0), limit)
 	}
 	return 0
+}
+
+// ErrPastDeadline ends a wait that would outlast the caller's deadline:
+// the connector gives up at once rather than sleep into a cancelled context.
+var ErrPastDeadline = errors.New("wait would pass the deadline")
+
+// Sleep waits d unless ctx ends first. A wait that would end after ctx's
+// deadline (judged against now) returns ErrPastDeadline without waiting.
+func Sleep(ctx context.Context, d time.Duration, now time.Time) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
+		return ErrPastDeadline
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// RateLimited reports a wait given up for the deadline as the rate-limit
+// error the executor continues after; other errors pass through.
+func RateLimited(err error, wait time.Duration) error {
+	if errors.Is(err, ErrPastDeadline) {
+		return &RateLimitedError{RetryAfter: wait}
+	}
+	return err
 }

@@ -162,7 +162,7 @@ func parseRate(h http.Header) (float64, bool) {
 }
 
 // errStop ends a wait that would outlast the caller's deadline.
-var errStop = errors.New("wait would pass the deadline")
+var errStop = cart.ErrPastDeadline
 
 func timerSleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -186,12 +186,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	return c.sleepFn(ctx, d)
 }
 
-func rateLimited(err error, wait time.Duration) error {
-	if errors.Is(err, errStop) {
-		return &cart.RateLimitedError{RetryAfter: wait}
-	}
-	return err
-}
+func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // pace waits for the operation's next token. The wait is measured just
 // before sleeping, so concurrent callers spaced by their reservations do

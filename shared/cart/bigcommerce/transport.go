@@ -180,24 +180,11 @@ func (p *pacer) spent(now time.Time, resetIn time.Duration) {
 }
 
 // errStop ends a wait that would outlast the caller's deadline.
-var errStop = errors.New("wait would pass the deadline")
+var errStop = cart.ErrPastDeadline
 
 // sleep waits d unless ctx ends first or would end before d has passed.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
-		return errStop
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return cart.Sleep(ctx, d, c.now())
 }
 
 // temporary is a failure worth retrying, with a merchant-safe message.
@@ -294,12 +281,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	}
 }
 
-func rateLimited(err error, wait time.Duration) error {
-	if errors.Is(err, errStop) {
-		return &cart.RateLimitedError{RetryAfter: wait}
-	}
-	return err
-}
+func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // pace waits for the request's turn in the window.
 func (c *Client) pace(ctx context.Context) error {

@@ -128,24 +128,11 @@ func (b *costBucket) wait(now time.Time, cost float64) time.Duration {
 }
 
 // errStop ends a wait that would outlast the caller's deadline.
-var errStop = errors.New("wait would pass the deadline")
+var errStop = cart.ErrPastDeadline
 
 // sleep waits d unless ctx ends first or would end before d has passed.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
-		return errStop
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return cart.Sleep(ctx, d, c.now())
 }
 
 // temporary is a failure worth retrying, with a merchant-safe message.
@@ -213,12 +200,7 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 	}
 }
 
-func rateLimited(err error, wait time.Duration) error {
-	if errors.Is(err, errStop) {
-		return &cart.RateLimitedError{RetryAfter: wait}
-	}
-	return err
-}
+func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // pace waits until the bucket should hold the requested cost.
 func (c *Client) pace(ctx context.Context, requested float64) error {

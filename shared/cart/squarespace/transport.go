@@ -164,7 +164,7 @@ func sharedPacer(base, key string, now time.Time) *pacer {
 }
 
 // errStop ends a wait that would outlast the caller's deadline.
-var errStop = errors.New("wait would pass the deadline")
+var errStop = cart.ErrPastDeadline
 
 // wait waits d unless ctx ends first or would end before d has passed.
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
@@ -177,12 +177,7 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	return c.clock.Sleep(ctx, d)
 }
 
-func rateLimited(err error, wait time.Duration) error {
-	if errors.Is(err, errStop) {
-		return &cart.RateLimitedError{RetryAfter: wait}
-	}
-	return err
-}
+func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // backoff is the wait before retry n (1-based): exponential, capped, with
 // the upper half jittered so that clients failing together spread out.

@@ -101,32 +101,14 @@ type keysNotSeen struct{ err *cart.Error }
 func (k keysNotSeen) Error() string { return k.err.Error() }
 
 // errStop ends a wait that would outlast the caller's deadline.
-var errStop = errors.New("wait would pass the deadline")
+var errStop = cart.ErrPastDeadline
 
 // sleep waits d unless ctx ends first or would end before d has passed.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if deadline, ok := ctx.Deadline(); ok && c.now().Add(d).After(deadline) {
-		return errStop
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return cart.Sleep(ctx, d, c.now())
 }
 
-func rateLimited(err error, wait time.Duration) error {
-	if errors.Is(err, errStop) {
-		return &cart.RateLimitedError{RetryAfter: wait}
-	}
-	return err
-}
+func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // pace waits for the configured request rate, if any.
 func (c *Client) pace(ctx context.Context) error {
