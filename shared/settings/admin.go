@@ -224,6 +224,10 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 	for _, n := range names {
 		if err := s.apply(ctx, n); err != nil {
 			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
+			continue
+		}
+		if err := dropSettled[record](ctx, s.Store, schedPK, n); err != nil {
+			return err
 		}
 	}
 	// Webhook subscriptions go before the channel: its credentials are
@@ -245,9 +249,30 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 		}
 		if err := s.applySub(ctx, key); err != nil {
 			s.Log.WarnContext(ctx, "webhook unsubscription left for repair", "account", account, "subscription", key, "err", err)
+			continue
+		}
+		if err := dropSettled[subRecord](ctx, s.Store, subsPK, key); err != nil {
+			return err
 		}
 	}
 	return s.Channels.Delete(ctx, account, channel)
+}
+
+// dropSettled deletes a removed channel's record once it is applied and
+// unwanted. Records of live channels are kept (see apply); a removed
+// channel's id is never reused, so its record can go.
+func dropSettled[R interface{ settled() bool }](ctx context.Context, st store.Store, pk, key string) error {
+	d, err := store.GetDoc[R](ctx, st, pk, key)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !d.Value.settled()) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load record %s: %w", key, err)
+	}
+	if err := st.Delete(ctx, pk, key, store.AtVersion(d.Version)); err != nil && !errors.Is(err, store.ErrConditionFailed) {
+		return fmt.Errorf("delete record %s: %w", key, err)
+	}
+	return nil
 }
 
 // RepairReport says what a repair did.

@@ -154,6 +154,9 @@ func (r record) name() string { return schedule.Name(r.Account, r.Channel, r.Tas
 
 func (r record) pending() bool { return r.Gen != r.AppliedGen }
 
+// settled: applied and unwanted, so nothing at the Scheduler.
+func (r record) settled() bool { return !r.Want && !r.pending() }
+
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
 func (s *Service) settings(ctx context.Context, account string) (map[string]store.Doc[setting], error) {
@@ -398,7 +401,30 @@ func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalo
 }
 
 // apply makes the Scheduler match one schedule record, then marks it applied.
+//
+// Records are never deleted, only marked unwanted: item versions restart
+// after a delete, and a stale conditional write could then land on a newer
+// record (ABA). Two appliers may also race, and the Scheduler keeps
+// whichever call came last; so an applier whose mark fails because the
+// record moved on applies the record's latest state again. Whoever
+// finishes last has therefore set the Scheduler from the latest record.
 func (s *Service) apply(ctx context.Context, name string) error {
+	force := false
+	for attempt := 0; ; attempt++ {
+		err := s.applyOnce(ctx, name, force)
+		if !errors.Is(err, store.ErrConditionFailed) {
+			return err
+		}
+		if attempt == maxApplyAttempts {
+			return fmt.Errorf("apply schedule %s: changed %d times while applying; left for repair", name, attempt+1)
+		}
+		force = true
+	}
+}
+
+const maxApplyAttempts = 5
+
+func (s *Service) applyOnce(ctx context.Context, name string, force bool) error {
 	d, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -407,7 +433,7 @@ func (s *Service) apply(ctx context.Context, name string) error {
 		return fmt.Errorf("load schedule record %s: %w", name, err)
 	}
 	r := d.Value
-	if !r.pending() {
+	if !r.pending() && !force {
 		return nil
 	}
 	if r.Want {
@@ -419,18 +445,20 @@ func (s *Service) apply(ctx context.Context, name string) error {
 		if r.AppliedInterval != r.Interval || r.Anchor.IsZero() {
 			r.Anchor = s.now()
 		}
-		r.AppliedGen, r.AppliedInterval = r.Gen, r.Interval
-		_, err = store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version))
+		r.AppliedInterval = r.Interval
 	} else {
 		if err := s.Scheduler.Delete(ctx, name); err != nil {
 			return fmt.Errorf("delete schedule %s: %w", name, err)
 		}
-		err = s.Store.Delete(ctx, schedPK, name, store.AtVersion(d.Version))
+		r.Anchor, r.AppliedInterval = time.Time{}, ""
 	}
-	if errors.Is(err, store.ErrConditionFailed) {
-		return nil // changed meanwhile; whoever changed it applies the newer generation
-	}
-	if err != nil {
+	// Written even on a forced re-apply of an applied record: the
+	// conditional write is what tells a stale applier to go again.
+	r.AppliedGen = r.Gen
+	if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version)); err != nil {
+		if errors.Is(err, store.ErrConditionFailed) {
+			return err
+		}
 		return fmt.Errorf("mark schedule %s applied: %w", name, err)
 	}
 	return nil

@@ -403,3 +403,57 @@ func TestRemoveChannel(t *testing.T) {
 		t.Fatalf("repair after removal %+v %v", rep, err)
 	}
 }
+
+// interleavedScheduler runs a function once, inside the first Delete,
+// before the Delete takes effect: a slow applier overtaken by a newer one.
+type interleavedScheduler struct {
+	*fakeScheduler
+	once      sync.Once
+	meanwhile func()
+}
+
+func (s *interleavedScheduler) Delete(ctx context.Context, name string) error {
+	s.once.Do(s.meanwhile)
+	return s.fakeScheduler.Delete(ctx, name)
+}
+
+// TestStaleApplierDoesNotClobber: a disable whose Scheduler call lands
+// after a later enable has been applied must not leave the merchant's
+// enabled task without a schedule.
+func TestStaleApplierDoesNotClobber(t *testing.T) {
+	sched := &interleavedScheduler{fakeScheduler: newFake()}
+	f := newFixtureWith(t, sched)
+	f.sched = sched.fakeScheduler
+	ctx := context.Background()
+	on := []Change{{f.shop.ID, catalog.ImportOrders, true}}
+	off := []Change{{f.shop.ID, catalog.ImportOrders, false}}
+	sched.meanwhile = func() {
+		if _, err := f.svc.Update(ctx, "acct", on); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, c := range [][]Change{on, off} {
+		if _, err := f.svc.Update(ctx, "acct", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := schedule.Name("acct", f.shop.ID, catalog.ImportOrders)
+	st := f.state(t, f.shop.ID, catalog.ImportOrders)
+	s, ok := f.sched.snapshot()[name]
+	if !st.Enabled || st.NextRunAt == nil || !ok || !s.Enabled {
+		t.Fatalf("task %+v, schedule %+v (present %v)", st, s, ok)
+	}
+	// Off and on again reuses the record: its generation keeps climbing.
+	for _, c := range [][]Change{off, on} {
+		if _, err := f.svc.Update(ctx, "acct", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := store.GetDoc[record](ctx, f.st, schedPK, name)
+	if err != nil || d.Value.Gen != 5 || d.Value.pending() || !d.Value.Want {
+		t.Fatalf("record %+v: %v", d.Value, err)
+	}
+	if _, ok := f.sched.snapshot()[name]; !ok {
+		t.Fatal("schedule missing after off and on")
+	}
+}

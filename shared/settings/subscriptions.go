@@ -36,6 +36,9 @@ type subRecord struct {
 	SubscriptionID string `json:"subscription_id,omitempty"`
 }
 
+// settled: applied and unwanted, so nothing at the cart.
+func (r subRecord) settled() bool { return !r.Want && r.Gen == r.AppliedGen }
+
 func subKey(account, channel string, task catalog.Task) string {
 	return account + "#" + channel + "#" + string(task)
 }
@@ -64,8 +67,24 @@ func (s *Service) subOp(ctx context.Context, ch channels.Channel, task catalog.T
 	return store.Put(it, store.AtVersion(cur.Version)), key, nil
 }
 
-// applySub makes the cart's subscription match the record, then marks it applied.
+// applySub makes the cart's subscription match the record, then marks it
+// applied. As with schedules, records of live channels are kept when
+// unwanted (no ABA on versions). An applier whose mark loses to a newer
+// record removes the subscription it just made, so no cart is left
+// delivering to a subscription nobody records, and then applies again.
 func (s *Service) applySub(ctx context.Context, key string) error {
+	for attempt := 0; ; attempt++ {
+		err := s.applySubOnce(ctx, key)
+		if !errors.Is(err, store.ErrConditionFailed) {
+			return err
+		}
+		if attempt == maxApplyAttempts {
+			return fmt.Errorf("apply subscription %s: changed %d times while applying; left for repair", key, attempt+1)
+		}
+	}
+}
+
+func (s *Service) applySubOnce(ctx context.Context, key string) error {
 	d, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -79,8 +98,13 @@ func (s *Service) applySub(ctx context.Context, key string) error {
 	}
 	ch, err := s.Channels.Get(ctx, r.Account, r.Channel)
 	if errors.Is(err, channels.ErrNotFound) && !r.Want {
-		// The channel is gone; nothing to unsubscribe through any more.
-		return s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
+		// The channel is gone (its id is never reused); nothing to
+		// unsubscribe through any more.
+		err := s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
+		if errors.Is(err, store.ErrConditionFailed) {
+			return err
+		}
+		return nil
 	}
 	if err != nil {
 		return err
@@ -122,18 +146,20 @@ func (s *Service) applySub(ctx context.Context, key string) error {
 			}
 		}
 		r.SubscriptionID = got.ID
-		r.AppliedGen = r.Gen
-		_, err = store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version))
-	} else {
-		err = s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
 	}
-	if errors.Is(err, store.ErrConditionFailed) {
-		return nil // changed meanwhile: the newer generation is applied by whoever changed it
+	r.AppliedGen = r.Gen
+	_, err = store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version))
+	if errors.Is(err, store.ErrConditionFailed) && r.SubscriptionID != "" {
+		if uerr := sub.Unsubscribe(ctx, r.SubscriptionID); uerr != nil {
+			return fmt.Errorf("remove subscription %s made by a stale apply: %w", key, uerr)
+		}
+	}
+	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
+		return fmt.Errorf("mark subscription %s applied: %w", key, err)
 	}
 	return err
 }
 
-// webhookURL is where the channel's cart posts webhooks.
 func (s *Service) webhookURL(ch channels.Channel) string {
 	return strings.TrimRight(s.WebhookBaseURL, "/") + "/webhooks/" + string(ch.Type) + "/" + ch.ID
 }

@@ -18,6 +18,9 @@ type fakeCartHooks struct {
 	next int
 	fail error
 	last string // last secret
+	// meanwhile, if set, runs once inside the first Subscribe.
+	once      sync.Once
+	meanwhile func()
 }
 
 func (f *fakeCartHooks) Subscriber(channels.Channel, cart.Credentials) (cart.Subscriber, error) {
@@ -25,6 +28,9 @@ func (f *fakeCartHooks) Subscriber(channels.Channel, cart.Credentials) (cart.Sub
 }
 
 func (f *fakeCartHooks) Subscribe(_ context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
+	if f.meanwhile != nil {
+		f.once.Do(f.meanwhile)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
@@ -104,5 +110,31 @@ func TestInstasyncSubscriptions(t *testing.T) {
 	}
 	if got := hooks.list(); len(got) != 0 {
 		t.Fatalf("subscriptions left after deleting the channel: %v", got)
+	}
+}
+
+// TestStaleSubscribeIsUndone: a subscribe overtaken by the merchant
+// unticking the task is removed at the cart, not left delivering.
+func TestStaleSubscribeIsUndone(t *testing.T) {
+	f := newFixture(t)
+	hooks := &fakeCartHooks{subs: map[string]string{}}
+	f.svc.Subscribers, f.svc.WebhookBaseURL = hooks, "https://hooks.example/"
+	ctx := context.Background()
+	hooks.meanwhile = func() {
+		if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, false}}); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); st.Enabled {
+		t.Fatalf("the later untick lost: %+v", st)
+	}
+	if got := hooks.list(); len(got) != 0 {
+		t.Fatalf("subscriptions left at the cart: %v", got)
+	}
+	if hooks.next != 1 {
+		t.Fatalf("%d subscribes, want 1", hooks.next)
 	}
 }
