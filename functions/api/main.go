@@ -9,10 +9,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/awsenv"
 	"github.com/autosync/autosync/shared/ui"
 )
 
@@ -22,9 +22,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		log.Fatalf("load AWS config: %v", err)
+		log.Fatal(err)
 	}
 	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
 	a.API.UI = ui.Handler()

@@ -8,9 +8,9 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/awsenv"
 )
 
 func main() {
@@ -24,9 +24,9 @@ func main() {
 	if cfg.TaskFunction == "" {
 		cfg.TaskFunction = os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		log.Fatalf("load AWS config: %v", err)
+		log.Fatal(err)
 	}
 	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
 	lambda.Start(a.TaskHandler)

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/autosync/autosync/shared/cart/woocommerce"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // Problem is one thing wrong with a channel's config or credentials.
@@ -46,9 +46,9 @@ type Factory struct {
 }
 
 var (
-	shopDomain = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
-	storeHash  = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
-	digits     = regexp.MustCompile(`^[0-9]{1,20}$`)
+	shopDomain = pattern.New(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
+	storeHash  = pattern.New(`^[a-z0-9]{1,32}$`)
+	digits     = pattern.New(`^[0-9]{1,20}$`)
 )
 
 // Validate checks a channel's type, config and credentials.

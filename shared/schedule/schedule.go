@@ -11,10 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // Schedule is one recurring trigger of the task executor.
@@ -47,11 +47,11 @@ var ErrNotFound = errors.New("schedule not found")
 // adapters validate in Go because the emulator accepts anything.
 var ErrInvalid = errors.New("invalid schedule")
 
-var nameREChars = regexp.MustCompile(`^[0-9a-zA-Z\-_.]+$`)
+var nameRE = pattern.New(`^[0-9a-zA-Z\-_.]{1,64}$`)
 
 // Validate checks a schedule against EventBridge Scheduler's rules.
 func Validate(s Schedule) error {
-	if !nameREMatch(s.Name) {
+	if !nameRE.MatchString(s.Name) {
 		return fmt.Errorf("%w: name %q must be 1-64 characters of [0-9a-zA-Z-_.]", ErrInvalid, s.Name)
 	}
 	if s.Interval.Rate() == "" {
@@ -66,7 +66,7 @@ func Validate(s Schedule) error {
 	return nil
 }
 
-var unsafeChars = regexp.MustCompile(`[^0-9a-zA-Z\-_]`)
+var unsafeChars = pattern.New(`[^0-9a-zA-Z\-_]`)
 
 // Name is the schedule name of (account, channel, task): readable for
 // support when the ids are short and plain, a stable hash otherwise. It is
@@ -88,8 +88,3 @@ func shortTask(t catalog.Task) string {
 	}
 	return s
 }
-
-// nameREMatch is nameREChars with the length bound checked first: a counted
-// repetition like {1,64} compiles into a program 64 states long, work every
-// cold start would pay for.
-func nameREMatch(s string) bool { return len(s) <= 64 && nameREChars.MatchString(s) }

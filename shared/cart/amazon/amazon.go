@@ -61,12 +61,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // Default hosts: SP-API North America and Login with Amazon.
@@ -115,8 +115,8 @@ func (c Config) String() string {
 }
 
 var (
-	sellerIDRE    = regexp.MustCompile(`^[A-Z0-9]{5,32}$`)
-	marketplaceRE = regexp.MustCompile(`^[A-Z0-9]{5,32}$`)
+	sellerIDRE    = pattern.New(`^[A-Z0-9]{5,32}$`)
+	marketplaceRE = pattern.New(`^[A-Z0-9]{5,32}$`)
 )
 
 // Client talks to one seller's SP-API in one marketplace. It is safe for

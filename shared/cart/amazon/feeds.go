@@ -73,12 +73,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 const (
@@ -294,13 +294,13 @@ func (c *Client) submitFeed(ctx context.Context, doc []byte) (string, error) {
 	var feed struct {
 		FeedID string `json:"feedId"`
 	}
-	if err := json.Unmarshal(resp.body, &feed); err != nil || !feedIDREMatch(feed.FeedID) {
+	if err := json.Unmarshal(resp.body, &feed); err != nil || !feedIDRE.MatchString(feed.FeedID) {
 		return "", &cart.Error{Status: resp.status, Message: "Amazon sent a createFeed answer that could not be read"}
 	}
 	return feed.FeedID, nil
 }
 
-var feedIDREChars = regexp.MustCompile(`^[0-9A-Za-z._-]+$`)
+var feedIDRE = pattern.New(`^[0-9A-Za-z._-]{1,128}$`)
 
 // feedStatus is a parsed getFeed answer.
 type feedStatus struct {
@@ -509,7 +509,7 @@ func (c *Client) documentURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
-var s3CodeRE = regexp.MustCompile(`<Code>([A-Za-z]{1,64})</Code>`)
+var s3CodeRE = pattern.New(`<Code>([A-Za-z]{1,64})</Code>`)
 
 // document sends one request to a presigned document URL (S3, not the
 // SP-API): no access token, which must stay with the SP-API, and no usage
@@ -590,8 +590,3 @@ func (c *Client) documentAttempt(ctx context.Context, method, u string, body []b
 	}
 	return nil, &cart.Error{Status: s, Message: msg}
 }
-
-// feedIDREMatch is feedIDREChars with the length bound checked first: a counted
-// repetition like {1,128} compiles into a program 128 states long, work every
-// cold start would pay for.
-func feedIDREMatch(s string) bool { return len(s) <= 128 && feedIDREChars.MatchString(s) }

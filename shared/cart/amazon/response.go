@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // apiError is one entry of an SP-API ErrorList.
@@ -137,9 +137,9 @@ type ordersPage struct {
 }
 
 var (
-	orderIDREChars = regexp.MustCompile(`^[0-9A-Za-z-]+$`)
-	decimalRE      = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
-	currencyRE     = regexp.MustCompile(`^[A-Z]{3}$`)
+	orderIDRE  = pattern.New(`^[0-9A-Za-z-]{1,64}$`)
+	decimalRE  = pattern.New(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
+	currencyRE = pattern.New(`^[A-Z]{3}$`)
 )
 
 // parseTime reads an ISO 8601 date-time as the models write them.
@@ -177,7 +177,7 @@ func parseSearchOrders(body []byte, def cart.Filter) (ordersPage, error) {
 }
 
 func (w orderWire) order(def cart.Filter) (cart.Order, error) {
-	if !orderIDREMatch(w.OrderID) {
+	if !orderIDRE.MatchString(w.OrderID) {
 		return cart.Order{}, fmt.Errorf("order id %q is not usable", clip(w.OrderID))
 	}
 	updated, err := parseTime(w.LastUpdatedTime)
@@ -580,8 +580,3 @@ func (c *cursor) restart() {
 		c.A = c.P
 	}
 }
-
-// orderIDREMatch is orderIDREChars with the length bound checked first: a counted
-// repetition like {1,64} compiles into a program 64 states long, work every
-// cold start would pay for.
-func orderIDREMatch(s string) bool { return len(s) <= 64 && orderIDREChars.MatchString(s) }

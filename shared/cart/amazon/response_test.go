@@ -125,7 +125,7 @@ func FuzzParseOrders(f *testing.F) {
 			return
 		}
 		for _, o := range p.orders {
-			if !orderIDREMatch(o.ExternalID) || o.UpdatedAt.Location() != time.UTC || !cart.ValidFilter(o.Filter) {
+			if !orderIDRE.MatchString(o.ExternalID) || o.UpdatedAt.Location() != time.UTC || !cart.ValidFilter(o.Filter) {
 				t.Errorf("accepted order %+v", o)
 			}
 			if o.Total != "" && (!decimalRE.MatchString(o.Total) || !currencyRE.MatchString(o.Currency)) {

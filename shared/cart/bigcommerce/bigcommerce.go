@@ -28,13 +28,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // DefaultBaseURL is BigCommerce's API host.
@@ -63,7 +63,7 @@ func (c Config) String() string {
 	return fmt.Sprintf("bigcommerce.Config{StoreHash: %q, BaseURL: %q, LocationID: %d}", c.StoreHash, c.BaseURL, c.LocationID)
 }
 
-var storeHashRE = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
+var storeHashRE = pattern.New(`^[a-z0-9]{1,64}$`)
 
 // Client talks to one store. It is safe for concurrent use; its pacing
 // assumes it is the only client of that store in this process.

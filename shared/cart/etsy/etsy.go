@@ -102,13 +102,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // DefaultBaseURL is Etsy's API host; paths start /v3/application/.
@@ -184,9 +184,9 @@ var (
 )
 
 var (
-	shopIDRE = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	shopIDRE = pattern.New(`^[1-9][0-9]{0,18}$`)
 	// credentialRE: printable ASCII without spaces, as header values.
-	credentialREChars = regexp.MustCompile(`^[\x21-\x7e]+$`)
+	credentialRE = pattern.New(`^[\x21-\x7e]{1,512}$`)
 )
 
 // New validates cfg and returns a client for the shop.
@@ -219,13 +219,13 @@ func New(cfg Config) (*Client, error) {
 		key += ":" + cfg.SharedSecret
 	}
 	keystring, secret, ok := strings.Cut(key, ":")
-	if !ok || !credentialREMatch(keystring) || !credentialREMatch(secret) || strings.Contains(secret, ":") {
+	if !ok || !credentialRE.MatchString(keystring) || !credentialRE.MatchString(secret) || strings.Contains(secret, ":") {
 		return nil, errors.New("etsy: an API keystring and its shared secret are required")
 	}
-	if cfg.RefreshToken != "" && !credentialREMatch(cfg.RefreshToken) {
+	if cfg.RefreshToken != "" && !credentialRE.MatchString(cfg.RefreshToken) {
 		return nil, errors.New("etsy: the OAuth refresh token is malformed")
 	}
-	if !credentialREMatch(cfg.Token) && !(cfg.Token == "" && cfg.RefreshToken != "") {
+	if !credentialRE.MatchString(cfg.Token) && !(cfg.Token == "" && cfg.RefreshToken != "") {
 		return nil, errors.New("etsy: an OAuth access token is required")
 	}
 	hc := &http.Client{}
@@ -305,8 +305,3 @@ func statusParams(statuses []string) (url.Values, error) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// credentialREMatch is credentialREChars with the length bound checked first: a counted
-// repetition like {1,512} compiles into a program 512 states long, work every
-// cold start would pay for.
-func credentialREMatch(s string) bool { return len(s) <= 512 && credentialREChars.MatchString(s) }

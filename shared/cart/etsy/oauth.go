@@ -286,8 +286,8 @@ func parseTokens(raw []byte, now time.Time) (t Tokens, lifetime time.Duration, o
 		ExpiresIn    float64 `json:"expires_in"`
 		RefreshToken string  `json:"refresh_token"`
 	}
-	if json.Unmarshal(raw, &r) != nil || !credentialREMatch(r.AccessToken) ||
-		(r.RefreshToken != "" && !credentialREMatch(r.RefreshToken)) ||
+	if json.Unmarshal(raw, &r) != nil || !credentialRE.MatchString(r.AccessToken) ||
+		(r.RefreshToken != "" && !credentialRE.MatchString(r.RefreshToken)) ||
 		(r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer")) {
 		return Tokens{}, 0, false
 	}

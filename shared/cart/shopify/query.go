@@ -2,12 +2,12 @@ package shopify
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // Page sizing. Shopify prices a query before running it: 1 per object, 0
@@ -70,7 +70,7 @@ var statusValues = map[string][]string{
 		"on_hold", "scheduled", "request_declined"},
 }
 
-var statusValueRE = regexp.MustCompile(`^[a-z_]{1,40}$`)
+var statusValueRE = pattern.New(`^[a-z_]{1,40}$`)
 
 // Statuses lists every status token cart.OrderQuery.Statuses accepts for
 // Shopify, "field:value" (status:open, financial_status:paid,

@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // DefaultAPIVersion is the Admin API version used when Config names none.
@@ -43,8 +43,8 @@ func (c Config) String() string {
 }
 
 var (
-	shopRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com$`)
-	versionRE = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
+	shopRE    = pattern.New(`^[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com$`)
+	versionRE = pattern.New(`^(\d{4}-(01|04|07|10)|unstable)$`)
 )
 
 // Client reads one shop's orders and listings and writes its stock. It is

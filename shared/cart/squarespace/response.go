@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 var errMalformed = errors.New("malformed response")
@@ -48,7 +48,7 @@ type money struct {
 	Currency string `json:"currency"`
 }
 
-var decimalRE = regexp.MustCompile(`^-?\d{1,15}(\.\d{1,6})?$`)
+var decimalRE = pattern.New(`^-?\d{1,15}(\.\d{1,6})?$`)
 
 func (m *money) valid() bool { return m != nil && decimalRE.MatchString(m.Value) }
 

@@ -22,11 +22,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // Defaults used when Config leaves a field empty.
@@ -161,4 +161,4 @@ func StatusFilter(status string) cart.Filter {
 // idRE is a Squarespace resource id as the connector accepts it: hex
 // object ids and UUIDs, with room for other opaque forms, never anything
 // that would need escaping in a path or a JSON body.
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var idRE = pattern.New(`^[A-Za-z0-9_-]{1,64}$`)

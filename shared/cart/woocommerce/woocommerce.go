@@ -62,7 +62,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -71,6 +70,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/pattern"
 )
 
 // APIPath is where the REST API lives under the store URL.
@@ -125,7 +125,7 @@ var (
 	_ cart.StockWriter   = (*Client)(nil)
 )
 
-var keyREChars = regexp.MustCompile(`^[\x21-\x7e]+$`)
+var keyRE = pattern.New(`^[\x21-\x7e]{1,200}$`)
 
 // New validates cfg and returns a client for the store.
 func New(cfg Config) (*Client, error) {
@@ -142,7 +142,7 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("woocommerce: store URL %q is not an https URL", cfg.BaseURL)
 	}
-	if !keyREMatch(cfg.ConsumerKey) || !keyREMatch(cfg.ConsumerSecret) {
+	if !keyRE.MatchString(cfg.ConsumerKey) || !keyRE.MatchString(cfg.ConsumerSecret) {
 		return nil, errors.New("woocommerce: a consumer key and a consumer secret are required")
 	}
 	if cfg.RequestsPerSecond < 0 {
@@ -224,7 +224,7 @@ func StatusFilter(status string) cart.Filter {
 // statusRE is a post status slug: WordPress keeps them in a 20-character
 // column. Plugins register statuses of their own, which the store accepts
 // in the status parameter, so the connector does not insist on core ones.
-var statusRE = regexp.MustCompile(`^[a-z0-9_-]{1,20}$`)
+var statusRE = pattern.New(`^[a-z0-9_-]{1,20}$`)
 
 func normalizeStatus(s string) string {
 	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "wc-")
@@ -254,8 +254,3 @@ func statusParam(q cart.OrderQuery) (string, error) {
 	}
 	return strings.Join(out, ","), nil
 }
-
-// keyREMatch is keyREChars with the length bound checked first: a counted
-// repetition like {1,200} compiles into a program 200 states long, work every
-// cold start would pay for.
-func keyREMatch(s string) bool { return len(s) <= 200 && keyREChars.MatchString(s) }
