@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"log"
 	"os"
 
@@ -17,7 +16,6 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
 	cfg, err := app.AWSConfigFromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID", "SCHEDULE_GROUP", "SCHEDULER_ROLE_ARN", "TASK_FUNCTION_ARN")
 	if err != nil {
 		log.Fatal(err)
@@ -26,7 +24,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	a, err := app.NewAWS(awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	if err != nil {
+		log.Fatal(err)
+	}
 	a.API.UI = ui.Handler()
 	lambda.Start(httpadapter.NewV2(a.API.Handler()).ProxyWithContext)
 }

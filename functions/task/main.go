@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log"
 	"os"
 
@@ -14,7 +13,6 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
 	cfg, err := app.AWSConfigFromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID")
 	if err != nil {
 		log.Fatal(err)
@@ -28,6 +26,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	a, err := app.NewAWS(awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	if err != nil {
+		log.Fatal(err)
+	}
 	lambda.Start(a.TaskHandler)
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log"
 	"os"
 
@@ -15,7 +14,6 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
 	cfg, err := app.AWSConfigFromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID", "TASK_FUNCTION_ARN")
 	if err != nil {
 		log.Fatal(err)
@@ -24,6 +22,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a := app.NewAWS(ctx, awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	a, err := app.NewAWS(awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	if err != nil {
+		log.Fatal(err)
+	}
 	lambda.Start(httpadapter.NewV2(a.WebhookHandler()).ProxyWithContext)
 }

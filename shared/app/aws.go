@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,12 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/dispatch"
+	"github.com/autosync/autosync/shared/invoke"
 	"github.com/autosync/autosync/shared/schedule/eventbridge"
 	"github.com/autosync/autosync/shared/seal"
 	"github.com/autosync/autosync/shared/store/dynamostore"
@@ -68,17 +67,20 @@ func NewLogger(level string) *slog.Logger {
 
 // NewAWS assembles the service on DynamoDB, KMS, EventBridge Scheduler and
 // asynchronous Lambda invokes. Clients are built once per cold start.
-func NewAWS(ctx context.Context, awsCfg aws.Config, c AWSConfig, log *slog.Logger) *App {
-	_ = ctx
+func NewAWS(awsCfg aws.Config, c AWSConfig, log *slog.Logger) (*App, error) {
+	inv, err := invoke.New(awsCfg)
+	if err != nil {
+		return nil, err
+	}
 	return New(Deps{
 		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), c.Table),
 		Sealer: seal.KMS{API: kms.NewFromConfig(awsCfg), KeyID: c.KMSKey},
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
 			Group: c.ScheduleGroup, TargetARN: c.TaskFunction, RoleARN: c.SchedulerRole, DLQARN: c.DLQ,
 		}),
-		Dispatch:   dispatch.Lambda{API: lambda.NewFromConfig(awsCfg), Function: c.TaskFunction},
+		Dispatch:   dispatch.Lambda{API: inv, Function: c.TaskFunction},
 		Connectors: connector.Factory{AllowLoopbackBase: c.DevCartURLs},
 		Auth:       auth.APIGateway{},
 		Log:        log, WebhookBaseURL: c.WebhookBase,
-	})
+	}), nil
 }

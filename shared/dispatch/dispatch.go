@@ -10,15 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
 	"github.com/autosync/autosync/shared/runs"
 )
 
-// LambdaAPI is the part of the Lambda client used.
+// LambdaAPI queues an asynchronous invocation (invoke.Client).
 type LambdaAPI interface {
-	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	Async(ctx context.Context, function string, payload []byte) error
 }
 
 // Lambda invokes the task function asynchronously (InvocationType Event):
@@ -30,13 +27,8 @@ type Lambda struct {
 
 // Dispatch queues one invocation.
 func (l Lambda) Dispatch(ctx context.Context, in runs.Input) error {
-	_, err := l.API.Invoke(ctx, &lambda.InvokeInput{
-		FunctionName:   &l.Function,
-		InvocationType: types.InvocationTypeEvent,
-		Payload:        in.JSON(),
-	})
-	if err != nil {
-		return fmt.Errorf("invoke %s asynchronously: %w", l.Function, err)
+	if err := l.API.Async(ctx, l.Function, in.JSON()); err != nil {
+		return fmt.Errorf("dispatch %s run: %w", in.Task, err)
 	}
 	return nil
 }

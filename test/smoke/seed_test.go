@@ -107,6 +107,24 @@ func (s seeded) wantModal(t *testing.T, payload []byte) {
 	}
 }
 
+// wantQueued checks POST /v1/sync/runs queued the run: the asynchronous
+// invoke was accepted (a failed dispatch answers the run as failed).
+func wantQueued(t *testing.T, payload []byte) {
+	t.Helper()
+	wantHTTP([]int{http.StatusAccepted}, "runs")(t, payload)
+	var resp events.APIGatewayV2HTTPResponse
+	_ = json.Unmarshal(payload, &resp)
+	var out struct {
+		Runs []struct{ ID, Status, Task string }
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil || len(out.Runs) != 1 {
+		t.Fatalf("runs %s", truncate([]byte(resp.Body), 500))
+	}
+	if r := out.Runs[0]; r.Status != "queued" || r.Task != "import_orders" || r.ID == "" {
+		t.Fatalf("run %+v: want a queued import_orders run", r)
+	}
+}
+
 // withChannel puts the seeded channel id where the events say ch_smoke.
 func withChannel(payload []byte, channel string) []byte {
 	return []byte(strings.ReplaceAll(string(payload), eventChannel, channel))

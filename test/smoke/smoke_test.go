@@ -98,6 +98,10 @@ func (c invocation) subtest() string {
 	return strings.TrimSuffix(c.event, ".json")
 }
 
+// taskFunction is the task function as the emulator knows it: the api
+// and webhook functions invoke it asynchronously.
+var taskFunction = awstest.Unique("autosync-smoke-task")
+
 // resources are what the functions find in the AWS emulator.
 type resources struct {
 	endpoint, table, kmsKey, group string
@@ -105,7 +109,7 @@ type resources struct {
 
 // functions is the table of bootstraps and their assertions.
 func functions(r resources, s seeded) []function {
-	taskARN := "arn:aws:lambda:" + awstest.Region + ":" + motoAccount + ":function:autosync-smoke-task"
+	taskARN := "arn:aws:lambda:" + awstest.Region + ":" + motoAccount + ":function:" + taskFunction
 	schedule := map[string]string{
 		"SCHEDULE_GROUP":     r.group,
 		"SCHEDULER_ROLE_ARN": "arn:aws:iam::" + motoAccount + ":role/autosync-smoke-scheduler",
@@ -128,6 +132,9 @@ func functions(r resources, s seeded) []function {
 			cases: []invocation{
 				{"api-get-channels.json", wantHTTP([]int{http.StatusOK}, "channels"), ""},
 				{"api-get-sync.json", s.wantModal, ""},
+				// Sync once: the run is queued by an asynchronous invoke of
+				// the task function (which exists in the emulator).
+				{"api-post-runs.json", wantQueued, ""},
 			},
 		},
 		{
@@ -402,6 +409,7 @@ func provision(t *testing.T) resources {
 	t.Cleanup(func() {
 		_, _ = sch.DeleteScheduleGroup(context.Background(), &scheduler.DeleteScheduleGroupInput{Name: aws.String(r.group)})
 	})
+	awstest.CreateFunction(t, taskFunction)
 	return r
 }
 

@@ -1,0 +1,191 @@
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+const arn = "arn:aws:lambda:eu-west-1:123456789012:function:autosync-task"
+
+var creds = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session")
+
+func newClient(t *testing.T, h http.HandlerFunc) (*Client, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(aws.Config{Region: "eu-west-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL + "/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sleep = func(context.Context, time.Duration) error { return nil }
+	return c, &n
+}
+
+// TestSignedRequest checks the request against the Invoke API reference
+// and its signature by signing the received request again.
+func TestSignedRequest(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	payload := []byte(`{"account_id":"a","task":"import_orders"}`)
+	c, n := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Method != http.MethodPost:
+			t.Errorf("method %s", r.Method)
+		case r.URL.EscapedPath() != "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aautosync-task/invocations":
+			t.Errorf("path %s", r.URL.EscapedPath())
+		case r.Header.Get("X-Amz-Invocation-Type") != "Event":
+			t.Errorf("invocation type %q", r.Header.Get("X-Amz-Invocation-Type"))
+		case !bytes.Equal(body, payload):
+			t.Errorf("body %s", body)
+		case r.Header.Get("X-Amz-Security-Token") != "session":
+			t.Error("no session token")
+		case !strings.Contains(r.Header.Get("Authorization"), "Credential=AKIDEXAMPLE/20261127/eu-west-1/lambda/aws4_request"):
+			t.Errorf("authorization %s", r.Header.Get("Authorization"))
+		}
+		// Sign the same request again, as Lambda would check it.
+		again, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.EscapedPath(), bytes.NewReader(body))
+		for _, h := range []string{"Content-Type", "X-Amz-Invocation-Type"} {
+			again.Header.Set(h, r.Header.Get(h))
+		}
+		again.ContentLength = int64(len(body))
+		cr, _ := creds.Retrieve(context.Background())
+		if err := v4.NewSigner().SignHTTP(context.Background(), cr, again, sha256hex(body), "lambda", "eu-west-1", at); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := r.Header.Get("Authorization"), again.Header.Get("Authorization"); got != want {
+			t.Errorf("signature\n got %s\nwant %s", got, want)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	c.now = func() time.Time { return at }
+	if err := c.Async(context.Background(), arn, payload); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 1 {
+		t.Fatalf("%d requests", n.Load())
+	}
+}
+
+func TestErrorsAndRetries(t *testing.T) {
+	type answer struct {
+		status int
+		header string
+		body   string
+	}
+	notFound := answer{404, "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.awslambda/", `{"Type":"User","message":"Function not found: ` + arn + `"}`}
+	throttled := answer{429, "TooManyRequestsException", `{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}`}
+	broken := answer{500, "", `{"__type":"com.amazonaws.awslambda#ServiceException","message":"oops"}`}
+	ok := answer{202, "", ""}
+	tests := []struct {
+		name     string
+		answers  []answer
+		requests int32
+		code     string // "" for success
+	}{
+		{"queued", []answer{ok}, 1, ""},
+		{"missing function is not retried", []answer{notFound}, 1, "ResourceNotFoundException"},
+		{"throttled, then queued", []answer{throttled, ok}, 2, ""},
+		{"5xx, then queued", []answer{broken, ok}, 2, ""},
+		{"throttled three times", []answer{throttled, throttled, throttled, ok}, 3, "TooManyRequestsException"},
+		{"code from the body", []answer{broken, broken, broken}, 3, "ServiceException"},
+		{"200 is not queued", []answer{{200, "", `{}`}}, 1, "OK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var i atomic.Int32
+			c, n := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+				a := tt.answers[min(int(i.Add(1))-1, len(tt.answers)-1)]
+				w.Header().Set("X-Amzn-RequestId", "req-1")
+				if a.header != "" {
+					w.Header().Set("X-Amzn-ErrorType", a.header)
+				}
+				w.WriteHeader(a.status)
+				io.WriteString(w, a.body)
+			})
+			err := c.Async(context.Background(), arn, []byte(`{}`))
+			if n.Load() != tt.requests {
+				t.Errorf("%d requests, want %d", n.Load(), tt.requests)
+			}
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var le *Error
+			if !errors.As(err, &le) || le.Code != tt.code || le.RequestID != "req-1" || le.Message == "" {
+				t.Fatalf("err %v (%+v), want code %s", err, le, tt.code)
+			}
+		})
+	}
+}
+
+func TestRefusedBeforeSending(t *testing.T) {
+	c, n := newClient(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	if err := c.Async(context.Background(), arn, make([]byte, MaxPayload+1)); err == nil {
+		t.Error("oversized payload accepted")
+	}
+	if err := c.Async(context.Background(), "", []byte(`{}`)); err == nil {
+		t.Error("no function accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Async(ctx, arn, []byte(`{}`)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if n.Load() != 0 {
+		t.Fatalf("%d requests sent", n.Load())
+	}
+	for _, cfg := range []aws.Config{{Credentials: creds}, {Region: "eu-west-1"}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	c, _ := New(aws.Config{Region: "eu-west-1", Credentials: creds, BaseEndpoint: &url})
+	slept := 0
+	c.sleep = func(context.Context, time.Duration) error { slept++; return nil }
+	if err := c.Async(context.Background(), arn, []byte(`{}`)); err == nil || slept != 2 {
+		t.Fatalf("err %v after %d waits", err, slept)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	for region, want := range map[string]string{
+		"eu-west-1":  "https://lambda.eu-west-1.amazonaws.com",
+		"cn-north-1": "https://lambda.cn-north-1.amazonaws.com.cn",
+	} {
+		c, _ := New(aws.Config{Region: region, Credentials: creds})
+		if c.endpoint != want {
+			t.Errorf("%s: %s, want %s", region, c.endpoint, want)
+		}
+	}
+}
+
+func sha256hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
