@@ -26,6 +26,11 @@ type Schedule struct {
 	Enabled bool
 	// Input is the executor's JSON input delivered on every firing.
 	Input json.RawMessage
+	// Replace says the caller believes the schedule exists (its record
+	// was applied): an adapter whose API tells create from update tries
+	// the update first, so a re-timed or paused schedule costs one call.
+	// It is a hint; Put creates a missing schedule either way.
+	Replace bool
 }
 
 // Scheduler is the port.

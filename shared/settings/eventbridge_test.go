@@ -105,6 +105,29 @@ func TestEventBridgeSchedules(t *testing.T) {
 		t.Errorf("target input %q: %v", aws.ToString(tg.Input), err)
 	}
 
+	// Support re-times an existing schedule: one UpdateSchedule.
+	before := api.writes.Load()
+	if _, err := f.svc.SetInterval(ctx, "acct", f.shop.ID, catalog.ImportOrders, catalog.Every6h); err != nil {
+		t.Fatal(err)
+	}
+	if n := api.writes.Load() - before; n != 1 {
+		t.Fatalf("changing an interval made %d Scheduler calls, want 1", n)
+	}
+	got, err = client.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: &name, GroupName: &group})
+	if err != nil || aws.ToString(got.ScheduleExpression) != "rate(6 hours)" {
+		t.Fatalf("after SetInterval: %v %v", got, err)
+	}
+	// Broken credentials pause the channel's two schedules: one
+	// UpdateSchedule each.
+	before = api.writes.Load()
+	if err := f.svc.NeedsReauth(ctx, "acct", f.shop.ID, "401 from the cart"); err != nil {
+		t.Fatal(err)
+	}
+	if n := api.writes.Load() - before; n != 2 {
+		t.Fatalf("pausing two schedules made %d Scheduler calls, want 2", n)
+	}
+	t.Logf("scheduler calls: interval change = 1, pausing 2 schedules = 2")
+
 	if n := put(Change{f.shop.ID, catalog.ImportOrders, false}); n != 1 {
 		t.Fatalf("disabling one task made %d Scheduler calls, want 1", n)
 	}
@@ -115,7 +138,7 @@ func TestEventBridgeSchedules(t *testing.T) {
 		t.Fatalf("next_run_at after disabling: %v", st.NextRunAt)
 	}
 	// Converged: repair lists and finds nothing to do.
-	before := api.writes.Load()
+	before = api.writes.Load()
 	if rep, err := f.svc.Repair(ctx); err != nil || rep != (RepairReport{}) {
 		t.Fatalf("repair %+v %v", rep, err)
 	}

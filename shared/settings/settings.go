@@ -438,7 +438,9 @@ func (s *Service) applyOnce(ctx context.Context, name string, force bool) error 
 	}
 	if r.Want {
 		in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
-		if err := s.Scheduler.Put(ctx, schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON()}); err != nil {
+		// AppliedInterval is set while the schedule is recorded as existing.
+		sch := schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON(), Replace: r.AppliedInterval != ""}
+		if err := s.Scheduler.Put(ctx, sch); err != nil {
 			return fmt.Errorf("put schedule %s: %w", name, err)
 		}
 		// Rate schedules count from when they were created or re-timed.

@@ -166,6 +166,15 @@ func (a *Scheduler) Put(ctx context.Context, s schedule.Schedule) error {
 		return err
 	}
 	in := CreateInput(s, a.cfg)
+	if s.Replace {
+		_, err := a.api.UpdateSchedule(ctx, updateInput(in))
+		if err == nil {
+			return nil
+		}
+		if !errors.As(err, new(*types.ResourceNotFoundException)) {
+			return fmt.Errorf("eventbridge: update schedule %q in group %q: %w", s.Name, a.cfg.Group, err)
+		}
+	}
 	// Two rounds cover a delete racing this Put: the create conflicts, the
 	// schedule disappears, the update finds nothing, and the create is
 	// tried once more.

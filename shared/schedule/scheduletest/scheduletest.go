@@ -27,6 +27,7 @@ func Run(t *testing.T, newScheduler func(t *testing.T) schedule.Scheduler) {
 	t.Run("PutCreates", func(t *testing.T) { testPutCreates(t, newScheduler(t)) })
 	t.Run("PutReplacesWhole", func(t *testing.T) { testPutReplaces(t, newScheduler(t)) })
 	t.Run("PutSameTwice", func(t *testing.T) { testPutSameTwice(t, newScheduler(t)) })
+	t.Run("ReplaceHint", func(t *testing.T) { testReplaceHint(t, newScheduler(t)) })
 	t.Run("Paused", func(t *testing.T) { testPaused(t, newScheduler(t)) })
 	t.Run("GetMissing", func(t *testing.T) { testGetMissing(t, newScheduler(t)) })
 	t.Run("DeleteMissing", func(t *testing.T) { testDeleteMissing(t, newScheduler(t)) })
@@ -150,6 +151,19 @@ func testPutSameTwice(t *testing.T, sch schedule.Scheduler) {
 	// A retried Put (a crash after the call, a Lambda retry) must succeed.
 	s := sample("acct1")
 	mustPut(t, sch, s)
+	mustPut(t, sch, s)
+	mustGet(t, sch, s)
+	mustList(t, sch, s.Name)
+}
+
+func testReplaceHint(t *testing.T, sch schedule.Scheduler) {
+	// Replace is a hint: a schedule the caller wrongly believes exists
+	// (lost by the Scheduler) is created, and an existing one replaced.
+	s := sample("acct1")
+	s.Replace = true
+	mustPut(t, sch, s)
+	mustGet(t, sch, s)
+	s.Interval, s.Enabled = catalog.Every6h, false
 	mustPut(t, sch, s)
 	mustGet(t, sch, s)
 	mustList(t, sch, s.Name)
