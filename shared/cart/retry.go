@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/autosync/autosync/shared/clock"
 )
 
 // RetryAfter parses a Retry-After header: delta-seconds (hosts send
@@ -43,14 +45,7 @@ func Sleep(ctx context.Context, d time.Duration, now time.Time) error {
 	if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
 		return ErrPastDeadline
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Sleep(ctx, d)
 }
 
 // RateLimited reports a wait given up for the deadline as the rate-limit

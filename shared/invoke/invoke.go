@@ -28,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/encoding/httpbinding"
+
+	"github.com/autosync/autosync/shared/clock"
 )
 
 // MaxPayload is Lambda's limit for an asynchronous invocation's event.
@@ -61,7 +63,7 @@ func New(cfg aws.Config) (*Client, error) {
 		signer:   v4.NewSigner(),
 		hc:       &http.Client{Timeout: 10 * time.Second},
 		now:      time.Now,
-		sleep:    sleep,
+		sleep:    clock.Sleep,
 		attempts: 3,
 	}
 	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
@@ -182,15 +184,4 @@ func parseError(resp *http.Response, body []byte) *Error {
 		e.Message = e.Message[:512]
 	}
 	return e
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -66,6 +66,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/pattern"
 )
 
@@ -207,7 +208,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleepFn == nil {
-		c.sleepFn = timerSleep
+		c.sleepFn = clock.Sleep
 	}
 	for _, op := range operations {
 		c.buckets[op.name] = &bucket{rate: op.rate, burst: float64(op.burst)}

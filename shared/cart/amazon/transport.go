@@ -164,17 +164,6 @@ func parseRate(h http.Header) (float64, bool) {
 // errStop ends a wait that would outlast the caller's deadline.
 var errStop = cart.ErrPastDeadline
 
-func timerSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // sleep waits d unless ctx ends first or would end before d has passed.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -70,7 +70,7 @@ type Client struct {
 	hc     *http.Client
 	pace   *pacer
 	retry  retryPolicy
-	clock  clock
+	clock  timeSource
 	writes writeCounters
 }
 

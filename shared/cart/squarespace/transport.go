@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 )
 
 // Pacing. Squarespace allows 300 requests per minute (CARTS.md §0.2) and
@@ -67,10 +68,10 @@ var defaultRetry = retryPolicy{
 // products is well under a megabyte.
 const maxResponse = 16 << 20
 
-// clock is the time the connector paces, waits and checks deadlines by.
+// timeSource is the time the connector paces, waits and checks deadlines by.
 // Tests inject one that advances without sleeping, shared with the
 // simulator's, so that a one-minute cool-down takes no real time.
-type clock interface {
+type timeSource interface {
 	Now() time.Time
 	// Sleep waits d or until ctx ends.
 	Sleep(ctx context.Context, d time.Duration) error
@@ -80,16 +81,7 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (realClock) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 // pacer spaces one site's requests and holds its cool-down.
 type pacer struct {
