@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -55,4 +58,55 @@ func RateLimited(err error, wait time.Duration) error {
 		return &RateLimitedError{RetryAfter: wait}
 	}
 	return err
+}
+
+// Temporary is a failure worth retrying (a 5xx, a dropped connection, a
+// timeout), with a message a merchant may read. Connectors retry it and,
+// when their attempts run out, report CartError.
+type Temporary struct {
+	Status  int // 0 when no answer came
+	Message string
+	Err     error
+}
+
+func (t *Temporary) Error() string { return t.Message }
+
+// CartError is the failure to report once retries are spent.
+func (t *Temporary) CartError() *Error {
+	return &Error{Status: t.Status, Temporary: true, Message: t.Message, Err: t.Err}
+}
+
+// Backoff is the wait before retry n (from 1): base doubled for each
+// retry, capped at limit, then jittered.
+func Backoff(n int, base, limit time.Duration) time.Duration {
+	return Jitter(min(base<<min(n-1, 16), limit))
+}
+
+// Jitter spreads d over its upper half, so that clients failing together
+// do not retry together.
+func Jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// TransportError classifies a failure to get any answer from the cart
+// (named for the merchant). A caller that gave up gets its own context
+// error back: that is not the cart's failure. Only the cause of a
+// *url.Error is kept; the URL adds nothing a merchant needs.
+func TransportError(ctx context.Context, err error, cartName string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return &Temporary{Message: cartName + " did not answer in time", Err: err}
+	}
+	return &Temporary{Message: "the connection to " + cartName + " was interrupted", Err: err}
 }

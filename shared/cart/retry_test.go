@@ -3,6 +3,9 @@ package cart
 import (
 	"context"
 	"errors"
+	"io"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,5 +41,41 @@ func TestRetryAfter(t *testing.T) {
 		if got := RetryAfter(h, now, time.Hour); got != want {
 			t.Errorf("RetryAfter(%q) = %v, want %v", h, got, want)
 		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	base, limit := 100*time.Millisecond, time.Second
+	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
+		for range 50 {
+			if got := Backoff(n, base, limit); got < want/2 || got > want {
+				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", n, got, want/2, want)
+			}
+		}
+	}
+	if Jitter(0) != 0 || Jitter(-time.Second) != 0 {
+		t.Error("Jitter of nothing")
+	}
+}
+
+func TestTransportError(t *testing.T) {
+	timeout := &url.Error{Op: "Get", URL: "https://shop.example/secret?token=x", Err: context.DeadlineExceeded}
+	var tmp *Temporary
+	if err := TransportError(context.Background(), timeout, "Etsy"); !errors.As(err, &tmp) || tmp.Message != "Etsy did not answer in time" {
+		t.Fatalf("timeout: %v", err)
+	}
+	if strings.Contains(tmp.CartError().Error(), "token") {
+		t.Error("the URL reached the merchant's message")
+	}
+	if ce := tmp.CartError(); !ce.Temporary || !errors.Is(ce, context.DeadlineExceeded) {
+		t.Errorf("CartError %+v", ce)
+	}
+	if err := TransportError(context.Background(), io.ErrUnexpectedEOF, "Etsy"); !errors.As(err, &tmp) || tmp.Message != "the connection to Etsy was interrupted" {
+		t.Fatalf("dropped: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := TransportError(ctx, io.ErrUnexpectedEOF, "Etsy"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("caller gave up: %v", err)
 	}
 }

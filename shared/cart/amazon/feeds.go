@@ -529,11 +529,11 @@ func (c *Client) document(ctx context.Context, method, u string, body []byte) ([
 		}
 		failures++
 		if failures >= c.retry.attempts {
-			return nil, tmp.cartError()
+			return nil, tmp.CartError()
 		}
 		if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 			if errors.Is(err, errStop) {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			return nil, err
 		}
@@ -562,9 +562,9 @@ func (c *Client) documentAttempt(ctx context.Context, method, u string, body []b
 		}
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-			return nil, &temporary{message: what + ": Amazon did not answer in time", err: err}
+			return nil, &temporary{Message: what + ": Amazon did not answer in time", Err: err}
 		}
-		return nil, &temporary{message: what + ": the connection to Amazon was interrupted", err: err}
+		return nil, &temporary{Message: what + ": the connection to Amazon was interrupted", Err: err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -572,7 +572,7 @@ func (c *Client) documentAttempt(ctx context.Context, method, u string, body []b
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &temporary{message: what + ": the connection to Amazon was interrupted", err: err}
+		return nil, &temporary{Message: what + ": the connection to Amazon was interrupted", Err: err}
 	}
 	if len(raw) > maxResponse {
 		return nil, &cart.Error{Status: resp.StatusCode, Message: what + ": Amazon sent a document too large to read"}
@@ -586,7 +586,7 @@ func (c *Client) documentAttempt(ctx context.Context, method, u string, body []b
 		msg += " (" + string(m[1]) + ")"
 	}
 	if s >= 500 || s == http.StatusTooManyRequests {
-		return nil, &temporary{status: s, message: msg}
+		return nil, &temporary{Status: s, Message: msg}
 	}
 	return nil, &cart.Error{Status: s, Message: msg}
 }

@@ -50,11 +50,11 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts {
-				return "", tmp.cartError()
+				return "", tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return "", tmp.cartError()
+					return "", tmp.CartError()
 				}
 				return "", err
 			}
@@ -104,7 +104,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	s := resp.StatusCode
 	switch {
 	case s == http.StatusTooManyRequests || s >= 500:
-		return "", 0, &temporary{status: s, message: fmt.Sprintf("Login with Amazon is temporarily unavailable (HTTP %d)", s)}
+		return "", 0, &temporary{Status: s, Message: fmt.Sprintf("Login with Amazon is temporarily unavailable (HTTP %d)", s)}
 	case s != http.StatusOK:
 		code, desc := parseLWAError(raw)
 		msg := fmt.Sprintf("Login with Amazon answered HTTP %d", s)
@@ -127,7 +127,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	}
 	token, ttl, err := parseLWAToken(raw)
 	if err != nil {
-		return "", 0, &temporary{status: s, message: "Login with Amazon sent an answer that could not be read", err: err}
+		return "", 0, &temporary{Status: s, Message: "Login with Amazon sent an answer that could not be read", Err: err}
 	}
 	return token, ttl, nil
 }
@@ -136,5 +136,5 @@ func (c *Client) lwaTransportError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return &temporary{message: "the connection to Login with Amazon was interrupted", err: err}
+	return &temporary{Message: "the connection to Login with Amazon was interrupted", Err: err}
 }

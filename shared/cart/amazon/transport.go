@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -193,28 +191,11 @@ func (c *Client) pace(ctx context.Context, b *bucket) error {
 // backoff is the wait before retry n (1-based): exponential, capped,
 // jittered.
 func (c *Client) backoff(n int) time.Duration {
-	return jitter(min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff))
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
-// jitter spreads d over its upper half, so that clients failing together
-// spread out.
-func jitter(d time.Duration) time.Duration {
-	half := d / 2
-	return half + rand.N(half+1)
-}
-
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is a 429.
 type throttled struct{}
@@ -281,7 +262,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			throttles++
 			b.empty(c.now())
 			if throttles > 1 {
-				wait := jitter(min(c.retry.minThrottleWait<<min(throttles-2, 16), c.retry.maxThrottleWait))
+				wait := cart.Jitter(min(c.retry.minThrottleWait<<min(throttles-2, 16), c.retry.maxThrottleWait))
 				if err := c.sleep(ctx, wait); err != nil {
 					return nil, rateLimited(err, wait)
 				}
@@ -298,11 +279,11 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -360,7 +341,7 @@ func (c *Client) attempt(ctx context.Context, r request, u, token string, b *buc
 		if m := apiMessage(raw); m != "" {
 			msg += ": " + m
 		}
-		return nil, &temporary{status: s, message: msg}
+		return nil, &temporary{Status: s, Message: msg}
 	case s < 200 || (s >= 300 && s < 400):
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Amazon answered HTTP %d", s)}
 	}
@@ -370,16 +351,9 @@ func (c *Client) attempt(ctx context.Context, r request, u, token string, b *buc
 // userAgent follows Amazon's recommended form (AppId/Version (Language=…)).
 const userAgent = "autosync/1.0 (Language=Go)"
 
-// transportError classifies a failure to get a response at all.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not Amazon's failure
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "Amazon did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to Amazon was interrupted", err: err}
+	return cart.TransportError(ctx, err, "Amazon")
 }
 
 // failure turns a final non-2xx answer into a *cart.Error with Amazon's

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -187,18 +185,8 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	return cart.Sleep(ctx, d, c.now())
 }
 
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is a 429. known says it carried the rate headers, in which case
 // the pacer has recorded the window's reset.
@@ -256,7 +244,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			if !thr.known || throttles > 1 {
 				// Overload, or a window that keeps refusing after its
 				// reset: back off, longer each time.
-				wait = c.jitter(min(c.retry.minThrottleWait<<min(throttles-1, 16), c.retry.maxThrottleWait))
+				wait = cart.Jitter(min(c.retry.minThrottleWait<<min(throttles-1, 16), c.retry.maxThrottleWait))
 			}
 			if thr.known {
 				wait = max(wait, thr.resetIn+c.retry.paceMargin)
@@ -267,11 +255,11 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts || r.once {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -296,14 +284,7 @@ func (c *Client) pace(ctx context.Context) error {
 // backoff is the wait before retry n (1-based): exponential, capped,
 // jittered.
 func (c *Client) backoff(n int) time.Duration {
-	return c.jitter(min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff))
-}
-
-// jitter spreads d over its upper half, so that clients failing together
-// spread out.
-func (c *Client) jitter(d time.Duration) time.Duration {
-	half := d / 2
-	return half + rand.N(half+1)
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
 // attempt sends one request and classifies the outcome: a final response,
@@ -357,23 +338,16 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (*r
 		}
 		return nil, throttled{known: known, resetIn: rs.resetIn}
 	case s >= 500:
-		return nil, &temporary{status: s, message: fmt.Sprintf("BigCommerce is temporarily unavailable (HTTP %d)", s)}
+		return nil, &temporary{Status: s, Message: fmt.Sprintf("BigCommerce is temporarily unavailable (HTTP %d)", s)}
 	case s < 200 || (s >= 300 && s < 400):
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("BigCommerce answered HTTP %d", s)}
 	}
 	return &response{status: resp.StatusCode, body: raw}, nil
 }
 
-// transportError classifies a failure to get a response at all.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not BigCommerce's failure
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "BigCommerce did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to BigCommerce was interrupted", err: err}
+	return cart.TransportError(ctx, err, "BigCommerce")
 }
 
 // failure turns a final non-2xx answer into a *cart.Error with

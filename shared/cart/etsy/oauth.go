@@ -203,11 +203,11 @@ func (c *Client) fetchTokensRetrying(ctx context.Context, refresh string) (Token
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts {
-				return Tokens{}, 0, tmp.cartError()
+				return Tokens{}, 0, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return Tokens{}, 0, tmp.cartError()
+					return Tokens{}, 0, tmp.CartError()
 				}
 				return Tokens{}, 0, err
 			}
@@ -263,14 +263,14 @@ func (c *Client) fetchTokens(ctx context.Context, refresh string) (Tokens, time.
 	case s == http.StatusOK && len(raw) <= maxTokenResponse:
 		t, lifetime, ok := parseTokens(raw, c.now())
 		if !ok {
-			return Tokens{}, 0, &temporary{status: s, message: "Etsy sent a token answer that could not be read"}
+			return Tokens{}, 0, &temporary{Status: s, Message: "Etsy sent a token answer that could not be read"}
 		}
 		if t.Refresh == "" {
 			t.Refresh = refresh // not rotated
 		}
 		return t, lifetime, nil
 	case s == http.StatusTooManyRequests || s >= 500:
-		return Tokens{}, 0, &temporary{status: s, message: reason(fmt.Sprintf("Etsy could not renew the shop's authorization for now (HTTP %d)", s))}
+		return Tokens{}, 0, &temporary{Status: s, Message: reason(fmt.Sprintf("Etsy could not renew the shop's authorization for now (HTTP %d)", s))}
 	case s >= 400:
 		return Tokens{}, 0, &cart.Error{Status: s, Message: reason("Etsy refused to renew the shop's authorization; connect the shop again"), Err: cart.ErrAuth}
 	}
@@ -307,7 +307,7 @@ func (c *Client) tokenTransportError(ctx context.Context, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL adds nothing
 	}
-	return &temporary{message: "the connection to Etsy's token endpoint was interrupted", err: err}
+	return &temporary{Message: "the connection to Etsy's token endpoint was interrupted", Err: err}
 }
 
 // tokenRefused is a 401 that blames the access token rather than the API

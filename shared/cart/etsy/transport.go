@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -202,23 +200,11 @@ func (c *Client) pace(ctx context.Context) error {
 // backoff is the wait before retry n (1-based): exponential, capped, with
 // the upper half jittered so that clients failing together spread out.
 func (c *Client) backoff(n int) time.Duration {
-	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is a 429. daily says the daily quota is spent (otherwise the
 // second's); after is Etsy's retry-after, when it sent one.
@@ -288,11 +274,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -355,7 +341,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	case s == http.StatusOK || s == http.StatusCreated:
 		if !json.Valid(raw) {
 			// A proxy's or a maintenance page's HTML.
-			return nil, &temporary{status: s, message: "Etsy sent a response that could not be read"}
+			return nil, &temporary{Status: s, Message: "Etsy sent a response that could not be read"}
 		}
 		return &reply{status: s, body: raw}, nil
 	case s == http.StatusTooManyRequests:
@@ -375,26 +361,14 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	case s >= 300 && s < 400:
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Etsy answered HTTP %d instead of the API", s)}
 	case s >= 500:
-		return nil, &temporary{status: s, message: reason(fmt.Sprintf("Etsy is temporarily unavailable (HTTP %d)", s))}
+		return nil, &temporary{Status: s, Message: reason(fmt.Sprintf("Etsy is temporarily unavailable (HTTP %d)", s))}
 	}
 	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("Etsy refused the request (HTTP %d)", s))}
 }
 
-// transportError classifies a failure to get a response at all. Only the
-// cause of a *url.Error is kept: the URL adds nothing a merchant needs.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not Etsy's failure
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "Etsy did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to Etsy was interrupted", err: err}
+	return cart.TransportError(ctx, err, "Etsy")
 }
 
 // maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -135,18 +133,8 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	return cart.Sleep(ctx, d, c.now())
 }
 
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is Shopify saying to wait; after is its hint, if it gave one.
 type throttled struct{ after time.Duration }
@@ -186,11 +174,11 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 			c.bucket.release(requested)
 			failures++
 			if failures >= c.retry.attempts {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -215,9 +203,7 @@ func (c *Client) pace(ctx context.Context, requested float64) error {
 // backoff is the wait before retry n (1-based): exponential, capped, with
 // the upper half jittered so that clients failing together spread out.
 func (c *Client) backoff(n int) time.Duration {
-	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
 // attempt sends one request and classifies the outcome: data, throttled,
@@ -257,7 +243,7 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 	case s == http.StatusTooManyRequests:
 		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"))}
 	case s >= 500:
-		return nil, &temporary{status: s, message: fmt.Sprintf("Shopify is temporarily unavailable (HTTP %d)", s)}
+		return nil, &temporary{Status: s, Message: fmt.Sprintf("Shopify is temporarily unavailable (HTTP %d)", s)}
 	case s != http.StatusOK:
 		msg := fmt.Sprintf("Shopify answered HTTP %d", s)
 		if r, err := decodeResponse(raw); err == nil && len(r.Errors) > 0 {
@@ -268,7 +254,7 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 
 	r, err := decodeResponse(raw)
 	if err != nil {
-		return nil, &temporary{status: resp.StatusCode, message: "Shopify sent a response that could not be read", err: err}
+		return nil, &temporary{Status: resp.StatusCode, Message: "Shopify sent a response that could not be read", Err: err}
 	}
 	if r.Extensions.Cost != nil {
 		c.bucket.observe(received, r.Extensions.Cost.ThrottleStatus)
@@ -277,7 +263,7 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 	case r.Errors.has("THROTTLED"):
 		return nil, throttled{}
 	case r.Errors.has("INTERNAL_SERVER_ERROR"):
-		return nil, &temporary{status: resp.StatusCode, message: "Shopify had an internal error: " + r.Errors.message()}
+		return nil, &temporary{Status: resp.StatusCode, Message: "Shopify had an internal error: " + r.Errors.message()}
 	case r.Errors.has("ACCESS_DENIED"):
 		// The token works but lacks a scope (read_orders): the merchant
 		// must authorize the app again.
@@ -290,16 +276,9 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 	return r.Data, nil
 }
 
-// transportError classifies a failure to get a response at all.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not Shopify's failure
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "Shopify did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to Shopify was interrupted", err: err}
+	return cart.TransportError(ctx, err, "Shopify")
 }
 
 // retryAfter parses a Retry-After of seconds, which Shopify sends as a

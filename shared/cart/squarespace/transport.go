@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -174,9 +172,7 @@ func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(
 // backoff is the wait before retry n (1-based): exponential, capped, with
 // the upper half jittered so that clients failing together spread out.
 func (c *Client) backoff(n int) time.Duration {
-	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
 // request is one API call. A retry sends exactly the same request, the
@@ -200,18 +196,8 @@ type reply struct {
 	body   []byte
 }
 
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is a 429; after is the Retry-After, if Squarespace sent one.
 type throttled struct{ after time.Duration }
@@ -319,11 +305,11 @@ func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
 		case errors.As(err, &tmp):
 			failures++
 			if rq.once || failures >= c.retry.attempts {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.wait(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -403,21 +389,14 @@ func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
 		if e := parseAPIError(s, raw); e.ContextID != "" {
 			msg += "; Squarespace context id " + e.ContextID
 		}
-		return nil, &temporary{status: s, message: msg}
+		return nil, &temporary{Status: s, Message: msg}
 	}
 	return nil, parseAPIError(resp.StatusCode, raw)
 }
 
-// transportError classifies a failure to get a response at all.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not Squarespace's failure
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "Squarespace did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to Squarespace was interrupted", err: err}
+	return cart.TransportError(ctx, err, "Squarespace")
 }
 
 // retryAfter parses a Retry-After of seconds or an HTTP date. Squarespace

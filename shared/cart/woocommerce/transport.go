@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -76,18 +74,8 @@ func clip(s string, n int) string {
 	return s
 }
 
-// temporary is a failure worth retrying, with a merchant-safe message.
-type temporary struct {
-	status  int
-	message string
-	err     error
-}
-
-func (t *temporary) Error() string { return t.message }
-
-func (t *temporary) cartError() *cart.Error {
-	return &cart.Error{Status: t.status, Temporary: true, Message: t.message, Err: t.err}
-}
+// temporary is a failure worth retrying (cart.Temporary).
+type temporary = cart.Temporary
 
 // throttled is a 429; after is the store's Retry-After, if usable.
 type throttled struct{ after time.Duration }
@@ -127,9 +115,7 @@ func (c *Client) pace(ctx context.Context) error {
 // backoff is the wait before retry n (1-based): exponential, capped, with
 // the upper half jittered so that clients failing together spread out.
 func (c *Client) backoff(n int) time.Duration {
-	d := min(c.retry.baseBackoff<<min(n-1, 16), c.retry.maxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
+	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
 // do sends one API request, retrying temporary failures with capped
@@ -175,11 +161,11 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 		case errors.As(err, &tmp):
 			failures++
 			if failures >= c.retry.attempts || !idempotent {
-				return nil, tmp.cartError()
+				return nil, tmp.CartError()
 			}
 			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
-					return nil, tmp.cartError()
+					return nil, tmp.CartError()
 				}
 				return nil, err
 			}
@@ -256,7 +242,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '[' && t[0] != '{' {
 			// A caching plugin's or a maintenance page's HTML. (The
 			// parsers check the rest.)
-			return nil, &temporary{status: s, message: "WooCommerce sent a response that could not be read"}
+			return nil, &temporary{Status: s, Message: "WooCommerce sent a response that could not be read"}
 		}
 		return &reply{status: s, header: resp.Header, body: raw}, nil
 	case s == http.StatusTooManyRequests:
@@ -278,27 +264,14 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	case s == http.StatusNotFound || isWP && strings.HasSuffix(wpe.Code, "_invalid_id"):
 		return nil, &cart.Error{Status: s, Message: reason("WooCommerce has no such resource"), Err: cart.ErrNotFound}
 	case s >= 500:
-		return nil, &temporary{status: s, message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
+		return nil, &temporary{Status: s, Message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
 	}
 	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("WooCommerce answered HTTP %d", s))}
 }
 
-// transportError classifies a failure to get a response at all. The
-// *url.Error net/http returns names the URL, which may carry the keys, so
-// only its cause is kept.
+// transportError classifies a failure to get any answer (cart.TransportError).
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err() // the caller gave up; not the store's failure
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &temporary{message: "WooCommerce did not answer in time", err: err}
-	}
-	return &temporary{message: "the connection to WooCommerce was interrupted", err: err}
+	return cart.TransportError(ctx, err, "WooCommerce")
 }
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.
