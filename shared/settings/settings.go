@@ -239,9 +239,17 @@ func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catal
 // offered is the catalog's offer, narrowed to what the executor can run.
 func (s *Service) offered(c catalog.Cart, t catalog.Task) catalog.Availability {
 	av := catalog.Offered(c, t)
-	if av.Available() && s.Capabilities != nil && !s.Capabilities.Supports(c, t) {
-		spec, _ := catalog.Spec(t)
+	if !av.Available() {
+		return av
+	}
+	spec, _ := catalog.Spec(t)
+	if s.Capabilities != nil && !s.Capabilities.Supports(c, t) {
 		return catalog.Availability{Reason: spec.Label + " is not available for " + catalog.CartLabel(c) + " yet."}
+	}
+	// Without a public address no cart can reach us: a ticked box would
+	// show the bolt while nothing arrives.
+	if spec.Mode == catalog.Instasync && s.WebhookBaseURL == "" {
+		return catalog.Availability{Reason: reasonNoWebhookURL}
 	}
 	return av
 }
@@ -371,6 +379,8 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 	}
 	return s.Modal(ctx, account)
 }
+
+const reasonNoWebhookURL = "Instasync is not set up on this installation yet (it has no public webhook address), so autosync imports on a schedule instead. Ask support to set it up."
 
 // ErrConflict means a concurrent change won; the client should reload and retry.
 var ErrConflict = errors.New("settings changed concurrently")

@@ -121,7 +121,8 @@ func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
 	chs := &channels.Repo{Store: st, Sealer: sealer, Now: now}
 	f.runs = &runs.Repo{Store: st, Now: now}
 	f.svc = &Service{Store: st, Channels: chs, Runs: f.runs, Scheduler: sched, Now: now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		WebhookBaseURL: "https://hooks.example/",
+		Log:            slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx := context.Background()
 	f.shop, err = chs.Create(ctx, "acct", channels.Channel{Type: catalog.Shopify, Name: "Shop"}, cart.Credentials{"access_token": "x"})
 	if err != nil {

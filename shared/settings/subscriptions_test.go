@@ -138,3 +138,34 @@ func TestStaleSubscribeIsUndone(t *testing.T) {
 		t.Fatalf("%d subscribes, want 1", hooks.next)
 	}
 }
+
+// TestInstasyncNeedsAWebhookAddress: an installation without a public
+// webhook address offers no instasync; ticking it is refused with the
+// reason, and one ticked before shows unticked rather than a bolt that
+// nothing feeds.
+func TestInstasyncNeedsAWebhookAddress(t *testing.T) {
+	f := newFixture(t)
+	hooks := &fakeCartHooks{subs: map[string]string{}}
+	f.svc.Subscribers = hooks
+	ctx := context.Background()
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.WebhookBaseURL = ""
+	st := f.state(t, f.shop.ID, catalog.InstasyncOrders)
+	if st.Available || st.Enabled || st.Indicator != "none" || st.UnavailableReason != reasonNoWebhookURL {
+		t.Fatalf("state without an address: %+v", st)
+	}
+	_, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncProducts, true}})
+	var inv *InvalidError
+	if !errors.As(err, &inv) || len(inv.Problems) != 1 || inv.Problems[0].Message != reasonNoWebhookURL {
+		t.Fatalf("ticking without an address: %v", err)
+	}
+	// Unticking stays possible, and removes the subscription.
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, false}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 0 {
+		t.Fatalf("subscriptions left: %v", got)
+	}
+}
