@@ -20,8 +20,10 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/settings"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	"github.com/autosync/autosync/shared/store/dynamostore"
 )
@@ -53,6 +55,7 @@ func seed(t *testing.T, r resources) seeded {
 	cfg := awstest.Config(t)
 	st := dynamostore.New(dynamodb.NewFromConfig(cfg), r.table)
 	a := app.New(app.Deps{Store: st, Sealer: seal.KMS{API: kms.NewFromConfig(cfg), KeyID: r.kmsKey},
+		Connectors: connector.Factory{AllowLoopbackBase: true}, WebhookBaseURL: "https://smoke.example/",
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	ch, err := a.Channels.Create(context.Background(), smokeAccount, channels.Channel{
 		Type: catalog.Shopify, Name: "Smoke Shopify",
@@ -60,6 +63,16 @@ func seed(t *testing.T, r resources) seeded {
 	}, cart.Credentials{"access_token": "shpat_smoke", "client_secret": "smoke_client_secret"})
 	if err != nil {
 		t.Fatalf("seed channel: %v", err)
+	}
+	// Instasync orders is ticked (subscribed at the simulator), so a signed
+	// delivery is handed to the task function by an asynchronous invoke.
+	if _, err := a.Settings.Update(context.Background(), smokeAccount, []settings.Change{
+		{ChannelID: ch.ID, Task: catalog.InstasyncOrders, Enabled: true},
+	}); err != nil {
+		t.Fatalf("tick instasync: %v", err)
+	}
+	if subs := sim.WebhookSubscriptions(); len(subs) == 0 {
+		t.Fatal("ticking instasync subscribed nothing at the simulator")
 	}
 	return seeded{channel: ch.ID, importable: len(sim.Importable()), orders: a.Orders}
 }

@@ -143,8 +143,10 @@ func functions(r resources, s seeded) []function {
 			cases: []invocation{
 				// The sample's signature is made up: refused, nothing stored.
 				{"webhook-shopify.json", wantHTTP([]int{http.StatusUnauthorized}, ""), ""},
-				// Signed with the seeded channel's client secret: accepted
-				// (instasync is not ticked, so nothing is imported).
+				// Signed with the seeded channel's client secret: accepted,
+				// and (instasync being ticked) the import is queued by an
+				// asynchronous invoke of the task function; a failed
+				// hand-over would answer 503.
 				{"webhook-shopify-signed.json", wantHTTP([]int{http.StatusOK}, ""), ""},
 				// The seeded channel is a Shopify one: another cart's
 				// delivery to it is "no such endpoint", whatever it carries.

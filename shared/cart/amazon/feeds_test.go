@@ -145,9 +145,13 @@ func TestSetStockSmallPushesPatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPushed(t, e, ups, res)
+	// One accepted patch per SKU. The shared fake clock jumps when one
+	// worker sleeps while another's request is in flight, so the odd 429
+	// (retried) can happen; it is counted, and only it may add a request.
 	st := e.sim.Stats()
-	if st.ByOperation[amazonsim.OpPatchListingsItem] != len(ups) || st.ByOperation[amazonsim.OpCreateFeed] != 0 || st.ByOperation[amazonsim.OpCreateFeedDocument] != 0 {
-		t.Errorf("%d SKUs: %v", len(ups), st.ByOperation)
+	patches := func(st amazonsim.Stats) int { return st.ByOperation[amazonsim.OpPatchListingsItem] - st.QuotaExceeded }
+	if st.Patched != len(ups) || patches(st) != len(ups) || st.ByOperation[amazonsim.OpCreateFeed] != 0 || st.ByOperation[amazonsim.OpCreateFeedDocument] != 0 {
+		t.Errorf("%d SKUs: %+v", len(ups), st)
 	}
 	// At the threshold: a feed.
 	ups = pushOf(skus[:DefaultFeedThreshold], func(i int) int { return i + 7 })
@@ -155,8 +159,8 @@ func TestSetStockSmallPushesPatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPushed(t, e, ups, res)
-	if st := e.sim.Stats(); st.ByOperation[amazonsim.OpCreateFeed] != 1 || st.ByOperation[amazonsim.OpPatchListingsItem] != DefaultFeedThreshold-1 {
-		t.Errorf("%d SKUs: %v", len(ups), st.ByOperation)
+	if st := e.sim.Stats(); st.ByOperation[amazonsim.OpCreateFeed] != 1 || patches(st) != DefaultFeedThreshold-1 {
+		t.Errorf("%d SKUs: %+v", len(ups), st)
 	}
 
 	// Feeds off: patches only, in small batches.
