@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,10 +56,12 @@ type asset struct {
 	etag        string
 }
 
-var (
+// site is the page and its assets, built on first use: hashing them is
+// work a cold start of a function that serves no page need not pay.
+type site struct {
 	page   *asset            // index.html with versioned asset URLs filled in
 	assets map[string]*asset // by path under Prefix
-)
+}
 
 var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
@@ -67,23 +70,24 @@ var contentTypes = map[string]string{
 	".svg":  "image/svg+xml",
 }
 
-func init() {
-	assets = map[string]*asset{}
+var loadSite = sync.OnceValue(func() *site {
+	st := &site{assets: map[string]*asset{}}
 	for _, name := range []string{"app.js", "app.css", "icon.svg"} {
-		assets[name] = newAsset(name, mustRead(name))
+		st.assets[name] = newAsset(name, mustRead(name))
 	}
 	// The page names each asset with its version so that a deploy is seen at
 	// once and an unchanged asset is never fetched again.
 	var pairs []string
-	for name, a := range assets {
+	for name, a := range st.assets {
 		pairs = append(pairs, "{{"+name+"}}", strings.TrimPrefix(Prefix, "/")+name+"?v="+a.version)
 	}
 	html := strings.NewReplacer(pairs...).Replace(string(mustRead("index.html")))
 	if strings.Contains(html, "{{") {
 		panic("ui: index.html names an asset that is not embedded")
 	}
-	page = newAsset("index.html", []byte(html))
-}
+	st.page = newAsset("index.html", []byte(html))
+	return st
+})
 
 func mustRead(name string) []byte {
 	b, err := files.ReadFile("static/" + name)
@@ -106,7 +110,7 @@ func newAsset(name string, body []byte) *asset {
 // AssetURL returns the versioned path of an embedded asset ("app.js" →
 // "/ui/app.js?v=..."), or "" when there is no such asset.
 func AssetURL(name string) string {
-	a, ok := assets[name]
+	a, ok := loadSite().assets[name]
 	if !ok {
 		return ""
 	}
@@ -130,9 +134,9 @@ func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var a *asset
 	switch p := r.URL.Path; {
 	case p == "/":
-		a = page
+		a = loadSite().page
 	case strings.HasPrefix(p, Prefix):
-		a = assets[p[len(Prefix):]]
+		a = loadSite().assets[p[len(Prefix):]]
 	}
 	if a == nil {
 		h.Set("Cache-Control", "no-store")
@@ -147,7 +151,7 @@ func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Type", a.contentType)
 	h.Set("ETag", a.etag)
-	if a != page && r.URL.Query().Get("v") == a.version {
+	if a != loadSite().page && r.URL.Query().Get("v") == a.version {
 		h.Set("Cache-Control", cacheImmutable)
 	} else {
 		h.Set("Cache-Control", cacheRevalidate)
