@@ -93,6 +93,9 @@ const MaxChanges = store.MaxTransactItems / 2
 type RunHistory interface {
 	LastRuns(ctx context.Context, account string) (map[string]map[catalog.Task]runs.Run, error)
 	List(ctx context.Context, account string, f runs.Filter) ([]runs.Run, string, error)
+	// NewRun and Create record a failed webhook subscription as a run.
+	NewRun(account, channel string, task catalog.Task, trig runs.Trigger, status runs.Status) runs.Run
+	Create(ctx context.Context, run runs.Run) error
 }
 
 // NextRunner is implemented by schedulers that know exactly when a schedule fires next.

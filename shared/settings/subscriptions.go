@@ -12,6 +12,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/store"
 )
 
@@ -34,6 +35,41 @@ type subRecord struct {
 	AppliedGen int64        `json:"applied_gen"`
 	// SubscriptionID is the cart's id, set once subscribed.
 	SubscriptionID string `json:"subscription_id,omitempty"`
+	// ReportedGen is the generation whose refusal by the cart was last
+	// recorded as a failed run, so repair's retries do not repeat it.
+	ReportedGen int64 `json:"reported_gen,omitempty"`
+}
+
+// reportRefusal records a cart's refusal to subscribe (a credential
+// without the webhook scope, a Squarespace API key instead of an OAuth
+// token) as a failed run of the instasync task, once per change: the
+// merchant and support see why no order arrives by webhook in Activity
+// and in the modal's last run, not only in a log line. Outages
+// (temporary errors) are left to repair without a run.
+func (s *Service) reportRefusal(ctx context.Context, key string, err error) {
+	var ce *cart.Error
+	if err == nil || !errors.As(err, &ce) || ce.Temporary {
+		return
+	}
+	d, gerr := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
+	if gerr != nil || !d.Value.Want || d.Value.ReportedGen == d.Value.Gen {
+		return
+	}
+	r := d.Value
+	r.ReportedGen = r.Gen
+	if _, perr := store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version)); perr != nil {
+		return // changed meanwhile: the newer change reports for itself
+	}
+	run := s.Runs.NewRun(r.Account, r.Channel, r.Task, runs.Manual, runs.Failed)
+	now := s.now()
+	run.StartedAt, run.FinishedAt = &now, &now
+	run.Error = &runs.RunError{Class: runs.ClassCart, Message: "Instasync could not be set up: " + ce.Message}
+	if errors.Is(err, cart.ErrAuth) {
+		run.Error.Class = runs.ClassAuth
+	}
+	if cerr := s.Runs.Create(ctx, run); cerr != nil {
+		s.Log.WarnContext(ctx, "record refused subscription", "account", r.Account, "channel", r.Channel, "task", r.Task, "err", cerr)
+	}
 }
 
 // settled: applied and unwanted, so nothing at the cart.
@@ -76,6 +112,7 @@ func (s *Service) applySub(ctx context.Context, key string) error {
 	for attempt := 0; ; attempt++ {
 		err := s.applySubOnce(ctx, key)
 		if !errors.Is(err, store.ErrConditionFailed) {
+			s.reportRefusal(ctx, key, err)
 			return err
 		}
 		if attempt == maxApplyAttempts {

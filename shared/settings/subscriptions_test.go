@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
 )
 
 type fakeCartHooks struct {
@@ -167,5 +169,59 @@ func TestInstasyncNeedsAWebhookAddress(t *testing.T) {
 	}
 	if got := hooks.list(); len(got) != 0 {
 		t.Fatalf("subscriptions left: %v", got)
+	}
+}
+
+// TestRefusedSubscriptionIsARun: a cart that refuses the subscription for
+// good (here a credential without the right) leaves a failed run saying
+// why, once, however often repair retries; an outage leaves none.
+func TestRefusedSubscriptionIsARun(t *testing.T) {
+	f := newFixture(t)
+	hooks := &fakeCartHooks{subs: map[string]string{}}
+	f.svc.Subscribers = hooks
+	ctx := context.Background()
+	hooks.fail = &cart.Error{Status: 503, Temporary: true, Message: "Shopify is temporarily unavailable"}
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncProducts, true}}); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, _ := f.runs.List(ctx, "acct", runs.Filter{Limit: 50}); len(list) != 0 {
+		t.Fatalf("an outage recorded runs: %+v", list)
+	}
+	hooks.fail = &cart.Error{Status: 403, Message: "Shopify refused: the token lacks read_orders", Err: cart.ErrAuth}
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.svc.Repair(ctx); err == nil {
+			t.Fatal("repair reported success while the cart refuses")
+		}
+	}
+	list, _, err := f.runs.List(ctx, "acct", runs.Filter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One each: the orders refusal, and the products subscription that
+	// repair retried after the outage and the cart then refused.
+	if len(list) != 2 || list[0].Task == list[1].Task {
+		t.Fatalf("%d runs, want one failed run per refused task: %+v", len(list), list)
+	}
+	r := list[0]
+	if r.Task != catalog.InstasyncOrders {
+		r = list[1]
+	}
+	if r.Status != runs.Failed || r.Error == nil || r.Error.Class != runs.ClassAuth ||
+		!strings.Contains(r.Error.Message, "lacks read_orders") || r.FinishedAt == nil {
+		t.Fatalf("run %+v error %+v", r, r.Error)
+	}
+	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); st.LastRun == nil || st.LastRun.ID != r.ID {
+		t.Fatalf("the modal's last run %+v", st.LastRun)
+	}
+	// Once the cart accepts, repair subscribes; nothing more is recorded.
+	hooks.fail = nil
+	if _, err := f.svc.Repair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 2 {
+		t.Fatalf("subscriptions after repair: %v", got)
 	}
 }
