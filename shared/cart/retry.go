@@ -110,3 +110,25 @@ func TransportError(ctx context.Context, err error, cartName string) error {
 	}
 	return &Temporary{Message: "the connection to " + cartName + " was interrupted", Err: err}
 }
+
+// Retry says how hard a connector tries. Tests shorten the durations.
+type Retry struct {
+	Attempts       int           // tries for a temporary failure, the first included
+	BaseBackoff    time.Duration // first backoff; doubles per retry
+	MaxBackoff     time.Duration
+	AttemptTimeout time.Duration // one request, from sending to the last byte
+	// MinThrottleWait and MaxThrottleWait bound the waits after a cart's
+	// "slow down" that names no wait of its own (each connector says
+	// which); see ThrottleWait.
+	MinThrottleWait time.Duration
+	MaxThrottleWait time.Duration
+}
+
+// Backoff is the wait before retry n (from 1) of a temporary failure.
+func (r Retry) Backoff(n int) time.Duration { return Backoff(n, r.BaseBackoff, r.MaxBackoff) }
+
+// ThrottleWait is the wait after the n-th throttle in a row (from 0):
+// MinThrottleWait doubled n times, capped at MaxThrottleWait.
+func (r Retry) ThrottleWait(n int) time.Duration {
+	return min(r.MinThrottleWait<<min(max(n, 0), 16), r.MaxThrottleWait)
+}

@@ -79,3 +79,12 @@ func TestTransportError(t *testing.T) {
 		t.Fatalf("caller gave up: %v", err)
 	}
 }
+
+func TestRetryThrottleWait(t *testing.T) {
+	r := Retry{MinThrottleWait: time.Second, MaxThrottleWait: 10 * time.Second}
+	for n, want := range map[int]time.Duration{-1: time.Second, 0: time.Second, 1: 2 * time.Second, 3: 8 * time.Second, 4: 10 * time.Second, 100: 10 * time.Second} {
+		if got := r.ThrottleWait(n); got != want {
+			t.Errorf("ThrottleWait(%d) = %v, want %v", n, got, want)
+		}
+	}
+}

@@ -528,10 +528,10 @@ func (c *Client) document(ctx context.Context, method, u string, body []byte) ([
 			return raw, err
 		}
 		failures++
-		if failures >= c.retry.attempts {
+		if failures >= c.retry.Attempts {
 			return nil, tmp.CartError()
 		}
-		if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+		if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 			if errors.Is(err, errStop) {
 				return nil, tmp.CartError()
 			}
@@ -541,7 +541,7 @@ func (c *Client) document(ctx context.Context, method, u string, body []byte) ([
 }
 
 func (c *Client) documentAttempt(ctx context.Context, method, u string, body []byte, what string) ([]byte, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {

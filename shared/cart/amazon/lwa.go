@@ -49,10 +49,10 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 			return token, nil
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.Attempts {
 				return "", tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return "", tmp.CartError()
 				}
@@ -83,7 +83,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		"client_id":     {c.creds.clientID},
 		"client_secret": {c.creds.clientSecret},
 	}
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.lwaURL, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -41,24 +41,21 @@ var (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
-	// minThrottleWait is the extra wait after the second 429 in a row,
-	// doubling for each further one up to maxThrottleWait; the first 429
+	// MinThrottleWait is the extra wait after the second 429 in a row,
+	// doubling for each further one up to MaxThrottleWait; the first 429
 	// only empties the bucket model, so the next request waits one refill.
-	minThrottleWait time.Duration
-	maxThrottleWait time.Duration
+	cart.Retry
 }
 
 var defaultRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     500 * time.Millisecond,
-	maxBackoff:      8 * time.Second,
-	attemptTimeout:  60 * time.Second,
-	minThrottleWait: time.Second,
-	maxThrottleWait: time.Minute,
+	Retry: cart.Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  60 * time.Second,
+		MinThrottleWait: time.Second,
+		MaxThrottleWait: time.Minute,
+	},
 }
 
 // maxResponse bounds what is read of one response. A page of 100 orders is
@@ -188,12 +185,6 @@ func (c *Client) pace(ctx context.Context, b *bucket) error {
 	return nil
 }
 
-// backoff is the wait before retry n (1-based): exponential, capped,
-// jittered.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
-}
-
 // temporary is a failure worth retrying (cart.Temporary).
 type temporary = cart.Temporary
 
@@ -262,7 +253,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			throttles++
 			b.empty(c.now())
 			if throttles > 1 {
-				wait := cart.Jitter(min(c.retry.minThrottleWait<<min(throttles-2, 16), c.retry.maxThrottleWait))
+				wait := cart.Jitter(c.retry.ThrottleWait(throttles - 2))
 				if err := c.sleep(ctx, wait); err != nil {
 					return nil, rateLimited(err, wait)
 				}
@@ -278,10 +269,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return nil, &cart.Error{Status: ref.status, Message: ref.message, Err: cart.ErrAuth}
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.Attempts {
 				return nil, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -296,7 +287,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 // attempt sends one request and classifies the outcome: a final response,
 // throttled, *refused, *temporary, or an error to return.
 func (c *Client) attempt(ctx context.Context, r request, u, token string, b *bucket) (*response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	var body io.Reader
 	if r.body != nil {

@@ -15,18 +15,14 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
 var fastRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     time.Millisecond,
-	maxBackoff:      4 * time.Millisecond,
-	attemptTimeout:  5 * time.Second,
-	minThrottleWait: time.Millisecond,
-	maxThrottleWait: 10 * time.Millisecond,
-	paceMargin:      time.Millisecond,
+	Retry:      carttest.Retry,
+	paceMargin: time.Millisecond,
 }
 
 // roomy is a limit functional tests never reach.
@@ -682,8 +678,8 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 			sim, c := newSim(t, bcsim.Options{Limit: bcsim.Limit{Requests: 1000, Window: 20 * time.Millisecond}})
 			// Room for an ordinary request to time out on a loaded machine
 			// (-race, packages in parallel) besides the injected faults.
-			c.retry.attempts = 8
-			c.retry.attemptTimeout = 500 * time.Millisecond
+			c.retry.Attempts = 8
+			c.retry.AttemptTimeout = 500 * time.Millisecond
 			id := sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
 			got := all(t, c, cart.OrderQuery{Statuses: []string{"11"}})
@@ -715,8 +711,8 @@ func TestTemporaryFailuresGiveUp(t *testing.T) {
 	if !strings.Contains(ce.Message, "temporarily unavailable") {
 		t.Errorf("message %q", ce.Message)
 	}
-	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.attempts {
-		t.Errorf("%d attempts; want %d", n, fastRetry.attempts)
+	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.Attempts {
+		t.Errorf("%d attempts; want %d", n, fastRetry.Attempts)
 	}
 
 	sim.SetFaults(bcsim.Faults{Drop: 100})

@@ -17,28 +17,26 @@ import (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
-	// minThrottleWait is the least wait after a 429 that carries no rate
+	// MinThrottleWait is the least wait after a 429 that carries no rate
 	// headers (platform overload, CARTS.md §2) and after a second 429 in a
-	// row, doubling for each one in a row up to maxThrottleWait.
-	minThrottleWait time.Duration
-	maxThrottleWait time.Duration
+	// row, doubling for each one in a row up to MaxThrottleWait.
+	cart.Retry
+
 	// paceMargin is added to a window's reset before the pacer counts on
 	// a fresh quota, for clock skew between BigCommerce and us.
 	paceMargin time.Duration
 }
 
 var defaultRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     500 * time.Millisecond,
-	maxBackoff:      8 * time.Second,
-	attemptTimeout:  60 * time.Second,
-	minThrottleWait: time.Second,
-	maxThrottleWait: 30 * time.Second,
-	paceMargin:      20 * time.Millisecond,
+	Retry: cart.Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  60 * time.Second,
+		MinThrottleWait: time.Second,
+		MaxThrottleWait: 30 * time.Second,
+	},
+	paceMargin: 20 * time.Millisecond,
 }
 
 // maxResponse bounds what is read of one response. A page of 250 orders
@@ -244,7 +242,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			if !thr.known || throttles > 1 {
 				// Overload, or a window that keeps refusing after its
 				// reset: back off, longer each time.
-				wait = cart.Jitter(min(c.retry.minThrottleWait<<min(throttles-1, 16), c.retry.maxThrottleWait))
+				wait = cart.Jitter(c.retry.ThrottleWait(throttles - 1))
 			}
 			if thr.known {
 				wait = max(wait, thr.resetIn+c.retry.paceMargin)
@@ -254,10 +252,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			}
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts || r.once {
+			if failures >= c.retry.Attempts || r.once {
 				return nil, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -281,17 +279,11 @@ func (c *Client) pace(ctx context.Context) error {
 	return nil
 }
 
-// backoff is the wait before retry n (1-based): exponential, capped,
-// jittered.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
-}
-
 // attempt sends one request and classifies the outcome: a final response,
 // throttled, *temporary, or an error to return (*cart.Error, possibly
 // wrapping cart.ErrAuth).
 func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (*response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {

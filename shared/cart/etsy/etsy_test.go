@@ -13,17 +13,13 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
 var fastRetry = retryPolicy{
-	attempts:         4,
-	baseBackoff:      time.Millisecond,
-	maxBackoff:       4 * time.Millisecond,
-	attemptTimeout:   5 * time.Second,
-	minThrottleWait:  time.Millisecond,
-	maxThrottleWait:  10 * time.Millisecond,
+	Retry:            carttest.Retry,
 	maxQuotaWait:     50 * time.Millisecond,
 	unknownQuotaWait: time.Hour,
 }
@@ -513,8 +509,8 @@ func TestRateLimitStormWaitedOut(t *testing.T) {
 
 func TestRateLimitPastDeadline(t *testing.T) {
 	sim, c := newSim(t, etsysim.Options{})
-	c.retry.minThrottleWait = 200 * time.Millisecond
-	c.retry.maxThrottleWait = time.Second
+	c.retry.MinThrottleWait = 200 * time.Millisecond
+	c.retry.MaxThrottleWait = time.Second
 	sim.SetFaults(etsysim.Faults{RateLimitStorm: 1000})
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()

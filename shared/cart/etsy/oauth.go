@@ -202,10 +202,10 @@ func (c *Client) fetchTokensRetrying(ctx context.Context, refresh string) (Token
 			return t, lifetime, nil
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.Attempts {
 				return Tokens{}, 0, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return Tokens{}, 0, tmp.CartError()
 				}
@@ -226,7 +226,7 @@ func (c *Client) fetchTokens(ctx context.Context, refresh string) (Tokens, time.
 		"client_id":     {c.clientID},
 		"refresh_token": {refresh},
 	}
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {

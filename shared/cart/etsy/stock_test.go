@@ -355,7 +355,7 @@ func TestSetStockFailuresOfTheCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, c := newSim(t, etsysim.Options{})
-			c.retry.minThrottleWait, c.retry.maxThrottleWait = 20*time.Millisecond, 100*time.Millisecond
+			c.retry.MinThrottleWait, c.retry.MaxThrottleWait = 20*time.Millisecond, 100*time.Millisecond
 			link := links(t, c)
 			var ups []cart.StockUpdate
 			for _, sku := range []string{"SKU-0002", "SKU-0003", "SKU-0010", "SKU-0020"} {

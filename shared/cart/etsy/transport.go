@@ -21,16 +21,12 @@ import (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
-	// minThrottleWait is the wait after a per-second 429 (which carries
+	// MinThrottleWait is the wait after a per-second 429 (which carries
 	// no retry-after), doubling for each 429 in a row up to
-	// maxThrottleWait: the first retry lands in the next second, a storm
+	// MaxThrottleWait: the first retry lands in the next second, a storm
 	// backs off.
-	minThrottleWait time.Duration
-	maxThrottleWait time.Duration
+	cart.Retry
+
 	// maxQuotaWait is the longest the client waits for the daily window
 	// to free quota; a longer wait returns *cart.RateLimitedError so the
 	// run saves its place and continues later.
@@ -41,12 +37,14 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	attempts:         4,
-	baseBackoff:      500 * time.Millisecond,
-	maxBackoff:       8 * time.Second,
-	attemptTimeout:   30 * time.Second,
-	minThrottleWait:  250 * time.Millisecond,
-	maxThrottleWait:  30 * time.Second,
+	Retry: cart.Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  30 * time.Second,
+		MinThrottleWait: 250 * time.Millisecond,
+		MaxThrottleWait: 30 * time.Second,
+	},
 	maxQuotaWait:     2 * time.Minute,
 	unknownQuotaWait: time.Hour,
 }
@@ -180,7 +178,7 @@ func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(
 // per-second pacing.
 func (c *Client) pace(ctx context.Context) error {
 	if d := c.lim.pausedUntil().Sub(c.now()); d > 0 {
-		if d > max(c.retry.maxQuotaWait, c.retry.maxThrottleWait) {
+		if d > max(c.retry.maxQuotaWait, c.retry.MaxThrottleWait) {
 			// The daily quota is spent until then: say so at once.
 			return &cart.RateLimitedError{RetryAfter: d}
 		}
@@ -195,12 +193,6 @@ func (c *Client) pace(ctx context.Context) error {
 		return rateLimited(err, d)
 	}
 	return nil
-}
-
-// backoff is the wait before retry n (1-based): exponential, capped, with
-// the upper half jittered so that clients failing together spread out.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
 }
 
 // temporary is a failure worth retrying (cart.Temporary).
@@ -265,7 +257,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 				return nil, rateLimited(err, wait)
 			}
 		case errors.As(err, &thr):
-			wait := max(thr.after, min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait))
+			wait := max(thr.after, c.retry.ThrottleWait(throttles))
 			throttles++
 			c.lim.pause(c.now().Add(wait))
 			if err := c.sleep(ctx, wait); err != nil {
@@ -273,10 +265,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			}
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.Attempts {
 				return nil, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -293,7 +285,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 // token, holding its *cart.Error), or a final *cart.Error (wrapping
 // cart.ErrAuth or cart.ErrNotFound where they apply).
 func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	u := c.base + path
 	if len(q) > 0 {

@@ -15,18 +15,12 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
-var fastRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     time.Millisecond,
-	maxBackoff:      4 * time.Millisecond,
-	attemptTimeout:  5 * time.Second,
-	minThrottleWait: time.Millisecond,
-	maxThrottleWait: 10 * time.Millisecond,
-}
+var fastRetry = retryPolicy{Retry: carttest.Retry}
 
 // roomy is a plan whose bucket never runs dry in functional tests.
 var roomy = shopifysim.Plan{MaximumAvailable: 1e9, RestoreRate: 1e9}
@@ -439,7 +433,7 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, c := newSim(t, shopifysim.Options{})
-			c.retry.attemptTimeout = 200 * time.Millisecond
+			c.retry.AttemptTimeout = 200 * time.Millisecond
 			sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
 			p, err := c.Orders(t.Context(), cart.OrderQuery{})
@@ -464,8 +458,8 @@ func TestTemporaryFailuresGiveUp(t *testing.T) {
 	if !strings.Contains(ce.Message, "temporarily unavailable") {
 		t.Errorf("message %q", ce.Message)
 	}
-	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.attempts {
-		t.Errorf("%d attempts; want %d", n, fastRetry.attempts)
+	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.Attempts {
+		t.Errorf("%d attempts; want %d", n, fastRetry.Attempts)
 	}
 
 	sim.SetFaults(shopifysim.Faults{Drop: 100})

@@ -18,24 +18,21 @@ import (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
-	// minThrottleWait is the least wait after THROTTLED, doubling for each
+	// MinThrottleWait is the least wait after THROTTLED, doubling for each
 	// THROTTLED in a row; it matters when Shopify throttles although the
 	// bucket it reports holds enough points (other limits, incidents).
-	minThrottleWait time.Duration
-	maxThrottleWait time.Duration
+	cart.Retry
 }
 
 var defaultRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     500 * time.Millisecond,
-	maxBackoff:      8 * time.Second,
-	attemptTimeout:  30 * time.Second,
-	minThrottleWait: 250 * time.Millisecond,
-	maxThrottleWait: 30 * time.Second,
+	Retry: cart.Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  30 * time.Second,
+		MinThrottleWait: 250 * time.Millisecond,
+		MaxThrottleWait: 30 * time.Second,
+	},
 }
 
 // maxResponse bounds what is read of one response. A page of orders is a
@@ -163,7 +160,7 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 			return data, nil
 		case errors.As(err, &thr):
 			wait := max(thr.after, c.bucket.wait(c.now(), requested),
-				min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait))
+				c.retry.ThrottleWait(throttles))
 			throttles++
 			if err := c.sleep(ctx, wait); err != nil {
 				return nil, rateLimited(err, wait)
@@ -173,10 +170,10 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 			// next response's status corrects the model either way.
 			c.bucket.release(requested)
 			failures++
-			if failures >= c.retry.attempts {
+			if failures >= c.retry.Attempts {
 				return nil, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -200,16 +197,10 @@ func (c *Client) pace(ctx context.Context, requested float64) error {
 	return nil
 }
 
-// backoff is the wait before retry n (1-based): exponential, capped, with
-// the upper half jittered so that clients failing together spread out.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
-}
-
 // attempt sends one request and classifies the outcome: data, throttled,
 // *temporary, or a final error (*cart.Error, possibly wrapping cart.ErrAuth).
 func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 )
 
@@ -23,10 +24,7 @@ const apiKey = "sqsp_test_secret_key"
 // fastRetry keeps the retry policy's shape with test-sized durations; the
 // cool-down stays a minute, which tests spend on a fake clock.
 var fastRetry = retryPolicy{
-	attempts:       4,
-	baseBackoff:    time.Millisecond,
-	maxBackoff:     4 * time.Millisecond,
-	attemptTimeout: 5 * time.Second,
+	Retry:          carttest.Retry,
 	coolDown:       time.Minute,
 	coolDownMargin: time.Second,
 	maxThrottles:   30,
@@ -534,7 +532,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, c := newSim(t, squarespacesim.Options{})
-			c.retry.attemptTimeout = 100 * time.Millisecond
+			c.retry.AttemptTimeout = 100 * time.Millisecond
 			sim.Seed(30, 1)
 			sim.SetFaults(tt.faults)
 			_, err := c.Orders(t.Context(), window(time.Now()))

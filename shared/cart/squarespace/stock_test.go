@@ -186,7 +186,7 @@ func TestRetriesReuseTheKey(t *testing.T) {
 		sim := squarespacesim.New(squarespacesim.Options{APIKey: apiKey, PerMinute: -1})
 		rec := &recorder{h: sim}
 		c := newClient(t, serve(t, rec), apiKey)
-		c.retry.attemptTimeout = 100 * time.Millisecond
+		c.retry.AttemptTimeout = 100 * time.Millisecond
 		updates := updatesFor(sim, func(i int) int { return i })[:5]
 		sim.SetFaults(f)
 		results, err := c.SetStock(t.Context(), updates)

@@ -37,10 +37,8 @@ const (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
+	cart.Retry
+
 	// coolDown is how long a 429 shuts the API (documented: one minute);
 	// coolDownMargin is added for clock skew and the time the 429 spent
 	// on the wire.
@@ -53,10 +51,12 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	attempts:       4,
-	baseBackoff:    500 * time.Millisecond,
-	maxBackoff:     8 * time.Second,
-	attemptTimeout: 30 * time.Second,
+	Retry: cart.Retry{
+		Attempts:       4,
+		BaseBackoff:    500 * time.Millisecond,
+		MaxBackoff:     8 * time.Second,
+		AttemptTimeout: 30 * time.Second,
+	},
 	coolDown:       time.Minute,
 	coolDownMargin: time.Second,
 	maxThrottles:   30,
@@ -168,12 +168,6 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 }
 
 func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// backoff is the wait before retry n (1-based): exponential, capped, with
-// the upper half jittered so that clients failing together spread out.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
-}
 
 // request is one API call. A retry sends exactly the same request, the
 // Idempotency-Key included.
@@ -304,10 +298,10 @@ func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
 			c.pace.coolDown(c.clock.Now().Add(wait))
 		case errors.As(err, &tmp):
 			failures++
-			if rq.once || failures >= c.retry.attempts {
+			if rq.once || failures >= c.retry.Attempts {
 				return nil, tmp.CartError()
 			}
-			if err := c.wait(ctx, c.backoff(failures)); err != nil {
+			if err := c.wait(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -332,7 +326,7 @@ func (c *Client) paceRequest(ctx context.Context) error {
 // attempt sends one request and classifies the outcome: a reply, throttled,
 // *temporary, *APIError, or a final *cart.Error.
 func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	u := c.base + rq.path
 	if len(rq.query) > 0 {

@@ -18,23 +18,20 @@ import (
 
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
-	attempts       int           // tries for a temporary failure, the first included
-	baseBackoff    time.Duration // first backoff; doubles per retry
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one request, from sending to the last byte
-	// minThrottleWait is the wait after a 429 without a usable
-	// Retry-After, doubling for each 429 in a row up to maxThrottleWait.
-	minThrottleWait time.Duration
-	maxThrottleWait time.Duration
+	// MinThrottleWait is the wait after a 429 without a usable
+	// Retry-After, doubling for each 429 in a row up to MaxThrottleWait.
+	cart.Retry
 }
 
 var defaultRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     500 * time.Millisecond,
-	maxBackoff:      8 * time.Second,
-	attemptTimeout:  60 * time.Second, // WordPress on shared hosting is slow
-	minThrottleWait: time.Second,
-	maxThrottleWait: time.Minute,
+	Retry: cart.Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  60 * time.Second, // WordPress on shared hosting is slow
+		MinThrottleWait: time.Second,
+		MaxThrottleWait: time.Minute,
+	},
 }
 
 // maxResponse bounds what is read of one response. A page of 100 full
@@ -112,12 +109,6 @@ func (c *Client) pace(ctx context.Context) error {
 	return nil
 }
 
-// backoff is the wait before retry n (1-based): exponential, capped, with
-// the upper half jittered so that clients failing together spread out.
-func (c *Client) backoff(n int) time.Duration {
-	return cart.Backoff(n, c.retry.baseBackoff, c.retry.maxBackoff)
-}
-
 // do sends one API request, retrying temporary failures with capped
 // exponential backoff and waiting out 429s for as long as ctx allows. Stock
 // writes set absolute quantities, so a retried write is harmless.
@@ -146,7 +137,7 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 		case errors.As(err, &thr):
 			wait := thr.after
 			if wait <= 0 {
-				wait = min(c.retry.minThrottleWait<<min(throttles, 16), c.retry.maxThrottleWait)
+				wait = c.retry.ThrottleWait(throttles)
 			}
 			throttles++
 			if err := c.sleep(ctx, wait); err != nil {
@@ -160,10 +151,10 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 			c.queryAuth.Store(true)
 		case errors.As(err, &tmp):
 			failures++
-			if failures >= c.retry.attempts || !idempotent {
+			if failures >= c.retry.Attempts || !idempotent {
 				return nil, tmp.CartError()
 			}
-			if err := c.sleep(ctx, c.backoff(failures)); err != nil {
+			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
 				if errors.Is(err, errStop) {
 					return nil, tmp.CartError()
 				}
@@ -185,7 +176,7 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 // keysNotSeen, *temporary, or a final error (*cart.Error, possibly wrapping
 // cart.ErrAuth or cart.ErrNotFound).
 func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
 	queryAuth := c.queryAuth.Load()
 	params := url.Values{}

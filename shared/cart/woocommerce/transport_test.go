@@ -170,7 +170,7 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, c := newSim(t, woosim.Options{})
-			c.retry.attemptTimeout = 200 * time.Millisecond
+			c.retry.AttemptTimeout = 200 * time.Millisecond
 			sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
 			p, err := c.Orders(t.Context(), cart.OrderQuery{})
@@ -199,8 +199,8 @@ func TestTemporaryFailuresGiveUp(t *testing.T) {
 	if !errors.As(err, &ce) || !ce.Temporary || (ce.Status != 502 && ce.Status != 503) || !strings.Contains(ce.Message, "temporarily unavailable") {
 		t.Fatalf("err = %v; want a temporary 5xx *cart.Error", err)
 	}
-	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.attempts {
-		t.Errorf("%d attempts; want %d", n, fastRetry.attempts)
+	if n := sim.Stats().Faults.ServerErrors; n != fastRetry.Attempts {
+		t.Errorf("%d attempts; want %d", n, fastRetry.Attempts)
 	}
 	// A store that stays down fails the whole stock call: no SKU counts a
 	// failure for an outage.

@@ -12,18 +12,12 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
-var fastRetry = retryPolicy{
-	attempts:        4,
-	baseBackoff:     time.Millisecond,
-	maxBackoff:      4 * time.Millisecond,
-	attemptTimeout:  5 * time.Second,
-	minThrottleWait: time.Millisecond,
-	maxThrottleWait: 10 * time.Millisecond,
-}
+var fastRetry = retryPolicy{Retry: carttest.Retry}
 
 const (
 	testKey    = "ck_0123456789abcdef0123456789abcdef01234567"
