@@ -189,3 +189,26 @@ func sha256hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// FuzzParseError: whatever Lambda (or something in between) answers, the
+// error is built without panicking, carries a code and a bounded message.
+func FuzzParseError(f *testing.F) {
+	f.Add(404, "ResourceNotFoundException:http://internal.amazon.com/", `{"Type":"User","message":"Function not found"}`)
+	f.Add(500, "", `{"__type":"com.amazonaws.awslambda#ServiceException","message":"oops"}`)
+	f.Add(429, "TooManyRequestsException", `not json`)
+	f.Add(200, "", ``)
+	f.Fuzz(func(t *testing.T, status int, errType, body string) {
+		if status < 100 || status > 999 {
+			return
+		}
+		h := http.Header{}
+		h.Set("X-Amzn-ErrorType", errType)
+		e := parseError(&http.Response{StatusCode: status, Header: h}, []byte(body))
+		if e.Code == "" && http.StatusText(status) != "" {
+			t.Fatalf("no code for status %d", status)
+		}
+		if len(e.Message) > 512 || e.Status != status {
+			t.Fatalf("error %+v", e)
+		}
+	})
+}
