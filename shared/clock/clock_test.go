@@ -23,3 +23,21 @@ func TestSleep(t *testing.T) {
 		t.Fatalf("negative wait: %v", err)
 	}
 }
+
+func TestFake(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := NewFake(t0)
+	c.Add(time.Minute)
+	c.Add(-time.Hour)
+	if err := c.Sleep(context.Background(), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Now(); !got.Equal(t0.Add(time.Minute + time.Second)) {
+		t.Fatalf("Now %v", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || c.Slept() != time.Second {
+		t.Fatalf("sleep on a cancelled context: %v, slept %v", err, c.Slept())
+	}
+}

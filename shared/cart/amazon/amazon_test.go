@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 )
 
@@ -97,14 +98,6 @@ func all(t testing.TB, f pager, q cart.OrderQuery, between func(page int)) []car
 			between(page)
 		}
 	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
 }
 
 // sameOnce checks got holds exactly want's ids, each once.
@@ -202,7 +195,7 @@ func TestOrdersImportsExactlyTheImportableOnce(t *testing.T) {
 		t.Fatalf("seed gave only %d importable orders", len(want))
 	}
 	got := all(t, e.c.Orders, e.window(), nil)
-	sameOnce(t, ids(got), want)
+	sameOnce(t, carttest.IDs(got), want)
 	for _, o := range got {
 		so, _ := e.sim.Order(o.ExternalID)
 		if o.Filter != cart.AwaitingFulfillment || o.CartStatus != so.Status || so.FulfilledBy != amazonsim.Merchant {
@@ -220,7 +213,7 @@ func TestOrdersImportsExactlyTheImportableOnce(t *testing.T) {
 	// is paced: the burst is spent, so each page waits a refill.
 	before := e.clock.Now()
 	again := all(t, e.c.Orders, cart.OrderQuery{UpdatedFrom: start.AddDate(0, 0, -60), UpdatedTo: start}, nil)
-	sameOnce(t, ids(again), want)
+	sameOnce(t, carttest.IDs(again), want)
 	for i := 0; i < 20; i++ { // spend the rest of the burst
 		if _, err := e.c.Orders(context.Background(), e.window()); err != nil {
 			t.Fatal(err)
@@ -243,14 +236,14 @@ func TestOrdersCancelledAndStatuses(t *testing.T) {
 	e.sim.Seed(300, 3)
 	a := e.sim.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 2}})
 	b := e.sim.CreateOrder(nil)
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	if err := e.sim.CancelOrder(a); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.sim.ShipOrder(b); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(3 * time.Minute) // past the two minutes searchOrders requires
+	e.clock.Add(3 * time.Minute) // past the two minutes searchOrders requires
 
 	var wantCancelled, wantShipped []string
 	for _, o := range e.sim.Orders() {
@@ -267,20 +260,20 @@ func TestOrdersCancelledAndStatuses(t *testing.T) {
 	q := e.window()
 	q.Cancelled = true
 	got := all(t, e.c.Orders, q, nil)
-	sameOnce(t, ids(got), wantCancelled)
+	sameOnce(t, carttest.IDs(got), wantCancelled)
 	for _, o := range got {
 		if o.Filter != cart.Cancelled || o.CartStatus != StatusCancelled {
 			t.Errorf("cancelled order %s: %s %s", o.ExternalID, o.Filter, o.CartStatus)
 		}
 	}
-	if !slices.Contains(ids(got), a) {
+	if !slices.Contains(carttest.IDs(got), a) {
 		t.Errorf("cancelled order %s missing", a)
 	}
 
 	q = e.window()
 	q.Statuses = []string{"Shipped"} // the Orders v0 spelling support may use
 	got = all(t, e.c.Orders, q, nil)
-	sameOnce(t, ids(got), wantShipped)
+	sameOnce(t, carttest.IDs(got), wantShipped)
 	for _, o := range got {
 		if o.Filter != cart.Shipped {
 			t.Errorf("shipped order %s: %s", o.ExternalID, o.Filter)
@@ -296,16 +289,16 @@ func TestOrdersCancelledAndStatuses(t *testing.T) {
 func TestOrdersWindowKeepsTwoMinutesBack(t *testing.T) {
 	e := newEnv(t, amazonsim.Options{})
 	id := e.sim.CreateOrder(nil)
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	q := cart.OrderQuery{UpdatedFrom: e.clock.Now().Add(-10 * time.Minute), UpdatedTo: e.clock.Now()}
 	if got := all(t, e.c.Orders, q, nil); len(got) != 0 {
-		t.Errorf("a one-minute-old order was read: %v (Amazon refuses a window ending within two minutes)", ids(got))
+		t.Errorf("a one-minute-old order was read: %v (Amazon refuses a window ending within two minutes)", carttest.IDs(got))
 	}
 	// The next pass, overlapping the previous window by 5 minutes, reads it.
-	e.clock.Advance(9 * time.Minute)
+	e.clock.Add(9 * time.Minute)
 	q = cart.OrderQuery{UpdatedFrom: q.UpdatedTo.Add(-5 * time.Minute), UpdatedTo: e.clock.Now()}
-	if got := all(t, e.c.Orders, q, nil); !slices.Equal(ids(got), []string{id}) {
-		t.Errorf("second pass read %v, want [%s]", ids(got), id)
+	if got := all(t, e.c.Orders, q, nil); !slices.Equal(carttest.IDs(got), []string{id}) {
+		t.Errorf("second pass read %v, want [%s]", carttest.IDs(got), id)
 	}
 	// A window entirely within the last two minutes reads nothing, without a request.
 	before := e.sim.Stats().Requests
@@ -329,7 +322,7 @@ func TestFBAOrdersOnlyAmazonShippedInLast30Days(t *testing.T) {
 		t.Fatalf("seed gave %d FBA orders in 30 days and %d older: want both", len(want), older)
 	}
 	got := all(t, e.c.FBAOrders, e.window(), nil) // 60 days asked, 30 read
-	sameOnce(t, ids(got), want)
+	sameOnce(t, carttest.IDs(got), want)
 	for _, o := range got {
 		if o.Filter != cart.Shipped || o.CartStatus != StatusShipped || len(o.Lines) == 0 {
 			t.Fatalf("FBA order %+v", o)
@@ -382,10 +375,10 @@ func TestExpiredNextTokenRestartsWithoutDuplicates(t *testing.T) {
 	// expiry is under test here.
 	got := all(t, e.c.Orders, e.window(), func(page int) {
 		if page%2 == 1 {
-			e.clock.Advance(amazonsim.DefaultNextTokenTTL + time.Second) // the token dies
+			e.clock.Add(amazonsim.DefaultNextTokenTTL + time.Second) // the token dies
 		}
 	})
-	sameOnce(t, ids(got), want)
+	sameOnce(t, carttest.IDs(got), want)
 	if st := e.sim.Stats(); st.ExpiredTokens < 3 {
 		t.Errorf("%d expired tokens: the test did not exercise expiry", st.ExpiredTokens)
 	}
@@ -396,13 +389,13 @@ func TestExpiredNextTokenRestartsWithoutDuplicates(t *testing.T) {
 	for range 240 {
 		same = append(same, e2.sim.CreateOrder(nil)) // one second, 240 orders
 	}
-	e2.clock.Advance(5 * time.Minute)
+	e2.clock.Add(5 * time.Minute)
 	got = all(t, e2.c.Orders, e2.window(), func(page int) {
 		if page%2 == 1 {
 			e2.sim.ExpireNextTokens()
 		}
 	})
-	sameOnce(t, ids(got), same)
+	sameOnce(t, carttest.IDs(got), same)
 
 	// FBA inventory restarts from the first page; every SKU is read.
 	skus := make([]string, 150)
@@ -431,7 +424,7 @@ func TestExpiredNextTokenRestartsWithoutDuplicates(t *testing.T) {
 		}
 		cursor = p.Next
 		if pages == 2 {
-			e3.clock.Advance(amazonsim.InventoryTokenTTL + time.Second)
+			e3.clock.Add(amazonsim.InventoryTokenTTL + time.Second)
 		}
 	}
 	if len(seen) != len(skus) {
@@ -449,12 +442,12 @@ func TestLWATokenRefresh(t *testing.T) {
 		}
 	}
 	inv()
-	e.clock.Advance(30 * time.Minute)
+	e.clock.Add(30 * time.Minute)
 	inv()
 	if n := e.sim.Stats().TokensIssued; n != 1 {
 		t.Errorf("%d tokens fetched within the hour; want the cached one", n)
 	}
-	e.clock.Advance(29*time.Minute + 30*time.Second) // within a minute of expiry
+	e.clock.Add(29*time.Minute + 30*time.Second) // within a minute of expiry
 	inv()
 	if st := e.sim.Stats(); st.TokensIssued != 2 || st.Unauthorized != 0 {
 		t.Errorf("near expiry: %d tokens, %d 403s; want a fresh token before the old one expired", st.TokensIssued, st.Unauthorized)
@@ -504,7 +497,7 @@ func TestAuthFailuresAreErrAuth(t *testing.T) {
 
 func TestSetStockPerSKUFailure(t *testing.T) {
 	e := newEnv(t, amazonsim.Options{})
-	listings := allListings(t, e.c, cart.ListingQuery{})
+	listings := carttest.Listings(t, e.c, cart.ListingQuery{})
 	e.sim.FailSKU("SKU-0003", 1)
 	ups := []cart.StockUpdate{
 		{SKU: "SKU-0001", Quantity: 7}, {SKU: "SKU-0003", Quantity: 8}, {SKU: "NO-SUCH-SKU", Quantity: 1},
@@ -565,7 +558,7 @@ func TestQuotaExceededIsWaitedOut(t *testing.T) {
 	e.sim.Seed(400, 2)
 	e.sim.SetFaults(amazonsim.Faults{QuotaExceeded: 6})
 	got := all(t, e.c.Orders, e.window(), nil)
-	sameOnce(t, ids(got), e.sim.Importable())
+	sameOnce(t, carttest.IDs(got), e.sim.Importable())
 	if st := e.sim.Stats(); st.Faults.QuotaExceeded != 6 {
 		t.Errorf("%d injected 429s served", st.Faults.QuotaExceeded)
 	}
@@ -616,7 +609,7 @@ func TestTemporaryFailuresRetriedThenReported(t *testing.T) {
 	e.sim.Seed(100, 4)
 	e.sim.SetFaults(amazonsim.Faults{ServerErrors: 2, Drop: 1})
 	got := all(t, e.c.Orders, e.window(), nil)
-	sameOnce(t, ids(got), e.sim.Importable())
+	sameOnce(t, carttest.IDs(got), e.sim.Importable())
 
 	e.sim.SetFaults(amazonsim.Faults{ServerErrors: 10})
 	_, err := e.c.FBAInventory(context.Background(), "")
@@ -631,28 +624,9 @@ func TestTemporaryFailuresRetriedThenReported(t *testing.T) {
 	}
 }
 
-func allListings(t testing.TB, c *Client, q cart.ListingQuery) []cart.Listing {
-	t.Helper()
-	var out []cart.Listing
-	for pages := 0; ; pages++ {
-		if pages > 10_000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Listings(context.Background(), q)
-		if err != nil {
-			t.Fatalf("Listings(%+v): %v", q, err)
-		}
-		out = append(out, p.Listings...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
 func TestListings(t *testing.T) {
 	e := newEnv(t, amazonsim.Options{})
-	got := allListings(t, e.c, cart.ListingQuery{})
+	got := carttest.Listings(t, e.c, cart.ListingQuery{})
 	want := e.sim.Listings()
 	if len(got) != len(want) {
 		t.Fatalf("%d listings, want %d", len(got), len(want))
@@ -672,12 +646,12 @@ func TestListings(t *testing.T) {
 		}
 	}
 	// Updated since: only what changed.
-	e.clock.Advance(time.Hour)
+	e.clock.Add(time.Hour)
 	since := e.clock.Now()
 	e.sim.SetQuantity("SKU-0010", 3)
 	e.sim.TouchListing("SKU-0020")
-	e.clock.Advance(time.Minute)
-	got = allListings(t, e.c, cart.ListingQuery{UpdatedFrom: since, UpdatedTo: e.clock.Now()})
+	e.clock.Add(time.Minute)
+	got = carttest.Listings(t, e.c, cart.ListingQuery{UpdatedFrom: since, UpdatedTo: e.clock.Now()})
 	var skus []string
 	for _, l := range got {
 		skus = append(skus, l.SKU)
@@ -693,7 +667,7 @@ func TestListingsPastTheSearchCap(t *testing.T) {
 		skus[i] = fmt.Sprintf("CAP-%05d", i)
 	}
 	e := newEnv(t, amazonsim.Options{SKUs: skus})
-	got := allListings(t, e.c, cart.ListingQuery{})
+	got := carttest.Listings(t, e.c, cart.ListingQuery{})
 	seen := map[string]int{}
 	for _, l := range got {
 		seen[l.SKU]++

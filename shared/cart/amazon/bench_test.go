@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 )
 
@@ -121,7 +122,7 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 		if c.MaxBatch() != MaxPatchBatch {
 			b.Fatalf("MaxBatch %d with feeds off", c.MaxBatch())
 		}
-		listings := allListings(b, c, cart.ListingQuery{})
+		listings := carttest.Listings(b, c, cart.ListingQuery{})
 		if len(listings) != n {
 			b.Fatalf("%d listings; want %d", len(listings), n)
 		}

@@ -262,7 +262,7 @@ func TestSetStockFeedPastDeadlineContinues(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPushed(t, e, ups, res)
-	e.clock.Advance(time.Hour)
+	e.clock.Add(time.Hour)
 	fs := e.sim.Feeds()
 	if len(fs) != 3 || fs[1].Status != amazonsim.FeedDone || fs[2].Status != amazonsim.FeedDone {
 		t.Errorf("feeds %+v", fs)

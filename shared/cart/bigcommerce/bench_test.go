@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 )
 
@@ -84,7 +85,7 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	listings := allListings(b, c, cart.ListingQuery{})
+	listings := carttest.Listings(b, c, cart.ListingQuery{})
 	if len(listings) != n {
 		b.Fatalf("%d listings; want %d", len(listings), n)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 )
 
@@ -59,53 +60,6 @@ func newClient(t testing.TB, url, tok string) *Client {
 	c.retry = fastRetry
 	c.pacer.margin = fastRetry.paceMargin
 	return c
-}
-
-// all pages through q and returns every order.
-func all(t testing.TB, c *Client, q cart.OrderQuery) []cart.Order {
-	t.Helper()
-	var out []cart.Order
-	for pages := 0; ; pages++ {
-		if pages > 10000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Orders(context.Background(), q)
-		if err != nil {
-			t.Fatalf("Orders(%+v): %v", q, err)
-		}
-		out = append(out, p.Orders...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func allListings(t testing.TB, c *Client, q cart.ListingQuery) []cart.Listing {
-	t.Helper()
-	var out []cart.Listing
-	for pages := 0; ; pages++ {
-		if pages > 10000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Listings(context.Background(), q)
-		if err != nil {
-			t.Fatalf("Listings(%+v): %v", q, err)
-		}
-		out = append(out, p.Listings...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
 }
 
 func sorted(s []string) []string {
@@ -286,12 +240,12 @@ func TestOrderCursor(t *testing.T) {
 func TestPagingReturnsImportableOnce(t *testing.T) {
 	sim, c := newSim(t, bcsim.Options{})
 	sim.Seed(3000, 42)
-	got := all(t, c, everything())
+	got := carttest.Orders(t, c, everything())
 	want := sim.Importable()
 	if len(want) < 1300 {
 		t.Fatalf("only %d of 3000 seeded orders are importable", len(want))
 	}
-	if g := ids(got); !slices.Equal(sorted(g), want) {
+	if g := carttest.IDs(got); !slices.Equal(sorted(g), want) {
 		t.Fatalf("paged %d orders (%d distinct); want the %d importable ones", len(g), len(slices.Compact(sorted(g))), len(want))
 	}
 	for _, o := range got {
@@ -330,7 +284,7 @@ func TestPagingSurvivesStatusChanges(t *testing.T) {
 	if err != nil || len(p.Orders) != ordersPageSize || p.Next == "" {
 		t.Fatalf("first page: %d orders, %q, %v", len(p.Orders), p.Next, err)
 	}
-	got := ids(p.Orders)
+	got := carttest.IDs(p.Orders)
 	// Ship the first ten orders already read, and one not read yet.
 	for _, id := range append(got[:10:10], before[ordersPageSize+5]) {
 		if err := sim.ShipOrder(id); err != nil {
@@ -338,7 +292,7 @@ func TestPagingSurvivesStatusChanges(t *testing.T) {
 		}
 	}
 	q.Cursor = p.Next
-	got = append(got, ids(all(t, c, q))...)
+	got = append(got, carttest.IDs(carttest.Orders(t, c, q))...)
 	var want []string
 	for _, id := range before {
 		if id != before[ordersPageSize+5] {
@@ -362,8 +316,8 @@ func TestCancelledQuery(t *testing.T) {
 	want := sim.WithStatus(5, 4, 6, 2, 10)
 	q := everything()
 	q.Cancelled = true
-	got := all(t, c, q)
-	if !slices.Equal(sorted(ids(got)), want) {
+	got := carttest.Orders(t, c, q)
+	if !slices.Equal(sorted(carttest.IDs(got)), want) {
 		t.Errorf("cancelled query returned %d orders; want %d", len(got), len(want))
 	}
 	seen := map[string]bool{}
@@ -385,7 +339,7 @@ func TestStatusMapping(t *testing.T) {
 	for id := range Statuses() {
 		every = append(every, id)
 	}
-	got := all(t, c, cart.OrderQuery{Statuses: every})
+	got := carttest.Orders(t, c, cart.OrderQuery{Statuses: every})
 	if len(got) != 1500 {
 		t.Fatalf("every status returned %d of 1500 orders", len(got))
 	}
@@ -411,62 +365,17 @@ func TestStatusMapping(t *testing.T) {
 	if len(seen) != 3 {
 		t.Errorf("filters seen: %v", seen)
 	}
-	pending := all(t, c, cart.OrderQuery{Statuses: []string{"7"}})
-	if len(pending) == 0 || !slices.Equal(sorted(ids(pending)), sim.WithStatus(7)) {
+	pending := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"7"}})
+	if len(pending) == 0 || !slices.Equal(sorted(carttest.IDs(pending)), sim.WithStatus(7)) {
 		t.Errorf("status 7 returned %d orders", len(pending))
 	}
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestWindowBounds(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-	sim, c := newSim(t, bcsim.Options{Now: clk.Now})
-	t0 := clk.Now()
-	var created []string
-	for range 4 {
-		created = append(created, sim.CreateOrder(nil))
-		clk.Add(time.Second)
-	}
-	tests := []struct {
-		name     string
-		from, to time.Time
-		want     []string
-	}{
-		{"from inclusive, to exclusive", t0.Add(time.Second), t0.Add(3 * time.Second), created[1:3]},
-		{"open start", time.Time{}, t0.Add(2 * time.Second), created[:2]},
-		{"open end", t0.Add(2 * time.Second), time.Time{}, created[2:]},
-		{"fractions round outward", t0.Add(1500 * time.Millisecond), t0.Add(2500 * time.Millisecond), created[1:3]},
-		{"empty", t0.Add(2 * time.Second), t0.Add(2 * time.Second), nil},
-		{"reversed", t0.Add(3 * time.Second), t0, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := sim.Stats().Requests
-			got := ids(all(t, c, cart.OrderQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
-			if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
-				t.Errorf("window [%v, %v) = %v; want %v", tt.from, tt.to, got, tt.want)
-			}
-			if tt.want == nil && sim.Stats().Requests != before {
-				t.Errorf("an empty window sent a request")
-			}
-		})
-	}
+	carttest.OrderWindow(t, func(t *testing.T, now func() time.Time) carttest.WindowEnv {
+		sim, c := newSim(t, bcsim.Options{Now: now})
+		return carttest.WindowEnv{Source: c, CreateOrder: func() string { return sim.CreateOrder(nil) }, Requests: func() int { return sim.Stats().Requests }}
+	})
 }
 
 func TestOrderWithManyLines(t *testing.T) {
@@ -477,9 +386,9 @@ func TestOrderWithManyLines(t *testing.T) {
 	}
 	id := sim.CreateOrder(lines)
 	sim.CreateOrder(nil)
-	got := all(t, c, cart.OrderQuery{Statuses: []string{"11"}})
+	got := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"11"}})
 	if len(got) != 2 || got[0].ExternalID != id {
-		t.Fatalf("got %v", ids(got))
+		t.Fatalf("got %v", carttest.IDs(got))
 	}
 	if !slices.Equal(got[0].Lines, lines) {
 		t.Errorf("got %d lines; want the order's %d in order", len(got[0].Lines), len(lines))
@@ -559,7 +468,7 @@ func TestRateLimitStormIsWaitedOut(t *testing.T) {
 			sim, c := newSim(t, bcsim.Options{Limit: bcsim.Limit{Requests: 150, Window: 50 * time.Millisecond}})
 			sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
-			got := all(t, c, cart.OrderQuery{})
+			got := carttest.Orders(t, c, cart.OrderQuery{})
 			if len(got) != 1 {
 				t.Fatalf("got %d orders", len(got))
 			}
@@ -682,9 +591,9 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 			c.retry.AttemptTimeout = 500 * time.Millisecond
 			id := sim.CreateOrder(nil)
 			sim.SetFaults(tt.faults)
-			got := all(t, c, cart.OrderQuery{Statuses: []string{"11"}})
+			got := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"11"}})
 			if len(got) != 1 || got[0].ExternalID != id {
-				t.Fatalf("Orders = %v", ids(got))
+				t.Fatalf("Orders = %v", carttest.IDs(got))
 			}
 			if got := tt.count(sim.Stats().Faults); got != tt.want {
 				t.Errorf("%d faults injected; want %d", got, tt.want)
@@ -910,9 +819,9 @@ func TestListings(t *testing.T) {
 	for i := range 900 {
 		skus = append(skus, fmt.Sprintf("L-%04d", i))
 	}
-	clk := &clock{t: time.Now().UTC()}
+	clk := clock.NewFake(time.Now().UTC())
 	sim, c := newSim(t, bcsim.Options{SKUs: skus, Now: clk.Now})
-	got := allListings(t, c, cart.ListingQuery{})
+	got := carttest.Listings(t, c, cart.ListingQuery{})
 	vs := sim.Variants()
 	if len(got) != len(vs) || len(vs) != 900 {
 		t.Fatalf("%d listings; the store has %d variants", len(got), len(vs))
@@ -951,7 +860,7 @@ func TestListings(t *testing.T) {
 	sim.TouchProduct(skus[500])
 	from := clk.Now()
 	clk.Add(time.Second)
-	got = allListings(t, c, cart.ListingQuery{UpdatedFrom: from, UpdatedTo: clk.Now()})
+	got = carttest.Listings(t, c, cart.ListingQuery{UpdatedFrom: from, UpdatedTo: clk.Now()})
 	if len(got) == 0 || !slices.ContainsFunc(got, func(l cart.Listing) bool { return l.SKU == skus[500] }) || len(got) > 4 {
 		t.Errorf("window listed %d: %+v", len(got), got)
 	}

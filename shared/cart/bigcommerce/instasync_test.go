@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	"github.com/autosync/autosync/shared/catalog"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	"github.com/autosync/autosync/shared/webhook"
@@ -66,7 +67,7 @@ func drained(t *testing.T, sim *bcsim.Server) {
 
 func TestProductListings(t *testing.T) {
 	sim, c := hookSim(t)
-	every := allListings(t, c, cart.ListingQuery{})
+	every := carttest.Listings(t, c, cart.ListingQuery{})
 	byProduct := map[string][]cart.Listing{}
 	for _, l := range every {
 		byProduct[l.Link.ProductID] = append(byProduct[l.Link.ProductID], l)

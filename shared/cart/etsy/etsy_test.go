@@ -68,34 +68,6 @@ func newClient(t testing.TB, url string, cfg Config) *Client {
 	return c
 }
 
-// all pages through q and returns every order.
-func all(t *testing.T, c *Client, q cart.OrderQuery) []cart.Order {
-	t.Helper()
-	var out []cart.Order
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Orders(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Orders(%+v): %v", q, err)
-		}
-		out = append(out, p.Orders...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
-}
-
 func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
@@ -203,8 +175,8 @@ func TestStatuses(t *testing.T) {
 func TestOrdersImportsEachImportableOnce(t *testing.T) {
 	sim, c := newSim(t, etsysim.Options{})
 	sim.Seed(1500, 1)
-	orders := all(t, c, everything())
-	got := ids(orders)
+	orders := carttest.Orders(t, c, everything())
+	got := carttest.IDs(orders)
 	if d := dups(got); len(d) > 0 {
 		t.Errorf("%d receipts returned twice: %v", len(d), d[:min(5, len(d))])
 	}
@@ -288,8 +260,8 @@ func TestOrdersWindowAndCancels(t *testing.T) {
 					want = append(want, r.ID)
 				}
 			}
-			orders := all(t, c, tt.q)
-			if got := ids(orders); !slices.Equal(sorted(got), sorted(want)) || len(dups(got)) > 0 {
+			orders := carttest.Orders(t, c, tt.q)
+			if got := carttest.IDs(orders); !slices.Equal(sorted(got), sorted(want)) || len(dups(got)) > 0 {
 				t.Fatalf("got %d receipts; want %d", len(got), len(want))
 			}
 			if tt.name != "empty window" && len(want) == 0 {
@@ -312,7 +284,7 @@ func TestOrdersCancelAfterImport(t *testing.T) {
 		created = append(created, sim.CreateOrder([]cart.Line{{SKU: "SKU-0001", Quantity: 1}}))
 	}
 	q := cart.OrderQuery{UpdatedFrom: start, UpdatedTo: time.Now().Add(time.Minute)}
-	if got := ids(all(t, c, q)); !slices.Equal(sorted(got), sorted(created)) {
+	if got := carttest.IDs(carttest.Orders(t, c, q)); !slices.Equal(sorted(got), sorted(created)) {
 		t.Fatalf("imported %v; want %v", got, created)
 	}
 	if err := sim.CancelOrder(created[1]); err != nil {
@@ -323,12 +295,12 @@ func TestOrdersCancelAfterImport(t *testing.T) {
 	}
 	q.UpdatedTo = time.Now().Add(time.Minute)
 	q.Cancelled = true
-	got := all(t, c, q)
+	got := carttest.Orders(t, c, q)
 	if len(got) != 1 || got[0].ExternalID != created[1] || got[0].Filter != cart.Cancelled || got[0].CartStatus != "canceled" {
 		t.Fatalf("cancelled = %+v; want receipt %s", got, created[1])
 	}
 	q.Cancelled = false
-	if got := ids(all(t, c, q)); !slices.Equal(sorted(got), sorted([]string{created[0], created[3], created[4]})) {
+	if got := carttest.IDs(carttest.Orders(t, c, q)); !slices.Equal(sorted(got), sorted([]string{created[0], created[3], created[4]})) {
 		t.Errorf("importable after cancel and ship = %v", got)
 	}
 }
@@ -403,8 +375,8 @@ func TestOrdersCrowdedSecond(t *testing.T) {
 	clock = clock.Add(time.Second)
 	mu.Unlock()
 	later := sim.CreateOrder(nil)
-	orders := all(t, c, everything())
-	got := ids(orders)
+	orders := carttest.Orders(t, c, everything())
+	got := carttest.IDs(orders)
 	if d := dups(got); len(d) > 0 {
 		t.Errorf("%d receipts returned twice", len(d))
 	}
@@ -498,8 +470,8 @@ func TestRateLimitStormWaitedOut(t *testing.T) {
 	sim, c := newSim(t, etsysim.Options{})
 	sim.Seed(300, 5)
 	sim.SetFaults(etsysim.Faults{RateLimitStorm: 7})
-	got := all(t, c, everything())
-	if !slices.Equal(sorted(ids(got)), sorted(sim.Importable())) {
+	got := carttest.Orders(t, c, everything())
+	if !slices.Equal(sorted(carttest.IDs(got)), sorted(sim.Importable())) {
 		t.Errorf("got %d receipts; want %d", len(got), len(sim.Importable()))
 	}
 	if st := sim.Stats(); st.Faults.RateLimitStorm != 7 {
@@ -652,4 +624,11 @@ func TestDayLog(t *testing.T) {
 	if _, ok := d.frees(t0.Add(48 * time.Hour)); ok {
 		t.Error("a log two days old still frees")
 	}
+}
+
+func TestWindowBounds(t *testing.T) {
+	carttest.OrderWindow(t, func(t *testing.T, now func() time.Time) carttest.WindowEnv {
+		sim, c := newSim(t, etsysim.Options{Now: now})
+		return carttest.WindowEnv{Source: c, CreateOrder: func() string { return sim.CreateOrder(nil) }, Requests: func() int { return sim.Stats().Requests }}
+	})
 }

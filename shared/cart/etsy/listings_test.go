@@ -8,33 +8,15 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
-
-func allListings(t *testing.T, c *Client, q cart.ListingQuery) []cart.Listing {
-	t.Helper()
-	var out []cart.Listing
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Listings(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Listings: %v", err)
-		}
-		out = append(out, p.Listings...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
 
 func TestListings(t *testing.T) {
 	sim, c := newSim(t, etsysim.Options{SKUs: []string{"MUG-BLUE", "MUG-RED", "TEE-S", "TEE-M", "TEE-L", "CAP-BLACK", "POSTER-A2", "SOCKS-3PK"}})
 	// The window is ignored: Etsy cannot filter listings by modification.
 	q := cart.ListingQuery{UpdatedFrom: time.Now().Add(24 * time.Hour), UpdatedTo: time.Now().Add(48 * time.Hour)}
-	got := allListings(t, c, q)
+	got := carttest.Listings(t, c, q)
 	qty, prices := sim.Quantities(), sim.Prices()
 	var skus []string
 	for _, l := range got {

@@ -15,23 +15,12 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
 const refreshToken = "12345678.test_refresh_token"
-
-// testClock is the injected clock shared by the simulator and the client.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // saver is an OnTokens that records what it is given and fails while
 // fail is set.
@@ -59,13 +48,13 @@ func (s *saver) saved() []Tokens {
 	return slices.Clone(s.got)
 }
 
-// oauthSim serves a simulator on clock whose access token token expires
+// oauthSim serves a simulator on clk whose access token token expires
 // an hour from now, and a client holding it and refreshToken, saving to
 // sv. cfg adds to the client's config.
-func oauthSim(t *testing.T, clock *testClock, sv *saver, cfg Config) (*etsysim.Server, *Client) {
+func oauthSim(t *testing.T, clk *clock.Fake, sv *saver, cfg Config) (*etsysim.Server, *Client) {
 	t.Helper()
 	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, Token: token, RefreshToken: refreshToken,
-		ShopID: shopID, QPS: roomyQPS, QPD: roomyQPD, Now: clock.now})
+		ShopID: shopID, QPS: roomyQPS, QPD: roomyQPD, Now: clk.Now})
 	cfg.APIKey, cfg.SharedSecret = apiKey, secret
 	if cfg.Token == "" {
 		cfg.Token = token
@@ -77,21 +66,21 @@ func oauthSim(t *testing.T, clock *testClock, sv *saver, cfg Config) (*etsysim.S
 		cfg.OnTokens = sv.save
 	}
 	c := newClient(t, serve(t, sim), cfg)
-	c.now = clock.now
+	c.now = clk.Now
 	return sim, c
 }
 
-func startClock() *testClock { return &testClock{t: time.Now().UTC().Truncate(time.Second)} }
+func startClock() *clock.Fake { return clock.NewFake(time.Now().UTC().Truncate(time.Second)) }
 
 // TestRefreshAcrossLongImport pages through an import that takes longer
 // than the access token lives: the client renews it once, before it
 // expires, saves the rotated pair, and uses the rotated refresh token for
 // the next renewal.
 func TestRefreshAcrossLongImport(t *testing.T) {
-	clock := startClock()
-	start := clock.now()
+	clk := startClock()
+	start := clk.Now()
 	sv := &saver{}
-	sim, c := oauthSim(t, clock, sv, Config{TokenExpiry: start.Add(time.Hour)})
+	sim, c := oauthSim(t, clk, sv, Config{TokenExpiry: start.Add(time.Hour)})
 	sim.Seed(4000, 11)
 	q := everything()
 	var got []string
@@ -102,20 +91,20 @@ func TestRefreshAcrossLongImport(t *testing.T) {
 		}
 		p, err := c.Orders(t.Context(), q)
 		if err != nil {
-			t.Fatalf("page %d at +%s: %v", pages, clock.now().Sub(start), err)
+			t.Fatalf("page %d at +%s: %v", pages, clk.Now().Sub(start), err)
 		}
 		if refreshedAt.IsZero() && sim.Stats().TokenRefreshes == 1 {
-			refreshedAt = clock.now()
+			refreshedAt = clk.Now()
 		}
-		got = append(got, ids(p.Orders)...)
+		got = append(got, carttest.IDs(p.Orders)...)
 		if p.Next == "" {
 			break
 		}
 		q.Cursor = p.Next
-		clock.add(5 * time.Minute) // a slow import: 5 minutes a page
+		clk.Add(5 * time.Minute) // a slow import: 5 minutes a page
 	}
-	if clock.now().Sub(start) < 75*time.Minute {
-		t.Fatalf("the import took %s; the test needs it to outlast the token", clock.now().Sub(start))
+	if clk.Now().Sub(start) < 75*time.Minute {
+		t.Fatalf("the import took %s; the test needs it to outlast the token", clk.Now().Sub(start))
 	}
 	if !slices.Equal(sorted(got), sorted(sim.Importable())) {
 		t.Errorf("imported %d receipts; want %d", len(got), len(sim.Importable()))
@@ -139,7 +128,7 @@ func TestRefreshAcrossLongImport(t *testing.T) {
 
 	// An hour on, the next renewal uses the rotated refresh token (the
 	// first one no longer works).
-	clock.add(time.Hour)
+	clk.Add(time.Hour)
 	if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +142,9 @@ func TestRefreshAcrossLongImport(t *testing.T) {
 // client expected: the next request is refused, the client renews and
 // sends it again, once.
 func TestRefreshOn401(t *testing.T) {
-	clock := startClock()
+	clk := startClock()
 	sv := &saver{}
-	sim, c := oauthSim(t, clock, sv, Config{}) // expiry unknown: only a 401 renews
+	sim, c := oauthSim(t, clk, sv, Config{}) // expiry unknown: only a 401 renews
 	sim.Seed(1000, 12)
 	q := everything()
 	var got []string
@@ -167,7 +156,7 @@ func TestRefreshOn401(t *testing.T) {
 		if err != nil {
 			t.Fatalf("page %d: %v", pages, err)
 		}
-		got = append(got, ids(p.Orders)...)
+		got = append(got, carttest.IDs(p.Orders)...)
 		if p.Next == "" {
 			break
 		}
@@ -181,7 +170,7 @@ func TestRefreshOn401(t *testing.T) {
 		t.Errorf("%d refreshes, %d refused requests; want 1 and 1", st.TokenRefreshes, st.Unauthorized)
 	}
 	if saved := sv.saved(); len(saved) != 1 || saved[0].Access != sim.AccessToken() || saved[0].Refresh != sim.RefreshToken() ||
-		!saved[0].Expiry.Equal(clock.now().Add(time.Hour)) {
+		!saved[0].Expiry.Equal(clk.Now().Add(time.Hour)) {
 		t.Errorf("OnTokens got %v", saved)
 	}
 
@@ -207,13 +196,13 @@ func TestRefreshOn401(t *testing.T) {
 func TestRefreshRevoked(t *testing.T) {
 	for _, proactive := range []bool{false, true} {
 		t.Run(fmt.Sprint("proactive=", proactive), func(t *testing.T) {
-			clock := startClock()
+			clk := startClock()
 			sv := &saver{}
 			cfg := Config{}
 			if proactive {
-				cfg.TokenExpiry = clock.now().Add(4 * time.Minute) // due now
+				cfg.TokenExpiry = clk.Now().Add(4 * time.Minute) // due now
 			}
-			sim, c := oauthSim(t, clock, sv, cfg)
+			sim, c := oauthSim(t, clk, sv, cfg)
 			sim.RevokeRefreshTokens()
 			if !proactive {
 				sim.ExpireAccessTokens()
@@ -255,10 +244,10 @@ func TestRefreshRevoked(t *testing.T) {
 // TestOnTokensFailure: tokens that could not be saved are not used; the
 // next call offers the same tokens again, without another refresh.
 func TestOnTokensFailure(t *testing.T) {
-	clock := startClock()
+	clk := startClock()
 	errSave := errors.New("the store is down")
 	sv := &saver{fail: errSave}
-	sim, c := oauthSim(t, clock, sv, Config{TokenExpiry: clock.now().Add(time.Minute)})
+	sim, c := oauthSim(t, clk, sv, Config{TokenExpiry: clk.Now().Add(time.Minute)})
 	sim.Seed(20, 13)
 	_, err := c.Orders(t.Context(), everything())
 	if !errors.Is(err, errSave) || errors.Is(err, cart.ErrAuth) {
@@ -294,10 +283,10 @@ func TestOnTokensFailure(t *testing.T) {
 func TestConcurrentRefresh(t *testing.T) {
 	for _, proactive := range []bool{false, true} {
 		t.Run(fmt.Sprint("proactive=", proactive), func(t *testing.T) {
-			clock := startClock()
+			clk := startClock()
 			sv := &saver{}
 			var calls atomic.Int32
-			sim, c := oauthSim(t, clock, nil, Config{})
+			sim, c := oauthSim(t, clk, nil, Config{})
 			// Saving takes a while, so the other requests pile up behind it.
 			c.onTokens = func(ctx context.Context, tk Tokens) error {
 				calls.Add(1)
@@ -311,7 +300,7 @@ func TestConcurrentRefresh(t *testing.T) {
 			}
 			if proactive {
 				c.tok.mu.Lock()
-				c.tok.renewAt = clock.now()
+				c.tok.renewAt = clk.Now()
 				c.tok.mu.Unlock()
 			} else {
 				sim.ExpireAccessTokens()
@@ -349,14 +338,14 @@ func TestConcurrentRefresh(t *testing.T) {
 // TestNoRefreshToken: without a refresh token an expired access token is
 // cart.ErrAuth at once, as before refresh existed.
 func TestNoRefreshToken(t *testing.T) {
-	clock := startClock()
-	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, Token: token, ShopID: shopID, QPS: roomyQPS, Now: clock.now})
-	c := newClient(t, serve(t, sim), Config{APIKey: apiKey, SharedSecret: secret, Token: token, TokenExpiry: clock.now()})
-	c.now = clock.now
+	clk := startClock()
+	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, Token: token, ShopID: shopID, QPS: roomyQPS, Now: clk.Now})
+	c := newClient(t, serve(t, sim), Config{APIKey: apiKey, SharedSecret: secret, Token: token, TokenExpiry: clk.Now()})
+	c.now = clk.Now
 	if _, err := c.Orders(t.Context(), everything()); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(time.Hour)
+	clk.Add(time.Hour)
 	_, err := c.Orders(t.Context(), everything())
 	var ce *cart.Error
 	if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Status != 401 || !strings.Contains(ce.Message, "access token is expired") {
@@ -370,9 +359,9 @@ func TestNoRefreshToken(t *testing.T) {
 // TestRefreshRetriesTemporary: the token endpoint's occasional 500 is
 // retried like the API's.
 func TestRefreshRetriesTemporary(t *testing.T) {
-	clock := startClock()
+	clk := startClock()
 	sv := &saver{}
-	sim, c := oauthSim(t, clock, sv, Config{})
+	sim, c := oauthSim(t, clk, sv, Config{})
 	sim.SetFaults(etsysim.Faults{TokenErrors: 2})
 	sim.ExpireAccessTokens()
 	if _, err := c.Orders(t.Context(), everything()); err != nil {
@@ -423,10 +412,10 @@ func TestRefreshWire(t *testing.T) {
 			w.Write([]byte(`{"count":0,"results":[]}`))
 		}
 	})
-	clock := startClock()
+	clk := startClock()
 	sv := &saver{}
 	c := newClient(t, serve(t, h)+"/base", Config{APIKey: apiKey, SharedSecret: secret, Token: token, RefreshToken: refreshToken, OnTokens: sv.save})
-	c.now = clock.now
+	c.now = clk.Now
 	if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +432,7 @@ func TestRefreshWire(t *testing.T) {
 	}
 	keyError = true
 	mu.Unlock()
-	want := Tokens{Access: "12345678.new1", Refresh: refreshToken, Expiry: clock.now().Add(time.Hour)}
+	want := Tokens{Access: "12345678.new1", Refresh: refreshToken, Expiry: clk.Now().Add(time.Hour)}
 	if saved := sv.saved(); len(saved) != 1 || saved[0] != want {
 		t.Errorf("OnTokens got %v; want %v (the refresh token kept)", saved, want)
 	}
@@ -514,11 +503,11 @@ func TestNewWithRefreshToken(t *testing.T) {
 // TestRefreshWithoutAccessToken: a client given only a refresh token gets
 // an access token before its first request.
 func TestRefreshWithoutAccessToken(t *testing.T) {
-	clock := startClock()
+	clk := startClock()
 	sv := &saver{}
-	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, RefreshToken: refreshToken, ShopID: shopID, QPS: roomyQPS, Now: clock.now})
+	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, RefreshToken: refreshToken, ShopID: shopID, QPS: roomyQPS, Now: clk.Now})
 	c := newClient(t, serve(t, sim), Config{APIKey: apiKey, SharedSecret: secret, RefreshToken: refreshToken, OnTokens: sv.save})
-	c.now = clock.now
+	c.now = clk.Now
 	if _, err := c.Orders(t.Context(), everything()); err != nil {
 		t.Fatal(err)
 	}

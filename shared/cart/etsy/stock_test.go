@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
@@ -36,7 +37,7 @@ func stubHandler(pages map[string]string) http.Handler {
 func links(t *testing.T, c *Client) map[string]cart.Link {
 	t.Helper()
 	out := map[string]cart.Link{}
-	for _, l := range allListings(t, c, cart.ListingQuery{}) {
+	for _, l := range carttest.Listings(t, c, cart.ListingQuery{}) {
 		out[l.SKU] = l.Link
 	}
 	return out

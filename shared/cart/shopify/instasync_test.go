@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	"github.com/autosync/autosync/shared/catalog"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	"github.com/autosync/autosync/shared/webhook"
@@ -70,7 +71,7 @@ func TestOrderByID(t *testing.T) {
 	sim, c := hookSim(t)
 	sim.Seed(20, 1)
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 3}})
-	want := all(t, c, everything())
+	want := carttest.Orders(t, c, everything())
 	var fromList cart.Order
 	for _, o := range want {
 		if o.ExternalID == id {
@@ -128,7 +129,7 @@ func TestProductListings(t *testing.T) {
 		images = append(images, fmt.Sprintf("https://cdn.example/big-%d.png", i))
 	}
 	big := sim.AddProduct(shopifysim.NewProduct{Title: "Big", Variants: variants, Images: images})
-	everyListing := allListings(t, c, cart.ListingQuery{})
+	everyListing := carttest.Listings(t, c, cart.ListingQuery{})
 	for _, p := range sim.Products() {
 		var want []cart.Listing
 		for _, l := range everyListing {

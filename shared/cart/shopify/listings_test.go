@@ -10,28 +10,10 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
-
-// allListings pages through q and returns every listing.
-func allListings(t *testing.T, c *Client, q cart.ListingQuery) []cart.Listing {
-	t.Helper()
-	var out []cart.Listing
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Listings(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Listings(%+v): %v", q, err)
-		}
-		out = append(out, p.Listings...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
 
 // simVariants indexes the simulator's variants by SKU with their product.
 func simVariants(sim *shopifysim.Server) map[string]struct {
@@ -74,7 +56,7 @@ func TestListingsPaging(t *testing.T) {
 	}
 	sim.AddProduct(big)
 
-	got := allListings(t, c, cart.ListingQuery{})
+	got := carttest.Listings(t, c, cart.ListingQuery{})
 	want := simVariants(sim)
 	if len(got) != len(want) || len(want) != 340 {
 		t.Fatalf("got %d listings; want %d (every SKU once)", len(got), len(want))
@@ -118,7 +100,7 @@ func TestListingsPaging(t *testing.T) {
 }
 
 func TestListingsWindow(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clk := clock.NewFake(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 	sim, c := newSim(t, shopifysim.Options{Now: clk.Now})
 	t0 := clk.Now()
 	var gids []string
@@ -147,7 +129,7 @@ func TestListingsWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := sim.Stats().Requests
-			got := products(allListings(t, c, cart.ListingQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
+			got := products(carttest.Listings(t, c, cart.ListingQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("window [%v, %v) = %v; want %v", tt.from, tt.to, got, tt.want)
 			}
@@ -197,7 +179,7 @@ func TestListingsThrottleStorm(t *testing.T) {
 	sim, c := newSim(t, shopifysim.Options{Plan: shopifysim.Standard})
 	sim.Seed(0, 2)
 	sim.SetFaults(shopifysim.Faults{Throttle: 5})
-	got := allListings(t, c, cart.ListingQuery{})
+	got := carttest.Listings(t, c, cart.ListingQuery{})
 	if len(got) != 60 || sim.Stats().Faults.Throttle != 5 {
 		t.Errorf("%d listings after %d THROTTLED answers", len(got), sim.Stats().Faults.Throttle)
 	}

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,34 +51,6 @@ func newClient(t *testing.T, url, tok string) *Client {
 	}
 	c.retry = fastRetry
 	return c
-}
-
-// all pages through q and returns every order.
-func all(t *testing.T, c *Client, q cart.OrderQuery) []cart.Order {
-	t.Helper()
-	var out []cart.Order
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Orders(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Orders(%+v): %v", q, err)
-		}
-		out = append(out, p.Orders...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
 }
 
 func sorted(s []string) []string {
@@ -181,12 +152,12 @@ func TestSearchQuery(t *testing.T) {
 func TestPagingReturnsImportableOnce(t *testing.T) {
 	sim, c := newSim(t, shopifysim.Options{})
 	sim.Seed(1000, 42)
-	got := all(t, c, everything())
+	got := carttest.Orders(t, c, everything())
 	want := sim.Importable()
 	if len(want) < 500 {
 		t.Fatalf("only %d of 1000 seeded orders are importable", len(want))
 	}
-	if g := ids(got); !slices.Equal(sorted(g), sorted(want)) {
+	if g := carttest.IDs(got); !slices.Equal(sorted(g), sorted(want)) {
 		t.Fatalf("paged %d orders (%d distinct); want the %d importable ones", len(g), len(slices.Compact(sorted(g))), len(want))
 	}
 	for i, o := range got {
@@ -227,9 +198,9 @@ func TestCancelledQuery(t *testing.T) {
 	}
 	q := everything()
 	q.Cancelled = true
-	got := all(t, c, q)
-	if !slices.Equal(sorted(ids(got)), sorted(want)) {
-		t.Errorf("cancelled query returned %v; want %v", sorted(ids(got)), sorted(want))
+	got := carttest.Orders(t, c, q)
+	if !slices.Equal(sorted(carttest.IDs(got)), sorted(want)) {
+		t.Errorf("cancelled query returned %v; want %v", sorted(carttest.IDs(got)), sorted(want))
 	}
 	shipped := 0
 	for _, o := range got {
@@ -246,62 +217,17 @@ func TestCancelledQuery(t *testing.T) {
 	}
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestWindowBounds(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-	sim, c := newSim(t, shopifysim.Options{Now: clk.Now})
-	t0 := clk.Now()
-	var created []string
-	for range 4 {
-		created = append(created, sim.CreateOrder(nil))
-		clk.Add(time.Second)
-	}
-	tests := []struct {
-		name     string
-		from, to time.Time
-		want     []string
-	}{
-		{"from inclusive, to exclusive", t0.Add(time.Second), t0.Add(3 * time.Second), created[1:3]},
-		{"open start", time.Time{}, t0.Add(2 * time.Second), created[:2]},
-		{"open end", t0.Add(2 * time.Second), time.Time{}, created[2:]},
-		{"fractions round outward", t0.Add(1500 * time.Millisecond), t0.Add(2500 * time.Millisecond), created[1:3]},
-		{"empty", t0.Add(2 * time.Second), t0.Add(2 * time.Second), nil},
-		{"reversed", t0.Add(3 * time.Second), t0, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := sim.Stats().Requests
-			got := ids(all(t, c, cart.OrderQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("window [%v, %v) = %v; want %v", tt.from, tt.to, got, tt.want)
-			}
-			if tt.want == nil && sim.Stats().Requests != before {
-				t.Errorf("an empty window sent a request")
-			}
-		})
-	}
+	carttest.OrderWindow(t, func(t *testing.T, now func() time.Time) carttest.WindowEnv {
+		sim, c := newSim(t, shopifysim.Options{Now: now})
+		return carttest.WindowEnv{Source: c, CreateOrder: func() string { return sim.CreateOrder(nil) }, Requests: func() int { return sim.Stats().Requests }}
+	})
 }
 
 func TestStatusMapping(t *testing.T) {
 	sim, c := newSim(t, shopifysim.Options{})
 	sim.Seed(400, 9)
-	got := all(t, c, cart.OrderQuery{Statuses: []string{"status:any"}})
+	got := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"status:any"}})
 	if len(got) != 400 {
 		t.Fatalf("status:any returned %d of 400 orders", len(got))
 	}
@@ -332,7 +258,7 @@ func TestStatusMapping(t *testing.T) {
 		}
 	}
 
-	pending := all(t, c, cart.OrderQuery{Statuses: []string{"financial_status:pending"}})
+	pending := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"financial_status:pending"}})
 	for _, o := range pending {
 		if !strings.Contains(o.CartStatus, "/pending/") {
 			t.Errorf("financial_status:pending returned %s", o.CartStatus)
@@ -351,9 +277,9 @@ func TestOrderWithManyLines(t *testing.T) {
 	}
 	id := sim.CreateOrder(lines)
 	sim.CreateOrder(nil)
-	got := all(t, c, cart.OrderQuery{})
+	got := carttest.Orders(t, c, cart.OrderQuery{})
 	if len(got) != 2 || got[0].ExternalID != id {
-		t.Fatalf("got %v", ids(got))
+		t.Fatalf("got %v", carttest.IDs(got))
 	}
 	if !slices.Equal(got[0].Lines, lines) {
 		t.Errorf("got %d lines; want the order's %d in order", len(got[0].Lines), len(lines))
@@ -404,7 +330,7 @@ func TestPacingFollowsTheBucket(t *testing.T) {
 		StartEmpty: true,
 	})
 	sim.Seed(400, 11)
-	got := all(t, c, everything())
+	got := carttest.Orders(t, c, everything())
 	if len(got) != len(sim.Importable()) {
 		t.Errorf("got %d orders; want %d", len(got), len(sim.Importable()))
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
@@ -92,7 +93,7 @@ func TestSetStock(t *testing.T) {
 	sku := updates[3].SKU
 	sim.SetQuantity(sku, 999)
 	var listed *int
-	for _, l := range allListings(t, c, cart.ListingQuery{}) {
+	for _, l := range carttest.Listings(t, c, cart.ListingQuery{}) {
 		if l.SKU == sku {
 			listed = l.Quantity
 		}
@@ -448,7 +449,7 @@ func TestSetStockConcurrent(t *testing.T) {
 		}()
 	}
 	// Listings read while the writes go on.
-	allListings(t, c, cart.ListingQuery{})
+	carttest.Listings(t, c, cart.ListingQuery{})
 	wg.Wait()
 	checkSet(t, sim, updates, slices.Concat(results...))
 	if ws := c.WriteStats(); ws.LocationQueries != 1 || ws.Mutations != 4 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 )
 
@@ -30,38 +31,7 @@ var fastRetry = retryPolicy{
 	maxThrottles:   30,
 }
 
-// fakeClock advances only by what the connector sleeps; the simulator
-// reads the same clock, so a cool-down passes in no real time.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now().Truncate(time.Millisecond)} }
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.t = f.t.Add(d)
-	f.slept += d
-	return nil
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.t = f.t.Add(d)
-}
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Now().Truncate(time.Millisecond)) }
 
 func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
@@ -96,37 +66,9 @@ func newClient(t testing.TB, base, key string) *Client {
 }
 
 // onClock makes c pace at the real rate and wait on clk.
-func onClock(c *Client, clk *fakeClock) {
+func onClock(c *Client, clk *clock.Fake) {
 	c.clock = clk
 	c.pace = newPacer()
-}
-
-// allOrders pages through q and returns every order.
-func allOrders(t *testing.T, c *Client, q cart.OrderQuery) []cart.Order {
-	t.Helper()
-	var out []cart.Order
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Orders(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Orders(%+v): %v", q, err)
-		}
-		out = append(out, p.Orders...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
 }
 
 func sorted(s []string) []string {
@@ -226,8 +168,8 @@ func TestOrdersImportable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := allOrders(t, c, tt.q)
-			if g, w := sorted(ids(got)), sorted(tt.want); !slices.Equal(g, w) {
+			got := carttest.Orders(t, c, tt.q)
+			if g, w := sorted(carttest.IDs(got)), sorted(tt.want); !slices.Equal(g, w) {
 				t.Fatalf("imported %d orders, want %d", len(g), len(w))
 			}
 			for _, o := range got {
@@ -255,7 +197,7 @@ func TestOrdersWindowEdges(t *testing.T) {
 	var created []string
 	for range 3 {
 		created = append(created, sim.CreateOrder(nil))
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 	}
 	tests := []struct {
 		from, to time.Time
@@ -269,7 +211,7 @@ func TestOrdersWindowEdges(t *testing.T) {
 		{t0.Add(time.Second), time.Time{}, created[1:]}, // open end
 	}
 	for i, tt := range tests {
-		got := ids(allOrders(t, c, cart.OrderQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
+		got := carttest.IDs(carttest.Orders(t, c, cart.OrderQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
 		if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
 			t.Errorf("%d: got %v, want %v", i, got, tt.want)
 		}
@@ -302,7 +244,7 @@ func TestCursorOrWindowNeverBoth(t *testing.T) {
 	rec := &recorder{h: sim}
 	c := newClient(t, serve(t, rec), apiKey)
 	now := time.Now()
-	orders := allOrders(t, c, window(now))
+	orders := carttest.Orders(t, c, window(now))
 	var listings int
 	for q := (cart.ListingQuery{UpdatedFrom: now.AddDate(0, 0, -60), UpdatedTo: now}); ; {
 		p, err := c.Listings(t.Context(), q)
@@ -504,7 +446,7 @@ func TestListings(t *testing.T) {
 	if multi == 0 {
 		t.Error("no variant carries its attributes in its name")
 	}
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	sim.TouchProduct("SKU-00010")
 	recent := all(cart.ListingQuery{UpdatedFrom: clk.Now().Add(-time.Minute), UpdatedTo: clk.Now().Add(time.Minute)})
 	if len(recent) == 0 || !slices.ContainsFunc(recent, func(l cart.Listing) bool { return l.SKU == "SKU-00010" }) {
@@ -558,8 +500,8 @@ func TestCoolDownWaitedOut(t *testing.T) {
 	c := newClient(t, serve(t, sim), apiKey)
 	onClock(c, clk)
 	start := clk.Now()
-	got := allOrders(t, c, window(start))
-	if g, w := sorted(ids(got)), sorted(sim.Importable()); !slices.Equal(g, w) {
+	got := carttest.Orders(t, c, window(start))
+	if g, w := sorted(carttest.IDs(got)), sorted(sim.Importable()); !slices.Equal(g, w) {
 		t.Fatalf("imported %d orders, want %d", len(g), len(w))
 	}
 	st := sim.Stats()
@@ -611,8 +553,8 @@ func TestRateLimitStorm(t *testing.T) {
 			if tt.wantRL && rl.RetryAfter < time.Minute {
 				t.Errorf("RetryAfter %v", rl.RetryAfter)
 			}
-			if !tt.wantRL && clk.slept < time.Duration(tt.storm)*time.Minute {
-				t.Errorf("waited %v for %d cool-downs", clk.slept, tt.storm)
+			if !tt.wantRL && clk.Slept() < time.Duration(tt.storm)*time.Minute {
+				t.Errorf("waited %v for %d cool-downs", clk.Slept(), tt.storm)
 			}
 		})
 	}
@@ -663,4 +605,11 @@ func TestLoopbackOnlyOverHTTP(t *testing.T) {
 	if _, err := New(Config{APIKey: "k", BaseURL: "http://10.0.0.1"}); err == nil {
 		t.Error("plain http to a non-loopback host accepted")
 	}
+}
+
+func TestWindowBounds(t *testing.T) {
+	carttest.OrderWindow(t, func(t *testing.T, now func() time.Time) carttest.WindowEnv {
+		sim, c := newSim(t, squarespacesim.Options{Now: now})
+		return carttest.WindowEnv{Source: c, CreateOrder: func() string { return sim.CreateOrder(nil) }, Requests: func() int { return sim.Stats().Requests }}
+	})
 }

@@ -10,32 +10,15 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
-
-func allListings(t testing.TB, c *Client, q cart.ListingQuery) []cart.Listing {
-	t.Helper()
-	var out []cart.Listing
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Listings(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Listings(%+v): %v", q, err)
-		}
-		out = append(out, p.Listings...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
 
 func TestListings(t *testing.T) {
 	skus := []string{"MUG-BLUE", "MUG-RED", "TEE-S", "TEE-M", "TEE-L", "CAP-BLACK", "POSTER-A2", "SOCKS-3PK"}
 	sim, c := newSim(t, woosim.Options{SKUs: skus})
-	got := allListings(t, c, cart.ListingQuery{})
+	got := carttest.Listings(t, c, cart.ListingQuery{})
 	bySKU := map[string]cart.Listing{}
 	for _, l := range got {
 		if _, dup := bySKU[l.SKU]; dup {
@@ -82,7 +65,7 @@ func TestListings(t *testing.T) {
 }
 
 func TestListingsPagingAndWindow(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clock.NewFake(time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC))
 	var skus []string
 	for i := range 230 {
 		skus = append(skus, fmt.Sprintf("P%04d", i))
@@ -91,7 +74,7 @@ func TestListingsPagingAndWindow(t *testing.T) {
 		skus = append(skus, fmt.Sprintf("V%02d-%d", i/6, i%6))
 	}
 	sim, c := newSim(t, woosim.Options{SKUs: skus, Now: clk.Now})
-	got := allListings(t, c, cart.ListingQuery{})
+	got := carttest.Listings(t, c, cart.ListingQuery{})
 	if len(got) != len(skus) {
 		t.Fatalf("listed %d SKUs; want %d", len(got), len(skus))
 	}
@@ -101,7 +84,7 @@ func TestListingsPagingAndWindow(t *testing.T) {
 	sim.TouchProduct("P0007")
 	sim.TouchProduct("V03-2")
 	clk.Add(time.Second)
-	got = allListings(t, c, cart.ListingQuery{UpdatedFrom: from, UpdatedTo: clk.Now()})
+	got = carttest.Listings(t, c, cart.ListingQuery{UpdatedFrom: from, UpdatedTo: clk.Now()})
 	var names []string
 	for _, l := range got {
 		names = append(names, l.SKU)

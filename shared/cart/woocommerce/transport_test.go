@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
 
@@ -88,7 +89,7 @@ func TestRateLimitIsWaitedOut(t *testing.T) {
 	sim, c := newSim(t, woosim.Options{})
 	sim.Seed(300, 3)
 	sim.SetFaults(woosim.Faults{RateLimit429: 5})
-	got := all(t, c, everything())
+	got := carttest.Orders(t, c, everything())
 	if len(got) != len(sim.Importable()) {
 		t.Errorf("got %d orders; want %d", len(got), len(sim.Importable()))
 	}
@@ -103,7 +104,7 @@ func TestHostLimitRetryAfter(t *testing.T) {
 	sim, c := newSim(t, woosim.Options{RateLimit: woosim.RateLimit{PerSecond: 5}})
 	sim.Seed(2500, 4)
 	start := time.Now()
-	got := all(t, c, everything())
+	got := carttest.Orders(t, c, everything())
 	if len(got) != len(sim.Importable()) {
 		t.Errorf("got %d orders; want %d", len(got), len(sim.Importable()))
 	}
@@ -121,7 +122,7 @@ func TestPacedClientIsNotThrottled(t *testing.T) {
 		RateLimit: woosim.RateLimit{PerSecond: 50, Burst: 1, StartEmpty: true}})
 	sim.Seed(2500, 4)
 	c := newClient(t, serve(t, sim), Config{RequestsPerSecond: 40})
-	all(t, c, everything())
+	carttest.Orders(t, c, everything())
 	if st := sim.Stats(); st.RateLimited > 1 || st.Requests < 10 {
 		t.Errorf("%d of %d requests throttled; a paced client should not be", st.RateLimited, st.Requests)
 	}

@@ -7,12 +7,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
 )
 
@@ -52,34 +52,6 @@ func newClient(t testing.TB, url string, cfg Config) *Client {
 	return c
 }
 
-// all pages through q and returns every order.
-func all(t testing.TB, c *Client, q cart.OrderQuery) []cart.Order {
-	t.Helper()
-	var out []cart.Order
-	for pages := 0; ; pages++ {
-		if pages > 5000 {
-			t.Fatal("paging does not end")
-		}
-		p, err := c.Orders(t.Context(), q)
-		if err != nil {
-			t.Fatalf("Orders(%+v): %v", q, err)
-		}
-		out = append(out, p.Orders...)
-		if p.Next == "" {
-			return out
-		}
-		q.Cursor = p.Next
-	}
-}
-
-func ids(orders []cart.Order) []string {
-	out := make([]string, len(orders))
-	for i, o := range orders {
-		out[i] = o.ExternalID
-	}
-	return out
-}
-
 func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
@@ -90,23 +62,6 @@ func sorted(s []string) []string {
 func everything() cart.OrderQuery {
 	now := time.Now()
 	return cart.OrderQuery{UpdatedFrom: now.AddDate(0, 0, -60), UpdatedTo: now.Add(time.Hour)}
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func TestNew(t *testing.T) {
@@ -218,13 +173,13 @@ func TestPagingReturnsImportableOnce(t *testing.T) {
 		name  string
 		n     int
 		seed  int64
-		extra func(sim *woosim.Server, clk *clock)
+		extra func(sim *woosim.Server, clk *clock.Fake)
 	}{
 		{"seeded", 1500, 42, nil},
 		{"few", 7, 1, nil},
 		{"none", 0, 1, nil},
 		// 250 orders in one second: pages inside one second.
-		{"one busy second", 300, 3, func(sim *woosim.Server, clk *clock) {
+		{"one busy second", 300, 3, func(sim *woosim.Server, clk *clock.Fake) {
 			for range 250 {
 				sim.CreateOrder(nil)
 			}
@@ -234,7 +189,7 @@ func TestPagingReturnsImportableOnce(t *testing.T) {
 			}
 		}},
 		// Exactly one page's worth in one second, then more.
-		{"page boundary", 0, 1, func(sim *woosim.Server, clk *clock) {
+		{"page boundary", 0, 1, func(sim *woosim.Server, clk *clock.Fake) {
 			for i := range 300 {
 				if i == 100 || i == 200 {
 					clk.Add(time.Second)
@@ -245,7 +200,7 @@ func TestPagingReturnsImportableOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+			clk := clock.NewFake(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 			sim, c := newSim(t, woosim.Options{Now: clk.Now})
 			sim.Seed(tt.n, tt.seed)
 			if tt.extra != nil {
@@ -253,9 +208,9 @@ func TestPagingReturnsImportableOnce(t *testing.T) {
 			}
 			clk.Add(time.Second)
 			q := cart.OrderQuery{UpdatedFrom: clk.Now().AddDate(0, 0, -40), UpdatedTo: clk.Now()}
-			got := all(t, c, q)
+			got := carttest.Orders(t, c, q)
 			want := sim.Importable()
-			if g := ids(got); !slices.Equal(sorted(g), sorted(want)) {
+			if g := carttest.IDs(got); !slices.Equal(sorted(g), sorted(want)) {
 				t.Fatalf("paged %d orders (%d distinct); want the %d importable ones", len(g), len(slices.Compact(sorted(g))), len(want))
 			}
 			for i, o := range got {
@@ -295,8 +250,8 @@ func TestCancelledQuery(t *testing.T) {
 	}
 	q := everything()
 	q.Cancelled = true
-	got := all(t, c, q)
-	if !slices.Equal(sorted(ids(got)), sorted(want)) {
+	got := carttest.Orders(t, c, q)
+	if !slices.Equal(sorted(carttest.IDs(got)), sorted(want)) {
 		t.Errorf("cancelled query returned %d orders; want %d", len(got), len(want))
 	}
 	seen := map[string]bool{}
@@ -318,7 +273,7 @@ func TestStatusOverride(t *testing.T) {
 	sim.Seed(500, 9)
 	q := everything()
 	q.Statuses = Statuses()
-	got := all(t, c, q)
+	got := carttest.Orders(t, c, q)
 	if len(got) != 500 {
 		t.Fatalf("every status returned %d of 500 orders", len(got))
 	}
@@ -336,7 +291,7 @@ func TestStatusOverride(t *testing.T) {
 		}
 	}
 	q.Statuses = []string{"on-hold", "pending"}
-	for _, o := range all(t, c, q) {
+	for _, o := range carttest.Orders(t, c, q) {
 		if o.CartStatus != "on-hold" && o.CartStatus != "pending" {
 			t.Errorf("on-hold,pending returned %s", o.CartStatus)
 		}
@@ -351,39 +306,10 @@ func TestStatusOverride(t *testing.T) {
 }
 
 func TestWindowBounds(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-	sim, c := newSim(t, woosim.Options{Now: clk.Now})
-	t0 := clk.Now()
-	var created []string
-	for range 4 {
-		created = append(created, sim.CreateOrder(nil))
-		clk.Add(time.Second)
-	}
-	tests := []struct {
-		name     string
-		from, to time.Time
-		want     []string
-	}{
-		{"from inclusive, to exclusive", t0.Add(time.Second), t0.Add(3 * time.Second), created[1:3]},
-		{"open start", time.Time{}, t0.Add(2 * time.Second), created[:2]},
-		{"open end", t0.Add(2 * time.Second), time.Time{}, created[2:]},
-		{"fractions round outward", t0.Add(1500 * time.Millisecond), t0.Add(2500 * time.Millisecond), created[1:3]},
-		{"local zone", t0.Add(time.Second).In(time.FixedZone("X", 5*3600)), t0.Add(2 * time.Second).In(time.FixedZone("Y", -7*3600)), created[1:2]},
-		{"empty", t0.Add(2 * time.Second), t0.Add(2 * time.Second), nil},
-		{"reversed", t0.Add(3 * time.Second), t0, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := sim.Stats().Requests
-			got := ids(all(t, c, cart.OrderQuery{UpdatedFrom: tt.from, UpdatedTo: tt.to}))
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("window [%v, %v) = %v; want %v", tt.from, tt.to, got, tt.want)
-			}
-			if tt.want == nil && sim.Stats().Requests != before {
-				t.Errorf("an empty window sent a request")
-			}
-		})
-	}
+	carttest.OrderWindow(t, func(t *testing.T, now func() time.Time) carttest.WindowEnv {
+		sim, c := newSim(t, woosim.Options{Now: now})
+		return carttest.WindowEnv{Source: c, CreateOrder: func() string { return sim.CreateOrder(nil) }, Requests: func() int { return sim.Stats().Requests }}
+	})
 }
 
 // TestPageDrift modifies orders already read while paging: they leave the
@@ -407,7 +333,7 @@ func TestPageDrift(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+			clk := clock.NewFake(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 			sim, c := newSim(t, woosim.Options{Now: clk.Now})
 			for range 350 {
 				sim.CreateOrder(nil)
@@ -439,7 +365,7 @@ func TestPageDrift(t *testing.T) {
 					}
 				}
 			}
-			if missing := difference(want, ids(got)); len(missing) > 0 {
+			if missing := difference(want, carttest.IDs(got)); len(missing) > 0 {
 				t.Errorf("%d orders lost to drift: %v", len(missing), missing)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/schedule"
 	"github.com/autosync/autosync/shared/schedule/scheduletest"
 )
@@ -23,25 +24,6 @@ func TestContract(t *testing.T) {
 		t.Cleanup(s.Stop)
 		return s
 	})
-}
-
-// clock is a manual clock. The scheduler's timers run in real time, so
-// after moving the clock a test pokes the loop to look again.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
 }
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -124,7 +106,7 @@ func wantNoNext(t *testing.T, s *Scheduler, name string) {
 // TestAnchor pins when schedules fall due, with speed applied, without
 // running the loop.
 func TestAnchor(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	s := New(func(context.Context, string, []byte) {}, 600, c.Now)
 
 	put(t, s, sched("as.a", catalog.Every1h, true))
@@ -169,7 +151,7 @@ func TestAnchor(t *testing.T) {
 // TestFiresOnGrid: a due schedule fires once per turn on its anchor's grid,
 // missed turns are not replayed, and the input is delivered.
 func TestFiresOnGrid(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	r := newRecorder("as.a")
 	s := New(r.fire, 600, c.Now)
 	s.idle = r.onIdle
@@ -203,7 +185,7 @@ func TestFiresOnGrid(t *testing.T) {
 // Schedules due together are considered in one pass of the loop, so an
 // enabled schedule's firing proves the pass that skipped the others ran.
 func TestPausedAndDeleted(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	r := newRecorder("as.on", "as.paused", "as.deleted")
 	s := New(r.fire, 600, c.Now)
 	s.idle = r.onIdle
@@ -236,7 +218,7 @@ func TestPausedAndDeleted(t *testing.T) {
 // TestNoOverlap: a schedule still firing when it falls due again is not
 // fired a second time alongside; it fires again once the first returns.
 func TestNoOverlap(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	var inflight, maxInflight, slowCount atomic.Int32
 	started := make(chan struct{}, 10)
 	release := make(chan struct{})
@@ -329,7 +311,7 @@ func TestSpeedRealTime(t *testing.T) {
 
 // TestStopCancels: Stop cancels the firing's context and waits for it.
 func TestStopCancels(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	started := make(chan struct{})
 	var sawCancel atomic.Bool
 	s := New(func(ctx context.Context, _ string, _ []byte) {
@@ -352,7 +334,7 @@ func TestStopCancels(t *testing.T) {
 // TestStartStop: Start twice is harmless, Stop without Start too, and a
 // stopped scheduler can be started again.
 func TestStartStop(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	r := newRecorder("as.a")
 	s := New(r.fire, 600, c.Now)
 	s.idle = r.onIdle

@@ -114,14 +114,14 @@ func TestFeedLifecycle(t *testing.T) {
 	if fd.ProcessingStatus != FeedInQueue || fd.FeedType != FeedTypeListings || fd.ResultFeedDocumentID != "" || fd.ProcessingStartTime != "" {
 		t.Errorf("new feed: %+v", fd)
 	}
-	f.clock.Advance(45 * time.Second)
+	f.clock.Add(45 * time.Second)
 	if fd := f.feed(t, id); fd.ProcessingStatus != FeedInProgress || fd.ProcessingStartTime == "" {
 		t.Errorf("after 45 s: %+v", fd)
 	}
 	if q := f.sim.Quantities(); q["SKU-0001"] != before["SKU-0001"] {
 		t.Error("a feed applied before it was processed")
 	}
-	f.clock.Advance(45 * time.Second)
+	f.clock.Add(45 * time.Second)
 	fd = f.feed(t, id)
 	if fd.ProcessingStatus != FeedDone || fd.ResultFeedDocumentID == "" || fd.ProcessingEndTime != iso(t0.Add(90*time.Second)) {
 		t.Fatalf("after 90 s: %+v", fd)
@@ -163,17 +163,17 @@ func TestFeedLifecycle(t *testing.T) {
 	// Feeds are processed one at a time: the second waits in the queue
 	// until the first is done, and the later feed's quantity wins.
 	a := f.submit(t, feedBody(DefaultSellerID, map[string]int{"SKU-0001": 1}, []string{"SKU-0001"}))
-	f.clock.Advance(10 * time.Second)
+	f.clock.Add(10 * time.Second)
 	b := f.submit(t, feedBody(DefaultSellerID, map[string]int{"SKU-0001": 2}, []string{"SKU-0001"}))
-	f.clock.Advance(50 * time.Second) // b would have started 30 s after its creation
+	f.clock.Add(50 * time.Second) // b would have started 30 s after its creation
 	if fa, fb := f.feed(t, a), f.feed(t, b); fa.ProcessingStatus != FeedInProgress || fb.ProcessingStatus != FeedInQueue {
 		t.Errorf("queued feeds: %s %s", fa.ProcessingStatus, fb.ProcessingStatus)
 	}
-	f.clock.Advance(30 * time.Second)
+	f.clock.Add(30 * time.Second)
 	if fa, fb := f.feed(t, a), f.feed(t, b); fa.ProcessingStatus != FeedDone || fb.ProcessingStatus != FeedInProgress || f.sim.Quantities()["SKU-0001"] != 1 {
 		t.Errorf("first done: %s %s", fa.ProcessingStatus, fb.ProcessingStatus)
 	}
-	f.clock.Advance(60 * time.Second)
+	f.clock.Add(60 * time.Second)
 	if fb := f.feed(t, b); fb.ProcessingStatus != FeedDone || f.sim.Quantities()["SKU-0001"] != 2 {
 		t.Errorf("second feed: %s, SKU-0001 = %d", fb.ProcessingStatus, f.sim.Quantities()["SKU-0001"])
 	}
@@ -196,7 +196,7 @@ func TestFeedFailures(t *testing.T) {
 	}
 	f.sim.FailFeeds(1)
 	ids["injected"] = f.submit(t, ok)
-	f.clock.Advance(time.Hour)
+	f.clock.Add(time.Hour)
 	for name, id := range ids {
 		fd := f.feed(t, id)
 		if fd.ProcessingStatus != FeedFatal || fd.ResultFeedDocumentID == "" {
@@ -214,7 +214,7 @@ func TestFeedFailures(t *testing.T) {
 
 	// Message-level problems are issues, not a FATAL feed.
 	id := f.submit(t, strings.Replace(ok, `"quantity":9`, `"quantity":-1`, 1))
-	f.clock.Advance(time.Hour)
+	f.clock.Add(time.Hour)
 	if fd := f.feed(t, id); fd.ProcessingStatus != FeedDone || f.report(t, fd.ResultFeedDocumentID).Summary.MessagesInvalid != 1 {
 		t.Errorf("negative quantity: %+v", fd)
 	}
@@ -230,7 +230,7 @@ func TestFeedFailures(t *testing.T) {
 	if n := f.sim.CancelFeeds(); n != 2 {
 		t.Errorf("cancelled %d feeds", n)
 	}
-	f.clock.Advance(time.Hour)
+	f.clock.Add(time.Hour)
 	if fd := f.feed(t, queued); fd.ProcessingStatus != FeedCancelled || fd.ResultFeedDocumentID != "" {
 		t.Errorf("cancelled: %+v", fd)
 	}
@@ -251,7 +251,7 @@ func TestFeedFailures(t *testing.T) {
 	if st, _ := raw(t, "PUT", doc.URL, jsonType, ok); st != 500 {
 		t.Errorf("injected document error: %d", st)
 	}
-	f.clock.Advance(DocumentURLTTL)
+	f.clock.Add(DocumentURLTTL)
 	if st, b := raw(t, "PUT", doc.URL, jsonType, ok); st != 403 || !strings.Contains(string(b), "expired") {
 		t.Errorf("expired URL: %d %s", st, b)
 	}
@@ -284,7 +284,7 @@ func TestFeedRateLimits(t *testing.T) {
 	if a.status != 429 || a.errorCode(t) != "QuotaExceeded" {
 		t.Errorf("16th createFeed: %d %s", a.status, a.body)
 	}
-	f.clock.Advance(f.sim.Limit(OpCreateFeed).Interval())
+	f.clock.Add(f.sim.Limit(OpCreateFeed).Interval())
 	if a := f.do(t, "POST", "/feeds/2021-06-30/feeds", nil, `{}`); a.status != 400 || a.header.Get("x-amzn-RateLimit-Limit") != "0.0083" {
 		t.Errorf("after one refill: %d, rate %q", a.status, a.header.Get("x-amzn-RateLimit-Limit"))
 	}

@@ -49,7 +49,6 @@
 package amazonsim
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -61,6 +60,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/clock"
 )
 
 // Operation names, as the models' operationIds.
@@ -615,39 +616,7 @@ func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 // (Options.Now) and a connector (its Now and Sleep hooks): Sleep advances
 // the clock instead of waiting, so a run paced to searchOrders' one request
 // per 178.6 s takes no real time.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type Clock = clock.Fake
 
 // NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d > 0 {
-		c.t = c.t.Add(d)
-	}
-}
-
-// Sleep advances the clock by d, unless ctx has ended. Concurrent sleepers
-// each advance it; a caller that measures its wait just before sleeping
-// (as the connector does) stays close to real time, and simulated time can
-// only run ahead of real sleeps, never behind, so a rate limit is never
-// overrun because of it.
-func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
+func NewClock(t time.Time) *Clock { return clock.NewFake(t) }

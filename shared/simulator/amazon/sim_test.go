@@ -152,7 +152,7 @@ func TestLWA(t *testing.T) {
 	if a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, ""); a.status != 200 {
 		t.Fatalf("with a fresh token: %d %s", a.status, a.body)
 	}
-	f.clock.Advance(10 * time.Minute)
+	f.clock.Add(10 * time.Minute)
 	a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, "")
 	if a.status != 403 || a.errorCode(t) != "Unauthorized" || !strings.Contains(string(a.body), "expired") || a.header.Get("x-amzn-RateLimit-Limit") != "" {
 		t.Errorf("expired token: %d %s %v", a.status, a.body, a.header)
@@ -183,11 +183,11 @@ func TestRateLimit(t *testing.T) {
 	if a.status != 429 || string(a.body) != want || a.header.Get("x-amzn-RateLimit-Limit") != "" {
 		t.Errorf("past the burst: %d %s", a.status, a.body)
 	}
-	f.clock.Advance(178 * time.Second)
+	f.clock.Add(178 * time.Second)
 	if a := f.do(t, "GET", ordersPath, q, ""); a.status != 429 {
 		t.Errorf("before a refill: %d", a.status)
 	}
-	f.clock.Advance(time.Second) // 179 s ≥ 1 / 0.0056
+	f.clock.Add(time.Second) // 179 s ≥ 1 / 0.0056
 	if a := f.do(t, "GET", ordersPath, q, ""); a.status != 200 {
 		t.Errorf("after a refill: %d %s", a.status, a.body)
 	}
@@ -196,7 +196,7 @@ func TestRateLimit(t *testing.T) {
 	if a.status != 429 {
 		t.Errorf("empty bucket before validation: %d", a.status)
 	}
-	f.clock.Advance(179 * time.Second)
+	f.clock.Add(179 * time.Second)
 	a = f.do(t, "GET", ordersPath, url.Values{}, "")
 	if a.status != 400 || a.errorCode(t) != "InvalidInput" || a.header.Get("x-amzn-RateLimit-Limit") != "0.0056" {
 		t.Errorf("invalid request: %d %s %v", a.status, a.body, a.header)
@@ -313,7 +313,7 @@ func TestSearchOrders(t *testing.T) {
 	if a := f.do(t, "GET", ordersPath, ordersQuery(after, time.Time{}, "paginationToken", tok, "maxResultsPerPage", "7"), ""); a.status != 200 {
 		t.Errorf("token with another page size: %d %s", a.status, a.body)
 	}
-	f.clock.Advance(DefaultNextTokenTTL)
+	f.clock.Add(DefaultNextTokenTTL)
 	if a := f.do(t, "GET", ordersPath, ordersQuery(after, time.Time{}, "paginationToken", tok), ""); a.status != 400 || a.errorCode(t) != "InvalidInput" {
 		t.Errorf("expired token: %d %s", a.status, a.body)
 	}
@@ -423,7 +423,7 @@ func TestInventorySummaries(t *testing.T) {
 	}
 	f.do(t, "GET", "/fba/inventory/v1/summaries", base, "").json(t, &p)
 	base.Set("nextToken", p.Pagination.NextToken)
-	f.clock.Advance(InventoryTokenTTL)
+	f.clock.Add(InventoryTokenTTL)
 	if a := f.do(t, "GET", "/fba/inventory/v1/summaries", base, ""); a.status != 400 {
 		t.Errorf("token after 30 s: %d", a.status)
 	}

@@ -9,24 +9,12 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type answer struct {
 	status int
@@ -100,8 +88,8 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	s := New(Options{QPS: 3, QPD: 5, DayBucket: time.Hour, Now: clock.now, AccessTokenTTL: -1})
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	s := New(Options{QPS: 3, QPD: 5, DayBucket: time.Hour, Now: clk.Now, AccessTokenTTL: -1})
 	path := shopPath(s, "/listings")
 	check := func(step string, status int, second, today string) {
 		t.Helper()
@@ -124,7 +112,7 @@ func TestRateLimits(t *testing.T) {
 	if a.status != 429 || !strings.Contains(a.body, "Exceeded per second rate limit") || a.header.Get("retry-after") != "" {
 		t.Errorf("4th in a second: %d %s retry-after %q", a.status, a.body, a.header.Get("retry-after"))
 	}
-	clock.add(time.Second)
+	clk.Add(time.Second)
 	check("5", 200, "2", "1")
 	check("6", 200, "1", "0")
 	a = call(t, s, "GET", path, "", nil)
@@ -132,12 +120,12 @@ func TestRateLimits(t *testing.T) {
 	if a.status != 429 || !strings.Contains(a.body, "Exceeded daily rate limit") || a.header.Get("retry-after") != "84599" {
 		t.Errorf("over the day: %d %s retry-after %q", a.status, a.body, a.header.Get("retry-after"))
 	}
-	clock.add(84599 * time.Second)
+	clk.Add(84599 * time.Second)
 	check("next day", 200, "2", "4")
 	if st := s.Stats(); st.PerSecondLimited != 1 || st.DailyLimited != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	s2 := New(Options{QPD: 1, OmitRetryAfter: true, Now: clock.now})
+	s2 := New(Options{QPD: 1, OmitRetryAfter: true, Now: clk.Now})
 	call(t, s2, "GET", shopPath(s2, "/listings"), "", nil)
 	if a := call(t, s2, "GET", shopPath(s2, "/listings"), "", nil); a.status != 429 || a.header.Get("retry-after") != "" {
 		t.Errorf("OmitRetryAfter: %d, %q", a.status, a.header.Get("retry-after"))
@@ -178,8 +166,8 @@ func TestFaults(t *testing.T) {
 }
 
 func TestSeedIsDeterministic(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	a, b := New(Options{Now: clock.now}), New(Options{Now: clock.now})
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	a, b := New(Options{Now: clk.Now}), New(Options{Now: clk.Now})
 	a.Seed(500, 9)
 	b.Seed(500, 9)
 	ra, rb := a.Receipts(), b.Receipts()
@@ -189,7 +177,7 @@ func TestSeedIsDeterministic(t *testing.T) {
 	statuses := map[string]int{}
 	for _, r := range ra {
 		statuses[fmt.Sprint(r.Status, r.Paid, r.Shipped, r.Canceled)]++
-		if r.UpdatedAt.Before(r.CreatedAt) || r.UpdatedAt.After(clock.now()) || len(r.Lines) == 0 {
+		if r.UpdatedAt.Before(r.CreatedAt) || r.UpdatedAt.After(clk.Now()) || len(r.Lines) == 0 {
 			t.Errorf("receipt %+v", r)
 		}
 	}
@@ -202,8 +190,8 @@ func TestSeedIsDeterministic(t *testing.T) {
 }
 
 func TestReceiptsEndpoint(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	s := New(Options{QPS: 1000, Now: clock.now})
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	s := New(Options{QPS: 1000, Now: clk.Now})
 	s.Seed(300, 10)
 	type page struct {
 		Count   int `json:"count"`
@@ -218,8 +206,8 @@ func TestReceiptsEndpoint(t *testing.T) {
 			} `json:"transactions"`
 		} `json:"results"`
 	}
-	lo := clock.now().Add(-10 * 24 * time.Hour).Unix()
-	hi := clock.now().Add(-2 * 24 * time.Hour).Unix()
+	lo := clk.Now().Add(-10 * 24 * time.Hour).Unix()
+	hi := clk.Now().Add(-2 * 24 * time.Hour).Unix()
 	q := fmt.Sprintf("?was_paid=true&was_shipped=false&was_canceled=false&min_last_modified=%d&max_last_modified=%d&sort_on=updated&sort_order=asc&limit=100", lo, hi)
 	a := call(t, s, "GET", shopPath(s, "/receipts"+q), "", nil)
 	var p page
@@ -560,19 +548,19 @@ func refreshForm(refresh string) string {
 }
 
 func TestOAuthRefresh(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.now, RefreshToken: "12345678.first_refresh", QPS: 1})
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, RefreshToken: "12345678.first_refresh", QPS: 1})
 	path := shopPath(s, "/receipts")
 	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
 	if a := call(t, s, "GET", path, "", nil); a.status != 200 {
 		t.Fatalf("initial token: %d %s", a.status, a.body)
 	}
-	clock.add(time.Hour - time.Second)
+	clk.Add(time.Hour - time.Second)
 	if a := call(t, s, "GET", path, "", nil); a.status != 200 {
 		t.Fatalf("token before its hour: %d %s", a.status, a.body)
 	}
-	clock.add(time.Second)
+	clk.Add(time.Second)
 	a := call(t, s, "GET", path, "", nil)
 	if a.status != 401 || a.body != `{"error":"invalid_token","error_description":"access token is expired"}`+"\n" {
 		t.Fatalf("token after its hour: %d %s", a.status, a.body)
@@ -623,7 +611,7 @@ func TestOAuthRefresh(t *testing.T) {
 	}
 
 	// A JSON body works too, and issues the next pair.
-	clock.add(time.Second)
+	clk.Add(time.Second)
 	a, m = refreshCall(t, s, fmt.Sprintf(`{"grant_type":"refresh_token","client_id":%q,"refresh_token":%q}`, DefaultAPIKey, refresh), "application/json")
 	if a.status != 200 || m["refresh_token"] == refresh || m["access_token"] == access {
 		t.Fatalf("JSON refresh: %d %s", a.status, a.body)
@@ -654,7 +642,7 @@ func TestOAuthRefresh(t *testing.T) {
 
 	// Refresh tokens last 90 days.
 	last := s.RefreshToken()
-	clock.add(90 * 24 * time.Hour)
+	clk.Add(90 * 24 * time.Hour)
 	if a, m := refreshCall(t, s, refreshForm(last), ""); a.status != 400 || m["error_description"] != "refresh_token is expired" {
 		t.Errorf("90-day-old refresh token: %d %s", a.status, a.body)
 	}
@@ -674,18 +662,18 @@ func TestOAuthRefresh(t *testing.T) {
 }
 
 func TestOAuthTTLOptions(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}
-	s := New(Options{Now: clock.now, AccessTokenTTL: time.Minute})
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	s := New(Options{Now: clk.Now, AccessTokenTTL: time.Minute})
 	path := shopPath(s, "/receipts")
-	clock.add(time.Minute)
+	clk.Add(time.Minute)
 	if a := call(t, s, "GET", path, "", nil); a.status != 401 {
 		t.Errorf("a one-minute token after a minute: %d", a.status)
 	}
 	if a, m := refreshCall(t, s, refreshForm(DefaultRefreshToken), ""); a.status != 200 || m["expires_in"] != 60.0 {
 		t.Errorf("refresh with the default refresh token: %d %s", a.status, a.body)
 	}
-	never := New(Options{Now: clock.now, AccessTokenTTL: -1})
-	clock.add(1000 * time.Hour)
+	never := New(Options{Now: clk.Now, AccessTokenTTL: -1})
+	clk.Add(1000 * time.Hour)
 	if a := call(t, never, "GET", shopPath(never, "/receipts"), "", nil); a.status != 200 {
 		t.Errorf("a token that never expires: %d", a.status)
 	}

@@ -11,36 +11,16 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 )
 
 const key = "sqsp_test_key"
 
-// fakeClock advances only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.t = f.t.Add(d)
-}
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)) }
 
 func serve(t *testing.T, opts Options) (*Server, string) {
 	t.Helper()
@@ -222,7 +202,7 @@ func TestOrdersWindowIsExclusive(t *testing.T) {
 	var ids []string
 	for range 3 {
 		ids = append(ids, s.CreateOrder(nil))
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 	}
 	t0 := clk.Now().Add(-3 * time.Second)
 	tests := []struct {
@@ -329,7 +309,7 @@ func TestRateLimitAndCoolDown(t *testing.T) {
 		if st := get(); st != 200 {
 			t.Fatalf("request %d: %d", i, st)
 		}
-		clk.Advance(100 * time.Millisecond) // 600/min: twice the limit
+		clk.Add(100 * time.Millisecond) // 600/min: twice the limit
 	}
 	// 300 requests in the last 30 s: the next trips the limit.
 	a := call(t, "GET", base+"/1.0/commerce/inventory", nil, nil)
@@ -339,12 +319,12 @@ func TestRateLimitAndCoolDown(t *testing.T) {
 	// Every request of the next minute is refused, though the window has
 	// emptied by its end.
 	for _, d := range []time.Duration{time.Second, 30 * time.Second, 28 * time.Second} {
-		clk.Advance(d)
+		clk.Add(d)
 		if st := get(); st != 429 {
 			t.Fatalf("during the cool-down: %d", st)
 		}
 	}
-	clk.Advance(time.Second + time.Millisecond) // past the cool-down
+	clk.Add(time.Second + time.Millisecond) // past the cool-down
 	if st := get(); st != 200 {
 		t.Fatalf("after the cool-down: %d", st)
 	}
@@ -354,12 +334,12 @@ func TestRateLimitAndCoolDown(t *testing.T) {
 	}
 
 	// At exactly 300 a minute, evenly spaced, nothing is refused.
-	clk.Advance(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	for i := range 900 {
 		if st := get(); st != 200 {
 			t.Fatalf("paced request %d: %d", i, st)
 		}
-		clk.Advance(200 * time.Millisecond)
+		clk.Add(200 * time.Millisecond)
 	}
 }
 
@@ -371,7 +351,7 @@ func TestRateLimitStorm(t *testing.T) {
 		if st := call(t, "GET", base+"/1.0/commerce/inventory", nil, nil).status; st != want {
 			t.Errorf("request %d: %d, want %d", i, st, want)
 		}
-		clk.Advance(CoolDown)
+		clk.Add(CoolDown)
 	}
 	if st := s.Stats(); st.Faults.RateLimitStorm != 2 || st.CoolDowns != 2 {
 		t.Errorf("stats %+v", st)
@@ -416,7 +396,7 @@ func TestAdjustmentsIdempotency(t *testing.T) {
 		t.Errorf("a refused adjustment applied part: %v", q["SKU-0001"])
 	}
 	// After 48 hours the key may be used again.
-	clk.Advance(IdempotencyTTL)
+	clk.Add(IdempotencyTTL)
 	if r := post("k-1", adjustBody(setOp(a, 7))); r.status != 204 {
 		t.Fatalf("after the TTL: %d %s", r.status, r.body)
 	}
@@ -619,7 +599,7 @@ func TestProductsAndInventory(t *testing.T) {
 		t.Errorf("with services: %d products, physical %d", len(all), len(phys))
 	}
 	// A touched product shows in a window that starts after the others.
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	s.TouchProduct("SKU-0007")
 	w, _ := list("type=PHYSICAL&modifiedAfter=" + stampQ(clk.Now().Add(-time.Minute)) + "&modifiedBefore=" + stampQ(clk.Now().Add(time.Minute)))
 	if len(w) != 1 || !slices.ContainsFunc(w[0].Variants, func(v struct {
