@@ -62,6 +62,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/clock"
+	"github.com/autosync/autosync/shared/simulator/fault"
 )
 
 // Operation names, as the models' operationIds.
@@ -448,17 +449,10 @@ func (s *Server) api(pattern, op string, h http.HandlerFunc) {
 			writeErrors(w, status, "ServiceUnavailable", "Service is temporarily unavailable. Please try again.", "")
 			return
 		case drop:
-			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-			panic(http.ErrAbortHandler)
+			fault.Drop(w)
+			return
 		case delay > 0:
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+			if !fault.Delay(r, delay) {
 				return
 			}
 		}

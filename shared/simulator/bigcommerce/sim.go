@@ -41,6 +41,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
@@ -385,22 +386,13 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 			fail(w, status, "Internal Server Error")
 			return
 		case status != 0:
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+			fault.HTMLError(w, status)
 			return
 		case drop:
-			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-			panic(http.ErrAbortHandler)
+			fault.Drop(w)
+			return
 		case delay > 0:
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+			if !fault.Delay(r, delay) {
 				return
 			}
 		}

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
@@ -312,22 +313,13 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	drop, status, delay := s.takeFault()
 	switch {
 	case drop:
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
-			return
-		}
-		panic(http.ErrAbortHandler) // closes the stream where hijacking is impossible
+		fault.Drop(w)
+		return
 	case status != 0:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+		fault.HTMLError(w, status)
 		return
 	case delay > 0:
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+		if !fault.Delay(r, delay) {
 			return
 		}
 	}

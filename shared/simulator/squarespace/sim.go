@@ -55,6 +55,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
@@ -306,34 +307,34 @@ func (s *Server) startCoolDown(now time.Time) {
 	s.stats.CoolDowns++
 }
 
-// fault is what a request suffers.
-type fault struct {
+// injected is what a request suffers.
+type injected struct {
 	drop, dropAfter bool
 	status          int
 	delay           time.Duration
 }
 
 // takeFault consumes the pending fault, if any. The caller holds s.mu.
-func (s *Server) takeFault() fault {
+func (s *Server) takeFault() injected {
 	switch f := &s.faults; {
 	case f.Drop > 0:
 		f.Drop--
 		s.stats.Faults.Drop++
-		return fault{drop: true}
+		return injected{drop: true}
 	case f.ServerErrors > 0:
 		f.ServerErrors--
 		s.stats.Faults.ServerErrors++
-		return fault{status: []int{500, 502, 503}[(s.stats.Faults.ServerErrors-1)%3]}
+		return injected{status: []int{500, 502, 503}[(s.stats.Faults.ServerErrors-1)%3]}
 	case f.Slow > 0:
 		f.Slow--
 		s.stats.Faults.Slow++
-		return fault{delay: f.Delay}
+		return injected{delay: f.Delay}
 	case f.DropAfterApply > 0:
 		f.DropAfterApply--
 		s.stats.Faults.DropAfterApply++
-		return fault{dropAfter: true}
+		return injected{dropAfter: true}
 	}
-	return fault{}
+	return injected{}
 }
 
 // route registers an endpoint behind Squarespace's gateway: User-Agent,
@@ -391,23 +392,17 @@ func (s *Server) handle(pattern string, oauthOnly bool, h http.HandlerFunc) {
 
 		switch {
 		case f.drop:
-			hangUp(w)
+			fault.Drop(w)
 			return
 		case f.status >= 500:
 			if f.status == http.StatusBadGateway {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				w.WriteHeader(f.status)
-				fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", f.status, http.StatusText(f.status))
+				fault.HTMLError(w, f.status)
 				return
 			}
 			s.apiError(w, f.status, "INTERNAL_ERROR", "", "An internal error occurred; report the contextId if it persists.")
 			return
 		case f.delay > 0:
-			t := time.NewTimer(f.delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+			if !fault.Delay(r, f.delay) {
 				return
 			}
 		}
@@ -415,7 +410,7 @@ func (s *Server) handle(pattern string, oauthOnly bool, h http.HandlerFunc) {
 		rec := &recorder{header: http.Header{}}
 		h(rec, r)
 		if f.dropAfter {
-			hangUp(w)
+			fault.Drop(w)
 			return
 		}
 		rec.flush(w)
@@ -428,15 +423,6 @@ func endpointName(pattern string, r *http.Request) string {
 		return r.Method + " (unknown)"
 	}
 	return pattern
-}
-
-// hangUp closes the connection without an answer.
-func hangUp(w http.ResponseWriter) {
-	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		conn.Close()
-		return
-	}
-	panic(http.ErrAbortHandler) // closes the stream where hijacking is impossible
 }
 
 // recorder buffers a handler's answer.

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
@@ -312,11 +313,8 @@ func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, 
 	}
 	switch {
 	case drop:
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
-			return
-		}
-		panic(http.ErrAbortHandler)
+		fault.Drop(w)
+		return
 	case status == http.StatusTooManyRequests:
 		// Hosts answer this, not WordPress: plain text, whole seconds.
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(retryAfter.Seconds())), 10))
@@ -325,16 +323,10 @@ func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, 
 		fmt.Fprintln(w, "429 Too Many Requests")
 		return
 	case status != 0:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+		fault.HTMLError(w, status)
 		return
 	case delay > 0:
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+		if !fault.Delay(r, delay) {
 			return
 		}
 	}
