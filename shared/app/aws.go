@@ -8,13 +8,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/dispatch"
-	"github.com/autosync/autosync/shared/invoke"
 	"github.com/autosync/autosync/shared/schedule/eventbridge"
 	"github.com/autosync/autosync/shared/seal"
 	"github.com/autosync/autosync/shared/store/dynamostore"
@@ -65,20 +64,21 @@ func NewLogger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
 }
 
-// NewAWS assembles the service on DynamoDB, KMS, EventBridge Scheduler and
-// asynchronous Lambda invokes. Clients are built once per cold start.
+// NewAWS assembles the service on DynamoDB and EventBridge Scheduler (the
+// SDK's clients) and KMS and asynchronous Lambda invokes (awsapi). Clients
+// are built once per cold start.
 func NewAWS(awsCfg aws.Config, c AWSConfig, log *slog.Logger) (*App, error) {
-	inv, err := invoke.New(awsCfg)
+	api, err := awsapi.New(awsCfg)
 	if err != nil {
 		return nil, err
 	}
 	return New(Deps{
 		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), c.Table),
-		Sealer: seal.KMS{API: kms.NewFromConfig(awsCfg), KeyID: c.KMSKey},
+		Sealer: seal.KMS{API: api, KeyID: c.KMSKey},
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
 			Group: c.ScheduleGroup, TargetARN: c.TaskFunction, RoleARN: c.SchedulerRole, DLQARN: c.DLQ,
 		}),
-		Dispatch:   dispatch.Lambda{API: inv, Function: c.TaskFunction},
+		Dispatch:   dispatch.Lambda{API: api, Function: c.TaskFunction},
 		Connectors: connector.Factory{AllowLoopbackBase: c.DevCartURLs},
 		Auth:       auth.APIGateway{},
 		Log:        log, WebhookBaseURL: c.WebhookBase,

@@ -13,9 +13,9 @@ import (
 	"github.com/autosync/autosync/shared/runs"
 )
 
-// LambdaAPI queues an asynchronous invocation (invoke.Client).
+// LambdaAPI queues an asynchronous invocation (awsapi.Client).
 type LambdaAPI interface {
-	Async(ctx context.Context, function string, payload []byte) error
+	InvokeAsync(ctx context.Context, function string, payload []byte) error
 }
 
 // Lambda invokes the task function asynchronously (InvocationType Event):
@@ -27,7 +27,7 @@ type Lambda struct {
 
 // Dispatch queues one invocation.
 func (l Lambda) Dispatch(ctx context.Context, in runs.Input) error {
-	if err := l.API.Async(ctx, l.Function, in.JSON()); err != nil {
+	if err := l.API.InvokeAsync(ctx, l.Function, in.JSON()); err != nil {
 		return fmt.Errorf("dispatch %s run: %w", in.Task, err)
 	}
 	return nil

@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
 // Sealer seals and opens small secrets.
@@ -98,36 +96,28 @@ func (s *AESGCM) Open(_ context.Context, sealed []byte, aad string) ([]byte, err
 	return out, nil
 }
 
-// KMSAPI is the part of the KMS client the sealer uses.
+// KMSAPI is what the sealer needs of KMS (awsapi.Client).
 type KMSAPI interface {
-	Encrypt(ctx context.Context, in *kms.EncryptInput, opts ...func(*kms.Options)) (*kms.EncryptOutput, error)
-	Decrypt(ctx context.Context, in *kms.DecryptInput, opts ...func(*kms.Options)) (*kms.DecryptOutput, error)
+	Encrypt(ctx context.Context, keyID string, plaintext []byte, encCtx map[string]string) ([]byte, error)
+	Decrypt(ctx context.Context, keyID string, ciphertext []byte, encCtx map[string]string) ([]byte, error)
 }
 
-// KMS seals with a KMS key; credentials are far below KMS's 4 KiB plaintext limit.
+// KMS seals with a KMS key; credentials are far below KMS's 4 KiB plaintext
+// limit. The additional data is bound as the encryption context, so a
+// sealed value moved to another record does not open.
 type KMS struct {
 	API   KMSAPI
 	KeyID string
 }
 
 func (k KMS) Seal(ctx context.Context, plaintext []byte, aad string) ([]byte, error) {
-	out, err := k.API.Encrypt(ctx, &kms.EncryptInput{
-		KeyId: &k.KeyID, Plaintext: plaintext,
-		EncryptionContext: map[string]string{"autosync": aad},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("kms encrypt: %w", err)
-	}
-	return out.CiphertextBlob, nil
+	return k.API.Encrypt(ctx, k.KeyID, plaintext, map[string]string{"autosync": aad})
 }
 
 func (k KMS) Open(ctx context.Context, sealed []byte, aad string) ([]byte, error) {
-	out, err := k.API.Decrypt(ctx, &kms.DecryptInput{
-		KeyId: &k.KeyID, CiphertextBlob: sealed,
-		EncryptionContext: map[string]string{"autosync": aad},
-	})
+	out, err := k.API.Decrypt(ctx, k.KeyID, sealed, map[string]string{"autosync": aad})
 	if err != nil {
-		return nil, fmt.Errorf("kms decrypt: %w: %w", ErrOpen, err)
+		return nil, fmt.Errorf("%w: %w", ErrOpen, err)
 	}
-	return out.Plaintext, nil
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/awstest"
 )
 
@@ -59,5 +60,9 @@ func TestKMS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contract(t, KMS{API: client, KeyID: *out.KeyMetadata.KeyId})
+	api, err := awsapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract(t, KMS{API: api, KeyID: *out.KeyMetadata.KeyId})
 }

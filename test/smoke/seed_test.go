@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/awstest"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
@@ -54,7 +54,11 @@ func seed(t *testing.T, r resources) seeded {
 
 	cfg := awstest.Config(t)
 	st := dynamostore.New(dynamodb.NewFromConfig(cfg), r.table)
-	a := app.New(app.Deps{Store: st, Sealer: seal.KMS{API: kms.NewFromConfig(cfg), KeyID: r.kmsKey},
+	kmsAPI, err := awsapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.Deps{Store: st, Sealer: seal.KMS{API: kmsAPI, KeyID: r.kmsKey},
 		Connectors: connector.Factory{AllowLoopbackBase: true}, WebhookBaseURL: "https://smoke.example/",
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	ch, err := a.Channels.Create(context.Background(), smokeAccount, channels.Channel{

@@ -1,10 +1,11 @@
-package invoke
+package awsapi
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -76,7 +77,7 @@ func TestSignedRequest(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	c.now = func() time.Time { return at }
-	if err := c.Async(context.Background(), arn, payload); err != nil {
+	if err := c.InvokeAsync(context.Background(), arn, payload); err != nil {
 		t.Fatal(err)
 	}
 	if n.Load() != 1 {
@@ -107,6 +108,7 @@ func TestErrorsAndRetries(t *testing.T) {
 		{"throttled three times", []answer{throttled, throttled, throttled, ok}, 3, "TooManyRequestsException"},
 		{"code from the body", []answer{broken, broken, broken}, 3, "ServiceException"},
 		{"200 is not queued", []answer{{200, "", `{}`}}, 1, "OK"},
+		{"a throttling code is retried whatever the status", []answer{{400, "", `{"__type":"ThrottlingException","message":"Rate exceeded"}`}, ok}, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +122,7 @@ func TestErrorsAndRetries(t *testing.T) {
 				w.WriteHeader(a.status)
 				io.WriteString(w, a.body)
 			})
-			err := c.Async(context.Background(), arn, []byte(`{}`))
+			err := c.InvokeAsync(context.Background(), arn, []byte(`{}`))
 			if n.Load() != tt.requests {
 				t.Errorf("%d requests, want %d", n.Load(), tt.requests)
 			}
@@ -140,15 +142,15 @@ func TestErrorsAndRetries(t *testing.T) {
 
 func TestRefusedBeforeSending(t *testing.T) {
 	c, n := newClient(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
-	if err := c.Async(context.Background(), arn, make([]byte, MaxPayload+1)); err == nil {
+	if err := c.InvokeAsync(context.Background(), arn, make([]byte, MaxPayload+1)); err == nil {
 		t.Error("oversized payload accepted")
 	}
-	if err := c.Async(context.Background(), "", []byte(`{}`)); err == nil {
+	if err := c.InvokeAsync(context.Background(), "", []byte(`{}`)); err == nil {
 		t.Error("no function accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := c.Async(ctx, arn, []byte(`{}`)); !errors.Is(err, context.Canceled) {
+	if err := c.InvokeAsync(ctx, arn, []byte(`{}`)); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 	if n.Load() != 0 {
@@ -168,7 +170,7 @@ func TestUnreachable(t *testing.T) {
 	c, _ := New(aws.Config{Region: "eu-west-1", Credentials: creds, BaseEndpoint: &url})
 	slept := 0
 	c.sleep = func(context.Context, time.Duration) error { slept++; return nil }
-	if err := c.Async(context.Background(), arn, []byte(`{}`)); err == nil || slept != 2 {
+	if err := c.InvokeAsync(context.Background(), arn, []byte(`{}`)); err == nil || slept != 2 {
 		t.Fatalf("err %v after %d waits", err, slept)
 	}
 }
@@ -179,8 +181,8 @@ func TestEndpoint(t *testing.T) {
 		"cn-north-1": "https://lambda.cn-north-1.amazonaws.com.cn",
 	} {
 		c, _ := New(aws.Config{Region: region, Credentials: creds})
-		if c.endpoint != want {
-			t.Errorf("%s: %s, want %s", region, c.endpoint, want)
+		if got := c.endpoint("lambda"); got != want {
+			t.Errorf("%s: %s, want %s", region, got, want)
 		}
 	}
 }
@@ -211,4 +213,56 @@ func FuzzParseError(f *testing.F) {
 			t.Fatalf("error %+v", e)
 		}
 	})
+}
+
+// TestKMSRequests checks Encrypt and Decrypt against the KMS API
+// reference: JSON 1.1 with X-Amz-Target, binary fields as base64, the
+// encryption context sent both ways, and the signature's scope.
+func TestKMSRequests(t *testing.T) {
+	encCtx := map[string]string{"autosync": "acct/ch"}
+	c, n := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			KeyId             string
+			Plaintext         []byte
+			CiphertextBlob    []byte
+			EncryptionContext map[string]string
+		}
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &in); err != nil {
+			t.Errorf("body %s: %v", body, err)
+		}
+		if r.URL.Path != "/" || r.Header.Get("Content-Type") != "application/x-amz-json-1.1" || in.KeyId != "alias/autosync" || in.EncryptionContext["autosync"] != "acct/ch" ||
+			!strings.Contains(r.Header.Get("Authorization"), "/eu-west-1/kms/aws4_request") {
+			t.Errorf("request %s %v %s", r.URL.Path, r.Header, body)
+		}
+		switch r.Header.Get("X-Amz-Target") {
+		case "TrentService.Encrypt":
+			json.NewEncoder(w).Encode(map[string]any{"CiphertextBlob": append([]byte("sealed:"), in.Plaintext...), "KeyId": "arn:aws:kms:eu-west-1:1:key/k"})
+		case "TrentService.Decrypt":
+			if !bytes.HasPrefix(in.CiphertextBlob, []byte("sealed:")) {
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, `{"__type":"InvalidCiphertextException","message":"bad"}`)
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"Plaintext": bytes.TrimPrefix(in.CiphertextBlob, []byte("sealed:"))})
+		default:
+			t.Errorf("target %q", r.Header.Get("X-Amz-Target"))
+		}
+	})
+	ctx := context.Background()
+	sealed, err := c.Encrypt(ctx, "alias/autosync", []byte("secret\x00bytes"), encCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := c.Decrypt(ctx, "alias/autosync", sealed, encCtx)
+	if err != nil || string(plain) != "secret\x00bytes" {
+		t.Fatalf("round trip %q: %v", plain, err)
+	}
+	var ae *Error
+	if _, err := c.Decrypt(ctx, "alias/autosync", []byte("forged"), encCtx); !errors.As(err, &ae) || ae.Code != "InvalidCiphertextException" || ae.Temporary() {
+		t.Fatalf("forged ciphertext: %v", err)
+	}
+	if n.Load() != 3 {
+		t.Fatalf("%d requests, want 3 (a refusal is not retried)", n.Load())
+	}
 }
