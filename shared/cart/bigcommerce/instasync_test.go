@@ -1,11 +1,8 @@
 package bigcommerce
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const clientSecret = "bc_connector_test_client_secret"
@@ -27,42 +25,6 @@ func hookSim(t *testing.T) (*bcsim.Server, *Client) {
 	sim, c := newSim(t, bcsim.Options{ClientSecret: clientSecret, WebhookDelayUnit: time.Microsecond})
 	t.Cleanup(sim.Close)
 	return sim, c
-}
-
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-func endpoint(t *testing.T) (string, chan arrival) {
-	t.Helper()
-	ch := make(chan arrival, 50)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		ch <- arrival{r.Header.Clone(), body}
-	}))
-	t.Cleanup(ts.Close)
-	return ts.URL + "/webhooks/bigcommerce/ch1", ch
-}
-
-func await(t *testing.T, ch chan arrival) arrival {
-	t.Helper()
-	select {
-	case a := <-ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
-}
-
-func drained(t *testing.T, sim *bcsim.Server) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sim.DrainWebhooks(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestProductListings(t *testing.T) {
@@ -98,7 +60,8 @@ func TestProductListings(t *testing.T) {
 
 func TestSubscribeOrders(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/bigcommerce/ch1"})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, addr, "unused: BigCommerce signs with the client secret")
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +72,8 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatalf("subscription %+v; simulator holds %+v", sub, hooks)
 	}
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0003", Quantity: 2}})
-	a := await(t, ch)
-	d, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(clientSecret), time.Now())
+	a := rc.Next(t)
+	d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -121,8 +84,8 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // store/order/updated and store/order/statusUpdated
-		a := await(t, ch)
-		if d, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(clientSecret), time.Now()); err != nil || d.ResourceID != id {
+		a := rc.Next(t)
+		if d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil || d.ResourceID != id {
 			t.Errorf("cancel delivery %+v %v", d, err)
 		}
 	}
@@ -143,9 +106,9 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.CreateOrder(nil)
-	drained(t, sim)
-	if len(ch) != 0 || len(sim.Hooks()) != 0 {
-		t.Errorf("after Unsubscribe: %d deliveries, hooks %+v", len(ch), sim.Hooks())
+	webhooktest.Drain(t, sim)
+	if rc.Pending() != 0 || len(sim.Hooks()) != 0 {
+		t.Errorf("after Unsubscribe: %d deliveries, hooks %+v", rc.Pending(), sim.Hooks())
 	}
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil {
 		t.Errorf("Unsubscribe of a missing hook: %v", err)
@@ -157,7 +120,8 @@ func TestSubscribeOrders(t *testing.T) {
 
 func TestSubscribeProducts(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/bigcommerce/ch1"})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicProducts, addr, "")
 	if err != nil {
 		t.Fatal(err)
@@ -171,10 +135,10 @@ func TestSubscribeProducts(t *testing.T) {
 	sim.SetQuantity("HOOKED", 1) // stock changes send nothing
 	sim.TouchProduct("HOOKED")
 	for _, scope := range []string{"store/product/created", "store/product/updated"} {
-		a := await(t, ch)
-		d, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(clientSecret), time.Now())
-		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || !strings.Contains(string(a.body), scope) {
-			t.Errorf("%s delivery %+v %v %s", scope, d, err, a.body)
+		a := rc.Next(t)
+		d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now())
+		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || !strings.Contains(string(a.Body), scope) {
+			t.Errorf("%s delivery %+v %v %s", scope, d, err, a.Body)
 		}
 	}
 	if ls, err := c.ProductListings(t.Context(), pid); err != nil || len(ls) != 1 || *ls[0].Quantity != 1 {
@@ -183,7 +147,7 @@ func TestSubscribeProducts(t *testing.T) {
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil || len(sim.Hooks()) != 0 {
 		t.Errorf("Unsubscribe: %v, hooks %+v", err, sim.Hooks())
 	}
-	drained(t, sim)
+	webhooktest.Drain(t, sim)
 }
 
 func TestSubscribeRefused(t *testing.T) {

@@ -1,12 +1,8 @@
 package shopify
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,6 +13,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const clientSecret = "shpss_connector_test_secret"
@@ -28,43 +25,6 @@ func hookSim(t *testing.T) (*shopifysim.Server, *Client) {
 	sim, c := newSim(t, shopifysim.Options{ClientSecret: clientSecret, WebhookDelayUnit: time.Microsecond})
 	t.Cleanup(sim.Close)
 	return sim, c
-}
-
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// endpoint is a webhook receiver that answers 200 and records arrivals.
-func endpoint(t *testing.T) (string, chan arrival) {
-	t.Helper()
-	ch := make(chan arrival, 50)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		ch <- arrival{r.Header.Clone(), body}
-	}))
-	t.Cleanup(ts.Close)
-	return ts.URL + "/webhooks/shopify/ch1", ch
-}
-
-func await(t *testing.T, ch chan arrival) arrival {
-	t.Helper()
-	select {
-	case a := <-ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
-}
-
-func drained(t *testing.T, sim *shopifysim.Server) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sim.DrainWebhooks(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestOrderByID(t *testing.T) {
@@ -158,7 +118,8 @@ func TestProductListings(t *testing.T) {
 
 func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/shopify/ch1"})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, addr, "a secret Shopify does not use")
 	if err != nil {
 		t.Fatal(err)
@@ -174,8 +135,8 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 	}
 
 	id := sim.CreateOrder(nil)
-	a := await(t, ch)
-	d, err := webhook.Verify(catalog.Shopify, a.header, a.body, []byte(clientSecret), time.Now())
+	a := rc.Next(t)
+	d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -186,9 +147,9 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 	if err := sim.FulfillOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	a = await(t, ch)
-	if d, err := webhook.Verify(catalog.Shopify, a.header, a.body, []byte(clientSecret), time.Now()); err != nil ||
-		d.ResourceID != id || a.header.Get("X-Shopify-Topic") != "orders/updated" {
+	a = rc.Next(t)
+	if d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil ||
+		d.ResourceID != id || a.Header.Get("X-Shopify-Topic") != "orders/updated" {
 		t.Errorf("update delivery %+v %v", d, err)
 	}
 
@@ -205,8 +166,8 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 		t.Errorf("left %+v", subs)
 	}
 	sim.CreateOrder(nil)
-	drained(t, sim)
-	if len(ch) != 0 {
+	webhooktest.Drain(t, sim)
+	if rc.Pending() != 0 {
 		t.Error("delivered after Unsubscribe")
 	}
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil {
@@ -222,7 +183,8 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 
 func TestSubscribeProducts(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/shopify/ch1"})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicProducts, addr, "")
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +194,8 @@ func TestSubscribeProducts(t *testing.T) {
 		t.Fatalf("simulator holds %+v", subs)
 	}
 	pid := sim.CreateProduct("HOOK-1", 4)
-	a := await(t, ch)
-	d, err := webhook.Verify(catalog.Shopify, a.header, a.body, []byte(clientSecret), time.Now())
+	a := rc.Next(t)
+	d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -245,8 +207,8 @@ func TestSubscribeProducts(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.TouchProduct("HOOK-1")
-	drained(t, sim)
-	if len(ch) != 0 {
+	webhooktest.Drain(t, sim)
+	if rc.Pending() != 0 {
 		t.Error("delivered after Unsubscribe")
 	}
 }

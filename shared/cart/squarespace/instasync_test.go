@@ -2,10 +2,8 @@ package squarespace
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -18,6 +16,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 // hookSim serves a simulator that delivers notifications at once (the
@@ -31,49 +30,6 @@ func hookSim(t *testing.T, opts squarespacesim.Options) (*squarespacesim.Server,
 	base := serve(t, sim)
 	t.Cleanup(sim.Close) // before the server closes
 	return sim, base, newClient(t, base, apiKey)
-}
-
-// inbox is a webhook endpoint that records what arrives.
-type inbox struct {
-	url string
-	ch  chan arrival
-}
-
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-func newInbox(t *testing.T) *inbox {
-	t.Helper()
-	in := &inbox{ch: make(chan arrival, 100)}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		in.ch <- arrival{r.Header.Clone(), body}
-	}))
-	t.Cleanup(ts.Close)
-	in.url = ts.URL + "/webhooks/squarespace/ch1"
-	return in
-}
-
-func (in *inbox) next(t *testing.T) arrival {
-	t.Helper()
-	select {
-	case a := <-in.ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification arrived")
-	}
-	return arrival{}
-}
-
-func drainHooks(t *testing.T, sim *squarespacesim.Server) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sim.DrainWebhooks(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // rawHook creates a subscription through the API, as another tool would.
@@ -98,8 +54,8 @@ func rawHook(t *testing.T, base, endpoint string, topics ...string) string {
 
 func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 	sim, _, c := hookSim(t, squarespacesim.Options{})
-	in := newInbox(t)
-	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.url, "a secret Squarespace does not take")
+	in := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/squarespace/ch1"})
+	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.URL, "a secret Squarespace does not take")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,16 +63,16 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 		t.Fatalf("subscription %+v", sub)
 	}
 	subs := sim.WebhookSubscriptions()
-	if len(subs) != 1 || subs[0].ID != sub.ID || subs[0].EndpointURL != in.url ||
+	if len(subs) != 1 || subs[0].ID != sub.ID || subs[0].EndpointURL != in.URL ||
 		!slices.Equal(subs[0].Topics, []string{"order.create", "order.update"}) {
 		t.Fatalf("subscriptions %+v", subs)
 	}
 
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 3}})
-	a := in.next(t)
-	d, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(sub.Secret), time.Now())
+	a := in.Next(t)
+	d, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now())
 	if err != nil {
-		t.Fatalf("delivery does not verify: %v\n%s", err, a.body)
+		t.Fatalf("delivery does not verify: %v\n%s", err, a.Body)
 	}
 	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID == "" {
 		t.Errorf("delivery %+v, want order %s", d, id)
@@ -130,8 +86,8 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 	if err := sim.CancelOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	a = in.next(t)
-	if d, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(sub.Secret), time.Now()); err != nil || d.ResourceID != id {
+	a = in.Next(t)
+	if d, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil || d.ResourceID != id {
 		t.Errorf("order.update: %+v %v", d, err)
 	}
 	if o, err := c.Order(t.Context(), id); err != nil || o.Filter != cart.Cancelled {
@@ -147,11 +103,11 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil {
 		t.Errorf("Unsubscribe of a missing subscription: %v", err)
 	}
-	drainHooks(t, sim)
+	webhooktest.Drain(t, sim)
 	sim.CreateOrder(nil)
-	drainHooks(t, sim)
-	if len(in.ch) != 0 {
-		t.Errorf("%d notifications after Unsubscribe", len(in.ch))
+	webhooktest.Drain(t, sim)
+	if in.Pending() != 0 {
+		t.Errorf("%d notifications after Unsubscribe", in.Pending())
 	}
 }
 
@@ -175,12 +131,12 @@ func TestSubscribeProductsIsNotFound(t *testing.T) {
 
 func TestSubscribeTakesOverTheAddress(t *testing.T) {
 	sim, base, c := hookSim(t, squarespacesim.Options{})
-	in := newInbox(t)
+	in := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/squarespace/ch1"})
 	other := rawHook(t, base, "https://other.example/hook", "extension.uninstall") // never sent here
-	first := rawHook(t, base, in.url, "order.create")
-	rawHook(t, base, in.url, "order.create") // a duplicate, made by a lost answer
+	first := rawHook(t, base, in.URL, "order.create")
+	rawHook(t, base, in.URL, "order.create") // a duplicate, made by a lost answer
 
-	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.url, "")
+	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.URL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,20 +150,20 @@ func TestSubscribeTakesOverTheAddress(t *testing.T) {
 	}
 
 	// Again (the record of it was lost): the same subscription, a new secret.
-	again, err := c.Subscribe(t.Context(), cart.TopicOrders, in.url, "")
+	again, err := c.Subscribe(t.Context(), cart.TopicOrders, in.URL, "")
 	if err != nil || again.ID != sub.ID || again.Secret == sub.Secret {
 		t.Fatalf("again: %+v %v; first %+v", again, err, sub)
 	}
 	sim.CreateOrder(nil)
-	a := in.next(t)
-	if _, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(again.Secret), time.Now()); err != nil {
+	a := in.Next(t)
+	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(again.Secret), time.Now()); err != nil {
 		t.Errorf("the current secret: %v", err)
 	}
-	if _, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(sub.Secret), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("the rotated-out secret: %v", err)
 	}
-	drainHooks(t, sim)
-	if len(in.ch) != 0 {
+	webhooktest.Drain(t, sim)
+	if in.Pending() != 0 {
 		t.Error("a duplicate subscription still delivers")
 	}
 }
@@ -234,9 +190,9 @@ func TestSubscribeLostCreateAnswer(t *testing.T) {
 	}))
 	t.Cleanup(sim.Close)
 	c := newClient(t, base, apiKey)
-	in := newInbox(t)
+	in := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/squarespace/ch1"})
 
-	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.url, "")
+	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, in.URL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +205,8 @@ func TestSubscribeLostCreateAnswer(t *testing.T) {
 	}
 	mu.Unlock()
 	sim.CreateOrder(nil)
-	a := in.next(t)
-	if _, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(sub.Secret), time.Now()); err != nil {
+	a := in.Next(t)
+	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil {
 		t.Errorf("delivery does not verify with the secret Subscribe returned: %v", err)
 	}
 }

@@ -1,9 +1,7 @@
 package woocommerce
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -18,6 +16,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const hookSecret = "whs_autosync_channel_secret"
@@ -27,45 +26,6 @@ func hookSim(t *testing.T) (*woosim.Server, *Client) {
 	sim, c := newSim(t, woosim.Options{WebhookDelayUnit: time.Microsecond})
 	t.Cleanup(sim.Close)
 	return sim, c
-}
-
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// endpoint records deliveries, leaving out the creation pings.
-func endpoint(t *testing.T) (string, chan arrival) {
-	t.Helper()
-	ch := make(chan arrival, 50)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if r.Header.Get("X-WC-Webhook-Topic") != "" {
-			ch <- arrival{r.Header.Clone(), body}
-		}
-	}))
-	t.Cleanup(ts.Close)
-	return ts.URL + "/webhooks/woocommerce/ch1", ch
-}
-
-func await(t *testing.T, ch chan arrival) arrival {
-	t.Helper()
-	select {
-	case a := <-ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
-}
-
-func drained(t *testing.T, sim *woosim.Server) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sim.DrainWebhooks(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestProductListings(t *testing.T) {
@@ -108,7 +68,8 @@ func TestProductListings(t *testing.T) {
 
 func TestSubscribeOrders(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/woocommerce/ch1", IsPing: func(r *http.Request) bool { return r.Header.Get("X-WC-Webhook-Topic") == "" }})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, addr, hookSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -120,8 +81,8 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatalf("subscription %+v; simulator holds %+v", sub, ws)
 	}
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0005", Quantity: 4}})
-	a := await(t, ch)
-	d, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte(hookSecret), time.Now())
+	a := rc.Next(t)
+	d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -131,9 +92,9 @@ func TestSubscribeOrders(t *testing.T) {
 	if err := sim.CompleteOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	a = await(t, ch)
-	if d, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte(hookSecret), time.Now()); err != nil ||
-		d.ResourceID != id || a.header.Get("X-WC-Webhook-Topic") != "order.updated" {
+	a = rc.Next(t)
+	if d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now()); err != nil ||
+		d.ResourceID != id || a.Header.Get("X-WC-Webhook-Topic") != "order.updated" {
 		t.Errorf("update delivery %+v %v", d, err)
 	}
 
@@ -147,8 +108,8 @@ func TestSubscribeOrders(t *testing.T) {
 	}
 	sim.CancelOrder(sim.CreateOrder(nil))
 	for range 2 {
-		a := await(t, ch)
-		if _, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte("new-secret"), time.Now()); err != nil {
+		a := rc.Next(t)
+		if _, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte("new-secret"), time.Now()); err != nil {
 			t.Errorf("signed with the old secret: %v", err)
 		}
 	}
@@ -157,9 +118,9 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.CreateOrder(nil)
-	drained(t, sim)
-	if len(ch) != 0 || len(sim.Webhooks()) != 0 {
-		t.Errorf("after Unsubscribe: %d deliveries, webhooks %+v", len(ch), sim.Webhooks())
+	webhooktest.Drain(t, sim)
+	if rc.Pending() != 0 || len(sim.Webhooks()) != 0 {
+		t.Errorf("after Unsubscribe: %d deliveries, webhooks %+v", rc.Pending(), sim.Webhooks())
 	}
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil {
 		t.Errorf("Unsubscribe of missing webhooks: %v", err)
@@ -193,7 +154,7 @@ func TestSubscribeReenablesDisabledWebhook(t *testing.T) {
 	for range 7 {
 		sim.CreateOrder(nil)
 	}
-	drained(t, sim)
+	webhooktest.Drain(t, sim)
 	if ws := sim.Webhooks(); ws[0].Status != "disabled" || ws[1].Status != "active" {
 		t.Fatalf("webhooks %+v", ws)
 	}
@@ -218,7 +179,8 @@ func TestSubscribeReenablesDisabledWebhook(t *testing.T) {
 
 func TestSubscribeProducts(t *testing.T) {
 	sim, c := hookSim(t)
-	addr, ch := endpoint(t)
+	rc := webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/woocommerce/ch1", IsPing: func(r *http.Request) bool { return r.Header.Get("X-WC-Webhook-Topic") == "" }})
+	addr := rc.URL
 	sub, err := c.Subscribe(t.Context(), cart.TopicProducts, addr, hookSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -229,9 +191,9 @@ func TestSubscribeProducts(t *testing.T) {
 	pid := sim.CreateProduct("HOOKED", 2)
 	sim.TouchProduct("HOOKED")
 	for _, topic := range []string{"product.created", "product.updated"} {
-		a := await(t, ch)
-		d, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte(hookSecret), time.Now())
-		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || a.header.Get("X-WC-Webhook-Topic") != topic {
+		a := rc.Next(t)
+		d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now())
+		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || a.Header.Get("X-WC-Webhook-Topic") != topic {
 			t.Errorf("%s delivery %+v %v", topic, d, err)
 		}
 	}

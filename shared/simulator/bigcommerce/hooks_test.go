@@ -4,67 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const hookSecret = "bc_test_client_secret"
 
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// receiver is a webhook endpoint that records what arrives; status picks
-// the answer to the nth request (1-based).
-type receiver struct {
-	url string
-	ch  chan arrival
-	mu  sync.Mutex
-	n   int
-}
-
-func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	t.Helper()
-	rc := &receiver{ch: make(chan arrival, 100)}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.n++
-		n := rc.n
-		rc.mu.Unlock()
-		rc.ch <- arrival{r.Header.Clone(), body}
-		code := http.StatusOK
-		if status != nil {
-			code = status(n)
-		}
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(ts.Close)
-	rc.url = ts.URL + "/webhooks/bigcommerce/ch1"
-	return rc
-}
-
-func (rc *receiver) next(t *testing.T) arrival {
-	t.Helper()
-	select {
-	case a := <-rc.ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
+func newReceiver(t *testing.T, status func(n int) int) *webhooktest.Receiver {
+	return webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/bigcommerce/ch1", Status: status})
 }
 
 func hookFixture(t *testing.T, opts Options) *fixture {
@@ -107,11 +63,11 @@ func (f *fixture) hook(t *testing.T, scope, dest string, headers map[string]stri
 	return d.Data
 }
 
-func verify(t *testing.T, a arrival, secret string) webhook.Delivery {
+func verify(t *testing.T, a webhooktest.Arrival, secret string) webhook.Delivery {
 	t.Helper()
-	d, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(secret), time.Now())
+	d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(secret), time.Now())
 	if err != nil {
-		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.header, a.body)
+		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.Header, a.Body)
 	}
 	return d
 }
@@ -141,11 +97,11 @@ type callbackBody struct {
 	Producer  string `json:"producer"`
 }
 
-func decodeCallback(t *testing.T, a arrival) callbackBody {
+func decodeCallback(t *testing.T, a webhooktest.Arrival) callbackBody {
 	t.Helper()
 	var c callbackBody
-	if err := json.Unmarshal(a.body, &c); err != nil {
-		t.Fatalf("callback %s: %v", a.body, err)
+	if err := json.Unmarshal(a.Body, &c); err != nil {
+		t.Fatalf("callback %s: %v", a.Body, err)
 	}
 	return c
 }
@@ -153,35 +109,35 @@ func decodeCallback(t *testing.T, a arrival) callbackBody {
 func TestWebhookOrderCreated(t *testing.T) {
 	f := hookFixture(t, Options{StoreHash: "abc123"})
 	rc := newReceiver(t, nil)
-	f.hook(t, "store/order/*", rc.url, map[string]string{"X-Custom": "yes"})
+	f.hook(t, "store/order/*", rc.URL, map[string]string{"X-Custom": "yes"})
 	id := f.sim.CreateOrder([]cart.Line{{SKU: "SKU-0004", Quantity: 1}})
-	a := rc.next(t)
+	a := rc.Next(t)
 	d := verify(t, a, hookSecret)
-	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID != a.header.Get("webhook-id") {
+	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID != a.Header.Get("webhook-id") {
 		t.Errorf("verified %+v; want orders, %s", d, id)
 	}
-	if _, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte("wrong"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte("wrong"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("verified with the wrong secret: %v", err)
 	}
-	if a.header.Get("X-Custom") != "yes" || a.header.Get("Content-Type") != "application/json" {
-		t.Errorf("headers %v", a.header)
+	if a.Header.Get("X-Custom") != "yes" || a.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v", a.Header)
 	}
-	if !strings.HasPrefix(a.header.Get("webhook-signature"), "v1,") {
-		t.Errorf("signature %q", a.header.Get("webhook-signature"))
+	if !strings.HasPrefix(a.Header.Get("webhook-signature"), "v1,") {
+		t.Errorf("signature %q", a.Header.Get("webhook-signature"))
 	}
 	cb := decodeCallback(t, a)
 	if cb.Scope != "store/order/created" || cb.StoreID != f.sim.StoreID() || cb.Data.Type != "order" ||
 		strconv.FormatInt(cb.Data.ID, 10) != id || len(cb.Hash) != 40 || cb.Producer != "stores/abc123" || cb.CreatedAt == 0 {
-		t.Errorf("callback %s", a.body)
+		t.Errorf("callback %s", a.Body)
 	}
-	if !strings.HasPrefix(string(a.body), `{"scope":"store/order/created","store_id":"`) {
-		t.Errorf("field order: %s", a.body)
+	if !strings.HasPrefix(string(a.Body), `{"scope":"store/order/created","store_id":"`) {
+		t.Errorf("field order: %s", a.Body)
 	}
 
 	if err := f.sim.CancelOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	up, st := decodeCallback(t, rc.next(t)), decodeCallback(t, rc.next(t))
+	up, st := decodeCallback(t, rc.Next(t)), decodeCallback(t, rc.Next(t))
 	if up.Scope != "store/order/updated" || st.Scope != "store/order/statusUpdated" || st.Data.Status == nil ||
 		st.Data.Status.Previous != AwaitingFulfillment || st.Data.Status.New != Cancelled || up.Hash == st.Hash {
 		t.Errorf("cancel sent %+v and %+v", up, st)
@@ -196,31 +152,31 @@ func TestWebhookScopesMatch(t *testing.T) {
 	f := hookFixture(t, Options{})
 	created := newReceiver(t, nil)
 	products := newReceiver(t, nil)
-	f.hook(t, "store/order/created", created.url, nil)
-	f.hook(t, "store/product/created", products.url, nil)
-	f.hook(t, "store/product/updated", products.url, nil)
+	f.hook(t, "store/order/created", created.URL, nil)
+	f.hook(t, "store/product/created", products.URL, nil)
+	f.hook(t, "store/product/updated", products.URL, nil)
 
 	id := f.sim.CreateOrder(nil)
 	if err := f.sim.ShipOrder(id); err != nil { // updated and statusUpdated: nobody listens
 		t.Fatal(err)
 	}
-	if d := verify(t, created.next(t), hookSecret); d.ResourceID != id {
+	if d := verify(t, created.Next(t), hookSecret); d.ResourceID != id {
 		t.Errorf("got order %s", d.ResourceID)
 	}
 	pid := f.sim.CreateProduct("HOOK-SKU", 5)
-	a := products.next(t)
+	a := products.Next(t)
 	if d := verify(t, a, hookSecret); d.Topic != cart.TopicProducts || d.ResourceID != pid || decodeCallback(t, a).Scope != "store/product/created" {
-		t.Errorf("product created: %+v %s", d, a.body)
+		t.Errorf("product created: %+v %s", d, a.Body)
 	}
 	if !f.sim.TouchProduct("HOOK-SKU") {
 		t.Fatal("TouchProduct")
 	}
-	a = products.next(t)
+	a = products.Next(t)
 	if d := verify(t, a, hookSecret); d.ResourceID != pid || decodeCallback(t, a).Scope != "store/product/updated" {
-		t.Errorf("product updated: %+v %s", d, a.body)
+		t.Errorf("product updated: %+v %s", d, a.Body)
 	}
 	drain(t, f.sim)
-	if len(created.ch)+len(products.ch) != 0 {
+	if created.Pending()+products.Pending() != 0 {
 		t.Error("unexpected deliveries")
 	}
 	resp, b := f.get(t, "/v3/catalog/products/"+pid+"?include=variants,images")
@@ -321,13 +277,13 @@ func TestHooksAPI(t *testing.T) {
 func TestWebhookInactiveAndDeletedHooksGetNothing(t *testing.T) {
 	f := hookFixture(t, Options{})
 	rc := newReceiver(t, nil)
-	inactive := f.hook(t, "store/order/*", rc.url, nil)
+	inactive := f.hook(t, "store/order/*", rc.URL, nil)
 	f.do(t, http.MethodPut, "/v3/hooks/"+strconv.FormatInt(inactive.ID, 10), map[string]any{"is_active": false}, token)
-	deleted := f.hook(t, "store/order/created", rc.url, nil)
+	deleted := f.hook(t, "store/order/created", rc.URL, nil)
 	f.do(t, http.MethodDelete, "/v3/hooks/"+strconv.FormatInt(deleted.ID, 10), nil, token)
 	f.sim.CreateOrder(nil)
 	drain(t, f.sim)
-	if len(rc.ch) != 0 || len(f.sim.Deliveries()) != 0 {
+	if rc.Pending() != 0 || len(f.sim.Deliveries()) != 0 {
 		t.Errorf("delivered to inactive or deleted hooks")
 	}
 }
@@ -340,12 +296,12 @@ func TestWebhookRetrySchedule(t *testing.T) {
 		}
 		return http.StatusNoContent
 	})
-	f.hook(t, "store/order/created", rc.url, nil)
+	f.hook(t, "store/order/created", rc.URL, nil)
 	f.sim.CreateOrder(nil)
-	first := rc.next(t)
+	first := rc.Next(t)
 	for range 3 {
-		a := rc.next(t)
-		if a.header.Get("webhook-id") != first.header.Get("webhook-id") || string(a.body) != string(first.body) {
+		a := rc.Next(t)
+		if a.Header.Get("webhook-id") != first.Header.Get("webhook-id") || string(a.Body) != string(first.Body) {
 			t.Error("a retry is not the same message")
 		}
 		verify(t, a, hookSecret)
@@ -364,7 +320,7 @@ func TestWebhookRetrySchedule(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	f2.hook(t, "store/order/created", rc2.url, nil)
+	f2.hook(t, "store/order/created", rc2.URL, nil)
 	f2.sim.CreateOrder(nil)
 	drain(t, f2.sim)
 	ds = f2.sim.Deliveries()
@@ -376,7 +332,7 @@ func TestWebhookRetrySchedule(t *testing.T) {
 func TestWebhookFailingEveryRetryDeactivatesHook(t *testing.T) {
 	f := hookFixture(t, Options{})
 	rc := newReceiver(t, func(int) int { return http.StatusInternalServerError })
-	h := f.hook(t, "store/order/*", rc.url, nil)
+	h := f.hook(t, "store/order/*", rc.URL, nil)
 	f.sim.CreateOrder(nil)
 	drain(t, f.sim)
 	ds := f.sim.Deliveries()
@@ -398,10 +354,10 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("duplicate", func(t *testing.T) {
 		f := hookFixture(t, Options{})
 		rc := newReceiver(t, nil)
-		f.hook(t, "store/order/*", rc.url, nil)
+		f.hook(t, "store/order/*", rc.URL, nil)
 		f.sim.SetWebhookFaults(WebhookFaults{Duplicate: 1})
 		id := f.sim.CreateOrder(nil)
-		a, b := verify(t, rc.next(t), hookSecret), verify(t, rc.next(t), hookSecret)
+		a, b := verify(t, rc.Next(t), hookSecret), verify(t, rc.Next(t), hookSecret)
 		if a != b || a.ResourceID != id {
 			t.Errorf("copies differ: %+v %+v", a, b)
 		}
@@ -409,23 +365,23 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("out of order", func(t *testing.T) {
 		f := hookFixture(t, Options{})
 		rc := newReceiver(t, nil)
-		f.hook(t, "store/order/created", rc.url, nil)
+		f.hook(t, "store/order/created", rc.URL, nil)
 		f.sim.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		first, second := f.sim.CreateOrder(nil), f.sim.CreateOrder(nil)
-		if d := verify(t, rc.next(t), hookSecret); d.ResourceID != second {
+		if d := verify(t, rc.Next(t), hookSecret); d.ResourceID != second {
 			t.Errorf("first arrival %s, want %s", d.ResourceID, second)
 		}
-		if d := verify(t, rc.next(t), hookSecret); d.ResourceID != first {
+		if d := verify(t, rc.Next(t), hookSecret); d.ResourceID != first {
 			t.Errorf("second arrival %s, want %s", d.ResourceID, first)
 		}
 	})
 	t.Run("fail first", func(t *testing.T) {
 		f := hookFixture(t, Options{})
 		rc := newReceiver(t, nil)
-		f.hook(t, "store/order/created", rc.url, nil)
+		f.hook(t, "store/order/created", rc.URL, nil)
 		f.sim.SetWebhookFaults(WebhookFaults{FailFirst: 1})
 		f.sim.CreateOrder(nil)
-		a, b := rc.next(t), rc.next(t)
+		a, b := rc.Next(t), rc.Next(t)
 		if verify(t, a, hookSecret) != verify(t, b, hookSecret) {
 			t.Error("the retry is another message")
 		}
@@ -440,13 +396,13 @@ func TestWebhookTimestampFollowsTheClock(t *testing.T) {
 	clock := newClock()
 	f := hookFixture(t, Options{Now: clock.Now})
 	rc := newReceiver(t, nil)
-	f.hook(t, "store/order/created", rc.url, nil)
+	f.hook(t, "store/order/created", rc.URL, nil)
 	f.sim.CreateOrder(nil)
-	a := rc.next(t)
-	if _, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(hookSecret), clock.Now()); err != nil {
+	a := rc.Next(t)
+	if _, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(hookSecret), clock.Now()); err != nil {
 		t.Errorf("verify at the simulator's time: %v", err)
 	}
-	if _, err := webhook.Verify(catalog.BigCommerce, a.header, a.body, []byte(hookSecret), clock.Now().Add(10*time.Minute)); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(hookSecret), clock.Now().Add(10*time.Minute)); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("a replay 10 minutes later verified: %v", err)
 	}
 }
@@ -471,16 +427,16 @@ func noOutboxGoroutines(t *testing.T) {
 func TestWebhookCloseStopsRetries(t *testing.T) {
 	f := hookFixture(t, Options{WebhookDelayUnit: time.Hour})
 	rc := newReceiver(t, func(int) int { return http.StatusInternalServerError })
-	f.hook(t, "store/order/*", rc.url, nil)
+	f.hook(t, "store/order/*", rc.URL, nil)
 	f.sim.CreateOrder(nil)
-	rc.next(t) // the first try; the retry would wait 60 "hours"
+	rc.Next(t) // the first try; the retry would wait 60 "hours"
 	f.sim.Close()
 	noOutboxGoroutines(t)
 	f.sim.CreateOrder(nil)
 	if err := f.sim.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("delivered after Close")
 	}
 }

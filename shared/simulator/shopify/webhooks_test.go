@@ -16,56 +16,13 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	carts "github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const hookSecret = "shpss_test_client_secret"
 
-// arrival is one request a receiver got.
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// receiver is a webhook endpoint that records what arrives; status picks
-// the answer to the nth request (1-based).
-type receiver struct {
-	url string
-	ch  chan arrival
-	mu  sync.Mutex
-	n   int
-}
-
-func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	t.Helper()
-	rc := &receiver{ch: make(chan arrival, 100)}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.n++
-		n := rc.n
-		rc.mu.Unlock()
-		rc.ch <- arrival{r.Header.Clone(), body}
-		code := http.StatusOK
-		if status != nil {
-			code = status(n)
-		}
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(ts.Close)
-	rc.url = ts.URL + "/webhooks/shopify/ch1"
-	return rc
-}
-
-// next waits for the next arrival.
-func (rc *receiver) next(t *testing.T) arrival {
-	t.Helper()
-	select {
-	case a := <-rc.ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
+func newReceiver(t *testing.T, status func(n int) int) *webhooktest.Receiver {
+	return webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/shopify/ch1", Status: status})
 }
 
 // hookSim starts a simulator whose retries come at once.
@@ -126,11 +83,11 @@ func subscribe(t *testing.T, url, topic, callback string) string {
 	return d.WebhookSubscriptionCreate.WebhookSubscription.ID
 }
 
-func verify(t *testing.T, a arrival, secret string) webhook.Delivery {
+func verify(t *testing.T, a webhooktest.Arrival, secret string) webhook.Delivery {
 	t.Helper()
-	d, err := webhook.Verify(carts.Shopify, a.header, a.body, []byte(secret), time.Now())
+	d, err := webhook.Verify(carts.Shopify, a.Header, a.Body, []byte(secret), time.Now())
 	if err != nil {
-		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.header, a.body)
+		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.Header, a.Body)
 	}
 	return d
 }
@@ -147,29 +104,29 @@ func drain(t *testing.T, s *Server) {
 func TestWebhookOrderCreated(t *testing.T) {
 	s, url := hookSim(t, Options{Shop: "demo.myshopify.com"})
 	rc := newReceiver(t, nil)
-	subscribe(t, url, "ORDERS_CREATE", rc.url)
+	subscribe(t, url, "ORDERS_CREATE", rc.URL)
 	id := s.CreateOrder([]cart.Line{{SKU: "SKU-0003", Quantity: 2}})
-	a := rc.next(t)
+	a := rc.Next(t)
 
 	d := verify(t, a, hookSecret)
-	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID != a.header.Get("X-Shopify-Event-Id") {
+	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID != a.Header.Get("X-Shopify-Event-Id") {
 		t.Errorf("verified %+v; want orders, resource %s, id = event id", d, id)
 	}
-	if _, err := webhook.Verify(carts.Shopify, a.header, a.body, []byte("another secret"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(carts.Shopify, a.Header, a.Body, []byte("another secret"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("verified with the wrong secret: %v", err)
 	}
 	for k, want := range map[string]string{
 		"X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": "demo.myshopify.com",
 		"X-Shopify-API-Version": "2025-07", "Content-Type": "application/json",
 	} {
-		if got := a.header.Get(k); got != want {
+		if got := a.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if _, err := time.Parse(time.RFC3339Nano, a.header.Get("X-Shopify-Triggered-At")); err != nil {
+	if _, err := time.Parse(time.RFC3339Nano, a.Header.Get("X-Shopify-Triggered-At")); err != nil {
 		t.Errorf("X-Shopify-Triggered-At: %v", err)
 	}
-	if a.header.Get("X-Shopify-Webhook-Id") == "" {
+	if a.Header.Get("X-Shopify-Webhook-Id") == "" {
 		t.Error("no X-Shopify-Webhook-Id")
 	}
 	var body struct {
@@ -183,24 +140,24 @@ func TestWebhookOrderCreated(t *testing.T) {
 			VariantID *int64 `json:"variant_id"`
 		} `json:"line_items"`
 	}
-	if err := json.Unmarshal(a.body, &body); err != nil {
+	if err := json.Unmarshal(a.Body, &body); err != nil {
 		t.Fatal(err)
 	}
 	if body.ID.String() != id || body.FinancialStatus != "paid" || body.FulfillmentStatus != nil ||
 		len(body.LineItems) != 1 || body.LineItems[0].SKU != "SKU-0003" || body.LineItems[0].Quantity != 2 {
-		t.Errorf("body %s", a.body)
+		t.Errorf("body %s", a.Body)
 	}
-	if !strings.HasPrefix(string(a.body), `{"id":`+id+`,`) {
-		t.Errorf("the id is not a bare number first: %.60s", a.body)
+	if !strings.HasPrefix(string(a.Body), `{"id":`+id+`,`) {
+		t.Errorf("the id is not a bare number first: %.60s", a.Body)
 	}
 
 	drain(t, s)
 	ds := s.Deliveries()
 	if len(ds) != 1 || !ds[0].Delivered || ds[0].Attempt != 1 || ds[0].Status != 200 || ds[0].ResourceID != id ||
-		ds[0].Topic != "orders/create" || ds[0].URL != rc.url {
+		ds[0].Topic != "orders/create" || ds[0].URL != rc.URL {
 		t.Errorf("deliveries %+v", ds)
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("orders/create delivered more than once")
 	}
 }
@@ -208,29 +165,29 @@ func TestWebhookOrderCreated(t *testing.T) {
 func TestWebhookOrderUpdatesAndProducts(t *testing.T) {
 	s, url := hookSim(t, Options{})
 	rc := newReceiver(t, nil)
-	subscribe(t, url, "ORDERS_UPDATED", rc.url)
-	subscribe(t, url, "PRODUCTS_CREATE", rc.url)
-	subscribe(t, url, "PRODUCTS_UPDATE", rc.url)
+	subscribe(t, url, "ORDERS_UPDATED", rc.URL)
+	subscribe(t, url, "PRODUCTS_CREATE", rc.URL)
+	subscribe(t, url, "PRODUCTS_UPDATE", rc.URL)
 
 	id := s.CreateOrder(nil) // orders/create: nobody subscribed
 	if err := s.CancelOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	a := rc.next(t)
-	if d := verify(t, a, hookSecret); d.Topic != cart.TopicOrders || d.ResourceID != id || a.header.Get("X-Shopify-Topic") != "orders/updated" {
-		t.Errorf("cancel delivered %+v %v", d, a.header)
+	a := rc.Next(t)
+	if d := verify(t, a, hookSecret); d.Topic != cart.TopicOrders || d.ResourceID != id || a.Header.Get("X-Shopify-Topic") != "orders/updated" {
+		t.Errorf("cancel delivered %+v %v", d, a.Header)
 	}
 	var o struct {
 		CancelledAt *string `json:"cancelled_at"`
 	}
-	if json.Unmarshal(a.body, &o); o.CancelledAt == nil {
-		t.Errorf("cancelled order without cancelled_at: %s", a.body)
+	if json.Unmarshal(a.Body, &o); o.CancelledAt == nil {
+		t.Errorf("cancelled order without cancelled_at: %s", a.Body)
 	}
 
 	pid := s.CreateProduct("NEW-SKU", 7)
-	a = rc.next(t)
-	if d := verify(t, a, hookSecret); d.Topic != cart.TopicProducts || d.ResourceID != pid || a.header.Get("X-Shopify-Topic") != "products/create" {
-		t.Errorf("product delivered %+v %v", d, a.header)
+	a = rc.Next(t)
+	if d := verify(t, a, hookSecret); d.Topic != cart.TopicProducts || d.ResourceID != pid || a.Header.Get("X-Shopify-Topic") != "products/create" {
+		t.Errorf("product delivered %+v %v", d, a.Header)
 	}
 	var p struct {
 		Variants []struct {
@@ -239,19 +196,19 @@ func TestWebhookOrderUpdatesAndProducts(t *testing.T) {
 			InventoryItemID   int64  `json:"inventory_item_id"`
 		} `json:"variants"`
 	}
-	if json.Unmarshal(a.body, &p); len(p.Variants) != 1 || p.Variants[0].SKU != "NEW-SKU" || p.Variants[0].InventoryQuantity != 7 || p.Variants[0].InventoryItemID == 0 {
-		t.Errorf("product body %s", a.body)
+	if json.Unmarshal(a.Body, &p); len(p.Variants) != 1 || p.Variants[0].SKU != "NEW-SKU" || p.Variants[0].InventoryQuantity != 7 || p.Variants[0].InventoryItemID == 0 {
+		t.Errorf("product body %s", a.Body)
 	}
 	if !s.TouchProduct("NEW-SKU") || s.TouchProduct("NO-SUCH-SKU") {
 		t.Fatal("TouchProduct")
 	}
-	a = rc.next(t)
-	if d := verify(t, a, hookSecret); d.ResourceID != pid || a.header.Get("X-Shopify-Topic") != "products/update" {
-		t.Errorf("touch delivered %+v %v", d, a.header)
+	a = rc.Next(t)
+	if d := verify(t, a, hookSecret); d.ResourceID != pid || a.Header.Get("X-Shopify-Topic") != "products/update" {
+		t.Errorf("touch delivered %+v %v", d, a.Header)
 	}
 	drain(t, s)
-	if len(rc.ch) != 0 {
-		t.Errorf("%d unexpected deliveries", len(rc.ch))
+	if rc.Pending() != 0 {
+		t.Errorf("%d unexpected deliveries", rc.Pending())
 	}
 }
 
@@ -363,12 +320,12 @@ func TestWebhookSubscriptionAPI(t *testing.T) {
 func TestWebhookUnsubscribeStopsDeliveries(t *testing.T) {
 	s, url := hookSim(t, Options{})
 	rc := newReceiver(t, nil)
-	id := subscribe(t, url, "ORDERS_CREATE", rc.url)
+	id := subscribe(t, url, "ORDERS_CREATE", rc.URL)
 	post(t, url, "tok", `mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { userErrors { message } } }`, map[string]any{"id": id})
 	s.CreateOrder(nil)
 	drain(t, s)
-	if len(rc.ch) != 0 || len(s.Deliveries()) != 0 {
-		t.Errorf("delivered after unsubscribing: %d %+v", len(rc.ch), s.Deliveries())
+	if rc.Pending() != 0 || len(s.Deliveries()) != 0 {
+		t.Errorf("delivered after unsubscribing: %d %+v", rc.Pending(), s.Deliveries())
 	}
 }
 
@@ -380,17 +337,17 @@ func TestWebhookRetriesCarryTheOriginal(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	subscribe(t, url, "ORDERS_CREATE", rc.url)
+	subscribe(t, url, "ORDERS_CREATE", rc.URL)
 	s.CreateOrder(nil)
-	first := rc.next(t)
+	first := rc.Next(t)
 	for range 2 {
-		a := rc.next(t)
+		a := rc.Next(t)
 		for _, k := range []string{"X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Triggered-At", "X-Shopify-Hmac-Sha256"} {
-			if a.header.Get(k) != first.header.Get(k) {
-				t.Errorf("retry changed %s: %q, was %q", k, a.header.Get(k), first.header.Get(k))
+			if a.Header.Get(k) != first.Header.Get(k) {
+				t.Errorf("retry changed %s: %q, was %q", k, a.Header.Get(k), first.Header.Get(k))
 			}
 		}
-		if string(a.body) != string(first.body) {
+		if string(a.Body) != string(first.Body) {
 			t.Error("retry changed the body")
 		}
 		verify(t, a, hookSecret)
@@ -408,7 +365,7 @@ func TestWebhookRetriesCarryTheOriginal(t *testing.T) {
 func TestWebhookFailingEveryTryRemovesSubscription(t *testing.T) {
 	s, url := hookSim(t, Options{})
 	rc := newReceiver(t, func(int) int { return http.StatusServiceUnavailable })
-	subscribe(t, url, "ORDERS_CREATE", rc.url)
+	subscribe(t, url, "ORDERS_CREATE", rc.URL)
 	s.CreateOrder(nil)
 	drain(t, s)
 	ds := s.Deliveries()
@@ -429,10 +386,10 @@ func TestWebhookTimeoutIsRetried(t *testing.T) {
 	s, url := hookSim(t, Options{WebhookTimeout: 100 * time.Millisecond})
 	release := make(chan struct{})
 	var once sync.Once
-	got := make(chan arrival, 10)
+	got := make(chan webhooktest.Arrival, 10)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got <- arrival{r.Header.Clone(), body}
+		got <- webhooktest.Arrival{Header: r.Header.Clone(), Body: body}
 		first := false
 		once.Do(func() { first = true })
 		if first {
@@ -457,21 +414,21 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("duplicate", func(t *testing.T) {
 		s, url := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		subscribe(t, url, "ORDERS_CREATE", rc.url)
+		subscribe(t, url, "ORDERS_CREATE", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{Duplicate: 1})
 		id := s.CreateOrder(nil)
-		a, b := rc.next(t), rc.next(t)
+		a, b := rc.Next(t), rc.Next(t)
 		da, db := verify(t, a, hookSecret), verify(t, b, hookSecret)
 		if da != db || da.ResourceID != id {
 			t.Errorf("copies verify differently: %+v %+v", da, db)
 		}
-		if a.header.Get("X-Shopify-Webhook-Id") == b.header.Get("X-Shopify-Webhook-Id") {
+		if a.Header.Get("X-Shopify-Webhook-Id") == b.Header.Get("X-Shopify-Webhook-Id") {
 			t.Error("Shopify's duplicate keeps the webhook id")
 		}
 		s.CreateOrder(nil) // the fault is spent
-		rc.next(t)
+		rc.Next(t)
 		drain(t, s)
-		if len(rc.ch) != 0 {
+		if rc.Pending() != 0 {
 			t.Error("the fault outlived its count")
 		}
 		if ds := s.Deliveries(); len(ds) != 3 || ds[0].Duplicate || !ds[1].Duplicate || ds[2].Duplicate {
@@ -481,35 +438,35 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("out of order", func(t *testing.T) {
 		s, url := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		subscribe(t, url, "ORDERS_CREATE", rc.url)
+		subscribe(t, url, "ORDERS_CREATE", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		first := s.CreateOrder(nil)
 		second := s.CreateOrder(nil)
-		if d := verify(t, rc.next(t), hookSecret); d.ResourceID != second {
+		if d := verify(t, rc.Next(t), hookSecret); d.ResourceID != second {
 			t.Errorf("first arrival is order %s, want the later %s", d.ResourceID, second)
 		}
-		if d := verify(t, rc.next(t), hookSecret); d.ResourceID != first {
+		if d := verify(t, rc.Next(t), hookSecret); d.ResourceID != first {
 			t.Errorf("second arrival is order %s, want the held %s", d.ResourceID, first)
 		}
 	})
 	t.Run("held with nothing following", func(t *testing.T) {
 		s, url := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		subscribe(t, url, "ORDERS_CREATE", rc.url)
+		subscribe(t, url, "ORDERS_CREATE", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		id := s.CreateOrder(nil)
-		if d := verify(t, rc.next(t), hookSecret); d.ResourceID != id {
+		if d := verify(t, rc.Next(t), hookSecret); d.ResourceID != id {
 			t.Errorf("got %s", d.ResourceID)
 		}
 	})
 	t.Run("fail first", func(t *testing.T) {
 		s, url := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		subscribe(t, url, "ORDERS_CREATE", rc.url)
+		subscribe(t, url, "ORDERS_CREATE", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{FailFirst: 1})
 		s.CreateOrder(nil)
-		a, b := rc.next(t), rc.next(t)
-		if verify(t, a, hookSecret) != verify(t, b, hookSecret) || a.header.Get("X-Shopify-Webhook-Id") != b.header.Get("X-Shopify-Webhook-Id") {
+		a, b := rc.Next(t), rc.Next(t)
+		if verify(t, a, hookSecret) != verify(t, b, hookSecret) || a.Header.Get("X-Shopify-Webhook-Id") != b.Header.Get("X-Shopify-Webhook-Id") {
 			t.Error("the retry after a timeout is not the same delivery")
 		}
 		drain(t, s)
@@ -523,9 +480,9 @@ func TestWebhookFaults(t *testing.T) {
 func TestWebhookCloseStopsRetries(t *testing.T) {
 	s, url := hookSim(t, Options{WebhookDelayUnit: time.Hour})
 	rc := newReceiver(t, func(int) int { return http.StatusBadGateway })
-	subscribe(t, url, "ORDERS_CREATE", rc.url)
+	subscribe(t, url, "ORDERS_CREATE", rc.URL)
 	s.CreateOrder(nil)
-	rc.next(t) // the first try; the retry would wait 2 "hours"
+	rc.Next(t) // the first try; the retry would wait 2 "hours"
 	done := make(chan struct{})
 	go func() { s.Close(); close(done) }()
 	select {
@@ -538,7 +495,7 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 	if err := s.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("delivered after Close")
 	}
 	s.Close() // twice is fine
@@ -546,10 +503,10 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 
 func TestWebhookManySubscribersConcurrently(t *testing.T) {
 	s, url := hookSim(t, Options{})
-	var rcs []*receiver
+	var rcs []*webhooktest.Receiver
 	for range 3 {
 		rc := newReceiver(t, nil)
-		subscribe(t, url, "ORDERS_CREATE", rc.url)
+		subscribe(t, url, "ORDERS_CREATE", rc.URL)
 		rcs = append(rcs, rc)
 	}
 	var wg sync.WaitGroup
@@ -567,7 +524,7 @@ func TestWebhookManySubscribersConcurrently(t *testing.T) {
 	for i, rc := range rcs {
 		seen := map[string]bool{}
 		for range 20 {
-			seen[verify(t, rc.next(t), hookSecret).ResourceID] = true
+			seen[verify(t, rc.Next(t), hookSecret).ResourceID] = true
 		}
 		if len(seen) != 20 {
 			t.Errorf("receiver %d saw %d orders", i, len(seen))

@@ -20,54 +20,11 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
-// arrival is one request a receiver got.
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// receiver is a webhook endpoint that records what arrives; status picks
-// the answer to the nth request (1-based).
-type receiver struct {
-	url string
-	ch  chan arrival
-	mu  sync.Mutex
-	n   int
-}
-
-func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	t.Helper()
-	rc := &receiver{ch: make(chan arrival, 100)}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.n++
-		n := rc.n
-		rc.mu.Unlock()
-		rc.ch <- arrival{r.Header.Clone(), body}
-		code := http.StatusOK
-		if status != nil {
-			code = status(n)
-		}
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(ts.Close)
-	rc.url = ts.URL + "/webhooks/squarespace/ch1"
-	return rc
-}
-
-// next waits for the next arrival.
-func (rc *receiver) next(t *testing.T) arrival {
-	t.Helper()
-	select {
-	case a := <-rc.ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification arrived")
-	}
-	return arrival{}
+func newReceiver(t *testing.T, status func(n int) int) *webhooktest.Receiver {
+	return webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/squarespace/ch1", Status: status})
 }
 
 // hookSim serves a simulator whose retries come at once; the API key
@@ -116,11 +73,11 @@ func subscribe(t *testing.T, base, endpoint string, topics ...string) subJSON {
 	return sub
 }
 
-func verify(t *testing.T, a arrival, secret string) webhook.Delivery {
+func verify(t *testing.T, a webhooktest.Arrival, secret string) webhook.Delivery {
 	t.Helper()
-	d, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(secret), time.Now())
+	d, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(secret), time.Now())
 	if err != nil {
-		t.Fatalf("notification does not verify: %v\n%v\n%s", err, a.header, a.body)
+		t.Fatalf("notification does not verify: %v\n%v\n%s", err, a.Header, a.Body)
 	}
 	return d
 }
@@ -146,11 +103,11 @@ type notificationBody struct {
 	} `json:"data"`
 }
 
-func parseNotification(t *testing.T, a arrival) notificationBody {
+func parseNotification(t *testing.T, a webhooktest.Arrival) notificationBody {
 	t.Helper()
 	var n notificationBody
-	if err := json.Unmarshal(a.body, &n); err != nil {
-		t.Fatalf("body %s: %v", a.body, err)
+	if err := json.Unmarshal(a.Body, &n); err != nil {
+		t.Fatalf("body %s: %v", a.Body, err)
 	}
 	return n
 }
@@ -158,19 +115,19 @@ func parseNotification(t *testing.T, a arrival) notificationBody {
 func TestWebhookOrderCreated(t *testing.T) {
 	s, base := hookSim(t, Options{WebsiteID: "5f3c3d55ac435e1a051f77b3"})
 	rc := newReceiver(t, nil)
-	sub := subscribe(t, base, rc.url, "order.create", "order.update")
+	sub := subscribe(t, base, rc.URL, "order.create", "order.update")
 	if _, err := uuid.Parse(sub.ID); err != nil {
 		t.Errorf("subscription id %q is not a UUID", sub.ID)
 	}
 	if k, err := hex.DecodeString(*sub.Secret); err != nil || len(k) != 32 || *sub.Secret != strings.ToUpper(*sub.Secret) {
 		t.Errorf("secret %q: want 64 upper-case hex digits", *sub.Secret)
 	}
-	if sub.EndpointURL != rc.url || !slices.Equal(sub.Topics, []string{"order.create", "order.update"}) {
+	if sub.EndpointURL != rc.URL || !slices.Equal(sub.Topics, []string{"order.create", "order.update"}) {
 		t.Errorf("subscription %+v", sub)
 	}
 
 	id := s.CreateOrder([]cart.Line{{SKU: "SKU-0003", Quantity: 2}})
-	a := rc.next(t)
+	a := rc.Next(t)
 	d := verify(t, a, *sub.Secret)
 	n := parseNotification(t, a)
 	if d.Topic != cart.TopicOrders || d.ResourceID != id || d.ID != n.ID {
@@ -178,21 +135,21 @@ func TestWebhookOrderCreated(t *testing.T) {
 	}
 	if n.WebsiteID != "5f3c3d55ac435e1a051f77b3" || n.SubscriptionID != sub.ID || n.Topic != "order.create" ||
 		n.Data.OrderID != id || n.Data.Update != nil || len(n.ID) != 24 {
-		t.Errorf("body %s", a.body)
+		t.Errorf("body %s", a.Body)
 	}
 	if o, _ := s.Order(id); n.CreatedOn != stampString(o.ModifiedOn) {
 		t.Errorf("createdOn %s, order modified %s", n.CreatedOn, o.ModifiedOn)
 	}
 	for k, want := range map[string]string{"User-Agent": "Squarespace/1.0", "Content-Type": "application/json"} {
-		if got := a.header.Get(k); got != want {
+		if got := a.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if sig := a.header.Get("Squarespace-Signature"); len(sig) != 64 || sig != strings.ToLower(sig) {
+	if sig := a.Header.Get("Squarespace-Signature"); len(sig) != 64 || sig != strings.ToLower(sig) {
 		t.Errorf("signature %q: want lower-case hex as Squarespace's Node example computes", sig)
 	}
 	for _, wrong := range []string{strings.Repeat("AB", 32), "not hex"} {
-		if _, err := webhook.Verify(catalog.Squarespace, a.header, a.body, []byte(wrong), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+		if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(wrong), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 			t.Errorf("verified with secret %q: %v", wrong, err)
 		}
 	}
@@ -200,10 +157,10 @@ func TestWebhookOrderCreated(t *testing.T) {
 	drain(t, s)
 	ds := s.Deliveries()
 	if len(ds) != 1 || !ds[0].Delivered || ds[0].Attempt != 1 || ds[0].Status != 200 || ds[0].ResourceID != id ||
-		ds[0].Topic != "order.create" || ds[0].URL != rc.url || ds[0].ID != n.ID || ds[0].Subscription != sub.ID {
+		ds[0].Topic != "order.create" || ds[0].URL != rc.URL || ds[0].ID != n.ID || ds[0].Subscription != sub.ID {
 		t.Errorf("deliveries %+v", ds)
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("order.create delivered more than once")
 	}
 }
@@ -211,7 +168,7 @@ func TestWebhookOrderCreated(t *testing.T) {
 func TestWebhookOrderUpdates(t *testing.T) {
 	s, base := hookSim(t, Options{})
 	rc := newReceiver(t, nil)
-	sub := subscribe(t, base, rc.url, "order.update")
+	sub := subscribe(t, base, rc.URL, "order.update")
 
 	cancelled := s.CreateOrder(nil) // order.create: nobody subscribed
 	fulfilled := s.CreateOrder(nil)
@@ -222,12 +179,12 @@ func TestWebhookOrderUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []struct{ id, update string }{{cancelled, Canceled}, {fulfilled, Fulfilled}} {
-		a := rc.next(t)
+		a := rc.Next(t)
 		d := verify(t, a, *sub.Secret)
 		n := parseNotification(t, a)
 		if d.Topic != cart.TopicOrders || d.ResourceID != want.id || n.Topic != "order.update" ||
 			n.Data.Update == nil || *n.Data.Update != want.update {
-			t.Errorf("got %+v %s; want order.update %s of %s", d, a.body, want.update, want.id)
+			t.Errorf("got %+v %s; want order.update %s of %s", d, a.Body, want.update, want.id)
 		}
 	}
 	if err := s.CancelOrder(fulfilled); !errors.Is(err, ErrState) {
@@ -235,8 +192,8 @@ func TestWebhookOrderUpdates(t *testing.T) {
 	}
 	s.Seed(5, 1) // history: no notifications
 	drain(t, s)
-	if len(rc.ch) != 0 || len(s.Deliveries()) != 2 {
-		t.Errorf("%d unexpected notifications; deliveries %+v", len(rc.ch), s.Deliveries())
+	if rc.Pending() != 0 || len(s.Deliveries()) != 2 {
+		t.Errorf("%d unexpected notifications; deliveries %+v", rc.Pending(), s.Deliveries())
 	}
 }
 
@@ -370,17 +327,17 @@ func TestWebhookRetryAfterRotateIsSignedWithTheNewSecret(t *testing.T) {
 		rotated <- rot.Secret
 		return http.StatusInternalServerError
 	})
-	sub := subscribe(t, base, rc.url, "order.create")
+	sub := subscribe(t, base, rc.URL, "order.create")
 	subID = sub.ID
 	s.CreateOrder(nil)
-	first, retry := rc.next(t), rc.next(t)
+	first, retry := rc.Next(t), rc.Next(t)
 	secret := <-rotated
 	verify(t, first, *sub.Secret)
 	verify(t, retry, secret)
-	if _, err := webhook.Verify(catalog.Squarespace, retry.header, retry.body, []byte(*sub.Secret), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(catalog.Squarespace, retry.Header, retry.Body, []byte(*sub.Secret), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("the rotated-out secret still verifies: %v", err)
 	}
-	if string(first.body) != string(retry.body) {
+	if string(first.Body) != string(retry.Body) {
 		t.Error("the retry changed the body")
 	}
 }
@@ -388,10 +345,10 @@ func TestWebhookRetryAfterRotateIsSignedWithTheNewSecret(t *testing.T) {
 func TestWebhookEachSubscriptionItsOwnNotification(t *testing.T) {
 	s, base := hookSim(t, Options{})
 	rc1, rc2 := newReceiver(t, nil), newReceiver(t, nil)
-	sub1 := subscribe(t, base, rc1.url, "order.create")
-	sub2 := subscribe(t, base, rc2.url, "order.create")
+	sub1 := subscribe(t, base, rc1.URL, "order.create")
+	sub2 := subscribe(t, base, rc2.URL, "order.create")
 	id := s.CreateOrder(nil)
-	a1, a2 := rc1.next(t), rc2.next(t)
+	a1, a2 := rc1.Next(t), rc2.Next(t)
 	d1, d2 := verify(t, a1, *sub1.Secret), verify(t, a2, *sub2.Secret)
 	if d1.ResourceID != id || d2.ResourceID != id || d1.ID == d2.ID {
 		t.Errorf("deliveries %+v %+v: want the order in two notifications", d1, d2)
@@ -399,7 +356,7 @@ func TestWebhookEachSubscriptionItsOwnNotification(t *testing.T) {
 	if parseNotification(t, a1).SubscriptionID != sub1.ID || parseNotification(t, a2).SubscriptionID != sub2.ID {
 		t.Error("subscriptionId is not the receiving subscription's")
 	}
-	if _, err := webhook.Verify(catalog.Squarespace, a1.header, a1.body, []byte(*sub2.Secret), time.Now()); err == nil {
+	if _, err := webhook.Verify(catalog.Squarespace, a1.Header, a1.Body, []byte(*sub2.Secret), time.Now()); err == nil {
 		t.Error("one subscription's notification verifies with another's secret")
 	}
 	drain(t, s)
@@ -411,15 +368,15 @@ func TestWebhookEachSubscriptionItsOwnNotification(t *testing.T) {
 func TestWebhookUnsubscribeStopsDeliveries(t *testing.T) {
 	s, base := hookSim(t, Options{})
 	rc := newReceiver(t, nil)
-	sub := subscribe(t, base, rc.url, "order.create", "order.update")
+	sub := subscribe(t, base, rc.URL, "order.create", "order.update")
 	if a := hookCall(t, "DELETE", base+"/1.0/webhook_subscriptions/"+sub.ID, key, ""); a.status != http.StatusNoContent {
 		t.Fatalf("delete: %d", a.status)
 	}
 	id := s.CreateOrder(nil)
 	s.CancelOrder(id)
 	drain(t, s)
-	if len(rc.ch) != 0 || len(s.Deliveries()) != 0 {
-		t.Errorf("delivered after unsubscribing: %d %+v", len(rc.ch), s.Deliveries())
+	if rc.Pending() != 0 || len(s.Deliveries()) != 0 {
+		t.Errorf("delivered after unsubscribing: %d %+v", rc.Pending(), s.Deliveries())
 	}
 }
 
@@ -431,12 +388,12 @@ func TestWebhookRetriesCarryTheOriginal(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	sub := subscribe(t, base, rc.url, "order.create")
+	sub := subscribe(t, base, rc.URL, "order.create")
 	s.CreateOrder(nil)
-	first := rc.next(t)
+	first := rc.Next(t)
 	for range 2 {
-		a := rc.next(t)
-		if a.header.Get("Squarespace-Signature") != first.header.Get("Squarespace-Signature") || string(a.body) != string(first.body) {
+		a := rc.Next(t)
+		if a.Header.Get("Squarespace-Signature") != first.Header.Get("Squarespace-Signature") || string(a.Body) != string(first.Body) {
 			t.Error("a retry is not the same notification")
 		}
 		verify(t, a, *sub.Secret)
@@ -469,7 +426,7 @@ func TestWebhookRetrySchedule(t *testing.T) {
 func TestWebhookFailingEveryTryDeletesSubscription(t *testing.T) {
 	s, base := hookSim(t, Options{})
 	rc := newReceiver(t, func(int) int { return http.StatusServiceUnavailable })
-	subscribe(t, base, rc.url, "order.create")
+	subscribe(t, base, rc.URL, "order.create")
 	s.CreateOrder(nil)
 	drain(t, s)
 	ds := s.Deliveries()
@@ -516,18 +473,18 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("duplicate", func(t *testing.T) {
 		s, base := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		sub := subscribe(t, base, rc.url, "order.create")
+		sub := subscribe(t, base, rc.URL, "order.create")
 		s.SetWebhookFaults(WebhookFaults{Duplicate: 1})
 		id := s.CreateOrder(nil)
-		a, b := rc.next(t), rc.next(t)
+		a, b := rc.Next(t), rc.Next(t)
 		da, db := verify(t, a, *sub.Secret), verify(t, b, *sub.Secret)
-		if da != db || da.ResourceID != id || string(a.body) != string(b.body) {
+		if da != db || da.ResourceID != id || string(a.Body) != string(b.Body) {
 			t.Errorf("the copy is not the same notification: %+v %+v", da, db)
 		}
 		s.CreateOrder(nil) // the fault is spent
-		rc.next(t)
+		rc.Next(t)
 		drain(t, s)
-		if len(rc.ch) != 0 {
+		if rc.Pending() != 0 {
 			t.Error("the fault outlived its count")
 		}
 		if ds := s.Deliveries(); len(ds) != 3 || ds[0].Duplicate || !ds[1].Duplicate || ds[2].Duplicate || ds[0].ID != ds[1].ID {
@@ -537,17 +494,17 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("out of order", func(t *testing.T) {
 		s, base := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		sub := subscribe(t, base, rc.url, "order.create", "order.update")
+		sub := subscribe(t, base, rc.URL, "order.create", "order.update")
 		s.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		id := s.CreateOrder(nil)
 		if err := s.CancelOrder(id); err != nil {
 			t.Fatal(err)
 		}
 		// The update overtakes the create.
-		if n := parseNotification(t, rc.next(t)); n.Topic != "order.update" || n.Data.OrderID != id {
+		if n := parseNotification(t, rc.Next(t)); n.Topic != "order.update" || n.Data.OrderID != id {
 			t.Errorf("first arrival %+v, want the later order.update", n)
 		}
-		a := rc.next(t)
+		a := rc.Next(t)
 		if n := parseNotification(t, a); n.Topic != "order.create" {
 			t.Errorf("second arrival %+v, want the held order.create", n)
 		}
@@ -556,21 +513,21 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("held with nothing following", func(t *testing.T) {
 		s, base := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		subscribe(t, base, rc.url, "order.create")
+		subscribe(t, base, rc.URL, "order.create")
 		s.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		id := s.CreateOrder(nil)
 		drain(t, s) // sends what it holds
-		if n := parseNotification(t, rc.next(t)); n.Data.OrderID != id {
+		if n := parseNotification(t, rc.Next(t)); n.Data.OrderID != id {
 			t.Errorf("got %+v", n)
 		}
 	})
 	t.Run("fail first", func(t *testing.T) {
 		s, base := hookSim(t, Options{})
 		rc := newReceiver(t, nil)
-		sub := subscribe(t, base, rc.url, "order.create")
+		sub := subscribe(t, base, rc.URL, "order.create")
 		s.SetWebhookFaults(WebhookFaults{FailFirst: 1})
 		s.CreateOrder(nil)
-		a, b := rc.next(t), rc.next(t)
+		a, b := rc.Next(t), rc.Next(t)
 		if verify(t, a, *sub.Secret) != verify(t, b, *sub.Secret) {
 			t.Error("the retry after a timeout is not the same notification")
 		}
@@ -585,9 +542,9 @@ func TestWebhookFaults(t *testing.T) {
 func TestWebhookCloseStopsRetries(t *testing.T) {
 	s, base := hookSim(t, Options{WebhookDelayUnit: time.Hour})
 	rc := newReceiver(t, func(int) int { return http.StatusBadGateway })
-	subscribe(t, base, rc.url, "order.create")
+	subscribe(t, base, rc.URL, "order.create")
 	s.CreateOrder(nil)
-	rc.next(t) // the first try; the retry would wait a minute of hours
+	rc.Next(t) // the first try; the retry would wait a minute of hours
 	done := make(chan struct{})
 	go func() { s.Close(); close(done) }()
 	select {
@@ -600,7 +557,7 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 	if err := s.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("delivered after Close")
 	}
 	s.Close() // twice is fine
@@ -609,7 +566,7 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 func TestWebhookManyOrdersConcurrently(t *testing.T) {
 	s, base := hookSim(t, Options{})
 	rc := newReceiver(t, nil)
-	sub := subscribe(t, base, rc.url, "order.create", "order.update")
+	sub := subscribe(t, base, rc.URL, "order.create", "order.update")
 	var wg sync.WaitGroup
 	ids := make(chan string, 20)
 	for range 20 {
@@ -628,7 +585,7 @@ func TestWebhookManyOrdersConcurrently(t *testing.T) {
 	drain(t, s)
 	seen := map[string]int{}
 	for range 40 {
-		seen[verify(t, rc.next(t), *sub.Secret).ResourceID]++
+		seen[verify(t, rc.Next(t), *sub.Secret).ResourceID]++
 	}
 	for id := range want {
 		if seen[id] != 2 {

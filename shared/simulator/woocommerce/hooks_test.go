@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,60 +15,15 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/webhook"
+	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
 const hookSecret = "woo-webhook-secret"
 
-type arrival struct {
-	header http.Header
-	body   []byte
-}
-
-// receiver records what arrives; status picks the answer to the nth
-// request that is not a ping (1-based).
-type receiver struct {
-	url   string
-	ch    chan arrival
-	pings chan arrival
-	mu    sync.Mutex
-	n     int
-}
-
-func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	t.Helper()
-	rc := &receiver{ch: make(chan arrival, 100), pings: make(chan arrival, 10)}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		a := arrival{r.Header.Clone(), body}
-		if r.Header.Get("X-WC-Webhook-Topic") == "" {
-			rc.pings <- a
-			return
-		}
-		rc.mu.Lock()
-		rc.n++
-		n := rc.n
-		rc.mu.Unlock()
-		rc.ch <- a
-		code := http.StatusOK
-		if status != nil {
-			code = status(n)
-		}
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(ts.Close)
-	rc.url = ts.URL + "/webhooks/woocommerce/ch1"
-	return rc
-}
-
-func wait(t *testing.T, ch chan arrival) arrival {
-	t.Helper()
-	select {
-	case a := <-ch:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return arrival{}
+func newReceiver(t *testing.T, status func(n int) int) *webhooktest.Receiver {
+	return webhooktest.NewReceiver(t, webhooktest.Options{Path: "/webhooks/woocommerce/ch1", Status: status,
+		IsPing: func(r *http.Request) bool { return r.Header.Get("X-WC-Webhook-Topic") == "" },
+	})
 }
 
 func hookStart(t *testing.T, opts Options) (*Server, string) {
@@ -108,11 +61,11 @@ func createWebhook(t *testing.T, api, topic, url string) webhookBody {
 	return w
 }
 
-func verify(t *testing.T, a arrival, secret string) webhook.Delivery {
+func verify(t *testing.T, a webhooktest.Arrival, secret string) webhook.Delivery {
 	t.Helper()
-	d, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte(secret), time.Now())
+	d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(secret), time.Now())
 	if err != nil {
-		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.header, a.body)
+		t.Fatalf("delivery does not verify: %v\n%v\n%s", err, a.Header, a.Body)
 	}
 	return d
 }
@@ -129,28 +82,28 @@ func drain(t *testing.T, s *Server) {
 func TestWebhookOrderCreated(t *testing.T) {
 	s, api := hookStart(t, Options{SiteURL: "https://shop.example/"})
 	rc := newReceiver(t, nil)
-	w := createWebhook(t, api, "order.created", rc.url)
-	if w.Status != "active" || w.Resource != "order" || w.Event != "created" || w.DeliveryURL != rc.url || w.Secret != nil || len(w.Hooks) == 0 {
+	w := createWebhook(t, api, "order.created", rc.URL)
+	if w.Status != "active" || w.Resource != "order" || w.Event != "created" || w.DeliveryURL != rc.URL || w.Secret != nil || len(w.Hooks) == 0 {
 		t.Errorf("created %+v", w)
 	}
-	ping := wait(t, rc.pings)
-	if string(ping.body) != "webhook_id="+strconv.FormatInt(w.ID, 10) || !strings.HasPrefix(ping.header.Get("User-Agent"), "WooCommerce/") {
-		t.Errorf("ping %v %s", ping.header, ping.body)
+	ping := rc.NextPing(t)
+	if string(ping.Body) != "webhook_id="+strconv.FormatInt(w.ID, 10) || !strings.HasPrefix(ping.Header.Get("User-Agent"), "WooCommerce/") {
+		t.Errorf("ping %v %s", ping.Header, ping.Body)
 	}
-	if d, err := webhook.Verify(catalog.WooCommerce, ping.header, ping.body, []byte(hookSecret), time.Now()); err != nil || !d.Ping {
+	if d, err := webhook.Verify(catalog.WooCommerce, ping.Header, ping.Body, []byte(hookSecret), time.Now()); err != nil || !d.Ping {
 		t.Errorf("ping verified as %+v %v", d, err)
 	}
 
 	id := s.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 2}})
-	a := wait(t, rc.ch)
+	a := rc.Next(t)
 	d := verify(t, a, hookSecret)
 	// The verifier's id is the delivery id and a hash of the body (see
 	// webhook.Verify), as WooCommerce reuses a delivery id within a second.
-	if did := a.header.Get("X-WC-Webhook-Delivery-ID"); d.Topic != cart.TopicOrders || d.ResourceID != id ||
+	if did := a.Header.Get("X-WC-Webhook-Delivery-ID"); d.Topic != cart.TopicOrders || d.ResourceID != id ||
 		!strings.HasPrefix(d.ID, did+":") || len(did) != 32 {
 		t.Errorf("verified %+v; want orders, %s", d, id)
 	}
-	if _, err := webhook.Verify(catalog.WooCommerce, a.header, a.body, []byte("other"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte("other"), time.Now()); !errors.Is(err, webhook.ErrSignature) {
 		t.Errorf("verified with another secret: %v", err)
 	}
 	for k, want := range map[string]string{
@@ -158,12 +111,12 @@ func TestWebhookOrderCreated(t *testing.T) {
 		"X-WC-Webhook-Resource": "order", "X-WC-Webhook-Event": "created",
 		"X-WC-Webhook-ID": strconv.FormatInt(w.ID, 10), "Content-Type": "application/json",
 	} {
-		if got := a.header.Get(k); got != want {
+		if got := a.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if !strings.Contains(string(a.body), `"href":"https:\/\/woo.example\/wp-json\/wc\/v3\/orders\/`+id+`"`) {
-		t.Errorf("body not encoded as PHP does: %.300s", a.body)
+	if !strings.Contains(string(a.Body), `"href":"https:\/\/woo.example\/wp-json\/wc\/v3\/orders\/`+id+`"`) {
+		t.Errorf("body not encoded as PHP does: %.300s", a.Body)
 	}
 	var o struct {
 		ID        int64  `json:"id"`
@@ -173,9 +126,9 @@ func TestWebhookOrderCreated(t *testing.T) {
 			Quantity int    `json:"quantity"`
 		} `json:"line_items"`
 	}
-	if err := json.Unmarshal(a.body, &o); err != nil || strconv.FormatInt(o.ID, 10) != id || o.Status != "processing" ||
+	if err := json.Unmarshal(a.Body, &o); err != nil || strconv.FormatInt(o.ID, 10) != id || o.Status != "processing" ||
 		len(o.LineItems) != 1 || o.LineItems[0].SKU != "SKU-0002" {
-		t.Errorf("body %s: %v", a.body, err)
+		t.Errorf("body %s: %v", a.Body, err)
 	}
 	drain(t, s)
 	ds := s.Deliveries()
@@ -188,28 +141,28 @@ func TestWebhookTopics(t *testing.T) {
 	s, api := hookStart(t, Options{})
 	rc := newReceiver(t, nil)
 	for _, topic := range []string{"order.updated", "product.created", "product.updated"} {
-		createWebhook(t, api, topic, rc.url)
+		createWebhook(t, api, topic, rc.URL)
 	}
 	id := s.CreateOrder(nil) // order.created: nobody subscribed
 	if err := s.CancelOrder(id); err != nil {
 		t.Fatal(err)
 	}
-	a := wait(t, rc.ch)
-	if d := verify(t, a, hookSecret); d.ResourceID != id || a.header.Get("X-WC-Webhook-Topic") != "order.updated" || !strings.Contains(string(a.body), `"status":"cancelled"`) {
-		t.Errorf("cancel delivered %+v %s", d, a.body)
+	a := rc.Next(t)
+	if d := verify(t, a, hookSecret); d.ResourceID != id || a.Header.Get("X-WC-Webhook-Topic") != "order.updated" || !strings.Contains(string(a.Body), `"status":"cancelled"`) {
+		t.Errorf("cancel delivered %+v %s", d, a.Body)
 	}
 	pid := s.CreateProduct("HOOK-1", 6)
-	a = wait(t, rc.ch)
-	if d := verify(t, a, hookSecret); d.Topic != cart.TopicProducts || d.ResourceID != pid || !strings.Contains(string(a.body), `"stock_quantity":6`) {
-		t.Errorf("product created %+v %s", d, a.body)
+	a = rc.Next(t)
+	if d := verify(t, a, hookSecret); d.Topic != cart.TopicProducts || d.ResourceID != pid || !strings.Contains(string(a.Body), `"stock_quantity":6`) {
+		t.Errorf("product created %+v %s", d, a.Body)
 	}
 	s.TouchProduct("HOOK-1")
-	a = wait(t, rc.ch)
-	if d := verify(t, a, hookSecret); d.ResourceID != pid || a.header.Get("X-WC-Webhook-Topic") != "product.updated" {
+	a = rc.Next(t)
+	if d := verify(t, a, hookSecret); d.ResourceID != pid || a.Header.Get("X-WC-Webhook-Topic") != "product.updated" {
 		t.Errorf("product updated %+v", d)
 	}
 	drain(t, s)
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("unexpected deliveries")
 	}
 }
@@ -217,14 +170,14 @@ func TestWebhookTopics(t *testing.T) {
 func TestWebhooksAPI(t *testing.T) {
 	s, api := hookStart(t, Options{})
 	rc := newReceiver(t, nil)
-	w := createWebhook(t, api, "order.created", rc.url)
-	createWebhook(t, api, "order.updated", rc.url)
+	w := createWebhook(t, api, "order.created", rc.URL)
+	createWebhook(t, api, "order.updated", rc.URL)
 	for _, tc := range []struct {
 		body map[string]any
 		code string
 	}{
-		{map[string]any{"topic": "order.exploded", "delivery_url": rc.url}, "woocommerce_rest_shop_webhook_invalid_topic"},
-		{map[string]any{"delivery_url": rc.url}, "woocommerce_rest_shop_webhook_invalid_topic"},
+		{map[string]any{"topic": "order.exploded", "delivery_url": rc.URL}, "woocommerce_rest_shop_webhook_invalid_topic"},
+		{map[string]any{"delivery_url": rc.URL}, "woocommerce_rest_shop_webhook_invalid_topic"},
 		{map[string]any{"topic": "order.created", "delivery_url": "ftp://x"}, "woocommerce_rest_shop_webhook_invalid_delivery_url"},
 		{map[string]any{"topic": "order.created"}, "woocommerce_rest_shop_webhook_invalid_delivery_url"},
 	} {
@@ -262,7 +215,7 @@ func TestWebhooksAPI(t *testing.T) {
 	if r := call(t, "PUT", path, "basic", map[string]any{"status": "active"}); r.status != http.StatusBadRequest {
 		t.Errorf("PUT missing: %d %s", r.status, r.body)
 	}
-	if r := call(t, "POST", api+"/webhooks", "none", map[string]any{"topic": "order.created", "delivery_url": rc.url}); r.status != 401 || r.wpErr(t).Code != "woocommerce_rest_cannot_create" {
+	if r := call(t, "POST", api+"/webhooks", "none", map[string]any{"topic": "order.created", "delivery_url": rc.URL}); r.status != 401 || r.wpErr(t).Code != "woocommerce_rest_cannot_create" {
 		t.Errorf("no keys: %d %s", r.status, r.body)
 	}
 	if ws := s.Webhooks(); len(ws) != 1 || ws[0].Topic != "order.updated" || ws[0].Secret != hookSecret {
@@ -273,13 +226,13 @@ func TestWebhooksAPI(t *testing.T) {
 func TestWebhookPausedAndDeletedGetNothing(t *testing.T) {
 	s, api := hookStart(t, Options{})
 	rc := newReceiver(t, nil)
-	paused := createWebhook(t, api, "order.created", rc.url)
+	paused := createWebhook(t, api, "order.created", rc.URL)
 	call(t, "PUT", api+"/webhooks/"+strconv.FormatInt(paused.ID, 10), "basic", map[string]any{"status": "paused"})
-	deleted := createWebhook(t, api, "order.created", rc.url)
+	deleted := createWebhook(t, api, "order.created", rc.URL)
 	call(t, "DELETE", api+"/webhooks/"+strconv.FormatInt(deleted.ID, 10)+"?force=true", "basic", nil)
 	s.CreateOrder(nil)
 	drain(t, s)
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("delivered to a paused or deleted webhook")
 	}
 }
@@ -296,7 +249,7 @@ func TestWebhookNoRetriesAndDisabling(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	w := createWebhook(t, api, "order.created", rc.url)
+	w := createWebhook(t, api, "order.created", rc.URL)
 	order := func() {
 		t.Helper()
 		s.CreateOrder(nil)
@@ -308,7 +261,7 @@ func TestWebhookNoRetriesAndDisabling(t *testing.T) {
 			t.Fatalf("after %d failures: %+v", i, ws[0])
 		}
 	}
-	if n := len(rc.ch); n != 6 {
+	if n := rc.Pending(); n != 6 {
 		t.Errorf("%d arrivals for 6 orders; WooCommerce does not retry", n)
 	}
 	mu.Lock()
@@ -350,17 +303,17 @@ func TestWebhookDeliveryIDIsPerSecond(t *testing.T) {
 	clock := newClock()
 	s, api := hookStart(t, Options{Now: clock.Now})
 	rc := newReceiver(t, nil)
-	createWebhook(t, api, "order.created", rc.url)
+	createWebhook(t, api, "order.created", rc.URL)
 	first, second := s.CreateOrder(nil), s.CreateOrder(nil)
-	a, b := wait(t, rc.ch), wait(t, rc.ch)
+	a, b := rc.Next(t), rc.Next(t)
 	da, db := verify(t, a, hookSecret), verify(t, b, hookSecret)
-	deliveryID := func(a arrival) string { return a.header.Get("X-WC-Webhook-Delivery-ID") }
+	deliveryID := func(a webhooktest.Arrival) string { return a.Header.Get("X-WC-Webhook-Delivery-ID") }
 	if deliveryID(a) != deliveryID(b) || da.ResourceID != first || db.ResourceID != second {
 		t.Errorf("same second: %s %+v, %s %+v", deliveryID(a), da, deliveryID(b), db)
 	}
 	clock.Add(time.Second)
 	s.CreateOrder(nil)
-	c := wait(t, rc.ch)
+	c := rc.Next(t)
 	verify(t, c, hookSecret)
 	if deliveryID(c) == deliveryID(a) {
 		t.Error("the next second reused the delivery id")
@@ -371,42 +324,42 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("duplicate", func(t *testing.T) {
 		s, api := hookStart(t, Options{})
 		rc := newReceiver(t, nil)
-		createWebhook(t, api, "order.created", rc.url)
+		createWebhook(t, api, "order.created", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{Duplicate: 1})
 		id := s.CreateOrder(nil)
-		a, b := wait(t, rc.ch), wait(t, rc.ch)
-		if verify(t, a, hookSecret) != verify(t, b, hookSecret) || string(a.body) != string(b.body) || verify(t, a, hookSecret).ResourceID != id {
+		a, b := rc.Next(t), rc.Next(t)
+		if verify(t, a, hookSecret) != verify(t, b, hookSecret) || string(a.Body) != string(b.Body) || verify(t, a, hookSecret).ResourceID != id {
 			t.Error("the copy is not the same request")
 		}
 	})
 	t.Run("out of order, payload read at delivery", func(t *testing.T) {
 		s, api := hookStart(t, Options{})
 		rc := newReceiver(t, nil)
-		createWebhook(t, api, "order.created", rc.url)
-		createWebhook(t, api, "order.updated", rc.url)
+		createWebhook(t, api, "order.created", rc.URL)
+		createWebhook(t, api, "order.updated", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{OutOfOrder: 1})
 		id := s.CreateOrder(nil)
 		if err := s.CancelOrder(id); err != nil {
 			t.Fatal(err)
 		}
-		a, b := wait(t, rc.ch), wait(t, rc.ch)
-		if a.header.Get("X-WC-Webhook-Topic") != "order.updated" || b.header.Get("X-WC-Webhook-Topic") != "order.created" {
-			t.Errorf("order: %s then %s", a.header.Get("X-WC-Webhook-Topic"), b.header.Get("X-WC-Webhook-Topic"))
+		a, b := rc.Next(t), rc.Next(t)
+		if a.Header.Get("X-WC-Webhook-Topic") != "order.updated" || b.Header.Get("X-WC-Webhook-Topic") != "order.created" {
+			t.Errorf("order: %s then %s", a.Header.Get("X-WC-Webhook-Topic"), b.Header.Get("X-WC-Webhook-Topic"))
 		}
-		if !strings.Contains(string(b.body), `"status":"cancelled"`) {
-			t.Errorf("the late order.created should carry the order as it is now: %.200s", b.body)
+		if !strings.Contains(string(b.Body), `"status":"cancelled"`) {
+			t.Errorf("the late order.created should carry the order as it is now: %.200s", b.Body)
 		}
 	})
 	t.Run("fail first", func(t *testing.T) {
 		s, api := hookStart(t, Options{})
 		rc := newReceiver(t, nil)
-		createWebhook(t, api, "order.created", rc.url)
+		createWebhook(t, api, "order.created", rc.URL)
 		s.SetWebhookFaults(WebhookFaults{FailFirst: 1})
 		s.CreateOrder(nil)
-		verify(t, wait(t, rc.ch), hookSecret)
+		verify(t, rc.Next(t), hookSecret)
 		drain(t, s)
 		ds := s.Deliveries()
-		if len(rc.ch) != 0 || len(ds) != 2 || ds[1].Delivered || !strings.Contains(ds[1].Err, "timed out") || s.Webhooks()[0].Failures != 1 {
+		if rc.Pending() != 0 || len(ds) != 2 || ds[1].Delivered || !strings.Contains(ds[1].Err, "timed out") || s.Webhooks()[0].Failures != 1 {
 			t.Errorf("deliveries %+v, webhook %+v", ds, s.Webhooks())
 		}
 	})
@@ -415,15 +368,15 @@ func TestWebhookFaults(t *testing.T) {
 func TestWebhookClose(t *testing.T) {
 	s, api := hookStart(t, Options{})
 	rc := newReceiver(t, nil)
-	createWebhook(t, api, "order.created", rc.url)
-	wait(t, rc.pings)
+	createWebhook(t, api, "order.created", rc.URL)
+	rc.NextPing(t)
 	s.Close()
 	noOutboxGoroutines(t)
 	s.CreateOrder(nil)
 	if err := s.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
 	}
-	if len(rc.ch) != 0 {
+	if rc.Pending() != 0 {
 		t.Error("delivered after Close")
 	}
 }
