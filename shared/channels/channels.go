@@ -213,7 +213,7 @@ func (r *Repo) update(ctx context.Context, account, channel string, fn func(*rec
 			return Channel{}, err
 		}
 		_, err = store.PutDoc(ctx, r.Store, store.AccountPK(account), sk(channel), d.Value, store.AtVersion(d.Version))
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+		if store.Contended(ctx, err, attempt, 5) {
 			continue
 		}
 		if err != nil {

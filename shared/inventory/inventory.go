@@ -184,7 +184,7 @@ func (r *Repo) Update(ctx context.Context, account, sku string, create bool, fn 
 		}
 		p.UpdatedAt = r.Now().UTC()
 		_, err = store.PutDoc(ctx, r.Store, store.AccountPK(account), prodSK(sku), p, store.AtVersion(v))
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 20 {
+		if store.Contended(ctx, err, attempt, 20) {
 			continue
 		}
 		if err != nil {

@@ -133,8 +133,8 @@ func (r *Repo) upsert(ctx context.Context, account, channel string, in cart.Orde
 			return ch, nil
 		}
 		err = r.write(ctx, account, channel, cur.Version, before, after)
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 20 {
-			continue // a concurrent import of the same order; re-read and merge again
+		if store.Contended(ctx, err, attempt, 20) {
+			continue // a concurrent import of the same order or SKUs; re-read and merge again
 		}
 		if err != nil {
 			return Change{}, fmt.Errorf("write order %s: %w", in.ExternalID, err)

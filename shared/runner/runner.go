@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -49,6 +50,8 @@ type ChannelHealth interface {
 
 // Runner executes tasks.
 type Runner struct {
+	defaults sync.Once
+
 	Runs       *runs.Repo
 	Channels   *channels.Repo
 	Orders     *orders.Repo
@@ -85,7 +88,10 @@ const (
 	DefaultOverlap       = 5 * time.Minute
 )
 
-func (r *Runner) setDefaults() {
+// setDefaults fills the tunables left zero, once: Handle runs concurrently.
+func (r *Runner) setDefaults() { r.defaults.Do(r.fillDefaults) }
+
+func (r *Runner) fillDefaults() {
 	if r.LeaseTTL == 0 {
 		r.LeaseTTL = DefaultLeaseTTL
 	}

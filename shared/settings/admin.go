@@ -73,7 +73,7 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 			ops, name = append(ops, op), n
 		}
 		err = s.Store.Transact(ctx, ops)
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+		if store.Contended(ctx, err, attempt, 5) {
 			continue
 		}
 		if err != nil {
@@ -157,7 +157,7 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 				return err
 			}
 			err = s.Store.Transact(ctx, []store.Op{op})
-			if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
+			if store.Contended(ctx, err, attempt, 5) {
 				continue
 			}
 			if err != nil {
