@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -48,6 +49,7 @@ type run struct {
 	ID, Trigger, Status, SkipReason string
 	SkipReason2                     string `json:"skip_reason"`
 	Counts                          map[string]int
+	Error                           *struct{ Class, Message string }
 }
 
 type taskState struct {
@@ -131,7 +133,7 @@ func startDemoAt(t testing.TB, speed float64) (client, *Server) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Data: t.TempDir(), Demo: true, Speed: speed,
-			Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+			Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 			Ready: func(s *Server, base, token string) {
 				srv = s
 				ready <- client{t: t, base: base, token: token}

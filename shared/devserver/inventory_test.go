@@ -70,7 +70,7 @@ func (c client) runOnce(task string, chans ...string) []run {
 	})
 	for _, r := range done {
 		if r.Status == "failed" || r.Status == "skipped" {
-			c.t.Fatalf("%s run %s %s", task, r.ID, r.Status)
+			c.t.Fatalf("%s run %s %s (%s): %+v", task, r.ID, r.Status, r.SkipReason2, r.Error)
 		}
 	}
 	return done

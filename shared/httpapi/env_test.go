@@ -37,6 +37,8 @@ const (
 	// secretToken is the access token every test channel is connected
 	// with; no response body or log line may ever contain it.
 	secretToken = "shpat_SECRET_d0n0tL3ak"
+	// secondToken is long and odd enough that no random id can contain it.
+	secondToken = "shpat_SECOND_s3cr3t_n0tL3ak"
 )
 
 // recDispatcher records every input handed to the executor.

@@ -79,14 +79,14 @@ func TestChannelNeverCarriesCredentials(t *testing.T) {
 	}
 	// Surrounding spaces in the name are trimmed.
 	var ch2 channelJSON
-	e.call("POST", "/v1/channels", tok, shopifyBody("  Padded  ", "t2"), http.StatusCreated, &ch2)
+	e.call("POST", "/v1/channels", tok, shopifyBody("  Padded  ", secondToken), http.StatusCreated, &ch2)
 	if ch2.Name != "Padded" {
 		t.Fatalf("name %q", ch2.Name)
 	}
 
 	for _, p := range []string{"/v1/channels", "/v1/sync"} {
 		rec := e.call("GET", p, tok, nil, http.StatusOK, nil)
-		noSecrets(t, "GET "+p, rec.Body.String(), secretToken, "t2")
+		noSecrets(t, "GET "+p, rec.Body.String(), secretToken, secondToken)
 	}
 	var list struct {
 		Channels []json.RawMessage `json:"channels"`
