@@ -15,6 +15,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/amazon"
+	"github.com/autosync/autosync/shared/cart/amazon/region"
 	"github.com/autosync/autosync/shared/cart/bigcommerce"
 	"github.com/autosync/autosync/shared/cart/etsy"
 	"github.com/autosync/autosync/shared/cart/shopify"
@@ -110,6 +111,8 @@ func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credential
 	case catalog.Amazon:
 		if cfg["seller_id"] == "" || cfg["marketplace_id"] == "" {
 			ps = append(ps, Problem{"config", "The seller id (merchant token) and marketplace id are required."})
+		} else {
+			ps = append(ps, amazonRegion(cfg)...)
 		}
 		if creds["client_id"] == "" || creds["client_secret"] == "" || creds["refresh_token"] == "" {
 			ps = append(ps, Problem{"credentials", "The app's LWA client id and secret and the seller's refresh token are required."})
@@ -122,6 +125,33 @@ func (f Factory) Validate(t catalog.Cart, cfg cart.Config, creds cart.Credential
 		}
 	}
 	return ps
+}
+
+// amazonRegion checks an Amazon channel's marketplace, its optional
+// region ("na", "eu", "fe": it must be the marketplace's, which chooses
+// the SP-API host) and its optional sandbox flag (the region's sandbox
+// host, for trying a connection without touching live data).
+func amazonRegion(cfg cart.Config) []Problem {
+	if _, err := region.Resolve(cfg["marketplace_id"], ""); err != nil {
+		return []Problem{{"config.marketplace_id", capitalize(err.Error()) + "."}}
+	}
+	var ps []Problem
+	if _, err := region.Resolve(cfg["marketplace_id"], cfg["region"]); err != nil {
+		ps = append(ps, Problem{"config.region", capitalize(err.Error()) + "."})
+	}
+	if v := cfg["sandbox"]; v != "" {
+		if _, err := strconv.ParseBool(v); err != nil {
+			ps = append(ps, Problem{"config.sandbox", "Sandbox is true or false."})
+		}
+	}
+	return ps
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (f Factory) checkBase(base string) error {
@@ -190,7 +220,8 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (any, error
 		return squarespace.New(squarespace.Config{BaseURL: ch.Config["api_base"], APIKey: creds["api_key"], HTTPClient: f.HTTPClient})
 	case catalog.Amazon:
 		c := amazon.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"],
-			SellerID: ch.Config["seller_id"], MarketplaceID: ch.Config["marketplace_id"], HTTPClient: f.HTTPClient}
+			SellerID: ch.Config["seller_id"], MarketplaceID: ch.Config["marketplace_id"], Region: ch.Config["region"], HTTPClient: f.HTTPClient}
+		c.Sandbox, _ = strconv.ParseBool(ch.Config["sandbox"]) // checked by Validate
 		if b := ch.Config["api_base"]; b != "" {
 			c.Endpoint, c.LWAEndpoint = b, strings.TrimRight(b, "/")+"/auth/o2/token"
 		}

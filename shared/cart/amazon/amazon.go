@@ -66,20 +66,28 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/amazon/region"
 	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/pattern"
 )
 
-// Default hosts: SP-API North America and Login with Amazon.
-const (
-	DefaultEndpoint    = "https://sellingpartnerapi-na.amazon.com"
-	DefaultLWAEndpoint = "https://api.amazon.com/auth/o2/token"
-)
+// DefaultLWAEndpoint is Login with Amazon's token URL. It is one host for
+// every region: Amazon's "Connect to the SP-API" page sends the token
+// request to api.amazon.com whatever the seller's marketplace.
+const DefaultLWAEndpoint = "https://api.amazon.com/auth/o2/token"
 
 // Config locates a seller's SP-API and holds its LWA credentials.
 type Config struct {
-	// Endpoint is the SP-API base URL; empty means DefaultEndpoint.
+	// Endpoint is the SP-API base URL; empty means the host of the
+	// marketplace's region (region.Region.Endpoint), or its sandbox host
+	// when Sandbox is set. Tests and make dev point it at a simulator.
 	Endpoint string
+	// Region is the selling region the channel was configured with ("na",
+	// "eu", "fe"); empty means the marketplace's. A region that does not
+	// serve MarketplaceID is refused.
+	Region string
+	// Sandbox sends the calls to the region's SP-API sandbox host.
+	Sandbox bool
 	// LWAEndpoint is the Login with Amazon token URL; empty means
 	// DefaultLWAEndpoint.
 	LWAEndpoint string
@@ -88,7 +96,8 @@ type Config struct {
 	// LWAEndpoint, never logged or put in an error.
 	ClientID, ClientSecret, RefreshToken string
 	// SellerID is the merchant token (listings paths); MarketplaceID the
-	// marketplace the channel sells in (ATVPDKIKX0DER for amazon.com).
+	// marketplace the channel sells in (ATVPDKIKX0DER for amazon.com,
+	// A1F83G8C2ARO7P for amazon.co.uk): it chooses the region's host.
 	SellerID, MarketplaceID string
 	// HTTPClient sends the requests; nil means a client with default
 	// transport. Redirects are never followed, whatever the client says,
@@ -111,8 +120,8 @@ type Config struct {
 
 // String leaves the secrets out, in case a Config is ever printed.
 func (c Config) String() string {
-	return fmt.Sprintf("amazon.Config{Endpoint: %q, LWAEndpoint: %q, SellerID: %q, MarketplaceID: %q}",
-		c.Endpoint, c.LWAEndpoint, c.SellerID, c.MarketplaceID)
+	return fmt.Sprintf("amazon.Config{Endpoint: %q, LWAEndpoint: %q, Region: %q, Sandbox: %v, SellerID: %q, MarketplaceID: %q}",
+		c.Endpoint, c.LWAEndpoint, c.Region, c.Sandbox, c.SellerID, c.MarketplaceID)
 }
 
 var (
@@ -125,6 +134,7 @@ var (
 // seller's usage plans in this process.
 type Client struct {
 	endpoint string
+	region   region.Region
 	lwaURL   string
 	creds    credentials
 	seller   string
@@ -167,7 +177,11 @@ func New(cfg Config) (*Client, error) {
 	if !marketplaceRE.MatchString(cfg.MarketplaceID) {
 		return nil, fmt.Errorf("amazon: marketplace id %q is not a marketplace id", cfg.MarketplaceID)
 	}
-	endpoint, err := baseURL(cfg.Endpoint, DefaultEndpoint, true)
+	reg, err := region.Resolve(cfg.MarketplaceID, cfg.Region)
+	if err != nil {
+		return nil, fmt.Errorf("amazon: %w", err)
+	}
+	endpoint, err := baseURL(cfg.Endpoint, reg.Endpoint(cfg.Sandbox), true)
 	if err != nil {
 		return nil, fmt.Errorf("amazon: endpoint: %w", err)
 	}
@@ -192,6 +206,7 @@ func New(cfg Config) (*Client, error) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
 		endpoint: endpoint,
+		region:   reg,
 		lwaURL:   lwaURL,
 		creds:    credentials{cfg.ClientID, cfg.ClientSecret, cfg.RefreshToken},
 		seller:   cfg.SellerID,

@@ -136,7 +136,7 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.endpoint != DefaultEndpoint || c.lwaURL != DefaultLWAEndpoint {
+	if c.endpoint != "https://sellingpartnerapi-na.amazon.com" || c.lwaURL != DefaultLWAEndpoint {
 		t.Errorf("defaults: %s %s", c.endpoint, c.lwaURL)
 	}
 	for _, s := range []string{c.String(), ok.String(), fmt.Sprintf("%v %+v", c, c.creds)} {
@@ -149,6 +149,9 @@ func TestNew(t *testing.T) {
 		func(c *Config) { c.RefreshToken = "" },
 		func(c *Config) { c.SellerID = "a b" },
 		func(c *Config) { c.MarketplaceID = "" },
+		func(c *Config) { c.MarketplaceID = "A1NOTAMARKET" },
+		func(c *Config) { c.Region = "eu" },
+		func(c *Config) { c.Region = "us" },
 		func(c *Config) { c.Endpoint = "ftp://x" },
 		func(c *Config) { c.Endpoint = "https://user:pw@x" },
 		func(c *Config) { c.LWAEndpoint = "https://x/token?a=b" },

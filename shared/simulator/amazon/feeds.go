@@ -302,6 +302,9 @@ func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) {
 	case len(req.MarketplaceIDs) > 25:
 		invalidInput(w, "marketplaceIds takes at most 25 marketplaces.")
 		return
+	case !s.servesAllLocked(req.MarketplaceIDs):
+		foreignMarketplace(w)
+		return
 	case !slices.Contains(req.MarketplaceIDs, s.opts.MarketplaceID):
 		invalidInput(w, fmt.Sprintf("The seller does not sell in marketplace %s.", strings.Join(req.MarketplaceIDs, ",")))
 		return

@@ -263,7 +263,8 @@ func TestFeedFailures(t *testing.T) {
 	}{
 		"no content type": {"POST", "/feeds/2021-06-30/documents", `{}`, 400},
 		"feed type":       {"POST", "/feeds/2021-06-30/feeds", fmt.Sprintf(`{"feedType":"POST_PRODUCT_DATA","marketplaceIds":[%q],"inputFeedDocumentId":%q}`, DefaultMarketplaceID, doc.FeedDocumentID), 400},
-		"marketplace":     {"POST", "/feeds/2021-06-30/feeds", fmt.Sprintf(`{"feedType":"JSON_LISTINGS_FEED","marketplaceIds":["A1F83G8C2ARO7P"],"inputFeedDocumentId":%q}`, doc.FeedDocumentID), 400},
+		"marketplace":     {"POST", "/feeds/2021-06-30/feeds", fmt.Sprintf(`{"feedType":"JSON_LISTINGS_FEED","marketplaceIds":["A2EUQ1WTGCTBG2"],"inputFeedDocumentId":%q}`, doc.FeedDocumentID), 400},
+		"other region":    {"POST", "/feeds/2021-06-30/feeds", fmt.Sprintf(`{"feedType":"JSON_LISTINGS_FEED","marketplaceIds":["A1F83G8C2ARO7P"],"inputFeedDocumentId":%q}`, doc.FeedDocumentID), 403},
 		"unknown doc":     {"POST", "/feeds/2021-06-30/feeds", fmt.Sprintf(`{"feedType":"JSON_LISTINGS_FEED","marketplaceIds":[%q],"inputFeedDocumentId":"nope"}`, DefaultMarketplaceID), 400},
 		"unknown feed":    {"GET", "/feeds/2021-06-30/feeds/123", "", 404},
 		"unknown report":  {"GET", "/feeds/2021-06-30/documents/nope", "", 404},

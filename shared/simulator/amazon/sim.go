@@ -46,6 +46,14 @@
 //     403 Unauthorized.
 //   - Orders do not move listing quantities: only patches and feeds do,
 //     so tests can predict every quantity.
+//   - A Server plays one selling region's host (Options.Region, by default
+//     the seller's marketplace's): a request naming a marketplace of
+//     another region, or no marketplace Amazon has, answers 403
+//     Unauthorized "The marketplaces you provided are not valid for
+//     region.", as Amazon's hosts do (amzn/selling-partner-api-models
+//     issue 5126). Login with Amazon is one global host; Options.Issuer
+//     lets the Servers of several regions accept the tokens one of them
+//     issues, as every regional host accepts api.amazon.com's.
 package amazonsim
 
 import (
@@ -61,6 +69,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart/amazon/region"
 	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/simulator/fault"
 )
@@ -118,6 +127,14 @@ type Options struct {
 	// SellerID is the authorized seller (the {sellerId} of listings paths);
 	// MarketplaceID the one marketplace it sells in.
 	SellerID, MarketplaceID string
+	// Region is the selling region whose host this Server plays ("na",
+	// "eu", "fe"); empty means MarketplaceID's. New panics when
+	// MarketplaceID is not a marketplace of Region.
+	Region string
+	// Issuer, when set, is the Server whose LWA access tokens this one
+	// accepts besides its own (Login with Amazon is global). The issuer
+	// must not have an Issuer itself.
+	Issuer *Server
 	// SKUs are the seller's merchant-fulfilled listings, each with a
 	// quantity; nil means SKU-0001 to SKU-0060. They exist from New on.
 	SKUs []string
@@ -178,6 +195,9 @@ type Stats struct {
 	// Unauthorized counts 403s for a missing, expired or revoked access
 	// token (or a foreign seller id).
 	Unauthorized int
+	// ForeignMarketplace counts 403s for a marketplace this region's host
+	// does not serve.
+	ForeignMarketplace int
 	// QuotaExceeded counts 429s because an operation's bucket was empty.
 	QuotaExceeded int
 	// ExpiredTokens counts 400s for an expired or unknown next token.
@@ -197,6 +217,7 @@ type Stats struct {
 // Server is a simulated Selling Partner API. It is safe for concurrent use.
 type Server struct {
 	opts   Options
+	region region.Region
 	now    func() time.Time
 	limits map[string]Limit
 	mux    *http.ServeMux
@@ -243,6 +264,13 @@ func New(opts Options) *Server {
 	if opts.MarketplaceID == "" {
 		opts.MarketplaceID = DefaultMarketplaceID
 	}
+	reg, err := region.Resolve(opts.MarketplaceID, opts.Region)
+	if err != nil {
+		panic("amazonsim: " + err.Error())
+	}
+	if opts.Issuer != nil && opts.Issuer.opts.Issuer != nil {
+		panic("amazonsim: an Issuer cannot have an Issuer")
+	}
 	if opts.AccessTokenTTL <= 0 {
 		opts.AccessTokenTTL = DefaultAccessTTL
 	}
@@ -260,6 +288,7 @@ func New(opts Options) *Server {
 	opts.SKUs = slices.Clone(opts.SKUs)
 	s := &Server{
 		opts:     opts,
+		region:   reg,
 		now:      opts.Now,
 		limits:   map[string]Limit{},
 		mux:      http.NewServeMux(),
@@ -316,6 +345,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // SellerID and MarketplaceID are the seller's, for configuring a connector.
 func (s *Server) SellerID() string      { return s.opts.SellerID }
 func (s *Server) MarketplaceID() string { return s.opts.MarketplaceID }
+
+// Region is the selling region whose host the Server plays.
+func (s *Server) Region() region.Region { return s.region }
 
 // Limit is the usage plan an operation is served with.
 func (s *Server) Limit(op string) Limit { return s.limits[op] }
@@ -414,6 +446,12 @@ func (s *Server) api(pattern, op string, h http.HandlerFunc) {
 			writeErrors(w, http.StatusForbidden, "Unauthorized", "Access to requested resource is denied.", detail)
 			return
 		}
+		if !s.servesAll(listParam(r, "marketplaceIds")) {
+			s.stats.ForeignMarketplace++
+			s.mu.Unlock()
+			foreignMarketplace(w)
+			return
+		}
 		status, drop, delay := 0, false, time.Duration(0)
 		switch f := &s.faults; {
 		case f.QuotaExceeded > 0:
@@ -467,6 +505,11 @@ func (s *Server) api(pattern, op string, h http.HandlerFunc) {
 func (s *Server) authorized(r *http.Request, now time.Time) (detail string, ok bool) {
 	tok := r.Header.Get("x-amz-access-token")
 	exp, known := s.access[tok]
+	if is := s.opts.Issuer; !known && is != nil && tok != "" {
+		is.mu.Lock() // lock order: a Server, then its Issuer (which has none)
+		exp, known = is.access[tok]
+		is.mu.Unlock()
+	}
 	switch {
 	case tok == "" || !known:
 		return "The access token you provided is revoked, malformed or invalid.", false
@@ -477,6 +520,23 @@ func (s *Server) authorized(r *http.Request, now time.Time) (detail string, ok b
 		return "The seller id in the request is not the authorized seller's.", false
 	}
 	return "", true
+}
+
+// servesAll says whether every marketplace named is one this region's
+// host serves.
+func (s *Server) servesAll(markets []string) bool {
+	for _, id := range markets {
+		if m, ok := region.Lookup(id); !ok || m.Region != s.region {
+			return false
+		}
+	}
+	return true
+}
+
+// foreignMarketplace is Amazon's answer to a marketplace of another
+// region (amzn/selling-partner-api-models issue 5126).
+func foreignMarketplace(w http.ResponseWriter) {
+	writeErrors(w, http.StatusForbidden, "Unauthorized", "Access to requested resource is denied.", "The marketplaces you provided are not valid for region.")
 }
 
 // errorJSON is the SP-API error shape; ErrorList is {"errors":[...]}.
@@ -614,3 +674,15 @@ type Clock = clock.Fake
 
 // NewClock returns a clock reading t.
 func NewClock(t time.Time) *Clock { return clock.NewFake(t) }
+
+// servesAllLocked is servesAll for a handler, which runs without s.mu,
+// counting a refusal.
+func (s *Server) servesAllLocked(markets []string) bool {
+	if s.servesAll(markets) {
+		return true
+	}
+	s.mu.Lock()
+	s.stats.ForeignMarketplace++
+	s.mu.Unlock()
+	return false
+}

@@ -371,8 +371,8 @@ func TestInventorySummaries(t *testing.T) {
 	base := url.Values{"granularityType": {"Marketplace"}, "granularityId": {DefaultMarketplaceID}, "marketplaceIds": {DefaultMarketplaceID}}
 	for name, mod := range map[string]func(url.Values){
 		"granularity": func(q url.Values) { q.Del("granularityType") },
-		"marketplace": func(q url.Values) { q.Set("marketplaceIds", "A1F83G8C2ARO7P") },
-		"two markets": func(q url.Values) { q.Set("marketplaceIds", DefaultMarketplaceID+",A1F83G8C2ARO7P") },
+		"marketplace": func(q url.Values) { q.Set("marketplaceIds", "A2EUQ1WTGCTBG2") },
+		"two markets": func(q url.Values) { q.Set("marketplaceIds", DefaultMarketplaceID+",A2EUQ1WTGCTBG2") },
 		"details":     func(q url.Values) { q.Set("details", "maybe") },
 	} {
 		q := url.Values{}
