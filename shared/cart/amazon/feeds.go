@@ -269,11 +269,8 @@ func (c *Client) submitFeed(ctx context.Context, doc []byte) (string, error) {
 	if !resp.ok() {
 		return "", failure(resp)
 	}
-	var created struct {
-		FeedDocumentID string `json:"feedDocumentId"`
-		URL            string `json:"url"`
-	}
-	if err := json.Unmarshal(resp.body, &created); err != nil || created.FeedDocumentID == "" {
+	created, err := parseFeedDocument(resp.body)
+	if err != nil || created.ID == "" {
 		return "", &cart.Error{Status: resp.status, Message: "Amazon sent a feed document answer that could not be read"}
 	}
 	upload, err := c.documentURL(created.URL)
@@ -283,7 +280,7 @@ func (c *Client) submitFeed(ctx context.Context, doc []byte) (string, error) {
 	if _, err := c.document(ctx, http.MethodPut, upload, doc); err != nil {
 		return "", err
 	}
-	body, _ = json.Marshal(map[string]any{"feedType": feedType, "marketplaceIds": []string{c.market}, "inputFeedDocumentId": created.FeedDocumentID})
+	body, _ = json.Marshal(map[string]any{"feedType": feedType, "marketplaceIds": []string{c.market}, "inputFeedDocumentId": created.ID})
 	resp, err = c.do(ctx, request{op: opCreateFeed, method: http.MethodPost, path: feedsPath + "/feeds", body: body})
 	if err != nil {
 		return "", err
@@ -291,13 +288,51 @@ func (c *Client) submitFeed(ctx context.Context, doc []byte) (string, error) {
 	if !resp.ok() {
 		return "", failure(resp)
 	}
+	id, err := parseCreateFeed(resp.body)
+	if err != nil {
+		return "", &cart.Error{Status: resp.status, Message: "Amazon sent a createFeed answer that could not be read", Err: err}
+	}
+	return id, nil
+}
+
+// feedDocument is a createFeedDocument or getFeedDocument answer.
+type feedDocument struct {
+	ID          string `json:"feedDocumentId"`
+	URL         string `json:"url"`
+	Compression string `json:"compressionAlgorithm"`
+}
+
+func parseFeedDocument(body []byte) (feedDocument, error) {
+	var d feedDocument
+	err := json.Unmarshal(body, &d)
+	return d, err
+}
+
+// parseCreateFeed reads a createFeed answer: the feed's id.
+func parseCreateFeed(body []byte) (string, error) {
 	var feed struct {
 		FeedID string `json:"feedId"`
 	}
-	if err := json.Unmarshal(resp.body, &feed); err != nil || !feedIDRE.MatchString(feed.FeedID) {
-		return "", &cart.Error{Status: resp.status, Message: "Amazon sent a createFeed answer that could not be read"}
+	if err := json.Unmarshal(body, &feed); err != nil {
+		return "", err
+	}
+	if !feedIDRE.MatchString(feed.FeedID) {
+		return "", fmt.Errorf("feed id %q", clip(feed.FeedID))
 	}
 	return feed.FeedID, nil
+}
+
+// parseFeed reads a getFeed answer.
+func parseFeed(body []byte) (feedStatus, error) {
+	var v struct {
+		FeedID               string `json:"feedId"`
+		ProcessingStatus     string `json:"processingStatus"`
+		ResultFeedDocumentID string `json:"resultFeedDocumentId"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return feedStatus{}, err
+	}
+	return feedStatus{id: v.FeedID, status: v.ProcessingStatus, result: v.ResultFeedDocumentID}, nil
 }
 
 var feedIDRE = pattern.New(`^[0-9A-Za-z._-]{1,128}$`)
@@ -330,24 +365,20 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 		if !resp.ok() {
 			return feedStatus{}, failure(resp)
 		}
-		var v struct {
-			FeedID               string `json:"feedId"`
-			ProcessingStatus     string `json:"processingStatus"`
-			ResultFeedDocumentID string `json:"resultFeedDocumentId"`
-		}
-		if err := json.Unmarshal(resp.body, &v); err != nil || v.FeedID != f.id {
+		v, err := parseFeed(resp.body)
+		if err != nil || v.id != f.id {
 			return feedStatus{}, &cart.Error{Status: resp.status, Message: "Amazon sent a feed status that could not be read"}
 		}
-		switch v.ProcessingStatus {
+		switch v.status {
 		case "DONE", "FATAL", "CANCELLED":
-			return feedStatus{id: f.id, status: v.ProcessingStatus, result: v.ResultFeedDocumentID}, nil
+			return v, nil
 		case "IN_QUEUE", "IN_PROGRESS":
 		default:
-			return feedStatus{}, &cart.Error{Status: resp.status, Message: fmt.Sprintf("Amazon sent feed status %q, not one this connector knows", clip(v.ProcessingStatus))}
+			return feedStatus{}, &cart.Error{Status: resp.status, Message: fmt.Sprintf("Amazon sent feed status %q, not one this connector knows", clip(v.status))}
 		}
 		if c.now().Sub(f.created) >= c.feedPoll.giveUp {
 			return feedStatus{}, &cart.Error{Temporary: true, Message: fmt.Sprintf(
-				"Amazon had not processed the quantity feed %s after %s (still %s)", f.id, c.feedPoll.giveUp, v.ProcessingStatus)}
+				"Amazon had not processed the quantity feed %s after %s (still %s)", f.id, c.feedPoll.giveUp, v.status)}
 		}
 		if wait == 0 {
 			wait = c.feedPoll.first
@@ -460,11 +491,8 @@ func (c *Client) feedReport(ctx context.Context, f feedStatus) (report, error) {
 	if !resp.ok() {
 		return report{}, failure(resp)
 	}
-	var d struct {
-		URL                  string `json:"url"`
-		CompressionAlgorithm string `json:"compressionAlgorithm"`
-	}
-	if err := json.Unmarshal(resp.body, &d); err != nil {
+	d, err := parseFeedDocument(resp.body)
+	if err != nil {
 		return report{}, &cart.Error{Status: resp.status, Message: "Amazon sent a feed document answer that could not be read"}
 	}
 	u, err := c.documentURL(d.URL)
@@ -475,7 +503,7 @@ func (c *Client) feedReport(ctx context.Context, f feedStatus) (report, error) {
 	if err != nil {
 		return report{}, err
 	}
-	switch d.CompressionAlgorithm {
+	switch d.Compression {
 	case "":
 	case "GZIP":
 		z, err := gzip.NewReader(bytes.NewReader(body))
@@ -486,16 +514,23 @@ func (c *Client) feedReport(ctx context.Context, f feedStatus) (report, error) {
 			return report{}, &cart.Error{Message: "Amazon's processing report could not be decompressed", Err: err}
 		}
 	default:
-		return report{}, &cart.Error{Message: fmt.Sprintf("Amazon's processing report is compressed with %q, which this connector cannot read", clip(d.CompressionAlgorithm))}
+		return report{}, &cart.Error{Message: fmt.Sprintf("Amazon's processing report is compressed with %q, which this connector cannot read", clip(d.Compression))}
 	}
-	var rep report
-	if err := json.Unmarshal(body, &rep); err != nil {
+	rep, err := parseReport(body)
+	if err != nil {
 		return report{}, &cart.Error{Message: "Amazon's processing report could not be read", Err: err}
 	}
 	if rep.Header == nil || rep.Header.FeedID != f.id {
 		return report{}, &cart.Error{Message: fmt.Sprintf("Amazon's processing report is not the report of feed %s", f.id)}
 	}
 	return rep, nil
+}
+
+// parseReport reads a processing report (listings-feed-processing-report-schema-v2).
+func parseReport(body []byte) (report, error) {
+	var rep report
+	err := json.Unmarshal(body, &rep)
+	return rep, err
 }
 
 // documentURL checks a presigned document URL from Amazon: http(s) with a
