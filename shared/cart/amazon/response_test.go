@@ -2,7 +2,6 @@ package amazon
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -86,30 +85,6 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
-}
-
-// TestModelFiles checks the parser against the example of the stored
-// model itself, when the specs are beside the repository.
-func TestModelFiles(t *testing.T) {
-	raw, err := os.ReadFile("../../../../shared/specs/amazon/orders_2026.json")
-	if err != nil {
-		t.Skip("specs/amazon not found:", err)
-	}
-	var model struct {
-		Paths map[string]map[string]struct {
-			Responses map[string]struct {
-				Examples map[string]json.RawMessage `json:"examples"`
-			} `json:"responses"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(raw, &model); err != nil {
-		t.Fatal(err)
-	}
-	ex := model.Paths["/orders/2026-01-01/orders"]["get"].Responses["200"].Examples["application/json"]
-	p, err := parseSearchOrders(ex, cart.AwaitingFulfillment)
-	if err != nil || len(p.orders) == 0 || p.orders[0].Lines[0].SKU != "ECHO-DOT-4-CHARCOAL" || p.orders[0].CartStatus != StatusShipped {
-		t.Errorf("model example: %+v %v", p, err)
-	}
 }
 
 func FuzzParseOrders(f *testing.F) {

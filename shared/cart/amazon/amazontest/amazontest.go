@@ -156,3 +156,99 @@ func Examples(t testing.TB, model, path, method string) []Example {
 	}
 	return out
 }
+
+// operation is a path template of a model the connector calls.
+type operation struct {
+	method, template, model string
+}
+
+var operations = []operation{
+	{"GET", "/orders/2026-01-01/orders", Orders},
+	{"GET", "/fba/inventory/v1/summaries", FBAInventory},
+	{"GET", "/listings/2021-08-01/items/{sellerId}", ListingsItems},
+	{"PATCH", "/listings/2021-08-01/items/{sellerId}/{sku}", ListingsItems},
+	{"POST", "/feeds/2021-06-30/documents", Feeds},
+	{"POST", "/feeds/2021-06-30/feeds", Feeds},
+	{"GET", "/feeds/2021-06-30/feeds/{feedId}", Feeds},
+	{"GET", "/feeds/2021-06-30/documents/{feedDocumentId}", Feeds},
+}
+
+// Route finds the model operation a request path is: its model and path
+// template. ok is false for a path no model the connector uses has.
+func Route(method, path string) (model, template string, ok bool) {
+	segs := strings.Split(path, "/")
+	for _, op := range operations {
+		ts := strings.Split(op.template, "/")
+		if op.method != method || len(ts) != len(segs) {
+			continue
+		}
+		match := true
+		for i, s := range ts {
+			if !strings.HasPrefix(s, "{") && s != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return op.model, op.template, true
+		}
+	}
+	return "", "", false
+}
+
+// modelOperation is what the schemas of one operation are named by.
+type modelOperation struct {
+	Parameters []struct {
+		In     string `json:"in"`
+		Schema struct {
+			Ref string `json:"$ref"`
+		} `json:"schema"`
+	} `json:"parameters"`
+	Responses map[string]struct {
+		Schema struct {
+			Ref string `json:"$ref"`
+		} `json:"schema"`
+	} `json:"responses"`
+}
+
+func lookup(t testing.TB, model, template, method string) modelOperation {
+	t.Helper()
+	var m struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(Read(t, model), &m); err != nil {
+		t.Fatal(err)
+	}
+	var op modelOperation
+	raw, ok := m.Paths[template][strings.ToLower(method)]
+	if !ok {
+		t.Fatalf("%s has no %s %s", model, method, template)
+	}
+	if err := json.Unmarshal(raw, &op); err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+// BodySchema is the schema ref of the operation's request body; "" when
+// it takes none.
+func BodySchema(t testing.TB, model, template, method string) string {
+	t.Helper()
+	for _, p := range lookup(t, model, template, method).Parameters {
+		if p.In == "body" && p.Schema.Ref != "" {
+			return model + p.Schema.Ref
+		}
+	}
+	return ""
+}
+
+// ResponseSchema is the schema ref of the operation's answer with status;
+// "" when the model gives that status no body.
+func ResponseSchema(t testing.TB, model, template, method string, status int) string {
+	t.Helper()
+	r, ok := lookup(t, model, template, method).Responses[fmt.Sprint(status)]
+	if !ok || r.Schema.Ref == "" {
+		return ""
+	}
+	return model + r.Schema.Ref
+}

@@ -19,6 +19,16 @@ func TestSchemasCompile(t *testing.T) {
 	if err := Validate(t, ListingsFeed, Read(t, "schemas/listings-feed-schema-v2.example.json")); err != nil {
 		t.Errorf("Amazon's own example: %v", err)
 	}
+	for ref, body := range map[string]string{
+		ListingsItems + "#/definitions/ListingsItemPatchRequest": `{"productType":"PRODUCT","patches":[{"op":"upsert","path":"/attributes/x"}]}`,
+		Feeds + "#/definitions/CreateFeedSpecification":          `{"feedType":"JSON_LISTINGS_FEED","marketplaceIds":"ATVPDKIKX0DER","inputFeedDocumentId":"d"}`,
+		ListingsFeed:                       `{"header":{"sellerId":"A1","version":"1.0"},"messages":[{"messageId":1,"sku":"S","operationType":"PATCH"}]}`,
+		Orders + "#/definitions/ErrorList": `{"errors":[{"message":"no code"}]}`,
+	} {
+		if err := Validate(t, ref, []byte(body)); err == nil {
+			t.Errorf("%s accepted %s", ref, body)
+		}
+	}
 	if len(Examples(t, Orders, "/orders/2026-01-01/orders", "GET")) < 2 {
 		t.Error("searchOrders examples not found")
 	}
