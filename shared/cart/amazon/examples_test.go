@@ -276,3 +276,32 @@ func TestPublishedFeedExamples(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseFeedAnswers: the Feeds API's answers and the processing report
+// never panic the parsers, and what they accept is usable.
+func FuzzParseFeedAnswers(f *testing.F) {
+	f.Add([]byte(`{"feedId":"3485934"}`))
+	f.Add([]byte(`{"feedId":"FeedId1","feedType":"POST_PRODUCT_DATA","processingStatus":"DONE","resultFeedDocumentId":"d"}`))
+	f.Add([]byte(`{"feedDocumentId":"d","url":"https://x/y","compressionAlgorithm":"GZIP"}`))
+	f.Add([]byte(`{"header":{"sellerId":"A1","version":"2.0","feedId":"1"},"issues":[{"messageId":1,"code":"90220","severity":"ERROR","message":"m"}],"summary":{"messagesProcessed":1,"messagesAccepted":0,"messagesInvalid":1}}`))
+	f.Add([]byte(`{"feedId":""}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if id, err := parseCreateFeed(body); err == nil && !feedIDRE.MatchString(id) {
+			t.Errorf("accepted feed id %q", id)
+		}
+		parseFeed(body)
+		if d, err := parseFeedDocument(body); err == nil {
+			c := &Client{endpoint: "https://sellingpartnerapi-eu.amazon.com"}
+			if u, err := c.documentURL(d.URL); err == nil && !strings.HasPrefix(u, "https://") {
+				t.Errorf("accepted document URL %q", u)
+			}
+		}
+		if rep, err := parseReport(body); err == nil {
+			for _, is := range rep.Issues {
+				if len(is.text()) > maxMessage+8 {
+					t.Errorf("issue text of %d bytes", len(is.text()))
+				}
+			}
+		}
+	})
+}
