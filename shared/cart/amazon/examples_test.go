@@ -305,3 +305,35 @@ func FuzzParseFeedAnswers(f *testing.F) {
 		}
 	})
 }
+
+// TestVersionsMatchModels: each version constant is the version of the
+// model copy in testdata, every path the connector calls is in its model,
+// and the feed header's version is the one the feed schema fixes.
+func TestVersionsMatchModels(t *testing.T) {
+	for _, tc := range []struct{ model, version, path, method string }{
+		{amazontest.Orders, OrdersVersion, ordersPath, "GET"},
+		{amazontest.FBAInventory, FBAInventoryVersion, inventoryPath, "GET"},
+		{amazontest.ListingsItems, ListingsVersion, "/listings/" + ListingsVersion + "/items/{sellerId}", "GET"},
+		{amazontest.ListingsItems, ListingsVersion, "/listings/" + ListingsVersion + "/items/{sellerId}/{sku}", "PATCH"},
+		{amazontest.Feeds, FeedsVersion, feedsPath + "/feeds", "POST"},
+		{amazontest.Feeds, FeedsVersion, feedsPath + "/documents", "POST"},
+	} {
+		var m struct {
+			Info  struct{ Version string }
+			Paths map[string]map[string]json.RawMessage
+		}
+		if err := json.Unmarshal(amazontest.Read(t, tc.model), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Info.Version != tc.version {
+			t.Errorf("%s is version %s, the connector says %s", tc.model, m.Info.Version, tc.version)
+		}
+		if _, ok := m.Paths[tc.path][strings.ToLower(tc.method)]; !ok {
+			t.Errorf("%s has no %s %s", tc.model, tc.method, tc.path)
+		}
+	}
+	header := fmt.Sprintf(`{"header":{"sellerId":"A1","version":%q},"messages":[{"messageId":1,"sku":"S","operationType":"DELETE"}]}`, ListingsFeedVersion)
+	if err := amazontest.Validate(t, amazontest.ListingsFeed, []byte(header)); err != nil {
+		t.Errorf("feed version %s: %v", ListingsFeedVersion, err)
+	}
+}

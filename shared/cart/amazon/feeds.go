@@ -84,7 +84,7 @@ import (
 const (
 	feedType        = "JSON_LISTINGS_FEED"
 	feedContentType = "application/json; charset=UTF-8"
-	feedsPath       = "/feeds/2021-06-30"
+	feedsPath       = "/feeds/" + FeedsVersion
 )
 
 // feedPolicy paces the getFeed polls. Tests may change it.
@@ -208,7 +208,7 @@ func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) (
 	if len(msgs) == 0 {
 		return results, nil
 	}
-	doc, err := json.Marshal(listingsFeed{Header: feedHeader{SellerID: c.seller, Version: "2.0", IssueLocale: "en_US"}, Messages: msgs})
+	doc, err := json.Marshal(listingsFeed{Header: feedHeader{SellerID: c.seller, Version: ListingsFeedVersion, IssueLocale: "en_US"}, Messages: msgs})
 	if err != nil {
 		return nil, fmt.Errorf("amazon: encoding the feed: %w", err)
 	}

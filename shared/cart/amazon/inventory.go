@@ -9,7 +9,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-const inventoryPath = "/fba/inventory/v1/summaries"
+const inventoryPath = "/fba/inventory/" + FBAInventoryVersion + "/summaries"
 
 // FBAInventory returns one page of Amazon's FBA stock in the channel's
 // marketplace: the fulfillable quantity of each seller SKU. cursor is the

@@ -17,7 +17,7 @@ const (
 )
 
 func (c *Client) listingsPath() string {
-	return "/listings/2021-08-01/items/" + url.PathEscape(c.seller)
+	return "/listings/" + ListingsVersion + "/items/" + url.PathEscape(c.seller)
 }
 
 // Listings returns one page of the seller's listings updated in q's window

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	ordersPath     = "/orders/2026-01-01/orders"
+	ordersPath     = "/orders/" + OrdersVersion + "/orders"
 	ordersPageSize = 100 // maxResultsPerPage's maximum
 	// beforeLag keeps lastUpdatedBefore the required two minutes before
 	// the request, with 5 s for clock skew.
