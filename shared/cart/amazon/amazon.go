@@ -7,6 +7,11 @@
 // the fulfillment_availability attribute, through patchListingsItem for a
 // small push and one JSON_LISTINGS_FEED (Feeds API) for a large one.
 //
+// Each call goes to the SP-API host of the channel's selling region,
+// chosen by its marketplace (package region: North America, Europe, Far
+// East), or to that region's sandbox host when Config.Sandbox is set; a
+// region that does not serve the marketplace is refused by New.
+//
 // Auth is Login with Amazon: the refresh token is exchanged for an access
 // token (about an hour), cached until shortly before it expires and sent in
 // x-amz-access-token; no SigV4 (Amazon dropped it in 2023). Every

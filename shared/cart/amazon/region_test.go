@@ -19,7 +19,8 @@ import (
 // the simulator of that region serves them.
 func TestRegionHosts(t *testing.T) {
 	clock := amazonsim.NewClock(start)
-	g := amazonsim.NewGlobal(amazonsim.Options{Now: clock.Now}, "A1F83G8C2ARO7P", "A1VC38T7YXB528")
+	skus := skuList(120, "R")
+	g := amazonsim.NewGlobal(amazonsim.Options{Now: clock.Now, SKUs: skus}, "A1F83G8C2ARO7P", "A1VC38T7YXB528")
 	for _, tc := range []struct {
 		market  string
 		sandbox bool
@@ -32,8 +33,8 @@ func TestRegionHosts(t *testing.T) {
 	} {
 		m, _ := region.Lookup(tc.market)
 		sim := g.Server(m.Region)
-		id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0001", Quantity: 2}})
-		sim.SetFBAQuantity("SKU-0002", 7)
+		id := sim.CreateOrder([]cart.Line{{SKU: skus[0], Quantity: 2}})
+		sim.SetFBAQuantity(skus[1], 7)
 		before := len(g.Hosts())
 		c, err := New(Config{ClientID: amazonsim.DefaultClientID, ClientSecret: amazonsim.DefaultClientSecret, RefreshToken: amazonsim.DefaultRefreshToken,
 			SellerID: amazonsim.DefaultSellerID, MarketplaceID: tc.market, Sandbox: tc.sandbox, HTTPClient: g.Client(), Now: clock.Now, Sleep: clock.Sleep})
@@ -47,12 +48,23 @@ func TestRegionHosts(t *testing.T) {
 			t.Fatalf("%s orders: %+v %v", tc.market, page, err)
 		}
 		stock, err := c.FBAInventory(ctx, "")
-		if err != nil || !slices.ContainsFunc(stock.Items, func(s cart.FBAStock) bool { return s.SKU == "SKU-0002" && s.Fulfillable == 7 }) {
+		if err != nil || !slices.ContainsFunc(stock.Items, func(s cart.FBAStock) bool { return s.SKU == skus[1] && s.Fulfillable == 7 }) {
 			t.Fatalf("%s FBA: %+v %v", tc.market, stock, err)
 		}
-		res, err := c.SetStock(ctx, []cart.StockUpdate{{SKU: "SKU-0003", Quantity: 4}})
-		if err != nil || res[0].Err != nil || sim.Quantities()["SKU-0003"] != 4 {
+		res, err := c.SetStock(ctx, []cart.StockUpdate{{SKU: skus[2], Quantity: 4}})
+		if err != nil || res[0].Err != nil || sim.Quantities()[skus[2]] != 4 {
 			t.Fatalf("%s stock: %+v %v", tc.market, res, err)
+		}
+		if tc.market == "A1F83G8C2ARO7P" { // a push of 100+ SKUs is a feed
+			ups := pushOf(skus, func(i int) int { return i + 1 })
+			res, err := c.SetStock(ctx, ups)
+			if err != nil {
+				t.Fatalf("%s feed: %v", tc.market, err)
+			}
+			checkPushedTo(t, sim, ups, res)
+			if st := sim.Stats(); st.Feeds != 1 || st.DocumentTransfers < 2 {
+				t.Errorf("%s: %d feeds, %d document transfers", tc.market, st.Feeds, st.DocumentTransfers)
+			}
 		}
 		hosts := g.Hosts()[before:]
 		if hosts[0] != amazonsim.LWAHost {
@@ -88,5 +100,15 @@ func TestForeignRegionRefused(t *testing.T) {
 	if _, err := New(Config{ClientID: "i", ClientSecret: "s", RefreshToken: "r", SellerID: "A1SELLER", MarketplaceID: "A1F83G8C2ARO7P", Region: "fe"}); err == nil ||
 		!strings.Contains(err.Error(), "Europe") {
 		t.Errorf("UK marketplace in region fe: %v", err)
+	}
+}
+
+func checkPushedTo(t *testing.T, sim *amazonsim.Server, ups []cart.StockUpdate, res []cart.StockResult) {
+	t.Helper()
+	q := sim.Quantities()
+	for i, u := range ups {
+		if res[i].Err != nil || q[u.SKU] != u.Quantity {
+			t.Fatalf("%s: %+v, simulator %d", u.SKU, res[i], q[u.SKU])
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package amazonsim
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -103,7 +104,12 @@ func (g *Global) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("amazonsim: no such host %q", host)
 	}
 	in := r.Clone(r.Context())
-	in.Host = r.URL.Host // presigned document URLs are built from it
+	// Presigned document URLs are built from the host and from whether
+	// the request came over TLS.
+	in.Host = r.URL.Host
+	if r.URL.Scheme == "https" {
+		in.TLS = &tls.ConnectionState{ServerName: host}
+	}
 	in.RequestURI = r.URL.RequestURI()
 	if in.Body == nil {
 		in.Body = http.NoBody

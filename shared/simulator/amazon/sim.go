@@ -1,6 +1,7 @@
 // Package amazonsim is an in-process Amazon Selling Partner API for one
 // seller in one marketplace: an http.Handler that speaks the wire format a
-// connector uses (CARTS.md §4 and the models in specs/amazon/):
+// connector uses (Amazon's published models, copied in
+// shared/cart/amazon/testdata, whose schemas its tests hold it to):
 //
 //   - Login with Amazon: POST /auth/o2/token (grant_type=refresh_token)
 //     issues access tokens that expire; every SP-API call needs a valid one
