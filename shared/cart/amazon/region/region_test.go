@@ -54,3 +54,22 @@ func TestTable(t *testing.T) {
 		t.Error("AWS regions")
 	}
 }
+
+// FuzzResolve: channel config is outside input; whatever Resolve accepts
+// is a region with a host that serves the marketplace.
+func FuzzResolve(f *testing.F) {
+	f.Add("A1F83G8C2ARO7P", "")
+	f.Add("A1VC38T7YXB528", "FE")
+	f.Add("ATVPDKIKX0DER", "eu")
+	f.Add("", " na ")
+	f.Fuzz(func(t *testing.T, market, region string) {
+		r, err := Resolve(market, region)
+		if err != nil {
+			return
+		}
+		m, ok := Lookup(market)
+		if !ok || m.Region != r || r.Host(false) == "" || !strings.HasPrefix(r.Endpoint(true), "https://sandbox.sellingpartnerapi-") {
+			t.Errorf("Resolve(%q, %q) = %q", market, region, r)
+		}
+	})
+}
