@@ -192,8 +192,11 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			}); err != nil {
 				return err
 			}
-			// A restarted simulator knows only its initial tokens.
-			if _, err = s.App.Channels.UpdateCredentials(ctx, DemoAccount, ch.ID, dc.creds); err != nil {
+			// A restarted simulator knows only its initial tokens, and
+			// accepts them: the channel is re-authorized, which resumes
+			// its ticked tasks (saving the credentials alone made it
+			// "active" with its schedules still paused).
+			if _, err = s.App.Settings.Reauthorize(ctx, DemoAccount, ch.ID, dc.creds); err != nil {
 				return err
 			}
 		}
