@@ -160,13 +160,22 @@ func demoChannels() []demoChannel {
 // seedDemo creates (or, after a restart, re-points) the demo channels at
 // fresh simulators. Simulators are seeded deterministically, so a restart
 // shows the same orders and re-importing them creates nothing new.
-func (s *Server) seedDemo(ctx context.Context) error {
+func (s *Server) seedDemo(ctx context.Context, data string) error {
 	existing, err := s.App.Channels.List(ctx, DemoAccount)
+	if err != nil {
+		return err
+	}
+	start, err := nextDemoStart(data)
 	if err != nil {
 		return err
 	}
 	for _, dc := range demoChannels() {
 		sim := dc.sim()
+		// The store keeps what earlier starts imported: orders created
+		// from now on take ids no earlier start handed out.
+		if sk, ok := sim.(interface{ SkipIDs(n int64) }); ok {
+			sk.SkipIDs(start * demoIDsPerStart)
+		}
 		base, err := s.sims.serve(sim)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -171,4 +172,84 @@ func TestDemoRestartAfterReauthResumes(t *testing.T) {
 	}
 	before := s.c.scheduledRuns(shop)
 	waitFor(t, "scheduled runs after re-authorizing", 30*time.Second, func() bool { return s.c.scheduledRuns(shop) >= before+2 })
+}
+
+// order returns the stored order of the channel with that external id, as
+// the API shows it ("" when there is none).
+func (c client) order(channel, external string) string {
+	c.t.Helper()
+	cursor := ""
+	for {
+		var out struct {
+			Orders     []json.RawMessage
+			NextCursor *string `json:"next_cursor"`
+		}
+		path := "/v1/orders?limit=200&channel_id=" + channel
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		if code := c.do("GET", path, nil, &out); code != 200 {
+			c.t.Fatalf("orders: %d", code)
+		}
+		for _, raw := range out.Orders {
+			var o struct {
+				ExternalID string `json:"external_id"`
+			}
+			if json.Unmarshal(raw, &o) == nil && o.ExternalID == external {
+				return string(raw)
+			}
+		}
+		if out.NextCursor == nil {
+			return ""
+		}
+		cursor = *out.NextCursor
+	}
+}
+
+// TestDemoRestartNeverReusesOrderIDs: the demo's simulators restarted
+// their id counters with the stack, so the first order created after a
+// restart took the id of the one created before it, and importing it
+// overwrote that stored order with a different one.
+func TestDemoRestartNeverReusesOrderIDs(t *testing.T) {
+	dir := t.TempDir()
+	s := startDemoOn(t, dir, 1)
+	ids := s.c.channelIDs()
+	// Amazon lists an order only once its update is two minutes old: its
+	// ids are checked, its import is left out.
+	var chans []string
+	for _, typ := range []string{"shopify", "bigcommerce", "woocommerce", "etsy", "squarespace"} {
+		chans = append(chans, ids[typ])
+	}
+	first := map[string]string{}
+	for _, ch := range append(chans, ids["amazon"]) {
+		first[ch] = s.c.newOrder(ch)
+	}
+	s.c.runOnce("import_orders", chans...)
+	stored := map[string]string{}
+	for _, ch := range chans {
+		if stored[ch] = s.c.order(ch, first[ch]); stored[ch] == "" {
+			t.Fatalf("order %s of %s was not imported", first[ch], ch)
+		}
+	}
+	s.stop()
+
+	s = startDemoOn(t, dir, 1)
+	for _, ch := range append(chans, ids["amazon"]) {
+		// A different order: importing it over the first would show.
+		var out struct {
+			ExternalID string `json:"external_id"`
+		}
+		if code := s.c.do("POST", "/dev/channels/"+ch+"/orders", map[string]any{"lines": []map[string]any{{"sku": "TEE-M", "quantity": 3}}}, &out); code != 201 {
+			t.Fatalf("dev order: %d", code)
+		}
+		if second := out.ExternalID; second == first[ch] {
+			t.Errorf("channel %s: the order created after the restart took id %s again", ch, second)
+		}
+	}
+	s.c.runOnce("import_orders", chans...)
+	for _, ch := range chans {
+		if got := s.c.order(ch, first[ch]); got != stored[ch] {
+			t.Errorf("channel %s: stored order %s changed across the restart:\n%s\nwas\n%s", ch, first[ch], got, stored[ch])
+		}
+	}
 }
