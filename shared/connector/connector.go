@@ -44,6 +44,9 @@ type Factory struct {
 	// rotating OAuth tokens); nil drops them, and the channel then needs
 	// re-authorization when its token expires.
 	SaveCredentials func(ctx context.Context, account, channel string, updates cart.Credentials) error
+	// SkipCredentialCheck accepts credentials without asking the cart
+	// (CheckCredentials); only tests whose carts are not served set it.
+	SkipCredentialCheck bool
 }
 
 var (

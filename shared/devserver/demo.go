@@ -160,13 +160,22 @@ func demoChannels() []demoChannel {
 // seedDemo creates (or, after a restart, re-points) the demo channels at
 // fresh simulators. Simulators are seeded deterministically, so a restart
 // shows the same orders and re-importing them creates nothing new.
-func (s *Server) seedDemo(ctx context.Context) error {
+func (s *Server) seedDemo(ctx context.Context, data string) error {
 	existing, err := s.App.Channels.List(ctx, DemoAccount)
+	if err != nil {
+		return err
+	}
+	start, err := nextDemoStart(data)
 	if err != nil {
 		return err
 	}
 	for _, dc := range demoChannels() {
 		sim := dc.sim()
+		// The store keeps what earlier starts imported: orders created
+		// from now on take ids no earlier start handed out.
+		if sk, ok := sim.(interface{ SkipIDs(n int64) }); ok {
+			sk.SkipIDs(start * demoIDsPerStart)
+		}
 		base, err := s.sims.serve(sim)
 		if err != nil {
 			return err
@@ -192,8 +201,11 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			}); err != nil {
 				return err
 			}
-			// A restarted simulator knows only its initial tokens.
-			if _, err = s.App.Channels.UpdateCredentials(ctx, DemoAccount, ch.ID, dc.creds); err != nil {
+			// A restarted simulator knows only its initial tokens, and
+			// accepts them: the channel is re-authorized, which resumes
+			// its ticked tasks (saving the credentials alone made it
+			// "active" with its schedules still paused).
+			if _, err = s.App.Settings.Reauthorize(ctx, DemoAccount, ch.ID, dc.creds); err != nil {
 				return err
 			}
 		}

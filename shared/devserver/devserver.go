@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 
 	var token string
 	if o.Demo {
-		if err := s.seedDemo(ctx); err != nil {
+		if err := s.seedDemo(ctx, o.Data); err != nil {
 			ln.Close()
 			return fmt.Errorf("seed demo account: %w", err)
 		}

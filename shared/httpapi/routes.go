@@ -58,7 +58,11 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request, p auth.Princ
 	if len(problems) > 0 {
 		return invalid("The channel cannot be connected as given.", problems...)
 	}
-	ch, err := a.Channels.Create(r.Context(), p.AccountID, channels.Channel{Type: req.Type, Name: name, Config: req.Config}, req.Credentials)
+	creds, err := a.checkCredentials(r.Context(), channels.Channel{AccountID: p.AccountID, Type: req.Type, Name: name, Config: req.Config}, req.Credentials)
+	if err != nil {
+		return err
+	}
+	ch, err := a.Channels.Create(r.Context(), p.AccountID, channels.Channel{Type: req.Type, Name: name, Config: req.Config}, creds)
 	if errors.Is(err, channels.ErrLimit) {
 		return &Error{Status: http.StatusConflict, Code: "limit", Message: fmt.Sprintf("An account can connect at most %d channels.", channels.MaxPerAccount)}
 	}
@@ -96,11 +100,13 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 	if len(problems) > 0 {
 		return invalid("The credentials are incomplete.", problems...)
 	}
-	if ch, err = a.Channels.UpdateCredentials(r.Context(), p.AccountID, ch.ID, req.Credentials); err != nil {
+	// The cart is asked first: refused or unreachable, nothing changes.
+	creds, err := a.checkCredentials(r.Context(), ch, req.Credentials)
+	if err != nil {
 		return err
 	}
 	// New credentials resume every ticked task of the channel.
-	if err := a.Settings.SetChannelActive(r.Context(), p.AccountID, ch.ID); err != nil {
+	if ch, err = a.Settings.Reauthorize(r.Context(), p.AccountID, ch.ID, creds); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, ch)

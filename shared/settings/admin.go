@@ -277,10 +277,12 @@ func dropSettled[R interface{ settled() bool }](ctx context.Context, st store.St
 
 // RepairReport says what a repair did.
 type RepairReport struct {
-	Applied  int `json:"applied"`
-	Restored int `json:"restored"`
-	Orphans  int `json:"orphans_deleted"`
-	Failed   int `json:"failed"`
+	// Converged counts records made to agree with their setting and channel.
+	Converged int `json:"converged"`
+	Applied   int `json:"applied"`
+	Restored  int `json:"restored"`
+	Orphans   int `json:"orphans_deleted"`
+	Failed    int `json:"failed"`
 }
 
 // Repair converges the Scheduler on the schedule records: it applies every
@@ -296,32 +298,49 @@ func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
 	for _, n := range existing {
 		have[n] = true
 	}
+	var recs []store.Doc[record]
+	_, err = store.All(ctx, s.Store, store.Query{PK: schedPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
+		r, err := store.Decode[record](it)
+		if err != nil {
+			return false, err
+		}
+		recs = append(recs, store.Doc[record]{Value: r, Version: it.Version})
+		return true, nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("scan schedule records: %w", err)
+	}
+	// Records that disagree with their setting or their channel's status
+	// (a crash between a status change and its records, a re-authorization
+	// that never resumed them) are made to agree first, then applied.
+	var errs []error
 	wanted := map[string]bool{}
 	type todo struct {
 		name    string
 		restore bool
 	}
 	var work []todo
-	_, err = store.All(ctx, s.Store, store.Query{PK: schedPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
-		r, err := store.Decode[record](it)
+	accts := map[string]*accountState{}
+	for _, d := range recs {
+		r, name := d.Value, d.Value.name()
+		fixed, err := s.converge(ctx, accts, d)
 		if err != nil {
-			return false, err
+			rep.Failed++
+			errs = append(errs, err)
+		} else if fixed != nil {
+			rep.Converged++
+			r = *fixed
 		}
 		if r.Want {
-			wanted[it.SK] = true
+			wanted[name] = true
 		}
 		switch {
 		case r.pending():
-			work = append(work, todo{name: it.SK})
-		case r.Want && !have[it.SK]:
-			work = append(work, todo{name: it.SK, restore: true})
+			work = append(work, todo{name: name})
+		case r.Want && !have[name]:
+			work = append(work, todo{name: name, restore: true})
 		}
-		return true, nil
-	})
-	if err != nil {
-		return rep, fmt.Errorf("scan schedule records: %w", err)
 	}
-	var errs []error
 	for _, w := range work {
 		if w.restore {
 			if err := s.restore(ctx, w.name); err != nil {

@@ -40,7 +40,11 @@ type TaskState struct {
 	IntervalLabel     string           `json:"interval_label,omitempty"`
 	DefaultInterval   catalog.Interval `json:"default_interval"`
 	NextRunAt         *time.Time       `json:"next_run_at"`
-	LastRun           *runs.Run        `json:"last_run"`
+	// Paused: the task is ticked but its schedule does not fire, with the
+	// merchant-readable reason (the channel needs re-authorization).
+	Paused       bool      `json:"paused"`
+	PausedReason string    `json:"paused_reason,omitempty"`
+	LastRun      *runs.Run `json:"last_run"`
 }
 
 // ChannelTasks is one channel's section of the modal.
@@ -227,16 +231,36 @@ func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catal
 	if last.ID != "" {
 		st.LastRun = &last
 	}
-	if st.Enabled && spec.Mode == catalog.Autosync && ch.Status == channels.Active {
+	if st.Enabled && spec.Mode == catalog.Autosync {
+		if ch.Status != channels.Active {
+			st.Paused, st.PausedReason = true, pausedReason(ch)
+			return st, nil
+		}
 		d, err := store.GetDoc[record](ctx, s.Store, schedPK, schedule.Name(ch.AccountID, ch.ID, spec.ID))
-		if err == nil && !d.Value.pending() && d.Value.Want && !d.Value.Paused {
+		switch {
+		case err == nil && d.Value.Want && d.Value.Paused:
+			// The channel is active again but the schedule has not caught
+			// up yet; repair resumes it within minutes.
+			st.Paused, st.PausedReason = true, reasonResuming
+		case err == nil && !d.Value.pending() && d.Value.Want:
 			t := s.nextRun(d.Value)
 			st.NextRunAt = &t
-		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return st, fmt.Errorf("load schedule record: %w", err)
 		}
 	}
 	return st, nil
+}
+
+const reasonResuming = "Paused while the channel was disconnected; it resumes within a few minutes."
+
+// pausedReason says why a channel's ticked tasks do not run: the reason
+// the channel was marked (already merchant-safe), or a generic one.
+func pausedReason(ch channels.Channel) string {
+	if ch.StatusReason != "" {
+		return "Paused: " + ch.StatusReason
+	}
+	return "Paused: " + catalog.CartLabel(ch.Type) + " refused this channel's credentials. Re-authorize the channel to resume its tasks."
 }
 
 // offered is the catalog's offer, narrowed to what the executor can run.
@@ -396,8 +420,19 @@ func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalo
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Op{}, "", fmt.Errorf("load schedule record: %w", err)
 	}
+	r := desired(cur.Value, ch, task, set)
+	r.Gen++
+	it, err := store.NewDoc(schedPK, name, r, time.Time{})
+	if err != nil {
+		return store.Op{}, "", err
+	}
+	return store.Put(it, store.AtVersion(cur.Version)), name, nil
+}
+
+// desired is the record r as the setting and the channel's status want it:
+// wanted when ticked, paused while the channel is not active.
+func desired(r record, ch channels.Channel, task catalog.Task, set setting) record {
 	spec, _ := catalog.Spec(task)
-	r := cur.Value
 	r.Account, r.Channel, r.Task = ch.AccountID, ch.ID, task
 	r.Want = set.Enabled
 	r.Paused = ch.Status != channels.Active
@@ -405,12 +440,7 @@ func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalo
 	if set.Interval != "" {
 		r.Interval = set.Interval
 	}
-	r.Gen++
-	it, err := store.NewDoc(schedPK, name, r, time.Time{})
-	if err != nil {
-		return store.Op{}, "", err
-	}
-	return store.Put(it, store.AtVersion(cur.Version)), name, nil
+	return r
 }
 
 // apply makes the Scheduler match one schedule record, then marks it applied.

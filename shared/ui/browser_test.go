@@ -193,6 +193,8 @@ func TestSyncPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-woo1-import_orders"][data-kind="autosync"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-woo1-instasync_orders"][data-kind="instasync"]`)),
 		chromedp.WaitVisible(tid("reauth-note-amz1")),
+		// A ticked task of a channel needing re-authorization is paused, not the arrow.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicator-amz1-import_orders"][data-kind="paused"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-once-amz1-import_orders"]:disabled`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-all-once-amz1"]:disabled`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="task-shop1-import_fba_orders"]:disabled`)),
@@ -207,6 +209,7 @@ func TestSyncPageInBrowser(t *testing.T) {
 		return evalIn[string](b, `document.querySelector('#sync-modal li[data-channel="`+cid+`"][data-task="`+task+`"]').textContent`)
 	}
 	for _, c := range []struct{ cid, task, want string }{
+		{"amz1", "import_orders", "Paused: Amazon rejected the saved credentials"},
 		{"shop1", "import_orders", "Hourly"},
 		{"shop1", "import_products", "Every six hours"},
 		{"shop1", "import_product_images", "Daily"},

@@ -225,6 +225,13 @@ func (f *fakeAPI) taskState(c fakeChannel, spec catalog.TaskSpec) map[string]any
 	if enabled && spec.Mode == catalog.Autosync && c.Status == "active" {
 		nextRun = f.now().Add(spec.DefaultInterval.Duration() / 2).UTC().Format(time.RFC3339)
 	}
+	// As the API says it: a ticked autosync task of a channel that is not
+	// active is paused, with why.
+	paused := enabled && spec.Mode == catalog.Autosync && c.Status != "active"
+	pausedReason := ""
+	if paused {
+		pausedReason = "Paused: " + c.StatusReason
+	}
 	var lastRun any
 	for _, run := range f.runs {
 		if run.ChannelID == c.ID && run.Task == string(spec.ID) {
@@ -237,7 +244,7 @@ func (f *fakeAPI) taskState(c fakeChannel, spec catalog.TaskSpec) map[string]any
 		"available": a.Available(), "autosync_available": a.AutosyncAvailable(), "unavailable_reason": reason,
 		"enabled": enabled, "indicator": indicator,
 		"interval": string(spec.DefaultInterval), "default_interval": string(spec.DefaultInterval),
-		"next_run_at": nextRun, "last_run": lastRun,
+		"next_run_at": nextRun, "last_run": lastRun, "paused": paused, "paused_reason": pausedReason,
 	}
 }
 

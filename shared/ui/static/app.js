@@ -22,7 +22,8 @@
  *   task-<channel_id>-<task>        a task's checkbox (disabled when the task is unavailable;
  *                                   absent for "once only" tasks, which offer only Sync once)
  *   indicator-<channel_id>-<task>   the icon beside a task, present only when its saved state is on;
- *                                   data-kind="autosync" (circular arrow) or "instasync" (lightning bolt)
+ *                                   data-kind="autosync" (circular arrow), "instasync" (lightning bolt) or
+ *                                   "paused" (a ticked autosync task whose schedule is paused; the row says why)
  *   sync-once-<channel_id>-<task>   a task's Sync once button (available autosync-mode tasks; instasync
  *                                   tasks run from webhooks); disabled while the channel needs_reauth
  *   sync-all-once-<channel_id>      a channel's Sync all once button (disabled likewise)
@@ -361,8 +362,12 @@
     return syncInFlight;
   }
 
+  function indicatorLabel(kind) {
+    return kind === 'paused' ? 'Autosync paused' : kind === 'autosync' ? 'Autosync on' : 'Instasync on';
+  }
+
   function indicatorIcon(kind) {
-    if (kind !== 'autosync' && kind !== 'instasync') return null;
+    if (kind !== 'autosync' && kind !== 'instasync' && kind !== 'paused') return null;
     return el('span', { class: `indicator indicator-${kind}`, 'aria-hidden': 'true' }, icon(kind));
   }
 
@@ -390,7 +395,7 @@
         el('div', { class: 'channel-name' }, cartBadge(channel.type), el('span', {}, channel.name || channel.id), statusPill(channel)),
         el('div', { class: 'chips' },
           on.length ? on.map((t) => el('span', { class: 'chip' },
-            indicatorIcon(t.indicator !== 'none' ? t.indicator : ''),
+            indicatorIcon(t.paused && t.indicator === 'autosync' ? 'paused' : t.indicator !== 'none' ? t.indicator : ''),
             el('span', {}, t.label || taskLabel(t.task)),
             el('span', { class: 'muted' }, t.mode === 'instasync' ? 'Immediately' : intervalLabel(t.interval || t.default_interval))))
             : el('span', { class: 'none' }, 'No tasks ticked.')));
@@ -527,7 +532,9 @@
     const reason = reasonText ? el('div', { class: 'task-reason', id: reasonId }, reasonText) : null;
     const problem = el('div', { class: 'task-problem', id: problemId, 'data-testid': `problem-${key}`, hidden: true });
 
-    const kind = t.indicator === 'autosync' || t.indicator === 'instasync' ? t.indicator : '';
+    // A ticked task whose schedule does not fire shows paused, never the arrow.
+    const paused = !!t.paused && t.indicator === 'autosync';
+    const kind = paused ? 'paused' : t.indicator === 'autosync' || t.indicator === 'instasync' ? t.indicator : '';
     const indicatorId = uid('ind');
     let control;
     let labelEl;
@@ -547,7 +554,7 @@
 
     const indicator = kind ? el('span', {
       class: `indicator indicator-${kind}`, role: 'img', id: indicatorId, 'data-testid': `indicator-${key}`, 'data-kind': kind,
-      'aria-label': kind === 'autosync' ? 'Autosync on' : 'Instasync on', title: kind === 'autosync' ? 'Autosync on' : 'Instasync on',
+      'aria-label': indicatorLabel(kind), title: paused ? str(t.paused_reason) || indicatorLabel(kind) : indicatorLabel(kind),
     }, icon(kind)) : null;
 
     const meta = [];
@@ -561,7 +568,8 @@
     } else {
       meta.push(intervalLabel(t.interval || t.default_interval));
       const next = parseTime(t.next_run_at);
-      if (t.enabled && next > 0) meta.push('next run ' + relTime(next));
+      if (paused) meta.push(str(t.paused_reason) || 'Paused');
+      else if (t.enabled && next > 0) meta.push('next run ' + relTime(next));
     }
     if (t.available && t.last_run && t.last_run.status) {
       const lr = t.last_run;
