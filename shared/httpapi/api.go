@@ -223,8 +223,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	b, err := io.ReadAll(body)
-	if err != nil {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
 		return err
+	}
+	if err != nil {
+		// The client hung up or sent a body shorter than its
+		// Content-Length: its problem, not ours (no 500, no ERROR log).
+		return badRequest("The request body could not be read in full.")
 	}
 	if len(b) == 0 {
 		return badRequest("The request body is empty; send a JSON object.")
