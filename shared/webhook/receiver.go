@@ -199,12 +199,14 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Remembered only once handed over, so a failed hand-over is retried.
+	// One write for both (each is an fsync locally).
 	expires := rc.Now().Add(DedupeTTL)
+	var ops []store.Op
 	for _, sk := range []string{d.ID, bodyKey} {
-		it := store.Item{PK: dedupeKey(chID), SK: sk, Data: []byte(`{}`), ExpiresAt: expires}
-		if _, err := rc.Store.Put(context.WithoutCancel(ctx), it, store.NoCond); err != nil {
-			log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
-		}
+		ops = append(ops, store.Put(store.Item{PK: dedupeKey(chID), SK: sk, Data: []byte(`{}`), ExpiresAt: expires}, store.NoCond))
+	}
+	if err := rc.Store.Transact(context.WithoutCancel(ctx), ops); err != nil {
+		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
 	}
 	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
 	accepted(w, "accepted")
