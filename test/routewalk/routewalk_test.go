@@ -560,6 +560,11 @@ func TestRouteWalk(t *testing.T) {
 	for _, c := range codes {
 		hist = append(hist, fmt.Sprintf("%d×%d", c, ty.byStatus[c]))
 	}
-	t.Logf("route walk: %d routes, %d requests, %d distinct inputs (paths, bodies, queries), %d token kinds; statuses %s",
-		ty.routes, ty.requests, len(ty.inputs), len(tokens), strings.Join(hist, " "))
+	kinds := map[string]int{}
+	for in := range ty.inputs {
+		k, _, _ := strings.Cut(in, ":")
+		kinds[k]++
+	}
+	t.Logf("route walk: %d routes, %d requests; %d token kinds, %d path variants, %d bodies, %d queries; statuses %s",
+		ty.routes, ty.requests, len(tokens), kinds["path"], kinds["body"], kinds["query"], strings.Join(hist, " "))
 }
