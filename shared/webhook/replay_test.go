@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,5 +111,32 @@ func TestMalformedChannelID(t *testing.T) {
 func TestDedupeWindowCoversRetries(t *testing.T) {
 	if DedupeTTL < 48*time.Hour {
 		t.Fatalf("DedupeTTL %s is shorter than the carts' retries", DedupeTTL)
+	}
+}
+
+// TestReplayConcurrent: copies of one signed body arriving together (a
+// replay burst) still import once: the body is claimed conditionally
+// before the hand-over.
+func TestReplayConcurrent(t *testing.T) {
+	e := newEnv(t)
+	path := "/webhooks/shopify/" + e.ch.ID
+	body := []byte(`{"id":9191}`)
+	var wg sync.WaitGroup
+	codes := make([]int, 64)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = e.post(path, body, e.signed(body, fmt.Sprint("burst-", i))).Code
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("copy %d answered %d", i, c)
+		}
+	}
+	if n := e.disp.count(); n != 1 {
+		t.Fatalf("64 concurrent copies made %d imports, want 1", n)
 	}
 }
