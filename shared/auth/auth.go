@@ -19,6 +19,8 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/autosync/autosync/shared/input"
 )
 
 // Scopes.
@@ -51,10 +53,11 @@ type Authenticator interface {
 // ErrUnauthenticated means no valid credentials came with the request.
 var ErrUnauthenticated = errors.New("unauthenticated")
 
+// fromClaims takes the account id exactly as signed: a padded or otherwise
+// odd id is refused, never trimmed into another account's id.
 func fromClaims(account, scope string) (Principal, error) {
-	account = strings.TrimSpace(account)
-	if account == "" || len(account) > 128 {
-		return Principal{}, fmt.Errorf("%w: token has no usable account_id claim", ErrUnauthenticated)
+	if err := input.Account(account); err != nil {
+		return Principal{}, fmt.Errorf("%w: account_id claim %w", ErrUnauthenticated, err)
 	}
 	return Principal{AccountID: account, Scopes: strings.Fields(scope)}, nil
 }

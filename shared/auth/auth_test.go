@@ -80,3 +80,24 @@ func TestAPIGatewayClaims(t *testing.T) {
 		t.Fatalf("%+v %v", p, err)
 	}
 }
+
+// TestAccountClaimStrict: an account id is used exactly as signed or not at
+// all; a padded " demo " must not read account demo, nor may a control
+// character or an oversized id reach a store key.
+func TestAccountClaimStrict(t *testing.T) {
+	h := HS256{Secret: []byte("0123456789abcdef0123456789abcdef")}
+	for _, acct := range []string{" demo ", "demo ", "\tdemo", "de\x00mo", "demo\n", "\u202edemo", "\xff", string(make([]byte, 129))} {
+		tok, err := h.Issue(acct, ScopeMerchant, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/v1/sync", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if p, err := h.Authenticate(r); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("account %q: principal %+v, err %v; want refused", acct, p, err)
+		}
+		if p, err := fromClaims(acct, ScopeMerchant); err == nil {
+			t.Errorf("API Gateway claims with account %q accepted as %+v", acct, p)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/dispatch"
+	"github.com/autosync/autosync/shared/httpapi"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/schedule/local"
 	"github.com/autosync/autosync/shared/seal"
@@ -40,6 +41,67 @@ type Options struct {
 	// Ready, when set, is called once the server serves, with its base
 	// URL and the demo token (tests use it instead of parsing output).
 	Ready func(s *Server, baseURL, token string)
+	// HTTP bounds what one connection may hold; zero fields take
+	// DefaultHTTPLimits.
+	HTTP HTTPLimits
+}
+
+// HTTPLimits bound the server's connections, so slow or endless clients
+// cannot hold them (and their goroutines and buffers) forever.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration // the request line and headers
+	ReadTimeout       time.Duration // the whole request, body included
+	WriteTimeout      time.Duration // from the end of the headers to the end of the answer
+	IdleTimeout       time.Duration // a kept-alive connection between requests
+	MaxHeaderBytes    int
+	MaxBody           int64 // any request body; the routes' own limits are lower
+}
+
+// DefaultHTTPLimits are generous for the API (bodies up to 1 MiB, answers
+// in well under a second) and short for a client that trickles.
+var DefaultHTTPLimits = HTTPLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      60 * time.Second,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    64 << 10,
+	MaxBody:           2 << 20,
+}
+
+func (l HTTPLimits) withDefaults() HTTPLimits {
+	d := DefaultHTTPLimits
+	if l.ReadHeaderTimeout > 0 {
+		d.ReadHeaderTimeout = l.ReadHeaderTimeout
+	}
+	if l.ReadTimeout > 0 {
+		d.ReadTimeout = l.ReadTimeout
+	}
+	if l.WriteTimeout > 0 {
+		d.WriteTimeout = l.WriteTimeout
+	}
+	if l.IdleTimeout > 0 {
+		d.IdleTimeout = l.IdleTimeout
+	}
+	if l.MaxHeaderBytes > 0 {
+		d.MaxHeaderBytes = l.MaxHeaderBytes
+	}
+	if l.MaxBody > 0 {
+		d.MaxBody = l.MaxBody
+	}
+	return d
+}
+
+// newHTTPServer serves h within the limits.
+func newHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
+	l = l.withDefaults()
+	return &http.Server{
+		Handler:           http.MaxBytesHandler(h, l.MaxBody),
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+	}
 }
 
 // Server is a running local stack.
@@ -109,10 +171,13 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		Auth:       tokens, Log: o.Log, UI: ui.Handler(),
 	})
 	s := &Server{App: a, tokens: tokens, sims: newSimulators(), scheduler: sched}
-	a.API.Extra = func(mux *http.ServeMux) {
+	a.API.Extra = func(mux httpapi.Mux) {
 		s.devRoutes(mux)
-		// One process serves the carts' webhooks too (a function of its own in AWS).
-		mux.Handle("/webhooks/", a.WebhookHandler())
+		// One process serves the carts' webhooks too (a function of its
+		// own in AWS); the route is named so the route walk finds it.
+		wh := a.WebhookHandler()
+		mux.Handle("POST /webhooks/{cart}/{channel_id}", wh)
+		mux.Handle("/webhooks/", wh)
 	}
 
 	ln, err := net.Listen("tcp", o.Addr)
@@ -145,7 +210,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	defer sched.Stop()
 	go s.repairLoop(ctx, o.Log)
 
-	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(a.API.Handler(), o.HTTP)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

@@ -12,23 +12,34 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/httpapi"
+	"github.com/autosync/autosync/shared/input"
 )
 
 // devRoutes are make dev's local-only routes (never in the Lambda build).
-func (s *Server) devRoutes(mux *http.ServeMux) {
+func (s *Server) devRoutes(mux httpapi.Mux) {
 	mux.HandleFunc("POST /dev/token", s.postToken)
 	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", s.postOrder)
 	mux.HandleFunc("GET /dev/channels/{channel_id}/inventory", s.getInventory)
 }
 
-// simFor authenticates the request and finds the simulator of the caller's channel.
+// simFor authenticates the request and finds the simulator of the caller's
+// channel: the same rules as the API's merchant routes (a merchant or
+// support scope, the token's own account, a well-formed channel id).
 func (s *Server) simFor(w http.ResponseWriter, r *http.Request) (Simulator, bool) {
 	p, err := s.tokens.Authenticate(r)
 	if err != nil {
 		writeErr(w, http.StatusUnauthorized, "unauthenticated", "A valid bearer token is required.")
 		return nil, false
 	}
+	if !p.Has(auth.ScopeMerchant) && !p.Has(auth.ScopeAdmin) {
+		writeErr(w, http.StatusForbidden, "forbidden", "This route needs the "+auth.ScopeMerchant+" scope.")
+		return nil, false
+	}
 	chID := r.PathValue("channel_id")
+	if !input.ID("ch", chID) {
+		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
+		return nil, false
+	}
 	if _, err := s.App.Channels.Get(r.Context(), p.AccountID, chID); errors.Is(err, channels.ErrNotFound) {
 		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
 		return nil, false
@@ -92,9 +103,10 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req, false) {
 		return
 	}
-	req.AccountID = strings.TrimSpace(req.AccountID)
-	if req.AccountID == "" || len(req.AccountID) > 128 {
-		writeErr(w, http.StatusUnprocessableEntity, "invalid", "account_id is required (at most 128 characters).")
+	// Taken as sent: a token for " demo " must not act as demo, and the
+	// API refuses such tokens anyway.
+	if err := input.Account(req.AccountID); err != nil {
+		writeErr(w, http.StatusUnprocessableEntity, "invalid", fmt.Sprintf("account_id %s (1 to %d bytes, no control characters or outer spaces).", err, input.MaxAccount))
 		return
 	}
 	if req.Scope == "" {

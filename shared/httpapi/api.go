@@ -53,12 +53,47 @@ type API struct {
 	// UI serves GET / and its assets; nil serves none.
 	UI http.Handler
 	// Extra registers more routes (make dev's /dev/ routes) on the same mux.
-	Extra func(mux *http.ServeMux)
+	Extra func(mux Mux)
+}
+
+// Mux is where routes are registered. Every registration goes through
+// it, so Routes can list the whole tree (the route walk tests each one
+// without anyone remembering to add it).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
+// recordingMux is a ServeMux that keeps the patterns registered on it.
+type recordingMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *recordingMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
 }
 
 // Handler returns the route tree.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	h, _ := a.build()
+	return h
+}
+
+// Routes lists the patterns Handler registers ("PUT /v1/sync", "/v1/",
+// ...), Extra's included, in registration order.
+func (a *API) Routes() []string {
+	_, patterns := a.build()
+	return patterns
+}
+
+func (a *API) build() (http.Handler, []string) {
+	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	m := a.merchant
 	mux.Handle("GET /v1/channels", m(a.listChannels))
 	mux.Handle("POST /v1/channels", m(a.createChannel))
@@ -85,7 +120,7 @@ func (a *API) Handler() http.Handler {
 	if a.Extra != nil {
 		a.Extra(mux)
 	}
-	return a.recoverer(mux)
+	return a.recoverer(mux), mux.patterns
 }
 
 // Error is an API error response.
@@ -223,8 +258,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	b, err := io.ReadAll(body)
-	if err != nil {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
 		return err
+	}
+	if err != nil {
+		// The client hung up or sent a body shorter than its
+		// Content-Length: its problem, not ours (no 500, no ERROR log).
+		return badRequest("The request body could not be read in full.")
 	}
 	if len(b) == 0 {
 		return badRequest("The request body is empty; send a JSON object.")

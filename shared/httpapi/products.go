@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/input"
 	"github.com/autosync/autosync/shared/inventory"
 )
 
@@ -29,8 +30,8 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request, p auth.Princi
 	default:
 		return invalid("filter must be needs_sync or sync_suspended.")
 	}
-	if len(f.ChannelID) > 100 {
-		return invalid("channel_id is at most 100 characters.")
+	if err := queryKeys(q, "channel_id"); err != nil {
+		return err
 	}
 	if cursor != "" && !strings.HasPrefix(cursor, "PROD#") {
 		return invalid("cursor is not one this API returned.")
@@ -65,6 +66,9 @@ func (a *API) putInventory(w http.ResponseWriter, r *http.Request, p auth.Princi
 	}
 	if req.WarehouseID == "" {
 		req.WarehouseID = inventory.DefaultWarehouse
+	}
+	if err := input.Key(req.WarehouseID); err != nil {
+		return invalid("The stock was not changed.", problem("warehouse_id", err))
 	}
 	var problems []any
 	if req.OnHand == nil || *req.OnHand < 0 || *req.OnHand > 1_000_000_000 {
@@ -118,12 +122,27 @@ func (a *API) putInventoryPolicy(w http.ResponseWriter, r *http.Request, _ auth.
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	account, channel := r.PathValue("account_id"), r.PathValue("channel_id")
+	account, channel, err := pathAccountChannel(r)
+	if err != nil {
+		return err
+	}
 	if _, err := a.Channels.Get(r.Context(), account, channel); err != nil {
 		return err
 	}
 	if len(req.Warehouses) == 0 {
 		req.Warehouses = []string{inventory.DefaultWarehouse}
+	}
+	if len(req.Warehouses) > 20 {
+		return invalid("A channel takes stock from 1 to 20 warehouses.", map[string]string{"field": "warehouses", "message": "At most 20 warehouses."})
+	}
+	var problems []any
+	for i, wh := range req.Warehouses {
+		if err := input.Key(wh); err != nil {
+			problems = append(problems, indexedProblem("warehouses", i, err))
+		}
+	}
+	if len(problems) > 0 {
+		return invalid("The policy was not changed.", problems...)
 	}
 	pol := inventory.Policy{Warehouses: req.Warehouses, Reserve: req.Reserve, MaxExport: req.MaxExport}
 	if err := a.Inventory.SetPolicy(r.Context(), account, channel, pol); errors.Is(err, inventory.ErrInvalid) {
@@ -142,7 +161,10 @@ func (a *API) putOrderStatuses(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	account, channel := r.PathValue("account_id"), r.PathValue("channel_id")
+	account, channel, err := pathAccountChannel(r)
+	if err != nil {
+		return err
+	}
 	ch, err := a.Channels.Get(r.Context(), account, channel)
 	if err != nil {
 		return err
@@ -154,13 +176,16 @@ func (a *API) putOrderStatuses(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	var problems []any
 	seen := map[string]bool{}
 	for i, s := range *req.Statuses {
-		if !valid[s] || seen[s] {
-			problems = append(problems, map[string]any{"index": i, "message": fmt.Sprintf("%q is not a %s order status (or is repeated).", s, ch.Type)})
+		switch err := input.Key(s); {
+		case err != nil:
+			problems = append(problems, indexedProblem("statuses", i, err))
+		case !valid[s] || seen[s]:
+			problems = append(problems, map[string]any{"index": i, "field": "statuses", "message": fmt.Sprintf("%q is not a %s order status (or is repeated).", s, ch.Type)})
 		}
 		seen[s] = true
 	}
 	if len(*req.Statuses) > 30 {
-		problems = append(problems, map[string]any{"message": "At most 30 statuses."})
+		problems = append(problems, map[string]any{"field": "statuses", "message": "At most 30 statuses."})
 	}
 	if len(problems) > 0 {
 		return invalid("The statuses were not changed.", problems...)

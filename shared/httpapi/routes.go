@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/input"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/settings"
@@ -46,12 +46,14 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request, p auth.Princ
 	}
 	var problems []any
 	name := strings.TrimSpace(req.Name)
-	if name == "" || len([]rune(name)) > 100 {
-		problems = append(problems, map[string]string{"field": "name", "message": "Name the channel (1 to 100 characters)."})
+	if err := input.Name(name); err != nil {
+		problems = append(problems, map[string]string{"field": "name", "message": fmt.Sprintf("Name the channel (1 to %d characters, no control characters): name %s.", input.MaxName, err)})
 	}
 	if len(req.Config) > 20 || len(req.Credentials) > 20 {
 		problems = append(problems, map[string]string{"field": "config", "message": "At most 20 config and 20 credential entries."})
 	}
+	problems = append(problems, entryProblems("config", req.Config)...)
+	problems = append(problems, entryProblems("credentials", req.Credentials)...)
 	for _, pr := range a.Connectors.Validate(req.Type, req.Config, req.Credentials) {
 		problems = append(problems, pr)
 	}
@@ -97,6 +99,7 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 	if len(req.Credentials) == 0 || len(req.Credentials) > 20 {
 		problems = append(problems, map[string]string{"field": "credentials", "message": "Send the channel's new credentials."})
 	}
+	problems = append(problems, entryProblems("credentials", req.Credentials)...)
 	if len(problems) > 0 {
 		return invalid("The credentials are incomplete.", problems...)
 	}
@@ -154,7 +157,13 @@ const maxEntries = 500
 
 func (a *API) putSync(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req struct {
-		Tasks *[]settings.Change `json:"tasks"`
+		Tasks *[]struct {
+			ChannelID string       `json:"channel_id"`
+			Task      catalog.Task `json:"task"`
+			// Required: a missing "enabled" must not read as false and
+			// silently turn a task off.
+			Enabled *bool `json:"enabled"`
+		} `json:"tasks"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -165,7 +174,19 @@ func (a *API) putSync(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	if len(*req.Tasks) > maxEntries {
 		return invalid(fmt.Sprintf("At most %d tasks per request.", maxEntries))
 	}
-	modal, err := a.Settings.Update(r.Context(), p.AccountID, *req.Tasks)
+	changes := make([]settings.Change, len(*req.Tasks))
+	var missing []any
+	for i, t := range *req.Tasks {
+		if t.Enabled == nil {
+			missing = append(missing, settings.Problem{Index: i, ChannelID: t.ChannelID, Task: t.Task, Field: "enabled", Message: "enabled is required (true or false)."})
+			continue
+		}
+		changes[i] = settings.Change{ChannelID: t.ChannelID, Task: t.Task, Enabled: *t.Enabled}
+	}
+	if len(missing) > 0 {
+		return invalid("Nothing was saved: fix the tasks listed and try again.", missing...)
+	}
+	modal, err := a.Settings.Update(r.Context(), p.AccountID, changes)
 	var inv *settings.InvalidError
 	if errors.As(err, &inv) {
 		details := make([]any, len(inv.Problems))
@@ -256,6 +277,9 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if err := checkQuery(r, "channel_id", "task", "limit", "cursor"); err != nil {
 		return err
 	}
+	if err := queryKeys(r.URL.Query(), "channel_id"); err != nil {
+		return err
+	}
 	limit, cursor, err := pageParams(r, 20, 100)
 	if err != nil {
 		return err
@@ -308,8 +332,8 @@ func (a *API) listOrders(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if f != "" && !cart.ValidFilter(f) {
 		return invalid("filter must be awaiting_fulfillment, shipped or cancelled.")
 	}
-	if len(q.Get("tag")) > 100 || len(q.Get("channel_id")) > 100 {
-		return invalid("tag and channel_id are at most 100 characters.")
+	if err := queryKeys(q, "channel_id", "tag"); err != nil {
+		return err
 	}
 	if cursor != "" && !strings.HasPrefix(cursor, "ORD#") {
 		return invalid("cursor is not one this API returned.")
@@ -339,12 +363,9 @@ func (a *API) putInterval(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	if req.Interval.Rate() == "" {
 		return invalid("interval must be one of 10m, 1h, 6h, 1d.")
 	}
-	// Path ids no account or channel can have are not looked up (an
-	// oversized or non-UTF-8 key is a store error, not a 404). Account
-	// ids are what tokens carry: 1 to 128 characters, no outer spaces.
-	account, chID := r.PathValue("account_id"), r.PathValue("channel_id")
-	if account == "" || len(account) > 128 || !utf8.ValidString(account) || strings.TrimSpace(account) != account || !id.Valid("ch", chID) {
-		return notFound("Channel")
+	account, chID, err := pathAccountChannel(r)
+	if err != nil {
+		return err
 	}
 	st, err := a.Settings.SetInterval(r.Context(), account, chID, task, req.Interval)
 	var ge *settings.GuardError
@@ -360,4 +381,22 @@ func (a *API) putInterval(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil
+}
+
+// maxSecret bounds one config or credential value (a private key in PEM
+// is a few kilobytes; the item holding the sealed set must stay small).
+const maxSecret = 8 << 10
+
+// entryProblems checks the names and sizes of config or credential
+// entries; what each cart needs is the connector's to check.
+func entryProblems[M ~map[string]string](field string, m M) []any {
+	var out []any
+	for k, v := range m {
+		if err := input.Key(k); err != nil {
+			out = append(out, problem(field, fmt.Errorf("has an entry whose name %w", err)))
+		} else if len(v) > maxSecret {
+			out = append(out, problem(field+"."+k, fmt.Errorf("is over %d bytes", maxSecret)))
+		}
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/input"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/store"
 )
@@ -19,9 +22,15 @@ import (
 // MaxBody is the largest webhook body accepted.
 const MaxBody = 1 << 20
 
-// DedupeTTL is how long delivery ids are remembered: longer than any cart
-// retries (BigCommerce and Squarespace retry for 48 hours).
+// DedupeTTL is how long deliveries are remembered: longer than any cart
+// retries (BigCommerce and Squarespace retry for up to 48 hours, Shopify 8
+// times over 4 hours since September 2024, WooCommerce not at all).
 const DedupeTTL = 7 * 24 * time.Hour
+
+// claimTTL is how long a body being handed over is held: a concurrent
+// copy waits it out as a duplicate, and should the process die before the
+// hand-over, the cart's later retries are not refused for long.
+const claimTTL = time.Minute
 
 // Dispatcher hands the import to the executor.
 type Dispatcher interface {
@@ -68,6 +77,17 @@ func reply(w http.ResponseWriter, status int, code, msg string) {
 
 func dedupeKey(channel string) string { return "WHD#" + channel }
 
+// bodySK names a signed body acted on as topic (the channel is the key's
+// partition). Delivery ids are at most 128 characters of [A-Za-z0-9_\-:./],
+// so "body#" never collides with one.
+func bodySK(topic cart.Topic, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(topic))
+	h.Write([]byte{0})
+	h.Write(body)
+	return "body#" + hex.EncodeToString(h.Sum(nil))
+}
+
 func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c := catalog.Cart(r.PathValue("cart"))
@@ -85,7 +105,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	// Unknown channel, or a cart that is not the channel's: one answer, so
 	// a prober learns nothing about which part was wrong.
 	notFound := func() { reply(w, http.StatusNotFound, "not_found", "No such webhook endpoint.") }
-	if len(chID) > 64 || !catalog.ValidCart(c) {
+	if !input.ID("ch", chID) || !catalog.ValidCart(c) {
 		notFound()
 		return
 	}
@@ -139,12 +159,33 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		rc.fail(ctx, w, "check delivery", err)
 		return
 	}
+	// The delivery id is not signed by every cart (Shopify's event id and
+	// WooCommerce's delivery id are plain headers), so a captured body
+	// replayed under fresh ids must be caught by what is signed: the body,
+	// with the topic it was acted on as. The claim is conditional, so
+	// concurrent copies import once too.
+	bodyKey := bodySK(d.Topic, body)
+	claim := store.Item{PK: dedupeKey(chID), SK: bodyKey, Data: []byte(`{}`), ExpiresAt: rc.Now().Add(claimTTL)}
+	if _, err := rc.Store.Put(ctx, claim, store.MustBeNew); errors.Is(err, store.ErrConditionFailed) {
+		log.InfoContext(ctx, "webhook duplicate body", "delivery", d.ID)
+		accepted(w, "duplicate")
+		return
+	} else if err != nil {
+		rc.fail(ctx, w, "claim delivery", err)
+		return
+	}
+	release := func() {
+		if err := rc.Store.Delete(context.WithoutCancel(ctx), dedupeKey(chID), bodyKey, store.NoCond); err != nil {
+			log.WarnContext(ctx, "release delivery claim", "delivery", d.ID, "err", err)
+		}
+	}
 	task := catalog.InstasyncOrders
 	if d.Topic == cart.TopicProducts {
 		task = catalog.InstasyncProducts
 	}
 	on, err := rc.Settings.Enabled(ctx, account, chID, task)
 	if err != nil {
+		release()
 		rc.fail(ctx, w, "load settings", err)
 		return
 	}
@@ -152,14 +193,19 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		in := runs.Input{AccountID: account, ChannelID: chID, Task: task, Trigger: runs.Webhook, ResourceID: d.ResourceID}
 		if err := rc.Dispatch.Dispatch(ctx, in); err != nil {
 			// Not remembered: the cart's retry gets another chance.
+			release()
 			rc.fail(ctx, w, "dispatch import", err)
 			return
 		}
 	}
-	// Remembered only once handed over, so a failed hand-over is retried;
-	// two concurrent duplicates may both import, which the upsert absorbs.
-	it := store.Item{PK: dedupeKey(chID), SK: d.ID, Data: []byte(`{}`), ExpiresAt: rc.Now().Add(DedupeTTL)}
-	if _, err := rc.Store.Put(context.WithoutCancel(ctx), it, store.NoCond); err != nil {
+	// Remembered only once handed over, so a failed hand-over is retried.
+	// One write for both (each is an fsync locally).
+	expires := rc.Now().Add(DedupeTTL)
+	var ops []store.Op
+	for _, sk := range []string{d.ID, bodyKey} {
+		ops = append(ops, store.Put(store.Item{PK: dedupeKey(chID), SK: sk, Data: []byte(`{}`), ExpiresAt: expires}, store.NoCond))
+	}
+	if err := rc.Store.Transact(context.WithoutCancel(ctx), ops); err != nil {
 		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
 	}
 	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
