@@ -44,6 +44,10 @@ type Options struct {
 	// HTTP bounds what one connection may hold; zero fields take
 	// DefaultHTTPLimits.
 	HTTP HTTPLimits
+	// CartClient is the HTTP client connectors use; nil is the default.
+	// Tests pass one that reaches only loopback addresses, so a channel
+	// naming a real cart's host never sends traffic off the machine.
+	CartClient *http.Client
 }
 
 // HTTPLimits bound the server's connections, so slow or endless clients
@@ -167,7 +171,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 
 	a = app.New(app.Deps{
 		Store: st, Sealer: sealer, Scheduler: sched, Dispatch: disp,
-		Connectors: connector.Factory{AllowLoopbackBase: true},
+		Connectors: connector.Factory{AllowLoopbackBase: true, HTTPClient: o.CartClient},
 		Auth:       tokens, Log: o.Log, UI: ui.Handler(),
 	})
 	s := &Server{App: a, tokens: tokens, sims: newSimulators(), scheduler: sched}

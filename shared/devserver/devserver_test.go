@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -132,7 +133,7 @@ func startDemoAt(t testing.TB, speed float64) (client, *Server) {
 	var srv *Server
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Data: t.TempDir(), Demo: true, Speed: speed,
+		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Data: t.TempDir(), Demo: true, CartClient: carttest.LoopbackClient(), Speed: speed,
 			Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 			Ready: func(s *Server, base, token string) {
 				srv = s

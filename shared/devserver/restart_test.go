@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"encoding/json"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	"io"
 	"log/slog"
 	"os"
@@ -28,7 +29,7 @@ func startDemoOn(t *testing.T, dir string, speed float64) stack {
 	ready := make(chan stack, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Data: dir, Demo: true, Speed: speed,
+		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Data: dir, Demo: true, CartClient: carttest.LoopbackClient(), Speed: speed,
 			Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 			Ready: func(s *Server, base, token string) {
 				ready <- stack{c: client{t: t, base: base, token: token}, srv: s}

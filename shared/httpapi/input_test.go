@@ -91,6 +91,8 @@ func TestHostileIDs(t *testing.T) {
 		{"channel newline name", "POST", "/v1/channels", mustJSON(shopifyBody("Shop\nTwo", "t")), false, 422},
 		{"channel huge config key", "POST", "/v1/channels", `{"type":"shopify","name":"n","config":{"shop":"x.myshopify.com","` + huge + `":"v"},"credentials":{"access_token":"t"}}`, false, 422},
 		{"channel huge credential", "POST", "/v1/channels", `{"type":"shopify","name":"n","config":{"shop":"x.myshopify.com"},"credentials":{"access_token":"t","x":"` + strings.Repeat("v", 600_000) + `"}}`, false, 422},
+		{"channel token with a header in it", "POST", "/v1/channels", mustJSON(shopifyBody("n", "t\r\nX-Injected: 1")), false, 422},
+		{"credentials control token", "PUT", "/v1/channels/" + f.a1 + "/credentials", `{"credentials":{"access_token":"t\u0000"}}`, false, 422},
 		{"credentials huge extra", "PUT", "/v1/channels/" + f.a1 + "/credentials", `{"credentials":{"access_token":"t","x":"` + strings.Repeat("v", 600_000) + `"}}`, false, 422},
 	}
 	for _, c := range cases {

@@ -394,8 +394,8 @@ func entryProblems[M ~map[string]string](field string, m M) []any {
 	for k, v := range m {
 		if err := input.Key(k); err != nil {
 			out = append(out, problem(field, fmt.Errorf("has an entry whose name %w", err)))
-		} else if len(v) > maxSecret {
-			out = append(out, problem(field+"."+k, fmt.Errorf("is over %d bytes", maxSecret)))
+		} else if err := input.Value(v, maxSecret); err != nil {
+			out = append(out, problem(field+"."+k, err))
 		}
 	}
 	return out

@@ -59,6 +59,26 @@ func Text(s string, max int) error {
 	return nil
 }
 
+// Value checks a config or credential value of at most max bytes: UTF-8
+// and free of control characters, since connectors put these values in
+// URLs and headers (a token with a newline would be refused by the HTTP
+// client and look like a cart outage). It may be empty or padded: what each
+// cart needs is its connector's to check.
+func Value(s string, max int) error {
+	switch {
+	case len(s) > max:
+		return fmt.Errorf("%w (at most %d bytes)", ErrTooLong, max)
+	case !utf8.ValidString(s):
+		return ErrUTF8
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return ErrControl
+		}
+	}
+	return nil
+}
+
 // Name checks a name people give (a channel's): Text, at most MaxName
 // characters.
 func Name(s string) error {

@@ -108,3 +108,23 @@ func FuzzID(f *testing.F) {
 		}
 	})
 }
+
+func TestValue(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want error
+	}{
+		{"", nil},
+		{" shpat_abc ", nil},
+		{"shpat_abc", nil},
+		{"tok\nX-Injected: 1", ErrControl},
+		{"tok\x00", ErrControl},
+		{"tok\u202e", ErrControl},
+		{"\xff", ErrUTF8},
+		{strings.Repeat("a", 33), ErrTooLong},
+	} {
+		if err := Value(tc.in, 32); !errors.Is(err, tc.want) {
+			t.Errorf("Value(%q) = %v, want %v", tc.in, err, tc.want)
+		}
+	}
+}

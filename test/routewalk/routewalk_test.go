@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/channels"
 	"io"
 	"log/slog"
 	"maps"
@@ -71,7 +73,7 @@ func start(t *testing.T) *stack {
 	ready := make(chan *stack, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- devserver.Run(ctx, devserver.Options{Addr: "127.0.0.1:0", Data: data, Demo: true, Speed: 1,
+		done <- devserver.Run(ctx, devserver.Options{Addr: "127.0.0.1:0", Data: data, Demo: true, CartClient: carttest.LoopbackClient(), Speed: 1,
 			Log: slog.New(slog.NewJSONHandler(&syncBuf{}, &slog.HandlerOptions{Level: slog.LevelError})),
 			Ready: func(s *devserver.Server, _, token string) {
 				ready <- &stack{srv: s, h: s.App.API.Handler(), demo: token, data: data}
@@ -144,6 +146,10 @@ func (st *stack) mustJSON(t *testing.T, method, target, token string, body any, 
 type world struct {
 	actorCh, actorRun, actorSKU string
 	victimCh, victimRun         string
+	// shopifyBase is the demo's Shopify simulator: channels the walk
+	// creates point there, so checking their credentials stays on this
+	// machine.
+	shopifyBase string
 }
 
 func setup(t *testing.T, st *stack) world {
@@ -165,13 +171,19 @@ func setup(t *testing.T, st *stack) world {
 	w.actorRun = out.Runs[0].ID
 	w.actorSKU = devserver.DemoSKUs[0]
 
-	// The victim: a channel (never dispatched: it points nowhere), a
-	// finished run, an order and a product, made through the use cases.
-	vtok := st.issue(t, victim, auth.ScopeMerchant, time.Hour)
-	var ch struct{ ID string }
-	st.mustJSON(t, "POST", "/v1/channels", vtok, map[string]any{"type": "shopify", "name": victimName,
-		"config": map[string]string{"shop": "victim-walk.myshopify.com"}, "credentials": map[string]string{"access_token": "shpat_victim"}}, 201, &ch)
-	w.victimCh = ch.ID
+	// The victim: a channel (never dispatched), a finished run, an order
+	// and a product, made through the use cases.
+	actor, err := st.srv.App.Channels.Get(ctx, devserver.DemoAccount, w.actorCh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.shopifyBase = actor.Config["api_base"]
+	vch, err := st.srv.App.Channels.Create(ctx, victim, channels.Channel{Type: catalog.Shopify, Name: victimName,
+		Config: cart.Config{"shop": "victim-walk.myshopify.com", "api_base": w.shopifyBase}}, cart.Credentials{"access_token": "shpat_victim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.victimCh = vch.ID
 	run := st.srv.App.Runs.NewRun(victim, w.victimCh, catalog.ImportOrders, runs.Manual, runs.Succeeded)
 	if err := st.srv.App.Runs.Create(ctx, run); err != nil {
 		t.Fatal(err)
@@ -262,7 +274,7 @@ func (w world) values(name string) (valid string, others []value) {
 func (w world) good(pattern string) string {
 	switch pattern {
 	case "POST /v1/channels":
-		return `{"type":"shopify","name":"walk","config":{"shop":"walk.myshopify.com"},"credentials":{"access_token":"t"}}`
+		return `{"type":"shopify","name":"walk","config":{"shop":"walk.myshopify.com","api_base":"` + w.shopifyBase + `"},"credentials":{"access_token":"t"}}`
 	case "PUT /v1/channels/{channel_id}/credentials":
 		return `{"credentials":{"access_token":"t"}}`
 	case "PUT /v1/sync":
