@@ -450,7 +450,12 @@ func TestRouteWalk(t *testing.T) {
 			}
 			return fmt.Sprintf("%s %.120s (token %s, body %s)", method, target, tk.kind, k)
 		}
-		if rec.Code >= 500 {
+		// The one 5xx outside input may cause is the cart's own outage: a
+		// channel whose mutated config names a real shop (its api_base
+		// dropped) cannot be checked here, where tests reach loopback only.
+		cartDown := rec.Code == http.StatusServiceUnavailable && strings.Contains(rec.Body.String(), `"code":"cart_unavailable"`) &&
+			b != nil && strings.HasSuffix(b.kind, "api_base missing")
+		if rec.Code >= 500 && !cartDown {
 			ty.fail("%d from %s: %.200s", rec.Code, what(), rec.Body)
 		}
 		sent := target
