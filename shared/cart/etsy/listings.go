@@ -100,7 +100,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	for i := range listings {
 		l := &listings[i]
 		if l.Inventory == nil {
-			inv, err := c.inventory(ctx, l.ListingID)
+			inv, err := c.inventory(ctx, l.ListingID, false)
 			if errors.Is(err, cart.ErrNotFound) {
 				continue // no inventory record: nothing with a SKU
 			}
@@ -117,9 +117,14 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	return out, nil
 }
 
-// inventory reads one listing's inventory.
-func (c *Client) inventory(ctx context.Context, listingID int64) (*inventoryJSON, error) {
-	rep, err := c.get(ctx, "/listings/"+itoa(listingID)+"/inventory", nil)
+// inventory reads one listing's inventory; withListing asks for the
+// listing too (includes=Listing), for its state.
+func (c *Client) inventory(ctx context.Context, listingID int64, withListing bool) (*inventoryJSON, error) {
+	var q url.Values
+	if withListing {
+		q = url.Values{"includes": {"Listing"}}
+	}
+	rep, err := c.get(ctx, "/listings/"+itoa(listingID)+"/inventory", q)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,3 @@
+package etsy
+
+import _ "github.com/getkin/kin-openapi/openapi3filter"
