@@ -68,13 +68,13 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		listings []listingJSON
 	)
 	for tries := 0; ; tries++ {
-		// The spec declares includes form-exploded (includes=A&includes=B);
-		// Etsy's own examples and its clients send it comma-joined, which
-		// is what is sent here.
+		// includes is sent form-exploded (includes=A&includes=B), as the
+		// published spec declares it (an array, style form, explode); the
+		// comma-joined form some clients send is not what it describes.
 		params := url.Values{
 			"state":    {"active"},
 			"limit":    {strconv.Itoa(pageSize)},
-			"includes": {"Images,Inventory"},
+			"includes": {"Images", "Inventory"},
 		}
 		if cur.O > 0 {
 			params.Set("offset", itoa(cur.O))
