@@ -170,3 +170,27 @@ func TestConformanceCatchesAMissingReadinessState(t *testing.T) {
 		t.Error("the published document lost updateListingInventory")
 	}
 }
+
+// TestVersionIsThePublishedOne: APIVersion is the published document's
+// major version and every operation the connector calls is under APIPath
+// in it.
+func TestVersionIsThePublishedOne(t *testing.T) {
+	doc := publishedSpec(t, "https://api.example")
+	if major, _, _ := strings.Cut(doc.Info.Version, "."); "v"+major != APIVersion {
+		t.Errorf("document version %s; APIVersion %s", doc.Info.Version, APIVersion)
+	}
+	used := map[string]string{
+		"getShopReceipts":        "GET " + APIPath + "/shops/{shop_id}/receipts",
+		"getListingsByShop":      "GET " + APIPath + "/shops/{shop_id}/listings",
+		"getListingInventory":    "GET " + APIPath + "/listings/{listing_id}/inventory",
+		"updateListingInventory": "PUT " + APIPath + "/listings/{listing_id}/inventory",
+		"updateListing":          "PATCH " + APIPath + "/shops/{shop_id}/listings/{listing_id}",
+	}
+	for id, want := range used {
+		method, path, _ := strings.Cut(want, " ")
+		item := doc.Paths.Find(path)
+		if item == nil || item.GetOperation(method) == nil || item.GetOperation(method).OperationID != id {
+			t.Errorf("%s is not %s in the published document", id, want)
+		}
+	}
+}

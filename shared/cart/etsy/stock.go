@@ -100,7 +100,12 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 //   - the listing keeps one quantity for variations with different SKUs
 //     and the update would set them apart (Etsy would refuse it);
 //   - the update would leave no enabled offering in stock, which Etsy does
-//     not allow through the API (etsy/open-api#560);
+//     not allow through the API (etsy/open-api#560), and the channel's
+//     zero-stock policy is "suspend"; otherwise the listing is made
+//     inactive (one more request, updateListing) and the SKUs succeed with
+//     Listing "deactivated". A listing this client deactivated is made
+//     active after its inventory is written, once it has stock again
+//     (Listing "reactivated"); Etsy refusing that fails the SKUs;
 //   - Etsy refused the update (HTTP 400), with its message.
 //
 // Quantities above 999 are written as 999 (see maxOfferingQuantity). The
