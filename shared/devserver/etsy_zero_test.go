@@ -128,3 +128,43 @@ func channelStates(c client, channel string) map[string]string {
 	}
 	return out
 }
+
+// TestDemoEtsyNothingOfferedAtZero is the oversell measurement: with every
+// SKU at 0 available in Autosync, one write-back leaves Etsy offering 0
+// units of them (before: Etsy refused the last variation of each listing,
+// the SKU was suspended after three runs and the listing kept selling).
+func TestDemoEtsyNothingOfferedAtZero(t *testing.T) {
+	c, _ := startDemo(t, 1)
+	var chans struct{ Channels []struct{ ID, Type string } }
+	c.do("GET", "/v1/channels", nil, &chans)
+	etsyID := ""
+	for _, ch := range chans.Channels {
+		if ch.Type == "etsy" {
+			etsyID = ch.ID
+		}
+	}
+	c.runOnce("import_products", etsyID)
+	for _, sku := range DemoSKUs {
+		if code := c.do("PUT", "/v1/products/"+sku+"/inventory", map[string]any{"warehouse_id": "wh_default", "on_hand": 0}, nil); code != 200 {
+			t.Fatalf("set stock of %s: %d", sku, code)
+		}
+	}
+	for range 3 {
+		if runs := c.runOnce("write_inventory", etsyID); runs[0].Status != "succeeded" {
+			t.Fatalf("write inventory: %+v", runs[0])
+		}
+	}
+	offered := 0
+	q := c.cartQuantities(etsyID)
+	for _, sku := range DemoSKUs {
+		offered += q[sku]
+	}
+	if offered != 0 {
+		t.Errorf("Etsy offers %d units of SKUs Autosync has none of: %v", offered, q)
+	}
+	for sku, s := range channelStates(c, etsyID) {
+		if s == "suspended" {
+			t.Errorf("%s suspended", sku)
+		}
+	}
+}

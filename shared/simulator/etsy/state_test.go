@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"reflect"
 	"strings"
@@ -138,4 +139,26 @@ func TestUpdateListingState(t *testing.T) {
 	if a := patchState(t, s, "1", "state=inactive", formType); a.status != 404 {
 		t.Errorf("unknown listing: %d", a.status)
 	}
+}
+
+// FuzzCheckFormBody: any form either is refused or is one the published
+// schema allows (state, when given, active or inactive).
+func FuzzCheckFormBody(f *testing.F) {
+	f.Add("state=inactive")
+	f.Add("state=active&tags=a,b&is_taxable=true&item_weight=1.5")
+	f.Add("state=draft")
+	f.Add("image_ids=1,x")
+	f.Fuzz(func(t *testing.T, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		fields, err := checkFormBody(opUpdateListing, form)
+		if err != nil {
+			return
+		}
+		if s, ok := fields["state"]; ok && s != "active" && s != "inactive" {
+			t.Fatalf("state %v accepted", s)
+		}
+	})
 }
