@@ -233,6 +233,12 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 		// Etsy will not take an inventory with every offering at 0, so
 		// the listing stops selling by being inactive instead; its
 		// quantities stay as they were, unsold while it is inactive.
+		if inactive && !ours {
+			// Made inactive on Etsy by someone else: it sells nothing, so
+			// the quantities count as written, but it is not Autosync's
+			// to reactivate later.
+			return nil
+		}
 		if !inactive {
 			if err := c.setState(ctx, listing, stateInactive); err != nil {
 				if ce := listingFailure(err); ce != nil {

@@ -142,7 +142,7 @@ func TestZeroStockDeactivatesAndReactivates(t *testing.T) {
 // A listing the merchant made inactive stays inactive: only a listing
 // Autosync deactivated is reactivated.
 func TestZeroStockLeavesAMerchantsInactiveListing(t *testing.T) {
-	sim, c, _, link := zeroSim(t)
+	sim, c, rec, link := zeroSim(t)
 	sim.DeactivateListing(link["MUG-BLUE"].ProductID)
 	res, err := c.SetStock(t.Context(), mugUpdates(link, []int{2, 2, 2}, false, ""))
 	if err != nil {
@@ -155,6 +155,22 @@ func TestZeroStockLeavesAMerchantsInactiveListing(t *testing.T) {
 	}
 	if got := stateOf(t, sim, "MUG-BLUE"); got != "inactive" {
 		t.Errorf("listing %s; want it left inactive", got)
+	}
+	// Every mug to 0 on it: nothing is sent (it sells nothing) and it is
+	// not reported as deactivated by Autosync, so stock coming back
+	// later does not activate it.
+	n := rec.count()
+	res, err = c.SetStock(t.Context(), mugUpdates(link, []int{0, 0, 0}, false, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil || r.Listing != "" {
+			t.Errorf("%s: %v %q", r.SKU, r.Err, r.Listing)
+		}
+	}
+	if got := rec.since(n); len(got) != 1 || !strings.HasPrefix(got[0], "GET ") {
+		t.Errorf("requests %v; want the one read", got)
 	}
 }
 
