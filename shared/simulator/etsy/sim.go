@@ -1,6 +1,7 @@
 // Package etsysim is an in-process Etsy shop: an http.Handler that speaks
-// the Open API v3 wire format a connector uses (CARTS.md §3, the vendored
-// etsy_openapi.yaml) under /v3/application/: shop receipts (getShopReceipts,
+// the Open API v3 wire format a connector uses (Etsy's published OpenAPI
+// document, shared/cart/etsy/testdata/etsy_openapi.json) under
+// /v3/application/: shop receipts (getShopReceipts,
 // getShopReceipt), the shop's listings (getListingsByShop, with the Images
 // and Inventory associations; updateListing for the state, active or
 // inactive) and listing inventory (getListingInventory,
