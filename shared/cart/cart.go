@@ -170,7 +170,27 @@ type StockUpdate struct {
 	SKU      string
 	Link     Link
 	Quantity int
+	// ZeroStock is the channel's choice for a cart that will not show 0
+	// for every variation of a listing (Etsy): ZeroStockDeactivate (also
+	// "") deactivates the listing instead, ZeroStockSuspend refuses the
+	// update. Carts without that rule ignore it.
+	ZeroStock string
+	// Deactivated says Autosync deactivated the SKU's listing for want of
+	// stock: the writer reactivates it once the listing has stock again.
+	Deactivated bool
 }
+
+// Channel choices for a listing whose every variation must reach 0.
+const (
+	ZeroStockDeactivate = "deactivate"
+	ZeroStockSuspend    = "suspend"
+)
+
+// What a write did to the SKU's listing (StockResult.Listing).
+const (
+	ListingDeactivated = "deactivated"
+	ListingReactivated = "reactivated"
+)
 
 // StockResult is the cart's answer for one update. Err is nil when the cart
 // confirmed the quantity; otherwise a *Error whose Message is the cart's
@@ -178,6 +198,11 @@ type StockUpdate struct {
 type StockResult struct {
 	SKU string
 	Err error
+	// Listing is ListingDeactivated when the SKU's listing is inactive
+	// because every variation reached 0 (the quantity counts as written:
+	// the cart offers none), ListingReactivated when this write made it
+	// active again, "" otherwise.
+	Listing string
 }
 
 // StockWriter writes quantities back to a cart in the largest batches the

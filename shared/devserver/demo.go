@@ -28,7 +28,8 @@ var DemoSKUs = []string{"MUG-BLUE", "MUG-RED", "TEE-S", "TEE-M", "TEE-L", "CAP-B
 // Simulator is what the dev routes need of a cart simulator.
 type Simulator interface {
 	http.Handler
-	// CreateOrder adds an importable order and returns its cart id.
+	// CreateOrder adds an importable order and returns its cart id, or ""
+	// when the cart would not sell it.
 	CreateOrder(lines []cart.Line) string
 	// Quantities is the cart's current sellable quantity per SKU.
 	Quantities() map[string]int

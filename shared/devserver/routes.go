@@ -150,5 +150,11 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 	if len(req.Lines) == 0 {
 		req.Lines = []cart.Line{{SKU: DemoSKUs[0], Quantity: 1}}
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"external_id": sim.CreateOrder(req.Lines)})
+	id := sim.CreateOrder(req.Lines)
+	if id == "" {
+		// The cart would not sell it (an Etsy listing that is inactive).
+		writeErr(w, http.StatusConflict, "refused", "The cart refused the order: a line's listing is not for sale.")
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"external_id": id})
 }

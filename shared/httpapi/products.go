@@ -112,12 +112,14 @@ func (a *API) listWarehouses(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 // putInventoryPolicy is support's route for a channel's warehouses, reserve
-// (safety buffer) and maximum export quantity.
+// (safety buffer), maximum export quantity and zero-stock choice
+// ("deactivate", the default, or "suspend").
 func (a *API) putInventoryPolicy(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	var req struct {
 		Warehouses []string `json:"warehouses"`
 		Reserve    int      `json:"reserve"`
 		MaxExport  *int     `json:"max_export"`
+		ZeroStock  string   `json:"zero_stock"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -144,7 +146,10 @@ func (a *API) putInventoryPolicy(w http.ResponseWriter, r *http.Request, _ auth.
 	if len(problems) > 0 {
 		return invalid("The policy was not changed.", problems...)
 	}
-	pol := inventory.Policy{Warehouses: req.Warehouses, Reserve: req.Reserve, MaxExport: req.MaxExport}
+	pol := inventory.Policy{Warehouses: req.Warehouses, Reserve: req.Reserve, MaxExport: req.MaxExport, ZeroStock: req.ZeroStock}
+	if pol.ZeroStock == "" {
+		pol.ZeroStock = inventory.ZeroStockDeactivate
+	}
 	if err := a.Inventory.SetPolicy(r.Context(), account, channel, pol); errors.Is(err, inventory.ErrInvalid) {
 		return invalid(strings.TrimPrefix(err.Error(), "invalid: ") + ".")
 	} else if err != nil {

@@ -23,6 +23,7 @@ type productJSON struct {
 		NeedsSync  bool   `json:"needs_sync"`
 		Suspended  bool
 		LastPushed *int `json:"last_pushed"`
+		State      string
 	}
 }
 
@@ -80,7 +81,15 @@ func TestProductsInventoryAndPolicies(t *testing.T) {
 
 	// Support: reserve and cap; then order statuses validated against the cart.
 	policy := "/v1/admin/accounts/" + acctA + "/channels/" + ch + "/inventory-policy"
-	e.call("PUT", policy, e.admin(), map[string]any{"warehouses": []string{"wh_default"}, "reserve": 2, "max_export": 4}, http.StatusOK, nil)
+	var pol inventory.Policy
+	e.call("PUT", policy, e.admin(), map[string]any{"warehouses": []string{"wh_default"}, "reserve": 2, "max_export": 4}, http.StatusOK, &pol)
+	if pol.ZeroStock != inventory.ZeroStockDeactivate {
+		t.Errorf("policy %+v; want zero_stock deactivate by default", pol)
+	}
+	e.call("PUT", policy, e.admin(), map[string]any{"warehouses": []string{"wh_default"}, "reserve": 2, "max_export": 4, "zero_stock": "suspend"}, http.StatusOK, &pol)
+	if got, _ := e.app.Inventory.Policy(ctx, acctA, ch); got.ZeroStock != inventory.ZeroStockSuspend || pol.ZeroStock != inventory.ZeroStockSuspend {
+		t.Errorf("zero_stock %q stored, %q answered", got.ZeroStock, pol.ZeroStock)
+	}
 	e.call("GET", "/v1/products?filter=needs_sync&channel_id="+ch, e.merchant(acctA), nil, http.StatusOK, &list)
 	if len(list.Products) != 3 {
 		t.Fatalf("a new reserve puts every product in Needs Sync: %d", len(list.Products))
@@ -108,6 +117,7 @@ func TestProductsInventoryAndPolicies(t *testing.T) {
 		{"policy unknown warehouse", "PUT", policy, `{"warehouses":["nope"]}`, 422},
 		{"policy negative reserve", "PUT", policy, `{"reserve":-3}`, 422},
 		{"policy garbage", "PUT", policy, `[1,2]`, 400},
+		{"policy unknown zero_stock", "PUT", policy, `{"zero_stock":"hide"}`, 422},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.snapshot(acctA)
@@ -127,5 +137,18 @@ func TestProductsInventoryAndPolicies(t *testing.T) {
 	p2, _, _ := e.app.Inventory.Get(ctx, acctA, "A-1")
 	if p2.Stock[inventory.DefaultWarehouse].OnHand != 5 {
 		t.Fatalf("a refused stock change changed A-1: %+v", p2.Stock)
+	}
+
+	// A SKU whose cart listing write-back deactivated shows it.
+	if err := e.app.Inventory.ConfirmPushListing(ctx, acctA, ch, "A-1", 0, cart.ListingDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	e.call("GET", "/v1/products?channel_id="+ch, e.merchant(acctA), nil, http.StatusOK, &list)
+	states := map[string]string{}
+	for _, p := range list.Products {
+		states[p.SKU] = p.Channels[0].State
+	}
+	if states["A-1"] != inventory.StateDeactivated || states["A-2"] == inventory.StateDeactivated {
+		t.Errorf("channel states %v", states)
 	}
 }

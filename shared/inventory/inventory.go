@@ -53,6 +53,11 @@ type ChannelState struct {
 	// suspended until its target differs from it.
 	SuspendedAt *int   `json:"suspended_at,omitempty"`
 	LastError   string `json:"last_error,omitempty"`
+	// Deactivated: the cart listing selling the SKU was made inactive
+	// because every variation of it reached 0 and the cart cannot show
+	// that (Etsy, zero_stock "deactivate"); write-back reactivates it
+	// when stock returns.
+	Deactivated bool `json:"deactivated,omitempty"`
 }
 
 // Product is one SKU with its stock and channel links.
@@ -74,6 +79,26 @@ type Policy struct {
 	Warehouses []string `json:"warehouses"`
 	Reserve    int      `json:"reserve"`
 	MaxExport  *int     `json:"max_export"`
+	// ZeroStock is what write-back does when every variation of a cart
+	// listing must reach 0 and the cart refuses to show that (Etsy):
+	// ZeroStockDeactivate (the default, also "") makes the listing
+	// inactive until stock returns; ZeroStockSuspend leaves it selling and
+	// the SKU fails until suspended, the behaviour before the policy.
+	ZeroStock string `json:"zero_stock,omitempty"`
+}
+
+// Zero-stock policies (Policy.ZeroStock).
+const (
+	ZeroStockDeactivate = cart.ZeroStockDeactivate
+	ZeroStockSuspend    = cart.ZeroStockSuspend
+)
+
+// ZeroStockPolicy is the policy's zero-stock choice, the default filled in.
+func (p Policy) ZeroStockPolicy() string {
+	if p.ZeroStock == "" {
+		return ZeroStockDeactivate
+	}
+	return p.ZeroStock
 }
 
 // Target is what a channel should show given the product's stock.
@@ -413,6 +438,13 @@ func (r *Repo) SetImages(ctx context.Context, account, channel, sku string, imag
 // pushed quantity becomes last pushed and failures reset. If the target
 // moved meanwhile, the product stays in Needs Sync.
 func (r *Repo) ConfirmPush(ctx context.Context, account, channel, sku string, quantity int) error {
+	return r.ConfirmPushListing(ctx, account, channel, sku, quantity, "")
+}
+
+// ConfirmPushListing is ConfirmPush with what the write did to the SKU's
+// cart listing (cart.StockResult.Listing): cart.ListingDeactivated marks
+// the SKU deactivated on the channel, anything else clears the mark.
+func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku string, quantity int, listing string) error {
 	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
@@ -420,6 +452,7 @@ func (r *Repo) ConfirmPush(ctx context.Context, account, channel, sku string, qu
 		}
 		q := quantity
 		cs.LastPushed, cs.Failures, cs.SuspendedAt, cs.LastError = &q, 0, nil, ""
+		cs.Deactivated = listing == cart.ListingDeactivated
 		p.Channels[channel] = cs
 		return nil
 	})

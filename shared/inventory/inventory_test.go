@@ -117,6 +117,8 @@ func TestPolicyValidation(t *testing.T) {
 		{Warehouses: []string{DefaultWarehouse, DefaultWarehouse}},
 		{Warehouses: []string{DefaultWarehouse}, Reserve: -1},
 		{Warehouses: []string{DefaultWarehouse}, MaxExport: intp(-5)},
+		{Warehouses: []string{DefaultWarehouse}, ZeroStock: "delete"},
+		{Warehouses: []string{DefaultWarehouse}, ZeroStock: "Deactivate"},
 	} {
 		if err := r.SetPolicy(ctx, "a", "ch", p); err == nil {
 			t.Errorf("policy %+v accepted", p)
@@ -129,8 +131,55 @@ func TestPolicyValidation(t *testing.T) {
 	if pols.For("ch").Reserve != 3 || pols.For("other").Warehouses[0] != DefaultWarehouse {
 		t.Fatalf("%+v", pols)
 	}
+	if z := pols.For("ch").ZeroStockPolicy(); z != ZeroStockDeactivate {
+		t.Errorf("default zero_stock %q", z)
+	}
+	if err := r.SetPolicy(ctx, "a", "ch", Policy{Warehouses: []string{DefaultWarehouse}, ZeroStock: ZeroStockSuspend}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := r.Policy(ctx, "a", "ch"); p.ZeroStockPolicy() != ZeroStockSuspend {
+		t.Errorf("zero_stock %q", p.ZeroStock)
+	}
 	whs, _ := r.Warehouses(ctx, "a")
 	if len(whs) != 1 || whs[0].ID != DefaultWarehouse {
 		t.Fatalf("%+v", whs)
+	}
+}
+
+// A write that deactivated the SKU's listing marks it on the channel, and
+// the products view says so; the next ordinary write clears the mark.
+func TestConfirmPushListingState(t *testing.T) {
+	st, _ := boltstore.Open(filepath.Join(t.TempDir(), "db"))
+	defer st.Close()
+	r := &Repo{Store: st, Now: time.Now}
+	ctx := context.Background()
+	q := 4
+	if _, err := r.ImportListing(ctx, "a", "ch", cart.Listing{SKU: "S", Link: cart.Link{ProductID: "1"}, Quantity: &q}); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (bool, string) {
+		p, _, err := r.Get(ctx, "a", "S")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Channels["ch"].Deactivated, ViewOf(p, Policies{}).Channels[0].State
+	}
+	if _, err := r.SetOnHand(ctx, "a", "S", DefaultWarehouse, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, s := state(); s != StateNeedsSync {
+		t.Errorf("state %q before the push", s)
+	}
+	if err := r.ConfirmPushListing(ctx, "a", "ch", "S", 0, cart.ListingDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	if d, s := state(); !d || s != StateDeactivated {
+		t.Errorf("after deactivation: %v %q", d, s)
+	}
+	if err := r.ConfirmPushListing(ctx, "a", "ch", "S", 3, cart.ListingReactivated); err != nil {
+		t.Fatal(err)
+	}
+	if d, s := state(); d || s != StateNeedsSync {
+		t.Errorf("after reactivation: %v %q", d, s)
 	}
 }

@@ -20,7 +20,19 @@ type ChannelView struct {
 	Quantity  int    `json:"quantity"`
 	Failures  int    `json:"failures"`
 	LastError string `json:"last_error,omitempty"`
+	// State sums the above up: "deactivated" (the cart listing is
+	// inactive because every variation reached 0; it comes back with
+	// stock), "suspended", "needs_sync" or "in_sync".
+	State string `json:"state"`
 }
+
+// Channel states (ChannelView.State).
+const (
+	StateDeactivated = "deactivated"
+	StateSuspended   = "suspended"
+	StateNeedsSync   = "needs_sync"
+	StateInSync      = "in_sync"
+)
 
 // View is a product as the API shows it.
 type View struct {
@@ -42,8 +54,17 @@ func ViewOf(p Product, pols Policies) View {
 	sort.Slice(v.Inventory, func(i, j int) bool { return v.Inventory[i].WarehouseID < v.Inventory[j].WarehouseID })
 	for ch, cs := range p.Channels {
 		s := pols.For(ch).SyncState(p, ch)
+		state := StateInSync
+		switch {
+		case cs.Deactivated:
+			state = StateDeactivated
+		case s.Suspended:
+			state = StateSuspended
+		case s.NeedsSync:
+			state = StateNeedsSync
+		}
 		v.Channels = append(v.Channels, ChannelView{ChannelID: ch, NeedsSync: s.NeedsSync, Suspended: s.Suspended,
-			LastPushed: cs.LastPushed, Quantity: s.Target, Failures: cs.Failures, LastError: cs.LastError})
+			LastPushed: cs.LastPushed, Quantity: s.Target, Failures: cs.Failures, LastError: cs.LastError, State: state})
 	}
 	sort.Slice(v.Channels, func(i, j int) bool { return v.Channels[i].ChannelID < v.Channels[j].ChannelID })
 	return v

@@ -147,6 +147,11 @@ func (r *Repo) SetPolicy(ctx context.Context, account, channel string, p Policy)
 	if p.MaxExport != nil && (*p.MaxExport < 0 || *p.MaxExport > 1_000_000_000) {
 		return fmt.Errorf("%w: max_export must be 0 to 1000000000", ErrInvalid)
 	}
+	switch p.ZeroStock {
+	case "", ZeroStockDeactivate, ZeroStockSuspend:
+	default:
+		return fmt.Errorf("%w: zero_stock must be %q or %q", ErrInvalid, ZeroStockDeactivate, ZeroStockSuspend)
+	}
 	_, err := store.PutDoc(ctx, r.Store, store.AccountPK(account), polSK(channel), p, store.NoCond)
 	if err != nil {
 		return fmt.Errorf("save channel policy: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/inventory"
@@ -11,9 +12,10 @@ import (
 )
 
 type pushItem struct {
-	sku    string
-	link   cart.Link
-	target int
+	sku         string
+	link        cart.Link
+	target      int
+	deactivated bool
 }
 
 // writeInventory pushes the channel's Needs Sync products in the largest
@@ -35,27 +37,56 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		return err
 	}
 	var todo []pushItem
+	// SKUs whose cart listing Autosync deactivated, by listing: they go
+	// with any push to their listing so that a reactivation writes their
+	// quantities too (the cart kept what it had when the listing went
+	// inactive, which is no longer what Autosync has).
+	parked := map[string][]pushItem{}
 	err = e.Inventory.Scan(ctx, e.in.AccountID, cp.Window.Cursor, func(v inventory.Versioned) (bool, error) {
 		s := pol.SyncState(v.Product, e.in.ChannelID)
-		if s.NeedsSync {
-			todo = append(todo, pushItem{sku: v.Product.SKU, link: v.Product.Channels[e.in.ChannelID].Link, target: s.Target})
+		cs := v.Product.Channels[e.in.ChannelID]
+		it := pushItem{sku: v.Product.SKU, link: cs.Link, target: s.Target, deactivated: cs.Deactivated}
+		switch {
+		case s.NeedsSync:
+			todo = append(todo, it)
+		case s.Linked && cs.Deactivated && cs.Link.ProductID != "":
+			parked[cs.Link.ProductID] = append(parked[cs.Link.ProductID], it)
 		}
 		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	// Each group is an item and the parked SKUs of its listing, pushed in
+	// one call.
+	var groups [][]pushItem
+	for _, it := range todo {
+		g := []pushItem{it}
+		if id := it.link.ProductID; id != "" {
+			g = append(g, parked[id]...)
+			delete(parked, id)
+		}
+		groups = append(groups, g)
+	}
 	win := cp.Window
 	e.run.Progress.Total = win.Done + len(todo)
 	batch := max(w.MaxBatch(), 1)
-	for start := 0; start < len(todo); start += batch {
+	zero := pol.ZeroStockPolicy()
+	var deactivated, reactivated []string // listing ids, once each
+	for len(groups) > 0 {
 		if ctx.Err() != nil {
 			return errContinue
 		}
-		chunk := todo[start:min(start+batch, len(todo))]
+		var chunk []pushItem
+		n := 0
+		for n < len(groups) && (n == 0 || len(chunk)+len(groups[n]) <= batch) {
+			chunk = append(chunk, groups[n]...)
+			n++
+		}
+		groups = groups[n:]
 		ups := make([]cart.StockUpdate, len(chunk))
 		for i, it := range chunk {
-			ups[i] = cart.StockUpdate{SKU: it.sku, Link: it.link, Quantity: it.target}
+			ups[i] = cart.StockUpdate{SKU: it.sku, Link: it.link, Quantity: it.target, ZeroStock: zero, Deactivated: it.deactivated}
 		}
 		results, err := w.SetStock(ctx, ups)
 		if err != nil {
@@ -71,10 +102,22 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		for i, res := range results {
 			it := chunk[i]
 			if res.Err == nil {
-				if err := e.Inventory.ConfirmPush(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target); err != nil {
+				if err := e.Inventory.ConfirmPushListing(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, res.Listing); err != nil {
 					return err
 				}
 				e.run.Counts.Pushed++
+				switch id := it.link.ProductID; res.Listing {
+				case cart.ListingDeactivated:
+					if !it.deactivated && !slices.Contains(deactivated, id) {
+						deactivated = append(deactivated, id)
+						e.detail(fmt.Sprintf("listing %s deactivated: every variation reached 0 (%s); it is reactivated when stock returns", id, it.sku))
+					}
+				case cart.ListingReactivated:
+					if !slices.Contains(reactivated, id) {
+						reactivated = append(reactivated, id)
+						e.detail(fmt.Sprintf("listing %s reactivated with stock (%s: %d)", id, it.sku, it.target))
+					}
+				}
 				continue
 			}
 			msg := res.Err.Error()
@@ -93,12 +136,19 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			}
 			e.detail(fmt.Sprintf("%s: %s%s", it.sku, msg, note))
 		}
-		win.Done += len(chunk)
-		win.Cursor = chunk[len(chunk)-1].sku
+		// The cursor is the greatest SKU pushed: every item up to it is
+		// done (a parked SKU beyond it may be pushed again, harmlessly).
+		for _, it := range chunk {
+			win.Cursor = max(win.Cursor, it.sku)
+		}
+		win.Done += n
 		e.run.Progress.Done = win.Done
 		if err := e.commit(ctx, cp); err != nil {
 			return err
 		}
+	}
+	if len(deactivated)+len(reactivated) > 0 {
+		e.summary(fmt.Sprintf("listings deactivated for want of stock: %d; reactivated: %d", len(deactivated), len(reactivated)))
 	}
 	if e.run.Counts.Failed > 0 && e.run.Error == nil {
 		e.run.Error = &runs.RunError{Class: runs.ClassCart, Message: fmt.Sprintf(
@@ -106,4 +156,14 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	}
 	cp.Window = nil
 	return e.commit(ctx, cp)
+}
+
+// summary adds a line to the run's detail even when the detail is full,
+// in place of its last line.
+func (e *execution) summary(s string) {
+	if len(e.run.Detail) >= maxDetail {
+		e.run.Detail[len(e.run.Detail)-1] = s
+		return
+	}
+	e.run.Detail = append(e.run.Detail, s)
 }

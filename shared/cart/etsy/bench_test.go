@@ -155,3 +155,71 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 		b.Fatal("nothing pushed")
 	}
 }
+
+// BenchmarkWriteBackZeroStock sends 80 listings of three SKUs each to 0
+// and then back in stock, at Etsy's default limits, and reports the
+// requests spent per listing each way against the least the API allows:
+// deactivating is one read (getListingInventory with the listing, for its
+// state) and one updateListing; reactivating one read, one
+// updateListingInventory (every quantity, set before the listing can be
+// active) and one updateListing.
+func BenchmarkWriteBackZeroStock(b *testing.B) {
+	const n, perListing = 240, 3 // one SetStock call: no listing split over two
+	skus := make([]string, n)
+	for i := range skus {
+		skus[i] = fmt.Sprintf("SKU-%05d", i)
+	}
+	sim, c := benchSim(b, etsysim.Options{SKUs: skus, SKUsPerListing: perListing, QPS: etsysim.DefaultQPS, QPD: etsysim.DefaultQPD})
+	link := map[string]cart.Link{}
+	var q cart.ListingQuery
+	for {
+		p, err := c.Listings(b.Context(), q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range p.Listings {
+			link[l.SKU] = l.Link
+		}
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	listings := n / perListing
+	push := func(qty func(i int) int, deactivated bool, want string) int {
+		before := sim.Stats().Requests
+		ups := make([]cart.StockUpdate, n)
+		for i, sku := range skus {
+			ups[i] = cart.StockUpdate{SKU: sku, Link: link[sku], Quantity: qty(i), Deactivated: deactivated}
+		}
+		for lo := 0; lo < n; lo += c.MaxBatch() {
+			res, err := c.SetStock(b.Context(), ups[lo:min(lo+c.MaxBatch(), n)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil || r.Listing != want {
+					b.Fatalf("%s: %v %q; want %q", r.SKU, r.Err, r.Listing, want)
+				}
+			}
+		}
+		return sim.Stats().Requests - before
+	}
+	var down, up, rounds int
+	start := time.Now()
+	for b.Loop() {
+		rounds++
+		down += push(func(int) int { return 0 }, false, cart.ListingDeactivated)
+		for _, sku := range skus {
+			if _, offered := sim.Quantities()[sku]; offered {
+				b.Fatalf("%s still offered", sku)
+			}
+		}
+		up += push(func(i int) int { return i % 3 * (1 + rounds%5) }, true, cart.ListingReactivated)
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(down)/float64(rounds*listings), "requests/deactivated-listing")
+	b.ReportMetric(float64(up)/float64(rounds*listings), "requests/reactivated-listing")
+	b.ReportMetric(float64(down+up)/float64(2*rounds*n), "requests/sku")
+	b.ReportMetric(elapsed.Seconds(), "seconds")
+}

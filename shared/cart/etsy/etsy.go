@@ -80,9 +80,20 @@
 // one listing's whole inventory, every product and offering with its price,
 // quantity, enabled flag and property values. SetStock groups updates by
 // listing and, per listing, reads the inventory (GET) and sends it back
-// (PUT) with only the quantities of the updated SKUs' offerings changed.
+// (PUT) with only the quantities of the updated SKUs' offerings changed,
+// and every other field the request schema requires as Etsy sent it
+// (readiness_state_id on each offering, readiness_state_on_property).
 // See SetStock for the request count and the rules that make Etsy refuse
 // an update.
+//
+// Etsy refuses an inventory whose every offering is at 0. When an update
+// would do that the listing is made inactive instead (updateListing,
+// state inactive: it sells nothing) and the SKUs count as written at 0,
+// with StockResult.Listing "deactivated"; when stock returns for a listing
+// this client deactivated (StockUpdate.Deactivated) the inventory is
+// written first and the listing made active again ("reactivated"). The
+// channel's zero_stock policy "suspend" (StockUpdate.ZeroStock) keeps the
+// refusal instead.
 //
 // # Rate limits
 //
@@ -111,8 +122,22 @@ import (
 	"github.com/autosync/autosync/shared/pattern"
 )
 
-// DefaultBaseURL is Etsy's API host; paths start /v3/application/.
+// DefaultBaseURL is Etsy's API host; paths start with APIPath.
 const DefaultBaseURL = "https://api.etsy.com"
+
+// APIVersion is the Etsy Open API version the connector speaks. Etsy
+// versions its API by path prefix only (no version header or date): moving
+// to another version is changing this constant, the request and response
+// types, and the copy of the published OpenAPI document in testdata that
+// the conformance tests check every request against (docs/api-versions.md).
+const APIVersion = "v3"
+
+// APIPath is the prefix of every endpoint the connector calls, and
+// tokenPath the OAuth token endpoint, both of APIVersion.
+const (
+	APIPath   = "/" + APIVersion + "/application"
+	tokenPath = "/" + APIVersion + "/public/oauth/token"
+)
 
 // Config locates a shop and holds the app's key and the shop owner's token.
 type Config struct {
@@ -235,7 +260,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
-		base:     base + "/v3/application",
+		base:     base + APIPath,
 		shopID:   shop,
 		apiKey:   key,
 		hc:       hc,

@@ -68,13 +68,13 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		listings []listingJSON
 	)
 	for tries := 0; ; tries++ {
-		// The spec declares includes form-exploded (includes=A&includes=B);
-		// Etsy's own examples and its clients send it comma-joined, which
-		// is what is sent here.
+		// includes is sent form-exploded (includes=A&includes=B), as the
+		// published spec declares it (an array, style form, explode); the
+		// comma-joined form some clients send is not what it describes.
 		params := url.Values{
 			"state":    {"active"},
 			"limit":    {strconv.Itoa(pageSize)},
-			"includes": {"Images,Inventory"},
+			"includes": {"Images", "Inventory"},
 		}
 		if cur.O > 0 {
 			params.Set("offset", itoa(cur.O))
@@ -100,7 +100,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	for i := range listings {
 		l := &listings[i]
 		if l.Inventory == nil {
-			inv, err := c.inventory(ctx, l.ListingID)
+			inv, err := c.inventory(ctx, l.ListingID, false)
 			if errors.Is(err, cart.ErrNotFound) {
 				continue // no inventory record: nothing with a SKU
 			}
@@ -117,9 +117,14 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	return out, nil
 }
 
-// inventory reads one listing's inventory.
-func (c *Client) inventory(ctx context.Context, listingID int64) (*inventoryJSON, error) {
-	rep, err := c.get(ctx, "/listings/"+itoa(listingID)+"/inventory", nil)
+// inventory reads one listing's inventory; withListing asks for the
+// listing too (includes=Listing), for its state.
+func (c *Client) inventory(ctx context.Context, listingID int64, withListing bool) (*inventoryJSON, error) {
+	var q url.Values
+	if withListing {
+		q = url.Values{"includes": {"Listing"}}
+	}
+	rep, err := c.get(ctx, "/listings/"+itoa(listingID)+"/inventory", q)
 	if err != nil {
 		return nil, err
 	}

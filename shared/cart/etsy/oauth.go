@@ -39,9 +39,6 @@ func (t Tokens) String() string {
 // GoString keeps %#v from printing the tokens too.
 func (t Tokens) GoString() string { return t.String() }
 
-// tokenPath is Etsy's OAuth token endpoint, under the API host.
-const tokenPath = "/v3/public/oauth/token"
-
 // refreshMargin is how long before the access token expires the client
 // renews it, so a request never carries a token that expires on the way
 // and a long import does not run into the expiry at all.

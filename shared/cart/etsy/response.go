@@ -266,12 +266,26 @@ type imageJSON struct {
 	URL570         string `json:"url_570xN"`
 }
 
-// inventoryJSON is getListingInventory's ListingInventory.
+// inventoryJSON is getListingInventory's ListingInventory, with the
+// listing when asked for (includes=Listing).
 type inventoryJSON struct {
-	Products           []productJSON `json:"products"`
-	PriceOnProperty    []int64       `json:"price_on_property"`
-	QuantityOnProperty []int64       `json:"quantity_on_property"`
-	SKUOnProperty      []int64       `json:"sku_on_property"`
+	Products                 []productJSON `json:"products"`
+	PriceOnProperty          []int64       `json:"price_on_property"`
+	QuantityOnProperty       []int64       `json:"quantity_on_property"`
+	SKUOnProperty            []int64       `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64       `json:"readiness_state_on_property"`
+	Listing                  *struct {
+		State string `json:"state"`
+	} `json:"listing"`
+}
+
+// state is the listing's state ("active", "inactive", ...), "" when Etsy
+// did not send the listing.
+func (inv *inventoryJSON) state() string {
+	if inv == nil || inv.Listing == nil {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(inv.Listing.State))
 }
 
 type productJSON struct {
@@ -288,6 +302,10 @@ type offeringJSON struct {
 	IsEnabled  bool   `json:"is_enabled"`
 	IsDeleted  bool   `json:"is_deleted"`
 	Price      *money `json:"price"`
+	// ReadinessStateID is the offering's processing profile; the request
+	// schema requires it back on every offering (null where Etsy sent
+	// none).
+	ReadinessStateID *int64 `json:"readiness_state_id"`
 }
 
 type propValueJSON struct {

@@ -183,7 +183,7 @@ func FuzzParseInventory(f *testing.F) {
 			return
 		}
 		q = min(max(q, 0), maxOfferingQuantity)
-		put, _, _ := apply(inv, 1, map[string]int{sku: q})
+		put := apply(inv, 1, map[string]int{sku: q}).body
 		b, err := json.Marshal(put)
 		if err != nil {
 			t.Fatalf("body does not encode: %v", err)

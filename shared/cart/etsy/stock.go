@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,19 +48,24 @@ type WriteStats struct {
 	// Unchanged counts listings left alone because Etsy already held every
 	// quantity asked for.
 	Unchanged int
+	// Deactivated and Reactivated count updateListing requests that made
+	// a listing inactive (every offering had to reach 0) or active again.
+	Deactivated, Reactivated int
 }
 
 type writeCounters struct {
-	reads, writes, resends, unchanged atomic.Int64
+	reads, writes, resends, unchanged, deactivated, reactivated atomic.Int64
 }
 
 // WriteStats returns what SetStock calls have sent so far.
 func (c *Client) WriteStats() WriteStats {
 	return WriteStats{
-		Reads:     int(c.writes.reads.Load()),
-		Writes:    int(c.writes.writes.Load()),
-		Resends:   int(c.writes.resends.Load()),
-		Unchanged: int(c.writes.unchanged.Load()),
+		Reads:       int(c.writes.reads.Load()),
+		Writes:      int(c.writes.writes.Load()),
+		Resends:     int(c.writes.resends.Load()),
+		Unchanged:   int(c.writes.unchanged.Load()),
+		Deactivated: int(c.writes.deactivated.Load()),
+		Reactivated: int(c.writes.reactivated.Load()),
 	}
 }
 
@@ -94,7 +100,12 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 //   - the listing keeps one quantity for variations with different SKUs
 //     and the update would set them apart (Etsy would refuse it);
 //   - the update would leave no enabled offering in stock, which Etsy does
-//     not allow through the API (etsy/open-api#560);
+//     not allow through the API (etsy/open-api#560), and the channel's
+//     zero-stock policy is "suspend"; otherwise the listing is made
+//     inactive (one more request, updateListing) and the SKUs succeed with
+//     Listing "deactivated". A listing this client deactivated is made
+//     active after its inventory is written, once it has stock again
+//     (Listing "reactivated"); Etsy refusing that fails the SKUs;
 //   - Etsy refused the update (HTTP 400), with its message.
 //
 // Quantities above 999 are written as 999 (see maxOfferingQuantity). The
@@ -183,7 +194,7 @@ func listingFailure(err error) *cart.Error {
 // writeListing applies the updates idx to one listing, filling results.
 func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, updates []cart.StockUpdate, results []cart.StockResult) error {
 	fail := func(i int, err error) { results[i].Err = err }
-	inv, err := c.inventory(ctx, listing)
+	inv, err := c.inventory(ctx, listing, true)
 	if err == nil {
 		c.writes.reads.Add(1)
 	}
@@ -208,22 +219,80 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 		return nil
 	}
 	sets := map[string]int{}
+	// The channel's policy is the same for every update of a call; any
+	// update saying Autosync deactivated the listing lets it reactivate.
+	deactivate, ours := true, false
 	for _, i := range pending {
 		sets[strings.TrimSpace(updates[i].SKU)] = min(updates[i].Quantity, maxOfferingQuantity)
+		deactivate = deactivate && updates[i].ZeroStock != cart.ZeroStockSuspend
+		ours = ours || updates[i].Deactivated
 	}
-	body, changed, reason := apply(inv, listing, sets)
+	inactive := inv.state() == stateInactive
+	pl := apply(inv, listing, sets)
+	if deactivate && pl.reason != nil && errors.Is(pl.reason, errNoStock) {
+		// Etsy will not take an inventory with every offering at 0, so
+		// the listing stops selling by being inactive instead; its
+		// quantities stay as they were, unsold while it is inactive.
+		if inactive && !ours {
+			// Made inactive on Etsy by someone else: it sells nothing, so
+			// the quantities count as written, but it is not Autosync's
+			// to reactivate later.
+			return nil
+		}
+		if !inactive {
+			if err := c.setState(ctx, listing, stateInactive); err != nil {
+				if ce := listingFailure(err); ce != nil {
+					for _, i := range pending {
+						fail(i, ce)
+					}
+					return nil
+				}
+				return err
+			}
+			c.writes.deactivated.Add(1)
+		}
+		for _, i := range pending {
+			results[i].Listing = cart.ListingDeactivated
+		}
+		return nil
+	}
+	// reactivate makes the listing this client deactivated active again
+	// once its inventory, already written, has stock.
+	reactivate := func(done []int) error {
+		if !inactive || !ours || !pl.inStock {
+			return nil
+		}
+		if err := c.setState(ctx, listing, stateActive); err != nil {
+			if ce := listingFailure(err); ce != nil {
+				for _, i := range done {
+					if results[i].Err == nil {
+						fail(i, ce)
+					}
+				}
+				return nil
+			}
+			return err
+		}
+		c.writes.reactivated.Add(1)
+		for _, i := range done {
+			if results[i].Err == nil {
+				results[i].Listing = cart.ListingReactivated
+			}
+		}
+		return nil
+	}
 	switch {
-	case !changed:
+	case !pl.changed:
 		c.writes.unchanged.Add(1)
+		return reactivate(pending)
+	case pl.reason != nil && len(pending) == 1:
+		fail(pending[0], pl.reason)
 		return nil
-	case reason != nil && len(pending) == 1:
-		fail(pending[0], reason)
-		return nil
-	case reason == nil:
-		after, err := c.putInventory(ctx, listing, body)
+	case pl.reason == nil:
+		after, err := c.putInventory(ctx, listing, pl.body)
 		if err == nil {
 			verify(after, sets, pending, updates, results)
-			return nil
+			return reactivate(pending)
 		}
 		ce := listingFailure(err)
 		if ce == nil {
@@ -242,16 +311,16 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 	base := inv
 	for _, i := range pending {
 		one := map[string]int{strings.TrimSpace(updates[i].SKU): min(updates[i].Quantity, maxOfferingQuantity)}
-		body, changed, reason := apply(base, listing, one)
-		if !changed {
+		p1 := apply(base, listing, one)
+		if !p1.changed {
 			continue
 		}
-		if reason != nil {
-			fail(i, reason)
+		if p1.reason != nil {
+			fail(i, p1.reason)
 			continue
 		}
 		c.writes.resends.Add(1)
-		after, err := c.putInventory(ctx, listing, body)
+		after, err := c.putInventory(ctx, listing, p1.body)
 		if ce := listingFailure(err); ce != nil {
 			fail(i, ce)
 			continue
@@ -262,9 +331,40 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 		verify(after, one, []int{i}, updates, results)
 		if after != nil {
 			base = after
-		} else if base, err = c.inventory(ctx, listing); err != nil {
+		} else if base, err = c.inventory(ctx, listing, false); err != nil {
 			return fmt.Errorf("reading the inventory of listing %d: %w", listing, err)
 		}
+	}
+	if inactive && ours {
+		// Left inactive: these SKUs are still not offered.
+		for _, i := range pending {
+			if results[i].Err == nil {
+				results[i].Listing = cart.ListingDeactivated
+			}
+		}
+	}
+	return nil
+}
+
+// Listing states updateListing takes.
+const (
+	stateActive   = "active"
+	stateInactive = "inactive"
+)
+
+// setState sets the listing's state with updateListing (PATCH, form
+// encoded, as the spec declares its body) and checks Etsy kept it.
+func (c *Client) setState(ctx context.Context, listing int64, state string) error {
+	form := url.Values{"state": {state}}
+	rep, err := c.do(ctx, http.MethodPatch, "/shops/"+c.shopID+"/listings/"+itoa(listing), nil, []byte(form.Encode()))
+	if err != nil {
+		return err
+	}
+	var got struct {
+		State string `json:"state"`
+	}
+	if json.Unmarshal(rep.body, &got) == nil && got.State != "" && !strings.EqualFold(got.State, state) {
+		return &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("Etsy left listing %d %s when asked to make it %s", listing, got.State, state)}
 	}
 	return nil
 }
@@ -359,10 +459,11 @@ func quantityKey(p *productJSON, on []int64) string {
 
 // updateListingInventory's request body: the schema's fields only.
 type putInventory struct {
-	Products           []putProduct `json:"products"`
-	PriceOnProperty    []int64      `json:"price_on_property"`
-	QuantityOnProperty []int64      `json:"quantity_on_property"`
-	SKUOnProperty      []int64      `json:"sku_on_property"`
+	Products                 []putProduct `json:"products"`
+	PriceOnProperty          []int64      `json:"price_on_property"`
+	QuantityOnProperty       []int64      `json:"quantity_on_property"`
+	SKUOnProperty            []int64      `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64      `json:"readiness_state_on_property"`
 }
 
 type putProduct struct {
@@ -383,6 +484,9 @@ type putOffering struct {
 	Price     json.Number `json:"price"`
 	Quantity  int         `json:"quantity"`
 	IsEnabled bool        `json:"is_enabled"`
+	// ReadinessStateID is required by the schema, null allowed: it goes
+	// back as Etsy sent it.
+	ReadinessStateID *int64 `json:"readiness_state_id"`
 }
 
 func nonNil[T any](s []T) []T {
@@ -392,17 +496,33 @@ func nonNil[T any](s []T) []T {
 	return slices.Clone(s)
 }
 
+// errNoStock marks the reason Etsy refuses an inventory with every
+// offering at 0.
+var errNoStock = errors.New("no offering in stock")
+
+// plan is the PUT body that is an inventory with some quantities set.
+// changed says whether any quantity differs from the inventory read;
+// reason is why Etsy would refuse the body, when this client can tell
+// (wrapping errNoStock when no enabled offering keeps stock); inStock
+// whether an enabled offering keeps stock.
+type plan struct {
+	body    *putInventory
+	changed bool
+	reason  *cart.Error
+	inStock bool
+}
+
 // apply builds the PUT body that is inv with the quantities in sets (by
-// SKU) set on every live offering of those SKUs' products. changed says
-// whether any quantity differs from inv; reason is why Etsy would refuse
-// the body, when this client can tell.
-func apply(inv *inventoryJSON, listing int64, sets map[string]int) (body *putInventory, changed bool, reason *cart.Error) {
-	body = &putInventory{
-		Products:           make([]putProduct, 0, len(inv.Products)),
-		PriceOnProperty:    nonNil(inv.PriceOnProperty),
-		QuantityOnProperty: nonNil(inv.QuantityOnProperty),
-		SKUOnProperty:      nonNil(inv.SKUOnProperty),
+// SKU) set on every live offering of those SKUs' products.
+func apply(inv *inventoryJSON, listing int64, sets map[string]int) plan {
+	body := &putInventory{
+		Products:                 make([]putProduct, 0, len(inv.Products)),
+		PriceOnProperty:          nonNil(inv.PriceOnProperty),
+		QuantityOnProperty:       nonNil(inv.QuantityOnProperty),
+		SKUOnProperty:            nonNil(inv.SKUOnProperty),
+		ReadinessStateOnProperty: nonNil(inv.ReadinessStateOnProperty),
 	}
+	changed := false
 	groups := map[string][]int{} // quantity key → quantities in it
 	groupSKUs := map[string][]string{}
 	touched := map[string]bool{} // quantity keys of the products changed
@@ -432,7 +552,7 @@ func apply(inv *inventoryJSON, listing int64, sets map[string]int) (body *putInv
 				changed, touched[key] = true, true
 				qty = q
 			}
-			pp.Offerings = append(pp.Offerings, putOffering{Price: json.Number(price), Quantity: qty, IsEnabled: o.IsEnabled})
+			pp.Offerings = append(pp.Offerings, putOffering{Price: json.Number(price), Quantity: qty, IsEnabled: o.IsEnabled, ReadinessStateID: o.ReadinessStateID})
 			inStock = inStock || o.IsEnabled && qty > 0
 		}
 		groups[key] = append(groups[key], pp.Offerings[0].Quantity)
@@ -442,7 +562,7 @@ func apply(inv *inventoryJSON, listing int64, sets map[string]int) (body *putInv
 		body.Products = append(body.Products, pp)
 	}
 	if !changed {
-		return body, false, nil
+		return plan{body: body, inStock: inStock}
 	}
 	// Only groups this update changes are checked: the rest is as Etsy
 	// keeps it, whatever its rule exactly is.
@@ -455,17 +575,17 @@ func apply(inv *inventoryJSON, listing int64, sets map[string]int) (body *putInv
 		qs := groups[key]
 		for _, q := range qs[1:] {
 			if q != qs[0] {
-				return body, true, &cart.Error{Message: fmt.Sprintf(
+				return plan{body: body, changed: true, inStock: inStock, reason: &cart.Error{Message: fmt.Sprintf(
 					"in Etsy listing %d the variations %s share one quantity, so they cannot hold different quantities; make quantities vary by variation in Etsy",
-					listing, strings.Join(skuList(groupSKUs[key]), ", "))}
+					listing, strings.Join(skuList(groupSKUs[key]), ", "))}}
 			}
 		}
 	}
 	if !inStock {
-		return body, true, &cart.Error{Message: fmt.Sprintf(
-			"Etsy does not let an app set every variation of listing %d to 0 (one must stay in stock); the listing sells out through orders, or deactivate it in Etsy", listing)}
+		return plan{body: body, changed: true, reason: &cart.Error{Err: errNoStock, Message: fmt.Sprintf(
+			"Etsy does not let an app set every variation of listing %d to 0 (one must stay in stock); the channel's zero-stock policy is \"suspend\", so the listing was not deactivated", listing)}}
 	}
-	return body, true, nil
+	return plan{body: body, changed: true, inStock: true}
 }
 
 func skuList(skus []string) []string {

@@ -241,17 +241,17 @@ func TestSetStockPerSKUFailures(t *testing.T) {
 	}
 	sim.FailSKU("SKU-0003", 100)
 	ups := []cart.StockUpdate{
-		{SKU: "SKU-0001", Link: link["SKU-0001"], Quantity: 0},                                  // all of a listing to 0
-		{SKU: "SKU-0002", Link: link["SKU-0002"], Quantity: 11},                                 // set
-		{SKU: "SKU-0003", Link: link["SKU-0003"], Quantity: 12},                                 // Etsy refuses
-		{SKU: "SKU-0004", Link: link["SKU-0004"], Quantity: 1500},                               // set as 999
-		{SKU: "SKU-0005", Link: link["SKU-0005"], Quantity: 15},                                 // set
-		{SKU: "SKU-0006", Link: cart.Link{}, Quantity: 16},                                      // no link
-		{SKU: "NOT-THERE", Link: link["SKU-0005"], Quantity: 17},                                // not in the listing
-		{SKU: "SKU-0007", Link: cart.Link{ProductID: "99999999999"}, Quantity: 18},              // listing gone
-		{SKU: "SKU-0008", Link: link["SKU-0008"], Quantity: -1},                                 // negative
-		{SKU: "SKU-0009", Link: link["SKU-0009"], Quantity: before["SKU-0009"]},                 // unchanged
-		{SKU: "SKU-0010", Link: cart.Link{ProductID: link["SKU-0010"].ProductID}, Quantity: 20}, // no variant id: SKUs suffice
+		{SKU: "SKU-0001", Link: link["SKU-0001"], Quantity: 0, ZeroStock: cart.ZeroStockSuspend}, // all of a listing to 0, not deactivated
+		{SKU: "SKU-0002", Link: link["SKU-0002"], Quantity: 11},                                  // set
+		{SKU: "SKU-0003", Link: link["SKU-0003"], Quantity: 12},                                  // Etsy refuses
+		{SKU: "SKU-0004", Link: link["SKU-0004"], Quantity: 1500},                                // set as 999
+		{SKU: "SKU-0005", Link: link["SKU-0005"], Quantity: 15},                                  // set
+		{SKU: "SKU-0006", Link: cart.Link{}, Quantity: 16},                                       // no link
+		{SKU: "NOT-THERE", Link: link["SKU-0005"], Quantity: 17},                                 // not in the listing
+		{SKU: "SKU-0007", Link: cart.Link{ProductID: "99999999999"}, Quantity: 18},               // listing gone
+		{SKU: "SKU-0008", Link: link["SKU-0008"], Quantity: -1},                                  // negative
+		{SKU: "SKU-0009", Link: link["SKU-0009"], Quantity: before["SKU-0009"]},                  // unchanged
+		{SKU: "SKU-0010", Link: cart.Link{ProductID: link["SKU-0010"].ProductID}, Quantity: 20},  // no variant id: SKUs suffice
 	}
 	results, err := c.SetStock(t.Context(), ups)
 	if err != nil {
@@ -391,10 +391,10 @@ func TestSetStockFailuresOfTheCall(t *testing.T) {
 func TestPutBodyFollowsTheSchema(t *testing.T) {
 	var mu sync.Mutex
 	var sent string
-	inv := `{"products":[{"product_id":5,"sku":"CUP-1","is_deleted":false,"offerings":[{"offering_id":6,"quantity":4,"is_enabled":true,"is_deleted":false,"price":{"amount":1999,"divisor":100,"currency_code":"USD"}},{"offering_id":9,"quantity":1,"is_enabled":true,"is_deleted":true,"price":{"amount":1,"divisor":100,"currency_code":"USD"}}],
+	inv := `{"products":[{"product_id":5,"sku":"CUP-1","is_deleted":false,"offerings":[{"offering_id":6,"quantity":4,"is_enabled":true,"is_deleted":false,"price":{"amount":1999,"divisor":100,"currency_code":"USD"},"readiness_state_id":77},{"offering_id":9,"quantity":1,"is_enabled":true,"is_deleted":true,"price":{"amount":1,"divisor":100,"currency_code":"USD"}}],
 		"property_values":[{"property_id":100,"property_name":"Size","scale_id":327,"scale_name":"US/Canada","value_ids":[44],"values":["S"]}]},
 		{"product_id":7,"sku":"CUP-2","is_deleted":true,"offerings":[],"property_values":[]}],
-		"price_on_property":[],"quantity_on_property":[100],"sku_on_property":[100]}`
+		"price_on_property":[],"quantity_on_property":[100],"sku_on_property":[100],"readiness_state_on_property":[100]}`
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method != http.MethodPut {
@@ -413,7 +413,7 @@ func TestPutBodyFollowsTheSchema(t *testing.T) {
 		t.Fatal(err, res)
 	}
 	want := `{"products":[{"sku":"CUP-1","property_values":[{"property_id":100,"property_name":"Size","scale_id":327,"value_ids":[44],"values":["S"]}],` +
-		`"offerings":[{"price":19.99,"quantity":8,"is_enabled":true}]}],"price_on_property":[],"quantity_on_property":[100],"sku_on_property":[100]}`
+		`"offerings":[{"price":19.99,"quantity":8,"is_enabled":true,"readiness_state_id":77}]}],"price_on_property":[],"quantity_on_property":[100],"sku_on_property":[100],"readiness_state_on_property":[100]}`
 	if sent != want {
 		t.Errorf("sent\n%s\nwant\n%s", sent, want)
 	}

@@ -304,7 +304,13 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	req.Header.Set("x-api-key", c.apiKey)
 	req.Header.Set("Authorization", "Bearer "+access)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		// Bodies are JSON objects, except updateListing's, which the spec
+		// declares form encoded.
+		ct := "application/json"
+		if len(body) > 0 && body[0] != '{' {
+			ct = "application/x-www-form-urlencoded"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	c.lim.sent(c.now())
 	resp, err := c.hc.Do(req)

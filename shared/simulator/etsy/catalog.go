@@ -29,11 +29,17 @@ type propValue struct {
 }
 
 type offering struct {
-	id       int64
-	amount   int64 // price in cents (divisor 100)
-	quantity int
-	enabled  bool
+	id        int64
+	amount    int64 // price in cents (divisor 100)
+	quantity  int
+	enabled   bool
+	readiness *int64 // readiness_state_id, the processing profile
 }
+
+// defaultReadinessState is the processing profile (readiness state
+// definition) every seeded offering has, as an active physical listing
+// on Etsy does.
+const defaultReadinessState = 1_000_000_001
 
 type product struct {
 	id        int64
@@ -43,10 +49,11 @@ type product struct {
 }
 
 type inventory struct {
-	products []*product
-	priceOn  []int64
-	qtyOn    []int64
-	skuOn    []int64
+	products    []*product
+	priceOn     []int64
+	qtyOn       []int64
+	skuOn       []int64
+	readinessOn []int64
 }
 
 type image struct {
@@ -234,7 +241,8 @@ func (st *store) addListing(title string, k int, now time.Time) *listing {
 }
 
 func (st *store) newProduct(sku string, amount int64, qty int, enabled bool) *product {
-	return &product{id: st.id(), sku: sku, offerings: []*offering{{id: st.id(), amount: amount, quantity: qty, enabled: enabled}}}
+	rs := int64(defaultReadinessState)
+	return &product{id: st.id(), sku: sku, offerings: []*offering{{id: st.id(), amount: amount, quantity: qty, enabled: enabled, readiness: &rs}}}
 }
 
 // variationName names a variation by what its SKU adds to the group's
@@ -432,10 +440,11 @@ func (s *Server) Listings() []Listing {
 
 // Inventory is a copy of a listing's inventory as stored, for tests.
 type Inventory struct {
-	Products           []Product
-	PriceOnProperty    []int64
-	QuantityOnProperty []int64
-	SKUOnProperty      []int64
+	Products                 []Product
+	PriceOnProperty          []int64
+	QuantityOnProperty       []int64
+	SKUOnProperty            []int64
+	ReadinessStateOnProperty []int64
 }
 
 // Product is one product of an Inventory.
@@ -461,6 +470,8 @@ type Offering struct {
 	Price     string // "12.34"
 	Quantity  int
 	IsEnabled bool
+	// ReadinessStateID is the offering's processing profile, 0 for none.
+	ReadinessStateID int64
 }
 
 // Inventory returns a copy of a listing's stored inventory.
@@ -476,9 +487,10 @@ func (s *Server) Inventory(listingID string) (Inventory, bool) {
 		return Inventory{}, false
 	}
 	inv := Inventory{
-		PriceOnProperty:    slices.Clone(l.inv.priceOn),
-		QuantityOnProperty: slices.Clone(l.inv.qtyOn),
-		SKUOnProperty:      slices.Clone(l.inv.skuOn),
+		PriceOnProperty:          slices.Clone(l.inv.priceOn),
+		QuantityOnProperty:       slices.Clone(l.inv.qtyOn),
+		SKUOnProperty:            slices.Clone(l.inv.skuOn),
+		ReadinessStateOnProperty: slices.Clone(l.inv.readinessOn),
 	}
 	for _, p := range l.inv.products {
 		ep := Product{ID: p.id, SKU: p.sku}
@@ -491,7 +503,11 @@ func (s *Server) Inventory(listingID string) (Inventory, bool) {
 			ep.PropertyValues = append(ep.PropertyValues, v)
 		}
 		for _, o := range p.offerings {
-			ep.Offerings = append(ep.Offerings, Offering{ID: o.id, Price: formatCents(o.amount), Quantity: o.quantity, IsEnabled: o.enabled})
+			eo := Offering{ID: o.id, Price: formatCents(o.amount), Quantity: o.quantity, IsEnabled: o.enabled}
+			if o.readiness != nil {
+				eo.ReadinessStateID = *o.readiness
+			}
+			ep.Offerings = append(ep.Offerings, eo)
 		}
 		inv.Products = append(inv.Products, ep)
 	}
@@ -516,11 +532,12 @@ type jsonPropValue struct {
 }
 
 type jsonOffering struct {
-	OfferingID int64 `json:"offering_id"`
-	Quantity   int   `json:"quantity"`
-	IsEnabled  bool  `json:"is_enabled"`
-	IsDeleted  bool  `json:"is_deleted"`
-	Price      money `json:"price"`
+	OfferingID       int64  `json:"offering_id"`
+	Quantity         int    `json:"quantity"`
+	IsEnabled        bool   `json:"is_enabled"`
+	IsDeleted        bool   `json:"is_deleted"`
+	Price            money  `json:"price"`
+	ReadinessStateID *int64 `json:"readiness_state_id"`
 }
 
 type jsonProduct struct {
@@ -532,10 +549,11 @@ type jsonProduct struct {
 }
 
 type jsonInventory struct {
-	Products           []jsonProduct `json:"products"`
-	PriceOnProperty    []int64       `json:"price_on_property"`
-	QuantityOnProperty []int64       `json:"quantity_on_property"`
-	SKUOnProperty      []int64       `json:"sku_on_property"`
+	Products                 []jsonProduct `json:"products"`
+	PriceOnProperty          []int64       `json:"price_on_property"`
+	QuantityOnProperty       []int64       `json:"quantity_on_property"`
+	SKUOnProperty            []int64       `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64       `json:"readiness_state_on_property"`
 }
 
 type jsonImage struct {
@@ -584,16 +602,17 @@ const sellerUserID = 87654321
 
 func (st *store) inventoryJSON(l *listing) *jsonInventory {
 	inv := &jsonInventory{
-		Products:           make([]jsonProduct, 0, len(l.inv.products)),
-		PriceOnProperty:    nonNil(l.inv.priceOn),
-		QuantityOnProperty: nonNil(l.inv.qtyOn),
-		SKUOnProperty:      nonNil(l.inv.skuOn),
+		Products:                 make([]jsonProduct, 0, len(l.inv.products)),
+		PriceOnProperty:          nonNil(l.inv.priceOn),
+		QuantityOnProperty:       nonNil(l.inv.qtyOn),
+		SKUOnProperty:            nonNil(l.inv.skuOn),
+		ReadinessStateOnProperty: nonNil(l.inv.readinessOn),
 	}
 	for _, p := range l.inv.products {
 		jp := jsonProduct{ProductID: p.id, SKU: p.sku, Offerings: []jsonOffering{}, PropertyValues: []jsonPropValue{}}
 		for _, o := range p.offerings {
 			jp.Offerings = append(jp.Offerings, jsonOffering{OfferingID: o.id, Quantity: o.quantity, IsEnabled: o.enabled,
-				Price: money{Amount: o.amount, Divisor: 100, CurrencyCode: l.currency}})
+				Price: money{Amount: o.amount, Divisor: 100, CurrencyCode: l.currency}, ReadinessStateID: o.readiness})
 		}
 		for _, pv := range p.props {
 			jp.PropertyValues = append(jp.PropertyValues, jsonPropValue{PropertyID: pv.propertyID, PropertyName: pv.propertyName,

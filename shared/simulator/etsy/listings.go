@@ -1,11 +1,14 @@
 package etsysim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -141,14 +144,24 @@ func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) {
 // against the request schema and Etsy's rules, then replaces the listing's
 // inventory with exactly what was sent, under new product and offering ids.
 func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.reject(w, "The request body could not be read")
+		return
+	}
 	var body any
-	dec := json.NewDecoder(r.Body)
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&body); err != nil {
 		s.reject(w, "The request body is not valid JSON")
 		return
 	}
+	// Etsy's own wording first for what it is known to refuse, then the
+	// published schema for everything it requires (readiness_state_id).
 	req, err := parseInventoryRequest(body)
+	if err == nil {
+		err = checkJSONBody(opUpdateListingInventory, raw)
+	}
 	if err != nil {
 		s.reject(w, err.Error())
 		return
@@ -179,11 +192,11 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, fmt.Sprintf("Unable to update the inventory of the product with SKU %s", p.sku))
 		return
 	}
-	inv := inventory{priceOn: req.priceOn, qtyOn: req.qtyOn, skuOn: req.skuOn}
+	inv := inventory{priceOn: req.priceOn, qtyOn: req.qtyOn, skuOn: req.skuOn, readinessOn: req.readinessOn}
 	for _, p := range req.products {
 		np := &product{id: s.st.id(), sku: p.sku, props: p.props}
 		for _, o := range p.offerings {
-			np.offerings = append(np.offerings, &offering{id: s.st.id(), amount: o.amount, quantity: o.quantity, enabled: o.enabled})
+			np.offerings = append(np.offerings, &offering{id: s.st.id(), amount: o.amount, quantity: o.quantity, enabled: o.enabled, readiness: o.readiness})
 		}
 		inv.products = append(inv.products, np)
 	}
@@ -203,9 +216,10 @@ func (s *Server) reject(w http.ResponseWriter, msg string) {
 }
 
 type reqOffering struct {
-	amount   int64
-	quantity int
-	enabled  bool
+	amount    int64
+	quantity  int
+	enabled   bool
+	readiness *int64
 }
 
 type reqProduct struct {
@@ -215,8 +229,8 @@ type reqProduct struct {
 }
 
 type inventoryRequest struct {
-	products              []reqProduct
-	priceOn, qtyOn, skuOn []int64
+	products                           []reqProduct
+	priceOn, qtyOn, skuOn, readinessOn []int64
 }
 
 // Offering limits: quantity 0–999 (etsy/open-api#214); price from the
@@ -298,7 +312,7 @@ func parseInventoryRequest(body any) (*inventoryRequest, error) {
 	if !ok {
 		return nil, errors.New("Expected a JSON object")
 	}
-	if err := onlyKeys(top, "/", "products", "price_on_property", "quantity_on_property", "sku_on_property"); err != nil {
+	if err := onlyKeys(top, "/", "products", "price_on_property", "quantity_on_property", "sku_on_property", "readiness_state_on_property"); err != nil {
 		return nil, err
 	}
 	req := &inventoryRequest{}
@@ -310,6 +324,9 @@ func parseInventoryRequest(body any) (*inventoryRequest, error) {
 		return nil, err
 	}
 	if req.skuOn, err = intList(top["sku_on_property"], "/sku_on_property", true); err != nil {
+		return nil, err
+	}
+	if req.readinessOn, err = intList(top["readiness_state_on_property"], "/readiness_state_on_property", true); err != nil {
 		return nil, err
 	}
 	raw, present := top["products"]
@@ -443,7 +460,7 @@ func parseOffering(v any, path string) (reqOffering, error) {
 	if !ok {
 		return reqOffering{}, problem(path, "must be an object")
 	}
-	if err := onlyKeys(m, path, "price", "quantity", "is_enabled"); err != nil {
+	if err := onlyKeys(m, path, "price", "quantity", "is_enabled", "readiness_state_id"); err != nil {
 		return reqOffering{}, err
 	}
 	var o reqOffering
@@ -479,6 +496,14 @@ func parseOffering(v any, path string) (reqOffering, error) {
 		return o, fmt.Errorf("Expected boolean value for 'is_enabled' (got %s).", typeName(m["is_enabled"]))
 	}
 	o.enabled = e
+	// Required by the schema (checked before), null allowed.
+	if rv := m["readiness_state_id"]; rv != nil {
+		n, ok := intOf(rv)
+		if !ok || n < 1 {
+			return o, problem(path+"/readiness_state_id", "must be a positive integer or null")
+		}
+		o.readiness = &n
+	}
 	return o, nil
 }
 
@@ -503,7 +528,7 @@ func (req *inventoryRequest) check() error {
 	if len(req.products) > 1 && len(props) == 0 {
 		return errors.New("Property values can't be empty")
 	}
-	for _, on := range [][]int64{req.priceOn, req.qtyOn, req.skuOn} {
+	for _, on := range [][]int64{req.priceOn, req.qtyOn, req.skuOn, req.readinessOn} {
 		for _, id := range on {
 			if !slices.Contains(props, id) {
 				return fmt.Errorf("Property %d in *_on_property is not a property of the products", id)
@@ -560,4 +585,59 @@ func (p reqProduct) key(on []int64) string {
 		}
 	}
 	return b.String()
+}
+
+// updateListing changes a listing's state (PATCH, form encoded, the body
+// checked against the published schema). Only state is applied; the other
+// fields the schema allows are accepted and ignored. Etsy does not show an
+// active listing with nothing to sell, so activating one whose enabled
+// offerings are all at 0 is refused.
+func (s *Server) updateListing(w http.ResponseWriter, r *http.Request) {
+	if !s.checkShop(w, r) {
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+		s.refuseState(w, http.StatusBadRequest, "updateListing takes an application/x-www-form-urlencoded body")
+		return
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.refuseState(w, http.StatusBadRequest, "The request body could not be read")
+		return
+	}
+	form, err := url.ParseQuery(string(raw))
+	if err != nil {
+		s.refuseState(w, http.StatusBadRequest, "The request body is not form encoded")
+		return
+	}
+	fields, err := checkFormBody(opUpdateListing, form)
+	if err != nil {
+		s.refuseState(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.listingFor(w, r)
+	if l == nil {
+		return
+	}
+	if state, ok := fields["state"].(string); ok && state != l.state {
+		if state == "active" && l.quantity() == 0 {
+			s.refuseState(w, http.StatusBadRequest, fmt.Sprintf("Listing %d has no quantity to sell and cannot be active", l.id))
+			return
+		}
+		l.state = state
+		l.updated = s.now().UTC().Truncate(time.Second)
+		s.ctl.Lock()
+		s.stats.StateChanges++
+		s.ctl.Unlock()
+	}
+	writeJSON(w, http.StatusOK, s.st.listingJSON(l, false, false))
+}
+
+func (s *Server) refuseState(w http.ResponseWriter, status int, msg string) {
+	s.ctl.Lock()
+	s.stats.StateRejected++
+	s.ctl.Unlock()
+	writeError(w, status, msg)
 }

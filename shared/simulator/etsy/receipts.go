@@ -198,8 +198,24 @@ func (s *Server) Seed(n int, seed int64) {
 
 // CreateOrder adds an importable receipt (paid, not shipped) created and
 // updated now and returns its id. No lines means one line of the first SKU.
-// The sale takes its lines' stock, as an Etsy sale does.
+// The sale takes its lines' stock, as an Etsy sale does. A SKU offered only
+// by inactive listings does not sell: the order is refused and CreateOrder
+// returns "" (PlaceOrder says why).
 func (s *Server) CreateOrder(lines []cart.Line) string {
+	id, err := s.PlaceOrder(lines)
+	if err != nil {
+		return ""
+	}
+	return id
+}
+
+// ErrNotOffered refuses an order for a SKU whose listings are all inactive.
+var ErrNotOffered = errors.New("etsysim: the SKU's listing is not active")
+
+// PlaceOrder is CreateOrder with its refusal: ErrNotOffered when a line's
+// SKU is sold only by listings that are not active (a SKU the shop has no
+// listing for still sells, as an order imported from elsewhere would).
+func (s *Server) PlaceOrder(lines []cart.Line) (string, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	if len(lines) == 0 {
 		lines = []cart.Line{{SKU: s.skus[0], Quantity: 1}}
@@ -210,7 +226,11 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 		buyer: 100000001, committed: true}
 	for _, ln := range lines {
 		t := transaction{sku: ln.SKU, quantity: ln.Quantity, amount: unitPrice(ln.SKU), title: humanize(ln.SKU)}
-		if l, p := s.st.find(ln.SKU); p != nil {
+		l, p := s.st.find(ln.SKU)
+		if p == nil && s.st.listed(ln.SKU) {
+			return "", fmt.Errorf("%w: %s", ErrNotOffered, ln.SKU)
+		}
+		if p != nil {
 			t.listingID, t.productID, t.title, t.amount = l.id, p.id, l.title, p.offerings[0].amount
 		}
 		rc.lines = append(rc.lines, t)
@@ -219,7 +239,17 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	for _, t := range rc.lines {
 		s.st.take(t.sku, t.quantity, now)
 	}
-	return strconv.FormatInt(rc.id, 10)
+	return strconv.FormatInt(rc.id, 10), nil
+}
+
+// listed says whether any listing, in any state, sells sku.
+func (st *store) listed(sku string) bool {
+	for _, l := range st.listings {
+		if l.product(sku) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNotFound is returned for an unknown receipt id.

@@ -1,9 +1,14 @@
 // Package etsysim is an in-process Etsy shop: an http.Handler that speaks
-// the Open API v3 wire format a connector uses (CARTS.md §3, the vendored
-// etsy_openapi.yaml) under /v3/application/: shop receipts (getShopReceipts,
+// the Open API v3 wire format a connector uses (Etsy's published OpenAPI
+// document, shared/cart/etsy/testdata/etsy_openapi.json) under
+// /v3/application/: shop receipts (getShopReceipts,
 // getShopReceipt), the shop's listings (getListingsByShop, with the Images
-// and Inventory associations) and listing inventory (getListingInventory,
-// updateListingInventory). It enforces Etsy's per-second (QPS) and per-day
+// and Inventory associations; updateListing for the state, active or
+// inactive) and listing inventory (getListingInventory,
+// updateListingInventory). The bodies of updateListingInventory and
+// updateListing are checked against the request schemas of Etsy's
+// published OpenAPI document (request_schemas.json, kept equal to it by a
+// test): a missing readiness_state_id is a 400 in Etsy's error shape. It enforces Etsy's per-second (QPS) and per-day
 // (QPD, a sliding 24-hour window of buckets) limits with Etsy's rate headers
 // and 429s, checks both credentials Etsy requires, and injects faults on
 // request. Tests serve it with httptest; make dev serves it beside the app.
@@ -34,6 +39,10 @@
 //     (#523). Values that do not vary by a property must be the same for
 //     every product (the *_on_property fields; the operation's description
 //     and #159).
+//   - An inactive listing does not sell: CreateOrder and PlaceOrder refuse
+//     a SKU whose listings are all inactive. Activating a listing whose
+//     enabled offerings are all at 0 is refused (Etsy shows no active
+//     listing with nothing to sell).
 //   - Strings come HTML-escaped, as Etsy sends them (#446): a title
 //     "Maker's" arrives as "Maker&#39;s".
 //   - Per-second 429s carry no rate headers and no retry-after (CARTS.md
@@ -179,7 +188,10 @@ type Stats struct {
 	// InventoryRejected counts PUTs answered 400.
 	InventoryUpdates  int
 	InventoryRejected int
-	Faults            FaultCounts
+	// StateChanges counts listings whose state an updateListing changed;
+	// StateRejected counts updateListing requests answered 400.
+	StateChanges, StateRejected int
+	Faults                      FaultCounts
 }
 
 // Server is a simulated Etsy shop. It is safe for concurrent use.
@@ -256,6 +268,7 @@ func New(opts Options) *Server {
 	s.route("GET /shops/{shop_id}/listings", s.listListings)
 	s.route("GET /listings/{listing_id}/inventory", s.getInventory)
 	s.route("PUT /listings/{listing_id}/inventory", s.putInventory)
+	s.route("PATCH /shops/{shop_id}/listings/{listing_id}", s.updateListing)
 	s.mux.HandleFunc(tokenPattern, s.oauthToken)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Lock()

@@ -346,12 +346,14 @@ func validBody(t *testing.T, s *Server, id string) map[string]any {
 				"scale_id": pv.ScaleID, "value_ids": pv.ValueIDs, "values": pv.Values})
 		}
 		for _, o := range p.Offerings {
-			offs = append(offs, map[string]any{"price": json.Number(formatCents(o.Price.Amount)), "quantity": o.Quantity, "is_enabled": o.IsEnabled})
+			offs = append(offs, map[string]any{"price": json.Number(formatCents(o.Price.Amount)), "quantity": o.Quantity, "is_enabled": o.IsEnabled,
+				"readiness_state_id": o.ReadinessStateID})
 		}
 		products = append(products, map[string]any{"sku": p.SKU, "property_values": nonNil(pvs), "offerings": offs})
 	}
 	return map[string]any{"products": products, "price_on_property": inv.PriceOnProperty,
-		"quantity_on_property": inv.QuantityOnProperty, "sku_on_property": inv.SKUOnProperty}
+		"quantity_on_property": inv.QuantityOnProperty, "sku_on_property": inv.SKUOnProperty,
+		"readiness_state_on_property": inv.ReadinessStateOnProperty}
 }
 
 func prod(body map[string]any, k int) map[string]any {
@@ -411,6 +413,9 @@ func TestInventoryUpdate(t *testing.T) {
 				offering0(b, k)["quantity"] = 0
 			}
 		}, "one offering must have greater than zero inventory"},
+		{"no readiness_state_id", func(b map[string]any) { delete(offering0(b, 2), "readiness_state_id") },
+			`There was a problem with /products/2/offerings/0/readiness_state_id : property \"readiness_state_id\" is missing`},
+		{"readiness_state_id 0", func(b map[string]any) { offering0(b, 0)["readiness_state_id"] = 0 }, "readiness_state_id : must be a positive integer or null"},
 		{"only one product sent", func(b map[string]any) { b["products"] = b["products"].([]any)[:1] }, ""},
 	}
 	before, _ := s.Inventory(colors)
@@ -459,7 +464,7 @@ func TestInventoryUpdate(t *testing.T) {
 	// others, as Etsy's does.
 	b = validBody(t, s, colors)
 	b["products"] = b["products"].([]any)[:1]
-	b["price_on_property"], b["quantity_on_property"], b["sku_on_property"] = []any{}, []any{}, []any{}
+	b["price_on_property"], b["quantity_on_property"], b["sku_on_property"], b["readiness_state_on_property"] = []any{}, []any{}, []any{}, nil
 	raw, _ = json.Marshal(b)
 	if a := call(t, s, "PUT", path, string(raw), nil); a.status != 200 {
 		t.Fatalf("one product: %d %s", a.status, a.body)
