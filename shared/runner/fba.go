@@ -84,6 +84,8 @@ func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource
 				e.run.Counts.Updated++
 			case orders.Unchanged:
 				e.run.Counts.Unchanged++
+			default:
+				e.run.Counts.Skipped++
 			}
 		}
 		w.Done += len(page.Orders)

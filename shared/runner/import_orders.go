@@ -41,6 +41,8 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 				e.run.Counts.Updated++
 			case orders.Unchanged:
 				e.run.Counts.Unchanged++
+			default: // not ours: a cancel of an order never imported, a status we do not import
+				e.run.Counts.Skipped++
 			}
 		}
 		w.Done += len(page.Orders)

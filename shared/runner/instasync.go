@@ -75,8 +75,10 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 			run.Counts.Created++
 		case orders.Updated:
 			run.Counts.Updated++
-		default:
+		case orders.Unchanged:
 			run.Counts.Unchanged++
+		default:
+			run.Counts.Skipped++
 		}
 	case catalog.InstasyncProducts:
 		f, err := r.Connectors.ListingFetcher(ch, creds)
