@@ -52,7 +52,7 @@ func TestCountsAddUp(t *testing.T) {
 		f := newFixture(t, 0)
 		f.shelf.add("A", 1)
 		f.shelf.add("B", 2)
-		f.shelf.add("", 3)     // no SKU: failed
+		f.shelf.add("", 3)    // no SKU: failed
 		f.shelf.add("A b", 4) // unusable SKU: failed
 		check(t, "first", f.runTask(t, catalog.ImportProducts), 4)
 		f.shelf.add("C", 5)
