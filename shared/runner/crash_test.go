@@ -180,3 +180,25 @@ func TestAccountCapRequeues(t *testing.T) {
 		t.Fatalf("requeued run %+v", final)
 	}
 }
+
+// An invocation for a run the sweep already closed (a queued run that
+// never started, whose invocation comes late) does nothing and is no
+// error: Lambda would retry an error for nothing.
+func TestLateInvocationOfAClosedRun(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	run, _, err := f.r.Runs.QueueManual(ctx, "acct", f.ch.ID, catalog.ImportOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Hour)
+	if rep, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil || rep.Expired != 1 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	in := f.input(runs.Manual)
+	in.RunID = run.ID
+	got, err := f.r.Handle(ctx, in)
+	if err != nil || got.Status != runs.Interrupted || f.countOrders(t) != 0 {
+		t.Fatalf("late invocation: %s %v, %d orders", got.Status, err, f.countOrders(t))
+	}
+}

@@ -133,6 +133,9 @@ func (r *Runner) fillDefaults() {
 	}
 }
 
+// errRunFinished means an input named a run that has already ended.
+var errRunFinished = errors.New("run already finished")
+
 // errContinue means the run stopped for its deadline with its place saved.
 var errContinue = errors.New("continue in a new invocation")
 
@@ -153,6 +156,12 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	log := r.Log.With("account", in.AccountID, "channel", in.ChannelID, "task", in.Task, "trigger", in.Trigger)
 
 	run, err := r.startRun(ctx, in)
+	if errors.Is(err, errRunFinished) {
+		// E.g. a queued run the sweep closed as never started, whose
+		// invocation arrives late: nothing to do, and nothing to retry.
+		log.InfoContext(ctx, "run already finished; nothing to do", "run_id", in.RunID, "status", run.Status)
+		return run, nil
+	}
 	if err != nil {
 		return runs.Run{}, err
 	}
@@ -272,7 +281,7 @@ func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) 
 			return runs.Run{}, fmt.Errorf("run %s is for another task", in.RunID)
 		}
 		if run.Status.Finished() {
-			return runs.Run{}, fmt.Errorf("run %s already %s", in.RunID, run.Status)
+			return run, fmt.Errorf("run %s already %s: %w", in.RunID, run.Status, errRunFinished)
 		}
 		return run, nil
 	}
