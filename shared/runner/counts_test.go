@@ -2,12 +2,14 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -46,6 +48,19 @@ func TestCountsAddUp(t *testing.T) {
 		check(t, "second import", run, run.Counts.Fetched)
 		if run.Counts.Updated != 2 {
 			t.Fatalf("second import %+v", run.Counts)
+		} // A record the store refuses fails the run; it still counts.
+		f.advance(time.Minute)
+		huge := order(400, f.clock().Add(-10*time.Second), cart.AwaitingFulfillment)
+		huge.Lines = make([]cart.Line, orders.MaxLines+1)
+		for i := range huge.Lines {
+			huge.Lines[i] = cart.Line{SKU: fmt.Sprint("SKU-", i), Quantity: 1}
+		}
+		f.cart.add(huge)
+		f.advance(time.Minute)
+		run = f.runTask(t, catalog.ImportOrders)
+		check(t, "failed import", run, run.Counts.Fetched)
+		if run.Status != runs.Failed || run.Counts.Failed != 1 {
+			t.Fatalf("failed import %s %+v", run.Status, run.Counts)
 		}
 	})
 	t.Run("import_products", func(t *testing.T) {

@@ -32,6 +32,7 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 			}
 			ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store order %s: %w", o.ExternalID, err)
 			}
 			switch ch.Outcome {
