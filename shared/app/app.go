@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,6 +50,26 @@ type App struct {
 	Runner    *runner.Runner
 	API       *httpapi.API
 	Webhooks  *webhook.Receiver
+	log       *slog.Logger
+}
+
+// Repair is the periodic repair (repair_schedules in AWS, every minute
+// locally): it converges the Scheduler on the schedule records and closes
+// the runs that outlived their worker (runs.Repo.Sweep). Both are attempted
+// whatever the other does.
+func (a *App) Repair(ctx context.Context) error {
+	rep, err := a.Settings.Repair(ctx)
+	a.log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
+	sw, serr := a.Runs.Sweep(ctx, runs.SweepOptions{})
+	a.log.InfoContext(ctx, "stale run sweep", "interrupted", sw.Interrupted, "expired", sw.Expired, "dropped", sw.Dropped, "live", sw.Live)
+	return errors.Join(err, serr)
+}
+
+// RecoverAtStart closes every run a previous process left running or
+// queued. Only for a process that owns its store alone (the local server,
+// whose bbolt file is locked): no run of another worker can be alive.
+func (a *App) RecoverAtStart(ctx context.Context) (runs.SweepReport, error) {
+	return a.Runs.Sweep(ctx, runs.SweepOptions{DeadBefore: a.Runs.Now(), Limit: 100000})
 }
 
 // New assembles the service.
@@ -67,16 +88,13 @@ func New(d Deps) *App {
 	a.Runner = &runner.Runner{
 		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders, Inventory: a.Inventory, Statuses: a.Channels,
 		Connectors: d.Connectors, Health: a.Settings, Dispatch: d.Dispatch,
-		Repair: func(ctx context.Context) error {
-			rep, err := a.Settings.Repair(ctx)
-			d.Log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
-			return err
-		},
-		Now: d.Now, Log: d.Log,
+		Repair: a.Repair,
+		Now:    d.Now, Log: d.Log,
 	}
 	a.Settings.Capabilities = a.Runner
 	a.Settings.Subscribers, a.Settings.WebhookBaseURL = d.Connectors, d.WebhookBaseURL
 	a.Webhooks = &webhook.Receiver{Channels: a.Channels, Store: d.Store, Settings: a.Settings, Dispatch: d.Dispatch, Now: d.Now, Log: d.Log}
+	a.log = d.Log
 	a.API = &httpapi.API{
 		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
 		Inventory: a.Inventory, Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,

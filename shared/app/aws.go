@@ -72,7 +72,7 @@ func NewAWS(awsCfg aws.Config, c AWSConfig, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(Deps{
+	a := New(Deps{
 		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), c.Table),
 		Sealer: seal.KMS{API: api, KeyID: c.KMSKey},
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
@@ -82,5 +82,12 @@ func NewAWS(awsCfg aws.Config, c AWSConfig, log *slog.Logger) (*App, error) {
 		Connectors: connector.Factory{AllowLoopbackBase: c.DevCartURLs},
 		Auth:       auth.APIGateway{},
 		Log:        log, WebhookBaseURL: c.WebhookBase,
-	}), nil
+	})
+	// Lambda runs every invocation at once; the cap keeps one account's
+	// burst from taking the account-wide concurrency (see runner.AccountCap).
+	a.Runner.AccountCap = AccountCap
+	return a, nil
 }
+
+// AccountCap is how many runs one account may have working at once in AWS.
+const AccountCap = 8

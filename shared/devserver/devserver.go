@@ -205,6 +205,14 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	}
 	defer s.sims.Close()
 
+	// Runs a killed process left running or queued are closed as
+	// interrupted (their leases released), so Activity shows no ghost and
+	// their tasks run again at once, resuming from their checkpoints.
+	if rep, err := a.RecoverAtStart(ctx); err != nil {
+		o.Log.WarnContext(ctx, "close runs of the previous process", "err", err)
+	} else if rep.Interrupted+rep.Expired > 0 {
+		o.Log.InfoContext(ctx, "closed runs of the previous process", "interrupted", rep.Interrupted, "never_started", rep.Expired)
+	}
 	// The in-process scheduler keeps nothing across restarts: repair
 	// re-creates every recorded schedule before it starts firing.
 	if rep, err := a.Settings.Repair(ctx); err != nil {
@@ -251,8 +259,8 @@ func (s *Server) repairLoop(ctx context.Context, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if rep, err := s.App.Settings.Repair(ctx); err != nil {
-				log.WarnContext(ctx, "schedule repair", "err", err, "failed", rep.Failed)
+			if err := s.App.Repair(ctx); err != nil {
+				log.WarnContext(ctx, "repair", "err", err)
 			}
 		}
 	}

@@ -216,24 +216,31 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 		t.Fatalf("after manual runs: %d orders, want %d", got, want)
 	}
 
-	// Two triggers at once: slow the cart so the first holds the task.
+	// Two presses at once queue one run (the second answers the queued
+	// one); a press while that run works is skipped: one run at a time.
 	sim.SetFaults(shopifysim.Faults{Slow: 2, Delay: 1500 * time.Millisecond})
 	var wg sync.WaitGroup
-	ids := make([]string, 2)
-	for i := range ids {
+	ids := make([]string, 3)
+	press := func(i int) {
+		var out struct{ Runs []run }
+		c.do("POST", "/v1/sync/runs", map[string]any{"runs": []map[string]any{{"channel_id": shop, "task": "import_orders"}}}, &out)
+		ids[i] = out.Runs[0].ID
+	}
+	for i := range 2 {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var out struct{ Runs []run }
-			c.do("POST", "/v1/sync/runs", map[string]any{"runs": []map[string]any{{"channel_id": shop, "task": "import_orders"}}}, &out)
-			ids[i] = out.Runs[0].ID
-		}()
+		go func() { defer wg.Done(); press(i) }()
 	}
 	wg.Wait()
+	waitFor(t, "the run to start", 30*time.Second, func() bool {
+		var r run
+		c.do("GET", "/v1/sync/runs/"+ids[0], nil, &r)
+		return r.Status == "running"
+	})
+	press(2)
 	statuses := map[string]int{}
 	waitFor(t, "both manual runs to finish", 30*time.Second, func() bool {
 		clear(statuses)
-		for _, id := range ids {
+		for _, id := range ids[1:] {
 			var r run
 			c.do("GET", "/v1/sync/runs/"+id, nil, &r)
 			if r.Status == "skipped" && r.SkipReason2 != "already_running" {
@@ -243,8 +250,8 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 		}
 		return statuses["succeeded"]+statuses["skipped"]+statuses["failed"] == 2
 	})
-	if statuses["succeeded"] != 1 || statuses["skipped"] != 1 {
-		t.Fatalf("two triggers at once gave %v, want one succeeded and one skipped", statuses)
+	if ids[0] != ids[1] || statuses["succeeded"] != 1 || statuses["skipped"] != 1 {
+		t.Fatalf("presses gave runs %v ending %v, want one run for the two at once, succeeded, and one skipped", ids, statuses)
 	}
 
 	// Disable: next_run_at clears and no scheduled run follows.

@@ -403,7 +403,7 @@ func TestPanicIsA500(t *testing.T) {
 	f.disp.panic = true
 	f.disp.mu.Unlock()
 	rec := f.serve(req{method: "POST", path: "/v1/sync/runs", token: f.merchant(acctA),
-		body: `{"runs":[{"channel_id":"` + f.a1 + `","task":"import_orders"}]}`})
+		body: `{"runs":[{"channel_id":"` + f.a2 + `","task":"import_orders"}]}`})
 	e := checkErr(t, rec, http.StatusInternalServerError, "internal")
 	if id := rec.Header().Get("X-Request-Id"); id == "" || !strings.Contains(e.Message, id) {
 		t.Errorf("panic 500 %q does not name the request id %q", e.Message, id)
@@ -422,7 +422,7 @@ func TestDispatchFailure(t *testing.T) {
 	var out struct {
 		Runs []runJSON `json:"runs"`
 	}
-	rec := f.call("POST", "/v1/sync/runs", f.merchant(acctA), `{"runs":[{"channel_id":"`+f.a1+`","task":"import_orders"}]}`, http.StatusAccepted, &out)
+	rec := f.call("POST", "/v1/sync/runs", f.merchant(acctA), `{"runs":[{"channel_id":"`+f.a2+`","task":"import_orders"}]}`, http.StatusAccepted, &out)
 	if strings.Contains(rec.Body.String(), "10.0.0.7") || strings.Contains(rec.Body.String(), "queue") {
 		t.Fatalf("answer carries the dispatch error: %s", rec.Body)
 	}

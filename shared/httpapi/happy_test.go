@@ -279,6 +279,8 @@ func TestListRunsPagination(t *testing.T) {
 		}
 		r := e.runOnce(acctA, en)[0]
 		want[r.ID] = en
+		// The executor picks it up; the task's next Sync once is a new run.
+		e.startRun(acctA, r.ID)
 	}
 	// Runs of other tasks, as the executor records them, to filter by task.
 	for range 4 {

@@ -256,9 +256,15 @@ func (a *API) postRuns(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	}
 	out := make([]runs.Run, 0, len(*req.Runs))
 	for _, e := range *req.Runs {
-		run := a.Runs.NewRun(p.AccountID, e.ChannelID, e.Task, runs.Manual, runs.Queued)
-		if err := a.Runs.Create(r.Context(), run); err != nil {
+		// A task with a manual run still queued gets that run back, not
+		// another: repeated presses (or a script) cannot pile up a backlog.
+		run, created, err := a.Runs.QueueManual(r.Context(), p.AccountID, e.ChannelID, e.Task)
+		if err != nil {
 			return err
+		}
+		if !created {
+			out = append(out, run)
+			continue
 		}
 		in := runs.Input{AccountID: p.AccountID, ChannelID: e.ChannelID, Task: e.Task, Trigger: runs.Manual, RunID: run.ID}
 		if err := a.Dispatch.Dispatch(r.Context(), in); err != nil {

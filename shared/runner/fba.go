@@ -45,6 +45,7 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 				return nil
 			})
 			if err != nil {
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
 			}
 			switch {
@@ -75,6 +76,7 @@ func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource
 			o.Tags = append(o.Tags, "FBA")
 			ch, err := e.Orders.Upsert(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store FBA order %s: %w", o.ExternalID, err)
 			}
 			switch ch.Outcome {
@@ -84,6 +86,8 @@ func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource
 				e.run.Counts.Updated++
 			case orders.Unchanged:
 				e.run.Counts.Unchanged++
+			default:
+				e.run.Counts.Skipped++
 			}
 		}
 		w.Done += len(page.Orders)

@@ -32,6 +32,7 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 			}
 			ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store order %s: %w", o.ExternalID, err)
 			}
 			switch ch.Outcome {
@@ -41,6 +42,8 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 				e.run.Counts.Updated++
 			case orders.Unchanged:
 				e.run.Counts.Unchanged++
+			default: // not ours: a cancel of an order never imported, a status we do not import
+				e.run.Counts.Skipped++
 			}
 		}
 		w.Done += len(page.Orders)

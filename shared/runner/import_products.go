@@ -29,6 +29,7 @@ func (e *execution) importProducts(ctx context.Context, src cart.ListingSource) 
 				e.detail(fmt.Sprintf("listing %s: no usable SKU (%q)", l.Link.ProductID, l.SKU))
 				continue
 			case err != nil:
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store product %s: %w", l.SKU, err)
 			}
 			switch out {
@@ -56,6 +57,7 @@ func (e *execution) importImages(ctx context.Context, src cart.ListingSource) er
 			e.run.Counts.Fetched++
 			changed, err := e.Inventory.SetImages(ctx, e.in.AccountID, e.in.ChannelID, l.SKU, l.Images)
 			if err != nil {
+				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store images of %s: %w", l.SKU, err)
 			}
 			if changed {

@@ -68,6 +68,7 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 		run.Counts.Fetched = 1
 		res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
 		if err != nil {
+			run.Counts.Failed++
 			return err
 		}
 		switch res.Outcome {
@@ -75,8 +76,10 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 			run.Counts.Created++
 		case orders.Updated:
 			run.Counts.Updated++
-		default:
+		case orders.Unchanged:
 			run.Counts.Unchanged++
+		default:
+			run.Counts.Skipped++
 		}
 	case catalog.InstasyncProducts:
 		f, err := r.Connectors.ListingFetcher(ch, creds)
@@ -98,6 +101,7 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 				continue
 			}
 			if err != nil {
+				run.Counts.Failed++ // the run fails here: the record still counts
 				return err
 			}
 			switch out {

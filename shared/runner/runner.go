@@ -16,6 +16,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
@@ -64,9 +65,22 @@ type Runner struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 
-	// LeaseTTL is how long a lease lives without a commit; a crashed run's
-	// task is free again after it. Commits renew it.
+	// LeaseTTL is how long a lease lives without a renewal; a crashed
+	// run's task is free again after it. Commits and a heartbeat every
+	// LeaseTTL/3 renew it while the run works.
 	LeaseTTL time.Duration
+	// Ticker makes the heartbeat's ticks (time.NewTicker when nil; tests
+	// tick by hand).
+	Ticker func(d time.Duration) (ticks <-chan time.Time, stop func())
+	// AccountCap bounds the runs one account has working at once (0: no
+	// cap). A run over it stays queued and is dispatched again after
+	// CapDelay, so one account's burst cannot hold every worker. Locally
+	// the dispatcher enforces the cap instead (dispatch.Local).
+	AccountCap int
+	// CapDelay is how long a run over the cap waits before it is
+	// dispatched again; Sleep waits (clock.Sleep when nil).
+	CapDelay time.Duration
+	Sleep    func(ctx context.Context, d time.Duration) error
 	// Reserve is how long before the invocation's deadline a run stops
 	// taking pages and hands over to a continuation.
 	Reserve time.Duration
@@ -82,7 +96,8 @@ type Runner struct {
 
 // Defaults for the tunables.
 const (
-	DefaultLeaseTTL      = 10 * time.Minute
+	DefaultLeaseTTL      = time.Minute
+	DefaultCapDelay      = 10 * time.Second
 	DefaultReserve       = 20 * time.Second
 	DefaultFirstLookback = 30 * 24 * time.Hour
 	DefaultOverlap       = 5 * time.Minute
@@ -104,7 +119,22 @@ func (r *Runner) fillDefaults() {
 	if r.Overlap == 0 {
 		r.Overlap = DefaultOverlap
 	}
+	if r.Ticker == nil {
+		r.Ticker = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	if r.CapDelay == 0 {
+		r.CapDelay = DefaultCapDelay
+	}
+	if r.Sleep == nil {
+		r.Sleep = clock.Sleep
+	}
 }
+
+// errRunFinished means an input named a run that has already ended.
+var errRunFinished = errors.New("run already finished")
 
 // errContinue means the run stopped for its deadline with its place saved.
 var errContinue = errors.New("continue in a new invocation")
@@ -126,12 +156,22 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	log := r.Log.With("account", in.AccountID, "channel", in.ChannelID, "task", in.Task, "trigger", in.Trigger)
 
 	run, err := r.startRun(ctx, in)
+	if errors.Is(err, errRunFinished) {
+		// E.g. a queued run the sweep closed as never started, whose
+		// invocation arrives late: nothing to do, and nothing to retry.
+		log.InfoContext(ctx, "run already finished; nothing to do", "run_id", in.RunID, "status", run.Status)
+		return run, nil
+	}
 	if err != nil {
 		return runs.Run{}, err
 	}
 	log = log.With("run_id", run.ID)
 	if in.Trigger == runs.Webhook {
 		return r.instasync(ctx, log, run, in)
+	}
+
+	if over, err := r.overCap(ctx, log, run, in); over || err != nil {
+		return run, err
 	}
 
 	lease, err := r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
@@ -163,28 +203,50 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		workCtx, cancel = context.WithDeadline(ctx, dl.Add(-r.Reserve))
 		defer cancel()
 	}
+	// The heartbeat keeps the short lease while the run works; losing it
+	// stops the work (and fencing refuses any write already under way).
+	keeper := r.Runs.Keep(lease, r.LeaseTTL)
+	workCtx, stopWork := context.WithCancelCause(workCtx)
+	defer stopWork(nil)
+	hbCtx, stopHB := context.WithCancel(ctx)
+	ticks, stopTicks := r.Ticker(max(r.LeaseTTL/3, time.Millisecond))
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		keeper.Heartbeat(hbCtx, ticks, func() { stopWork(runs.ErrLeaseLost) })
+	}()
 
-	exec := &execution{Runner: r, log: log, run: run, lease: lease, in: in}
+	exec := &execution{Runner: r, log: log, run: run, keeper: keeper, in: in}
 	err = exec.do(workCtx)
-	run, lease = exec.run, exec.lease
+	stopHB()
+	<-hbDone
+	stopTicks()
+	run = exec.run
+	if keeper.Lost() {
+		err = runs.ErrLeaseLost
+	}
 	switch {
 	case errors.Is(err, errContinue):
 		next := runs.Input{AccountID: in.AccountID, ChannelID: in.ChannelID, Task: in.Task,
 			Trigger: runs.Continuation, RunID: run.ID}
 		if derr := r.Dispatch.Dispatch(ctx, next); derr != nil {
 			// The checkpoint is saved: the next trigger resumes from it.
-			_ = r.Runs.Release(ctx, lease)
+			_ = keeper.Release(ctx)
 			return r.fail(ctx, log, run, runs.ClassInternal,
 				"This run could not continue; the next run picks up where it stopped.", derr)
 		}
 		log.InfoContext(ctx, "run continues in a new invocation", "done", run.Progress.Done)
 		return run, nil
 	case errors.Is(err, runs.ErrLeaseLost):
-		// Another run owns the task now; it carries on from our last commit.
-		return r.fail(ctx, log, run, runs.ClassInternal,
-			"This run stalled and another run took over the task.", err)
+		// Another run (or the sweep) owns the task now and closed this
+		// run, or will; the work carries on from our last commit.
+		log.WarnContext(ctx, "run lost its lease", "err", err)
+		if _, ierr := r.Runs.Interrupt(context.WithoutCancel(ctx), in.AccountID, run.ID, runs.MsgTakenOver); ierr != nil {
+			return run, fmt.Errorf("record interrupted run: %w", ierr)
+		}
+		return r.Runs.Get(context.WithoutCancel(ctx), in.AccountID, run.ID)
 	case err != nil:
-		_ = r.Runs.Release(ctx, lease)
+		_ = keeper.Release(ctx)
 		class, msg := classify(err)
 		if class == runs.ClassAuth && r.Health != nil {
 			if herr := r.Health.NeedsReauth(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
@@ -193,7 +255,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		}
 		return r.fail(ctx, log, run, class, msg, err)
 	}
-	if err := r.Runs.Release(ctx, lease); err != nil {
+	if err := keeper.Release(ctx); err != nil {
 		log.WarnContext(ctx, "release lease", "err", err)
 	}
 	now := r.Now().UTC()
@@ -203,7 +265,8 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		run.Status = runs.Partial
 	}
 	log.InfoContext(ctx, "run finished", "status", run.Status, "fetched", run.Counts.Fetched,
-		"created", run.Counts.Created, "updated", run.Counts.Updated, "duration", run.Duration(now).String())
+		"created", run.Counts.Created, "updated", run.Counts.Updated, "unchanged", run.Counts.Unchanged,
+		"skipped", run.Counts.Skipped, "failed", run.Counts.Failed, "duration", run.Duration(now).String())
 	return run, r.Runs.Save(ctx, run)
 }
 
@@ -218,7 +281,7 @@ func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) 
 			return runs.Run{}, fmt.Errorf("run %s is for another task", in.RunID)
 		}
 		if run.Status.Finished() {
-			return runs.Run{}, fmt.Errorf("run %s already %s", in.RunID, run.Status)
+			return run, fmt.Errorf("run %s already %s: %w", in.RunID, run.Status, errRunFinished)
 		}
 		return run, nil
 	}
@@ -295,10 +358,10 @@ func (r *Runner) Supports(c catalog.Cart, t catalog.Task) bool {
 // execution is one invocation's work on a run.
 type execution struct {
 	*Runner
-	log   *slog.Logger
-	run   runs.Run
-	lease runs.Lease
-	in    runs.Input
+	log    *slog.Logger
+	run    runs.Run
+	keeper *runs.Keeper
+	in     runs.Input
 }
 
 func (e *execution) do(ctx context.Context) error {
@@ -360,10 +423,28 @@ func (e *execution) do(ctx context.Context) error {
 
 // commit saves the checkpoint and the run, fenced by the lease.
 func (e *execution) commit(ctx context.Context, cp runs.Checkpoint) error {
-	l, err := e.Runs.Commit(context.WithoutCancel(ctx), e.lease, e.LeaseTTL, cp, e.run)
-	if err != nil {
-		return err
+	return e.keeper.Commit(context.WithoutCancel(ctx), cp, e.run)
+}
+
+// overCap reports whether the account already has AccountCap runs
+// working; if so the run stays queued and is dispatched again after
+// CapDelay (the wait spaces the retries; Lambda's async queue holds it).
+func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run runs.Run, in runs.Input) (bool, error) {
+	if r.AccountCap <= 0 || in.Trigger == runs.Continuation {
+		return false, nil
 	}
-	e.lease = l
-	return nil
+	n, err := r.Runs.InFlight(ctx, in.AccountID, in.ChannelID, in.Task)
+	if err != nil || n < r.AccountCap {
+		return false, err
+	}
+	log.InfoContext(ctx, "account at its cap of runs in flight; run stays queued", "in_flight", n, "cap", r.AccountCap)
+	if err := r.Sleep(ctx, r.CapDelay); err != nil {
+		return true, err
+	}
+	again := in
+	again.RunID = run.ID
+	if err := r.Dispatch.Dispatch(ctx, again); err != nil {
+		return true, fmt.Errorf("requeue run over the account cap: %w", err)
+	}
+	return true, nil
 }

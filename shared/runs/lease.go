@@ -24,8 +24,28 @@ type Lease struct {
 	Expires time.Time
 }
 
+// leaseDoc is the lease item. Its expiry lives in the document, judged by
+// the Repo's clock, rather than as the item's store expiry: an expired
+// lease must still say which run held it, so that whoever takes it over can
+// close that run instead of leaving it "running" for ever.
 type leaseDoc struct {
-	RunID string `json:"run_id"`
+	RunID    string    `json:"run_id"`
+	Expires  time.Time `json:"expires"`
+	Released bool      `json:"released,omitempty"`
+}
+
+// live reports whether the lease still holds at now. A document without an
+// expiry was written before the expiry moved into it; the store hid it once
+// its item expired, so a visible one is live until its item's expiry.
+func (d leaseDoc) live(it store.Item, now time.Time) bool {
+	if d.Released || d.RunID == "" {
+		return false
+	}
+	exp := d.Expires
+	if exp.IsZero() {
+		exp = it.ExpiresAt
+	}
+	return !exp.IsZero() && now.Before(exp)
 }
 
 // BusyError says another run holds the lease.
@@ -40,14 +60,20 @@ func leaseSK(channel string, task catalog.Task) string {
 	return "LEASE#" + channel + "#" + string(task)
 }
 
+func (r *Repo) leaseItem(account, channel string, task catalog.Task, d leaseDoc) store.Item {
+	return store.Item{PK: store.AccountPK(account), SK: leaseSK(channel, task), Data: mustJSON(d)}
+}
+
 // Acquire takes the lease for runID for ttl. A live lease held by another
 // run gives *BusyError; one held by the same run (a continuation) is taken
-// over; an expired one is free.
+// over; an expired one is free, and the run that held it — dead, or it
+// would have renewed it — is closed as interrupted.
 func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration) (Lease, error) {
 	pk, sk := store.AccountPK(account), leaseSK(channel, task)
 	now := r.Now()
 	cur, err := r.Store.Get(ctx, pk, sk)
 	cond := store.MustBeNew
+	stale := ""
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -57,15 +83,15 @@ func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalo
 		if err := json.Unmarshal(cur.Data, &d); err != nil {
 			return Lease{}, fmt.Errorf("decode lease: %w", err)
 		}
-		if d.RunID != runID {
+		if d.RunID != runID && d.live(cur, now) {
 			return Lease{}, &BusyError{Holder: d.RunID}
+		}
+		if d.RunID != runID && !d.Released && d.RunID != "" {
+			stale = d.RunID
 		}
 		cond = store.AtVersion(cur.Version)
 	}
-	// An expired lease is invisible to Get and counts as absent for
-	// MustBeNew, so a crashed run's lease frees itself.
-	it := store.Item{PK: pk, SK: sk, Data: mustJSON(leaseDoc{runID}), ExpiresAt: now.Add(ttl)}
-	out, err := r.Store.Put(ctx, it, cond)
+	out, err := r.Store.Put(ctx, r.leaseItem(account, channel, task, leaseDoc{RunID: runID, Expires: now.Add(ttl)}), cond)
 	if errors.Is(err, store.ErrConditionFailed) {
 		// Someone else got there between our read and write.
 		holder := "another run"
@@ -79,27 +105,64 @@ func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalo
 	if err != nil {
 		return Lease{}, fmt.Errorf("take lease: %w", err)
 	}
-	return Lease{Account: account, Channel: channel, Task: task, RunID: runID, Token: out.Version, Expires: out.ExpiresAt}, nil
+	if stale != "" {
+		// Best effort: should this fail, the sweep closes the run.
+		_, _ = r.Interrupt(ctx, account, stale, MsgInterrupted)
+	}
+	return Lease{Account: account, Channel: channel, Task: task, RunID: runID, Token: out.Version, Expires: now.Add(ttl)}, nil
 }
 
-// leaseOp renews the lease inside a transaction, fenced by its token.
-func (l Lease) renewOp(now time.Time, ttl time.Duration) store.Op {
-	return store.Put(store.Item{PK: store.AccountPK(l.Account), SK: leaseSK(l.Channel, l.Task),
-		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: now.Add(ttl)}, store.AtVersion(l.Token))
+// renewOp renews the lease inside a transaction, fenced by its token.
+func (r *Repo) renewOp(l Lease, exp time.Time) store.Op {
+	return store.Put(r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp}), store.AtVersion(l.Token))
 }
 
-// Release gives the lease up; a lost lease is not an error. It expires the
-// lease item rather than deleting it, so the version — the fencing token —
-// keeps climbing: after a delete a later holder would start again at 1 and
-// a stalled run holding token 1 could write again.
+// Renew extends a held lease by ttl (the heartbeat of a working run). It
+// returns ErrLeaseLost when the token moved on: the run must stop writing.
+func (r *Repo) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
+	exp := r.Now().Add(ttl)
+	out, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp}), store.AtVersion(l.Token))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return l, ErrLeaseLost
+	}
+	if err != nil {
+		return l, fmt.Errorf("renew lease: %w", err)
+	}
+	l.Token, l.Expires = out.Version, exp
+	return l, nil
+}
+
+// Release gives the lease up; a lost lease is not an error. It marks the
+// lease item released rather than deleting it, so the version — the
+// fencing token — keeps climbing: after a delete a later holder would start
+// again at 1 and a stalled run holding token 1 could write again.
 func (r *Repo) Release(ctx context.Context, l Lease) error {
-	it := store.Item{PK: store.AccountPK(l.Account), SK: leaseSK(l.Channel, l.Task),
-		Data: mustJSON(leaseDoc{l.RunID}), ExpiresAt: released}
-	_, err := r.Store.Put(ctx, it, store.AtVersion(l.Token))
+	_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true}), store.AtVersion(l.Token))
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 		return fmt.Errorf("release lease: %w", err)
 	}
 	return nil
+}
+
+// InFlight counts the account's live leases other than the given task's:
+// the runs the account has working right now. The account's leases are one
+// item per (channel, task), so this reads a handful of items.
+func (r *Repo) InFlight(ctx context.Context, account, channel string, task catalog.Task) (int, error) {
+	now, own, n := r.Now(), leaseSK(channel, task), 0
+	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "LEASE#"}, 0, func(it store.Item) (bool, error) {
+		var d leaseDoc
+		if err := json.Unmarshal(it.Data, &d); err != nil {
+			return false, err
+		}
+		if it.SK != own && d.live(it, now) {
+			n++
+		}
+		return true, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count runs in flight: %w", err)
+	}
+	return n, nil
 }
 
 // Checkpoint is where a task resumes. Watermark is the cart time up to which
@@ -139,7 +202,7 @@ func (r *Repo) Checkpoint(ctx context.Context, account, channel string, task cat
 // in one transaction fenced by the lease token. It returns the renewed lease,
 // or ErrLeaseLost when another run has taken the task over.
 func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkpoint, run Run) (Lease, error) {
-	now := r.Now()
+	exp := r.Now().Add(ttl)
 	cpItem, err := store.NewDoc(store.AccountPK(l.Account), cpSK(l.Channel, l.Task), cp, time.Time{})
 	if err != nil {
 		return l, err
@@ -148,7 +211,7 @@ func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkp
 	if err != nil {
 		return l, err
 	}
-	err = r.Store.Transact(ctx, []store.Op{l.renewOp(now, ttl), store.Put(cpItem, store.NoCond), store.Put(runItem, store.NoCond)})
+	err = r.Store.Transact(ctx, []store.Op{r.renewOp(l, exp), store.Put(cpItem, store.NoCond), store.Put(runItem, store.NoCond)})
 	var tx *store.TxError
 	if errors.As(err, &tx) {
 		return l, ErrLeaseLost
@@ -157,10 +220,6 @@ func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkp
 		return l, fmt.Errorf("commit checkpoint: %w", err)
 	}
 	l.Token++
-	l.Expires = now.Add(ttl)
+	l.Expires = exp
 	return l, nil
 }
-
-// released is the expiry of a released lease: long past on any clock, the
-// stores' wall clock or a test's.
-var released = time.Unix(1, 0)

@@ -36,12 +36,23 @@ const (
 	Partial   Status = "partial"
 	Failed    Status = "failed"
 	Skipped   Status = "skipped"
+	// Interrupted: the run's worker died (its lease expired or was taken
+	// over) or a queued run never started. Its work is not lost: the next
+	// run of the task resumes from the checkpoint.
+	Interrupted Status = "interrupted"
 )
 
 // Finished reports whether the run has ended.
 func (s Status) Finished() bool {
-	return s == Succeeded || s == Partial || s == Failed || s == Skipped
+	return s == Succeeded || s == Partial || s == Failed || s == Skipped || s == Interrupted
 }
+
+// Merchant-readable reasons a run was interrupted.
+const (
+	MsgInterrupted  = "The run stopped unexpectedly (the worker was restarted); its work continues from where it stopped."
+	MsgTakenOver    = "The run stalled and another run took over the task; its work continues from where it stopped."
+	MsgNeverStarted = "The run was queued but never started (the worker was restarted); the next run of this task does its work."
+)
 
 // SkipAlreadyRunning is the skip reason when another run holds the lease.
 const SkipAlreadyRunning = "already_running"
@@ -56,14 +67,24 @@ const (
 	ClassInternal    ErrorClass = "internal"
 )
 
-// Counts are what a run did, item by item.
+// Counts are what a run did, item by item. Every record an import fetched
+// lands in exactly one of Created, Updated, Unchanged, Skipped and Failed,
+// so they add up to Fetched (Accounted).
 type Counts struct {
 	Fetched   int `json:"fetched"`
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
-	Pushed    int `json:"pushed"`
-	Failed    int `json:"failed"`
+	// Skipped records are not ours to import: filtered out by status, a
+	// cancel or shipment of an order never imported.
+	Skipped int `json:"skipped"`
+	Pushed  int `json:"pushed"`
+	Failed  int `json:"failed"`
+}
+
+// Accounted reports whether every fetched record is in exactly one bucket.
+func (c Counts) Accounted() bool {
+	return c.Created+c.Updated+c.Unchanged+c.Skipped+c.Failed == c.Fetched
 }
 
 // Progress is how far a run has come; Total is 0 when the cart cannot say.
@@ -151,7 +172,11 @@ func (r *Repo) Create(ctx context.Context, run Run) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Store.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), store.Put(ptr, store.NoCond)}); err != nil {
+	ops := []store.Op{store.Put(it, store.MustBeNew), store.Put(ptr, store.NoCond)}
+	if !run.Status.Finished() {
+		ops = append(ops, store.Put(activeItem(run), store.NoCond))
+	}
+	if err := r.Store.Transact(ctx, ops); err != nil {
 		return fmt.Errorf("create run %s: %w", run.ID, err)
 	}
 	return nil
@@ -161,13 +186,20 @@ func (r *Repo) item(run Run) (store.Item, error) {
 	return store.NewDoc(store.AccountPK(run.AccountID), runSK(run.ID), run, run.CreatedAt.Add(Retention))
 }
 
-// Save overwrites a run record (the executor owns a run while it holds the lease).
+// Save overwrites a run record (the executor owns a run while it holds the
+// lease). A finished run leaves the index of active runs in the same write.
 func (r *Repo) Save(ctx context.Context, run Run) error {
 	it, err := r.item(run)
 	if err != nil {
 		return err
 	}
-	if _, err := r.Store.Put(ctx, it, store.NoCond); err != nil {
+	if run.Status.Finished() {
+		a := activeItem(run)
+		err = r.Store.Transact(ctx, []store.Op{store.Put(it, store.NoCond), store.Delete(a.PK, a.SK, store.NoCond)})
+	} else {
+		_, err = r.Store.Put(ctx, it, store.NoCond)
+	}
+	if err != nil {
 		return fmt.Errorf("save run %s: %w", run.ID, err)
 	}
 	return nil
@@ -247,7 +279,7 @@ func (r *Repo) LastRuns(ctx context.Context, account string) (map[string]map[cat
 // DeleteChannel removes the channel's last-run pointers, leases and
 // checkpoints; run records age out on their own.
 func (r *Repo) DeleteChannel(ctx context.Context, account, channel string) error {
-	for _, prefix := range []string{"LR#", "LEASE#", "CP#"} {
+	for _, prefix := range []string{"LR#", "LEASE#", "CP#", "QR#"} {
 		var keys []string
 		_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix + channel + "#"}, 0, func(it store.Item) (bool, error) {
 			keys = append(keys, it.SK)

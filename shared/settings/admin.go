@@ -114,7 +114,7 @@ func (s *Service) p95(ctx context.Context, account, channel string, task catalog
 	}
 	var ds []time.Duration
 	for _, r := range recent {
-		if r.Status == runs.Skipped || r.FinishedAt == nil || r.StartedAt == nil {
+		if r.Status == runs.Skipped || r.Status == runs.Interrupted || r.FinishedAt == nil || r.StartedAt == nil {
 			continue
 		}
 		ds = append(ds, r.Duration(s.now()))

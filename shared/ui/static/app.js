@@ -33,7 +33,7 @@
  *   reauth-note-<channel_id>        the same notice inside the channel's modal section
  *   channel-<channel_id>            a channel's row in the page's channel list
  *   activity                        the Activity panel
- *   run-<run_id>                    one run; data-status = queued|running|succeeded|partial|failed|skipped,
+ *   run-<run_id>                    one run; data-status = queued|running|succeeded|partial|failed|skipped|interrupted,
  *                                   also data-channel, data-task, data-trigger
  *   progress-<run_id>               a running run's <progress> (no value attribute = indeterminate)
  *   activity-error, activity-refresh
@@ -73,13 +73,14 @@
   const STATUS_LABELS = {
     queued: 'Queued', running: 'Running', succeeded: 'Succeeded',
     partial: 'Partly succeeded', failed: 'Failed', skipped: 'Skipped',
+    interrupted: 'Interrupted',
   };
   const TRIGGER_LABELS = {
     schedule: 'Scheduled', manual: 'Sync once', webhook: 'Instasync', continuation: 'Continued',
   };
   const COUNT_LABELS = [
     ['fetched', 'Fetched'], ['created', 'Created'], ['updated', 'Updated'],
-    ['unchanged', 'Unchanged'], ['pushed', 'Pushed'], ['failed', 'Failed'],
+    ['unchanged', 'Unchanged'], ['skipped', 'Skipped'], ['pushed', 'Pushed'], ['failed', 'Failed'],
   ];
   const ACTIVE = new Set(['queued', 'running']);
 
