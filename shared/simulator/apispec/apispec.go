@@ -358,7 +358,8 @@ func (ss Set) Answer(method, path string) (status int, body []byte, err error) {
 }
 
 // RequestExamples returns the document's published example request bodies
-// for an operation, by name.
+// for an operation, by name; without any, one assembled from the request
+// schema's property examples, named "schema".
 func (s *Spec) RequestExamples(method, path string) (map[string][]byte, error) {
 	rt, _, ok := s.Find(method, path)
 	if !ok {
@@ -389,6 +390,16 @@ func (s *Spec) RequestExamples(method, path string) (map[string][]byte, error) {
 			return nil, err
 		}
 		out[name] = b
+	}
+	if len(out) == 0 {
+		// None whole: one assembled from the schema's property examples.
+		if v := synth(mt.Schema, 0); v != nil {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			out["schema"] = b
+		}
 	}
 	return out, nil
 }
