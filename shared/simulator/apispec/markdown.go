@@ -168,9 +168,55 @@ func (p *Page) propertySchema(r property, s Strictness, depth int) (*openapi3.Sc
 		sc.ReadOnly = true
 	}
 	if s == Lenient {
+		sc = wpCoercible(sc)
 		sc.Nullable = true // WordPress takes null for "unset" on most fields
 	}
 	return sc, nil
+}
+
+// wpCoercible widens a scalar schema to what WordPress's
+// rest_validate_value_from_schema accepts for it: an integer or number
+// also as a numeric string, a boolean also as "true", "false", "1", "0",
+// 1 or 0.
+func wpCoercible(sc *openapi3.Schema) *openapi3.Schema {
+	alt := func(alts ...*openapi3.Schema) *openapi3.Schema {
+		out := &openapi3.Schema{ReadOnly: sc.ReadOnly}
+		for _, a := range alts {
+			out.AnyOf = append(out.AnyOf, openapi3.NewSchemaRef("", a))
+		}
+		return out
+	}
+	switch {
+	case sc.Type.Is("integer"):
+		return alt(sc, openapi3.NewStringSchema().WithPattern(`^-?[0-9]+$`))
+	case sc.Type.Is("number"):
+		return alt(sc, openapi3.NewStringSchema().WithPattern(`^-?[0-9]+(\.[0-9]+)?$`))
+	case sc.Type.Is("boolean"):
+		return alt(sc, openapi3.NewStringSchema().WithEnum("true", "false", "1", "0"), openapi3.NewIntegerSchema().WithEnum(1.0, 0.0))
+	}
+	return sc
+}
+
+// SchemaErrors flattens what Validate returns into the schema errors it
+// holds, each with its JSON pointer.
+func SchemaErrors(err error) []*openapi3.SchemaError {
+	var out []*openapi3.SchemaError
+	var walk func(error)
+	walk = func(err error) {
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			out = append(out, se)
+		}
+	}
+	walk(err)
+	return out
 }
 
 // Batch builds the schema of a batch endpoint's body ({"create": [...],
