@@ -197,11 +197,18 @@ func (v *Violation) Fields() map[string]string {
 				}
 				return
 			}
-			if pe.Err != nil && !errors.Is(pe.Err, err) {
+			// A body error: its schema errors name fields; anything else
+			// is the body's as a whole.
+			var inner *openapi3.SchemaError
+			var innerMulti openapi3.MultiError
+			if pe.Err != nil && (errors.As(pe.Err, &inner) || errors.As(pe.Err, &innerMulti)) {
 				walk(pe.Err)
 				return
 			}
 			out["body"] = pe.Reason
+			if pe.Err != nil {
+				out["body"] = strings.TrimSpace(pe.Reason + " " + pe.Err.Error())
+			}
 			return
 		}
 		out["request"] = err.Error()
