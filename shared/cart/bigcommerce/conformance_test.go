@@ -402,7 +402,7 @@ func TestConformanceWebhookRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := strings.Join(srv.Seen(), "\n")
-	for _, want := range []string{"POST /v3/hooks", "DELETE /v3/hooks/"} {
+	for _, want := range []string{"POST /v3/hooks", "PUT /v3/hooks/77", "DELETE /v3/hooks/"} {
 		if !strings.Contains(seen, want) {
 			t.Errorf("no %q among the requests:\n%s", want, seen)
 		}
