@@ -138,10 +138,11 @@ func TestConformanceWooCommerceDocumentedSignature(t *testing.T) {
 	}
 }
 
-// Squarespace's docs: Squarespace-Signature is the hex HMAC-SHA256 of the
-// body, keyed with the subscription secret decoded from hex.
+// Squarespace's docs ("Verifying notifications"): Squarespace-Signature is
+// HMAC-SHA256(hexToBytes(secret), raw body), hex; the secret is the one
+// published in the rotate-secret reference example (upper-case hex).
 func TestConformanceSquarespaceDocumentedSignature(t *testing.T) {
-	const secret = "6e4f2a9c1b7d3e5f8a0c2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a2b"
+	const secret = "F3F9B981C78E7A6187E42853F6CE2804177E98206164779423B02DEC981ACD6B"
 	body := []byte(`{"id":"5f6a7b8c9d0e1f2a3b4c5d6e","websiteId":"5e1a2b3c4d5e6f7a8b9c0d1e","subscriptionId":"7c8d9e0f1a2b3c4d5e6f7a8b","topic":"order.create","createdOn":"2026-01-02T03:04:05.000Z","data":{"orderId":"585d498fdee9f31a60284a37"}}`)
 	key, err := hex.DecodeString(secret)
 	if err != nil {
@@ -154,6 +155,11 @@ func TestConformanceSquarespaceDocumentedSignature(t *testing.T) {
 	d, err := Verify(catalog.Squarespace, h, body, []byte(secret), time.Now())
 	if err != nil {
 		t.Fatalf("documented signature rejected: %v", err)
+	}
+	// Hex is hex in either case.
+	h.Set("Squarespace-Signature", strings.ToUpper(hex.EncodeToString(m.Sum(nil))))
+	if _, err := Verify(catalog.Squarespace, h, body, []byte(strings.ToLower(secret)), time.Now()); err != nil {
+		t.Fatalf("upper-case signature, lower-case secret: %v", err)
 	}
 	if d.ID != "5f6a7b8c9d0e1f2a3b4c5d6e" || d.Topic != cart.TopicOrders || d.ResourceID != "585d498fdee9f31a60284a37" {
 		t.Fatalf("delivery = %+v", d)

@@ -192,7 +192,8 @@ func TestConformanceStockRequests(t *testing.T) {
 }
 
 func TestConformanceWebhookRequests(t *testing.T) {
-	const secret = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	// The rotate-secret reference page's own example secret.
+	const secret = "F3F9B981C78E7A6187E42853F6CE2804177E98206164779423B02DEC981ACD6B"
 	existing := `{"webhookSubscriptions":[]}`
 	srv := carttest.NewSpecServer(t, documented(t), carttest.SpecServerOptions{
 		Answer: func(r *http.Request, _ []byte) (int, []byte, bool) {
@@ -215,6 +216,9 @@ func TestConformanceWebhookRequests(t *testing.T) {
 	sub, err := c.Subscribe(t.Context(), cart.TopicOrders, "https://hooks.example/sq", "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.EqualFold(sub.Secret, secret) || !strings.Contains(sub.ID, "5f6a7b8c9d0e1f2a3b4c5d6e") {
+		t.Errorf("subscription %q with secret %q; the answer held %q", sub.ID, sub.Secret, secret)
 	}
 	if err := c.Unsubscribe(t.Context(), sub.ID); err != nil {
 		t.Fatal(err)
