@@ -200,7 +200,8 @@ func (s *docServer) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/products":
 		pg, section, answer = d.products, "list-all-products", d.example(t, d.products, "list-all-products")
 	case r.Method == http.MethodGet && productPathRE.MatchString(path):
-		pg, section, answer = d.products, "retrieve-a-product", d.example(t, d.products, "retrieve-a-product")
+		// The section documents no parameters: WordPress's globals only.
+		answer = d.example(t, d.products, "retrieve-a-product")
 	case r.Method == http.MethodGet && variationsRE.MatchString(path):
 		pg, section, answer = d.variations, "list-all-product-variations", d.example(t, d.variations, "list-all-product-variations")
 	case r.Method == http.MethodPost && path == "/products/batch":
@@ -456,6 +457,24 @@ func TestConformanceListingsExamples(t *testing.T) {
 			(l.Quantity == nil) != (w.qty == nil) || (l.Quantity != nil && *l.Quantity != *w.qty) {
 			t.Errorf("listing %d = %+v; the examples say %+v", i, l, w)
 		}
+	}
+}
+
+// One product by id (an instasync product webhook): the request is
+// documented and the page's example is read (it has no SKU, so no listing).
+func TestConformanceProductExample(t *testing.T) {
+	s := newDocServer(t)
+	c := newClient(t, s.url, Config{})
+	var p struct {
+		ID int64 `json:"id"`
+	}
+	json.Unmarshal(s.d.example(t, s.d.products, "retrieve-a-product"), &p)
+	got, err := c.ProductListings(t.Context(), strconv.FormatInt(p.ID, 10))
+	if err != nil || len(got) != 0 {
+		t.Fatalf("ProductListings(%d) = %+v, %v", p.ID, got, err)
+	}
+	if !slices.Contains(s.seen, "GET /products/"+strconv.FormatInt(p.ID, 10)) {
+		t.Errorf("requests: %v", s.seen)
 	}
 }
 
