@@ -40,6 +40,16 @@ import (
 // DefaultBaseURL is BigCommerce's API host.
 const DefaultBaseURL = "https://api.bigcommerce.com"
 
+// The API versions the connector speaks, as path segments below
+// /stores/{store_hash}/. BigCommerce versions by path, not by date: V2 is
+// where orders still live, V3 holds the catalog, inventory and webhooks.
+// Moving either is a change here, checked by the conformance tests against
+// the published documents in testdata/openapi (docs/api-versions.md).
+const (
+	OrdersAPI  = "v2"
+	CatalogAPI = "v3"
+)
+
 // Config locates a store and holds its access token.
 type Config struct {
 	// StoreHash is the store's permanent hash, as in /stores/{store_hash}/.
@@ -346,7 +356,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 // ordersPage reads one page of GET /v2/orders and completes the line items
 // of orders that did not embed them all.
 func (c *Client) ordersPage(ctx context.Context, params url.Values, after int64, status int) (*ordersPage, error) {
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v2/orders", query: params})
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + OrdersAPI + "/orders", query: params})
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +385,7 @@ func (c *Client) ordersPage(ctx context.Context, params url.Values, after int64,
 func (c *Client) orderLines(ctx context.Context, id string) ([]cart.Line, error) {
 	lines := []cart.Line{}
 	for page := 1; ; page++ {
-		resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v2/orders/" + id + "/products", query: url.Values{
+		resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + OrdersAPI + "/orders/" + id + "/products", query: url.Values{
 			"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(linesPageSize)},
 		}})
 		if err != nil {
@@ -404,7 +414,7 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
 		return cart.Order{}, fmt.Errorf("bigcommerce: order id %q: %w", id, &cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce order id", Err: cart.ErrNotFound})
 	}
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v2/orders/" + id, query: url.Values{
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + OrdersAPI + "/orders/" + id, query: url.Values{
 		"include": {"consignments.line_items"}, "consignment_structure": {"object"},
 	}})
 	if err == nil && resp.status != http.StatusOK {
@@ -459,7 +469,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	if !hi.IsZero() {
 		params.Set("date_modified:max", v2Time(hi))
 	}
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v3/catalog/products", query: params})
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + CatalogAPI + "/catalog/products", query: params})
 	if err == nil && resp.status != http.StatusOK {
 		err = failure(resp)
 	}

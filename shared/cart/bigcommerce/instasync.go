@@ -33,7 +33,7 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 			&cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce product id", Err: cart.ErrNotFound})
 	}
 	id := strconv.FormatInt(n, 10)
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v3/catalog/products/" + id,
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + CatalogAPI + "/catalog/products/" + id,
 		query: url.Values{"include": {"variants,images"}}})
 	if err == nil && resp.status != http.StatusOK {
 		err = failure(resp)
@@ -111,7 +111,7 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 
 // hook finds or creates the active hook of scope posting to address.
 func (c *Client) hook(ctx context.Context, scope, address string) (string, error) {
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v3/hooks", query: url.Values{
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + CatalogAPI + "/hooks", query: url.Values{
 		"scope": {scope}, "destination": {address}, "limit": {"250"},
 	}})
 	if err == nil && resp.status != http.StatusOK {
@@ -130,7 +130,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 		h := list.Data[i]
 		id := strconv.FormatInt(h.ID, 10)
 		if !h.IsActive {
-			resp, err := c.do(ctx, request{method: http.MethodPut, path: "/v3/hooks/" + id, body: []byte(`{"is_active":true}`)})
+			resp, err := c.do(ctx, request{method: http.MethodPut, path: "/" + CatalogAPI + "/hooks/" + id, body: []byte(`{"is_active":true}`)})
 			if err == nil && resp.status != http.StatusOK {
 				err = hookFailure(resp)
 			}
@@ -144,7 +144,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 	if err != nil {
 		return "", err
 	}
-	resp, err = c.do(ctx, request{method: http.MethodPost, path: "/v3/hooks", body: body, once: true})
+	resp, err = c.do(ctx, request{method: http.MethodPost, path: "/" + CatalogAPI + "/hooks", body: body, once: true})
 	if err == nil && resp.status != http.StatusOK && resp.status != http.StatusCreated {
 		err = hookFailure(resp)
 	}
@@ -200,7 +200,7 @@ func (c *Client) Unsubscribe(ctx context.Context, id string) error {
 }
 
 func (c *Client) deleteHook(ctx context.Context, id string) error {
-	resp, err := c.do(ctx, request{method: http.MethodDelete, path: "/v3/hooks/" + id})
+	resp, err := c.do(ctx, request{method: http.MethodDelete, path: "/" + CatalogAPI + "/hooks/" + id})
 	switch {
 	case err != nil:
 		return err

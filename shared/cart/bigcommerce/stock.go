@@ -147,7 +147,7 @@ func (a *adjustment) run(ctx context.Context, pending []int) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.c.do(ctx, request{method: http.MethodPut, path: "/v3/inventory/adjustments/absolute", body: b})
+		resp, err := a.c.do(ctx, request{method: http.MethodPut, path: "/" + CatalogAPI + "/inventory/adjustments/absolute", body: b})
 		if err != nil {
 			return err
 		}

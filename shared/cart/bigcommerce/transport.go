@@ -294,9 +294,9 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (*r
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	// On every request, bodiless ones too: the published documents mark
+	// the header required on some GETs (orders.v2 /orders/{id}/products).
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "autosync")
 	req.Header.Set("X-Auth-Token", c.token)
 	resp, err := c.hc.Do(req)

@@ -27,7 +27,7 @@ var (
 	_ cart.Subscriber   = (*Client)(nil)
 )
 
-const hooksPath = "/1.0/webhook_subscriptions"
+const hooksPath = "/" + APIVersion + "/webhook_subscriptions"
 
 // MaxSubscriptions is the most webhook subscriptions a Squarespace site
 // holds.

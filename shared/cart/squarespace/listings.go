@@ -8,7 +8,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-const productsPath = "/v2/commerce/products"
+const productsPath = "/" + ProductsAPIVersion + "/commerce/products"
 
 // Listings returns one page of listings, one per variant that has a SKU,
 // for the physical products modified in q's window (v2 Products API, with

@@ -10,7 +10,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-const ordersPath = "/1.0/commerce/orders"
+const ordersPath = "/" + APIVersion + "/commerce/orders"
 
 // fulfillmentStatuses are the statuses q asks for: CANCELED for a
 // cancelled query, else q.Statuses (nil means DefaultStatuses).

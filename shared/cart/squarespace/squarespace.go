@@ -35,6 +35,16 @@ const (
 	DefaultUserAgent = "Autosync/1.0 (+support contact)"
 )
 
+// The API versions the connector speaks, as path segments. Squarespace
+// versions each API separately by path: Orders, Inventory and Webhook
+// Subscriptions are at 1.0; Products is at v2 (its 1.0 is the older
+// version). Moving one is a change here, checked by the conformance tests
+// (docs/api-versions.md).
+const (
+	APIVersion         = "1.0"
+	ProductsAPIVersion = "v2"
+)
+
 // Config locates a site's API and holds its key.
 type Config struct {
 	// BaseURL replaces DefaultBaseURL, for a simulator in tests. Plain

@@ -15,7 +15,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-const adjustmentsPath = "/1.0/commerce/inventory/adjustments"
+const adjustmentsPath = "/" + APIVersion + "/commerce/inventory/adjustments"
 
 // maxOperations is the most setFiniteOperations one adjustment carries.
 // Squarespace documents no maximum; 50 is the simulator's (see

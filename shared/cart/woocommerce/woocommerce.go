@@ -73,8 +73,14 @@ import (
 	"github.com/autosync/autosync/shared/pattern"
 )
 
+// APIVersion is the REST API namespace the connector speaks. WooCommerce
+// versions by namespace (wc/v1, wc/v2, wc/v3), each kept while the plugin
+// supports it; moving is a change here, checked by the conformance tests
+// against the published reference (docs/api-versions.md).
+const APIVersion = "wc/v3"
+
 // APIPath is where the REST API lives under the store URL.
-const APIPath = "/wp-json/wc/v3"
+const APIPath = "/wp-json/" + APIVersion
 
 // Config locates a store and holds its REST API keys.
 type Config struct {

@@ -130,6 +130,8 @@ type Stats struct {
 	Unauthorized int
 	// Adjusted counts items applied by successful adjustments.
 	Adjusted int
+	// SchemaRefused counts bodies the published schema refused (422).
+	SchemaRefused int
 	// Rejected counts items named in 422 adjustment answers.
 	Rejected int
 	Faults   FaultCounts
@@ -395,6 +397,9 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 			if !fault.Delay(r, delay) {
 				return
 			}
+		}
+		if !s.conforms(w, r) {
+			return
 		}
 		h(w, r)
 	})

@@ -150,6 +150,8 @@ type FaultCounts struct {
 type Stats struct {
 	// Requests counts every request received.
 	Requests int
+	// SchemaRefused counts bodies the published description refused.
+	SchemaRefused int
 	// ByEndpoint counts admitted requests (past the User-Agent, key and
 	// rate checks) by route: "GET /1.0/commerce/orders", ...
 	ByEndpoint map[string]int
@@ -408,6 +410,10 @@ func (s *Server) handle(pattern string, oauthOnly bool, h http.HandlerFunc) {
 		}
 
 		rec := &recorder{header: http.Header{}}
+		if !s.conforms(rec, r) {
+			rec.flush(w)
+			return
+		}
 		h(rec, r)
 		if f.dropAfter {
 			fault.Drop(w)

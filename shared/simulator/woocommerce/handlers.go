@@ -534,13 +534,18 @@ type itemError struct {
 	status  int
 	code    string
 	message string
+	params  map[string]string // the bad parameters' reasons, when known
 }
 
 func (e *itemError) body(id json.RawMessage) map[string]any {
 	if len(id) == 0 {
 		id = json.RawMessage("0")
 	}
-	return map[string]any{"id": id, "error": wpError{Code: e.code, Message: e.message, Data: map[string]any{"status": e.status}}}
+	data := map[string]any{"status": e.status}
+	if e.params != nil {
+		data["params"] = e.params
+	}
+	return map[string]any{"id": id, "error": wpError{Code: e.code, Message: e.message, Data: data}}
 }
 
 // stockChange is the part of a product update the simulator applies.
@@ -548,6 +553,18 @@ type stockChange struct {
 	ID            json.RawMessage `json:"id"`
 	StockQuantity json.RawMessage `json:"stock_quantity"`
 	ManageStock   json.RawMessage `json:"manage_stock"`
+}
+
+// wpBool reads a boolean as rest_sanitize_boolean does: true and false,
+// and also "true", "false", "1", "0", 1 and 0.
+func wpBool(raw json.RawMessage) (bool, bool) {
+	switch strings.TrimSpace(string(raw)) {
+	case "true", `"true"`, "1", `"1"`:
+		return true, true
+	case "false", `"false"`, "0", `"0"`:
+		return false, true
+	}
+	return false, false
 }
 
 // flexInt reads an integer sent as a number (5, 5.0) or a numeric string.
@@ -576,8 +593,7 @@ func (st *store) fail(sku string) *itemError {
 	if st.failSKU[sku] == 0 {
 		delete(st.failSKU, sku)
 	}
-	return &itemError{http.StatusInternalServerError, "woocommerce_rest_product_not_saved",
-		fmt.Sprintf("The stock of SKU %s could not be saved (simulated failure).", sku)}
+	return &itemError{status: http.StatusInternalServerError, code: "woocommerce_rest_product_not_saved", message: fmt.Sprintf("The stock of SKU %s could not be saved (simulated failure).", sku)}
 }
 
 // setStock changes stock as a product or variation update does: the
@@ -596,19 +612,19 @@ func setStock(managed *bool, qty *int, modified *time.Time, manage *bool, stock 
 func decodeChange(c stockChange) (id int64, manage *bool, stock *int64, e *itemError) {
 	id, ok := flexInt(c.ID)
 	if !ok || id <= 0 {
-		return 0, nil, nil, &itemError{http.StatusBadRequest, "woocommerce_rest_product_invalid_id", "Invalid ID."}
+		return 0, nil, nil, &itemError{status: http.StatusBadRequest, code: "woocommerce_rest_product_invalid_id", message: "Invalid ID."}
 	}
 	if len(c.ManageStock) > 0 && string(c.ManageStock) != "null" {
-		var b bool
-		if json.Unmarshal(c.ManageStock, &b) != nil {
-			return 0, nil, nil, &itemError{http.StatusBadRequest, "rest_invalid_param", "manage_stock is not of type boolean."}
+		b, ok := wpBool(c.ManageStock)
+		if !ok {
+			return 0, nil, nil, &itemError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "manage_stock is not of type boolean."}
 		}
 		manage = &b
 	}
 	if len(c.StockQuantity) > 0 && string(c.StockQuantity) != "null" {
 		n, ok := flexInt(c.StockQuantity)
 		if !ok {
-			return 0, nil, nil, &itemError{http.StatusBadRequest, "rest_invalid_param", "stock_quantity is not of type integer."}
+			return 0, nil, nil, &itemError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "stock_quantity is not of type integer."}
 		}
 		stock = &n
 	}
@@ -623,7 +639,7 @@ func (s *Server) updateProduct(c stockChange, now time.Time) (any, *itemError) {
 	}
 	p, ok := s.st.byID[id]
 	if !ok {
-		return nil, &itemError{http.StatusBadRequest, "woocommerce_rest_product_invalid_id", "Invalid ID."}
+		return nil, &itemError{status: http.StatusBadRequest, code: "woocommerce_rest_product_invalid_id", message: "Invalid ID."}
 	}
 	if e := s.st.fail(p.sku); e != nil {
 		return nil, e
@@ -646,7 +662,7 @@ func (s *Server) updateVariation(parent int64, c stockChange, now time.Time) (an
 	}
 	v, ok := s.st.varByID[id]
 	if !ok || v.parent.id != parent {
-		return nil, &itemError{http.StatusBadRequest, "woocommerce_rest_product_variation_invalid_id", "Invalid ID."}
+		return nil, &itemError{status: http.StatusBadRequest, code: "woocommerce_rest_product_variation_invalid_id", message: "Invalid ID."}
 	}
 	if e := s.st.fail(v.sku); e != nil {
 		return nil, e
@@ -682,7 +698,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 // batch runs WC_REST_Controller::batch_items: the limit on the total of
 // create, update and delete items, then each item in turn, a failed item
 // reported in place with its error.
-func (s *Server) batch(w http.ResponseWriter, r *http.Request, update func(stockChange, time.Time) (any, *itemError)) {
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, kind string, update func(stockChange, time.Time) (any, *itemError)) {
 	var req batchRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -692,7 +708,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, update func(stock
 			fmt.Sprintf("Unable to accept more than %d items for this request.", batchLimit), nil)
 		return
 	}
-	unsupported := &itemError{http.StatusNotImplemented, "woocommerce_rest_simulator_unsupported", "The simulator only updates stock."}
+	unsupported := &itemError{status: http.StatusNotImplemented, code: "woocommerce_rest_simulator_unsupported", message: "The simulator only updates stock."}
 	now := s.now().UTC().Truncate(time.Second)
 	resp := map[string][]any{}
 	s.mu.Lock()
@@ -702,7 +718,14 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, update func(stock
 	for _, raw := range req.Update {
 		var c stockChange
 		if err := json.Unmarshal(raw, &c); err != nil {
-			resp["update"] = append(resp["update"], (&itemError{http.StatusBadRequest, "rest_invalid_param", "Invalid update item."}).body(nil))
+			resp["update"] = append(resp["update"], (&itemError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid update item."}).body(nil))
+			continue
+		}
+		if e := checkObject(kind, raw); e != nil {
+			s.ctl.Lock()
+			s.stats.SchemaRefused++
+			s.ctl.Unlock()
+			resp["update"] = append(resp["update"], e.body(c.ID))
 			continue
 		}
 		out, e := update(c, now)
@@ -720,12 +743,12 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, update func(stock
 }
 
 func (s *Server) batchProducts(w http.ResponseWriter, r *http.Request) {
-	s.batch(w, r, s.updateProduct)
+	s.batch(w, r, "product", s.updateProduct)
 }
 
 func (s *Server) batchVariations(w http.ResponseWriter, r *http.Request) {
 	parent, _ := pathID(r, "id")
-	s.batch(w, r, func(c stockChange, now time.Time) (any, *itemError) { return s.updateVariation(parent, c, now) })
+	s.batch(w, r, "variation", func(c stockChange, now time.Time) (any, *itemError) { return s.updateVariation(parent, c, now) })
 }
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, id string, update func(stockChange, time.Time) (any, *itemError)) {

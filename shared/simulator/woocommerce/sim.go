@@ -114,6 +114,8 @@ type FaultCounts struct {
 type Stats struct {
 	// Requests counts every request received.
 	Requests int
+	// SchemaRefused counts objects the reference's property tables refused.
+	SchemaRefused int
 	// ByEndpoint counts requests by route, "GET /orders",
 	// "POST /products/batch", "POST /products/{id}/variations/batch", ...
 	// (unknown routes under "other").
@@ -197,15 +199,15 @@ func New(opts Options) *Server {
 	route("GET", "/orders/{id}", s.getOrder)
 	route("GET", "/products", s.listProducts)
 	route("GET", "/products/{id}", s.getProduct)
-	route("PUT", "/products/{id}", s.putProduct)
+	route("PUT", "/products/{id}", s.checked("product", s.putProduct))
 	route("GET", "/products/{id}/variations", s.listVariations)
-	route("PUT", "/products/{id}/variations/{vid}", s.putVariation)
+	route("PUT", "/products/{id}/variations/{vid}", s.checked("variation", s.putVariation))
 	route("POST", "/products/batch", s.batchProducts)
 	route("POST", "/products/{id}/variations/batch", s.batchVariations)
-	route("POST", "/webhooks", s.createWebhook)
+	route("POST", "/webhooks", s.checked("webhook", s.createWebhook))
 	route("GET", "/webhooks", s.listWebhooks)
 	route("GET", "/webhooks/{id}", s.getWebhook)
-	route("PUT", "/webhooks/{id}", s.updateWebhook)
+	route("PUT", "/webhooks/{id}", s.checked("webhook", s.updateWebhook))
 	route("DELETE", "/webhooks/{id}", s.deleteWebhook)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.serve("other", w, r, func(w http.ResponseWriter, r *http.Request) {
