@@ -204,23 +204,17 @@ func (r *Repo) Credentials(ctx context.Context, account, channel string) (cart.C
 
 // update applies fn to the stored record with optimistic concurrency.
 func (r *Repo) update(ctx context.Context, account, channel string, fn func(*record) error) (Channel, error) {
-	for attempt := 0; ; attempt++ {
-		d, err := r.get(ctx, account, channel)
-		if err != nil {
-			return Channel{}, err
+	d, err := store.Update(ctx, r.Store, store.AccountPK(account), sk(channel), 5, func(rec *record, found bool) error {
+		if !found {
+			return ErrNotFound
 		}
-		if err := fn(&d.Value); err != nil {
-			return Channel{}, err
-		}
-		_, err = store.PutDoc(ctx, r.Store, store.AccountPK(account), sk(channel), d.Value, store.AtVersion(d.Version))
-		if store.Contended(ctx, err, attempt, 5) {
-			continue
-		}
-		if err != nil {
-			return Channel{}, fmt.Errorf("update channel %s: %w", channel, err)
-		}
-		return d.Value.channel(), nil
+		rec.Channel = rec.channel()
+		return fn(rec)
+	})
+	if err != nil {
+		return Channel{}, err
 	}
+	return d.Value.channel(), nil
 }
 
 // UpdateCredentials replaces the credentials and marks the channel active.

@@ -195,28 +195,24 @@ func (p *Product) norm() {
 // Update applies fn to the product (created when create is set and it is
 // missing) with optimistic concurrency, retrying on conflicts.
 func (r *Repo) Update(ctx context.Context, account, sku string, create bool, fn func(p *Product) error) (Product, error) {
-	for attempt := 0; ; attempt++ {
-		p, v, err := r.Get(ctx, account, sku)
-		if errors.Is(err, ErrNotFound) && create {
-			p, v, err = newProduct(sku, r.Now().UTC()), 0, nil
-		}
-		if err != nil {
-			return Product{}, err
+	d, err := store.Update(ctx, r.Store, store.AccountPK(account), prodSK(sku), 20, func(p *Product, found bool) error {
+		if !found {
+			if !create {
+				return ErrNotFound
+			}
+			*p = newProduct(sku, r.Now().UTC())
 		}
 		p.norm()
-		if err := fn(&p); err != nil {
-			return Product{}, err
+		if err := fn(p); err != nil {
+			return err
 		}
 		p.UpdatedAt = r.Now().UTC()
-		_, err = store.PutDoc(ctx, r.Store, store.AccountPK(account), prodSK(sku), p, store.AtVersion(v))
-		if store.Contended(ctx, err, attempt, 20) {
-			continue
-		}
-		if err != nil {
-			return Product{}, fmt.Errorf("write product %s: %w", sku, err)
-		}
-		return p, nil
+		return nil
+	})
+	if err != nil {
+		return Product{}, err
 	}
+	return d.Value, nil
 }
 
 // Versioned is a product with the version it was read at.

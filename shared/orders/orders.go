@@ -111,36 +111,41 @@ func (r *Repo) upsert(ctx context.Context, account, channel string, in cart.Orde
 		return Change{}, fmt.Errorf("upsert order %s: %d lines (max %d)", in.ExternalID, len(in.Lines), MaxLines)
 	}
 	pk, key := store.AccountPK(account), sk(channel, in.ExternalID)
-	for attempt := 0; ; attempt++ {
+	var ch Change
+	// A lost write is a concurrent import of the same order or SKUs: re-read
+	// and merge again.
+	err := store.Retry(ctx, 20, func() error {
 		cur, err := store.GetDoc[Order](ctx, r.Store, pk, key)
 		var before *Order
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return Change{}, fmt.Errorf("read order %s: %w", in.ExternalID, err)
+			return fmt.Errorf("read order %s: %w", in.ExternalID, err)
 		default:
 			before = &cur.Value
 		}
 		if before == nil && !create {
-			return Change{Outcome: Ignored}, nil
+			ch = Change{Outcome: Ignored}
+			return nil
 		}
 		after, outcome := merge(before, in, channel, r.Now().UTC())
 		if outcome == Unchanged || outcome == Ignored {
-			ch := Change{Outcome: outcome, Before: before}
+			ch = Change{Outcome: outcome, Before: before}
 			if before != nil {
 				ch.After = *before
 			}
-			return ch, nil
+			return nil
 		}
-		err = r.write(ctx, account, channel, cur.Version, before, after)
-		if store.Contended(ctx, err, attempt, 20) {
-			continue // a concurrent import of the same order or SKUs; re-read and merge again
+		if err := r.write(ctx, account, channel, cur.Version, before, after); err != nil {
+			return fmt.Errorf("write order %s: %w", in.ExternalID, err)
 		}
-		if err != nil {
-			return Change{}, fmt.Errorf("write order %s: %w", in.ExternalID, err)
-		}
-		return Change{Outcome: outcome, Before: before, After: after}, nil
+		ch = Change{Outcome: outcome, Before: before, After: after}
+		return nil
+	})
+	if err != nil {
+		return Change{}, err
 	}
+	return ch, nil
 }
 
 // write stores the order and, in the same transaction, moves committed stock.

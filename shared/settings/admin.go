@@ -52,40 +52,41 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 			spec.Label, p95.Round(time.Second), n, iv.Label())}
 	}
 	key := settingSK(channel, task)
-	for attempt := 0; ; attempt++ {
+	var name string
+	err = store.Retry(ctx, 5, func() error {
 		cur, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return TaskState{}, fmt.Errorf("load setting: %w", err)
+			return fmt.Errorf("load setting: %w", err)
 		}
 		next := cur.Value
 		next.Interval, next.UpdatedAt = iv, s.now()
 		it, err := store.NewDoc(store.AccountPK(account), key, next, time.Time{})
 		if err != nil {
-			return TaskState{}, err
+			return err
 		}
 		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version))}
-		var name string
+		name = ""
 		if next.Enabled {
 			op, n, err := s.recordOp(ctx, ch, task, next)
 			if err != nil {
-				return TaskState{}, err
+				return err
 			}
 			ops, name = append(ops, op), n
 		}
-		err = s.Store.Transact(ctx, ops)
-		if store.Contended(ctx, err, attempt, 5) {
-			continue
+		if err := s.Store.Transact(ctx, ops); err != nil {
+			return fmt.Errorf("save interval: %w", err)
 		}
-		if err != nil {
-			return TaskState{}, fmt.Errorf("save interval: %w", err)
-		}
-		if name != "" {
-			if err := s.apply(ctx, name); err != nil {
-				s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
-			}
-		}
-		return s.TaskState(ctx, account, channel, task)
+		return nil
+	})
+	if err != nil {
+		return TaskState{}, err
 	}
+	if name != "" {
+		if err := s.apply(ctx, name); err != nil {
+			s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
+		}
+	}
+	return s.TaskState(ctx, account, channel, task)
 }
 
 // TaskState returns one task's modal state.
@@ -151,21 +152,22 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 		if !set.Enabled {
 			continue
 		}
-		for attempt := 0; ; attempt++ {
-			op, name, err := s.recordOp(ctx, ch, spec.ID, set)
+		var name string
+		err := store.Retry(ctx, 5, func() error {
+			op, n, err := s.recordOp(ctx, ch, spec.ID, set)
 			if err != nil {
 				return err
 			}
-			err = s.Store.Transact(ctx, []store.Op{op})
-			if store.Contended(ctx, err, attempt, 5) {
-				continue
-			}
-			if err != nil {
+			name = n
+			if err := s.Store.Transact(ctx, []store.Op{op}); err != nil {
 				return fmt.Errorf("pause/resume schedule record: %w", err)
 			}
-			names = append(names, name)
-			break
+			return nil
+		})
+		if err != nil {
+			return err
 		}
+		names = append(names, name)
 	}
 	var errs []error
 	for _, n := range names {

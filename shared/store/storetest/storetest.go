@@ -54,6 +54,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentIncrements", testConcurrentIncrements},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ContextCanceled", testContextCanceled},
+		{"UpdateConcurrent", testUpdateConcurrent},
+		{"UpdateAbsent", testUpdateAbsent},
+		{"UpdateFnError", testUpdateFnError},
+		{"UpdateLimit", testUpdateLimit},
+		{"UpdateCanceled", testUpdateCanceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
