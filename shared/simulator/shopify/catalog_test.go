@@ -608,7 +608,7 @@ func FuzzExecute(f *testing.F) {
 		if err != nil {
 			body, _ = json.Marshal(map[string]any{"query": query})
 		}
-		req := httptest.NewRequest(http.MethodPost, "/admin/api/2025-07/graphql.json", bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/admin/api/2026-10/graphql.json", bytes.NewReader(body))
 		req.Header.Set("X-Shopify-Access-Token", DefaultAccessToken)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
