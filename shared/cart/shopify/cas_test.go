@@ -235,3 +235,37 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Errorf("key %q", a)
 	}
 }
+
+func TestParseLevels(t *testing.T) {
+	got, err := parseLevels([]byte(`{"i0":{"inventoryLevel":{"quantities":[{"name":"available","quantity":4}]}},"i1":null,"i2":{"inventoryLevel":null}}`), 3)
+	if err != nil || got[0] == nil || *got[0] != 4 || got[1] != nil || got[2] != nil {
+		t.Errorf("parseLevels = %v, %v", got, err)
+	}
+	if _, err := parseLevels([]byte(`{"i0":{"inventoryLevel":null}}`), 2); !errors.Is(err, errMalformed) {
+		t.Errorf("a missing item: %v; want errMalformed", err)
+	}
+	if _, err := parseLevels([]byte(`[]`), 1); !errors.Is(err, errMalformed) {
+		t.Errorf("not an object: %v; want errMalformed", err)
+	}
+}
+
+// FuzzParseLevels: whatever Shopify answers to a read, parseLevels
+// returns n quantities or errMalformed, and never panics.
+func FuzzParseLevels(f *testing.F) {
+	f.Add([]byte(`{"i0":{"inventoryLevel":{"quantities":[{"name":"available","quantity":4}]}}}`), 1)
+	f.Add([]byte(`{"i0":null,"i1":{"inventoryLevel":{"quantities":[]}}}`), 2)
+	f.Add([]byte(`{"i0":{"inventoryLevel":{"quantities":[{"name":"available","quantity":1e99}]}}}`), 1)
+	f.Fuzz(func(t *testing.T, data []byte, n int) {
+		n = min(max(n, 0), 300)
+		got, err := parseLevels(data, n)
+		if err != nil {
+			if !errors.Is(err, errMalformed) {
+				t.Fatalf("error %v is not errMalformed", err)
+			}
+			return
+		}
+		if len(got) != n {
+			t.Fatalf("%d quantities for %d items", len(got), n)
+		}
+	})
+}

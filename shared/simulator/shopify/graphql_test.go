@@ -157,6 +157,7 @@ func FuzzParseDocument(f *testing.F) {
 	f.Add(`{ orders(first: 10) { edges { node { id } } } }`)
 	f.Add(`query($x: [[Int!]]! = [[1]]) { a: order(id: "\u00e9") { __typename } }`)
 	f.Add(`mutation($n: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "gid://shopify/InventoryItem/1", locationId: "gid://shopify/Location/1", quantity: $n, changeFromQuantity: null}]}) @idempotent(key: "k") { inventoryAdjustmentGroup { id changes { item { id } } } userErrors { code field message } } }`)
+	f.Add(`mutation($k: String!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) @idempotent(key: $k) @idempotent @skip(if: true) { userErrors { code } } }`)
 	f.Add(`query($in: InventorySetQuantitiesInput = {name: "x", reason: "y", quantities: []}) { products(first: 3, query: "sku:A") { nodes { media(first: 2) { nodes { preview { image { url } } } } } } }`)
 	f.Fuzz(func(t *testing.T, q string) {
 		doc, err := parseDocument(q)
