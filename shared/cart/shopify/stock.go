@@ -173,10 +173,9 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // confirms it. A change made before the read is Autosync's to correct, as
 // it always was: Autosync is the source of truth for the stock it pushes.
 //
-// The race DESIGN §4 cares about on our side (a quantity changing between
-// computing the push and the cart's confirmation) stays the caller's: it
-// clears a product's Needs Sync flag only if the quantity it pushed is
-// still the one it holds.
+// The race on our side (a quantity changing between computing the push and
+// the cart's confirmation) stays the caller's: it clears a product's Needs
+// Sync flag only if the quantity it pushed is still the one it holds.
 //
 // Each mutation carries an @idempotent key derived from what it sends (the
 // quantities, their bases, the location and this call's reference), so a
