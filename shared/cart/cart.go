@@ -203,6 +203,11 @@ type StockResult struct {
 	// the cart offers none), ListingReactivated when this write made it
 	// active again, "" otherwise.
 	Listing string
+	// Retries counts the times the cart's quantity changed between the
+	// writer's read and its write (a sale), so the push was re-read and
+	// recomputed rather than overwriting it; 0 for carts that do not
+	// compare-and-swap.
+	Retries int
 }
 
 // StockWriter writes quantities back to a cart in the largest batches the

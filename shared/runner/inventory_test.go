@@ -21,6 +21,7 @@ type fakeShelf struct {
 	listings []cart.Listing
 	qty      map[string]int
 	fail     map[string]int // SKU → failures left
+	retries  map[string]int // SKU → compare-and-swap retries to report
 	batches  int
 	maxBatch int
 	// beforeConfirm runs after a batch is applied, before SetStock returns.
@@ -66,6 +67,7 @@ func (s *fakeShelf) SetStock(_ context.Context, ups []cart.StockUpdate) ([]cart.
 			continue
 		}
 		s.qty[u.SKU] = u.Quantity
+		out[i].Retries = s.retries[u.SKU]
 	}
 	hook := s.afterApply
 	s.mu.Unlock()

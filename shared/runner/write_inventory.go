@@ -118,6 +118,9 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 						e.detail(fmt.Sprintf("listing %s reactivated with stock (%s: %d)", id, it.sku, it.target))
 					}
 				}
+				if res.Retries > 0 {
+					e.detail(fmt.Sprintf("%s: the cart's quantity changed while it was pushed (a sale); re-read and pushed again %d time(s), keeping the cart's change", it.sku, res.Retries))
+				}
 				continue
 			}
 			msg := res.Err.Error()

@@ -133,8 +133,8 @@ const (
     userErrors { field message }
   }
 }`
-	webhookFindDoc = `query WebhookFind($topics: [WebhookSubscriptionTopic!], $url: URL) {
-  webhookSubscriptions(first: 1, topics: $topics, callbackUrl: $url) { nodes { id } }
+	webhookFindDoc = `query WebhookFind($topics: [WebhookSubscriptionTopic!], $uri: String) {
+  webhookSubscriptions(first: 1, topics: $topics, uri: $uri) { nodes { id } }
 }`
 	webhookGetDoc    = `query WebhookGet($id: ID!) { webhookSubscription(id: $id) { id } }`
 	webhookDeleteDoc = `mutation WebhookDelete($id: ID!) {
@@ -211,7 +211,7 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 // subscribe makes (or finds) the subscription of one Shopify topic.
 func (c *Client) subscribe(ctx context.Context, topic, address string) (string, error) {
 	data, err := c.query(ctx, webhookCreateDoc, map[string]any{
-		"topic": topic, "sub": map[string]any{"callbackUrl": address, "format": "JSON"},
+		"topic": topic, "sub": map[string]any{"uri": address, "format": "JSON"},
 	}, webhookCreateCost)
 	if err != nil {
 		return "", err
@@ -235,7 +235,7 @@ func (c *Client) subscribe(ctx context.Context, topic, address string) (string, 
 	}
 	// Most likely "Address for this topic has already been taken": the
 	// subscription exists (an earlier answer was lost). Take it over.
-	data, err = c.query(ctx, webhookFindDoc, map[string]any{"topics": []string{topic}, "url": address}, webhookFindCost)
+	data, err = c.query(ctx, webhookFindDoc, map[string]any{"topics": []string{topic}, "uri": address}, webhookFindCost)
 	if err != nil {
 		return "", err
 	}

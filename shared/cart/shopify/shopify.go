@@ -17,8 +17,11 @@ import (
 	"github.com/autosync/autosync/shared/pattern"
 )
 
-// DefaultAPIVersion is the Admin API version used when Config names none.
-const DefaultAPIVersion = "2025-07"
+// DefaultAPIVersion is the Admin API version used when Config names none:
+// the newest stable version. Shopify supports a version (YYYY-MM, released
+// on the 1st of that month) for 12 months; TestAPIVersionSupported fails
+// when fewer than three are left, and docs/api-versions.md says how to move.
+const DefaultAPIVersion = "2026-10"
 
 // Config locates a shop and holds its access token.
 type Config struct {

@@ -70,9 +70,9 @@ func TestNew(t *testing.T) {
 		cfg      Config
 		endpoint string // "" means New fails
 	}{
-		{Config{Shop: "demo.myshopify.com", AccessToken: "x"}, "https://demo.myshopify.com/admin/api/2025-07/graphql.json"},
+		{Config{Shop: "demo.myshopify.com", AccessToken: "x"}, "https://demo.myshopify.com/admin/api/2026-10/graphql.json"},
 		{Config{Shop: " Demo-2.myshopify.com ", AccessToken: "x", APIVersion: "2026-01"}, "https://demo-2.myshopify.com/admin/api/2026-01/graphql.json"},
-		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://127.0.0.1:9/"}, "http://127.0.0.1:9/admin/api/2025-07/graphql.json"},
+		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://127.0.0.1:9/"}, "http://127.0.0.1:9/admin/api/2026-10/graphql.json"},
 		{Config{Shop: "demo.example.com", AccessToken: "x"}, ""},
 		{Config{Shop: "https://demo.myshopify.com", AccessToken: "x"}, ""},
 		{Config{Shop: "demo.myshopify.com/admin", AccessToken: "x"}, ""},

@@ -2,10 +2,14 @@ package shopify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,12 +35,50 @@ const maxQuantity = 1_000_000_000
 // field, 1 for inventoryAdjustmentGroup; userErrors cost nothing.
 const setQuantitiesCost = 10 + 1
 
-const setQuantitiesDoc = `mutation SetStock($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) {
+// setQuantitiesDoc sets available quantities with compare-and-swap: each
+// quantity carries changeFromQuantity, the quantity the push is based on
+// (mandatory from 2026-04, even when null), and the mutation carries the
+// @idempotent key Shopify requires from 2026-04, so that a request re-sent
+// after a lost answer is applied once.
+const setQuantitiesDoc = `mutation SetStock($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
     inventoryAdjustmentGroup { id }
     userErrors { code field message }
   }
 }`
+
+// codeStale is the userError code of a quantity whose changeFromQuantity no
+// longer matches what Shopify holds (InventorySetQuantitiesUserErrorCode,
+// 2026-10).
+const codeStale = "CHANGE_FROM_QUANTITY_STALE"
+
+// maxCASRetries bounds the re-reads of one SKU whose quantity keeps
+// changing under the push; past it the SKU fails and the next run tries
+// again.
+const maxCASRetries = 5
+
+// levelCost is what reading one item's available quantity requests:
+// inventoryItem and inventoryLevel are objects (1 each), and the
+// quantities list is priced at one more to stay on the safe side. A full
+// batch of 250 requests 750, under the 1000 cap.
+const levelCost = 3
+
+// levelsDoc reads the available quantity at a location of n inventory items,
+// one aliased inventoryItem(id:) each (i0, i1, …), so that one request
+// reads a whole batch with fields every version serves.
+func levelsDoc(n int) string {
+	var b strings.Builder
+	b.WriteString("query StockLevels($location: ID!")
+	for i := range n {
+		fmt.Fprintf(&b, ", $i%d: ID!", i)
+	}
+	b.WriteString(") {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  i%d: inventoryItem(id: $i%d) { inventoryLevel(locationId: $location) { quantities(names: [\"available\"]) { name quantity } } }\n", i, i)
+	}
+	b.WriteString("}")
+	return b.String()
+}
 
 // location with no id is the shop's primary location (Shop.primaryLocation
 // is deprecated).
@@ -54,14 +96,21 @@ type WriteStats struct {
 	// Mutations are inventorySetQuantities requests answered.
 	Mutations int
 	// Resends are the mutations, counted in Mutations, that re-sent a
-	// batch without the quantities Shopify refused in the answer before.
+	// batch without the quantities Shopify refused in the answer before,
+	// or with the quantities it found stale recomputed.
 	Resends int
+	// Reads are the queries that read the quantities a push is based on
+	// (one per batch, and one per compare-and-swap retry).
+	Reads int
+	// StaleRetries are the quantities Shopify refused as
+	// CHANGE_FROM_QUANTITY_STALE and that were re-read and recomputed.
+	StaleRetries int
 	// LocationQueries are the queries that looked up the primary location.
 	LocationQueries int
 }
 
 type writeCounters struct {
-	mutations, resends, locations atomic.Int64
+	mutations, resends, reads, stale, locations atomic.Int64
 }
 
 // WriteStats returns what SetStock calls have sent so far.
@@ -69,6 +118,8 @@ func (c *Client) WriteStats() WriteStats {
 	return WriteStats{
 		Mutations:       int(c.writes.mutations.Load()),
 		Resends:         int(c.writes.resends.Load()),
+		Reads:           int(c.writes.reads.Load()),
+		StaleRetries:    int(c.writes.stale.Load()),
 		LocationQueries: int(c.writes.locations.Load()),
 	}
 }
@@ -77,7 +128,7 @@ func (c *Client) WriteStats() WriteStats {
 // inventorySetQuantities reports it. SetStock's per-SKU errors are
 // *cart.Error wrapping one, so callers can read the code with errors.As.
 type UserError struct {
-	Code    string   // INVALID_INVENTORY_ITEM, COMPARE_QUANTITY_STALE, …
+	Code    string   // INVALID_INVENTORY_ITEM, CHANGE_FROM_QUANTITY_STALE, …
 	Field   []string // path to the input field, e.g. input.quantities.3.quantity
 	Message string
 }
@@ -107,30 +158,40 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // location with one inventorySetQuantities per batch of MaxBatch, and
 // returns one result per update, in order. Longer lists are split.
 //
-// Quantities are set absolutely with ignoreCompareQuantity: true. Shopify's
-// compare-and-set wants the quantity Shopify holds at write time; what
-// Autosync has is Listing.Quantity, read at import, hours old by the time a
-// write-back runs and changed by every order placed since, so most writes
-// would come back COMPARE_QUANTITY_STALE and need a read and a re-send, and
-// a read just before the write would still race the shop's own orders.
-// Autosync is the source of truth for the stock it pushes (the case
-// Shopify's note reserves this mutation for), so the last write wins by
-// design: an order placed in Shopify meanwhile is imported, commits stock
-// on our side, and the next push corrects the quantity. The race DESIGN §4
-// does care about is on our side (a quantity changing between computing the
-// push and the cart's confirmation), and the caller handles it with
-// compare-and-clear: it clears a product's Needs Sync flag only if the
-// quantity it pushed is still the one it holds. An absolute set is also
-// idempotent, so re-sending after a lost response is safe.
+// Writes are compare-and-swap. Before each batch SetStock reads what
+// Shopify holds for its items (one query) and sends that as each
+// quantity's changeFromQuantity, so a sale Shopify takes between the read
+// and the write is never overwritten: Shopify refuses that quantity as
+// CHANGE_FROM_QUANTITY_STALE. SetStock then reads the item again and
+// re-sends it adjusted by what the cart changed since the first read,
+// quantity − (base − current), counting the retry in StockResult.Retries.
+// Why adjust rather than re-send the same number: Autosync's quantity comes
+// from its own stock, which does not know of that sale until the order is
+// imported and commits stock; pushing it unchanged would hand the sold unit
+// back to the shop. Adjusted, the shop keeps the decrement, and the next
+// push after the import (which lowers Autosync's quantity by the same sale)
+// confirms it. A change made before the read is Autosync's to correct, as
+// it always was: Autosync is the source of truth for the stock it pushes.
+//
+// The race on our side (a quantity changing between computing the push and
+// the cart's confirmation) stays the caller's: it clears a product's Needs
+// Sync flag only if the quantity it pushed is still the one it holds.
+//
+// Each mutation carries an @idempotent key derived from what it sends (the
+// quantities, their bases, the location and this call's reference), so a
+// request re-sent after a lost answer is applied once, and a recomputed
+// request, which sends other numbers, has a key of its own.
 //
 // Shopify applies a mutation all or nothing: when its userErrors name
 // quantities, nothing was set, so the batch is re-sent without them (each
 // re-send counted in WriteStats.Resends) and those SKUs get a *cart.Error
-// with Shopify's message and code. An error that names no quantity (the
-// input's name or reason) fails the whole batch, SKU by SKU. Updates whose
-// Link has no usable inventory item id fail without a request. The call
-// itself fails (no results) on auth errors, rate limiting past ctx's
-// deadline, transport failures and malformed answers, as queries do.
+// with Shopify's message and code; stale ones are recomputed and re-sent
+// with the rest, up to maxCASRetries times each. An error that names no
+// quantity (the input's name or reason) fails the whole batch, SKU by SKU.
+// Updates whose Link has no usable inventory item id fail without a
+// request. The call itself fails (no results) on auth errors, rate
+// limiting past ctx's deadline, transport failures and malformed answers,
+// as queries do.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
 	results := make([]cart.StockResult, len(updates))
 	items := make([]string, len(updates))
@@ -181,22 +242,39 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 	if err != nil {
 		return err
 	}
+	// base[i] is what the cart held at the first read, from[i] at the
+	// latest; target[i] is what is sent. nil: the item has no level at
+	// the location (Shopify will say so).
+	base, err := c.readAvailable(ctx, loc, items, batch)
+	if err != nil {
+		return err
+	}
+	from := maps.Clone(base)
+	target := make(map[int]int, len(batch))
+	for _, i := range batch {
+		target[i] = updates[i].Quantity
+	}
 	relocated := false
 	send := batch
 	for len(send) > 0 {
 		quantities := make([]map[string]any, len(send))
 		for k, i := range send {
+			var change any // explicit null when there is nothing to compare with
+			if from[i] != nil {
+				change = *from[i]
+			}
 			quantities[k] = map[string]any{
-				"inventoryItemId": items[i],
-				"locationId":      loc,
-				"quantity":        updates[i].Quantity,
+				"inventoryItemId":    items[i],
+				"locationId":         loc,
+				"quantity":           target[i],
+				"changeFromQuantity": change,
 			}
 		}
 		input := map[string]any{
-			"name": "available", "reason": "correction", "referenceDocumentUri": ref,
-			"ignoreCompareQuantity": true, "quantities": quantities,
+			"name": "available", "reason": "correction", "referenceDocumentUri": ref, "quantities": quantities,
 		}
-		data, err := c.query(ctx, setQuantitiesDoc, map[string]any{"input": input}, setQuantitiesCost)
+		vars := map[string]any{"input": input, "key": idempotencyKey(input)}
+		data, err := c.query(ctx, setQuantitiesDoc, vars, setQuantitiesCost)
 		if err != nil {
 			return err
 		}
@@ -225,6 +303,15 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			}
 			staleLocation = staleLocation || ue.Code == "INVALID_LOCATION"
 		}
+		if whole != nil && whole.Code == codeStale {
+			// A stale quantity reported without saying which: re-read all.
+			for k := range send {
+				if refused[k] == nil {
+					refused[k] = whole
+				}
+			}
+			whole = nil
+		}
 		if whole != nil {
 			for _, i := range send {
 				results[i].Err = whole.cartError()
@@ -233,7 +320,8 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 		}
 		if staleLocation && !relocated {
 			// The primary location may have changed since it was looked
-			// up: look again once, and re-send all if it did.
+			// up: look again once, and re-send all if it did, based on
+			// what the new location holds.
 			relocated = true
 			c.forgetLocation(loc)
 			fresh, err := c.primaryLocation(ctx)
@@ -242,17 +330,41 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			}
 			if fresh != loc {
 				loc = fresh
+				if base, err = c.readAvailable(ctx, loc, items, send); err != nil {
+					return err
+				}
+				from = maps.Clone(base)
 				c.writes.resends.Add(1)
 				continue
 			}
 		}
-		var keep []int
+		var keep, stale []int
 		for k, i := range send {
-			if ue, ok := refused[k]; ok {
-				results[i].Err = ue.cartError()
-			} else {
+			ue, ok := refused[k]
+			switch {
+			case !ok:
 				keep = append(keep, i)
+			case ue.Code == codeStale && results[i].Retries < maxCASRetries:
+				stale = append(stale, i)
+			default:
+				results[i].Err = ue.cartError()
 			}
+		}
+		if len(stale) > 0 {
+			now, err := c.readAvailable(ctx, loc, items, stale)
+			if err != nil {
+				return err
+			}
+			for _, i := range stale {
+				results[i].Retries++
+				c.writes.stale.Add(1)
+				from[i] = now[i]
+				if base[i] != nil && now[i] != nil {
+					target[i] = max(updates[i].Quantity-(*base[i]-*now[i]), 0)
+				}
+			}
+			keep = append(keep, stale...)
+			slices.Sort(keep)
 		}
 		if len(keep) > 0 {
 			c.writes.resends.Add(1)
@@ -260,6 +372,77 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 		send = keep
 	}
 	return nil
+}
+
+// idempotencyKey derives the @idempotent key of a mutation from its input:
+// the same input (a re-send after a lost answer) gets the same key, and any
+// other (fewer quantities, recomputed ones, another call's reference) gets
+// another. The input is JSON-encoded with sorted keys, so the digest is
+// stable.
+func idempotencyKey(input map[string]any) string {
+	b, err := json.Marshal(input)
+	if err != nil {
+		// Only numbers, strings and nulls are in it.
+		panic(fmt.Sprintf("shopify: encoding a stock input: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return "autosync-" + hex.EncodeToString(sum[:16])
+}
+
+// readAvailable reads the available quantity at loc of items[i] for each i
+// in which, with one query.
+func (c *Client) readAvailable(ctx context.Context, loc string, items []string, which []int) (map[int]*int, error) {
+	vars := map[string]any{"location": loc}
+	for k, i := range which {
+		vars["i"+strconv.Itoa(k)] = items[i]
+	}
+	data, err := c.query(ctx, levelsDoc(len(which)), vars, float64(levelCost*len(which)))
+	if err != nil {
+		return nil, err
+	}
+	c.writes.reads.Add(1)
+	levels, err := parseLevels(data, len(which))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]*int, len(which))
+	for k, i := range which {
+		out[i] = levels[k]
+	}
+	return out, nil
+}
+
+// parseLevels maps the data of levelsDoc(n) to each item's available
+// quantity; nil where the item or its level at the location is missing.
+func parseLevels(data json.RawMessage, n int) ([]*int, error) {
+	var d map[string]*struct {
+		Level *struct {
+			Quantities []struct {
+				Name     string `json:"name"`
+				Quantity *int   `json:"quantity"`
+			} `json:"quantities"`
+		} `json:"inventoryLevel"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	out := make([]*int, n)
+	for k := range n {
+		item, ok := d["i"+strconv.Itoa(k)]
+		if !ok {
+			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", errMalformed, k)
+		}
+		if item == nil || item.Level == nil {
+			continue
+		}
+		for _, q := range item.Level.Quantities {
+			if q.Name == "available" && q.Quantity != nil {
+				v := *q.Quantity
+				out[k] = &v
+			}
+		}
+	}
+	return out, nil
 }
 
 // quantityIndex returns k for a userError field input.quantities.k(.…).

@@ -70,8 +70,8 @@ func TestSetStock(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSet(t, sim, updates, results)
-	if ws := c.WriteStats(); ws != (WriteStats{Mutations: 1, LocationQueries: 1}) {
-		t.Errorf("write stats %+v; want one mutation after one location query", ws)
+	if ws := c.WriteStats(); ws != (WriteStats{Mutations: 1, Reads: 1, LocationQueries: 1}) {
+		t.Errorf("write stats %+v; want one read and one mutation after one location query", ws)
 	}
 	// The location is cached; quantities of zero are set too.
 	updates = updatesFor(sim, func(int) int { return 0 })
@@ -81,15 +81,16 @@ func TestSetStock(t *testing.T) {
 	}
 	checkSet(t, sim, updates, results)
 	st := sim.Stats()
-	if st.Mutations != 2 || st.Queries != 1 || st.Fields["location"] != 1 {
+	if st.Mutations != 2 || st.Queries != 3 || st.Fields["location"] != 1 {
 		t.Errorf("simulator saw %+v", st)
 	}
 	if c.MaxBatch() != 250 {
 		t.Errorf("MaxBatch = %d", c.MaxBatch())
 	}
 
-	// Another app changes a quantity in the shop: listings show it, and
-	// the next push (absolute, no compare) puts Autosync's back.
+	// Another app changes a quantity in the shop before the push reads it:
+	// listings show it, and the next push, based on what it read, puts
+	// Autosync's back (a change before the read is Autosync's to correct).
 	sku := updates[3].SKU
 	sim.SetQuantity(sku, 999)
 	var listed *int
@@ -144,8 +145,8 @@ func TestSetStockFailSKUInBatchOf50(t *testing.T) {
 	if ws := c.WriteStats(); ws.Mutations != 2 || ws.Resends != 1 {
 		t.Errorf("write stats %+v; want the batch and one re-send without the failed SKU", ws)
 	}
-	if st := sim.Stats(); st.Mutations != 2 || st.Requests != 3 {
-		t.Errorf("simulator saw %d mutations in %d requests; want 2 in 3 (with the location query)", st.Mutations, st.Requests)
+	if st := sim.Stats(); st.Mutations != 2 || st.Requests != 4 {
+		t.Errorf("simulator saw %d mutations in %d requests; want 2 in 4 (with the location query and the read)", st.Mutations, st.Requests)
 	}
 }
 
@@ -233,13 +234,14 @@ func TestSetStockThrottling(t *testing.T) {
 		}
 	})
 	t.Run("bucket", func(t *testing.T) {
-		// A bucket that holds two mutations and restores one every 50 ms:
-		// the client paces itself after the first, blind answer.
+		// A bucket that holds one read of a batch and its mutation, and
+		// restores them in about 60 ms: the client paces itself after the
+		// first, blind answer.
 		var skus []string
 		for i := range 2000 {
 			skus = append(skus, fmt.Sprintf("SKU-%04d", i))
 		}
-		sim, c := newSim(t, shopifysim.Options{SKUs: skus, Plan: shopifysim.Plan{MaximumAvailable: 25, RestoreRate: 220}, StartEmpty: true})
+		sim, c := newSim(t, shopifysim.Options{SKUs: skus, Plan: shopifysim.Plan{MaximumAvailable: 800, RestoreRate: 8000}, StartEmpty: true})
 		sim.Seed(0, 1)
 		updates := updatesFor(sim, func(i int) int { return i % 5 })
 		results, err := c.SetStock(t.Context(), updates)
@@ -247,8 +249,8 @@ func TestSetStockThrottling(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSet(t, sim, updates, results)
-		if st := sim.Stats(); st.Mutations != 8 || st.Throttled > 1 {
-			t.Errorf("%d mutations, throttled %d times; want 8, at most the first blind request", st.Mutations, st.Throttled)
+		if st := sim.Stats(); st.Mutations != 8 || st.Queries != 9 || st.Throttled > 1 {
+			t.Errorf("%d mutations and %d queries, throttled %d times; want 8 and 9 (8 reads, 1 location), at most the first blind request", st.Mutations, st.Queries, st.Throttled)
 		}
 	})
 }
@@ -269,13 +271,19 @@ func TestSetStockAuth(t *testing.T) {
 	}
 }
 
-// scripted is a Shopify that answers the location query and mutations from
-// a script, recording the mutations' inputs.
+// scripted is a Shopify that answers the location query, the reads of
+// quantities and mutations from a script, recording the mutations' inputs
+// and keys.
 type scripted struct {
 	mu        sync.Mutex
 	locations []string // ids the location query returns, in turn
 	mutations []func(input map[string]any) string
+	// available answers reads: an item's available quantity, nil for no
+	// level; nil means 5 for every item.
+	available func(item string) *int
 	inputs    []map[string]any
+	keys      []string
+	reads     int
 	served    int
 }
 
@@ -283,8 +291,8 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var req struct {
-		Query     string                    `json:"query"`
-		Variables map[string]map[string]any `json:"variables"`
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
 	}
 	b, _ := io.ReadAll(r.Body)
 	json.Unmarshal(b, &req)
@@ -295,8 +303,30 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"data":{"location":{"id":%q,"name":"Main","isActive":true}},%s}`, id, cost)
 		return
 	}
-	in := req.Variables["input"]
+	if strings.Contains(req.Query, "StockLevels") {
+		s.reads++
+		var parts []string
+		for name, v := range req.Variables {
+			if name == "location" {
+				continue
+			}
+			n := new(5)
+			if s.available != nil {
+				n = s.available(v.(string))
+			}
+			if n == nil {
+				parts = append(parts, fmt.Sprintf(`%q:{"inventoryLevel":null}`, name))
+				continue
+			}
+			parts = append(parts, fmt.Sprintf(`%q:{"inventoryLevel":{"quantities":[{"name":"available","quantity":%d}]}}`, name, *n))
+		}
+		fmt.Fprintf(w, `{"data":{%s},%s}`, strings.Join(parts, ","), cost)
+		return
+	}
+	in, _ := req.Variables["input"].(map[string]any)
 	s.inputs = append(s.inputs, in)
+	key, _ := req.Variables["key"].(string)
+	s.keys = append(s.keys, key)
 	body := s.mutations[min(s.served, len(s.mutations)-1)](in)
 	s.served++
 	fmt.Fprintf(w, `{"data":{"inventorySetQuantities":%s},%s}`, body, cost)
@@ -333,14 +363,17 @@ func TestSetStockWholeBatchError(t *testing.T) {
 		t.Errorf("%d mutations; an error for the whole input is not re-sent", s.served)
 	}
 	// What was sent: the primary location, available, correction, an
-	// Autosync reference, no compare.
+	// Autosync reference, the quantity read as the one to change from, an
+	// idempotency key; nothing 2026-04 removed.
 	in := s.inputs[0]
 	q := in["quantities"].([]any)[2].(map[string]any)
-	if in["name"] != "available" || in["reason"] != "correction" || in["ignoreCompareQuantity"] != true ||
+	_, ignore := in["ignoreCompareQuantity"]
+	_, compare := q["compareQuantity"]
+	if in["name"] != "available" || in["reason"] != "correction" || ignore || compare ||
 		!strings.HasPrefix(in["referenceDocumentUri"].(string), "gid://autosync/WriteInventoryBack/") ||
 		q["locationId"] != "gid://shopify/Location/1" || q["inventoryItemId"] != "gid://shopify/InventoryItem/102" ||
-		q["quantity"] != float64(2) || q["compareQuantity"] != nil {
-		t.Errorf("input %v", in)
+		q["quantity"] != float64(2) || q["changeFromQuantity"] != float64(5) || s.keys[0] == "" || s.reads != 1 {
+		t.Errorf("input %v, key %q, %d reads", in, s.keys[0], s.reads)
 	}
 }
 
@@ -403,7 +436,7 @@ func TestSetStockRelocates(t *testing.T) {
 			t.Errorf("%s: %v", r.SKU, r.Err)
 		}
 	}
-	if ws := c.WriteStats(); ws != (WriteStats{Mutations: 2, Resends: 1, LocationQueries: 2}) {
+	if ws := c.WriteStats(); ws != (WriteStats{Mutations: 2, Resends: 1, Reads: 2, LocationQueries: 2}) {
 		t.Errorf("write stats %+v", ws)
 	}
 }
@@ -452,7 +485,7 @@ func TestSetStockConcurrent(t *testing.T) {
 	carttest.Listings(t, c, cart.ListingQuery{})
 	wg.Wait()
 	checkSet(t, sim, updates, slices.Concat(results...))
-	if ws := c.WriteStats(); ws.LocationQueries != 1 || ws.Mutations != 4 {
+	if ws := c.WriteStats(); ws.LocationQueries != 1 || ws.Mutations != 4 || ws.Reads != 4 {
 		t.Errorf("write stats %+v; want the location looked up once", ws)
 	}
 }

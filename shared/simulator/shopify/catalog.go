@@ -104,6 +104,8 @@ type catalog struct {
 	nextGroup  int64
 	// failSKU holds the mutations still to fail per SKU (FailSKU).
 	failSKU map[string]int
+	// idempotent holds each @idempotent key's input and answer.
+	idempotent map[string]idempotentRun
 }
 
 func (c *catalog) init(now time.Time) {
@@ -112,6 +114,7 @@ func (c *catalog) init(now time.Time) {
 	c.itemsBy = map[int64]*inventoryItem{}
 	c.bySKU = map[string]*variant{}
 	c.failSKU = map[string]int{}
+	c.idempotent = map[string]idempotentRun{}
 	// Ids above 2^32 catch connectors that parse them into 32-bit ints.
 	c.nextID = 8_800_000_001
 	c.nextGroup = 21_000_000_001

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,8 +232,8 @@ func TestLocations(t *testing.T) {
 	}
 }
 
-const setMutation = `mutation Set($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) {
+const setMutation = `mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
     inventoryAdjustmentGroup { id reason referenceDocumentUri changes { name delta quantityAfterChange item { id } } }
     userErrors { code field message }
   }
@@ -265,21 +267,29 @@ func (d *setData) codes() []string {
 	return out
 }
 
+// setInput makes the variables of setMutation; with ignore, quantities
+// that name no changeFromQuantity get an explicit null (no compare).
+// Each call has a key of its own.
 func setInput(name string, ignore bool, qs ...map[string]any) map[string]any {
 	list := make([]any, len(qs))
 	for i, q := range qs {
+		if _, ok := q["changeFromQuantity"]; ignore && !ok {
+			q = maps.Clone(q)
+			q["changeFromQuantity"] = nil
+		}
 		list[i] = q
 	}
 	return map[string]any{"input": map[string]any{
-		"name": name, "reason": "correction", "referenceDocumentUri": "gid://autosync/Test/1",
-		"ignoreCompareQuantity": ignore, "quantities": list,
-	}}
+		"name": name, "reason": "correction", "referenceDocumentUri": "gid://autosync/Test/1", "quantities": list,
+	}, "key": fmt.Sprintf("test-key-%d", keySeq.Add(1))}
 }
 
-func qty(item, loc string, n int, compare ...int) map[string]any {
+var keySeq atomic.Int64
+
+func qty(item, loc string, n int, changeFrom ...int) map[string]any {
 	m := map[string]any{"inventoryItemId": item, "locationId": loc, "quantity": n}
-	if len(compare) > 0 {
-		m["compareQuantity"] = compare[0]
+	if len(changeFrom) > 0 {
+		m["changeFromQuantity"] = changeFrom[0]
 	}
 	return m
 }
@@ -331,8 +341,8 @@ func TestInventorySetQuantities(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 
-	// on_hand moves available by the same amount, and compareQuantity is
-	// checked against the named quantity.
+	// on_hand moves available by the same amount, and changeFromQuantity
+	// is checked against the named quantity.
 	item := v["C-1"].InventoryItemGID
 	before := s.Products()[2].Variants[0]
 	_, d, raw = mutate(t, url, setInput("on_hand", false, qty(item, loc, before.OnHand+5, before.OnHand)))
@@ -340,7 +350,7 @@ func TestInventorySetQuantities(t *testing.T) {
 		t.Errorf("on_hand: %s", raw)
 	}
 	_, d, raw = mutate(t, url, setInput("available", false, qty(item, loc, 1, before.Available)))
-	if got := d.codes(); !slices.Equal(got, []string{"COMPARE_QUANTITY_STALE@input.quantities.0.compareQuantity"}) {
+	if got := d.codes(); !slices.Equal(got, []string{"CHANGE_FROM_QUANTITY_STALE@input.quantities.0.changeFromQuantity"}) {
 		t.Errorf("stale compare: %s", raw)
 	}
 	_, d, _ = mutate(t, url, setInput("available", false, qty(item, loc, 1, before.Available+5)))
@@ -374,7 +384,7 @@ func TestInventorySetQuantitiesErrors(t *testing.T) {
 		{"too high", setInput("available", true, good, qty(a, loc, 1_000_000_001)),
 			[]string{"INVALID_QUANTITY_TOO_HIGH@input.quantities.1.quantity"}},
 		{"compare required", setInput("available", false, good),
-			[]string{"COMPARE_QUANTITY_REQUIRED@input.quantities.0.compareQuantity"}},
+			[]string{"COMPARE_QUANTITY_REQUIRED@input.quantities.0.changeFromQuantity"}},
 		{"name", setInput("committed", true, good), []string{"INVALID_NAME@input.name"}},
 		{"duplicate", setInput("available", true, good, qty(b, loc, 4)),
 			[]string{"NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR@input.quantities.1"}},
@@ -436,7 +446,7 @@ func TestInputValidation(t *testing.T) {
 	}
 	// Literal input objects and nested variables work as variables do.
 	q := fmt.Sprintf(`mutation($n: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction",
-		ignoreCompareQuantity: true, quantities: [{inventoryItemId: %q, locationId: %q, quantity: $n}]}) { userErrors { code } } }`, item, loc)
+		quantities: [{inventoryItemId: %q, locationId: %q, quantity: $n, changeFromQuantity: null}]}) @idempotent(key: "literal") { userErrors { code } } }`, item, loc)
 	_, r, raw = post(t, url, DefaultAccessToken, q, map[string]any{"n": 9})
 	if r.Errors != nil || s.Quantities()["A-1"] != 9 || r.Extensions.Cost.RequestedQueryCost != 10 {
 		t.Errorf("literal input: %s", raw)
@@ -588,7 +598,7 @@ func FuzzExecute(f *testing.F) {
 	item := s.Products()[0].Variants[0].InventoryItemGID
 	loc := s.PrimaryLocation().GID
 	f.Add(productsQuery, `{"after":null,"query":"sku:A-1 OR updated_at:>2020-01-01"}`)
-	f.Add(setMutation, fmt.Sprintf(`{"input":{"name":"available","reason":"correction","quantities":[{"inventoryItemId":%q,"locationId":%q,"quantity":3,"compareQuantity":1}]}}`, item, loc))
+	f.Add(setMutation, fmt.Sprintf(`{"input":{"name":"available","reason":"correction","quantities":[{"inventoryItemId":%q,"locationId":%q,"quantity":3,"changeFromQuantity":1}]},"key":"k"}`, item, loc))
 	f.Add(`query($id: ID!, $l: ID!) { inventoryItem(id: $id) { variant { product { title } } inventoryLevels(first: 2) { nodes { id quantities(names: ["available", "x"]) { name } } } inventoryLevel(locationId: $l) { id } } }`,
 		fmt.Sprintf(`{"id":%q,"l":"nope"}`, item))
 	f.Add(`{ location { inventoryLevels(first: 3) { edges { cursor node { item { sku } } } } } locations(first: 1, includeInactive: true) { nodes { name } } }`, `{}`)
@@ -598,7 +608,7 @@ func FuzzExecute(f *testing.F) {
 		if err != nil {
 			body, _ = json.Marshal(map[string]any{"query": query})
 		}
-		req := httptest.NewRequest(http.MethodPost, "/admin/api/2025-07/graphql.json", bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/admin/api/2026-10/graphql.json", bytes.NewReader(body))
 		req.Header.Set("X-Shopify-Access-Token", DefaultAccessToken)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)

@@ -77,6 +77,7 @@ type executor struct {
 	st      *store
 	now     time.Time
 	args    map[*field]map[string]any
+	keys    map[*field]string // @idempotent keys
 	cost    int
 	errs    []*gqlError
 	search  []searchReport

@@ -54,7 +54,7 @@ func (x *executor) resolveCatalog(typ string, src any, f *field, args map[string
 		switch f.name {
 		case "inventorySetQuantities":
 			in, _ := args["input"].(map[string]any)
-			v, err = c.setQuantities(in, x.now)
+			v, err = c.setQuantitiesOnce(x.keys[f], in, x.now)
 		default:
 			ok = false
 		}

@@ -10,9 +10,10 @@ import (
 
 // This file parses just enough of a GraphQL document (October 2021 spec) to
 // validate a query against the simulator's schema, compute its cost and
-// execute it: operations, variables, aliases, arguments and nested
-// selections. Fragments and directives are refused with an error rather than
-// half-supported, so a connector that starts using them finds out here.
+// execute it: operations, variables, aliases, arguments, nested selections
+// and directives on fields (the checker knows @idempotent only).
+// Fragments, and directives anywhere else, are refused with an error rather
+// than half-supported, so a connector that starts using them finds out here.
 
 // gqlError is one entry of a response's "errors" array.
 type gqlError struct {
@@ -77,8 +78,16 @@ type field struct {
 	alias string
 	name  string
 	args  []*argument
+	dirs  []*directive
 	sel   []*field
 	pos   gqlLocation
+}
+
+// directive is a directive on a field, such as @idempotent(key: $key).
+type directive struct {
+	name string
+	args []*argument
+	pos  gqlLocation
 }
 
 // key is the field's name in the response.
@@ -585,32 +594,21 @@ func (p *parser) field() (*field, error) {
 		}
 	}
 	f.name = name
-	if p.isPunct("(") {
-		if err := p.next(); err != nil {
-			return nil, err
-		}
-		for !p.isPunct(")") {
-			a := &argument{pos: p.tok.pos}
-			if a.name, err = p.name(); err != nil {
-				return nil, err
-			}
-			if err := p.expect(":"); err != nil {
-				return nil, err
-			}
-			if a.val, err = p.value(false); err != nil {
-				return nil, err
-			}
-			f.args = append(f.args, a)
-		}
-		if len(f.args) == 0 {
-			return nil, p.errUnexpected()
-		}
-		if err := p.next(); err != nil {
-			return nil, err
-		}
+	if f.args, err = p.arguments(); err != nil {
+		return nil, err
 	}
-	if p.isPunct("@") {
-		return nil, errorAt(p.tok.pos, "directives are not supported by the simulator")
+	for p.isPunct("@") {
+		d := &directive{pos: p.tok.pos}
+		if err := p.next(); err != nil {
+			return nil, err
+		}
+		if d.name, err = p.name(); err != nil {
+			return nil, err
+		}
+		if d.args, err = p.arguments(); err != nil {
+			return nil, err
+		}
+		f.dirs = append(f.dirs, d)
 	}
 	if p.isPunct("{") {
 		if f.sel, err = p.selectionSet(); err != nil {
@@ -618,6 +616,35 @@ func (p *parser) field() (*field, error) {
 		}
 	}
 	return f, nil
+}
+
+// arguments parses an optional parenthesised argument list.
+func (p *parser) arguments() ([]*argument, error) {
+	if !p.isPunct("(") {
+		return nil, nil
+	}
+	if err := p.next(); err != nil {
+		return nil, err
+	}
+	var args []*argument
+	for !p.isPunct(")") {
+		a := &argument{pos: p.tok.pos}
+		var err error
+		if a.name, err = p.name(); err != nil {
+			return nil, err
+		}
+		if err := p.expect(":"); err != nil {
+			return nil, err
+		}
+		if a.val, err = p.value(false); err != nil {
+			return nil, err
+		}
+		args = append(args, a)
+	}
+	if len(args) == 0 {
+		return nil, p.errUnexpected()
+	}
+	return args, p.next()
 }
 
 // value parses a value literal; constant forbids variables (defaults).

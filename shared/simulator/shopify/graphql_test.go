@@ -48,9 +48,9 @@ func TestRequestedCost(t *testing.T) {
 			nil, 2 + 10*(1+(2+5*2)+(2+2*3))},
 		{"primary location", `{ location { id } }`, nil, 1},
 		// A mutation field costs 10; lists of user errors cost nothing.
-		{"mutation", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) { inventoryAdjustmentGroup { id } userErrors { code field message } } }`,
+		{"mutation", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) @idempotent(key: "k") { inventoryAdjustmentGroup { id } userErrors { code field message } } }`,
 			map[string]any{"in": map[string]any{"name": "available", "reason": "correction", "quantities": []any{}}}, 11},
-		{"mutation errors only", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) { userErrors { code } } }`, nil, 10},
+		{"mutation errors only", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) @idempotent(key: "k") { userErrors { code } } }`, nil, 10},
 		{"list of objects", `{ inventoryItem(id: "gid://shopify/InventoryItem/1") { inventoryLevel(locationId: "gid://shopify/Location/1") { quantities(names: ["available"]) { name quantity } } } }`, nil, 2},
 	}
 	for _, tt := range tests {
@@ -91,7 +91,15 @@ func TestCheckErrors(t *testing.T) {
 		{"required argument", `{ order { id } }`, nil, "missing required arguments: id"},
 		{"conflict", `{ x: orders(first: 1) { nodes { id } } x: order(id: "1") { id } }`, nil, "field conflict"},
 		{"fragment", `{ orders(first: 1) { nodes { ...F } } } fragment F on Order { id }`, nil, "fragments are not supported"},
-		{"directive", `{ orders(first: 1) @include(if: true) { nodes { id } } }`, nil, "directives are not supported"},
+		{"directive", `{ orders(first: 1) @include(if: true) { nodes { id } } }`, nil, "Directive '@include' is not supported by the simulator"},
+		{"operation directive", `query @live { orders(first: 1) { nodes { id } } }`, nil, "directives are not supported"},
+		{"idempotent on a query", `{ orders(first: 1) @idempotent(key: "k") { nodes { id } } }`, nil, "The @idempotent directive is not supported on field 'orders'"},
+		{"idempotency key required", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) { userErrors { code } } }`, nil, "requires an idempotency key"},
+		{"blank idempotency key", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) @idempotent(key: " ") { userErrors { code } } }`, nil, "The idempotency key cannot be an empty string or whitespace only."},
+		{"idempotency key of another type", `mutation($k: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) @idempotent(key: $k) { userErrors { code } } }`, map[string]any{"k": 1}, "Type mismatch on variable $k"},
+		{"removed compareQuantity", `mutation { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "1", locationId: "1", quantity: 1, compareQuantity: 0}]}) @idempotent(key: "k") { userErrors { code } } }`, nil, "has an invalid value"},
+		{"removed ignoreCompareQuantity", `mutation($in: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $in) @idempotent(key: "k") { userErrors { code } } }`,
+			map[string]any{"in": map[string]any{"name": "available", "reason": "correction", "quantities": []any{}, "ignoreCompareQuantity": true}}, "invalid value for ignoreCompareQuantity (Field is not defined on InventorySetQuantitiesInput)"},
 		{"syntax", `{ orders(first: 1) { nodes { id } }`, nil, "syntax error"},
 		{"empty", ``, nil, "syntax error"},
 		{"bad number", `{ orders(first: 01) { nodes { id } } }`, nil, "invalid number"},
@@ -148,7 +156,8 @@ func FuzzParseDocument(f *testing.F) {
 	f.Add(connectorQuery)
 	f.Add(`{ orders(first: 10) { edges { node { id } } } }`)
 	f.Add(`query($x: [[Int!]]! = [[1]]) { a: order(id: "\u00e9") { __typename } }`)
-	f.Add(`mutation($n: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "gid://shopify/InventoryItem/1", locationId: "gid://shopify/Location/1", quantity: $n, compareQuantity: null}]}) { inventoryAdjustmentGroup { id changes { item { id } } } userErrors { code field message } } }`)
+	f.Add(`mutation($n: Int!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: [{inventoryItemId: "gid://shopify/InventoryItem/1", locationId: "gid://shopify/Location/1", quantity: $n, changeFromQuantity: null}]}) @idempotent(key: "k") { inventoryAdjustmentGroup { id changes { item { id } } } userErrors { code field message } } }`)
+	f.Add(`mutation($k: String!) { inventorySetQuantities(input: {name: "available", reason: "correction", quantities: []}) @idempotent(key: $k) @idempotent @skip(if: true) { userErrors { code } } }`)
 	f.Add(`query($in: InventorySetQuantitiesInput = {name: "x", reason: "y", quantities: []}) { products(first: 3, query: "sku:A") { nodes { media(first: 2) { nodes { preview { image { url } } } } } } }`)
 	f.Fuzz(func(t *testing.T, q string) {
 		doc, err := parseDocument(q)

@@ -1,17 +1,21 @@
 package shopifysim
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
 )
 
-// The inventorySetQuantities mutation (CARTS.md §1).
+// The inventorySetQuantities mutation, as of 2026-10: compare-and-swap with
+// each quantity's changeFromQuantity (a key that must be present, null to
+// skip the check: "This field is mandatory: you must explicitly pass in a
+// value, even if that value is null, or the mutation returns an error"),
+// and an @idempotent key per request.
 //
-// All or nothing: CARTS.md does not say whether one bad quantity sinks the
-// others. Shopify's reference says that when a compareQuantity does not
-// match "the mutation will return an error", and a mutation that answers a
+// All or nothing: Shopify's reference says that when a compared quantity
+// does not match "the mutation will return an error", and a mutation that answers a
 // userError answers inventoryAdjustmentGroup null: no group of changes was
 // made. The simulator reads that as all or nothing: it checks every
 // quantity, reports a userError for each bad one (field
@@ -61,8 +65,9 @@ var setReasons = []string{
 // User error messages, from Shopify's InventorySetQuantitiesUserErrorCode
 // reference.
 const (
-	msgCompareRequired = "The compareQuantity argument must be given to each quantity or ignored using ignoreCompareQuantity."
-	msgCompareStale    = "The compareQuantity value does not match persisted value."
+	msgChangeFromStale = "The changeFromQuantity value does not match persisted value."
+	msgKeyMismatch     = "The same idempotency key cannot be used with different operation parameters."
+	msgPreviousFailed  = "A previous request with this idempotency key failed. Retry with a new idempotency key."
 	msgInvalidItem     = "The specified inventory item could not be found."
 	msgInvalidLocation = "The specified location could not be found."
 	msgInvalidName     = "The quantity name must be either 'available' or 'on_hand'."
@@ -72,9 +77,47 @@ const (
 	msgInvalidRef      = "The specified reference document is invalid."
 	msgNotStocked      = "The inventory item is not stocked at the location."
 	msgNonMutable      = "The specified inventory item is not allowed to be adjusted via API. Example: if the inventory item is a parent bundle."
-	// Not in the stored reference's descriptions [mem].
-	msgDuplicate = "The combination of inventoryItemId and locationId must be unique."
+	msgDuplicate       = "The combination of inventoryItemId and locationId must be unique."
+	// The 2026-10 schema has no code for a missing changeFromQuantity
+	// (COMPARE_QUANTITY_REQUIRED speaks of compareQuantity); the
+	// simulator uses it with its own wording.
+	msgChangeFromRequired = "The changeFromQuantity argument must be given to each quantity, null to skip the check."
 )
+
+// idempotentRun is what an @idempotent key was first used with.
+type idempotentRun struct {
+	input  string // the input, JSON-encoded (map keys sorted)
+	result *setResult
+}
+
+// setQuantitiesOnce runs setQuantities under an @idempotent key: the same
+// key with the same input answers the first answer again without applying
+// anything (a retry after a lost answer); with another input it is
+// refused, and so is a retry of a request that failed, as Shopify's
+// IDEMPOTENCY_* codes say.
+func (c *catalog) setQuantitiesOnce(key string, in map[string]any, now time.Time) (*setResult, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	if prev, ok := c.idempotent[key]; ok {
+		switch {
+		case prev.input != string(b):
+			return &setResult{errs: []userError{{code: "IDEMPOTENCY_KEY_PARAMETER_MISMATCH", message: msgKeyMismatch}}}, nil
+		case prev.result.group == nil:
+			return &setResult{errs: []userError{{code: "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", message: msgPreviousFailed}}}, nil
+		}
+		return prev.result, nil
+	}
+	r, err := c.setQuantities(in, now)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		c.idempotent[key] = idempotentRun{input: string(b), result: r}
+	}
+	return r, nil
+}
 
 // setQuantities runs inventorySetQuantities on the catalog. The caller
 // holds the store's write lock.
@@ -96,7 +139,6 @@ func (c *catalog) setQuantities(in map[string]any, now time.Time) (*setResult, e
 	if u, err := url.Parse(ref); ref != "" && (err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "") {
 		fail("INVALID_REFERENCE_DOCUMENT", msgInvalidRef, "input", "referenceDocumentUri")
 	}
-	ignore, _ := in["ignoreCompareQuantity"].(bool)
 
 	type step struct {
 		l *level
@@ -155,16 +197,14 @@ func (c *catalog) setQuantities(in map[string]any, now time.Time) (*setResult, e
 			fail("INVALID_QUANTITY_TOO_HIGH", msgTooHigh, at("quantity")...)
 			continue
 		}
-		if !ignore && validName {
-			cq, given := q["compareQuantity"].(int64)
-			if !given {
-				fail("COMPARE_QUANTITY_REQUIRED", msgCompareRequired, at("compareQuantity")...)
-				continue
-			}
-			if int(cq) != current {
-				fail("COMPARE_QUANTITY_STALE", msgCompareStale, at("compareQuantity")...)
-				continue
-			}
+		from, given := q["changeFromQuantity"]
+		if !given {
+			fail("COMPARE_QUANTITY_REQUIRED", msgChangeFromRequired, at("changeFromQuantity")...)
+			continue
+		}
+		if cf, ok := from.(int64); ok && validName && int(cf) != current {
+			fail("CHANGE_FROM_QUANTITY_STALE", msgChangeFromStale, at("changeFromQuantity")...)
+			continue
 		}
 		plan = append(plan, step{l, n})
 	}

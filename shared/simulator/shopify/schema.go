@@ -159,11 +159,12 @@ type checker struct {
 	decl   map[string]*varDef
 	vars   map[string]any
 	args   map[*field]map[string]any // each field's arguments, for execution
+	keys   map[*field]string         // each field's @idempotent key
 	errs   []*gqlError
 }
 
 func newChecker(op *operation, raw map[string]json.RawMessage) *checker {
-	c := &checker{opPath: op.kind, decl: map[string]*varDef{}, vars: map[string]any{}, args: map[*field]map[string]any{}}
+	c := &checker{opPath: op.kind, decl: map[string]*varDef{}, vars: map[string]any{}, args: map[*field]map[string]any{}, keys: map[*field]string{}}
 	if op.name != "" {
 		c.opPath += " " + op.name
 	}
@@ -520,6 +521,7 @@ func (c *checker) selection(typ string, sel []*field, path []any) int {
 		if f.name == "__typename" {
 			c.noArgs(f, fpath)
 			c.leaf(f, "String!", fpath)
+			c.directives(f, typ, fpath)
 			continue
 		}
 		def, ok := schema[typ][f.name]
@@ -530,6 +532,7 @@ func (c *checker) selection(typ string, sel []*field, path []any) int {
 		}
 		args := c.arguments(f, def, fpath)
 		c.args[f] = args
+		c.directives(f, typ, fpath)
 		switch def.kind {
 		case kindScalar:
 			c.leaf(f, def.typ, fpath)
@@ -786,4 +789,77 @@ func fieldNames(sel []*field) string {
 		names[i] = f.name
 	}
 	return strings.Join(names, ", ")
+}
+
+// idempotentMutations are the mutations that take the @idempotent directive
+// (Shopify's schema declares it on FIELD, "only supported on mutations that
+// explicitly document idempotency support"), and whether a key is required:
+// inventorySetQuantities documents "As of 2026-04, the idempotency key is
+// required and must be provided using the @idempotent directive". The
+// simulator serves 2026-10, so it is required.
+var idempotentMutations = map[string]bool{"inventorySetQuantities": true}
+
+// directives validates f's directives on the object type typ and records
+// an @idempotent key. Messages for a missing or misplaced key are the
+// simulator's own: Shopify documents that a missing key is an error at run
+// time, not its wording.
+func (c *checker) directives(f *field, typ string, path []any) {
+	seen := map[string]bool{}
+	for _, d := range f.dirs {
+		if seen[d.name] {
+			c.fail(d.pos, path, "The directive \"%s\" can only be used once at this location.", d.name)
+			continue
+		}
+		seen[d.name] = true
+		if d.name != "idempotent" {
+			// Shopify also has @include and @skip; the simulator does not
+			// run them rather than half-run them.
+			c.fail(d.pos, path, "Directive '@%s' is not supported by the simulator", d.name)
+			continue
+		}
+		key, ok := c.idempotencyKey(d, path)
+		if !ok {
+			continue
+		}
+		if _, known := idempotentMutations[f.name]; typ != "Mutation" || !known {
+			c.fail(d.pos, path, "The @idempotent directive is not supported on field '%s'", f.name)
+			continue
+		}
+		c.keys[f] = key
+	}
+	if typ == "Mutation" && idempotentMutations[f.name] && !seen["idempotent"] {
+		c.fail(f.pos, path, "The %s mutation requires an idempotency key: add @idempotent(key: \"...\")", f.name)
+	}
+}
+
+// idempotencyKey resolves @idempotent's one argument, key: String!.
+func (c *checker) idempotencyKey(d *directive, path []any) (string, bool) {
+	var key *argument
+	for _, a := range d.args {
+		if a.name != "key" || key != nil {
+			c.fail(a.pos, path, "Directive '@idempotent' doesn't accept argument '%s'", a.name)
+			return "", false
+		}
+		key = a
+	}
+	if key == nil {
+		c.fail(d.pos, path, "Directive '@idempotent' is missing required arguments: key")
+		return "", false
+	}
+	v, err := c.literal(key.val, parseTypeRef("String!"), "key")
+	if err != nil {
+		if ge, ok := err.(*gqlError); ok {
+			c.fail(key.pos, path, "%s", ge.Message)
+		} else {
+			c.fail(key.pos, path, "Argument 'key' on Directive 'idempotent' has an invalid value (%s). Expected type 'String!'.", key.val)
+		}
+		return "", false
+	}
+	s, _ := v.(string)
+	if strings.TrimSpace(s) == "" {
+		// From the directive's description in Shopify's schema.
+		c.fail(key.pos, path, "The idempotency key cannot be an empty string or whitespace only.")
+		return "", false
+	}
+	return s, true
 }

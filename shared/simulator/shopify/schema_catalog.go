@@ -3,7 +3,7 @@ package shopifysim
 // The catalog and inventory part of the schema: products with variants and
 // media, locations, inventory items and levels, and the
 // inventorySetQuantities mutation (CARTS.md §1). Field names and types are
-// those of the GraphQL Admin API (2025-07); only what a connector reading
+// those of the GraphQL Admin API (2026-10); only what a connector reading
 // listings and writing stock needs is served. Deprecated fields are left out
 // (Product.images, Shop.primaryLocation): the primary location is
 // location() with no id, as Shopify documents it.
@@ -158,20 +158,20 @@ func init() {
 
 // inputObjects are the input object types: field name → input type.
 var inputObjects = map[string]map[string]string{
+	// 2026-10: ignoreCompareQuantity and compareQuantity were removed in
+	// 2026-04; each quantity carries changeFromQuantity instead, a key that
+	// must be given even when null (setQuantities checks that).
 	"InventorySetQuantitiesInput": {
-		"name":                  "String!",
-		"reason":                "String!",
-		"referenceDocumentUri":  "String",
-		"quantities":            "[InventoryQuantityInput!]!",
-		"ignoreCompareQuantity": "Boolean",
+		"name":                 "String!",
+		"reason":               "String!",
+		"referenceDocumentUri": "String",
+		"quantities":           "[InventoryQuantityInput!]!",
 	},
-	// 2025-07 has compareQuantity; later versions move to
-	// changeFromQuantity (CARTS.md §1), which the simulator does not serve.
 	"InventoryQuantityInput": {
-		"inventoryItemId": "ID!",
-		"locationId":      "ID!",
-		"quantity":        "Int!",
-		"compareQuantity": "Int",
+		"inventoryItemId":    "ID!",
+		"locationId":         "ID!",
+		"quantity":           "Int!",
+		"changeFromQuantity": "Int",
 	},
 }
 

@@ -123,10 +123,11 @@ type Server struct {
 	mu sync.RWMutex // guards st
 	st *store
 
-	ctl    sync.Mutex // guards bucket, faults, stats
-	bucket bucket
-	faults Faults
-	stats  Stats
+	ctl            sync.Mutex // guards bucket, faults, stats, beforeMutation
+	bucket         bucket
+	faults         Faults
+	stats          Stats
+	beforeMutation func(fields []string)
 
 	clientSecret []byte
 	shop         string
@@ -190,6 +191,16 @@ func (s *Server) SetFaults(f Faults) {
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
 	s.faults = f
+}
+
+// SetBeforeMutation sets fn to run before each mutation that passed
+// validation and the rate limit executes, with its root fields' names,
+// outside the simulator's locks: a test can make a sale there (CreateOrder)
+// between a connector's read and its write. nil removes it.
+func (s *Server) SetBeforeMutation(fn func(fields []string)) {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	s.beforeMutation = fn
 }
 
 // Stats returns the traffic seen so far.
@@ -435,7 +446,19 @@ func (s *Server) run(w http.ResponseWriter, req *request, version string, faulte
 		return
 	}
 
-	x := &executor{srv: s, version: version, args: c.args, now: s.now().UTC().Truncate(time.Second)}
+	if op.kind == "mutation" {
+		s.ctl.Lock()
+		hook := s.beforeMutation
+		s.ctl.Unlock()
+		if hook != nil {
+			names := make([]string, len(op.sel))
+			for i, f := range op.sel {
+				names[i] = f.name
+			}
+			hook(names)
+		}
+	}
+	x := &executor{srv: s, version: version, args: c.args, keys: c.keys, now: s.now().UTC().Truncate(time.Second)}
 	root := "QueryRoot"
 	lock, unlock := s.mu.RLock, s.mu.RUnlock
 	if op.kind == "mutation" {

@@ -50,7 +50,7 @@ func post(t *testing.T, url, token, query string, vars map[string]any) (int, *re
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, url+"/admin/api/2025-07/graphql.json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"/admin/api/2026-10/graphql.json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestFaults(t *testing.T) {
 	s.SetFaults(Faults{Drop: 1, ServerErrors: 2, Slow: 1, Delay: time.Millisecond, Throttle: 1})
 
 	body := bytes.NewReader([]byte(`{"query":"{ __typename }"}`))
-	req, _ := http.NewRequest(http.MethodPost, url+"/admin/api/2025-07/graphql.json", body)
+	req, _ := http.NewRequest(http.MethodPost, url+"/admin/api/2026-10/graphql.json", body)
 	req.Header.Set("X-Shopify-Access-Token", DefaultAccessToken)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()

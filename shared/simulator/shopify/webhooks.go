@@ -84,6 +84,9 @@ var webhookTopics = map[string]string{
 func init() {
 	enums["WebhookSubscriptionTopic"] = sortedKeys(webhookTopics)
 	enums["WebhookSubscriptionFormat"] = []string{"JSON", "XML"}
+	// callbackUrl is deprecated in 2026-10 ("Use `uri` instead.") but not
+	// removed, so the simulator still takes it, as Shopify does; the
+	// connector's conformance test keeps it from being used.
 	inputObjects["WebhookSubscriptionInput"] = map[string]string{
 		"callbackUrl":         "URL",
 		"uri":                 "String",

@@ -117,7 +117,7 @@ func TestWebhookOrderCreated(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": "demo.myshopify.com",
-		"X-Shopify-API-Version": "2025-07", "Content-Type": "application/json",
+		"X-Shopify-API-Version": "2026-10", "Content-Type": "application/json",
 	} {
 		if got := a.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
@@ -307,7 +307,7 @@ func TestWebhookSubscriptionAPI(t *testing.T) {
 	if d := list(map[string]any{"id": id}); d.WebhookSubscription != nil || len(d.WebhookSubscriptions.Nodes) != 1 {
 		t.Errorf("after delete %+v", d)
 	}
-	if subs := s.WebhookSubscriptions(); len(subs) != 1 || subs[0].Topic != "ORDERS_UPDATED" || subs[0].APIVersion != "2025-07" {
+	if subs := s.WebhookSubscriptions(); len(subs) != 1 || subs[0].Topic != "ORDERS_UPDATED" || subs[0].APIVersion != "2026-10" {
 		t.Errorf("WebhookSubscriptions %+v", subs)
 	}
 
