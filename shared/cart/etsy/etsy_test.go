@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -535,27 +536,26 @@ func TestDailyQuota(t *testing.T) {
 }
 
 func TestPacing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("paces at 10 requests a second")
-	}
-	sim, c := newSim(t, etsysim.Options{QPS: 10})
-	sim.Seed(20, 7)
-	start := time.Now()
-	for range 25 {
-		if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		sim, c := inMemory(t, etsysim.Options{QPS: 10})
+		sim.Seed(20, 7)
+		start := time.Now()
+		for range 25 {
+			if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	st := sim.Stats()
-	if st.PerSecondLimited != 0 {
-		t.Errorf("%d requests refused by the per-second limit", st.PerSecondLimited)
-	}
-	if c.lim.perSecond != 10 || c.lim.perDay != roomyQPD || c.lim.remaining != roomyQPD-25 {
-		t.Errorf("limiter saw %d/s, %d/day, %d left", c.lim.perSecond, c.lim.perDay, c.lim.remaining)
-	}
-	if elapsed := time.Since(start); elapsed < 2*time.Second {
-		t.Errorf("25 requests in %s at 10 a second", elapsed)
-	}
+		st := sim.Stats()
+		if st.PerSecondLimited != 0 {
+			t.Errorf("%d requests refused by the per-second limit", st.PerSecondLimited)
+		}
+		if c.lim.perSecond != 10 || c.lim.perDay != roomyQPD || c.lim.remaining != roomyQPD-25 {
+			t.Errorf("limiter saw %d/s, %d/day, %d left", c.lim.perSecond, c.lim.perDay, c.lim.remaining)
+		}
+		if elapsed := time.Since(start); elapsed < 2*time.Second {
+			t.Errorf("25 requests in %s at 10 a second", elapsed)
+		}
+	})
 }
 
 func TestTemporaryFailures(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -322,25 +323,27 @@ func TestThrottleStormIsWaitedOut(t *testing.T) {
 }
 
 func TestPacingFollowsTheBucket(t *testing.T) {
-	// A bucket that starts empty and restores fast enough for a test: the
-	// first query may be THROTTLED (the client knows nothing yet), then the
-	// client paces itself and is never throttled again.
-	sim, c := newSim(t, shopifysim.Options{
-		Plan:       shopifysim.Plan{MaximumAvailable: 2000, RestoreRate: 2000},
-		StartEmpty: true,
+	synctest.Test(t, func(t *testing.T) {
+		// A bucket that starts empty and restores fast enough for a test: the
+		// first query may be THROTTLED (the client knows nothing yet), then the
+		// client paces itself and is never throttled again.
+		sim, c := inMemory(t, shopifysim.Options{
+			Plan:       shopifysim.Plan{MaximumAvailable: 2000, RestoreRate: 2000},
+			StartEmpty: true,
+		})
+		sim.Seed(400, 11)
+		got := carttest.Orders(t, c, everything())
+		if len(got) != len(sim.Importable()) {
+			t.Errorf("got %d orders; want %d", len(got), len(sim.Importable()))
+		}
+		st := sim.Stats()
+		if st.Throttled > 1 {
+			t.Errorf("throttled %d times; want at most the first, blind query", st.Throttled)
+		}
+		if st.ActualCost < 1000 {
+			t.Errorf("the import cost %v points; too few to test pacing", st.ActualCost)
+		}
 	})
-	sim.Seed(400, 11)
-	got := carttest.Orders(t, c, everything())
-	if len(got) != len(sim.Importable()) {
-		t.Errorf("got %d orders; want %d", len(got), len(sim.Importable()))
-	}
-	st := sim.Stats()
-	if st.Throttled > 1 {
-		t.Errorf("throttled %d times; want at most the first, blind query", st.Throttled)
-	}
-	if st.ActualCost < 1000 {
-		t.Errorf("the import cost %v points; too few to test pacing", st.ActualCost)
-	}
 }
 
 func TestTemporaryFailuresAreRetried(t *testing.T) {

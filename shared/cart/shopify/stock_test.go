@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
@@ -234,24 +235,26 @@ func TestSetStockThrottling(t *testing.T) {
 		}
 	})
 	t.Run("bucket", func(t *testing.T) {
-		// A bucket that holds one read of a batch and its mutation, and
-		// restores them in about 60 ms: the client paces itself after the
-		// first, blind answer.
-		var skus []string
-		for i := range 2000 {
-			skus = append(skus, fmt.Sprintf("SKU-%04d", i))
-		}
-		sim, c := newSim(t, shopifysim.Options{SKUs: skus, Plan: shopifysim.Plan{MaximumAvailable: 800, RestoreRate: 8000}, StartEmpty: true})
-		sim.Seed(0, 1)
-		updates := updatesFor(sim, func(i int) int { return i % 5 })
-		results, err := c.SetStock(t.Context(), updates)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkSet(t, sim, updates, results)
-		if st := sim.Stats(); st.Mutations != 8 || st.Queries != 9 || st.Throttled > 1 {
-			t.Errorf("%d mutations and %d queries, throttled %d times; want 8 and 9 (8 reads, 1 location), at most the first blind request", st.Mutations, st.Queries, st.Throttled)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			// A bucket that holds one read of a batch and its mutation, and
+			// restores them in about 60 ms: the client paces itself after the
+			// first, blind answer.
+			var skus []string
+			for i := range 2000 {
+				skus = append(skus, fmt.Sprintf("SKU-%04d", i))
+			}
+			sim, c := inMemory(t, shopifysim.Options{SKUs: skus, Plan: shopifysim.Plan{MaximumAvailable: 800, RestoreRate: 8000}, StartEmpty: true})
+			sim.Seed(0, 1)
+			updates := updatesFor(sim, func(i int) int { return i % 5 })
+			results, err := c.SetStock(t.Context(), updates)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSet(t, sim, updates, results)
+			if st := sim.Stats(); st.Mutations != 8 || st.Queries != 9 || st.Throttled > 1 {
+				t.Errorf("%d mutations and %d queries, throttled %d times; want 8 and 9 (8 reads, 1 location), at most the first blind request", st.Mutations, st.Queries, st.Throttled)
+			}
+		})
 	})
 }
 
