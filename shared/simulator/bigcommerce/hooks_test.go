@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/testkit"
 	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
@@ -407,23 +407,6 @@ func TestWebhookTimestampFollowsTheClock(t *testing.T) {
 	}
 }
 
-// noOutboxGoroutines fails if a delivery goroutine outlived Close.
-func noOutboxGoroutines(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	// A goroutine that has let Close return may still be on its way out.
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "outbox.(*Outbox).") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("delivery goroutines left after Close:\n%s", stacks)
-			return
-		}
-	}
-}
-
 func TestWebhookCloseStopsRetries(t *testing.T) {
 	f := hookFixture(t, Options{WebhookDelayUnit: time.Hour})
 	rc := newReceiver(t, func(int) int { return http.StatusInternalServerError })
@@ -431,7 +414,7 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 	f.sim.CreateOrder(nil)
 	rc.Next(t) // the first try; the retry would wait 60 "hours"
 	f.sim.Close()
-	noOutboxGoroutines(t)
+	testkit.NoGoroutine(t, "outbox.(*Outbox).")
 	f.sim.CreateOrder(nil)
 	if err := f.sim.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")

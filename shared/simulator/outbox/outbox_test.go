@@ -7,12 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 // arrival is one request the receiver got.
@@ -415,7 +416,7 @@ func TestClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close waits for a pending retry")
 	}
-	noGoroutines(t)
+	testkit.NoGoroutine(t, "outbox.(*Outbox).")
 	o.Enqueue(job("b"))
 	if err := o.Drain(t.Context()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Drain after Close: %v", err)
@@ -428,7 +429,7 @@ func TestClose(t *testing.T) {
 
 func TestNothingRunsUntilEnqueue(t *testing.T) {
 	o := New(&fakeCart{}, Config{})
-	noGoroutines(t)
+	testkit.NoGoroutine(t, "outbox.(*Outbox).")
 	if err := o.Drain(t.Context()); err != nil {
 		t.Errorf("Drain of an idle outbox: %v", err)
 	}
@@ -447,22 +448,5 @@ func TestConcurrentEnqueue(t *testing.T) {
 	slices.Sort(got)
 	if len(got) != 20 || len(slices.Compact(got)) != 20 {
 		t.Errorf("arrived %v", got)
-	}
-}
-
-// noGoroutines fails if a delivery goroutine is running.
-func noGoroutines(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	// A goroutine that has let Close return may still be on its way out.
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "outbox.(*Outbox).") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("delivery goroutines running:\n%s", stacks)
-			return
-		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	carts "github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/testkit"
 	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
@@ -490,7 +490,7 @@ func TestWebhookCloseStopsRetries(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close waits for a pending retry")
 	}
-	noOutboxGoroutines(t)
+	testkit.NoGoroutine(t, "outbox.(*Outbox).")
 	s.CreateOrder(nil)
 	if err := s.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
@@ -537,22 +537,5 @@ func TestWebhookManySubscribersConcurrently(t *testing.T) {
 	}
 	if n := len(s.Deliveries()); n != 60 {
 		t.Errorf("%d deliveries, want 60", n)
-	}
-}
-
-// noOutboxGoroutines fails if a delivery goroutine outlived Close.
-func noOutboxGoroutines(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	// A goroutine that has let Close return may still be on its way out.
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "outbox.(*Outbox).") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("delivery goroutines left after Close:\n%s", stacks)
-			return
-		}
 	}
 }

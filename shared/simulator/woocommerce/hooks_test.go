@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/testkit"
 	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
@@ -371,29 +371,12 @@ func TestWebhookClose(t *testing.T) {
 	createWebhook(t, api, "order.created", rc.URL)
 	rc.NextPing(t)
 	s.Close()
-	noOutboxGoroutines(t)
+	testkit.NoGoroutine(t, "outbox.(*Outbox).")
 	s.CreateOrder(nil)
 	if err := s.DrainWebhooks(t.Context()); err == nil {
 		t.Error("DrainWebhooks after Close")
 	}
 	if rc.Pending() != 0 {
 		t.Error("delivered after Close")
-	}
-}
-
-// noOutboxGoroutines fails if a delivery goroutine outlived Close.
-func noOutboxGoroutines(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	// A goroutine that has let Close return may still be on its way out.
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "outbox.(*Outbox).") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("delivery goroutines left after Close:\n%s", stacks)
-			return
-		}
 	}
 }
