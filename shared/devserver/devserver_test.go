@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/autosync/autosync/shared/cart/carttest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart/carttest"
 	"github.com/autosync/autosync/shared/catalog"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 type client struct {
@@ -109,16 +110,31 @@ func (c client) orderCount(channel string) int {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond until it holds or d passes.
 func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Eventually(d, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
+}
+
+// channelRuns lists a channel's latest runs.
+func (c client) channelRuns(channel string) []run {
+	var out struct{ Runs []run }
+	c.do("GET", "/v1/sync/runs?limit=100&channel_id="+channel, nil, &out)
+	return out.Runs
+}
+
+// scheduleStarted counts a channel's latest runs started by the schedule,
+// whatever their outcome.
+func (c client) scheduleStarted(channel string) int {
+	n := 0
+	for _, r := range c.channelRuns(channel) {
+		if r.Trigger == "schedule" {
+			n++
+		}
+	}
+	return n
 }
 
 func startDemo(t *testing.T, speed float64) (client, *Server) { return startDemoAt(t, speed) }
@@ -163,14 +179,17 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 	c, srv := startDemo(t, 3600) // an hour passes every second
 	var chans struct{ Channels []struct{ ID, Type string } }
 	c.do("GET", "/v1/channels", nil, &chans)
-	var shop string
+	var shop, control string
 	for _, ch := range chans.Channels {
-		if ch.Type == "shopify" {
+		switch ch.Type {
+		case "shopify":
 			shop = ch.ID
+		case "bigcommerce":
+			control = ch.ID
 		}
 	}
-	if shop == "" {
-		t.Fatal("demo has no Shopify channel")
+	if shop == "" || control == "" {
+		t.Fatal("demo has no Shopify or no BigCommerce channel")
 	}
 	simAny, _ := srv.Simulator(shop)
 	sim := simAny.(*shopifysim.Server)
@@ -216,8 +235,41 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 		t.Fatalf("after manual runs: %d orders, want %d", got, want)
 	}
 
+	// Disable: next_run_at clears and no scheduled run follows.
+	if code := c.do("PUT", "/v1/sync", map[string]any{"tasks": []map[string]any{{"channel_id": shop, "task": "import_orders", "enabled": false}}}, &m); code != 200 {
+		t.Fatalf("disable: %d", code)
+	}
+	if st := m.task(shop, catalog.ImportOrders); st.Enabled || st.NextRunAt != nil || st.Indicator != "none" {
+		t.Fatalf("after disabling: %+v", st)
+	}
+	// Let in-flight scheduled runs settle, then watch three intervals go
+	// by: none may start a run. The intervals are counted by a control,
+	// the same task left on for another channel, rather than by a sleep
+	// that a loaded machine could make too short.
+	waitFor(t, "runs to settle", 30*time.Second, func() bool {
+		for _, r := range c.channelRuns(shop) {
+			if r.Status == "queued" || r.Status == "running" {
+				return false
+			}
+		}
+		return true
+	})
+	before := c.scheduleStarted(shop)
+	if code := c.do("PUT", "/v1/sync", map[string]any{"tasks": []map[string]any{{"channel_id": control, "task": "import_orders", "enabled": true}}}, &m); code != 200 {
+		t.Fatalf("enable the control: %d", code)
+	}
+	waitFor(t, "three scheduled runs of the control", 60*time.Second, func() bool { return c.scheduleStarted(control) >= 3 })
+	if after := c.scheduleStarted(shop); after != before {
+		t.Fatalf("%d scheduled runs after disabling", after-before)
+	}
+	if code := c.do("PUT", "/v1/sync", map[string]any{"tasks": []map[string]any{{"channel_id": control, "task": "import_orders", "enabled": false}}}, &m); code != 200 {
+		t.Fatalf("disable the control: %d", code)
+	}
+
 	// Two presses at once queue one run (the second answers the queued
 	// one); a press while that run works is skipped: one run at a time.
+	// (With the schedule off, no scheduled run can hold the task and make
+	// the first press skip too.)
 	sim.SetFaults(shopifysim.Faults{Slow: 2, Delay: 1500 * time.Millisecond})
 	var wg sync.WaitGroup
 	ids := make([]string, 3)
@@ -254,37 +306,6 @@ func TestDemoImportOrdersEndToEnd(t *testing.T) {
 		t.Fatalf("presses gave runs %v ending %v, want one run for the two at once, succeeded, and one skipped", ids, statuses)
 	}
 
-	// Disable: next_run_at clears and no scheduled run follows.
-	if code := c.do("PUT", "/v1/sync", map[string]any{"tasks": []map[string]any{{"channel_id": shop, "task": "import_orders", "enabled": false}}}, &m); code != 200 {
-		t.Fatalf("disable: %d", code)
-	}
-	if st := m.task(shop, catalog.ImportOrders); st.Enabled || st.NextRunAt != nil || st.Indicator != "none" {
-		t.Fatalf("after disabling: %+v", st)
-	}
-	// Let in-flight scheduled runs settle, then count scheduled runs over
-	// three intervals (3 s at 3600x): none may start.
-	waitFor(t, "runs to settle", 30*time.Second, func() bool {
-		for _, r := range c.runs() {
-			if r.Status == "queued" || r.Status == "running" {
-				return false
-			}
-		}
-		return true
-	})
-	scheduled := func() int {
-		n := 0
-		for _, r := range c.runs() {
-			if r.Trigger == "schedule" {
-				n++
-			}
-		}
-		return n
-	}
-	before := scheduled()
-	time.Sleep(3 * time.Second) // proving absence takes time: three intervals
-	if after := scheduled(); after != before {
-		t.Fatalf("%d scheduled runs after disabling", after-before)
-	}
 	if got := c.orderCount(shop); got != want {
 		t.Fatalf("final: %d orders, want %d", got, want)
 	}
