@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/store/boltstore"
 )
 
@@ -70,25 +71,27 @@ func TestLeaseFencing(t *testing.T) {
 
 func TestExpiredLeaseIsFree(t *testing.T) {
 	r := newRepo(t)
+	clk := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	r.Now = clk.Now
 	ctx := context.Background()
-	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "crashed", time.Millisecond); err != nil {
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "crashed", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "next", time.Minute)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("expired lease never freed: %v", err)
-		}
-		time.Sleep(2 * time.Millisecond)
+	clk.Add(time.Minute - time.Millisecond)
+	var busy *BusyError
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "next", time.Minute); !errors.As(err, &busy) {
+		t.Fatalf("a lease a millisecond before it expires: %v; want *BusyError", err)
+	}
+	clk.Add(time.Millisecond)
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "next", time.Minute); err != nil {
+		t.Fatalf("expired lease not freed: %v", err)
 	}
 }
 
 func TestListAndLastRuns(t *testing.T) {
 	r := newRepo(t)
+	clk := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	r.Now = clk.Now
 	ctx := context.Background()
 	var ids []string
 	for i := 0; i < 30; i++ {
@@ -101,7 +104,7 @@ func TestListAndLastRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids = append(ids, run.ID)
-		time.Sleep(time.Millisecond) // distinct millisecond ids, so order is by time
+		clk.Add(time.Millisecond) // distinct millisecond ids, so order is by time
 	}
 	if err := r.Create(ctx, r.NewRun("b", "c", catalog.ImportOrders, Manual, Queued)); err != nil {
 		t.Fatal(err)

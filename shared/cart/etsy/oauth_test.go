@@ -12,12 +12,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
 	"github.com/autosync/autosync/shared/clock"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 const refreshToken = "12345678.test_refresh_token"
@@ -53,8 +55,18 @@ func (s *saver) saved() []Tokens {
 // sv. cfg adds to the client's config.
 func oauthSim(t *testing.T, clk *clock.Fake, sv *saver, cfg Config) (*etsysim.Server, *Client) {
 	t.Helper()
-	sim := etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, Token: token, RefreshToken: refreshToken,
+	sim := newOAuthSim(clk)
+	return sim, oauthClient(t, serve(t, sim), clk, sv, cfg)
+}
+
+func newOAuthSim(clk *clock.Fake) *etsysim.Server {
+	return etsysim.New(etsysim.Options{APIKey: apiKey, SharedSecret: secret, Token: token, RefreshToken: refreshToken,
 		ShopID: shopID, QPS: roomyQPS, QPD: roomyQPD, Now: clk.Now})
+}
+
+// oauthClient is a client of the simulator at url, on clk.
+func oauthClient(t *testing.T, url string, clk *clock.Fake, sv *saver, cfg Config) *Client {
+	t.Helper()
 	cfg.APIKey, cfg.SharedSecret = apiKey, secret
 	if cfg.Token == "" {
 		cfg.Token = token
@@ -65,9 +77,9 @@ func oauthSim(t *testing.T, clk *clock.Fake, sv *saver, cfg Config) (*etsysim.Se
 	if sv != nil {
 		cfg.OnTokens = sv.save
 	}
-	c := newClient(t, serve(t, sim), cfg)
+	c := newClient(t, url, cfg)
 	c.now = clk.Now
-	return sim, c
+	return c
 }
 
 func startClock() *clock.Fake { return clock.NewFake(time.Now().UTC().Truncate(time.Second)) }
@@ -283,54 +295,58 @@ func TestOnTokensFailure(t *testing.T) {
 func TestConcurrentRefresh(t *testing.T) {
 	for _, proactive := range []bool{false, true} {
 		t.Run(fmt.Sprint("proactive=", proactive), func(t *testing.T) {
-			clk := startClock()
-			sv := &saver{}
-			var calls atomic.Int32
-			sim, c := oauthSim(t, clk, nil, Config{})
-			// Saving takes a while, so the other requests pile up behind it.
-			c.onTokens = func(ctx context.Context, tk Tokens) error {
-				calls.Add(1)
-				time.Sleep(20 * time.Millisecond)
-				return sv.save(ctx, tk)
-			}
-			sim.Seed(100, 14)
-			// One request first, so the client learns the roomy rate limit.
-			if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
-				t.Fatal(err)
-			}
-			if proactive {
-				c.tok.mu.Lock()
-				c.tok.renewAt = clk.Now()
-				c.tok.mu.Unlock()
-			} else {
-				sim.ExpireAccessTokens()
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 30)
-			for i := range 30 {
-				wg.Go(func() {
-					var err error
-					if i%3 == 0 {
-						_, err = c.Listings(t.Context(), cart.ListingQuery{})
-					} else {
-						_, err = c.Orders(t.Context(), everything())
-					}
-					errs <- err
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Error(err)
+			synctest.Test(t, func(t *testing.T) {
+				clk := startClock()
+				sv := &saver{}
+				var calls atomic.Int32
+				// In memory, in a bubble: the save's pause below ends only
+				// when every other request is blocked, piled up behind it.
+				sim := newOAuthSim(clk)
+				c := oauthClient(t, "http://127.0.0.1", clk, nil, Config{HTTPClient: testkit.Client(sim)})
+				c.onTokens = func(ctx context.Context, tk Tokens) error {
+					calls.Add(1)
+					time.Sleep(20 * time.Millisecond)
+					return sv.save(ctx, tk)
 				}
-			}
-			if st := sim.Stats(); st.TokenRefreshes != 1 || calls.Load() != 1 {
-				t.Errorf("%d refreshes, %d saves; want 1 and 1", st.TokenRefreshes, calls.Load())
-			}
-			if proactive && sim.Stats().Unauthorized != 0 {
-				t.Errorf("%d requests refused", sim.Stats().Unauthorized)
-			}
+				sim.Seed(100, 14)
+				// One request first, so the client learns the roomy rate limit.
+				if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
+					t.Fatal(err)
+				}
+				if proactive {
+					c.tok.mu.Lock()
+					c.tok.renewAt = clk.Now()
+					c.tok.mu.Unlock()
+				} else {
+					sim.ExpireAccessTokens()
+				}
+				var wg sync.WaitGroup
+				errs := make(chan error, 30)
+				for i := range 30 {
+					wg.Go(func() {
+						var err error
+						if i%3 == 0 {
+							_, err = c.Listings(t.Context(), cart.ListingQuery{})
+						} else {
+							_, err = c.Orders(t.Context(), everything())
+						}
+						errs <- err
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						t.Error(err)
+					}
+				}
+				if st := sim.Stats(); st.TokenRefreshes != 1 || calls.Load() != 1 {
+					t.Errorf("%d refreshes, %d saves; want 1 and 1", st.TokenRefreshes, calls.Load())
+				}
+				if proactive && sim.Stats().Unauthorized != 0 {
+					t.Errorf("%d requests refused", sim.Stats().Unauthorized)
+				}
+			})
 		})
 	}
 }
