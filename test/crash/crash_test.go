@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 // build compiles functions/local once for the test (with the race detector
@@ -209,9 +211,9 @@ func (s *stack) importAll(chans []string) []run {
 // await polls until none of ids is queued or running, and returns them.
 func (s *stack) await(ids []string, d time.Duration) map[string]run {
 	s.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		got := map[string]run{}
+	var got map[string]run
+	if !testkit.Eventually(d, func() bool {
+		got = map[string]run{}
 		busy := false
 		for _, r := range s.runs() {
 			if slices.Contains(ids, r.ID) {
@@ -219,32 +221,27 @@ func (s *stack) await(ids []string, d time.Duration) map[string]run {
 				busy = busy || r.active()
 			}
 		}
-		if !busy && len(got) == len(ids) {
-			return got
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("runs still active after %s: %+v", d, got)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return !busy && len(got) == len(ids)
+	}) {
+		s.t.Fatalf("runs still active after %s: %+v", d, got)
 	}
+	return got
 }
 
 // quiesce waits until no run is queued or running.
 func (s *stack) quiesce(d time.Duration) {
 	s.t.Helper()
-	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
-		busy := 0
+	busy := 0
+	if !testkit.Eventually(d, func() bool {
+		busy = 0
 		for _, r := range s.runs() {
 			if r.active() {
 				busy++
 			}
 		}
-		if busy == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("%d runs still active after %s", busy, d)
-		}
+		return busy == 0
+	}) {
+		s.t.Fatalf("%d runs still active after %s", busy, d)
 	}
 }
 
@@ -425,8 +422,9 @@ func TestKillNineDuringImport(t *testing.T) {
 				t.Fatalf("after kill %d Sync once was skipped (%s)", k+1, r.SkipReason)
 			}
 		}
-		for deadline := time.Now().Add(time.Minute); ; {
-			waiting := 0
+		waiting := 0
+		if !testkit.Eventually(time.Minute, func() bool {
+			waiting = 0
 			latest := map[string]run{}
 			for _, r := range s.runs() {
 				latest[r.ID] = r
@@ -436,13 +434,9 @@ func TestKillNineDuringImport(t *testing.T) {
 					waiting++
 				}
 			}
-			if waiting == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("after kill %d %d tasks did not start within a minute", k+1, waiting)
-			}
-			time.Sleep(5 * time.Millisecond)
+			return waiting == 0
+		}) {
+			t.Fatalf("after kill %d %d tasks did not start within a minute", k+1, waiting)
 		}
 		recover = append(recover, time.Since(restarted))
 	}

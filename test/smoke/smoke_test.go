@@ -56,6 +56,7 @@ import (
 
 	"github.com/autosync/autosync/shared/awstest"
 	"github.com/autosync/autosync/shared/store/dynamostore"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 const (
@@ -573,23 +574,27 @@ func startRIE(t *testing.T, rie, bootstrap string, env []string) *rieProcess {
 	}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(p.stop)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
+	exited := false
+	listening := testkit.Eventually(15*time.Second, func() bool {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 			c.Close()
-			return p
+			return true
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("aws-lambda-rie exited before listening on %s:\n%s", addr, out)
+			exited = true
+			return true
 		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("aws-lambda-rie did not listen on %s within 15s:\n%s", addr, out)
-		}
-		time.Sleep(2 * time.Millisecond)
+	})
+	if exited {
+		t.Fatalf("aws-lambda-rie exited before listening on %s:\n%s", addr, out)
 	}
+	if !listening {
+		t.Fatalf("aws-lambda-rie did not listen on %s within 15s:\n%s", addr, out)
+	}
+	return p
 }
 
 func (p *rieProcess) invoke(payload []byte, timeout time.Duration) (int, []byte, error) {
@@ -629,17 +634,15 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // the bootstrap until the runtime asks for its first event. (The REPORT
 // line's "Init Duration" is not it: the RIE times only its own Init call.)
 func (p *rieProcess) initDuration() (time.Duration, bool) {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if m := initReport.FindStringSubmatch(p.out.String()); m != nil {
-			ms, err := strconv.ParseFloat(m[1], 64)
-			return time.Duration(ms * float64(time.Millisecond)), err == nil
-		}
-		if time.Now().After(deadline) {
-			return 0, false
-		}
-		time.Sleep(10 * time.Millisecond)
+	var m []string
+	if !testkit.Eventually(2*time.Second, func() bool {
+		m = initReport.FindStringSubmatch(p.out.String())
+		return m != nil
+	}) {
+		return 0, false
 	}
+	ms, err := strconv.ParseFloat(m[1], 64)
+	return time.Duration(ms * float64(time.Millisecond)), err == nil
 }
 
 func freePort(t *testing.T) string {

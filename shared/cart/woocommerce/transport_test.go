@@ -15,8 +15,8 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
-	"github.com/autosync/autosync/shared/testkit"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 func noKeys(t *testing.T, err error) {
