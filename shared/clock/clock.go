@@ -30,17 +30,30 @@ func Sleep(ctx context.Context, d time.Duration) error {
 type Fake struct {
 	mu    sync.Mutex
 	t     time.Time
+	step  time.Duration
 	slept time.Duration
 }
 
 // NewFake returns a fake clock showing t.
 func NewFake(t time.Time) *Fake { return &Fake{t: t} }
 
-// Now reads the clock.
+// Now reads the clock (after moving it forward by the step, if one is
+// set).
 func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
 	return c.t
+}
+
+// Step makes every reading move the clock forward by d first, so that no
+// two readings are equal: ids and records stamped from it are strictly
+// ordered without the test pausing between them. Zero (the default)
+// stops it.
+func (c *Fake) Step(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.step = max(d, 0)
 }
 
 // Add moves the clock forward by d (a negative d is ignored: time does

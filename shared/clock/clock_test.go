@@ -41,3 +41,17 @@ func TestFake(t *testing.T) {
 		t.Fatalf("sleep on a cancelled context: %v, slept %v", err, c.Slept())
 	}
 }
+
+func TestFakeStep(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := NewFake(t0)
+	c.Step(time.Millisecond)
+	a, b := c.Now(), c.Now()
+	if !a.Equal(t0.Add(time.Millisecond)) || !b.Equal(t0.Add(2*time.Millisecond)) {
+		t.Fatalf("stepped readings %v, %v", a.Sub(t0), b.Sub(t0))
+	}
+	c.Step(-time.Second)
+	if a, b := c.Now(), c.Now(); !a.Equal(b) {
+		t.Fatalf("readings move after the step was cleared: %v, %v", a, b)
+	}
+}

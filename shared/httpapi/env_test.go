@@ -20,6 +20,7 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/schedule/local"
@@ -83,20 +84,6 @@ func (s *syncBuf) String() string {
 	return s.b.String()
 }
 
-// clock advances one millisecond per reading, so run ids (time-ordered)
-// are strictly ordered and newest-first is well defined.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 type env struct {
 	tb     testing.TB
 	app    *app.App
@@ -124,7 +111,10 @@ func newEnv(tb testing.TB) *env {
 	}
 	e := &env{tb: tb, st: st, disp: &recDispatcher{}, logs: &syncBuf{},
 		tokens: auth.HS256{Secret: []byte("0123456789abcdef0123456789abcdef")}}
-	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	// A clock moving one millisecond per reading, so run ids
+	// (time-ordered) are strictly ordered and newest-first is well defined.
+	clk := clock.NewFake(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	clk.Step(time.Millisecond)
 	// The scheduler is not started: fire only records, and any call to it
 	// would show up in the state snapshots.
 	e.sched = local.New(func(_ context.Context, name string, _ []byte) {

@@ -8,13 +8,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
+	"github.com/autosync/autosync/shared/clock"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
@@ -362,19 +362,14 @@ func TestOrdersNoGapWhenOrdersLeave(t *testing.T) {
 // than a page holds: keys cannot move past that second, so the cursor
 // steps by offset within it.
 func TestOrdersCrowdedSecond(t *testing.T) {
-	frozen := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
-	var mu sync.Mutex
-	clock := frozen
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	sim, c := newSim(t, etsysim.Options{Now: now})
+	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second).Add(-time.Hour))
+	sim, c := newSim(t, etsysim.Options{Now: clk.Now})
 	sim.Seed(300, 4)
 	var crowd []string
 	for range 250 {
 		crowd = append(crowd, sim.CreateOrder(nil))
 	}
-	mu.Lock()
-	clock = clock.Add(time.Second)
-	mu.Unlock()
+	clk.Add(time.Second)
 	later := sim.CreateOrder(nil)
 	orders := carttest.Orders(t, c, everything())
 	got := carttest.IDs(orders)
@@ -500,8 +495,8 @@ func TestRateLimitPastDeadline(t *testing.T) {
 func TestDailyQuota(t *testing.T) {
 	for _, omit := range []bool{false, true} {
 		t.Run(fmt.Sprint("omitRetryAfter=", omit), func(t *testing.T) {
-			clock := time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
-			sim, c := newSim(t, etsysim.Options{QPD: 3, DayBucket: time.Hour, OmitRetryAfter: omit, Now: func() time.Time { return clock }})
+			clk := clock.NewFake(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+			sim, c := newSim(t, etsysim.Options{QPD: 3, DayBucket: time.Hour, OmitRetryAfter: omit, Now: clk.Now})
 			sim.Seed(10, 6)
 			for range 3 {
 				if _, err := c.Orders(t.Context(), cart.OrderQuery{}); err != nil {
