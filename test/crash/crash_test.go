@@ -383,14 +383,11 @@ func TestKillNineDuringImport(t *testing.T) {
 		// Kill once the import has come this far (polled; no fixed sleep).
 		var active []run
 		var done int
-		for deadline := time.Now().Add(45 * time.Second); ; {
+		if !testkit.Eventually(45*time.Second, func() bool {
 			done, active = s.importProgress()
-			if float64(done) >= frac*float64(total) || len(active) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("kill %d: the import did not reach %.0f%%", k+1, frac*100)
-			}
+			return float64(done) >= frac*float64(total) || len(active) == 0
+		}) {
+			t.Fatalf("kill %d: the import did not reach %.0f%%", k+1, frac*100)
 		}
 		s.kill()
 		t.Logf("kill %d with %d of %d orders imported (%d runs active)", k+1, done, total, len(active))

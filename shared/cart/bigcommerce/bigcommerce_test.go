@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/autosync/autosync/shared/cart/carttest"
 	"github.com/autosync/autosync/shared/clock"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
@@ -643,9 +643,7 @@ func TestCancelledContext(t *testing.T) {
 		_, err := c.Orders(ctx, cart.OrderQuery{})
 		done <- err
 	}()
-	for sim.Stats().Faults.Slow == 0 {
-		runtime.Gosched()
-	}
+	testkit.WaitFor(t, "the slow answer to begin", func() bool { return sim.Stats().Faults.Slow > 0 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v; want context.Canceled", err)

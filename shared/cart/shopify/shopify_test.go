@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	"github.com/autosync/autosync/shared/testkit"
 )
 
 // fastRetry keeps the retry policy's shape with test-sized durations.
@@ -436,9 +436,7 @@ func TestCancelledContext(t *testing.T) {
 		_, err := c.Orders(ctx, cart.OrderQuery{})
 		done <- err
 	}()
-	for sim.Stats().Faults.Slow == 0 {
-		runtime.Gosched()
-	}
+	testkit.WaitFor(t, "the slow answer to begin", func() bool { return sim.Stats().Faults.Slow > 0 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v; want context.Canceled", err)

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -265,9 +264,7 @@ func TestCancelledContext(t *testing.T) {
 		_, err := c.Orders(ctx, cart.OrderQuery{})
 		done <- err
 	}()
-	for sim.Stats().Faults.Slow == 0 {
-		runtime.Gosched()
-	}
+	testkit.WaitFor(t, "the slow answer to begin", func() bool { return sim.Stats().Faults.Slow > 0 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v; want context.Canceled", err)
