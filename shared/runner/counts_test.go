@@ -28,7 +28,7 @@ func TestCountsAddUp(t *testing.T) {
 	}
 	t.Run("import_orders", func(t *testing.T) {
 		f := newFixture(t, 6)
-		now := f.clock()
+		now := f.clk.Now()
 		// Cancels of orders never imported, and one of an order we hold.
 		for i := 0; i < 4; i++ {
 			f.cart.add(order(100+i, now.Add(-time.Duration(i+1)*time.Minute), cart.Cancelled))
@@ -40,23 +40,23 @@ func TestCountsAddUp(t *testing.T) {
 			t.Fatalf("first import %+v", run.Counts)
 		}
 		// Second pass: edits, one cancel of a held order, the rest unchanged.
-		f.advance(time.Minute)
-		f.cart.add(order(0, f.clock().Add(-10*time.Second), cart.Cancelled))
-		f.cart.add(order(1, f.clock().Add(-10*time.Second), cart.Shipped))
-		f.advance(time.Minute)
+		f.clk.Add(time.Minute)
+		f.cart.add(order(0, f.clk.Now().Add(-10*time.Second), cart.Cancelled))
+		f.cart.add(order(1, f.clk.Now().Add(-10*time.Second), cart.Shipped))
+		f.clk.Add(time.Minute)
 		run = f.runTask(t, catalog.ImportOrders)
 		check(t, "second import", run, run.Counts.Fetched)
 		if run.Counts.Updated != 2 {
 			t.Fatalf("second import %+v", run.Counts)
 		} // A record the store refuses fails the run; it still counts.
-		f.advance(time.Minute)
-		huge := order(400, f.clock().Add(-10*time.Second), cart.AwaitingFulfillment)
+		f.clk.Add(time.Minute)
+		huge := order(400, f.clk.Now().Add(-10*time.Second), cart.AwaitingFulfillment)
 		huge.Lines = make([]cart.Line, orders.MaxLines+1)
 		for i := range huge.Lines {
 			huge.Lines[i] = cart.Line{SKU: fmt.Sprint("SKU-", i), Quantity: 1}
 		}
 		f.cart.add(huge)
-		f.advance(time.Minute)
+		f.clk.Add(time.Minute)
 		run = f.runTask(t, catalog.ImportOrders)
 		check(t, "failed import", run, run.Counts.Fetched)
 		if run.Status != runs.Failed || run.Counts.Failed != 1 {
@@ -102,12 +102,12 @@ func TestCountsAddUp(t *testing.T) {
 	t.Run("import_fba_orders", func(t *testing.T) {
 		f := amazon(t)
 		check(t, "fba orders", f.runTask(t, catalog.ImportFBAOrders), 1)
-		f.advance(time.Hour)
+		f.clk.Add(time.Hour)
 		check(t, "fba orders again", f.runTask(t, catalog.ImportFBAOrders), 1)
 	})
 	t.Run("instasync", func(t *testing.T) {
 		f := newFixture(t, 2)
-		f.cart.add(order(300, f.clock().Add(-time.Minute), cart.Cancelled)) // not ours
+		f.cart.add(order(300, f.clk.Now().Add(-time.Minute), cart.Cancelled)) // not ours
 		f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Shopify: {catalog.InstasyncOrders: true, catalog.InstasyncProducts: true}}
 		for _, id := range []string{"1000", "1000", "1300"} {
 			run, err := f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: catalog.InstasyncOrders, Trigger: runs.Webhook, ResourceID: id})

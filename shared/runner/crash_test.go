@@ -51,11 +51,11 @@ func TestDeadRunIsInterruptedAndItsTaskFreeWithinALease(t *testing.T) {
 	}()
 	<-entered
 	f.cart.hook = nil
-	f.advance(30 * time.Second)
+	f.clk.Add(30 * time.Second)
 	if early, _ := f.r.Handle(ctx, f.input(runs.Manual)); early.Status != runs.Skipped {
 		t.Fatalf("within the lease: %s", early.Status)
 	}
-	f.advance(31 * time.Second) // a minute without a renewal
+	f.clk.Add(31 * time.Second) // a minute without a renewal
 	next, err := f.r.Handle(ctx, f.input(runs.Manual))
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +100,9 @@ func TestHeartbeatKeepsALongRunsLease(t *testing.T) {
 	}()
 	<-entered
 	for i := 0; i < 6; i++ { // four minutes on a one-minute lease
-		f.advance(40 * time.Second)
-		ticks <- f.clock()
-		ticks <- f.clock() // returns once the previous renewal is done
+		f.clk.Add(40 * time.Second)
+		ticks <- f.clk.Now()
+		ticks <- f.clk.Now() // returns once the previous renewal is done
 	}
 	if other, _ := f.r.Handle(ctx, f.input(runs.Manual)); other.Status != runs.Skipped || other.SkipReason != runs.SkipAlreadyRunning {
 		t.Fatalf("a live run's task was taken: %s", other.Status)
@@ -127,11 +127,11 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 		done <- run
 	}()
 	<-entered
-	f.advance(2 * time.Minute) // stalled past its lease; the sweep takes it over
+	f.clk.Add(2 * time.Minute) // stalled past its lease; the sweep takes it over
 	if _, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ticks <- f.clock()
+	ticks <- f.clk.Now()
 	release()
 	run := <-done
 	if run.Status != runs.Interrupted || len(f.disp.ins) != 0 {
@@ -191,7 +191,7 @@ func TestLateInvocationOfAClosedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(time.Hour)
+	f.clk.Add(time.Hour)
 	if rep, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil || rep.Expired != 1 {
 		t.Fatalf("sweep %+v %v", rep, err)
 	}

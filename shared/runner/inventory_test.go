@@ -81,7 +81,7 @@ func (s *fakeShelf) quantity(sku string) int { s.mu.Lock(); defer s.mu.Unlock();
 
 func (f *fixture) runTask(t *testing.T, task catalog.Task) runs.Run {
 	t.Helper()
-	f.advance(time.Second)
+	f.clk.Add(time.Second)
 	run, err := f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: task, Trigger: runs.Manual})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestInventoryLifecycle(t *testing.T) {
 		t.Fatalf("needs sync after import: %v", got)
 	}
 	// An order commits stock; a stock change flags the product.
-	f.cart.add(cart.Order{ExternalID: "o1", Filter: cart.AwaitingFulfillment, UpdatedAt: f.clock().Add(-time.Second),
+	f.cart.add(cart.Order{ExternalID: "o1", Filter: cart.AwaitingFulfillment, UpdatedAt: f.clk.Now().Add(-time.Second),
 		Lines: []cart.Line{{SKU: "SKU-01", Quantity: 3}, {SKU: "SKU-02", Quantity: 1}}})
 	if run := f.runTask(t, catalog.ImportOrders); run.Counts.Created != 1 {
 		t.Fatalf("import orders %+v", run)
@@ -220,7 +220,7 @@ func TestChangeDuringPushStaysFlagged(t *testing.T) {
 func TestOrderLifecycleCommitsAndReleases(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
-	at := f.clock()
+	at := f.clk.Now()
 	f.cart.add(cart.Order{ExternalID: "o1", Filter: cart.AwaitingFulfillment, UpdatedAt: at.Add(-3 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 2}}})
 	f.cart.add(cart.Order{ExternalID: "o2", Filter: cart.AwaitingFulfillment, UpdatedAt: at.Add(-3 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 5}}})
 	f.runTask(t, catalog.ImportOrders)
@@ -238,9 +238,9 @@ func TestOrderLifecycleCommitsAndReleases(t *testing.T) {
 	if c := committed(); c != 7 {
 		t.Fatalf("re-import: committed %d", c)
 	}
-	f.advance(time.Minute)
-	f.cart.add(cart.Order{ExternalID: "o1", Filter: cart.Shipped, UpdatedAt: f.clock().Add(-2 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 2}}})
-	f.cart.add(cart.Order{ExternalID: "o2", Filter: cart.Cancelled, UpdatedAt: f.clock().Add(-2 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 5}}})
+	f.clk.Add(time.Minute)
+	f.cart.add(cart.Order{ExternalID: "o1", Filter: cart.Shipped, UpdatedAt: f.clk.Now().Add(-2 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 2}}})
+	f.cart.add(cart.Order{ExternalID: "o2", Filter: cart.Cancelled, UpdatedAt: f.clk.Now().Add(-2 * time.Second), Lines: []cart.Line{{SKU: "X", Quantity: 5}}})
 	f.runTask(t, catalog.ImportOrders)
 	if c := committed(); c != 0 {
 		t.Fatalf("after ship and cancel: committed %d", c)

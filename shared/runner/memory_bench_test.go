@@ -56,7 +56,7 @@ func BenchmarkImportMemory(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		f := newFixture(b, 0)
-		f.r.Connectors = fakeConnectors{src: streamCart{n: n, pageSize: 250, base: f.clock().Add(-time.Hour)}, shelf: f.shelf}
+		f.r.Connectors = fakeConnectors{src: streamCart{n: n, pageSize: 250, base: f.clk.Now().Add(-time.Hour)}, shelf: f.shelf}
 		runtime.GC()
 		var peak atomic.Uint64
 		stop := make(chan struct{})

@@ -15,6 +15,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
@@ -130,15 +131,7 @@ type fixture struct {
 	shelf  *fakeShelf
 	inv    *inventory.Repo
 	ch     channels.Channel
-	mu     sync.Mutex
-	now    time.Time
-}
-
-func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
+	clk    *clock.Fake
 }
 
 func newFixture(t testing.TB, n int) *fixture {
@@ -149,21 +142,21 @@ func newFixture(t testing.TB, n int) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	// The stores judge expiry by the real clock, so the fake one starts at it.
-	f := &fixture{now: time.Now().UTC().Truncate(time.Second), cart: &fakeCart{pageSize: 7}, disp: &recordDispatch{}, health: &health{}, shelf: newShelf()}
+	f := &fixture{clk: clock.NewFake(time.Now().UTC().Truncate(time.Second)), cart: &fakeCart{pageSize: 7}, disp: &recordDispatch{}, health: &health{}, shelf: newShelf()}
 	sealer, _ := seal.NewAESGCM(make([]byte, 32))
-	chs := &channels.Repo{Store: st, Sealer: sealer, Now: f.clock}
+	chs := &channels.Repo{Store: st, Sealer: sealer, Now: f.clk.Now}
 	f.ch, err = chs.Create(context.Background(), "acct", channels.Channel{Type: catalog.Shopify, Name: "S"}, cart.Credentials{"access_token": "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		f.cart.add(order(i, f.now.Add(-time.Duration(n-i)*time.Minute), cart.AwaitingFulfillment))
+		f.cart.add(order(i, f.clk.Now().Add(-time.Duration(n-i)*time.Minute), cart.AwaitingFulfillment))
 	}
-	f.inv = &inventory.Repo{Store: st, Now: f.clock}
+	f.inv = &inventory.Repo{Store: st, Now: f.clk.Now}
 	f.r = &Runner{
-		Runs: &runs.Repo{Store: st, Now: f.clock}, Channels: chs, Orders: &orders.Repo{Store: st, Now: f.clock, Stock: f.inv},
+		Runs: &runs.Repo{Store: st, Now: f.clk.Now}, Channels: chs, Orders: &orders.Repo{Store: st, Now: f.clk.Now, Stock: f.inv},
 		Inventory:  f.inv,
-		Connectors: fakeConnectors{f.cart, f.shelf}, Health: f.health, Dispatch: f.disp, Now: f.clock,
+		Connectors: fakeConnectors{f.cart, f.shelf}, Health: f.health, Dispatch: f.disp, Now: f.clk.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return f
@@ -198,14 +191,14 @@ func TestImportIsExactAndIdempotent(t *testing.T) {
 		t.Fatalf("first run %+v", run)
 	}
 	// New orders arrive; schedule, manual and a retried trigger all run.
-	f.advance(time.Minute)
-	f.cart.add(order(50, f.clock().Add(-10*time.Second), cart.AwaitingFulfillment))
-	f.advance(time.Minute)
+	f.clk.Add(time.Minute)
+	f.cart.add(order(50, f.clk.Now().Add(-10*time.Second), cart.AwaitingFulfillment))
+	f.clk.Add(time.Minute)
 	for _, trig := range []runs.Trigger{runs.Manual, runs.Schedule, runs.Manual} {
 		if _, err := f.r.Handle(ctx, f.input(trig)); err != nil {
 			t.Fatal(err)
 		}
-		f.advance(time.Second)
+		f.clk.Add(time.Second)
 	}
 	if n := f.countOrders(t); n != 51 {
 		t.Fatalf("%d orders stored, want 51 (no duplicates, none lost)", n)
@@ -222,16 +215,16 @@ func TestCancelOnlyWhileAwaiting(t *testing.T) {
 	if _, err := f.r.Handle(ctx, f.input(runs.Schedule)); err != nil {
 		t.Fatal(err)
 	}
-	f.advance(time.Minute)
+	f.clk.Add(time.Minute)
 	// Order 1000 cancelled; 1001 shipped then cancelled.
-	f.cart.add(order(1, f.clock().Add(-30*time.Second), cart.Shipped))
+	f.cart.add(order(1, f.clk.Now().Add(-30*time.Second), cart.Shipped))
 	if _, err := f.r.Handle(ctx, f.input(runs.Schedule)); err != nil {
 		t.Fatal(err)
 	}
-	f.advance(time.Minute)
-	f.cart.add(order(0, f.clock().Add(-20*time.Second), cart.Cancelled))
-	f.cart.add(order(1, f.clock().Add(-10*time.Second), cart.Cancelled))
-	f.cart.add(order(99, f.clock().Add(-10*time.Second), cart.Cancelled)) // never imported
+	f.clk.Add(time.Minute)
+	f.cart.add(order(0, f.clk.Now().Add(-20*time.Second), cart.Cancelled))
+	f.cart.add(order(1, f.clk.Now().Add(-10*time.Second), cart.Cancelled))
+	f.cart.add(order(99, f.clk.Now().Add(-10*time.Second), cart.Cancelled)) // never imported
 	if _, err := f.r.Handle(ctx, f.input(runs.Schedule)); err != nil {
 		t.Fatal(err)
 	}
