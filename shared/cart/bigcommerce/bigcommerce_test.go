@@ -587,27 +587,28 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim, c := newSim(t, bcsim.Options{Limit: bcsim.Limit{Requests: 1000, Window: 20 * time.Millisecond}})
-			// Room for an ordinary request to time out on a loaded machine
-			// (-race, packages in parallel) besides the injected faults.
-			c.retry.Attempts = 8
-			c.retry.AttemptTimeout = 500 * time.Millisecond
-			id := sim.CreateOrder(nil)
-			sim.SetFaults(tt.faults)
-			got := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"11"}})
-			if len(got) != 1 || got[0].ExternalID != id {
-				t.Fatalf("Orders = %v", carttest.IDs(got))
-			}
-			if got := tt.count(sim.Stats().Faults); got != tt.want {
-				t.Errorf("%d faults injected; want %d", got, tt.want)
-			}
-			// Writes are retried too: absolute adjustments are idempotent.
-			sim.SetFaults(tt.faults)
-			v := sim.Variants()[0]
-			res, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: v.SKU, Link: cart.Link{VariantID: strconv.FormatInt(v.VariantID, 10)}, Quantity: 42}})
-			if err != nil || res[0].Err != nil || sim.Quantities()[v.SKU] != 42 {
-				t.Errorf("SetStock = %+v, %v", res, err)
-			}
+			// In a bubble: the attempt timeout is fake time, so a loaded
+			// machine cannot make a healthy attempt time out too.
+			synctest.Test(t, func(t *testing.T) {
+				sim, c := inMemory(t, bcsim.Options{Limit: bcsim.Limit{Requests: 1000, Window: 20 * time.Millisecond}})
+				c.retry.AttemptTimeout = 500 * time.Millisecond
+				id := sim.CreateOrder(nil)
+				sim.SetFaults(tt.faults)
+				got := carttest.Orders(t, c, cart.OrderQuery{Statuses: []string{"11"}})
+				if len(got) != 1 || got[0].ExternalID != id {
+					t.Fatalf("Orders = %v", carttest.IDs(got))
+				}
+				if got := tt.count(sim.Stats().Faults); got != tt.want {
+					t.Errorf("%d faults injected; want %d", got, tt.want)
+				}
+				// Writes are retried too: absolute adjustments are idempotent.
+				sim.SetFaults(tt.faults)
+				v := sim.Variants()[0]
+				res, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: v.SKU, Link: cart.Link{VariantID: strconv.FormatInt(v.VariantID, 10)}, Quantity: 42}})
+				if err != nil || res[0].Err != nil || sim.Quantities()[v.SKU] != 42 {
+					t.Errorf("SetStock = %+v, %v", res, err)
+				}
+			})
 		})
 	}
 }

@@ -361,17 +361,21 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim, c := newSim(t, shopifysim.Options{})
-			c.retry.AttemptTimeout = 200 * time.Millisecond
-			sim.CreateOrder(nil)
-			sim.SetFaults(tt.faults)
-			p, err := c.Orders(t.Context(), cart.OrderQuery{})
-			if err != nil || len(p.Orders) != 1 {
-				t.Fatalf("Orders = %+v, %v", p, err)
-			}
-			if got := tt.count(sim.Stats().Faults); got != tt.want {
-				t.Errorf("%d faults injected; want %d", got, tt.want)
-			}
+			// In a bubble: the attempt timeout is fake time, so a loaded
+			// machine cannot make a healthy attempt time out too.
+			synctest.Test(t, func(t *testing.T) {
+				sim, c := inMemory(t, shopifysim.Options{})
+				c.retry.AttemptTimeout = 200 * time.Millisecond
+				sim.CreateOrder(nil)
+				sim.SetFaults(tt.faults)
+				p, err := c.Orders(t.Context(), cart.OrderQuery{})
+				if err != nil || len(p.Orders) != 1 {
+					t.Fatalf("Orders = %+v, %v", p, err)
+				}
+				if got := tt.count(sim.Stats().Faults); got != tt.want {
+					t.Errorf("%d faults injected; want %d", got, tt.want)
+				}
+			})
 		})
 	}
 }

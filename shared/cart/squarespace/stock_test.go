@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -178,33 +179,37 @@ func TestRetriedPushChangesStockOnce(t *testing.T) {
 // TestRetriesReuseTheKey: every retry of a batch after a 5xx, a drop or a
 // timeout carries the key of its first attempt.
 func TestRetriesReuseTheKey(t *testing.T) {
-	for _, f := range []squarespacesim.Faults{
-		{ServerErrors: 3},
-		{Drop: 1, ServerErrors: 1},
-		{Slow: 2, Delay: 300 * time.Millisecond},
-	} {
-		sim := squarespacesim.New(squarespacesim.Options{APIKey: apiKey, PerMinute: -1})
-		rec := &recorder{h: sim}
-		c := newClient(t, serve(t, rec), apiKey)
-		c.retry.AttemptTimeout = 100 * time.Millisecond
-		updates := updatesFor(sim, func(i int) int { return i })[:5]
-		sim.SetFaults(f)
-		results, err := c.SetStock(t.Context(), updates)
-		if err != nil {
-			t.Fatalf("%+v: %v", f, err)
+	// In a bubble: the attempt timeout is fake time, so a loaded machine
+	// cannot make a healthy attempt time out too.
+	synctest.Test(t, func(t *testing.T) {
+		for _, f := range []squarespacesim.Faults{
+			{ServerErrors: 3},
+			{Drop: 1, ServerErrors: 1},
+			{Slow: 2, Delay: 300 * time.Millisecond},
+		} {
+			sim := squarespacesim.New(squarespacesim.Options{APIKey: apiKey, PerMinute: -1})
+			rec := &recorder{h: sim}
+			c := inMemoryClient(t, rec)
+			c.retry.AttemptTimeout = 100 * time.Millisecond
+			updates := updatesFor(sim, func(i int) int { return i })[:5]
+			sim.SetFaults(f)
+			results, err := c.SetStock(t.Context(), updates)
+			if err != nil {
+				t.Fatalf("%+v: %v", f, err)
+			}
+			checkSet(t, sim, updates, results, nil)
+			var keys []string
+			for _, r := range rec.requests() {
+				keys = append(keys, r.Header.Get("Idempotency-Key"))
+			}
+			if len(keys) < 2 || slices.Compact(slices.Clone(keys))[0] != keys[0] || len(slices.Compact(slices.Clone(keys))) != 1 {
+				t.Errorf("%+v: keys %v", f, keys)
+			}
+			if st := sim.Stats(); st.Applied != 1 {
+				t.Errorf("%+v: applied %d times", f, st.Applied)
+			}
 		}
-		checkSet(t, sim, updates, results, nil)
-		var keys []string
-		for _, r := range rec.requests() {
-			keys = append(keys, r.Header.Get("Idempotency-Key"))
-		}
-		if len(keys) < 2 || slices.Compact(slices.Clone(keys))[0] != keys[0] || len(slices.Compact(slices.Clone(keys))) != 1 {
-			t.Errorf("%+v: keys %v", f, keys)
-		}
-		if st := sim.Stats(); st.Applied != 1 {
-			t.Errorf("%+v: applied %d times", f, st.Applied)
-		}
-	}
+	})
 }
 
 func TestSetStockRefusals(t *testing.T) {

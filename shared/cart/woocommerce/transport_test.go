@@ -190,24 +190,28 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim, c := newSim(t, woosim.Options{})
-			c.retry.AttemptTimeout = 200 * time.Millisecond
-			sim.CreateOrder(nil)
-			sim.SetFaults(tt.faults)
-			p, err := c.Orders(t.Context(), cart.OrderQuery{})
-			if err != nil || len(p.Orders) != 1 {
-				t.Fatalf("Orders = %+v, %v", p, err)
-			}
-			if got := tt.count(sim.Stats().Faults); got != tt.want {
-				t.Errorf("%d faults injected; want %d", got, tt.want)
-			}
-			// Writes are retried too.
-			sim.SetFaults(tt.faults)
-			l := sim.Links()["SKU-0001"]
-			res, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: "SKU-0001", Link: l, Quantity: 9}})
-			if err != nil || res[0].Err != nil || sim.Quantities()["SKU-0001"] != 9 {
-				t.Errorf("SetStock = %+v, %v", res, err)
-			}
+			// In a bubble: the attempt timeout is fake time, so a loaded
+			// machine cannot make a healthy attempt time out too.
+			synctest.Test(t, func(t *testing.T) {
+				sim, c := inMemory(t, woosim.Options{}, Config{})
+				c.retry.AttemptTimeout = 200 * time.Millisecond
+				sim.CreateOrder(nil)
+				sim.SetFaults(tt.faults)
+				p, err := c.Orders(t.Context(), cart.OrderQuery{})
+				if err != nil || len(p.Orders) != 1 {
+					t.Fatalf("Orders = %+v, %v", p, err)
+				}
+				if got := tt.count(sim.Stats().Faults); got != tt.want {
+					t.Errorf("%d faults injected; want %d", got, tt.want)
+				}
+				// Writes are retried too.
+				sim.SetFaults(tt.faults)
+				l := sim.Links()["SKU-0001"]
+				res, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: "SKU-0001", Link: l, Quantity: 9}})
+				if err != nil || res[0].Err != nil || sim.Quantities()["SKU-0001"] != 9 {
+					t.Errorf("SetStock = %+v, %v", res, err)
+				}
+			})
 		})
 	}
 }
