@@ -23,12 +23,12 @@ func TestIntervalGuardIgnoresInterruptedRuns(t *testing.T) {
 		if status == runs.Interrupted {
 			d = 40 * time.Minute
 		}
-		start, end := f.clk.Now(), f.clk.Now().Add(d)
+		start, end := f.now, f.now.Add(d)
 		run.StartedAt, run.FinishedAt = &start, &end
 		if err := f.runs.Create(ctx, run); err != nil {
 			t.Fatal(i, err)
 		}
-		f.clk.Add(time.Millisecond)
+		f.now = f.now.Add(time.Millisecond)
 	}
 	if _, err := f.svc.SetInterval(ctx, "acct", f.shop.ID, catalog.ImportOrders, catalog.Every10m); err != nil {
 		t.Fatalf("10m with 2-minute runs and two crashed ones: %v", err)

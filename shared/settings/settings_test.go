@@ -14,7 +14,6 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
-	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/schedule"
 	"github.com/autosync/autosync/shared/seal"
@@ -98,7 +97,7 @@ type fixture struct {
 	sched *fakeScheduler
 	runs  *runs.Repo
 	st    store.Store
-	clk   *clock.Fake
+	now   time.Time
 	shop  channels.Channel
 	etsy  channels.Channel
 }
@@ -116,9 +115,9 @@ func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer, _ := seal.NewAESGCM(make([]byte, 32))
-	f := &fixture{st: st, clk: clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))}
+	f := &fixture{st: st, now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	f.sched, _ = sched.(*fakeScheduler)
-	now := f.clk.Now
+	now := func() time.Time { return f.now }
 	chs := &channels.Repo{Store: st, Sealer: sealer, Now: now}
 	f.runs = &runs.Repo{Store: st, Now: now}
 	f.svc = &Service{Store: st, Channels: chs, Runs: f.runs, Scheduler: sched, Now: now,
@@ -129,7 +128,7 @@ func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clk.Add(time.Second)
+	f.now = f.now.Add(time.Second)
 	f.etsy, _ = chs.Create(ctx, "acct", channels.Channel{Type: catalog.Etsy, Name: "Etsy"}, cart.Credentials{"k": "x"})
 	return f
 }
@@ -154,7 +153,7 @@ func TestUpdateEnablesAndDisables(t *testing.T) {
 	if !st.Enabled || st.Indicator != "autosync" || st.Interval != catalog.Every1h || st.NextRunAt == nil {
 		t.Fatalf("import_orders state %+v", st)
 	}
-	if want := f.clk.Now().Add(time.Hour); !st.NextRunAt.Equal(want) {
+	if want := f.now.Add(time.Hour); !st.NextRunAt.Equal(want) {
 		t.Fatalf("next_run_at %v, want %v", st.NextRunAt, want)
 	}
 	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); st.Indicator != "instasync" || st.NextRunAt != nil {
@@ -279,7 +278,7 @@ func TestRepairAfterCrashAndDrift(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	// Simulate the crash: write what Update writes, skip the apply.
-	set := setting{Enabled: true, UpdatedAt: f.clk.Now()}
+	set := setting{Enabled: true, UpdatedAt: f.now}
 	op, name, err := f.svc.recordOp(ctx, f.shop, catalog.ImportOrders, set)
 	if err != nil {
 		t.Fatal(err)
@@ -366,12 +365,12 @@ func TestSetInterval(t *testing.T) {
 	// Record runs of 30 minutes: 10m must be refused, 1h allowed (30m ≤ 1h/2).
 	for i := 0; i < 5; i++ {
 		run := f.runs.NewRun("acct", f.shop.ID, catalog.ImportOrders, runs.Schedule, runs.Succeeded)
-		start, end := f.clk.Now(), f.clk.Now().Add(30*time.Minute)
+		start, end := f.now, f.now.Add(30*time.Minute)
 		run.StartedAt, run.FinishedAt = &start, &end
 		if err := f.runs.Create(ctx, run); err != nil {
 			t.Fatal(err)
 		}
-		f.clk.Add(time.Millisecond)
+		f.now = f.now.Add(time.Millisecond)
 	}
 	_, err = f.svc.SetInterval(ctx, "acct", f.shop.ID, catalog.ImportOrders, catalog.Every10m)
 	var ge *GuardError
