@@ -17,11 +17,13 @@ import (
 
 // TestContract runs the cart contract against the simulator. Amazon has
 // no order or product fetch by id and no webhooks; those cases skip. Its
+// FBA inventory and orders take the re-authorization and rate-limit cases. Its
 // order window is the same contract, read once an update is two minutes
 // old (searchOrders' lastUpdatedBefore must trail the request so).
 func TestContract(t *testing.T) {
 	carttest.Contract(t, carttest.Harness{
 		New: newContractEnv,
+		FBA: true,
 		// A patch sets one SKU; a JSON_LISTINGS_FEED document takes up to
 		// listings-feed-schema-v2's maxItems messages.
 		BatchLimit: amazonsim.MaxFeedMessages,
@@ -83,6 +85,9 @@ func newContractEnv(t *testing.T, s carttest.Setup) *carttest.Env {
 			t.Fatal(err)
 		}
 		if _, err := c.Listings(t.Context(), cart.ListingQuery{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.FBAInventory(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: skus[0], Quantity: 3}}); err != nil {

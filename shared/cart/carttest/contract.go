@@ -31,6 +31,9 @@ type Harness struct {
 	FetchProduct bool
 	// Webhooks: the connector is a cart.Subscriber.
 	Webhooks bool
+	// FBA: the connector is a cart.FBAInventorySource and a
+	// cart.FBAOrderSource (Amazon).
+	FBA bool
 
 	// BatchLimit is the most stock updates the cart documents for one
 	// request (one per request for carts that write a SKU at a time).
@@ -188,6 +191,8 @@ func capabilities(t *testing.T, h Harness) {
 		{"cart.OrderFetcher", h.FetchOrder, is[cart.OrderFetcher](c)},
 		{"cart.ListingFetcher", h.FetchProduct, is[cart.ListingFetcher](c)},
 		{"cart.Subscriber", h.Webhooks, is[cart.Subscriber](c)},
+		{"cart.FBAInventorySource", h.FBA, is[cart.FBAInventorySource](c)},
+		{"cart.FBAOrderSource", h.FBA, is[cart.FBAOrderSource](c)},
 	} {
 		if opt.declared != opt.has {
 			t.Errorf("the harness declares %s %v, the connector implements it %v", opt.name, opt.declared, opt.has)
@@ -371,6 +376,17 @@ func ops(t *testing.T, h Harness, env contractEnv, c any, up cart.StockUpdate, p
 			_, err := c.(cart.ListingFetcher).ProductListings(ctx, productID)
 			return err
 		}})
+	}
+	if h.FBA {
+		out = append(out,
+			op{"FBAInventory", func(ctx context.Context) error {
+				_, err := c.(cart.FBAInventorySource).FBAInventory(ctx, "")
+				return err
+			}},
+			op{"FBAOrders", func(ctx context.Context) error {
+				_, err := c.(cart.FBAOrderSource).FBAOrders(ctx, cart.OrderQuery{UpdatedFrom: env.clk.Now().Add(-24 * time.Hour), UpdatedTo: env.clk.Now().Add(-time.Hour)})
+				return err
+			}})
 	}
 	if h.Webhooks {
 		out = append(out,

@@ -46,8 +46,8 @@ func newContractEnv(t *testing.T, s carttest.Setup) *carttest.Env {
 	}
 	sim := etsysim.New(opts)
 	url := serve(t, sim)
-	connect := func(t *testing.T, tok string) *Client {
-		c, err := New(Config{BaseURL: url, APIKey: apiKey, SharedSecret: secret, Token: tok, ShopID: fmt.Sprint(shopID), HTTPClient: s.Client})
+	connect := func(t *testing.T, tok, refresh string) *Client {
+		c, err := New(Config{BaseURL: url, APIKey: apiKey, SharedSecret: secret, Token: tok, RefreshToken: refresh, ShopID: fmt.Sprint(shopID), HTTPClient: s.Client})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,19 +56,25 @@ func newContractEnv(t *testing.T, s carttest.Setup) *carttest.Env {
 		return c
 	}
 	if s.Throttled {
-		if _, err := connect(t, token).Orders(t.Context(), cart.OrderQuery{}); err != nil {
+		if _, err := connect(t, token, "").Orders(t.Context(), cart.OrderQuery{}); err != nil {
 			t.Fatalf("spending the quota: %v", err)
 		}
 	}
 	return &carttest.Env{
-		Conn: connect(t, token),
-		// No refresh token: Etsy's 401 cannot be mended here.
-		BadCredentials: func(t *testing.T) any { return connect(t, "12345678.revoked_token") },
-		SKUs:           skus,
-		Quantities:     sim.Quantities,
-		FailSKU:        func(sku string) { sim.FailSKU(sku, 1000) },
-		WriteItems:     inventoryItems,
-		CreateOrder:    func() string { return sim.CreateOrder(nil) },
+		Conn: connect(t, token, ""),
+		// The shop owner revoked the app: the access token has expired
+		// (401) and the refresh that would mend it is refused.
+		BadCredentials: func(t *testing.T) any {
+			refresh := sim.RefreshToken()
+			sim.ExpireAccessTokens()
+			sim.RevokeRefreshTokens()
+			return connect(t, token, refresh)
+		},
+		SKUs:        skus,
+		Quantities:  sim.Quantities,
+		FailSKU:     func(sku string) { sim.FailSKU(sku, 1000) },
+		WriteItems:  inventoryItems,
+		CreateOrder: func() string { return sim.CreateOrder(nil) },
 	}
 }
 
