@@ -139,6 +139,11 @@ func (c *Client) searchOrders(ctx context.Context, q cart.OrderQuery, s orderSea
 		}
 		out := cart.OrderPage{Orders: make([]cart.Order, 0, len(p.orders))}
 		for _, o := range p.orders {
+			// lastUpdatedBefore is inclusive ("at or before"); the
+			// window's end is not.
+			if !q.UpdatedTo.IsZero() && !o.UpdatedAt.Before(q.UpdatedTo) {
+				continue
+			}
 			if !cur.seen(o.ExternalID, o.UpdatedAt) {
 				out.Orders = append(out.Orders, o)
 			}
