@@ -3,7 +3,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-FUNCTIONS := api webhook task
+FUNCTIONS := api webhook task pretoken
 ARGS      ?=
 
 # The Lambda build, exactly as DESIGN.md §7 and template.yaml state it.
@@ -15,7 +15,7 @@ BENCH_PKGS  ?= $(sort $(dir $(shell grep -rlE --include='*_test.go' '^func Bench
 BENCHFLAGS  ?= -benchmem
 
 .PHONY: help dev test build bench tools lint clean distclean \
-	build-ApiFunction build-WebhookFunction build-TaskFunction
+	build-ApiFunction build-WebhookFunction build-TaskFunction build-PreTokenFunction
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ build-WebhookFunction:
 
 build-TaskFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/task
+
+build-PreTokenFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/pretoken
 
 # Benchmarks report the figures of DESIGN.md §8 (throughput, requests per
 # SKU, heap); they are never pass/fail timings. Narrow them with
