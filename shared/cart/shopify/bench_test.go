@@ -68,7 +68,7 @@ func BenchmarkImportThroughput(b *testing.B) {
 // simulated Standard shop in MaxBatch batches, as Write Inventory Back
 // does, and reports the requests spent per pushed SKU against the minimum
 // Shopify's batch limit allows: ceil(10000/250) = 40 mutations for 10,000
-// SKUs, 0.004 requests per SKU. The goal (DESIGN §8) is within 10% of it.
+// SKUs, 0.004 requests per SKU. The goal (BENCHMARKS.md) is within 10% of it.
 // The one extra request is the primary-location lookup, once per client.
 func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 	const n = 10_000

@@ -17,7 +17,7 @@ import (
 var _ cart.StockWriter = (*Client)(nil)
 
 // maxStockBatch is how many quantities one inventorySetQuantities carries.
-// CARTS.md found no limit for this mutation; Shopify's API limits page caps
+// No limit for this mutation is documented; Shopify's API limits page caps
 // every input array at 250 ("Input arguments that accept an array have a
 // maximum size of 250 for all APIs", https://shopify.dev/docs/api/usage/limits),
 // which is what this uses.
@@ -116,7 +116,7 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // Autosync is the source of truth for the stock it pushes (the case
 // Shopify's note reserves this mutation for), so the last write wins by
 // design: an order placed in Shopify meanwhile is imported, commits stock
-// on our side, and the next push corrects the quantity. The race DESIGN §4
+// on our side, and the next push corrects the quantity. The race Needs Sync
 // does care about is on our side (a quantity changing between computing the
 // push and the cart's confirmation), and the caller handles it with
 // compare-and-clear: it clears a product's Needs Sync flag only if the

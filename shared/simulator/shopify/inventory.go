@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// The inventorySetQuantities mutation (CARTS.md §1).
+// The inventorySetQuantities mutation (GraphQL Admin API).
 //
-// All or nothing: CARTS.md does not say whether one bad quantity sinks the
+// All or nothing: the mutation's reference does not say whether one bad quantity sinks the
 // others. Shopify's reference says that when a compareQuantity does not
 // match "the mutation will return an error", and a mutation that answers a
 // userError answers inventoryAdjustmentGroup null: no group of changes was

@@ -2,7 +2,7 @@ package shopifysim
 
 // The catalog and inventory part of the schema: products with variants and
 // media, locations, inventory items and levels, and the
-// inventorySetQuantities mutation (CARTS.md §1). Field names and types are
+// inventorySetQuantities mutation. Field names and types are
 // those of the GraphQL Admin API (2025-07); only what a connector reading
 // listings and writing stock needs is served. Deprecated fields are left out
 // (Product.images, Shop.primaryLocation): the primary location is
@@ -166,7 +166,7 @@ var inputObjects = map[string]map[string]string{
 		"ignoreCompareQuantity": "Boolean",
 	},
 	// 2025-07 has compareQuantity; later versions move to
-	// changeFromQuantity (CARTS.md §1), which the simulator does not serve.
+	// changeFromQuantity (Shopify's later references), which the simulator does not serve.
 	"InventoryQuantityInput": {
 		"inventoryItemId": "ID!",
 		"locationId":      "ID!",
