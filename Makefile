@@ -6,7 +6,7 @@ GO        ?= go
 FUNCTIONS := api webhook task pretoken
 ARGS      ?=
 
-# The Lambda build, exactly as DESIGN.md §7 and template.yaml state it.
+# The Lambda build, exactly as README.md (Deploy) and template.yaml state it.
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags "-s -w"
 
@@ -46,7 +46,7 @@ build-TaskFunction:
 build-PreTokenFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/pretoken
 
-# Benchmarks report the figures of DESIGN.md §8 (throughput, requests per
+# Benchmarks report the figures of BENCHMARKS.md (throughput, requests per
 # SKU, heap); they are never pass/fail timings. Narrow them with
 #   make bench BENCH_PKGS=shared/store/boltstore/ BENCHFLAGS="-benchmem -benchtime=3x"
 # and compare runs with benchstat.

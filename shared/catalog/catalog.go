@@ -1,5 +1,5 @@
 // Package catalog is the single source of which tasks exist, which carts
-// offer them, and at which intervals they may run (DESIGN §3). The API, the
+// offer them, and at which intervals they may run. The API, the
 // Sync modal and the executor all read it; nothing else lists tasks or carts.
 package catalog
 

@@ -3,7 +3,7 @@ package catalog
 import "testing"
 
 func TestOfferTable(t *testing.T) {
-	// Rows of DESIGN §3's capability table, spelled out so a change to the
+	// Rows of the capability table (which cart offers which task), spelled out so a change to the
 	// map above fails here.
 	want := map[Task]string{ // shopify bigcommerce woocommerce etsy squarespace amazon
 		ImportOrders:        "AAAAAA",

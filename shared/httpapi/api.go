@@ -1,4 +1,4 @@
-// Package httpapi is Autosync's HTTP API (DESIGN §5): one net/http handler
+// Package httpapi is Autosync's HTTP API (docs/ARCHITECTURE.md): one net/http handler
 // tree served by the api Lambda (through aws-lambda-go-api-proxy) and by make
 // dev. Handlers only translate between HTTP and the use cases; every input is
 // bounded and validated before anything changes, and no internal error text

@@ -14,7 +14,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 )
 
-// fakeAPI is an in-memory stand-in for the public HTTP API of DESIGN §5, just
+// fakeAPI is an in-memory stand-in for the public HTTP API (shared/httpapi), just
 // enough of it for the Sync page: GET/PUT /v1/sync, POST /v1/sync/runs,
 // GET /v1/sync/runs and GET /v1/sync/runs/{id}. It uses the real task catalog
 // so that the page sees the real tasks, labels and reasons.
@@ -338,7 +338,7 @@ func (f *fakeAPI) startRuns(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"runs": out})
 }
 
-// runJSON is the Run of DESIGN §5; a manual run's state follows the clock.
+// runJSON is the HTTP API's Run; a manual run's state follows the clock.
 func (f *fakeAPI) runJSON(run *fakeRun) map[string]any {
 	if run.fixed != nil {
 		return run.fixed

@@ -13,7 +13,7 @@
 // It also measures each bootstrap's cold start (init time under the RIE)
 // next to a hello-world aws-lambda-go function built the same way
 // (testdata/hello) and reports both; the figures are reported, never
-// enforced (DESIGN.md §8).
+// enforced (BENCHMARKS.md's goals).
 //
 // Environment:
 //
@@ -791,7 +791,7 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // report logs the cold starts next to hello-world's and writes them to
-// AUTOSYNC_SMOKE_REPORT. DESIGN.md §8 wants each within 2x of hello-world;
+// AUTOSYNC_SMOKE_REPORT. BENCHMARKS.md's goal is each within 2x of hello-world;
 // this reports the ratio and enforces nothing: timings on a shared 2-core
 // machine are too noisy to gate on.
 func report(t *testing.T, results []coldStart) {

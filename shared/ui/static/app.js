@@ -1,7 +1,7 @@
 /*
  * Autosync — the Sync page (served by shared/ui; no build step, no dependencies).
  *
- * It calls only the public HTTP API (DESIGN §5), relative to the page's own URL,
+ * It calls only the public HTTP API (shared/httpapi), relative to the page's own URL,
  * with "Authorization: Bearer <token>":
  *   GET  v1/sync               the Sync modal and the channel list
  *   PUT  v1/sync               Update Autosync Settings (one request for every tickable task)
