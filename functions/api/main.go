@@ -4,6 +4,7 @@
 package main
 
 import (
+	"github.com/autosync/autosync/shared/identity"
 	"log"
 	"os"
 
@@ -51,10 +52,15 @@ func main() {
 		WebhookBaseURL: cfg.WebhookBase,
 		Log:            lambdaenv.NewLogger(cfg.LogLevel),
 	})
+	signIn, err := identity.SignInFromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
 	h := apifn.New(c, apifn.Deps{
 		Auth:     auth.APIGateway{},
 		Dispatch: dispatch.Lambda{API: api, Function: cfg.TaskFunction},
 		UI:       ui.Handler(),
+		SignIn:   signIn,
 	})
 	lambda.Start(httpadapter.NewV2(h.Handler()).ProxyWithContext)
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/autosync/autosync/shared/identity"
 	"io"
 	"log/slog"
 	"mime"
@@ -52,6 +53,9 @@ type API struct {
 	Log        *slog.Logger
 	// UI serves GET / and its assets; nil serves none.
 	UI http.Handler
+	// SignIn is the hosted sign-in page the Sync page uses when it has no
+	// token; the zero value (make dev, an outside issuer) offers none.
+	SignIn identity.SignIn
 	// Extra registers more routes (make dev's /dev/ routes) on the same mux.
 	Extra func(mux Mux)
 }
@@ -111,6 +115,8 @@ func (a *API) build() (http.Handler, []string) {
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/order-statuses", a.admin(a.putOrderStatuses))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/inventory-policy", a.admin(a.putInventoryPolicy))
+	// Asked before the page has a token, so it takes none.
+	mux.Handle(identity.ConfigRoute, identity.ConfigHandler(a.SignIn))
 	mux.Handle("/v1/", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
 	}))

@@ -4,6 +4,7 @@
 package apifn
 
 import (
+	"github.com/autosync/autosync/shared/identity"
 	"net/http"
 
 	"github.com/autosync/autosync/shared/app/core"
@@ -19,13 +20,15 @@ type Deps struct {
 	Dispatch runner.Dispatcher
 	// UI serves the Sync page (nil: none).
 	UI http.Handler
+	// SignIn is the stack's hosted sign-in page (zero: none).
+	SignIn identity.SignIn
 }
 
 // New assembles the HTTP API on c.
 func New(c *core.Core, d Deps) *httpapi.API {
 	return &httpapi.API{
 		Auth: d.Auth, Settings: c.Settings, Channels: c.Channels, Runs: c.Runs, Orders: c.Orders,
-		Inventory: c.Inventory, Connectors: c.Connectors, Dispatch: d.Dispatch, Log: c.Log, UI: d.UI,
+		Inventory: c.Inventory, Connectors: c.Connectors, Dispatch: d.Dispatch, Log: c.Log, UI: d.UI, SignIn: d.SignIn,
 	}
 }
 
