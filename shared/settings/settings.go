@@ -51,7 +51,9 @@ type TaskState struct {
 // ChannelTasks is one channel's section of the modal.
 type ChannelTasks struct {
 	Channel channels.Channel `json:"channel"`
-	Tasks   []TaskState      `json:"tasks"`
+	// CartLabel is the name merchants know the channel's cart by.
+	CartLabel string      `json:"cart_label"`
+	Tasks     []TaskState `json:"tasks"`
 }
 
 // Change is one entry of Update Autosync Settings.
@@ -196,7 +198,7 @@ func (s *Service) Modal(ctx context.Context, account string) ([]ChannelTasks, er
 	}
 	out := make([]ChannelTasks, 0, len(chs))
 	for _, ch := range chs {
-		sec := ChannelTasks{Channel: ch}
+		sec := ChannelTasks{Channel: ch, CartLabel: carts.Label(ch.Type)}
 		for _, spec := range catalog.Tasks {
 			st, err := s.taskState(ctx, ch, spec, sets[settingSK(ch.ID, spec.ID)].Value, last[ch.ID][spec.ID])
 			if err != nil {

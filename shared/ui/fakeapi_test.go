@@ -204,8 +204,9 @@ func (f *fakeAPI) modal() map[string]any {
 			tasks = append(tasks, f.taskState(c, spec))
 		}
 		chans = append(chans, map[string]any{
-			"channel": map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
-			"tasks":   tasks,
+			"channel":    map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
+			"cart_label": carts.Label(catalog.Cart(c.Type)),
+			"tasks":      tasks,
 		})
 	}
 	return map[string]any{"channels": chans}
