@@ -65,6 +65,10 @@ func TestDemoChannelsConnect(t *testing.T) {
 			if err := conn.CheckCredentials(ctx); err != nil {
 				t.Fatalf("the simulator refused the demo credentials: %v", err)
 			}
+			offersMatch(t, d.Offers, conn)
+			if w, ok := conn.(cart.StockWriter); ok && w.MaxBatch() != d.Limits.StockBatch {
+				t.Errorf("the connector writes %d stock updates a call, the driver says %d", w.MaxBatch(), d.Limits.StockBatch)
+			}
 			// Wrong credentials are refused: the check asks the simulator.
 			wrong := maps.Clone(demo.Credentials)
 			for k := range wrong {
@@ -78,5 +82,34 @@ func TestDemoChannelsConnect(t *testing.T) {
 				t.Fatal("the simulator accepted wrong credentials")
 			}
 		})
+	}
+}
+
+// offersMatch: the driver offers a task only when its connector has what
+// the executor runs the task with (it may have more: WooCommerce lists
+// products but offers no image import).
+func offersMatch(t *testing.T, offers map[catalog.Task]catalog.Availability, conn cart.Connector) {
+	t.Helper()
+	_, orders := conn.(cart.OrderSource)
+	_, listings := conn.(cart.ListingSource)
+	_, stock := conn.(cart.StockWriter)
+	_, fbaInv := conn.(cart.FBAInventorySource)
+	_, fbaOrders := conn.(cart.FBAOrderSource)
+	_, orderFetch := conn.(cart.OrderFetcher)
+	_, listingFetch := conn.(cart.ListingFetcher)
+	_, subscriber := conn.(cart.Subscriber)
+	for task, built := range map[catalog.Task]bool{
+		catalog.ImportOrders:        orders,
+		catalog.WriteInventory:      stock,
+		catalog.ImportProducts:      listings,
+		catalog.ImportProductImages: listings,
+		catalog.ImportFBAInventory:  fbaInv,
+		catalog.ImportFBAOrders:     fbaOrders,
+		catalog.InstasyncOrders:     orderFetch && subscriber,
+		catalog.InstasyncProducts:   listingFetch && subscriber,
+	} {
+		if offers[task].Available() && !built {
+			t.Errorf("%s is offered but the connector cannot run it", task)
+		}
 	}
 }
