@@ -199,6 +199,10 @@ func TestSyncPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-all-once-amz1"]:disabled`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="task-shop1-import_fba_orders"]:disabled`)),
 		chromedp.WaitVisible(tid("sync-once-etsy1-import_products")))
+	// Each cart is named as the API's cart_label names it (the page lists no carts).
+	if got := evalIn[string](b, `[...document.querySelectorAll('#sync-modal .cart-badge')].map(e => e.textContent).join(",")`); !strings.Contains(got, "WooCommerce") || !strings.Contains(got, "Amazon") {
+		t.Errorf("cart badges read %q", got)
+	}
 	if evalIn[bool](b, `!!document.querySelector('[data-testid="indicator-shop1-import_orders"]')`) {
 		t.Error("an indicator is shown for a task that is off")
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 )
 
@@ -203,15 +204,16 @@ func (f *fakeAPI) modal() map[string]any {
 			tasks = append(tasks, f.taskState(c, spec))
 		}
 		chans = append(chans, map[string]any{
-			"channel": map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
-			"tasks":   tasks,
+			"channel":    map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
+			"cart_label": carts.Label(catalog.Cart(c.Type)),
+			"tasks":      tasks,
 		})
 	}
 	return map[string]any{"channels": chans}
 }
 
 func (f *fakeAPI) taskState(c fakeChannel, spec catalog.TaskSpec) map[string]any {
-	a := catalog.Offered(catalog.Cart(c.Type), spec.ID)
+	a := carts.Offered(catalog.Cart(c.Type), spec.ID)
 	enabled := f.enabled[c.ID+"/"+string(spec.ID)] && a.AutosyncAvailable()
 	indicator := "none"
 	if enabled {
@@ -271,7 +273,7 @@ func (f *fakeAPI) put(w http.ResponseWriter, r *http.Request) {
 			problem(i, t.ChannelID, t.Task, "No such channel.")
 			continue
 		}
-		a := catalog.Offered(catalog.Cart(c.Type), catalog.Task(t.Task))
+		a := carts.Offered(catalog.Cart(c.Type), catalog.Task(t.Task))
 		switch {
 		case t.Enabled == nil:
 			problem(i, t.ChannelID, t.Task, "enabled is required.")
@@ -307,7 +309,7 @@ func (f *fakeAPI) startRuns(w http.ResponseWriter, r *http.Request) {
 	for _, item := range req.Runs {
 		c, ok := f.channel(item.ChannelID)
 		switch {
-		case !ok || !catalog.Offered(catalog.Cart(c.Type), catalog.Task(item.Task)).Available():
+		case !ok || !carts.Offered(catalog.Cart(c.Type), catalog.Task(item.Task)).Available():
 			problems = append(problems, map[string]string{"channel_id": item.ChannelID, "task": item.Task, "message": "This task is not offered on this channel."})
 		case c.Status != "active":
 			problems = append(problems, map[string]string{"channel_id": item.ChannelID, "task": item.Task, "message": "This channel needs re-authorization before it can sync."})

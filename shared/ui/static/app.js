@@ -56,10 +56,6 @@
     '(or the address that "make dev" prints) to see and change your sync settings.';
   const REAUTH_ADVICE = 'Re-authorize this channel in its settings to resume its ticked tasks.';
 
-  const CART_LABELS = {
-    shopify: 'Shopify', bigcommerce: 'BigCommerce', woocommerce: 'WooCommerce',
-    etsy: 'Etsy', squarespace: 'Squarespace', amazon: 'Amazon',
-  };
   const TASK_LABELS = {
     import_orders: 'Import Orders', write_inventory: 'Write Inventory Back',
     import_products: 'Import Products', import_product_images: 'Import Product Images',
@@ -92,6 +88,7 @@
     syncDirty: false,
     channels: new Map(),   // channel id → Channel
     labels: new Map(),     // task id → label
+    cartLabels: new Map(), // cart type → label (GET /v1/sync's cart_label)
     runs: new Map(),       // run id → Run
     listIds: [],           // ids of the last list, newest first
     local: [],             // ids of runs started here that no list has shown yet
@@ -167,7 +164,7 @@
 
   // ---------- words ----------
 
-  const cartLabel = (type) => CART_LABELS[type] || String(type || 'Channel');
+  const cartLabel = (type) => state.cartLabels.get(type) || String(type || 'Channel');
   const taskLabel = (task) => state.labels.get(task) || TASK_LABELS[task] || String(task);
   const intervalLabel = (i) => INTERVAL_LABELS[i] || (i ? String(i) : '');
   const channelName = (id) => {
@@ -333,6 +330,7 @@
     for (const entry of data.channels) {
       if (!entry || !entry.channel) continue;
       state.channels.set(entry.channel.id, entry.channel);
+      if (str(entry.cart_label)) state.cartLabels.set(entry.channel.type, str(entry.cart_label));
       for (const t of entry.tasks || []) if (t && t.task && t.label) state.labels.set(t.task, t.label);
     }
     renderChannelList();
