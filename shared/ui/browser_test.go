@@ -258,12 +258,48 @@ func TestSyncPageInBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, "sync-modal", png)
 
+	// The first tick of Write Inventory Back on a channel shows what the
+	// first write-back would change and asks; Cancel leaves it unticked.
+	previews := api.previewCount()
+	b.do("first write-back: preview, cancel",
+		chromedp.Click(tid("task-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("preview-largest")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="preview-no"]:focus`)))
+	if got := b.text("preview-count"); !strings.Contains(got, "6 of 8 SKUs") || !strings.Contains(got, "Shopify") {
+		t.Errorf("the preview reads %q", got)
+	}
+	if got := b.text("preview-largest"); !strings.Contains(got, "MUG-BLUE") || !strings.Contains(got, "40") || strings.Contains(got, "PIN-01") {
+		t.Errorf("the largest changes read %q", got)
+	}
+	if got := api.previewCount() - previews; got != 1 {
+		t.Errorf("%d preview requests, want 1", got)
+	}
+	b.do("cancel the preview",
+		chromedp.Click(tid("preview-no")),
+		chromedp.WaitNotPresent(tid("preview-confirm")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-write_inventory"]:not(:checked)`)))
+	if puts := api.putCount(); puts != 1 || api.isEnabled("shop1", "write_inventory") {
+		t.Errorf("cancelling the preview saved something: %d PUTs", puts)
+	}
+	// Escape inside the preview is its Cancel too.
+	b.do("escape the preview",
+		chromedp.Click(tid("task-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("preview-largest")),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(tid("preview-confirm")),
+		chromedp.WaitVisible(tid("sync-modal")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-write_inventory"]:not(:checked)`)))
+
 	// A rejected save keeps the modal open, shows the problem beside its task
 	// and changes nothing.
 	const reason = "Write Inventory Back needs a warehouse mapped to Acme Outdoor."
 	api.setReject("shop1", "write_inventory", reason)
 	b.do("rejected save",
 		chromedp.Click(tid("task-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("preview-largest")),
+		chromedp.Click(tid("preview-yes")),
+		chromedp.WaitNotPresent(tid("preview-confirm")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-write_inventory"]:checked`)),
 		chromedp.Click(tid("save-settings")),
 		chromedp.WaitVisible(tid("problem-shop1-write_inventory")),
 		chromedp.WaitVisible(tid("modal-error")),
@@ -278,10 +314,20 @@ func TestSyncPageInBrowser(t *testing.T) {
 		t.Error("a rejected save changed the settings")
 	}
 
-	// Escape closes the modal and gives the focus back to the Sync button;
-	// reopening shows the saved state, not the rejected one.
-	b.do("escape",
+	// Escape with unsaved changes asks first, within the page; keeping
+	// them keeps the modal, discarding closes it and gives the focus back
+	// to the Sync button; reopening shows the saved state, not the rejected one.
+	b.do("escape with changes: keep editing",
 		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitVisible(tid("discard-confirm")),
+		chromedp.Click(tid("discard-keep")),
+		chromedp.WaitNotPresent(tid("discard-confirm")),
+		chromedp.WaitVisible(tid("sync-modal")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-shop1-write_inventory"]:checked`)))
+	b.do("escape with changes: discard",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitVisible(tid("discard-confirm")),
+		chromedp.Click(tid("discard-yes")),
 		chromedp.WaitNotVisible(tid("sync-modal")),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid="sync-button"]:focus`)))
 	api.setReject("shop1", "write_inventory", "")
@@ -359,8 +405,14 @@ func TestSyncPageInBrowser(t *testing.T) {
 	b3.do("open with a bad token",
 		chromedp.Navigate(srv.URL+"/#token=wrong"),
 		chromedp.WaitVisible(tid("notice")))
-	if got := b3.text("notice"); got != "Your session has expired; reopen Autosync from your account." {
+	if got := b3.text("notice"); !strings.HasPrefix(got, "Your session has expired — sign in again.") {
 		t.Errorf("401 notice reads %q", got)
+	}
+	b3.do("expired: a way to sign in, no endless loading",
+		chromedp.WaitVisible(tid("sign-in")),
+		chromedp.WaitVisible(tid("channels-expired")))
+	if got := b3.text("channel-list"); strings.Contains(got, "Loading") {
+		t.Errorf("the channel list still reads %q after a 401", got)
 	}
 
 	for _, p := range problems() {
