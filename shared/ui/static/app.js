@@ -294,7 +294,8 @@
     $('sync-button').disabled = true;
     const list = $('channel-list');
     list.setAttribute('aria-busy', 'false');
-    if (!state.sync) list.replaceChildren(el('p', { class: 'empty', 'data-testid': 'channels-expired' }, MSG_EXPIRED));
+    // What is shown is no longer current and cannot be changed.
+    list.replaceChildren(el('p', { class: 'empty', 'data-testid': 'channels-expired' }, MSG_EXPIRED));
     if (modal.open) {
       modal.saving = false;
       showModalError(MSG_EXPIRED);
