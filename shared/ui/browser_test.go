@@ -199,6 +199,9 @@ func TestSyncPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sync-all-once-amz1"]:disabled`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="task-shop1-import_fba_orders"]:disabled`)),
 		chromedp.WaitVisible(tid("sync-once-etsy1-import_products")))
+	if got := evalIn[string](b, `document.getElementById('modal-body').firstChild.textContent`); strings.HasPrefix(got, "null") {
+		t.Errorf("the modal body starts with %q", got)
+	}
 	if evalIn[bool](b, `!!document.querySelector('[data-testid="indicator-shop1-import_orders"]')`) {
 		t.Error("an indicator is shown for a task that is off")
 	}

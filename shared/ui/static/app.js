@@ -696,7 +696,7 @@
       setSaveEnabled(false);
     } else {
       const sections = entries.map((e) => renderChannelSection(e, entries.length > MANY_CHANNELS));
-      body.replaceChildren(entries.length > MANY_CHANNELS ? channelTools(entries) : null, ...sections.filter(Boolean));
+      body.replaceChildren(...(entries.length > MANY_CHANNELS ? [channelTools(entries)] : []), ...sections);
       setSaveEnabled(true);
     }
     modal.initial = new Map();
