@@ -274,6 +274,9 @@ func TestSyncPageInBrowser(t *testing.T) {
 	if got := b.text("preview-largest"); !strings.Contains(got, "MUG-BLUE") || !strings.Contains(got, "40") || strings.Contains(got, "PIN-01") {
 		t.Errorf("the largest changes read %q", got)
 	}
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		saveScreenshot(t, "write-back-preview", png)
+	}
 	if got := api.previewCount() - previews; got != 1 {
 		t.Errorf("%d preview requests, want 1", got)
 	}
