@@ -8,6 +8,8 @@
  *   POST v1/sync/runs          Sync once / Sync all once
  *   GET  v1/sync/runs?limit=20 Activity (polled every second while a run is queued or running)
  *   GET  v1/sync/runs/{id}     a run this page started that the list does not show yet
+ *   GET  v1/channels/{id}/inventory-preview?limit=1
+ *                              what the first Write Inventory Back on a channel would change
  *
  * The token comes from the URL fragment (#token=..., removed from the address bar at once),
  * else from sessionStorage ("autosync.token"); a frontend that embeds the page can call
@@ -40,6 +42,15 @@
  *   notice                          page-wide message (no token, session expired, load failed)
  *   live                            the aria-live region that announces status changes
  *   save-status                     "Autosync settings saved." after a save
+ *   preview-confirm                 the first-tick Write Inventory Back preview laid over the modal;
+ *                                   preview-count, preview-largest (its table), preview-yes, preview-no
+ *   discard-confirm                 "Discard changes?" when the modal is closed with unsaved changes;
+ *                                   discard-yes, discard-keep
+ *   channel-section-<channel_id>    a channel's section in the modal; collapse-<channel_id> folds it
+ *   channel-tools                   with many channels: channel-filter, channel-jump, collapse-all,
+ *                                   expand-all, channel-count
+ *   channel-list                    the page's channel list; channels-expired once the session expired
+ *   sign-in                         "Sign in again" after a 401 (<meta name="autosync-sign-in"> names where)
  */
 (() => {
   'use strict';
@@ -475,6 +486,7 @@
     const gen = ++modal.generation;
     clearModalError();
     modal.rows = new Map();
+    modal.previewed = new Set(); // a confirmation lasts until the modal closes
     const body = $('modal-body');
     body.setAttribute('aria-busy', 'true');
     body.replaceChildren(el('p', { class: 'empty' }, 'Loading sync settings…'));
