@@ -1,7 +1,13 @@
 package devserver
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
@@ -142,4 +148,95 @@ func itemBySKU(items []previewItem, sku string) previewItem {
 		}
 	}
 	return previewItem{}
+}
+
+// TestBrowserWriteBackPreviewOnDemo: on the real local stack, the first tick
+// of Write Inventory Back shows the API's own preview — as many changing SKUs
+// as the API reports — and Cancel leaves the task off; confirming and saving
+// turns it on.
+func TestBrowserWriteBackPreviewOnDemo(t *testing.T) {
+	execPath := chromiumBin(t)
+	c, _ := startDemo(t, 1)
+	var chans struct{ Channels []struct{ ID, Type string } }
+	c.do("GET", "/v1/channels", nil, &chans)
+	shop := ""
+	for _, ch := range chans.Channels {
+		if ch.Type == "shopify" {
+			shop = ch.ID
+		}
+	}
+	c.runOnce("import_products", shop)
+	for sku, n := range map[string]int{"MUG-BLUE": 77, "TEE-M": 0} {
+		if code := c.do("PUT", "/v1/products/"+sku+"/inventory", map[string]any{"warehouse_id": "wh_default", "on_hand": n}, nil); code != 200 {
+			t.Fatalf("set %s: %d", sku, code)
+		}
+	}
+	var pv previewPage
+	if code := c.do("GET", "/v1/channels/"+shop+"/inventory-preview?limit=1", nil, &pv); code != 200 || pv.Summary.Changes != 2 {
+		t.Fatalf("preview: %d %+v", code, pv.Summary)
+	}
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	defer cancelAlloc()
+	ctx, cancelTimeout := context.WithTimeout(allocCtx, 2*time.Minute)
+	defer cancelTimeout()
+	ctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	p := page{t, ctx}
+	problems := browserProblems(ctx)
+	defer func() {
+		for _, pr := range problems() {
+			t.Errorf("browser console: %s", pr)
+		}
+	}()
+	key := shop + "-write_inventory"
+	p.step("tick Write Inventory Back for the first time",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(c.base+"/#token="+c.token),
+		chromedp.WaitEnabled(testID("sync-button")),
+		chromedp.Click(testID("sync-button")),
+		chromedp.WaitVisible(testID("task-"+key)),
+		chromedp.Click(testID("task-"+key)),
+		chromedp.WaitVisible(testID("preview-largest")))
+	want := fmt.Sprintf("%d of %d SKUs", pv.Summary.Changes, pv.Summary.Linked)
+	if got := p.text("preview-count"); !strings.Contains(got, want) {
+		t.Errorf("the preview reads %q, want %q", got, want)
+	}
+	if got := p.text("preview-largest"); !strings.Contains(got, "MUG-BLUE") || !strings.Contains(got, "77") || !strings.Contains(got, "TEE-M") {
+		t.Errorf("the largest changes read %q", got)
+	}
+	p.step("cancel",
+		chromedp.Click(testID("preview-no")),
+		chromedp.WaitNotPresent(testID("preview-confirm")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-`+key+`"]:not(:checked)`)))
+	p.step("confirm and save",
+		chromedp.Click(testID("task-"+key)),
+		chromedp.WaitVisible(testID("preview-yes")),
+		chromedp.Click(testID("preview-yes")),
+		chromedp.WaitNotPresent(testID("preview-confirm")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-`+key+`"]:checked`)),
+		chromedp.Click(testID("save-settings")),
+		chromedp.WaitNotVisible(testID("sync-modal")))
+	var m modal
+	c.do("GET", "/v1/sync", nil, &m)
+	if !m.task(shop, "write_inventory").Enabled {
+		t.Error("confirmed and saved, Write Inventory Back is not on")
+	}
+	// Ticked before: no preview the next time round (untick, tick again).
+	p.step("re-tick after it was on",
+		chromedp.Click(testID("sync-button")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-`+key+`"]:checked`)),
+		chromedp.Click(testID("task-"+key)),
+		chromedp.Click(testID("task-"+key)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-`+key+`"]:checked`)))
+	if n := eval[int](p, `document.querySelectorAll('[data-testid="preview-confirm"]').length`); n != 0 {
+		t.Error("the preview came back for a task that was on")
+	}
 }
