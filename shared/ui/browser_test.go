@@ -346,6 +346,27 @@ func TestSyncPageInBrowser(t *testing.T) {
 		t.Error("an old problem is still shown after reopening")
 	}
 
+	// Sync once of a write-back that never ran asks first too: Cancel
+	// starts nothing, confirming starts the run.
+	started := api.started()
+	b.do("first write-back once: preview, cancel",
+		chromedp.Click(tid("sync-once-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("preview-largest")),
+		chromedp.Click(tid("preview-no")),
+		chromedp.WaitNotPresent(tid("preview-confirm")),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="sync-once-shop1-write_inventory"]:focus`)))
+	if n := api.started() - started; n != 0 {
+		t.Errorf("a cancelled preview started %d runs", n)
+	}
+	b.do("first write-back once: confirm",
+		chromedp.Click(tid("sync-once-shop1-write_inventory")),
+		chromedp.WaitVisible(tid("preview-yes")),
+		chromedp.Click(tid("preview-yes")),
+		chromedp.WaitVisible(chromedp.CSS(`#run-list [data-channel="shop1"][data-task="write_inventory"][data-trigger="manual"]`)))
+	if n := api.started() - started; n != 1 {
+		t.Errorf("a confirmed preview started %d runs, want 1", n)
+	}
+
 	// Sync once: a run appears in Activity, shows progress and succeeds.
 	manual := chromedp.CSS(`#run-list [data-channel="shop1"][data-task="import_orders"][data-trigger="manual"]`)
 	b.do("sync once",

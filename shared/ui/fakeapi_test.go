@@ -449,3 +449,10 @@ func (f *fakeAPI) manyChannels(n int) {
 		f.channels = append(f.channels, fakeChannel{ID: fmt.Sprintf("s%02d", i), Type: "shopify", Name: fmt.Sprintf("Store %02d", i), Status: "active"})
 	}
 }
+
+// started is how many runs POST /v1/sync/runs has started.
+func (f *fakeAPI) started() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seq
+}

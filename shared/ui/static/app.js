@@ -582,21 +582,27 @@
     return t.task === 'write_inventory' && !t.enabled && !t.last_run && !modal.previewed.has(row.channel.id);
   }
 
-  async function previewWriteBack(row) {
+  // once: the preview asks before a Sync once (then runs it) rather than
+  // before a tick stays.
+  async function previewWriteBack(row, once) {
     const cb = row.checkbox;
     const cid = row.channel.id;
     const name = row.channel.name || cartLabel(row.channel.type);
     const cart = cartLabel(row.channel.type);
     const gen = modal.generation;
+    const back = document.activeElement;
     const body = el('div', { 'data-testid': 'preview-body', 'aria-busy': 'true' }, el('p', { class: 'muted' }, `Reading what ${row.label} would change in ${cart}…`));
     const c = showConfirm({
       testid: 'preview-confirm',
-      title: `Turn on ${row.label} for ${name}?`,
+      title: once ? `Run ${row.label} once for ${name}?` : `Turn on ${row.label} for ${name}?`,
       body: [body],
-      confirm: { label: `Turn on ${row.label}`, testid: 'preview-yes' },
+      confirm: { label: once ? `Write inventory to ${cart}` : `Turn on ${row.label}`, testid: 'preview-yes' },
       cancel: { label: 'Cancel', testid: 'preview-no' },
-      onConfirm: () => { modal.previewed.add(cid); cb.focus(); },
-      onCancel: () => { cb.checked = false; cb.focus(); announce(`${row.label} left off for ${name}.`); },
+      onConfirm: () => { modal.previewed.add(cid); if (once) { if (back && back.isConnected) back.focus(); once(); } else cb.focus(); },
+      onCancel: () => {
+        if (once) { if (back && back.isConnected) back.focus(); announce(`${row.label} not run for ${name}.`); return; }
+        cb.checked = false; cb.focus(); announce(`${row.label} left off for ${name}.`);
+      },
     });
     try {
       const data = await api('GET', `v1/channels/${encodeURIComponent(cid)}/inventory-preview?limit=1`);
@@ -639,6 +645,14 @@
 
   function onTaskChange(row) {
     if (row.checkbox.checked && firstWriteBack(row)) previewWriteBack(row);
+  }
+
+  // A Sync once that includes a channel's first write-back shows the
+  // preview first; run starts the run(s).
+  function onceWithPreview(cid, tasks, run) {
+    const row = modal.rows.get(rowKey(cid, 'write_inventory'));
+    const first = row && tasks.includes('write_inventory') && !row.task.last_run && !modal.previewed.has(cid);
+    if (first) previewWriteBack(row, run); else run();
   }
 
   // With many channels the modal offers a filter and a jump list, and every
@@ -727,7 +741,10 @@
       type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-all-once-${cid}`,
       'aria-label': `Sync all once for ${name}`, disabled: reauth,
       title: reauth ? 'Re-authorize this channel first.' : null,
-      onclick: (ev) => syncOnce(runnable.map((t) => ({ channel_id: cid, task: t.task })), ev.currentTarget, channelStatus),
+      onclick: (ev) => {
+        const btn = ev.currentTarget;
+        onceWithPreview(cid, runnable.map((t) => t.task), () => syncOnce(runnable.map((t) => ({ channel_id: cid, task: t.task })), btn, channelStatus));
+      },
     }, 'Sync all once') : null;
     const panelId = uid('panel');
     const on = (tasks || []).filter((t) => t.enabled).length;
@@ -816,7 +833,10 @@
       'aria-label': `Sync once: ${label} for ${name}`,
       // The API refuses runs on a channel that needs re-authorization.
       disabled: channel.status === 'needs_reauth', title: channel.status === 'needs_reauth' ? 'Re-authorize this channel first.' : null,
-      onclick: (ev) => syncOnce([{ channel_id: cid, task: t.task }], ev.currentTarget, onceStatus, problem),
+      onclick: (ev) => {
+        const btn = ev.currentTarget;
+        onceWithPreview(cid, [t.task], () => syncOnce([{ channel_id: cid, task: t.task }], btn, onceStatus, problem));
+      },
     }, 'Sync once') : null;
 
     const li = el('li', {
