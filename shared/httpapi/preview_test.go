@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -237,4 +238,44 @@ func TestInventoryPreviewGarbage(t *testing.T) {
 		})
 	}
 	e.assertUnchanged(before, acctA, "refused previews")
+}
+
+// FuzzPreviewQuery: whatever the query string, the preview answers JSON,
+// never a 5xx, and a 200 carries a summary and at most 200 items. (live=false
+// keeps the fuzz channels, which name no reachable cart, off the network.)
+func FuzzPreviewQuery(f *testing.F) {
+	fe := newFuzzEnv(f)
+	five := 5
+	for _, sku := range []string{"F-1", "F-2", "F-3"} {
+		if _, err := fe.app.Inventory.ImportListing(context.Background(), acctA, fe.ch1, cart.Listing{SKU: sku, Quantity: &five}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, s := range []string{"", "limit=1", "limit=200", "limit=201", "limit=-1", "limit=1e3", "cursor=UFJPRCNGLTE", "cursor=UFJPRCM",
+		"cursor=%ff", "cursor=" + strings.Repeat("Q", 3000), "x=1", "limit=1&limit=2", "%zz", "live=true", ";", "limit=2&cursor=UFJPRCNGLTE"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		// What a client could send on the wire: bytes a request line cannot
+		// carry arrive %-escaped.
+		var wire strings.Builder
+		for _, b := range []byte(q) {
+			if b <= ' ' || b >= 0x7f || b == '#' {
+				fmt.Fprintf(&wire, "%%%02X", b)
+			} else {
+				wire.WriteByte(b)
+			}
+		}
+		rec := fe.check(t, "GET", "/v1/channels/"+fe.ch1+"/inventory-preview?live=false&"+wire.String(), nil)
+		if rec.Code != 200 {
+			return
+		}
+		var pv struct {
+			Summary *struct{ Linked int }
+			Items   []json.RawMessage
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &pv); err != nil || pv.Summary == nil || pv.Summary.Linked != 3 || len(pv.Items) > 3 {
+			t.Fatalf("200 with %s", rec.Body)
+		}
+	})
 }
