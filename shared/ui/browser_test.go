@@ -43,8 +43,27 @@ func (b browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", step, err)
+		b.t.Fatalf("%s: %v\npage state: %s", step, err, b.state())
 	}
+}
+
+// state describes the page for a failed step.
+func (b browser) state() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		modalOpen: !!document.querySelector('#sync-modal[open]'),
+		confirm: (document.querySelector('#modal-confirm') || {}).innerText,
+		checked: [...document.querySelectorAll('#sync-modal [data-testid^="task-"]:checked')].map(e => e.dataset.testid),
+		active: document.activeElement && (document.activeElement.dataset.testid || document.activeElement.id || document.activeElement.tagName),
+		busy: (document.getElementById('modal-body') || {}).ariaBusy,
+		modalError: (document.querySelector('[data-testid="modal-error"]') || {}).textContent,
+		notice: (document.querySelector('[data-testid="notice"]') || {}).textContent,
+	})`))
+	if err != nil {
+		return err.Error()
+	}
+	return v
 }
 
 // newTab opens another tab, with its own sessionStorage. The tab lives as long

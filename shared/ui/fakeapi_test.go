@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -412,7 +413,16 @@ func (f *fakeAPI) preview(w http.ResponseWriter, id string) {
 	f.previews++
 	var largest []any
 	changes := 0
-	for _, p := range previewCart {
+	// Largest |delta| first, as the API orders them.
+	order := slices.Clone(previewCart)
+	slices.SortStableFunc(order, func(a, b struct {
+		SKU          string
+		Cart, Target int
+	}) int {
+		abs := func(n int) int { return max(n, -n) }
+		return abs(b.Target-b.Cart) - abs(a.Target-a.Cart)
+	})
+	for _, p := range order {
 		if p.Cart != p.Target {
 			changes++
 			largest = append(largest, map[string]any{"sku": p.SKU, "cart_quantity": p.Cart, "cart_source": "live",

@@ -562,6 +562,8 @@
     c.box = box;
     layer.replaceChildren(box);
     layer.hidden = false;
+    // The modal behind the confirmation takes no clicks, focus or reading.
+    for (const n of layer.parentElement.children) if (n !== layer) n.inert = true;
     modal.confirming = c;
     (opts.focusConfirm ? confirmBtn : cancelBtn).focus();
     return c;
@@ -569,6 +571,7 @@
 
   function hideConfirm() {
     const layer = $('modal-confirm');
+    for (const n of layer.parentElement.children) n.inert = false;
     layer.hidden = true;
     layer.replaceChildren();
     modal.confirming = null;
@@ -1177,7 +1180,10 @@
       else if (ev.key === 'Tab') trapFocus(ev);
     });
     d.addEventListener('cancel', (ev) => { ev.preventDefault(); requestClose(); });
-    d.addEventListener('close', () => { if (modal.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
+    // A close the page did not make. The event comes a task after
+    // close(): a modal reopened meanwhile is open again and stays so (it
+    // used to be marked closed, its load dropped, "Loading…" for ever).
+    d.addEventListener('close', () => { if (modal.open && !d.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
     d.addEventListener('click', (ev) => { if (ev.target === d) requestClose(); });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) pollSoon(0); });
     window.addEventListener('hashchange', () => {
