@@ -551,6 +551,16 @@ func TestSyncPageDiscardInBrowser(t *testing.T) {
 		chromedp.WaitEnabled(tid("sync-button")))
 	// A native confirm() would block here; the page must not call one.
 	b.do("no native dialogs", chromedp.Evaluate[chromedp.Void](`window.confirm = () => { throw new Error("native confirm used"); }`))
+	// Closed and reopened within one task: the late "close" event of the
+	// first must not mark the reopened modal closed (it stayed "Loading…").
+	b.do("close and reopen at once",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(tid("task-shop1-import_orders")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="close-modal"]').click(); document.querySelector('[data-testid="sync-button"]').click();`),
+		chromedp.WaitReady(chromedp.CSS(`#modal-body[aria-busy="false"]`)),
+		chromedp.WaitVisible(tid("task-shop1-import_orders")),
+		chromedp.Click(tid("close-modal")),
+		chromedp.WaitNotVisible(tid("sync-modal")))
 	for _, closer := range []string{"cancel-settings", "close-modal"} {
 		b.do("no changes: "+closer+" closes at once",
 			chromedp.Click(tid("sync-button")),
