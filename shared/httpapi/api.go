@@ -112,6 +112,7 @@ func (a *API) build() (http.Handler, []string) {
 	mux.Handle("GET /v1/products", m(a.listProducts))
 	mux.Handle("PUT /v1/products/{sku}/inventory", m(a.putInventory))
 	mux.Handle("GET /v1/warehouses", m(a.listWarehouses))
+	mux.Handle("GET /v1/channels/{channel_id}/inventory-preview", m(a.inventoryPreview))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/order-statuses", a.admin(a.putOrderStatuses))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/inventory-policy", a.admin(a.putInventoryPolicy))
