@@ -3,10 +3,10 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-FUNCTIONS := api webhook task
+FUNCTIONS := api webhook task pretoken
 ARGS      ?=
 
-# The Lambda build, exactly as DESIGN.md §7 and template.yaml state it.
+# The Lambda build, exactly as README.md (Deploy) and template.yaml state it.
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags "-s -w"
 
@@ -15,7 +15,7 @@ BENCH_PKGS  ?= $(sort $(dir $(shell grep -rlE --include='*_test.go' '^func Bench
 BENCHFLAGS  ?= -benchmem
 
 .PHONY: help dev test build bench tools lint clean distclean \
-	build-ApiFunction build-WebhookFunction build-TaskFunction
+	build-ApiFunction build-WebhookFunction build-TaskFunction build-PreTokenFunction
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -43,7 +43,10 @@ build-WebhookFunction:
 build-TaskFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/task
 
-# Benchmarks report the figures of DESIGN.md §8 (throughput, requests per
+build-PreTokenFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/pretoken
+
+# Benchmarks report the figures of BENCHMARKS.md (throughput, requests per
 # SKU, heap); they are never pass/fail timings. Narrow them with
 #   make bench BENCH_PKGS=shared/store/boltstore/ BENCHFLAGS="-benchmem -benchtime=3x"
 # and compare runs with benchstat.

@@ -1,5 +1,7 @@
 // Command webhook receives carts' signed webhooks at
-// POST /webhooks/{cart}/{channel_id}.
+// POST /webhooks/{cart}/{channel_id}. It builds no Scheduler client and
+// links neither the connectors nor the executor (webhookfn): a cart waits
+// on its answer, cold start included.
 package main
 
 import (
@@ -7,14 +9,20 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/app/lambdaenv"
+	"github.com/autosync/autosync/shared/app/webhookfn"
+	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/awsenv"
+	"github.com/autosync/autosync/shared/dispatch"
+	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/store/dynamostore"
 )
 
 func main() {
-	cfg, err := app.AWSConfigFromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID", "TASK_FUNCTION_ARN")
+	cfg, err := lambdaenv.FromEnv(os.Getenv, "TABLE_NAME", "KMS_KEY_ID", "TASK_FUNCTION_ARN")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -22,9 +30,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a, err := app.NewAWS(awsCfg, cfg, app.NewLogger(cfg.LogLevel))
+	api, err := awsapi.New(awsCfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(httpadapter.NewV2(a.WebhookHandler()).ProxyWithContext)
+	rc := webhookfn.New(webhookfn.Deps{
+		Store:    dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
+		Sealer:   seal.KMS{API: api, KeyID: cfg.KMSKey},
+		Dispatch: dispatch.Lambda{API: api, Function: cfg.TaskFunction},
+		Log:      lambdaenv.NewLogger(cfg.LogLevel),
+	})
+	lambda.Start(httpadapter.NewV2(rc.Handler()).ProxyWithContext)
 }

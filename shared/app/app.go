@@ -1,15 +1,21 @@
-// Package app assembles Autosync's use cases from their adapters. The same
-// assembly serves the three Lambda functions and the one-process local
-// stack; only the adapters handed in differ.
+// Package app assembles the whole of Autosync in one process: the local
+// stack (shared/devserver) and the tests that drive every path at once.
+// Each Lambda function assembles only its own part instead (apifn,
+// webhookfn, taskfn over core); this package composes those same parts, so
+// the local stack runs the code the functions run.
 package app
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/autosync/autosync/shared/app/apifn"
+	"github.com/autosync/autosync/shared/app/core"
+	"github.com/autosync/autosync/shared/app/taskfn"
+	"github.com/autosync/autosync/shared/app/webhookfn"
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/connector"
@@ -40,7 +46,8 @@ type Deps struct {
 	WebhookBaseURL string
 }
 
-// App is the assembled service.
+// App is the assembled service: the three functions' parts over one
+// shared core.
 type App struct {
 	Channels  *channels.Repo
 	Runs      *runs.Repo
@@ -50,20 +57,32 @@ type App struct {
 	Runner    *runner.Runner
 	API       *httpapi.API
 	Webhooks  *webhook.Receiver
-	log       *slog.Logger
+	task      *taskfn.Task
 }
 
-// Repair is the periodic repair (repair_schedules in AWS, every minute
-// locally): it converges the Scheduler on the schedule records and closes
-// the runs that outlived their worker (runs.Repo.Sweep). Both are attempted
-// whatever the other does.
-func (a *App) Repair(ctx context.Context) error {
-	rep, err := a.Settings.Repair(ctx)
-	a.log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
-	sw, serr := a.Runs.Sweep(ctx, runs.SweepOptions{})
-	a.log.InfoContext(ctx, "stale run sweep", "interrupted", sw.Interrupted, "expired", sw.Expired, "dropped", sw.Dropped, "live", sw.Live)
-	return errors.Join(err, serr)
+// TaskResult is what the task function returns to its invoker.
+type TaskResult = taskfn.Result
+
+// New assembles the service.
+func New(d Deps) *App {
+	c := core.New(core.Deps{
+		Store: d.Store, Sealer: d.Sealer, Scheduler: d.Scheduler, Connectors: d.Connectors,
+		WebhookBaseURL: d.WebhookBaseURL, Log: d.Log, Now: d.Now,
+	})
+	t := taskfn.New(c, taskfn.Deps{Dispatch: d.Dispatch})
+	return &App{
+		Channels: c.Channels, Runs: c.Runs, Orders: c.Orders, Inventory: c.Inventory,
+		Settings: c.Settings, Runner: t.Runner,
+		API: apifn.New(c, apifn.Deps{Auth: d.Auth, Dispatch: d.Dispatch, UI: d.UI}),
+		Webhooks: webhookfn.New(webhookfn.Deps{
+			Store: d.Store, Sealer: d.Sealer, Dispatch: d.Dispatch, Log: c.Log, Now: c.Now,
+		}),
+		task: t,
+	}
 }
+
+// Repair is the periodic repair (see taskfn.Task.Repair).
+func (a *App) Repair(ctx context.Context) error { return a.task.Repair(ctx) }
 
 // RecoverAtStart closes every run a previous process left running or
 // queued. Only for a process that owns its store alone (the local server,
@@ -72,32 +91,10 @@ func (a *App) RecoverAtStart(ctx context.Context) (runs.SweepReport, error) {
 	return a.Runs.Sweep(ctx, runs.SweepOptions{DeadBefore: a.Runs.Now(), Limit: 100000})
 }
 
-// New assembles the service.
-func New(d Deps) *App {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	a := &App{
-		Channels:  &channels.Repo{Store: d.Store, Sealer: d.Sealer, Now: d.Now},
-		Runs:      &runs.Repo{Store: d.Store, Now: d.Now},
-		Inventory: &inventory.Repo{Store: d.Store, Now: d.Now},
-	}
-	a.Orders = &orders.Repo{Store: d.Store, Now: d.Now, Stock: a.Inventory}
-	d.Connectors.SaveCredentials = a.Channels.MergeCredentials
-	a.Settings = &settings.Service{Store: d.Store, Channels: a.Channels, Runs: a.Runs, Scheduler: d.Scheduler, Now: d.Now, Log: d.Log}
-	a.Runner = &runner.Runner{
-		Runs: a.Runs, Channels: a.Channels, Orders: a.Orders, Inventory: a.Inventory, Statuses: a.Channels,
-		Connectors: d.Connectors, Health: a.Settings, Dispatch: d.Dispatch,
-		Repair: a.Repair,
-		Now:    d.Now, Log: d.Log,
-	}
-	a.Settings.Capabilities = a.Runner
-	a.Settings.Subscribers, a.Settings.WebhookBaseURL = d.Connectors, d.WebhookBaseURL
-	a.Webhooks = &webhook.Receiver{Channels: a.Channels, Store: d.Store, Settings: a.Settings, Dispatch: d.Dispatch, Now: d.Now, Log: d.Log}
-	a.log = d.Log
-	a.API = &httpapi.API{
-		Auth: d.Auth, Settings: a.Settings, Channels: a.Channels, Runs: a.Runs, Orders: a.Orders,
-		Inventory: a.Inventory, Connectors: d.Connectors, Dispatch: d.Dispatch, Log: d.Log, UI: d.UI,
-	}
-	return a
+// TaskHandler is the task function's handler (taskfn.Task.Handle).
+func (a *App) TaskHandler(ctx context.Context, raw json.RawMessage) (TaskResult, error) {
+	return a.task.Handle(ctx, raw)
 }
+
+// WebhookHandler serves POST /webhooks/{cart}/{channel_id}.
+func (a *App) WebhookHandler() http.Handler { return a.Webhooks.Handler() }

@@ -7,7 +7,7 @@
 // Why: linking the SDK's Lambda and KMS clients (their operation schemas
 // and endpoint tables) costs about 1.3 ms of package init on every cold
 // start of every function, a third of a hello-world function's whole init
-// (BENCHMARKS.md, DESIGN §8), for three operations. DynamoDB and EventBridge
+// (BENCHMARKS.md, cold start), for three operations. DynamoDB and EventBridge
 // Scheduler, with many operations and richer documents, keep the SDK.
 package awsapi
 

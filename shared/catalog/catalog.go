@@ -1,6 +1,7 @@
-// Package catalog is the single source of which tasks exist, which carts
-// offer them, and at which intervals they may run (DESIGN §3). The API, the
-// Sync modal and the executor all read it; nothing else lists tasks or carts.
+// Package catalog is the single source of which tasks exist and at which
+// intervals they may run, and the words a cart's offer of a task is told in
+// (Offer, Availability). Which carts exist, their labels and what each
+// offers are the cart drivers' (cart.Driver, listed by cart/carts).
 package catalog
 
 import (
@@ -30,9 +31,12 @@ const (
 	Instasync Mode = "instasync"
 )
 
-// Cart is a sales channel type.
+// Cart is a sales channel type: a cart driver's id (see cart.Driver; the
+// registry in cart/carts says which carts exist).
 type Cart string
 
+// The ids of the carts built today, for code and tests that address one
+// cart by name. A new cart needs no constant here: its driver names itself.
 const (
 	Shopify     Cart = "shopify"
 	BigCommerce Cart = "bigcommerce"
@@ -41,38 +45,6 @@ const (
 	Squarespace Cart = "squarespace"
 	Amazon      Cart = "amazon"
 )
-
-// Carts lists every cart in the order the modal shows them.
-var Carts = []Cart{Shopify, BigCommerce, WooCommerce, Etsy, Squarespace, Amazon}
-
-// CartLabel is the name merchants know the cart by.
-func CartLabel(c Cart) string {
-	switch c {
-	case Shopify:
-		return "Shopify"
-	case BigCommerce:
-		return "BigCommerce"
-	case WooCommerce:
-		return "WooCommerce"
-	case Etsy:
-		return "Etsy"
-	case Squarespace:
-		return "Squarespace"
-	case Amazon:
-		return "Amazon"
-	}
-	return string(c)
-}
-
-// ValidCart reports whether c is a known cart.
-func ValidCart(c Cart) bool {
-	for _, k := range Carts {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
 
 // Interval is a schedule interval.
 type Interval string
@@ -220,53 +192,37 @@ func (a Availability) Available() bool { return a.Offer != NotOffered }
 func (a Availability) AutosyncAvailable() bool { return a.Offer == Auto }
 
 const (
-	reasonNoModifiedSince = "Etsy has no modified-since filter for listings, so products can only be imported by a one-time sync."
-	reasonAmazonReport    = "Amazon lists products through a slow report, so products can only be imported by a one-time sync."
-	reasonNoImages        = "%s does not offer product image import."
-	reasonFBAOnly         = "Only Amazon channels have FBA inventory and FBA orders."
-	reasonNoWebhooks      = "%s does not send signed webhooks for this, so instasync is not available; autosync imports on a schedule instead."
-	noteSellerFulfilled   = "Seller-fulfilled (MFN) orders and listings only; FBA has its own tasks."
+	reasonNoImages   = "%s does not offer product image import."
+	reasonFBAOnly    = "Only Amazon channels have FBA inventory and FBA orders."
+	reasonNoWebhooks = "%s does not send signed webhooks for this, so instasync is not available; autosync imports on a schedule instead."
 )
 
-var offers = map[Cart]map[Task]Offer{
-	Shopify:     {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Auto, ImportProductImages: Auto, InstasyncOrders: Auto, InstasyncProducts: Auto},
-	BigCommerce: {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Auto, ImportProductImages: Auto, InstasyncOrders: Auto, InstasyncProducts: Auto},
-	WooCommerce: {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Auto, InstasyncOrders: Auto, InstasyncProducts: Auto},
-	Etsy:        {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Once},
-	Squarespace: {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Auto, ImportProductImages: Auto, InstasyncOrders: Auto},
-	Amazon:      {ImportOrders: Auto, WriteInventory: Auto, ImportProducts: Once, ImportFBAInventory: Auto, ImportFBAOrders: Auto},
+// OfferTable is a cart's complete offer table for its driver: offered
+// holds the tasks the cart offers (Once with its Reason, a Note where one
+// qualifies the offer); every other task of Tasks is NotOffered with the
+// standard reason, which names the cart by label.
+func OfferTable(label string, offered map[Task]Availability) map[Task]Availability {
+	out := make(map[Task]Availability, len(Tasks))
+	for _, spec := range Tasks {
+		if a, ok := offered[spec.ID]; ok && a.Offer != NotOffered {
+			out[spec.ID] = a
+			continue
+		}
+		out[spec.ID] = Availability{Reason: NotOfferedReason(label, spec)}
+	}
+	return out
 }
 
-// Offered returns how cart c offers task t, with the merchant-facing reason
-// when it is limited or absent.
-func Offered(c Cart, t Task) Availability {
-	spec, ok := Spec(t)
-	if !ok || !ValidCart(c) {
-		return Availability{Reason: "Unknown task or cart."}
+// NotOfferedReason is the merchant-facing reason a cart named label does
+// not offer a task.
+func NotOfferedReason(label string, spec TaskSpec) string {
+	switch {
+	case spec.ID == ImportFBAInventory || spec.ID == ImportFBAOrders:
+		return reasonFBAOnly
+	case spec.Mode == Instasync:
+		return fmt.Sprintf(reasonNoWebhooks, label)
+	case spec.ID == ImportProductImages:
+		return fmt.Sprintf(reasonNoImages, label)
 	}
-	a := Availability{Offer: offers[c][t]}
-	if c == Amazon && (t == ImportOrders || t == WriteInventory) {
-		a.Note = noteSellerFulfilled
-	}
-	switch a.Offer {
-	case Once:
-		switch c {
-		case Etsy:
-			a.Reason = reasonNoModifiedSince
-		case Amazon:
-			a.Reason = reasonAmazonReport
-		}
-	case NotOffered:
-		switch {
-		case t == ImportFBAInventory || t == ImportFBAOrders:
-			a.Reason = reasonFBAOnly
-		case spec.Mode == Instasync:
-			a.Reason = fmt.Sprintf(reasonNoWebhooks, CartLabel(c))
-		case t == ImportProductImages:
-			a.Reason = fmt.Sprintf(reasonNoImages, CartLabel(c))
-		default:
-			a.Reason = fmt.Sprintf("%s does not offer %s.", CartLabel(c), spec.Label)
-		}
-	}
-	return a
+	return fmt.Sprintf("%s does not offer %s.", label, spec.Label)
 }

@@ -2,33 +2,6 @@ package catalog
 
 import "testing"
 
-func TestOfferTable(t *testing.T) {
-	// Rows of DESIGN §3's capability table, spelled out so a change to the
-	// map above fails here.
-	want := map[Task]string{ // shopify bigcommerce woocommerce etsy squarespace amazon
-		ImportOrders:        "AAAAAA",
-		WriteInventory:      "AAAAAA",
-		ImportProducts:      "AAAOAO",
-		ImportProductImages: "AA--A-",
-		ImportFBAInventory:  "-----A",
-		ImportFBAOrders:     "-----A",
-		InstasyncOrders:     "AAA-A-",
-		InstasyncProducts:   "AAA---",
-	}
-	sym := map[Offer]byte{Auto: 'A', Once: 'O', NotOffered: '-'}
-	for task, row := range want {
-		for i, c := range Carts {
-			a := Offered(c, task)
-			if got := sym[a.Offer]; got != row[i] {
-				t.Errorf("%s on %s: got %c want %c", task, c, got, row[i])
-			}
-			if a.Offer != Auto && a.Reason == "" {
-				t.Errorf("%s on %s: limited offer without a reason", task, c)
-			}
-		}
-	}
-}
-
 func TestIntervals(t *testing.T) {
 	tests := []struct {
 		task Task

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/cart/amazon/region"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
@@ -48,23 +47,27 @@ func TestAmazonRegionHosts(t *testing.T) {
 	g := amazonsim.NewGlobal(amazonsim.Options{}, "A1F83G8C2ARO7P", "A1VC38T7YXB528")
 	f := Factory{HTTPClient: g.Client()}
 	for _, tc := range []struct {
-		market  string
-		reg     region.Region
-		sandbox string
-	}{{"A1F83G8C2ARO7P", region.Europe, ""}, {"A1VC38T7YXB528", region.FarEast, "false"}, {"A1VC38T7YXB528", region.FarEast, "true"}} {
+		market, region, sandbox string
+		srv                     *amazonsim.Server
+		host                    string // Amazon's published endpoint for the region
+	}{
+		{"A1F83G8C2ARO7P", "eu", "", g.Server("eu"), "sellingpartnerapi-eu.amazon.com"},
+		{"A1VC38T7YXB528", "fe", "false", g.Server("fe"), "sellingpartnerapi-fe.amazon.com"},
+		{"A1VC38T7YXB528", "fe", "true", g.Server("fe"), "sandbox.sellingpartnerapi-fe.amazon.com"},
+	} {
 		ch := channels.Channel{ID: "c-" + tc.market, Type: catalog.Amazon,
-			Config: cart.Config{"seller_id": amazonsim.DefaultSellerID, "marketplace_id": tc.market, "region": string(tc.reg), "sandbox": tc.sandbox}}
+			Config: cart.Config{"seller_id": amazonsim.DefaultSellerID, "marketplace_id": tc.market, "region": tc.region, "sandbox": tc.sandbox}}
 		before := len(g.Hosts())
 		inv, err := f.FBAInventory(ch, amazonCreds)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g.Server(tc.reg).SetFBAQuantity("SKU-0001", 3)
+		tc.srv.SetFBAQuantity("SKU-0001", 3)
 		page, err := inv.FBAInventory(context.Background(), "")
 		if err != nil || len(page.Items) == 0 || page.Items[0].Fulfillable != 3 {
 			t.Fatalf("%s: %+v %v", tc.market, page, err)
 		}
-		want := []string{amazonsim.LWAHost, tc.reg.Host(tc.sandbox == "true")}
+		want := []string{amazonsim.LWAHost, tc.host}
 		if got := g.Hosts()[before:]; strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: hosts %v, want %v", tc.market, got, want)
 		}

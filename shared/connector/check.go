@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 )
@@ -87,7 +88,7 @@ func (f Factory) CheckCredentials(ctx context.Context, ch channels.Channel, cred
 // classifyCheck turns a failed check into a *CheckError with a message for
 // the merchant.
 func classifyCheck(t catalog.Cart, err error) *CheckError {
-	name := catalog.CartLabel(t)
+	name := carts.Label(t)
 	var ce *cart.Error
 	var rl *cart.RateLimitedError
 	reason := ""

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/simulator/demos"
 )
 
 // stack is one start of the local stack on a data folder; stop ends it
@@ -163,7 +164,7 @@ func TestDemoRestartAfterReauthResumes(t *testing.T) {
 	}
 	s.stop()
 	s = startDemoOn(t, dir, speed)
-	creds := demoChannels()[0].creds
+	creds := demos.All()[0].Credentials
 	if code := s.c.do("PUT", "/v1/channels/"+shop+"/credentials", map[string]any{"credentials": creds}, nil); code != 200 {
 		t.Fatalf("re-authorize: %d", code)
 	}

@@ -1,4 +1,4 @@
-// Package httpapi is Autosync's HTTP API (DESIGN §5): one net/http handler
+// Package httpapi is Autosync's HTTP API (docs/ARCHITECTURE.md): one net/http handler
 // tree served by the api Lambda (through aws-lambda-go-api-proxy) and by make
 // dev. Handlers only translate between HTTP and the use cases; every input is
 // bounded and validated before anything changes, and no internal error text
@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/autosync/autosync/shared/identity"
 	"io"
 	"log/slog"
 	"mime"
@@ -52,6 +53,9 @@ type API struct {
 	Log        *slog.Logger
 	// UI serves GET / and its assets; nil serves none.
 	UI http.Handler
+	// SignIn is the hosted sign-in page the Sync page uses when it has no
+	// token; the zero value (make dev, an outside issuer) offers none.
+	SignIn identity.SignIn
 	// Extra registers more routes (make dev's /dev/ routes) on the same mux.
 	Extra func(mux Mux)
 }
@@ -108,9 +112,12 @@ func (a *API) build() (http.Handler, []string) {
 	mux.Handle("GET /v1/products", m(a.listProducts))
 	mux.Handle("PUT /v1/products/{sku}/inventory", m(a.putInventory))
 	mux.Handle("GET /v1/warehouses", m(a.listWarehouses))
+	mux.Handle("GET /v1/channels/{channel_id}/inventory-preview", m(a.inventoryPreview))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/order-statuses", a.admin(a.putOrderStatuses))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/inventory-policy", a.admin(a.putInventoryPolicy))
+	// Asked before the page has a token, so it takes none.
+	mux.Handle(identity.ConfigRoute, identity.ConfigHandler(a.SignIn))
 	mux.Handle("/v1/", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "No such route."}
 	}))

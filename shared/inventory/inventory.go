@@ -48,7 +48,11 @@ func (s Stock) Available() int { return max(s.OnHand-s.Committed, 0) }
 type ChannelState struct {
 	Link       cart.Link `json:"link"`
 	LastPushed *int      `json:"last_pushed"`
-	Failures   int       `json:"failures"`
+	// SeenAt is when LastPushed was last read from the cart (import) or
+	// confirmed by it (push): the age of the write-back preview's
+	// last-seen cart quantity.
+	SeenAt   *time.Time `json:"seen_at,omitempty"`
+	Failures int        `json:"failures"`
 	// SuspendedAt is the target quantity the SKU was suspended at: it stays
 	// suspended until its target differs from it.
 	SuspendedAt *int   `json:"suspended_at,omitempty"`
@@ -391,8 +395,8 @@ func (r *Repo) ImportListing(ctx context.Context, account, channel string, l car
 		if !had || cs.Link != l.Link {
 			cs.Link = l.Link
 			if !had && l.Quantity != nil {
-				q := max(*l.Quantity, 0)
-				cs.LastPushed = &q
+				q, now := max(*l.Quantity, 0), r.Now().UTC()
+				cs.LastPushed, cs.SeenAt = &q, &now
 			}
 			p.Channels[channel] = cs
 			if outcome == Unchanged {
@@ -446,8 +450,8 @@ func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku str
 		if !ok {
 			return errUnchanged // unlinked meanwhile
 		}
-		q := quantity
-		cs.LastPushed, cs.Failures, cs.SuspendedAt, cs.LastError = &q, 0, nil, ""
+		q, now := quantity, r.Now().UTC()
+		cs.LastPushed, cs.SeenAt, cs.Failures, cs.SuspendedAt, cs.LastError = &q, &now, 0, nil, ""
 		cs.Deactivated = listing == cart.ListingDeactivated
 		p.Channels[channel] = cs
 		return nil

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/cart/etsy"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/inventory"
@@ -20,15 +20,15 @@ import (
 // listings and stock.
 type etsyConnectors struct {
 	fakeConnectors
-	c *etsy.Client
+	c cart.Connector
 }
 
 func (e etsyConnectors) Listings(channels.Channel, cart.Credentials) (cart.ListingSource, error) {
-	return e.c, nil
+	return e.c.(cart.ListingSource), nil
 }
 
 func (e etsyConnectors) Stock(channels.Channel, cart.Credentials) (cart.StockWriter, error) {
-	return e.c, nil
+	return e.c.(cart.StockWriter), nil
 }
 
 func etsyFixture(t *testing.T, skus ...string) (*fixture, *etsysim.Server) {
@@ -37,8 +37,15 @@ func etsyFixture(t *testing.T, skus ...string) (*fixture, *etsysim.Server) {
 	sim := etsysim.New(etsysim.Options{QPS: 1000, QPD: 1_000_000, SKUs: skus})
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	c, err := etsy.New(etsy.Config{BaseURL: ts.URL, APIKey: etsysim.DefaultAPIKey, SharedSecret: etsysim.DefaultSharedSecret,
-		Token: etsysim.DefaultToken, ShopID: strconv.FormatInt(sim.ShopID(), 10)})
+	// Built as the service builds it, through the cart's driver.
+	d, ok := carts.Lookup(catalog.Etsy)
+	if !ok {
+		t.Fatal("no Etsy driver")
+	}
+	c, err := d.New(cart.Build{
+		Config:      cart.Config{"api_base": ts.URL, "shop_id": strconv.FormatInt(sim.ShopID(), 10)},
+		Credentials: cart.Credentials{"api_key": etsysim.DefaultAPIKey, "shared_secret": etsysim.DefaultSharedSecret, "token": etsysim.DefaultToken},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

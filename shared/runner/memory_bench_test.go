@@ -46,7 +46,7 @@ func (s streamCart) Orders(_ context.Context, q cart.OrderQuery) (cart.OrderPage
 
 // BenchmarkImportMemory imports AUTOSYNC_BENCH_ORDERS (default 100,000)
 // orders through the executor into the embedded store and reports the peak
-// heap in use, sampled every 10 ms (DESIGN §8: under 64 MiB).
+// heap in use, sampled every 10 ms (BENCHMARKS.md's goal: under 64 MiB).
 //
 //	go test -run '^$' -bench ImportMemory -benchtime 1x ./shared/runner
 func BenchmarkImportMemory(b *testing.B) {

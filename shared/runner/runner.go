@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/clock"
@@ -90,7 +91,7 @@ type Runner struct {
 	// updated_at index lags their writes.
 	Overlap time.Duration
 	// Implemented overrides which (cart, task) pairs run (tests); nil
-	// means the connectors built so far.
+	// means what the carts' drivers offer.
 	Implemented map[catalog.Cart]map[catalog.Task]bool
 }
 
@@ -331,28 +332,14 @@ func classify(err error) (runs.ErrorClass, string) {
 
 var errUnsupported = errors.New("task not supported for channel")
 
-// implemented lists the (cart, task) pairs the executor can run today; the
-// catalog says what each cart offers, this says what is built.
-var implemented = map[catalog.Cart]map[catalog.Task]bool{
-	catalog.Shopify: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
-		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
-	catalog.BigCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
-		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
-	catalog.WooCommerce: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
-		catalog.InstasyncOrders: true, catalog.InstasyncProducts: true},
-	catalog.Etsy: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true},
-	catalog.Squarespace: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true, catalog.ImportProductImages: true,
-		catalog.InstasyncOrders: true},
-	catalog.Amazon: {catalog.ImportOrders: true, catalog.WriteInventory: true, catalog.ImportProducts: true,
-		catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true},
-}
-
-// Supports reports whether the executor can run task for cart.
+// Supports reports whether the executor can run task for cart: what the
+// cart's driver offers (a driver offers only what its connector does),
+// unless Implemented narrows it.
 func (r *Runner) Supports(c catalog.Cart, t catalog.Task) bool {
 	if r.Implemented != nil {
 		return r.Implemented[c][t]
 	}
-	return implemented[c][t]
+	return carts.Offered(c, t).Available()
 }
 
 // execution is one invocation's work on a run.
@@ -369,7 +356,7 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load channel: %w", err)
 	}
-	if av := catalog.Offered(ch.Type, e.in.Task); !av.Available() || !e.Supports(ch.Type, e.in.Task) {
+	if av := carts.Offered(ch.Type, e.in.Task); !av.Available() || !e.Supports(ch.Type, e.in.Task) {
 		return errUnsupported
 	}
 	creds, err := e.Channels.Credentials(ctx, e.in.AccountID, e.in.ChannelID)

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/runs"
@@ -50,7 +51,9 @@ type TaskState struct {
 // ChannelTasks is one channel's section of the modal.
 type ChannelTasks struct {
 	Channel channels.Channel `json:"channel"`
-	Tasks   []TaskState      `json:"tasks"`
+	// CartLabel is the name merchants know the channel's cart by.
+	CartLabel string      `json:"cart_label"`
+	Tasks     []TaskState `json:"tasks"`
 }
 
 // Change is one entry of Update Autosync Settings.
@@ -195,7 +198,7 @@ func (s *Service) Modal(ctx context.Context, account string) ([]ChannelTasks, er
 	}
 	out := make([]ChannelTasks, 0, len(chs))
 	for _, ch := range chs {
-		sec := ChannelTasks{Channel: ch}
+		sec := ChannelTasks{Channel: ch, CartLabel: carts.Label(ch.Type)}
 		for _, spec := range catalog.Tasks {
 			st, err := s.taskState(ctx, ch, spec, sets[settingSK(ch.ID, spec.ID)].Value, last[ch.ID][spec.ID])
 			if err != nil {
@@ -260,18 +263,18 @@ func pausedReason(ch channels.Channel) string {
 	if ch.StatusReason != "" {
 		return "Paused: " + ch.StatusReason
 	}
-	return "Paused: " + catalog.CartLabel(ch.Type) + " refused this channel's credentials. Re-authorize the channel to resume its tasks."
+	return "Paused: " + carts.Label(ch.Type) + " refused this channel's credentials. Re-authorize the channel to resume its tasks."
 }
 
-// offered is the catalog's offer, narrowed to what the executor can run.
+// offered is the cart driver's offer, narrowed to what the executor can run.
 func (s *Service) offered(c catalog.Cart, t catalog.Task) catalog.Availability {
-	av := catalog.Offered(c, t)
+	av := carts.Offered(c, t)
 	if !av.Available() {
 		return av
 	}
 	spec, _ := catalog.Spec(t)
 	if s.Capabilities != nil && !s.Capabilities.Supports(c, t) {
-		return catalog.Availability{Reason: spec.Label + " is not available for " + catalog.CartLabel(c) + " yet."}
+		return catalog.Availability{Reason: spec.Label + " is not available for " + carts.Label(c) + " yet."}
 	}
 	// Without a public address no cart can reach us: a ticked box would
 	// show the bolt while nothing arrives.
@@ -342,7 +345,7 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 			case !av.Available():
 				p.Field, p.Message = "enabled", av.Reason
 			case !av.AutosyncAvailable():
-				p.Field, p.Message = "enabled", spec.Label+" can only be run once on "+catalog.CartLabel(ch.Type)+": "+av.Reason
+				p.Field, p.Message = "enabled", spec.Label+" can only be run once on "+carts.Label(ch.Type)+": "+av.Reason
 			}
 		}
 		if p.Message != "" {

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 )
 
-// fakeAPI is an in-memory stand-in for the public HTTP API of DESIGN §5, just
+// fakeAPI is an in-memory stand-in for the public HTTP API (shared/httpapi), just
 // enough of it for the Sync page: GET/PUT /v1/sync, POST /v1/sync/runs,
 // GET /v1/sync/runs and GET /v1/sync/runs/{id}. It uses the real task catalog
 // so that the page sees the real tasks, labels and reasons.
@@ -28,6 +30,8 @@ type fakeAPI struct {
 	runs     []*fakeRun        // newest first
 	seq      int
 	puts     int
+	previews int
+	expired  bool // every request answers 401, as for an expired token
 	now      func() time.Time
 }
 
@@ -146,7 +150,10 @@ func writeError(w http.ResponseWriter, status int, code, msg string, details []a
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+f.token {
+	f.mu.Lock()
+	expired := f.expired
+	f.mu.Unlock()
+	if expired || r.Header.Get("Authorization") != "Bearer "+f.token {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "The token is missing, invalid or expired.", nil)
 		return
 	}
@@ -172,6 +179,8 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = append(out, f.runJSON(run))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"runs": out, "next_cursor": nil})
+	case strings.HasPrefix(p, "/v1/channels/") && strings.HasSuffix(p, "/inventory-preview") && r.Method == http.MethodGet:
+		f.preview(w, strings.TrimSuffix(strings.TrimPrefix(p, "/v1/channels/"), "/inventory-preview"))
 	case strings.HasPrefix(p, "/v1/sync/runs/") && r.Method == http.MethodGet:
 		id := strings.TrimPrefix(p, "/v1/sync/runs/")
 		for _, run := range f.runs {
@@ -203,15 +212,16 @@ func (f *fakeAPI) modal() map[string]any {
 			tasks = append(tasks, f.taskState(c, spec))
 		}
 		chans = append(chans, map[string]any{
-			"channel": map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
-			"tasks":   tasks,
+			"channel":    map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "status": c.Status, "status_reason": c.StatusReason},
+			"cart_label": carts.Label(catalog.Cart(c.Type)),
+			"tasks":      tasks,
 		})
 	}
 	return map[string]any{"channels": chans}
 }
 
 func (f *fakeAPI) taskState(c fakeChannel, spec catalog.TaskSpec) map[string]any {
-	a := catalog.Offered(catalog.Cart(c.Type), spec.ID)
+	a := carts.Offered(catalog.Cart(c.Type), spec.ID)
 	enabled := f.enabled[c.ID+"/"+string(spec.ID)] && a.AutosyncAvailable()
 	indicator := "none"
 	if enabled {
@@ -271,7 +281,7 @@ func (f *fakeAPI) put(w http.ResponseWriter, r *http.Request) {
 			problem(i, t.ChannelID, t.Task, "No such channel.")
 			continue
 		}
-		a := catalog.Offered(catalog.Cart(c.Type), catalog.Task(t.Task))
+		a := carts.Offered(catalog.Cart(c.Type), catalog.Task(t.Task))
 		switch {
 		case t.Enabled == nil:
 			problem(i, t.ChannelID, t.Task, "enabled is required.")
@@ -307,7 +317,7 @@ func (f *fakeAPI) startRuns(w http.ResponseWriter, r *http.Request) {
 	for _, item := range req.Runs {
 		c, ok := f.channel(item.ChannelID)
 		switch {
-		case !ok || !catalog.Offered(catalog.Cart(c.Type), catalog.Task(item.Task)).Available():
+		case !ok || !carts.Offered(catalog.Cart(c.Type), catalog.Task(item.Task)).Available():
 			problems = append(problems, map[string]string{"channel_id": item.ChannelID, "task": item.Task, "message": "This task is not offered on this channel."})
 		case c.Status != "active":
 			problems = append(problems, map[string]string{"channel_id": item.ChannelID, "task": item.Task, "message": "This channel needs re-authorization before it can sync."})
@@ -338,7 +348,7 @@ func (f *fakeAPI) startRuns(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"runs": out})
 }
 
-// runJSON is the Run of DESIGN §5; a manual run's state follows the clock.
+// runJSON is the HTTP API's Run; a manual run's state follows the clock.
 func (f *fakeAPI) runJSON(run *fakeRun) map[string]any {
 	if run.fixed != nil {
 		return run.fixed
@@ -384,4 +394,77 @@ func TestServeFake(t *testing.T) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// previewCart is what the fake carts show against what Autosync would
+// write: six of eight SKUs change on the first write-back.
+var previewCart = []struct {
+	SKU          string
+	Cart, Target int
+}{
+	{"MUG-BLUE", 40, 12}, {"TEE-M", 0, 25}, {"TEE-L", 3, 9}, {"CAP-RED", 14, 10},
+	{"SOCK-3", 7, 8}, {"BAG-XL", 2, 0}, {"PIN-01", 5, 5}, {"PIN-02", 1, 1},
+}
+
+// preview answers GET /v1/channels/{id}/inventory-preview as the API does.
+func (f *fakeAPI) preview(w http.ResponseWriter, id string) {
+	if _, ok := f.channel(id); !ok {
+		writeError(w, http.StatusNotFound, "not_found", "Channel not found.", nil)
+		return
+	}
+	f.previews++
+	var largest []any
+	changes := 0
+	// Largest |delta| first, as the API orders them.
+	order := slices.Clone(previewCart)
+	slices.SortStableFunc(order, func(a, b struct {
+		SKU          string
+		Cart, Target int
+	}) int {
+		abs := func(n int) int { return max(n, -n) }
+		return abs(b.Target-b.Cart) - abs(a.Target-a.Cart)
+	})
+	for _, p := range order {
+		if p.Cart != p.Target {
+			changes++
+			largest = append(largest, map[string]any{"sku": p.SKU, "cart_quantity": p.Cart, "cart_source": "live",
+				"target": p.Target, "will_write": true, "changes": true, "delta": p.Target - p.Cart, "drift": true})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"channel_id": id,
+		"live":       map[string]any{"attempted": true, "complete": true, "read": len(previewCart)},
+		"summary": map[string]any{"linked": len(previewCart), "changes": changes, "unchanged": len(previewCart) - changes,
+			"drift": changes, "suspended": 0, "unknown_cart": 0, "complete": true, "largest_changes": largest},
+		"items": largest[:1], "next_cursor": "eA",
+	})
+}
+
+func (f *fakeAPI) previewCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.previews
+}
+
+func (f *fakeAPI) expire() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.expired = true
+}
+
+// manyChannels replaces the channels with n Shopify ones, "Store 01" to "Store n".
+func (f *fakeAPI) manyChannels(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels = nil
+	for i := 1; i <= n; i++ {
+		f.channels = append(f.channels, fakeChannel{ID: fmt.Sprintf("s%02d", i), Type: "shopify", Name: fmt.Sprintf("Store %02d", i), Status: "active"})
+	}
+}
+
+// started is how many runs POST /v1/sync/runs has started.
+func (f *fakeAPI) started() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seq
 }

@@ -2,7 +2,7 @@
 // tasks per channel (the Sync modal) and watch recent runs (Activity). The
 // page is plain HTML, CSS and JavaScript embedded in the binary; it needs no
 // build step, loads nothing from other origins and talks only to the public
-// HTTP API (DESIGN §5) with the merchant's bearer token.
+// HTTP API (shared/httpapi) with the merchant's bearer token.
 //
 // Mount [Handler] for "GET /" and for everything under [Prefix]; the API's
 // own routes (/v1/, /webhooks/, /dev/) stay more specific:

@@ -174,7 +174,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 	}
 }
 
-// The handler works when mounted as the DESIGN suggests, beside API routes.
+// The handler works when mounted as the local server mounts it, beside API routes.
 func TestMounted(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", Handler())

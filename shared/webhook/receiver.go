@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/input"
@@ -105,7 +106,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	// Unknown channel, or a cart that is not the channel's: one answer, so
 	// a prober learns nothing about which part was wrong.
 	notFound := func() { reply(w, http.StatusNotFound, "not_found", "No such webhook endpoint.") }
-	if !input.ID("ch", chID) || !catalog.ValidCart(c) {
+	if !input.ID("ch", chID) || !carts.Valid(c) {
 		notFound()
 		return
 	}

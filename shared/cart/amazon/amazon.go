@@ -1,4 +1,4 @@
-// Package amazon is the Amazon Selling Partner API connector (CARTS.md §4):
+// Package amazon is the Amazon Selling Partner API connector:
 // seller-fulfilled (MFN) orders through Orders 2026-01-01 searchOrders
 // (Orders v0 is deprecated), Amazon-fulfilled (FBA) orders shipped in the
 // last 30 days through the same operation, FBA stock through FBA Inventory
@@ -15,13 +15,13 @@
 // Auth is Login with Amazon: the refresh token is exchanged for an access
 // token (about an hour), cached until shortly before it expires and sent in
 // x-amz-access-token; no SigV4 (Amazon dropped it in 2023). Every
-// operation is paced to its own token bucket (CARTS.md's table; the rate
+// operation is paced to its own token bucket (the documented usage plans; the rate
 // adapts to x-amzn-RateLimit-Limit), a 429 QuotaExceeded is waited out,
 // never a failure, and a wait that would outlast the caller's deadline
 // returns *cart.RateLimitedError.
 //
 // Order statuses are the Orders 2026-01-01 fulfillment statuses (Statuses);
-// the Orders v0 and Seller Central spellings DESIGN §3 uses ("Unshipped",
+// the Orders v0 and Seller Central spellings merchants know ("Unshipped",
 // "PartiallyShipped", "Canceled") are accepted for them. They map to our
 // filters as follows: Unshipped, PartiallyShipped, Pending and
 // PendingAvailability are awaiting fulfillment (the rest of a partially
@@ -42,7 +42,7 @@
 //     connector restarts from the window's start instead (duplicates, which
 //     the executor's upsert absorbs, rather than losses).
 //   - Import Products pages searchListingsItems (20 a page, oldest update
-//     first). DESIGN keeps Import Products manual-only for Amazon because
+//     first). The catalog keeps Import Products manual-only for Amazon because
 //     the complete path is a report (GET_MERCHANT_LISTINGS_ALL_DATA), slow
 //     to produce; the search is what this connector uses, and since one
 //     search pages through at most 1000 items, it searches again from the
@@ -275,7 +275,7 @@ var statuses = []string{StatusPendingAvailability, StatusPending, StatusUnshippe
 // Seller Central spellings.
 func Statuses() []string { return slices.Clone(statuses) }
 
-// DefaultStatuses is the default import filter (DESIGN §3): Unshipped and
+// DefaultStatuses is the default import filter: Unshipped and
 // PartiallyShipped merchant-fulfilled orders.
 func DefaultStatuses() []string { return []string{StatusUnshipped, StatusPartiallyShipped} }
 

@@ -1,7 +1,7 @@
 package amazon
 
 // Write-back through a JSON_LISTINGS_FEED (Feeds API 2021-06-30,
-// CARTS.md §4): one feed carries every quantity of a large SetStock call.
+// the Feeds API reference): one feed carries every quantity of a large SetStock call.
 // createFeedDocument → upload the document to the presigned URL it returns
 // → createFeed → getFeed until DONE, FATAL or CANCELLED → getFeedDocument
 // → download the processing report, whose ERROR issues name the messages
@@ -33,7 +33,7 @@ package amazon
 // next run submits it again).
 //
 // Guesses, in one place (the stored specs hold neither the Feeds model
-// nor the feed schemas; CARTS.md §4 and the public
+// nor the feed schemas; Amazon's Feeds API guide and the public
 // amzn/selling-partner-api-models files are the reference):
 //   - The order of processing above, which the resubmission argument
 //     leans on. Were it wrong, a stale feed could land after a newer one;
@@ -54,7 +54,7 @@ package amazon
 //   - The document is application/json; charset=UTF-8, uncompressed;
 //     the report may be GZIP (compressionAlgorithm) and is read up to
 //     16 MiB decompressed.
-//   - createFeedDocument's usage plan is CARTS.md's 0.5/s burst 15 (one
+//   - createFeedDocument's usage plan is the documented 0.5/s burst 15 (one
 //     version of the model says 0.0083/s; x-amzn-RateLimit-Limit corrects
 //     the pacing either way); getFeedDocument's is the model's 0.0222/s
 //     burst 10.

@@ -18,7 +18,7 @@ const (
 	// beforeLag keeps lastUpdatedBefore the required two minutes before
 	// the request, with 5 s for clock skew.
 	beforeLag = 2*time.Minute + 5*time.Second
-	// FBALookback is how far back FBAOrders reads (DESIGN §4).
+	// FBALookback is how far back FBAOrders reads (the FBA import's window).
 	FBALookback = 30 * 24 * time.Hour
 	// maxLookback is where a window without a start begins: Amazon keeps
 	// orders two years.
@@ -62,7 +62,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 }
 
 // FBAOrders returns one page of the Amazon-fulfilled orders shipped in q's
-// window, cut to the last 30 days (DESIGN §4), as shipped. The executor
+// window, cut to the last 30 days, as shipped. The executor
 // tags them FBA.
 func (c *Client) FBAOrders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
 	s := orderSearch{fulfilledBy: "AMAZON", statuses: []string{StatusShipped}, filter: cart.Shipped, floor: FBALookback}
@@ -139,6 +139,11 @@ func (c *Client) searchOrders(ctx context.Context, q cart.OrderQuery, s orderSea
 		}
 		out := cart.OrderPage{Orders: make([]cart.Order, 0, len(p.orders))}
 		for _, o := range p.orders {
+			// lastUpdatedBefore is inclusive ("at or before"); the
+			// window's end is not.
+			if !q.UpdatedTo.IsZero() && !o.UpdatedAt.Before(q.UpdatedTo) {
+				continue
+			}
 			if !cur.seen(o.ExternalID, o.UpdatedAt) {
 				out.Orders = append(out.Orders, o)
 			}

@@ -16,8 +16,8 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-// operation is an SP-API operation with its default usage plan (CARTS.md
-// §4's table).
+// operation is an SP-API operation with its default usage plan (Amazon's
+// usage-plan table for each operation).
 type operation struct {
 	name  string
 	rate  float64 // requests per second
@@ -29,7 +29,7 @@ var (
 	opInventory      = operation{"getInventorySummaries", 2, 2}
 	opSearchListings = operation{"searchListingsItems", 5, 5}
 	opPatchListing   = operation{"patchListingsItem", 5, 5}
-	// Feeds 2021-06-30 (feeds.go): CARTS.md's plans, getFeedDocument's
+	// Feeds 2021-06-30 (feeds.go): the documented plans, getFeedDocument's
 	// from the model.
 	opCreateFeedDocument = operation{"createFeedDocument", 0.5, 15}
 	opCreateFeed         = operation{"createFeed", 0.0083, 15}

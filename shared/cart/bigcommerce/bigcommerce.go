@@ -1,7 +1,7 @@
 // Package bigcommerce is the BigCommerce connector: it reads a store's
 // orders through the V2 Orders API, its listings through the V3 Catalog API
 // and writes stock back through V3 Inventory absolute adjustments
-// (CARTS.md §2), pacing itself to the store's fixed-window rate limit and
+// (BigCommerce's API reference), pacing itself to the store's fixed-window rate limit and
 // retrying what BigCommerce says to retry.
 //
 // Order statuses map to our filters as follows (ids from GET
@@ -159,7 +159,7 @@ func Statuses() map[string]string {
 	return out
 }
 
-// DefaultStatuses are the statuses imported by default (DESIGN §3):
+// DefaultStatuses are the statuses imported by default (paid, not yet shipped):
 // Awaiting Fulfillment, Awaiting Shipment, Awaiting Pickup.
 func DefaultStatuses() []string { return []string{"11", "9", "8"} }
 
@@ -184,7 +184,7 @@ func filterFor(status int, shipped, total flexInt) cart.Filter {
 
 // Page sizes: the most each endpoint returns.
 const (
-	ordersPageSize   = 250 // CARTS.md §10.1: from memory, not in the OAS
+	ordersPageSize   = 250 // the V2 orders limit's maximum; not in the published OAS
 	productsPageSize = 250
 	linesPageSize    = 250
 )

@@ -12,9 +12,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
-	"github.com/autosync/autosync/shared/catalog"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
-	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
@@ -73,7 +71,7 @@ func TestSubscribeOrders(t *testing.T) {
 	}
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0003", Quantity: 2}})
 	a := rc.Next(t)
-	d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now())
+	d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -85,7 +83,7 @@ func TestSubscribeOrders(t *testing.T) {
 	}
 	for range 2 { // store/order/updated and store/order/statusUpdated
 		a := rc.Next(t)
-		if d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil || d.ResourceID != id {
+		if d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil || d.ResourceID != id {
 			t.Errorf("cancel delivery %+v %v", d, err)
 		}
 	}
@@ -136,7 +134,7 @@ func TestSubscribeProducts(t *testing.T) {
 	sim.TouchProduct("HOOKED")
 	for _, scope := range []string{"store/product/created", "store/product/updated"} {
 		a := rc.Next(t)
-		d, err := webhook.Verify(catalog.BigCommerce, a.Header, a.Body, []byte(clientSecret), time.Now())
+		d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now())
 		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || !strings.Contains(string(a.Body), scope) {
 			t.Errorf("%s delivery %+v %v %s", scope, d, err, a.Body)
 		}

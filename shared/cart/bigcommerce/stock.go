@@ -12,7 +12,7 @@ import (
 )
 
 // MaxAdjustmentItems is BigCommerce's limit of items per inventory
-// adjustment payload (CARTS.md §2).
+// adjustment payload (BigCommerce's inventory adjustments reference).
 const MaxAdjustmentItems = 2000
 
 // maxStockRequests bounds the requests one SetStock call spends isolating

@@ -18,7 +18,7 @@ import (
 // retryPolicy says how hard to try. Tests shorten the durations.
 type retryPolicy struct {
 	// MinThrottleWait is the least wait after a 429 that carries no rate
-	// headers (platform overload, CARTS.md §2) and after a second 429 in a
+	// headers (platform overload, as BigCommerce documents it) and after a second 429 in a
 	// row, doubling for each one in a row up to MaxThrottleWait.
 	cart.Retry
 
@@ -43,7 +43,7 @@ var defaultRetry = retryPolicy{
 // with their line items is well under a megabyte.
 const maxResponse = 16 << 20
 
-// Rate limit header names (CARTS.md §0.2); Go canonicalizes them, and
+// Rate limit header names (BigCommerce's API rate limits page); Go canonicalizes them, and
 // BigCommerce treats them case-insensitively.
 const (
 	hdrWindow = "X-Rate-Limit-Time-Window-Ms"

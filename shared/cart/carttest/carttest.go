@@ -81,13 +81,19 @@ type WindowEnv struct {
 	CreateOrder func() string
 	// Requests counts the requests the simulator has answered.
 	Requests func() int
+	// Settle is how old an update must be before the cart's search shows
+	// it (Amazon: lastUpdatedBefore trails the request by two minutes);
+	// the contract lets the clock run that long, and a minute more, after
+	// creating the orders. Zero for carts that show an order at once.
+	Settle time.Duration
 }
 
 // OrderWindow is the contract of an order source's time window: orders
 // updated in [UpdatedFrom, UpdatedTo), either end open, in any time zone,
 // fractions of a second honoured or rounded outward (never inward: that
 // would lose an order), and an empty or reversed window answered without
-// a request.
+// a request. A cart that shows an update only once it has settled (see
+// WindowEnv.Settle) is queried after that time.
 // newEnv builds the connector and its simulator on the clock's Now.
 func OrderWindow(t *testing.T, newEnv func(t *testing.T, now func() time.Time) WindowEnv) {
 	clk := clock.NewFake(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
@@ -97,6 +103,9 @@ func OrderWindow(t *testing.T, newEnv func(t *testing.T, now func() time.Time) W
 	for range 4 {
 		created = append(created, env.CreateOrder())
 		clk.Add(time.Second)
+	}
+	if env.Settle > 0 {
+		clk.Add(env.Settle + time.Minute)
 	}
 	tests := []struct {
 		name     string

@@ -77,7 +77,7 @@ func BenchmarkImportThroughput(b *testing.B) {
 // reports the requests spent per pushed SKU against the least the API
 // allows. Etsy has no batch endpoint and updateListingInventory replaces a
 // listing's whole inventory, so each listing needs one GET and one PUT:
-// 2 × 334 / 1,000 = 0.668 requests per SKU. The goal (DESIGN §8) is within
+// 2 × 334 / 1,000 = 0.668 requests per SKU. The goal (BENCHMARKS.md) is within
 // 10% of it. What adds to it: a listing whose SKUs fall into two batches
 // is read and written twice (at 250 and 500 here).
 func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {

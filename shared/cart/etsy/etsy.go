@@ -1,6 +1,6 @@
 // Package etsy is the Etsy connector: it reads a shop's receipts (orders)
 // and active listings and writes inventory back through the Open API v3
-// (CARTS.md §3), pacing itself to Etsy's per-second and per-day limits.
+// (Etsy's Open API v3), pacing itself to Etsy's per-second and per-day limits.
 //
 // # Credentials
 //
@@ -25,7 +25,7 @@
 // # Orders
 //
 // Receipts are orders. Import asks getShopReceipts for was_paid=true,
-// was_shipped=false, was_canceled=false (DESIGN §3) modified in the query's
+// was_shipped=false, was_canceled=false (paid, awaiting shipment) modified in the query's
 // window; q.Cancelled asks for was_canceled=true instead. Support may
 // replace the default filter with tokens from Statuses ("was_paid:true",
 // "was_shipped:false", ...): each is one of Etsy's boolean receipt filters,
@@ -98,7 +98,7 @@
 // # Rate limits
 //
 // Etsy allows 10 requests a second and 10,000 a day by default, per OAuth
-// token (CARTS.md §0.2); raised apps get more. The client paces requests
+// token (Etsy's rate limits page); raised apps get more. The client paces requests
 // a little under the per-second limit Etsy reports in x-limit-per-second
 // (golang.org/x/time/rate), waits out per-second 429s however many come,
 // and waits for the daily window only when it frees quota soon. A wait
@@ -302,7 +302,7 @@ func Statuses() []string {
 	return out
 }
 
-// DefaultStatuses is the default import filter (DESIGN §3: paid, not
+// DefaultStatuses is the default import filter (paid, not
 // shipped, not canceled) in the form cart.OrderQuery.Statuses takes. Each
 // token sets one receipt filter; filters not named are not applied, and
 // one filter may not be given both values.

@@ -54,7 +54,7 @@ var defaultRetry = retryPolicy{
 const maxResponse = 16 << 20
 
 // defaultQPS is Etsy's default per-second limit, used until a response
-// says otherwise (CARTS.md §0.2).
+// says otherwise (Etsy's documented default).
 const defaultQPS = 10
 
 // paceFactor keeps requests a little under the per-second limit. Etsy

@@ -70,7 +70,7 @@ func BenchmarkImportThroughput(b *testing.B) {
 // Shopify's limits allow for a compare-and-swap write: each batch of 250
 // needs the quantities it is based on (one read) and one
 // inventorySetQuantities, so ceil(10000/250) × 2 = 80 requests for 10,000
-// SKUs, 0.008 per SKU. The goal (DESIGN §8) is within 10% of it. The one
+// SKUs, 0.008 per SKU. The goal (BENCHMARKS.md) is within 10% of it. The one
 // extra request is the primary-location lookup, once per client. (A blind
 // write, which 2026-04 no longer allows without giving up the compare,
 // would need half: 40.)

@@ -45,6 +45,7 @@ var documents = map[string]string{
 	"webhookDeleteDoc":   webhookDeleteDoc,
 	"setQuantitiesDoc":   setQuantitiesDoc,
 	"primaryLocationDoc": primaryLocationDoc,
+	"checkDoc":           checkDoc,
 	"levelsDoc":          levelsDoc(maxStockBatch),
 }
 
@@ -335,6 +336,9 @@ func TestRequestsConform(t *testing.T) {
 	order := sim.CreateOrder(lines)
 
 	carttest.Orders(t, c, cart.OrderQuery{})
+	if err := c.CheckCredentials(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Order(ctx, order); err != nil {
 		t.Fatal(err)
 	}

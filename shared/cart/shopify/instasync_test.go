@@ -10,9 +10,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
-	"github.com/autosync/autosync/shared/catalog"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
-	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
@@ -136,7 +134,7 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 
 	id := sim.CreateOrder(nil)
 	a := rc.Next(t)
-	d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now())
+	d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -148,7 +146,7 @@ func TestSubscribeDeliversSignedWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = rc.Next(t)
-	if d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil ||
+	if d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now()); err != nil ||
 		d.ResourceID != id || a.Header.Get("X-Shopify-Topic") != "orders/updated" {
 		t.Errorf("update delivery %+v %v", d, err)
 	}
@@ -195,7 +193,7 @@ func TestSubscribeProducts(t *testing.T) {
 	}
 	pid := sim.CreateProduct("HOOK-1", 4)
 	a := rc.Next(t)
-	d, err := webhook.Verify(catalog.Shopify, a.Header, a.Body, []byte(clientSecret), time.Now())
+	d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(clientSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid {
 		t.Fatalf("delivery %+v %v", d, err)
 	}

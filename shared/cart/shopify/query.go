@@ -60,7 +60,7 @@ var statusFields = []string{"status", "financial_status", "fulfillment_status"}
 
 // statusValues are the values each status field takes in Shopify's order
 // search (lower case, as the search syntax spells them): financial and
-// fulfillment values per CARTS.md §1 [lib: go-shopify order.go] and the
+// fulfillment values per Shopify's REST order reference and the
 // GraphQL display enums; status "any" is REST's [lib] and means no filter.
 var statusValues = map[string][]string{
 	"status": {"open", "closed", "cancelled", "not_closed", "any"},
@@ -86,7 +86,7 @@ func Statuses() []string {
 	return out
 }
 
-// DefaultStatuses is the default import filter (DESIGN §3) in the form
+// DefaultStatuses is the default import filter in the form
 // cart.OrderQuery.Statuses takes: open, paid or authorized, unfulfilled or
 // partially fulfilled.
 //

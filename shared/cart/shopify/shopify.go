@@ -1,6 +1,6 @@
 // Package shopify is the Shopify connector: it reads a shop's orders and
 // product listings and writes inventory back through the GraphQL Admin API
-// (REST is legacy, CARTS.md §1), pacing itself to the shop's cost-based
+// (REST is legacy, per Shopify since October 2024), pacing itself to the shop's cost-based
 // rate limit and retrying what Shopify says to retry.
 package shopify
 

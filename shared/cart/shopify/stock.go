@@ -21,7 +21,7 @@ import (
 var _ cart.StockWriter = (*Client)(nil)
 
 // maxStockBatch is how many quantities one inventorySetQuantities carries.
-// CARTS.md found no limit for this mutation; Shopify's API limits page caps
+// The mutation documents no limit of its own; Shopify's API limits page caps
 // every input array at 250 ("Input arguments that accept an array have a
 // maximum size of 250 for all APIs", https://shopify.dev/docs/api/usage/limits),
 // which is what this uses.

@@ -66,7 +66,7 @@ func BenchmarkImportThroughput(b *testing.B) {
 // simulated site held to the documented limit, in MaxBatch batches as
 // Write Inventory Back does, and reports the adjustment requests spent per
 // pushed SKU against the minimum the batch limit allows: ceil(1000/50) = 20
-// requests, 0.02 per SKU. The goal (DESIGN §8) is within 10% of it.
+// requests, 0.02 per SKU. The goal (BENCHMARKS.md) is within 10% of it.
 func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 	const n = 1_000
 	skus := make([]string, n)

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/catalog"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
-	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
@@ -70,7 +68,7 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0002", Quantity: 3}})
 	a := in.Next(t)
-	d, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now())
+	d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(sub.Secret), time.Now())
 	if err != nil {
 		t.Fatalf("delivery does not verify: %v\n%s", err, a.Body)
 	}
@@ -87,7 +85,7 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = in.Next(t)
-	if d, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil || d.ResourceID != id {
+	if d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil || d.ResourceID != id {
 		t.Errorf("order.update: %+v %v", d, err)
 	}
 	if o, err := c.Order(t.Context(), id); err != nil || o.Filter != cart.Cancelled {
@@ -156,10 +154,10 @@ func TestSubscribeTakesOverTheAddress(t *testing.T) {
 	}
 	sim.CreateOrder(nil)
 	a := in.Next(t)
-	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(again.Secret), time.Now()); err != nil {
+	if _, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(again.Secret), time.Now()); err != nil {
 		t.Errorf("the current secret: %v", err)
 	}
-	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); !errors.Is(err, webhook.ErrSignature) {
+	if _, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(sub.Secret), time.Now()); !errors.Is(err, cart.ErrWebhookSignature) {
 		t.Errorf("the rotated-out secret: %v", err)
 	}
 	webhooktest.Drain(t, sim)
@@ -206,7 +204,7 @@ func TestSubscribeLostCreateAnswer(t *testing.T) {
 	mu.Unlock()
 	sim.CreateOrder(nil)
 	a := in.Next(t)
-	if _, err := webhook.Verify(catalog.Squarespace, a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil {
+	if _, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(sub.Secret), time.Now()); err != nil {
 		t.Errorf("delivery does not verify with the secret Subscribe returned: %v", err)
 	}
 }

@@ -33,7 +33,7 @@ func TestParseOrdersShapes(t *testing.T) {
 		t.Errorf("order %+v, next %q", o, next)
 	}
 
-	// The third-party example (specs/squarespace/...-list-orders-example.json):
+	// A third-party list-orders example, kept as it was published:
 	// orderNumber a number, totals nested, no SKU on the line.
 	orders, next, err = parseOrders([]byte(thirdPartyOrders))
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package squarespace is the Squarespace connector: it reads a site's
 // orders and physical products and writes stock back through the Commerce
-// APIs (CARTS.md §5), pacing itself to the documented 300 requests per
+// APIs (developers.squarespace.com), pacing itself to the documented 300 requests per
 // minute and waiting out the one-minute cool-down that follows a 429. For
 // instasync it reads one order by id and manages the webhook subscription
 // that signals new and changed orders (instasync.go).
@@ -153,7 +153,7 @@ const (
 // (cart.OrderQuery.Statuses); DefaultStatuses is a subset.
 func Statuses() []string { return []string{StatusPending, StatusFulfilled, StatusCanceled} }
 
-// DefaultStatuses is the default import filter (DESIGN §3): PENDING.
+// DefaultStatuses is the default import filter: PENDING (paid, not yet fulfilled).
 func DefaultStatuses() []string { return []string{StatusPending} }
 
 // StatusFilter maps a fulfillment status to our bucket; an unknown status

@@ -22,7 +22,7 @@ import (
 	"github.com/autosync/autosync/shared/clock"
 )
 
-// Pacing. Squarespace allows 300 requests per minute (CARTS.md §0.2) and
+// Pacing. Squarespace allows 300 requests per minute (its documented limit) and
 // answers the request over it with a 429 and a one-minute cool-down in
 // which every request is refused: a single 429 costs a minute, so the
 // connector must never cause one. It paces at 295 a minute (one request

@@ -13,9 +13,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
-	"github.com/autosync/autosync/shared/catalog"
 	woosim "github.com/autosync/autosync/shared/simulator/woocommerce"
-	"github.com/autosync/autosync/shared/webhook"
 	"github.com/autosync/autosync/shared/webhook/webhooktest"
 )
 
@@ -82,7 +80,7 @@ func TestSubscribeOrders(t *testing.T) {
 	}
 	id := sim.CreateOrder([]cart.Line{{SKU: "SKU-0005", Quantity: 4}})
 	a := rc.Next(t)
-	d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now())
+	d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(hookSecret), time.Now())
 	if err != nil || d.Topic != cart.TopicOrders || d.ResourceID != id {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
@@ -93,7 +91,7 @@ func TestSubscribeOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = rc.Next(t)
-	if d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now()); err != nil ||
+	if d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(hookSecret), time.Now()); err != nil ||
 		d.ResourceID != id || a.Header.Get("X-WC-Webhook-Topic") != "order.updated" {
 		t.Errorf("update delivery %+v %v", d, err)
 	}
@@ -109,7 +107,7 @@ func TestSubscribeOrders(t *testing.T) {
 	sim.CancelOrder(sim.CreateOrder(nil))
 	for range 2 {
 		a := rc.Next(t)
-		if _, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte("new-secret"), time.Now()); err != nil {
+		if _, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte("new-secret"), time.Now()); err != nil {
 			t.Errorf("signed with the old secret: %v", err)
 		}
 	}
@@ -192,7 +190,7 @@ func TestSubscribeProducts(t *testing.T) {
 	sim.TouchProduct("HOOKED")
 	for _, topic := range []string{"product.created", "product.updated"} {
 		a := rc.Next(t)
-		d, err := webhook.Verify(catalog.WooCommerce, a.Header, a.Body, []byte(hookSecret), time.Now())
+		d, err := Driver.Webhooks.Verify(a.Header, a.Body, []byte(hookSecret), time.Now())
 		if err != nil || d.Topic != cart.TopicProducts || d.ResourceID != pid || a.Header.Get("X-WC-Webhook-Topic") != topic {
 			t.Errorf("%s delivery %+v %v", topic, d, err)
 		}

@@ -1,10 +1,10 @@
 // Package woocommerce is the WooCommerce connector: it reads a store's
-// orders and products through the REST API v3 (/wp-json/wc/v3, CARTS.md §6)
+// orders and products through the REST API v3 (/wp-json/wc/v3, WooCommerce REST API docs)
 // and writes stock back with the batch endpoints.
 //
 // # Orders and statuses
 //
-// Import asks for status=processing (paid, awaiting fulfilment: DESIGN §3);
+// Import asks for status=processing (paid, awaiting fulfilment);
 // support may set other WooCommerce status slugs per channel
 // (cart.OrderQuery.Statuses, validated against Statuses for the admin
 // route). Cancels are read with status=cancelled,refunded,failed. Statuses
@@ -208,7 +208,7 @@ func Statuses() []string {
 	return []string{StatusPending, StatusProcessing, StatusOnHold, StatusCompleted, StatusCancelled, StatusRefunded, StatusFailed}
 }
 
-// DefaultStatuses is the default import filter (DESIGN §3): processing.
+// DefaultStatuses is the default import filter: processing (paid, awaiting fulfilment).
 func DefaultStatuses() []string { return []string{StatusProcessing} }
 
 // cancelStatuses are read by a cancelled query: the orders that left

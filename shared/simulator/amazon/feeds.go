@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Feeds API 2021-06-30, for JSON_LISTINGS_FEED only (CARTS.md §4; the
+// Feeds API 2021-06-30, for JSON_LISTINGS_FEED only (Amazon's Feeds API guide; the
 // model is feeds_2021-06-30.json, the documents follow
 // listings-feed-schema-v2.json and
 // listings-feed-processing-report-schema-v2.json):
@@ -51,7 +51,7 @@ import (
 //     an upload's Content-Type must be the createFeedDocument contentType
 //     (S3 signs it); S3 answers errors in XML. An upload is at most
 //     MaxFeedDocument bytes (10 MiB, a guess).
-//   - createFeedDocument's usage plan is CARTS.md's 0.5/s burst 15 (one
+//   - createFeedDocument's usage plan is the documented 0.5/s burst 15 (one
 //     stored version of the model says 0.0083/s); getFeedDocument's is the
 //     model's 0.0222/s burst 10.
 //   - Reports are gzip-compressed (compressionAlgorithm GZIP) when

@@ -15,7 +15,7 @@ func lwaError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
-// lwaToken is POST /auth/o2/token: the refresh-token grant (CARTS.md §4).
+// lwaToken is POST /auth/o2/token: the refresh-token grant (Login with Amazon).
 func (s *Server) lwaToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stats.TokenRequests++

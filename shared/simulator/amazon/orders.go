@@ -35,7 +35,7 @@ const (
 var includedDataValues = []string{"BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION",
 	"FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"}
 
-// fbaWindow is how far back FBAOrders looks (DESIGN §4).
+// fbaWindow is how far back FBAOrders looks (as the connector's FBALookback).
 const fbaWindow = 30 * 24 * time.Hour
 
 // lastUpdatedLag is how far before the request a before-bound must be
@@ -296,7 +296,7 @@ func (s *Server) Orders() []Order {
 }
 
 // Importable returns the ids of the merchant-fulfilled orders imported by
-// default (DESIGN §3): Unshipped and PartiallyShipped, written out here
+// default: Unshipped and PartiallyShipped, written out here
 // independently of the connector's list.
 func (s *Server) Importable() []string {
 	return s.ids(func(o *order, _ time.Time) bool {
@@ -305,7 +305,7 @@ func (s *Server) Importable() []string {
 }
 
 // FBAOrders returns the ids of the Amazon-fulfilled orders shipped in the
-// last 30 days (DESIGN §4).
+// last 30 days.
 func (s *Server) FBAOrders() []string {
 	return s.ids(func(o *order, now time.Time) bool {
 		return o.by == Amazon && o.status == Shipped && !o.updated.Before(now.Add(-fbaWindow))

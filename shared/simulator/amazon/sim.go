@@ -17,7 +17,7 @@
 //     guesses the feed model leaves to make).
 //
 // Each operation has its own token bucket with the rate and burst of
-// CARTS.md's table (searchOrders 0.0056/s burst 20: one request every
+// the documented usage plans (searchOrders 0.0056/s burst 20: one request every
 // 178.6 s once the burst is spent); answers carry x-amzn-RateLimit-Limit on
 // 2xx/400/404 and x-amzn-RequestId always, and an empty bucket answers 429
 // QuotaExceeded. Next tokens are short-lived: an expired one answers 400
@@ -32,7 +32,7 @@
 //     minutes; the model says 24 hours, the brief asks for short-lived
 //     tokens so that connectors must cope with expiry).
 //   - fulfillment and proceeds are returned only when includedData names
-//     FULFILLMENT and PROCEEDS; items are always included (CARTS.md §4).
+//     FULFILLMENT and PROCEEDS; items are always included (Orders 2026-01-01).
 //   - getInventorySummaries pages 50 summaries, by seller SKU; its tokens
 //     live 30 s (the model's figure).
 //   - searchListingsItems pages by keyset on the sort key and SKU, and
@@ -96,7 +96,7 @@ func (l Limit) Interval() time.Duration {
 	return time.Duration(float64(time.Second) / l.Rate)
 }
 
-// DefaultLimits are the default usage plans of CARTS.md §4's table.
+// DefaultLimits are the documented default usage plans.
 var DefaultLimits = map[string]Limit{
 	OpSearchOrders:          {Rate: 0.0056, Burst: 20},
 	OpGetInventorySummaries: {Rate: 2, Burst: 2},
@@ -495,7 +495,7 @@ func (s *Server) api(pattern, op string, h http.HandlerFunc) {
 				return
 			}
 		}
-		// On 2xx, 400 and 404 (CARTS.md §0.2); handlers answer nothing else.
+		// On 2xx, 400 and 404 (as SP-API documents it); handlers answer nothing else.
 		w.Header().Set("x-amzn-RateLimit-Limit", formatRate(s.limits[op].Rate))
 		h(w, r)
 	})

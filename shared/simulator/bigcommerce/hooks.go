@@ -23,7 +23,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Webhooks (CARTS.md §0.1, §2, §8; bc_webhooks.v3.yml). Hooks are managed
+// Webhooks (BigCommerce's webhooks guide; bc_webhooks.v3.yml). Hooks are managed
 // under /v3/hooks: POST creates one ({scope, destination, is_active,
 // headers}), GET lists them (filters is_active, scope, destination, page,
 // limit) or reads one, PUT updates one, DELETE removes one; every answer
@@ -70,7 +70,7 @@ const (
 )
 
 // webhookRetries are BigCommerce's waits before each retry, in seconds
-// (CARTS.md §0.1): about 48 hours in all.
+// (BigCommerce's webhooks guide): about 48 hours in all.
 var webhookRetries = []int{60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400}
 
 // hookScopes are the scopes a hook may be created for: the order and

@@ -14,7 +14,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-// Order status ids (GET /v2/order_statuses, CARTS.md §2).
+// Order status ids (GET /v2/order_statuses).
 const (
 	Incomplete                 = 0
 	Pending                    = 1
@@ -45,7 +45,7 @@ var StatusNames = map[int]string{
 // statusOrder is each status's sort_order in the control panel.
 var statusOrder = map[int]int{0: 0, 1: 1, 7: 2, 11: 3, 9: 4, 8: 5, 3: 6, 10: 7, 2: 8, 5: 9, 6: 10, 4: 11, 13: 12, 12: 13, 14: 14}
 
-// importable are the statuses imported by default (DESIGN §3), written out
+// importable are the statuses imported by default (paid, not yet shipped), written out
 // here independently of the connector's list.
 var importable = []int{AwaitingFulfillment, AwaitingShipment, AwaitingPickup}
 

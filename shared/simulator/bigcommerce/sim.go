@@ -1,5 +1,5 @@
 // Package bigcommercesim is an in-process BigCommerce store: an http.Handler
-// that speaks the REST wire format a connector uses (CARTS.md §2) under
+// that speaks the REST wire format a connector uses (BigCommerce's API reference) under
 // /stores/{store_hash}/: V2 orders (a bare JSON array, 204 on an empty page,
 // line items embedded through include=consignments.line_items), V3 catalog
 // products with variants and images, V3 inventory absolute adjustments and
@@ -12,7 +12,7 @@
 //
 // Facts the stored specs leave open are settled here as follows, and the
 // connector does not depend on the first two:
-//   - V2 limit above 250 is clamped to 250 (CARTS.md §10.1, unverified).
+//   - V2 limit above 250 is clamped to 250 (not in the published OAS; unverified).
 //   - min_*/max_* date and id filters are inclusive and compare whole
 //     seconds.
 //   - An absolute-adjustment payload is applied atomically: if any item is
@@ -52,7 +52,7 @@ type Limit struct {
 	Window   time.Duration
 }
 
-// Plans from CARTS.md §0.2.
+// Plans from BigCommerce's API rate limits page.
 var (
 	Standard = Limit{Requests: 150, Window: 30 * time.Second} // also Plus
 	Pro      = Limit{Requests: 450, Window: 30 * time.Second}
@@ -469,7 +469,7 @@ var (
 	}
 )
 
-// parseDate accepts RFC-2822 and ISO-8601 forms (CARTS.md §2); a bare date
+// parseDate accepts RFC-2822 and ISO-8601 forms (the V2 orders reference); a bare date
 // is midnight UTC; a zone-less time is UTC, the simulated store's zone.
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)

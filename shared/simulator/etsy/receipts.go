@@ -61,7 +61,7 @@ func (rc *receipt) subtotal() int64 {
 	return c
 }
 
-// importable is the default import filter (DESIGN §3), written out here
+// importable is the default import filter (paid, not shipped, not canceled), written out here
 // rather than as a query so that tests check the connector's filters
 // against an independent statement of the rule.
 func (rc *receipt) importable() bool { return rc.paid && !rc.shipped && !rc.canceled }

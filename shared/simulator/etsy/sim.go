@@ -17,7 +17,7 @@
 // for the refresh_token grant.
 //
 // Etsy's behaviour that the spec does not state, and where it comes from:
-//   - x-api-key must be "keystring:shared_secret" (CARTS.md §3, enforced by
+//   - x-api-key must be "keystring:shared_secret" (Etsy's authentication docs, enforced by
 //     Etsy since February 2026); every endpoint here also needs the OAuth
 //     bearer token.
 //   - Access tokens last an hour (expires_in 3600), refresh tokens 90 days
@@ -45,8 +45,8 @@
 //     listing with nothing to sell).
 //   - Strings come HTML-escaped, as Etsy sends them (#446): a title
 //     "Maker's" arrives as "Maker&#39;s".
-//   - Per-second 429s carry no rate headers and no retry-after (CARTS.md
-//     §0.2); a daily 429 carries retry-after, the seconds until the oldest
+//   - Per-second 429s carry no rate headers and no retry-after (Etsy's
+//     rate limits page); a daily 429 carries retry-after, the seconds until the oldest
 //     bucket holding requests leaves the window (Options.OmitRetryAfter
 //     drops it). Bodies are {"error":"Exceeded per second rate limit"} and
 //     {"error":"Exceeded daily rate limit"} (#198, #620). The per-second
@@ -457,7 +457,7 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 
 // authenticate checks x-api-key ("keystring:shared_secret") and the OAuth
 // bearer token; it returns 0 when both are right. The wording of the first
-// three key errors is Etsy's (CARTS.md §3); the rest is the simulator's.
+// three key errors is Etsy's (its authentication docs); the rest is the simulator's.
 func (s *Server) authenticate(r *http.Request) (int, string) {
 	key := r.Header.Get("x-api-key")
 	if key == "" {

@@ -91,7 +91,7 @@ func unitPrice(sku string) int {
 	return 500 + n
 }
 
-// importable is the default import filter (DESIGN §3): open, paid or
+// importable is the default import filter: open, paid or
 // authorized, unfulfilled or partially fulfilled. It is written out here,
 // not as a search, so that tests check the connector's search against an
 // independent statement of the rule.
@@ -371,7 +371,7 @@ func (s *Server) Order(id string) (Order, bool) {
 }
 
 // Importable returns the ids of the orders the default import filter
-// selects (DESIGN §3), in creation order, whatever their update time.
+// selects, in creation order, whatever their update time.
 func (s *Server) Importable() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -529,7 +529,7 @@ func orderTerm(t *termExpr) (orderPred, string) {
 		case "shipped", "fulfilled":
 			want = []string{Fulfilled}
 		case "unfulfilled":
-			// REST's meaning (CARTS.md [lib]): not yet fully shipped.
+			// REST's meaning (Shopify's REST order reference): not yet fully shipped.
 			want = []string{Unfulfilled, PartiallyFulfilled}
 		case "on_hold", "scheduled", "request_declined":
 			want = []string{strings.ToUpper(v)}

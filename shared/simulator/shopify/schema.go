@@ -22,7 +22,7 @@ const (
 	// table does not price it; the simulator charges nothing for the list
 	// and its elements, only for objects nested in one element. This fits
 	// the requested cost Shopify reports for inventory mutations selecting
-	// inventoryAdjustmentGroup and userErrors (11 = 10 + 1; CARTS.md found
+	// inventoryAdjustmentGroup and userErrors (11 = 10 + 1; Shopify's reference gives
 	// no rule, a Shopify community thread shows the figure).
 	kindList
 )
@@ -144,7 +144,7 @@ func inputArrayTooLarge(n int) string {
 	return fmt.Sprintf("The input array size of %d is greater than the maximum allowed of %d.", n, maxInputArray)
 }
 
-// maxPageSize is Shopify's per-connection node limit (CARTS.md §0.2).
+// maxPageSize is Shopify's per-connection node limit (Shopify's API limits page).
 const maxPageSize = 250
 
 // maxQueryCost is Shopify's single-query cost limit.

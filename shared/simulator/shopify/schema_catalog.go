@@ -2,7 +2,7 @@ package shopifysim
 
 // The catalog and inventory part of the schema: products with variants and
 // media, locations, inventory items and levels, and the
-// inventorySetQuantities mutation (CARTS.md §1). Field names and types are
+// inventorySetQuantities mutation. Field names and types are
 // those of the GraphQL Admin API (2026-10); only what a connector reading
 // listings and writing stock needs is served. Deprecated fields are left out
 // (Product.images, Shop.primaryLocation): the primary location is

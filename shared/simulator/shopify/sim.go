@@ -36,7 +36,7 @@ type Plan struct {
 	RestoreRate      float64 // points restored per second
 }
 
-// Plans from CARTS.md §0.2. The Advanced and Enterprise bucket sizes are not
+// Plans from Shopify's API rate limits page. The Advanced and Enterprise bucket sizes are not
 // in the stored docs; they assume Shopify's usual bucket of 20 s of restore.
 var (
 	Standard   = Plan{MaximumAvailable: 2000, RestoreRate: 100}

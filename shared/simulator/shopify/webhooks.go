@@ -20,7 +20,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Webhooks (CARTS.md §0.1, §1). Subscriptions are made with the GraphQL
+// Webhooks (Shopify's webhooks docs). Subscriptions are made with the GraphQL
 // Admin API's webhookSubscriptionCreate and removed with
 // webhookSubscriptionDelete; webhookSubscription(id:) and
 // webhookSubscriptions(...) read them. When an order or product changes,

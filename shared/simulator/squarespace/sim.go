@@ -1,5 +1,5 @@
 // Package squarespacesim is an in-process Squarespace site: an http.Handler
-// that speaks the Commerce API wire format a connector uses (CARTS.md §5):
+// that speaks the Commerce API wire format a connector uses (developers.squarespace.com):
 // orders (GET /1.0/commerce/orders, /1.0/commerce/orders/{id}), products
 // with variants and images (GET /v2/commerce/products), inventory
 // (GET /1.0/commerce/inventory) and stock adjustments with a required
@@ -62,7 +62,7 @@ import (
 const (
 	// DefaultAPIKey is the key a simulator accepts when Options names none.
 	DefaultAPIKey = "sqsp_simulator_api_key"
-	// DefaultPerMinute is Squarespace's documented limit (CARTS.md §0.2).
+	// DefaultPerMinute is Squarespace's documented limit.
 	DefaultPerMinute = 300
 	// CoolDown is how long every request is refused after the limit was
 	// exceeded.
@@ -73,7 +73,7 @@ const (
 	// MaxAdjustmentOperations is the most operations, of all four kinds
 	// together, one adjustment request may carry; more is a 400.
 	// [unverified] Squarespace documents no per-request maximum for
-	// /inventory/adjustments (CARTS.md §5, §10.4); 50 is the figure
+	// /inventory/adjustments; 50 is the figure
 	// commonly cited and the limit of its other batch endpoints (50 ids per
 	// GET /inventory/{ids} and /products/{ids}). The connector batches to
 	// this number and splits a refused batch, so a lower real limit costs

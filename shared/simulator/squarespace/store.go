@@ -412,7 +412,7 @@ func (s *Server) Orders() []Order {
 }
 
 // Importable returns the ids of the PENDING orders (the default import
-// filter, DESIGN §3) in creation order, whatever their modification time.
+// filter) in creation order, whatever their modification time.
 func (s *Server) Importable() []string { return s.WithStatus(Pending) }
 
 // WithStatus returns the ids of the orders in the given status, in

@@ -23,7 +23,7 @@ import (
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
-// Webhooks (CARTS.md §0.1, §5; developers.squarespace.com /webhooks/* and
+// Webhooks (developers.squarespace.com /webhooks/* and
 // /commerce-apis/*-webhook-subscription*). The Webhook Subscriptions API
 // takes the OAuth token only (Options.OAuthToken; the API key gets 403):
 //

@@ -21,7 +21,7 @@ import (
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
 
-// Webhooks (CARTS.md §0.1, §6; specs/woocommerce/webhooks.md; WC_Webhook).
+// Webhooks (WooCommerce's webhooks docs; WC_Webhook).
 // /wp-json/wc/v3/webhooks creates (POST {name, topic, delivery_url,
 // secret, status}), lists, reads, updates (PUT, also to re-enable a
 // disabled webhook) and deletes (DELETE ?force=true; webhooks cannot be

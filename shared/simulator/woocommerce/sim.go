@@ -1,10 +1,10 @@
 // Package woocommercesim is an in-process WooCommerce store: an
 // http.Handler that speaks the WooCommerce REST API v3 wire format
-// (/wp-json/wc/v3/..., specs/woocommerce) for the orders, products,
+// (/wp-json/wc/v3/..., the WooCommerce REST API docs) for the orders, products,
 // variations and stock a connector reads and writes, with WordPress's
 // parameter validation, page headers and per-item batch errors.
 //
-// WooCommerce core has no rate limit (CARTS.md §0.2); hosts and WAFs add
+// WooCommerce core has no rate limit (its REST API docs name none); hosts and WAFs add
 // one. Options.RateLimit models such a host: a token bucket answering 429
 // with Retry-After. Faults are injected on request. Webhooks (/webhooks)
 // are delivered signed from a background goroutine, without retries, as

@@ -495,7 +495,7 @@ func (s *Server) Orders() []Order {
 }
 
 // Importable returns the ids of the orders the default import filter
-// selects (DESIGN §3: status processing), in creation order.
+// selects (status processing), in creation order.
 func (s *Server) Importable() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,13 +1,15 @@
 /*
  * Autosync — the Sync page (served by shared/ui; no build step, no dependencies).
  *
- * It calls only the public HTTP API (DESIGN §5), relative to the page's own URL,
+ * It calls only the public HTTP API (shared/httpapi), relative to the page's own URL,
  * with "Authorization: Bearer <token>":
  *   GET  v1/sync               the Sync modal and the channel list
  *   PUT  v1/sync               Update Autosync Settings (one request for every tickable task)
  *   POST v1/sync/runs          Sync once / Sync all once
  *   GET  v1/sync/runs?limit=20 Activity (polled every second while a run is queued or running)
  *   GET  v1/sync/runs/{id}     a run this page started that the list does not show yet
+ *   GET  v1/channels/{id}/inventory-preview?limit=1
+ *                              what the first Write Inventory Back on a channel would change
  *
  * The token comes from the URL fragment (#token=..., removed from the address bar at once),
  * else from sessionStorage ("autosync.token"); a frontend that embeds the page can call
@@ -40,6 +42,15 @@
  *   notice                          page-wide message (no token, session expired, load failed)
  *   live                            the aria-live region that announces status changes
  *   save-status                     "Autosync settings saved." after a save
+ *   preview-confirm                 the first-tick Write Inventory Back preview laid over the modal;
+ *                                   preview-count, preview-largest (its table), preview-yes, preview-no
+ *   discard-confirm                 "Discard changes?" when the modal is closed with unsaved changes;
+ *                                   discard-yes, discard-keep
+ *   channel-section-<channel_id>    a channel's section in the modal; collapse-<channel_id> folds it
+ *   channel-tools                   with many channels: channel-filter, channel-jump, collapse-all,
+ *                                   expand-all, channel-count
+ *   channel-list                    the page's channel list; channels-expired once the session expired
+ *   sign-in                         "Sign in again" after a 401 (<meta name="autosync-sign-in"> names where)
  */
 (() => {
   'use strict';
@@ -51,15 +62,11 @@
   const SYNC_REFRESH_MS = 30000; // channel list and banners
   const RUN_LIMIT = 20;
 
-  const MSG_EXPIRED = 'Your session has expired; reopen Autosync from your account.';
+  const MSG_EXPIRED = 'Your session has expired — sign in again.';
   const MSG_NO_TOKEN = 'You are not signed in to Autosync. Open Autosync from your account ' +
     '(or the address that "make dev" prints) to see and change your sync settings.';
   const REAUTH_ADVICE = 'Re-authorize this channel in its settings to resume its ticked tasks.';
 
-  const CART_LABELS = {
-    shopify: 'Shopify', bigcommerce: 'BigCommerce', woocommerce: 'WooCommerce',
-    etsy: 'Etsy', squarespace: 'Squarespace', amazon: 'Amazon',
-  };
   const TASK_LABELS = {
     import_orders: 'Import Orders', write_inventory: 'Write Inventory Back',
     import_products: 'Import Products', import_product_images: 'Import Product Images',
@@ -92,6 +99,7 @@
     syncDirty: false,
     channels: new Map(),   // channel id → Channel
     labels: new Map(),     // task id → label
+    cartLabels: new Map(), // cart type → label (GET /v1/sync's cart_label)
     runs: new Map(),       // run id → Run
     listIds: [],           // ids of the last list, newest first
     local: [],             // ids of runs started here that no list has shown yet
@@ -109,7 +117,12 @@
     loaded: false,
     saving: false,
     rows: new Map(),       // channel id + "\n" + task → row
+    initial: new Map(),    // row key → checked when the modal loaded (unsaved changes are the difference)
+    previewed: new Set(),  // channel ids whose write-back preview the merchant confirmed
+    confirming: null,      // the open in-modal confirmation, if any
   };
+  // More channels than this get a filter and a jump list in the modal.
+  const MANY_CHANNELS = 6;
 
   // ---------- DOM helpers ----------
 
@@ -167,7 +180,7 @@
 
   // ---------- words ----------
 
-  const cartLabel = (type) => CART_LABELS[type] || String(type || 'Channel');
+  const cartLabel = (type) => state.cartLabels.get(type) || String(type || 'Channel');
   const taskLabel = (task) => state.labels.get(task) || TASK_LABELS[task] || String(task);
   const intervalLabel = (i) => INTERVAL_LABELS[i] || (i ? String(i) : '');
   const channelName = (id) => {
@@ -255,13 +268,47 @@
     $('channel-list').setAttribute('aria-busy', 'false');
   }
 
+  // Where "Sign in again" goes: the embedding frontend's sign-in page when
+  // it names one (<meta name="autosync-sign-in" content="...">), else this
+  // page without its token, which says how to open Autosync.
+  function signInURL() {
+    const meta = document.querySelector('meta[name="autosync-sign-in"]');
+    const u = meta && str(meta.getAttribute('content'));
+    if (u) {
+      try {
+        const url = new URL(u, document.baseURI);
+        if (url.protocol === 'https:' || url.protocol === 'http:') return url.href;
+      } catch { /* fall through */ }
+    }
+    return location.pathname + location.search;
+  }
+
+  function signInLink() {
+    return el('a', { class: 'btn btn-primary btn-sm', href: signInURL(), 'data-testid': 'sign-in' }, 'Sign in again');
+  }
+
+  // A 401: every view that was waiting for the API says so, with a way to
+  // sign in again, instead of "Loading…" for ever.
   function sessionExpired() {
     if (state.expired) return;
     state.expired = true;
     state.token = null;
     storeToken(null);
     clearTimeout(state.pollTimer);
-    showNotice(MSG_EXPIRED);
+    const n = $('notice');
+    n.replaceChildren(el('span', {}, MSG_EXPIRED + ' '), signInLink());
+    n.className = 'notice';
+    n.hidden = false;
+    $('sync-button').disabled = true;
+    const list = $('channel-list');
+    list.setAttribute('aria-busy', 'false');
+    // What is shown is no longer current and cannot be changed.
+    list.replaceChildren(el('p', { class: 'empty', 'data-testid': 'channels-expired' }, MSG_EXPIRED));
+    if (modal.open) {
+      modal.saving = false;
+      showModalError(MSG_EXPIRED);
+      $('modal-body').setAttribute('aria-busy', 'false');
+    }
     announce(MSG_EXPIRED);
   }
 
@@ -333,6 +380,7 @@
     for (const entry of data.channels) {
       if (!entry || !entry.channel) continue;
       state.channels.set(entry.channel.id, entry.channel);
+      if (str(entry.cart_label)) state.cartLabels.set(entry.channel.type, str(entry.cart_label));
       for (const t of entry.tasks || []) if (t && t.task && t.label) state.labels.set(t.task, t.label);
     }
     renderChannelList();
@@ -436,6 +484,7 @@
     const gen = ++modal.generation;
     clearModalError();
     modal.rows = new Map();
+    modal.previewed = new Set(); // a confirmation lasts until the modal closes
     const body = $('modal-body');
     body.setAttribute('aria-busy', 'true');
     body.replaceChildren(el('p', { class: 'empty' }, 'Loading sync settings…'));
@@ -459,10 +508,193 @@
 
   function closeModal(restoreFocus = true) {
     if (!modal.open) return;
+    hideConfirm();
     modal.open = false;
     modal.generation++;
     if (dialog().open) dialog().close();
     if (restoreFocus) $('sync-button').focus();
+  }
+
+  // Whether a checkbox differs from what the modal loaded.
+  function isDirty() {
+    if (!modal.loaded) return false;
+    for (const [key, row] of modal.rows) {
+      if (row.checkbox && modal.initial.has(key) && row.checkbox.checked !== modal.initial.get(key)) return true;
+    }
+    return false;
+  }
+
+  // Cancel, Escape, the close button and a click outside: with unsaved
+  // changes the modal asks first (within the page: no native dialog).
+  function requestClose() {
+    if (!modal.open) return;
+    if (modal.confirming) { modal.confirming.cancel(); return; }
+    if (modal.saving || !isDirty()) { closeModal(); return; }
+    showConfirm({
+      testid: 'discard-confirm',
+      title: 'Discard changes?',
+      body: [el('p', {}, 'You changed tasks in this window and have not saved them. Close it without saving?')],
+      confirm: { label: 'Discard changes', testid: 'discard-yes', kind: 'btn-danger' },
+      cancel: { label: 'Keep editing', testid: 'discard-keep' },
+      onConfirm: () => closeModal(),
+    });
+  }
+
+  // showConfirm lays a confirmation over the modal's content: focus moves
+  // into it, Escape or its cancel button dismisses it.
+  function showConfirm(opts) {
+    hideConfirm();
+    const layer = $('modal-confirm');
+    const titleId = uid('confirm');
+    const back = document.activeElement;
+    const done = (fn) => () => { hideConfirm(); if (fn) fn(); else if (back && back.isConnected) back.focus(); };
+    const cancelBtn = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': opts.cancel.testid }, opts.cancel.label);
+    const confirmBtn = el('button', { type: 'button', class: 'btn ' + (opts.confirm.kind || 'btn-primary'), 'data-testid': opts.confirm.testid }, opts.confirm.label);
+    const c = { cancel: done(opts.onCancel), confirm: done(opts.onConfirm), layer, confirmBtn };
+    cancelBtn.addEventListener('click', () => c.cancel());
+    confirmBtn.addEventListener('click', () => c.confirm());
+    const box = el('div', { class: 'confirm-box', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': titleId, 'data-testid': opts.testid },
+      el('h3', { id: titleId, tabindex: '-1' }, opts.title),
+      el('div', { class: 'confirm-body' }, opts.body),
+      el('div', { class: 'confirm-actions' }, cancelBtn, confirmBtn));
+    c.box = box;
+    layer.replaceChildren(box);
+    layer.hidden = false;
+    // The modal behind the confirmation takes no clicks, focus or reading.
+    for (const n of layer.parentElement.children) if (n !== layer) n.inert = true;
+    modal.confirming = c;
+    (opts.focusConfirm ? confirmBtn : cancelBtn).focus();
+    return c;
+  }
+
+  function hideConfirm() {
+    const layer = $('modal-confirm');
+    for (const n of layer.parentElement.children) n.inert = false;
+    layer.hidden = true;
+    layer.replaceChildren();
+    modal.confirming = null;
+  }
+
+  // The first tick of Write Inventory Back on a channel (never on, never
+  // run) shows what the first write-back would change in the cart and asks
+  // before the box stays ticked.
+  function firstWriteBack(row) {
+    const t = row.task;
+    return t.task === 'write_inventory' && !t.enabled && !t.last_run && !modal.previewed.has(row.channel.id);
+  }
+
+  // once: the preview asks before a Sync once (then runs it) rather than
+  // before a tick stays.
+  async function previewWriteBack(row, once) {
+    const cb = row.checkbox;
+    const cid = row.channel.id;
+    const name = row.channel.name || cartLabel(row.channel.type);
+    const cart = cartLabel(row.channel.type);
+    const gen = modal.generation;
+    const back = document.activeElement;
+    const body = el('div', { 'data-testid': 'preview-body', 'aria-busy': 'true' }, el('p', { class: 'muted' }, `Reading what ${row.label} would change in ${cart}…`));
+    const c = showConfirm({
+      testid: 'preview-confirm',
+      title: once ? `Run ${row.label} once for ${name}?` : `Turn on ${row.label} for ${name}?`,
+      body: [body],
+      confirm: { label: once ? `Write inventory to ${cart}` : `Turn on ${row.label}`, testid: 'preview-yes' },
+      cancel: { label: 'Cancel', testid: 'preview-no' },
+      onConfirm: () => { modal.previewed.add(cid); if (once) { if (back && back.isConnected) back.focus(); once(); } else cb.focus(); },
+      onCancel: () => {
+        if (once) { if (back && back.isConnected) back.focus(); announce(`${row.label} not run for ${name}.`); return; }
+        cb.checked = false; cb.focus(); announce(`${row.label} left off for ${name}.`);
+      },
+    });
+    try {
+      const data = await api('GET', `v1/channels/${encodeURIComponent(cid)}/inventory-preview?limit=1`);
+      if (gen !== modal.generation || modal.confirming !== c) return;
+      body.replaceChildren(...previewSummary(data, cart));
+    } catch (e) {
+      if (gen !== modal.generation || modal.confirming !== c) return;
+      body.replaceChildren(el('p', { class: 'inline-error' }, 'What it would change could not be read: ' + e.message),
+        el('p', {}, `Turning it on lets each run set ${cart}'s quantities to Autosync's.`));
+    }
+    body.setAttribute('aria-busy', 'false');
+  }
+
+  function previewSummary(data, cart) {
+    const s = (data && data.summary) || {};
+    const linked = Number(s.linked) || 0;
+    const changes = Number(s.changes) || 0;
+    const out = [];
+    if (!linked) {
+      out.push(el('p', { 'data-testid': 'preview-count' }, `No products are linked to this channel yet, so nothing in ${cart} would change now. Import Products links them.`));
+      return out;
+    }
+    out.push(el('p', { 'data-testid': 'preview-count' },
+      el('strong', {}, `${changes} of ${linked} SKU${linked === 1 ? '' : 's'}`),
+      ` would change in ${cart} on the first write-back; ${linked - changes} would stay as they are.`));
+    const largest = Array.isArray(s.largest_changes) ? s.largest_changes : [];
+    if (largest.length) {
+      out.push(el('table', { class: 'preview-table', 'data-testid': 'preview-largest' },
+        el('caption', {}, changes > largest.length ? `The ${largest.length} largest changes` : 'The changes'),
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'SKU'), el('th', { scope: 'col' }, `In ${cart} now`), el('th', { scope: 'col' }, 'Will be set to'))),
+        el('tbody', {}, largest.map((e) => el('tr', {},
+          el('td', {}, String(e.sku)),
+          el('td', {}, e.cart_quantity == null ? 'unknown' : String(e.cart_quantity)),
+          el('td', {}, String(e.target)))))));
+    }
+    const live = (data && data.live) || {};
+    if (str(live.message)) out.push(el('p', { class: 'muted' }, sentence(live.message)));
+    return out;
+  }
+
+  function onTaskChange(row) {
+    if (row.checkbox.checked && firstWriteBack(row)) previewWriteBack(row);
+  }
+
+  // A Sync once that includes a channel's first write-back shows the
+  // preview first; run starts the run(s).
+  function onceWithPreview(cid, tasks, run) {
+    const row = modal.rows.get(rowKey(cid, 'write_inventory'));
+    const first = row && tasks.includes('write_inventory') && !row.task.last_run && !modal.previewed.has(cid);
+    if (first) previewWriteBack(row, run); else run();
+  }
+
+  // With many channels the modal offers a filter and a jump list, and every
+  // channel's tasks can be folded away.
+  function channelTools(entries) {
+    const select = el('select', { 'data-testid': 'channel-jump', 'aria-label': 'Jump to a channel' },
+      el('option', { value: '' }, 'Jump to a channel…'),
+      entries.map(({ channel }) => el('option', { value: channel.id }, channel.name || cartLabel(channel.type))));
+    select.addEventListener('change', () => {
+      const sec = $('modal-body').querySelector(`section[data-channel="${CSS.escape(select.value)}"]`);
+      select.value = '';
+      if (!sec) return;
+      setCollapsed(sec, false);
+      sec.hidden = false;
+      sec.scrollIntoView({ block: 'start' });
+      sec.querySelector('.collapse-btn').focus();
+    });
+    const filter = el('input', { type: 'search', 'data-testid': 'channel-filter', 'aria-label': 'Filter channels by name or cart', placeholder: 'Filter channels' });
+    const count = el('span', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'channel-count' }, `${entries.length} channels`);
+    filter.addEventListener('input', () => {
+      const q = filter.value.trim().toLowerCase();
+      let shown = 0;
+      for (const sec of $('modal-body').querySelectorAll('section.channel-section')) {
+        const hit = !q || sec.dataset.search.includes(q);
+        sec.hidden = !hit;
+        if (hit) shown++;
+      }
+      count.textContent = q ? `${shown} of ${entries.length} channels` : `${entries.length} channels`;
+    });
+    const all = (collapsed) => () => { for (const sec of $('modal-body').querySelectorAll('section.channel-section')) setCollapsed(sec, collapsed); };
+    return el('div', { class: 'channel-tools', 'data-testid': 'channel-tools' }, filter, select,
+      el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': 'collapse-all', onclick: all(true) }, 'Collapse all'),
+      el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': 'expand-all', onclick: all(false) }, 'Expand all'),
+      count);
+  }
+
+  function setCollapsed(sec, collapsed) {
+    const btn = sec.querySelector('.collapse-btn');
+    const panel = sec.querySelector('.channel-panel');
+    btn.setAttribute('aria-expanded', collapsed ? 'false' : 'true');
+    panel.hidden = collapsed;
   }
 
   function setSaveEnabled(on) {
@@ -490,13 +722,16 @@
       body.replaceChildren(el('p', { class: 'empty' }, 'No sales channels are connected yet. Connect a cart to start syncing.'));
       setSaveEnabled(false);
     } else {
-      body.replaceChildren(...entries.map(renderChannelSection));
+      const sections = entries.map((e) => renderChannelSection(e, entries.length > MANY_CHANNELS));
+      body.replaceChildren(...(entries.length > MANY_CHANNELS ? [channelTools(entries)] : []), ...sections);
       setSaveEnabled(true);
     }
+    modal.initial = new Map();
+    for (const [key, row] of modal.rows) if (row.checkbox) modal.initial.set(key, row.checkbox.checked);
     modal.loaded = true;
   }
 
-  function renderChannelSection({ channel, tasks }) {
+  function renderChannelSection({ channel, tasks }, many) {
     const cid = channel.id;
     const name = channel.name || cartLabel(channel.type);
     const titleId = uid('ch');
@@ -507,14 +742,29 @@
       type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-all-once-${cid}`,
       'aria-label': `Sync all once for ${name}`, disabled: reauth,
       title: reauth ? 'Re-authorize this channel first.' : null,
-      onclick: (ev) => syncOnce(runnable.map((t) => ({ channel_id: cid, task: t.task })), ev.currentTarget, channelStatus),
+      onclick: (ev) => {
+        const btn = ev.currentTarget;
+        onceWithPreview(cid, runnable.map((t) => t.task), () => syncOnce(runnable.map((t) => ({ channel_id: cid, task: t.task })), btn, channelStatus));
+      },
     }, 'Sync all once') : null;
-    return el('section', { class: 'channel-section', 'aria-labelledby': titleId, 'data-channel': cid },
+    const panelId = uid('panel');
+    const on = (tasks || []).filter((t) => t.enabled).length;
+    // Folding a channel hides its tasks, never changes them.
+    const collapse = el('button', {
+      type: 'button', class: 'collapse-btn', 'aria-expanded': 'true', 'aria-controls': panelId,
+      'data-testid': `collapse-${cid}`, 'aria-label': `Show or hide the tasks of ${name}`,
+    }, el('span', { class: 'chevron', 'aria-hidden': 'true' }));
+    collapse.addEventListener('click', () => setCollapsed(collapse.closest('section'), collapse.getAttribute('aria-expanded') === 'true'));
+    const sec = el('section', { class: 'channel-section', 'aria-labelledby': titleId, 'data-channel': cid, 'data-testid': `channel-section-${cid}` },
       el('div', { class: 'channel-head' },
-        el('div', { class: 'channel-title' }, cartBadge(channel.type), el('h3', { id: titleId }, name), statusPill(channel)),
+        el('div', { class: 'channel-title' }, collapse, cartBadge(channel.type), el('h3', { id: titleId }, name), statusPill(channel),
+          many ? el('span', { class: 'muted on-count' }, `${on} on`) : null),
         el('div', { class: 'task-actions' }, channelStatus, allBtn)),
-      reauth ? reauthNotice('reauth-note', `reauth-note-${cid}`, channel, false) : null,
-      el('ul', { class: 'task-list' }, (tasks || []).map((t) => renderTaskRow(channel, t))));
+      el('div', { class: 'channel-panel', id: panelId },
+        reauth ? reauthNotice('reauth-note', `reauth-note-${cid}`, channel, false) : null,
+        el('ul', { class: 'task-list' }, (tasks || []).map((t) => renderTaskRow(channel, t)))));
+    sec.dataset.search = `${name} ${cartLabel(channel.type)}`.toLowerCase();
+    return sec;
   }
 
   function renderTaskRow(channel, t) {
@@ -584,7 +834,10 @@
       'aria-label': `Sync once: ${label} for ${name}`,
       // The API refuses runs on a channel that needs re-authorization.
       disabled: channel.status === 'needs_reauth', title: channel.status === 'needs_reauth' ? 'Re-authorize this channel first.' : null,
-      onclick: (ev) => syncOnce([{ channel_id: cid, task: t.task }], ev.currentTarget, onceStatus, problem),
+      onclick: (ev) => {
+        const btn = ev.currentTarget;
+        onceWithPreview(cid, [t.task], () => syncOnce([{ channel_id: cid, task: t.task }], btn, onceStatus, problem));
+      },
     }, 'Sync once') : null;
 
     const li = el('li', {
@@ -598,7 +851,9 @@
           reason, problem)),
       el('div', { class: 'task-actions' }, onceStatus, onceBtn));
 
-    modal.rows.set(rowKey(cid, t.task), { channel, task: t, li, checkbox: tickable ? control : null, problem, label });
+    const row = { channel, task: t, li, checkbox: tickable ? control : null, problem, label };
+    modal.rows.set(rowKey(cid, t.task), row);
+    if (row.checkbox) row.checkbox.addEventListener('change', () => onTaskChange(row));
     return li;
   }
 
@@ -612,7 +867,7 @@
   }
 
   async function saveSettings() {
-    if (!modal.open || !modal.loaded || modal.saving) return;
+    if (!modal.open || !modal.loaded || modal.saving || modal.confirming) return;
     const tasks = [];
     for (const row of modal.rows.values()) {
       if (row.checkbox) tasks.push({ channel_id: row.channel.id, task: row.task.task, enabled: row.checkbox.checked });
@@ -731,7 +986,7 @@
   }
 
   function trapFocus(ev) {
-    const d = dialog();
+    const d = modal.confirming ? modal.confirming.box : dialog();
     const focusable = [...d.querySelectorAll('button, input, a[href], select, textarea, [tabindex]:not([tabindex="-1"])')]
       .filter((n) => !n.disabled && n.getClientRects().length > 0);
     if (!focusable.length) { ev.preventDefault(); return; }
@@ -913,18 +1168,21 @@
 
   function start() {
     $('sync-button').addEventListener('click', openModal);
-    $('modal-close').addEventListener('click', () => closeModal());
-    $('modal-cancel').addEventListener('click', () => closeModal());
+    $('modal-close').addEventListener('click', () => requestClose());
+    $('modal-cancel').addEventListener('click', () => requestClose());
     $('save-settings').addEventListener('click', saveSettings);
     $('activity-refresh').addEventListener('click', () => { if (!state.polling) poll(); });
     const d = dialog();
     d.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape') { ev.preventDefault(); closeModal(); }
+      if (ev.key === 'Escape') { ev.preventDefault(); requestClose(); }
       else if (ev.key === 'Tab') trapFocus(ev);
     });
-    d.addEventListener('cancel', (ev) => { ev.preventDefault(); closeModal(); });
-    d.addEventListener('close', () => { if (modal.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
-    d.addEventListener('click', (ev) => { if (ev.target === d) closeModal(); });
+    d.addEventListener('cancel', (ev) => { ev.preventDefault(); requestClose(); });
+    // A close the page did not make. The event comes a task after
+    // close(): a modal reopened meanwhile is open again and stays so (it
+    // used to be marked closed, its load dropped, "Loading…" for ever).
+    d.addEventListener('close', () => { if (modal.open && !d.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
+    d.addEventListener('click', (ev) => { if (ev.target === d) requestClose(); });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) pollSoon(0); });
     window.addEventListener('hashchange', () => {
       const t = takeTokenFromFragment();

@@ -1,7 +1,7 @@
 // Command hello is the cold-start yardstick for the smoke tests: the
 // smallest aws-lambda-go function, built with the same flags as the real
 // bootstraps, so their init time under the RIE can be compared with it
-// (DESIGN.md §8: within 2x of hello-world). An input {"fail":true} makes it
+// (BENCHMARKS.md's goal: within 2x of hello-world). An input {"fail":true} makes it
 // return an error, which the harness uses to check that it tells a Lambda
 // error from a result.
 package main

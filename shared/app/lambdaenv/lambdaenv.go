@@ -1,0 +1,57 @@
+// Package lambdaenv reads what the Lambda functions take from their
+// environment (the template sets it) and makes the logger they share. It
+// imports no SDK client: each function's main builds only the clients it
+// uses.
+package lambdaenv
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Config is what the Lambda functions read from their environment.
+type Config struct {
+	Table         string // TABLE_NAME
+	KMSKey        string // KMS_KEY_ID
+	ScheduleGroup string // SCHEDULE_GROUP
+	SchedulerRole string // SCHEDULER_ROLE_ARN
+	TaskFunction  string // TASK_FUNCTION_ARN (or the task function's own name for continuations)
+	DLQ           string // SCHEDULE_DLQ_ARN
+	LogLevel      string // LOG_LEVEL: debug, info, warn, error
+	WebhookBase   string // WEBHOOK_BASE_URL: where carts post webhooks (the HTTP API's URL)
+	// DevCartURLs lets channels point at loopback simulators
+	// (AUTOSYNC_DEV_CART_URLS=1); only the smoke tests set it.
+	DevCartURLs bool
+}
+
+// FromEnv reads the configuration; required lists the variables
+// the calling function cannot run without.
+func FromEnv(getenv func(string) string, required ...string) (Config, error) {
+	c := Config{
+		Table: getenv("TABLE_NAME"), KMSKey: getenv("KMS_KEY_ID"),
+		ScheduleGroup: getenv("SCHEDULE_GROUP"), SchedulerRole: getenv("SCHEDULER_ROLE_ARN"),
+		TaskFunction: getenv("TASK_FUNCTION_ARN"), DLQ: getenv("SCHEDULE_DLQ_ARN"),
+		LogLevel: getenv("LOG_LEVEL"), WebhookBase: getenv("WEBHOOK_BASE_URL"), DevCartURLs: getenv("AUTOSYNC_DEV_CART_URLS") == "1",
+	}
+	var missing []string
+	for _, k := range required {
+		if getenv(k) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// NewLogger returns the JSON logger every function uses.
+func NewLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,44 @@
+package lambdaenv
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFromEnv(t *testing.T) {
+	env := map[string]string{"TABLE_NAME": "t", "KMS_KEY_ID": "k", "TASK_FUNCTION_ARN": "arn:task", "AUTOSYNC_DEV_CART_URLS": "1"}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name     string
+		required []string
+		missing  string // "" = no error
+	}{
+		{"all present", []string{"TABLE_NAME", "KMS_KEY_ID", "TASK_FUNCTION_ARN"}, ""},
+		{"none required", nil, ""},
+		{"one missing", []string{"TABLE_NAME", "SCHEDULE_GROUP"}, "SCHEDULE_GROUP"},
+		{"two missing", []string{"SCHEDULE_GROUP", "SCHEDULER_ROLE_ARN"}, "SCHEDULE_GROUP, SCHEDULER_ROLE_ARN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(getenv, tt.required...)
+			if tt.missing == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if err == nil || !strings.HasSuffix(err.Error(), tt.missing) {
+				t.Fatalf("err %v, want it to name %s", err, tt.missing)
+			}
+			if c.Table != "t" || c.KMSKey != "k" || c.TaskFunction != "arn:task" || !c.DevCartURLs || c.ScheduleGroup != "" {
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
+
+func TestNewLoggerLevel(t *testing.T) {
+	for level, debug := range map[string]bool{"debug": true, "info": false, "": false, "nonsense": false} {
+		if got := NewLogger(level).Enabled(t.Context(), -4); got != debug {
+			t.Errorf("level %q: debug enabled %v, want %v", level, got, debug)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package squarespace
+
+import (
+	"crypto/hmac"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+)
+
+// Driver is what Autosync knows about Squarespace (see cart.Driver).
+// Squarespace notifies orders only, so products have no instasync.
+var Driver = cart.Driver{
+	ID:       "squarespace",
+	Label:    "Squarespace",
+	Validate: validateChannel,
+	New: func(b cart.Build) (cart.Connector, error) {
+		c, err := New(Config{BaseURL: b.Config["api_base"], APIKey: b.Credentials["api_key"], HTTPClient: b.HTTPClient})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	},
+	Statuses:        Statuses,
+	DefaultStatuses: DefaultStatuses,
+	Offers: catalog.OfferTable("Squarespace", map[catalog.Task]catalog.Availability{
+		catalog.ImportOrders:        {Offer: catalog.Auto},
+		catalog.WriteInventory:      {Offer: catalog.Auto},
+		catalog.ImportProducts:      {Offer: catalog.Auto},
+		catalog.ImportProductImages: {Offer: catalog.Auto},
+		catalog.InstasyncOrders:     {Offer: catalog.Auto},
+	}),
+	Webhooks: &cart.Webhooks{
+		Scheme: "Squarespace-Signature: hex(HMAC-SHA256(hex-decoded subscription secret, body)); delivery id the notification's id",
+		Verify: verifyDelivery,
+		Topics: []cart.Topic{cart.TopicOrders},
+	},
+	Limits: cart.Limits{
+		RateLimit:  "300 requests a minute; a 429 shuts the API for a minute. The client paces under the limit and waits out the cool-down.",
+		StockBatch: maxOperations,
+	},
+}
+
+func validateChannel(_ cart.Config, creds cart.Credentials) []cart.Problem {
+	if creds["api_key"] == "" {
+		return []cart.Problem{{Field: "credentials.api_key", Message: "A Commerce API key (or OAuth token) is required."}}
+	}
+	return nil
+}
+
+// verifyDelivery: Squarespace-Signature = hex(HMAC-SHA256(hex-decoded
+// secret, body)).
+func verifyDelivery(h http.Header, body, secret []byte, _ time.Time) (cart.Delivery, error) {
+	key, err := hex.DecodeString(string(secret))
+	if err != nil {
+		return cart.Delivery{}, fmt.Errorf("%w: the subscription secret is not hex", cart.ErrWebhookSignature)
+	}
+	got, err := hex.DecodeString(strings.TrimSpace(h.Get("Squarespace-Signature")))
+	if err != nil || !hmac.Equal(got, cart.HMACSHA256(key, body)) {
+		return cart.Delivery{}, cart.ErrWebhookSignature
+	}
+	var doc struct {
+		ID    string `json:"id"`
+		Topic string `json:"topic"`
+		Data  struct {
+			OrderID json.RawMessage `json:"orderId"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || !cart.ValidWebhookID(doc.ID) {
+		return cart.Delivery{}, fmt.Errorf("%w: not a notification", cart.ErrWebhookPayload)
+	}
+	d := cart.Delivery{ID: doc.ID}
+	if doc.Topic == "order.create" || doc.Topic == "order.update" {
+		d.Topic = cart.TopicOrders
+		id, ok := cart.WebhookResourceID(doc.Data.OrderID)
+		if !ok {
+			return cart.Delivery{}, fmt.Errorf("%w: no order id", cart.ErrWebhookPayload)
+		}
+		d.ResourceID = id
+	}
+	return d, nil
+}

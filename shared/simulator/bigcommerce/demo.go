@@ -1,0 +1,21 @@
+package bigcommercesim
+
+import (
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/simulator"
+)
+
+// Demo is the demo account's BigCommerce channel.
+func Demo() simulator.Demo {
+	return simulator.Demo{
+		Cart: "bigcommerce", Name: "Demo BigCommerce",
+		Config:      cart.Config{"store_hash": "autosyncdemo"},
+		Credentials: cart.Credentials{"access_token": "bc_demo_token", "client_secret": "bc_demo_client_secret"},
+		New: func(skus []string) simulator.Simulator {
+			sim := New(Options{AccessToken: "bc_demo_token", StoreHash: "autosyncdemo", SKUs: skus,
+				ClientSecret: "bc_demo_client_secret"})
+			sim.Seed(80, 43)
+			return sim
+		},
+	}
+}

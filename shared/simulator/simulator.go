@@ -1,0 +1,37 @@
+// Package simulator holds what the cart simulators share with the local
+// development server: the Simulator a demo channel is backed by, and the
+// Demo each simulator package exports (its demo.go) so the demo account
+// gets one channel per cart without the server knowing any cart. The list
+// of demos is package demos.
+package simulator
+
+import (
+	"net/http"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+)
+
+// Simulator is what the dev routes need of a cart simulator.
+type Simulator interface {
+	http.Handler
+	// CreateOrder adds an importable order and returns its cart id, or ""
+	// when the cart would not sell it.
+	CreateOrder(lines []cart.Line) string
+	// Quantities is the cart's current sellable quantity per SKU.
+	Quantities() map[string]int
+}
+
+// Demo is one cart's channel in the demo account and the simulator behind
+// it. Config and Credentials are what the channel is created with (the
+// server adds "api_base", the simulator's address); the simulator accepts
+// exactly those credentials.
+type Demo struct {
+	Cart        catalog.Cart
+	Name        string
+	Config      cart.Config
+	Credentials cart.Credentials
+	// New starts a fresh simulator selling skus, seeded deterministically
+	// so a restarted demo shows the same orders.
+	New func(skus []string) Simulator
+}
