@@ -162,14 +162,7 @@ func (u userErrors) message() string {
 	if len(parts) == 0 {
 		return "Shopify refused the webhook subscription"
 	}
-	return clip(strings.Join(parts, "; "))
-}
-
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
+	return cart.Clip(strings.Join(parts, "; "), 300)
 }
 
 // Subscribe asks Shopify to POST topic's events to address in JSON: one
