@@ -71,18 +71,7 @@ func apiMessage(body []byte) string {
 }
 
 // clip bounds a message shown to a merchant.
-func clip(s string) string {
-	if len(s) <= 300 {
-		return s
-	}
-	cut := 300
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+func clip(s string) string { return cart.Clip(s, 300) }
 
 // flexString is a value BigCommerce sends as a string or a number
 // ("12.5000" or 12.5).
