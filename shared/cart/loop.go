@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/autosync/autosync/shared/clock"
@@ -102,12 +103,8 @@ type Response struct {
 }
 
 // Location is the response's Location header resolved against the request.
-func (r *Response) Location() (string, bool) {
-	u, err := (&http.Response{Header: r.Header, Request: r.Request}).Location()
-	if err != nil {
-		return "", false
-	}
-	return u.Scheme + "://" + u.Host, true
+func (r *Response) Location() (*url.URL, error) {
+	return (&http.Response{Header: r.Header, Request: r.Request}).Location()
 }
 
 // Throttled is a cart's "slow down" (a 429, a THROTTLED error). The call's
