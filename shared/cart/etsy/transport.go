@@ -164,17 +164,9 @@ func (l *limiter) quotaFrees(now time.Time, unknown time.Duration) time.Duration
 	return unknown
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
 // loop is the client's part of every request.
 func (c *Client) loop() *cart.Loop {
 	return &cart.Loop{Cart: "Etsy", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
-}
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return cart.Sleep(ctx, d, c.now())
 }
 
 // pace waits out a pause after a 429, then for the client's place in the
@@ -192,9 +184,6 @@ func (c *Client) pace(ctx context.Context, l *cart.Loop) error {
 	r := c.lim.qps.Reserve()
 	return l.Pace(ctx, r.Delay(), r.Cancel)
 }
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
 
 // reply is a successful response.
 type reply struct {
