@@ -15,7 +15,11 @@ import (
 // client, its retry policy and its clocks. Do runs one request through it.
 type Loop struct {
 	// Cart names the cart in merchant-facing messages ("Shopify").
-	Cart   string
+	Cart string
+	// Doing, when set, prefixes the failures the loop itself reports (no
+	// answer, an answer too large) with what was being done ("uploading
+	// the feed document").
+	Doing  string
 	Client *http.Client
 	Retry  Retry
 	// MaxResponse bounds what is read of one response; 0 means 16 MiB.
@@ -223,7 +227,7 @@ func send[T any](ctx context.Context, l *Loop, c Call[T], a Attempt) (T, error) 
 	}
 	resp, err := l.Client.Do(req)
 	if err != nil {
-		return zero, TransportError(ctx, err, l.Cart)
+		return zero, l.doing(TransportError(ctx, err, l.Cart))
 	}
 	defer resp.Body.Close()
 	limit := l.MaxResponse
@@ -232,16 +236,30 @@ func send[T any](ctx context.Context, l *Loop, c Call[T], a Attempt) (T, error) 
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return zero, TransportError(ctx, err, l.Cart)
+		return zero, l.doing(TransportError(ctx, err, l.Cart))
 	}
 	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw, Received: l.now(), Request: req}
 	if o, ok := c.Pacer.(Observer); ok {
 		o.Observe(r)
 	}
 	if int64(len(raw)) > limit {
-		return zero, &Error{Status: resp.StatusCode, Message: l.Cart + " sent a response too large to read"}
+		return zero, l.doing(&Error{Status: resp.StatusCode, Message: l.Cart + " sent a response too large to read"})
 	}
 	return c.Classify(r)
+}
+
+// doing prefixes the message of a failure the loop reports with l.Doing.
+func (l *Loop) doing(err error) error {
+	if l.Doing == "" {
+		return err
+	}
+	switch e := err.(type) {
+	case *Temporary:
+		e.Message = l.Doing + ": " + e.Message
+	case *Error:
+		e.Message = l.Doing + ": " + e.Message
+	}
+	return err
 }
 
 // Reason appends a cart's own message to a prefix, when it gave one.

@@ -156,25 +156,12 @@ func parseRate(h http.Header) (float64, bool) {
 	return r, true
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
 // loop is the client's part of every request. Deadlines are judged by the
 // wall clock: tests simulate now and sleep, not their contexts' deadlines.
 func (c *Client) loop() *cart.Loop {
 	return &cart.Loop{Cart: "Amazon", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse,
 		Now: c.now, DeadlineNow: time.Now, Sleep: c.sleepFn}
 }
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return c.loop().Wait(ctx, d)
-}
-
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
 
 // refused is a 401 or 403: the access token, or the application's access
 // to the seller, was refused.
