@@ -150,3 +150,17 @@ func (r Retry) Backoff(n int) time.Duration { return Backoff(n, r.BaseBackoff, r
 func (r Retry) ThrottleWait(n int) time.Duration {
 	return min(r.MinThrottleWait<<min(max(n, 0), 16), r.MaxThrottleWait)
 }
+
+// StandardRetry is the policy every connector starts from: 4 tries, the
+// backoff doubling from 500 ms to 8 s. The cart names how long one request
+// may take and its waits after a "slow down" that names none.
+func StandardRetry(attemptTimeout, minThrottleWait, maxThrottleWait time.Duration) Retry {
+	return Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  attemptTimeout,
+		MinThrottleWait: minThrottleWait,
+		MaxThrottleWait: maxThrottleWait,
+	}
+}

@@ -27,14 +27,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  60 * time.Second,
-		MinThrottleWait: time.Second,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry:      cart.StandardRetry(60*time.Second, time.Second, 30*time.Second),
 	paceMargin: 20 * time.Millisecond,
 }
 

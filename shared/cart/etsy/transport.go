@@ -37,14 +37,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  30 * time.Second,
-		MinThrottleWait: 250 * time.Millisecond,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry:            cart.StandardRetry(30*time.Second, 250*time.Millisecond, 30*time.Second),
 	maxQuotaWait:     2 * time.Minute,
 	unknownQuotaWait: time.Hour,
 }

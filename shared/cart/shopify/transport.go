@@ -22,14 +22,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  30 * time.Second,
-		MinThrottleWait: 250 * time.Millisecond,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry: cart.StandardRetry(30*time.Second, 250*time.Millisecond, 30*time.Second),
 }
 
 // maxResponse bounds what is read of one response. A page of orders is a

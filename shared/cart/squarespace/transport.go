@@ -49,12 +49,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:       4,
-		BaseBackoff:    500 * time.Millisecond,
-		MaxBackoff:     8 * time.Second,
-		AttemptTimeout: 30 * time.Second,
-	},
+	Retry:          cart.StandardRetry(30*time.Second, 0, 0),
 	coolDown:       time.Minute,
 	coolDownMargin: time.Second,
 	maxThrottles:   30,

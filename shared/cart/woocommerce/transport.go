@@ -24,14 +24,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  60 * time.Second, // WordPress on shared hosting is slow
-		MinThrottleWait: time.Second,
-		MaxThrottleWait: time.Minute,
-	},
+	Retry: cart.StandardRetry(60*time.Second, time.Second, time.Minute), // WordPress on shared hosting is slow
 }
 
 // maxResponse bounds what is read of one response. A page of 100 full
