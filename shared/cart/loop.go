@@ -1,6 +1,7 @@
 package cart
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -268,4 +269,18 @@ func Reason(prefix, message string) string {
 		return prefix
 	}
 	return prefix + ": " + message
+}
+
+// NewRequest builds a request for u with q as its query (if any) and body
+// (nil: none). Its error is http.NewRequest's, which quotes the URL: a
+// caller whose query holds secrets reports its own.
+func NewRequest(ctx context.Context, method, u string, q url.Values, body []byte) (*http.Request, error) {
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	return http.NewRequestWithContext(ctx, method, u, rd)
 }

@@ -213,3 +213,17 @@ func TestPacePastDeadline(t *testing.T) {
 		t.Errorf("got %v, released %v", err, released)
 	}
 }
+
+func TestNewRequest(t *testing.T) {
+	req, err := NewRequest(t.Context(), http.MethodPut, "https://shop.example/api", map[string][]string{"a": {"1 2"}}, []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.URL.String() != "https://shop.example/api?a=1+2" || req.Method != http.MethodPut || req.ContentLength != 2 {
+		t.Errorf("got %s %s (%d bytes)", req.Method, req.URL, req.ContentLength)
+	}
+	req, err = NewRequest(t.Context(), http.MethodGet, "https://shop.example/api", nil, nil)
+	if err != nil || req.URL.RawQuery != "" || req.Body != nil {
+		t.Errorf("got %v, %v", req, err)
+	}
+}

@@ -559,11 +559,7 @@ func (c *Client) document(ctx context.Context, method, u string, body []byte) ([
 	l.Doing = what
 	return cart.Do(ctx, l, cart.Call[[]byte]{
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			var rd io.Reader
-			if body != nil {
-				rd = bytes.NewReader(body)
-			}
-			req, err := http.NewRequestWithContext(ctx, method, u, rd)
+			req, err := cart.NewRequest(ctx, method, u, nil, body)
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}

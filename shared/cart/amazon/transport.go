@@ -1,11 +1,9 @@
 package amazon
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -191,10 +189,6 @@ type request struct {
 // document at worst) and createFeed (a second feed of the same absolute
 // quantities at worst, see feeds.go).
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	u := c.endpoint + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
 	l := c.loop()
 	b := c.buckets[r.op.name]
 	var token string
@@ -215,11 +209,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return err
 		}},
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			var body io.Reader
-			if r.body != nil {
-				body = bytes.NewReader(r.body)
-			}
-			req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+			req, err := cart.NewRequest(ctx, r.method, c.endpoint+r.path, r.query, r.body)
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}

@@ -1,10 +1,8 @@
 package bigcommerce
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -193,19 +191,11 @@ type request struct {
 // marked once is not retried after a temporary failure. (A 429 is retried
 // whatever the call: BigCommerce refused it without acting on it.)
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	u := c.base + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
 	l := &cart.Loop{Cart: "BigCommerce", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
 	return cart.Do(ctx, l, cart.Call[*response]{
 		Pacer: windowPacer{c, l},
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			var rd io.Reader
-			if r.body != nil {
-				rd = bytes.NewReader(r.body)
-			}
-			req, err := http.NewRequestWithContext(ctx, r.method, u, rd)
+			req, err := cart.NewRequest(ctx, r.method, c.base+r.path, r.query, r.body)
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}

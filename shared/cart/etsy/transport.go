@@ -1,12 +1,10 @@
 package etsy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -261,15 +259,7 @@ func (p limiterPacer) Observe(r *cart.Response) {
 
 // request builds one try's request with the access token.
 func (c *Client) request(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*http.Request, error) {
-	u := c.base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := cart.NewRequest(ctx, method, c.base+path, q, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s: %w", path, err)
 	}

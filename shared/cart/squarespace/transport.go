@@ -1,13 +1,11 @@
 package squarespace
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -266,15 +264,7 @@ func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
 
 // request builds one try's request.
 func (c *Client) request(ctx context.Context, rq request) (*http.Request, error) {
-	u := c.base + rq.path
-	if len(rq.query) > 0 {
-		u += "?" + rq.query.Encode()
-	}
-	var body io.Reader
-	if rq.body != nil {
-		body = bytes.NewReader(rq.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, rq.method, u, body)
+	req, err := cart.NewRequest(ctx, rq.method, c.base+rq.path, rq.query, rq.body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -131,15 +130,7 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 		params.Set("consumer_key", c.key)
 		params.Set("consumer_secret", c.secret)
 	}
-	u := c.api + path
-	if len(params) > 0 {
-		u += "?" + params.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := cart.NewRequest(ctx, method, c.api+path, params, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s", path) // the URL may hold the keys
 	}
