@@ -19,20 +19,38 @@ import (
 // integers; a decimal is accepted) or an HTTP date, capped at limit so an
 // absurd value cannot overflow or stall a run. Zero means absent or unusable.
 func RetryAfter(h string, now time.Time, limit time.Duration) time.Duration {
+	d, _ := retryAfter(h, now, limit)
+	return d
+}
+
+// RetryAfterWithin is RetryAfter for a cart whose delta-seconds above limit
+// are better ignored than believed: they give zero. (A date past limit is
+// still capped.)
+func RetryAfterWithin(h string, now time.Time, limit time.Duration) time.Duration {
+	d, over := retryAfter(h, now, limit)
+	if over {
+		return 0
+	}
+	return d
+}
+
+// retryAfter is the one Retry-After parser; over says delta-seconds
+// exceeded limit.
+func retryAfter(h string, now time.Time, limit time.Duration) (d time.Duration, over bool) {
 	h = strings.TrimSpace(h)
 	if h == "" {
-		return 0
+		return 0, false
 	}
 	if s, err := strconv.ParseFloat(h, 64); err == nil {
 		if s <= 0 || math.IsNaN(s) {
-			return 0
+			return 0, false
 		}
-		return min(time.Duration(math.Min(s, limit.Seconds())*float64(time.Second)), limit)
+		return min(time.Duration(math.Min(s, limit.Seconds())*float64(time.Second)), limit), s > limit.Seconds()
 	}
 	if t, err := http.ParseTime(h); err == nil {
-		return min(max(t.Sub(now), 0), limit)
+		return min(max(t.Sub(now), 0), limit), false
 	}
-	return 0
+	return 0, false
 }
 
 // ErrPastDeadline ends a wait that would outlast the caller's deadline:
@@ -131,4 +149,18 @@ func (r Retry) Backoff(n int) time.Duration { return Backoff(n, r.BaseBackoff, r
 // MinThrottleWait doubled n times, capped at MaxThrottleWait.
 func (r Retry) ThrottleWait(n int) time.Duration {
 	return min(r.MinThrottleWait<<min(max(n, 0), 16), r.MaxThrottleWait)
+}
+
+// StandardRetry is the policy every connector starts from: 4 tries, the
+// backoff doubling from 500 ms to 8 s. The cart names how long one request
+// may take and its waits after a "slow down" that names none.
+func StandardRetry(attemptTimeout, minThrottleWait, maxThrottleWait time.Duration) Retry {
+	return Retry{
+		Attempts:        4,
+		BaseBackoff:     500 * time.Millisecond,
+		MaxBackoff:      8 * time.Second,
+		AttemptTimeout:  attemptTimeout,
+		MinThrottleWait: minThrottleWait,
+		MaxThrottleWait: maxThrottleWait,
+	}
 }

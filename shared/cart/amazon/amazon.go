@@ -203,12 +203,7 @@ func New(cfg Config) (*Client, error) {
 	case feedAt > MaxFeedThreshold:
 		return nil, fmt.Errorf("amazon: feed threshold %d is above %d", feedAt, MaxFeedThreshold)
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	c := &Client{
 		endpoint: endpoint,
 		region:   reg,
@@ -314,12 +309,9 @@ func statusesFor(q cart.OrderQuery) ([]string, error) {
 	if q.Cancelled {
 		return []string{StatusCancelled}, nil
 	}
-	in := q.Statuses
-	if in == nil {
-		in = DefaultStatuses()
-	}
-	if len(in) == 0 {
-		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	in, err := cart.OrderStatuses(q, DefaultStatuses)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	for _, s := range in {

@@ -70,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -351,8 +350,8 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 	}
 	for {
 		if wait > 0 {
-			if err := c.sleep(ctx, wait); err != nil {
-				return feedStatus{}, rateLimited(err, wait)
+			if err := c.loop().Pace(ctx, wait, nil); err != nil {
+				return feedStatus{}, err
 			}
 		}
 		resp, err := c.do(ctx, request{op: opGetFeed, method: http.MethodGet, path: feedsPath + "/feeds/" + url.PathEscape(f.id)})
@@ -556,72 +555,33 @@ func (c *Client) document(ctx context.Context, method, u string, body []byte) ([
 	if method == http.MethodPut {
 		what = "uploading the feed document"
 	}
-	for failures := 0; ; {
-		raw, err := c.documentAttempt(ctx, method, u, body, what)
-		var tmp *temporary
-		if !errors.As(err, &tmp) {
-			return raw, err
-		}
-		failures++
-		if failures >= c.retry.Attempts {
-			return nil, tmp.CartError()
-		}
-		if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-			if errors.Is(err, errStop) {
-				return nil, tmp.CartError()
+	l := c.loop()
+	l.Doing = what
+	return cart.Do(ctx, l, cart.Call[[]byte]{
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			req, err := cart.NewRequest(ctx, method, u, nil, body)
+			if err != nil {
+				return nil, fmt.Errorf("building the request: %w", err)
 			}
-			return nil, err
-		}
-	}
-}
-
-func (c *Client) documentAttempt(ctx context.Context, method, u string, body []byte, what string) ([]byte, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", feedContentType) // signed into an upload URL
-	}
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-			return nil, &temporary{Message: what + ": Amazon did not answer in time", Err: err}
-		}
-		return nil, &temporary{Message: what + ": the connection to Amazon was interrupted", Err: err}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &temporary{Message: what + ": the connection to Amazon was interrupted", Err: err}
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: what + ": Amazon sent a document too large to read"}
-	}
-	s := resp.StatusCode
-	if s >= 200 && s < 300 {
-		return raw, nil
-	}
-	msg := fmt.Sprintf("%s: Amazon answered HTTP %d", what, s)
-	if m := s3CodeRE.FindSubmatch(raw); m != nil {
-		msg += " (" + string(m[1]) + ")"
-	}
-	if s >= 500 || s == http.StatusTooManyRequests {
-		return nil, &temporary{Status: s, Message: msg}
-	}
-	return nil, &cart.Error{Status: s, Message: msg}
+			if body != nil {
+				req.Header.Set("Content-Type", feedContentType) // signed into an upload URL
+			}
+			req.Header.Set("User-Agent", userAgent)
+			return req, nil
+		},
+		Classify: func(r *cart.Response) ([]byte, error) {
+			s := r.Status
+			if s >= 200 && s < 300 {
+				return r.Body, nil
+			}
+			msg := fmt.Sprintf("%s: Amazon answered HTTP %d", what, s)
+			if m := s3CodeRE.FindSubmatch(r.Body); m != nil {
+				msg += " (" + string(m[1]) + ")"
+			}
+			if s >= 500 || s == http.StatusTooManyRequests {
+				return nil, &cart.Temporary{Status: s, Message: msg}
+			}
+			return nil, &cart.Error{Status: s, Message: msg}
+		},
+	})
 }

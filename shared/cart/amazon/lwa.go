@@ -2,9 +2,7 @@ package amazon
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,30 +36,13 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		return c.lwa.token, nil
 	}
 	c.lwa.token = ""
-	failures := 0
-	for {
-		token, ttl, err := c.fetchToken(ctx)
-		var tmp *temporary
-		switch {
-		case err == nil:
-			margin := min(refreshMargin, ttl/2)
-			c.lwa.token, c.lwa.expires = token, c.now().Add(ttl-margin)
-			return token, nil
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts {
-				return "", tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return "", tmp.CartError()
-				}
-				return "", err
-			}
-		default:
-			return "", err
-		}
+	token, ttl, err := c.fetchToken(ctx)
+	if err != nil {
+		return "", err
 	}
+	margin := min(refreshMargin, ttl/2)
+	c.lwa.token, c.lwa.expires = token, c.now().Add(ttl-margin)
+	return token, nil
 }
 
 // invalidate drops token from the cache if it is still the current one.
@@ -73,9 +54,9 @@ func (c *Client) invalidate(token string) {
 	}
 }
 
-// fetchToken exchanges the refresh token for an access token. A refused
-// grant or client is cart.ErrAuth; 5xx, 429 and transport failures are
-// *temporary.
+// fetchToken exchanges the refresh token for an access token (cart.Do),
+// retrying temporary failures (5xx, 429, no answer). A refused grant or
+// client is cart.ErrAuth.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
@@ -83,36 +64,42 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		"client_id":     {c.creds.clientID},
 		"client_secret": {c.creds.clientSecret},
 	}
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.lwaURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", 0, fmt.Errorf("building the token request: %w", err)
+	type grant struct {
+		token string
+		ttl   time.Duration
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return "", 0, c.lwaTransportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse+1))
-	if err != nil {
-		return "", 0, c.lwaTransportError(ctx, err)
-	}
-	s := resp.StatusCode
+	l := c.loop()
+	l.Cart, l.MaxResponse = "Login with Amazon", maxTokenResponse
+	g, err := cart.Do(ctx, l, cart.Call[grant]{
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.lwaURL, strings.NewReader(form.Encode()))
+			if err != nil {
+				return nil, fmt.Errorf("building the token request: %w", err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("User-Agent", userAgent)
+			return req, nil
+		},
+		Classify: func(r *cart.Response) (grant, error) {
+			token, ttl, err := lwaAnswer(r.Status, r.Body)
+			return grant{token, ttl}, err
+		},
+	})
+	return g.token, g.ttl, err
+}
+
+// lwaAnswer reads Login with Amazon's answer: the token and how long it
+// lives, a *cart.Temporary, or a *cart.Error.
+func lwaAnswer(s int, raw []byte) (string, time.Duration, error) {
 	switch {
 	case s == http.StatusTooManyRequests || s >= 500:
-		return "", 0, &temporary{Status: s, Message: fmt.Sprintf("Login with Amazon is temporarily unavailable (HTTP %d)", s)}
+		return "", 0, &cart.Temporary{Status: s, Message: fmt.Sprintf("Login with Amazon is temporarily unavailable (HTTP %d)", s)}
 	case s != http.StatusOK:
 		code, desc := parseLWAError(raw)
 		msg := fmt.Sprintf("Login with Amazon answered HTTP %d", s)
 		if code != "" {
-			msg = "Login with Amazon refused the authorization (" + code + ")"
-			if desc != "" {
-				msg += ": " + desc
-			}
+			msg = cart.Reason("Login with Amazon refused the authorization ("+code+")", desc)
 		}
 		e := &cart.Error{Status: s, Message: msg}
 		switch code {
@@ -127,14 +114,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	}
 	token, ttl, err := parseLWAToken(raw)
 	if err != nil {
-		return "", 0, &temporary{Status: s, Message: "Login with Amazon sent an answer that could not be read", Err: err}
+		return "", 0, &cart.Temporary{Status: s, Message: "Login with Amazon sent an answer that could not be read", Err: err}
 	}
 	return token, ttl, nil
-}
-
-func (c *Client) lwaTransportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return &temporary{Message: "the connection to Login with Amazon was interrupted", Err: err}
 }

@@ -60,10 +60,7 @@ func clip(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > maxMessage {
-		s = strings.ToValidUTF8(s[:maxMessage], "") + "…"
-	}
-	return s
+	return cart.Clip(s, maxMessage)
 }
 
 // parseLWAToken reads a token answer: the access token and how long it lives.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -68,48 +67,14 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 // patchParallel at once.
 func (c *Client) setStockPatches(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
 	results := make([]cart.StockResult, len(updates))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan int)
-	)
-	for range min(patchParallel, len(updates)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				refused, err := c.patchQuantity(ctx, updates[i])
-				if err == nil {
-					results[i] = cart.StockResult{SKU: updates[i].SKU, Err: refused}
-					continue
-				}
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-				cancel()
-			}
-		}()
-	}
-	for i := range updates {
-		if ctx.Err() != nil {
-			break
+	err := cart.Parallel(ctx, len(updates), patchParallel, func(ctx context.Context, i int) error {
+		refused, err := c.patchQuantity(ctx, updates[i])
+		if err == nil {
+			results[i] = cart.StockResult{SKU: updates[i].SKU, Err: refused}
 		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return nil, fmt.Errorf("amazon: setting quantities: %w", first)
-	}
-	if err := ctx.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("amazon: setting quantities: %w", err)
 	}
 	return results, nil

@@ -1,11 +1,9 @@
 package amazon
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -48,14 +46,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  60 * time.Second,
-		MinThrottleWait: time.Second,
-		MaxThrottleWait: time.Minute,
-	},
+	Retry: cart.StandardRetry(60*time.Second, time.Second, time.Minute),
 }
 
 // maxResponse bounds what is read of one response. A page of 100 orders is
@@ -156,42 +147,12 @@ func parseRate(h http.Header) (float64, bool) {
 	return r, true
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return errStop
-	}
-	return c.sleepFn(ctx, d)
+// loop is the client's part of every request. Deadlines are judged by the
+// wall clock: tests simulate now and sleep, not their contexts' deadlines.
+func (c *Client) loop() *cart.Loop {
+	return &cart.Loop{Cart: "Amazon", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse,
+		Now: c.now, DeadlineNow: time.Now, Sleep: c.sleepFn}
 }
-
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// pace waits for the operation's next token. The wait is measured just
-// before sleeping, so concurrent callers spaced by their reservations do
-// not add up their waits.
-func (c *Client) pace(ctx context.Context, b *bucket) error {
-	at := b.reserve(c.now())
-	wait := at.Sub(c.now())
-	if err := c.sleep(ctx, wait); err != nil {
-		b.release()
-		return rateLimited(err, wait)
-	}
-	return nil
-}
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is a 429.
-type throttled struct{}
-
-func (throttled) Error() string { return "quota exceeded" }
 
 // refused is a 401 or 403: the access token, or the application's access
 // to the seller, was refused.
@@ -219,124 +180,103 @@ type request struct {
 	body   []byte
 }
 
-// do sends r until it gets a final answer. It paces r's operation, gets an
-// access token, waits out 429s for as long as ctx allows (then returns a
-// *cart.RateLimitedError), fetches a new access token once if the one it
-// sent is refused, and retries temporary failures with capped exponential
-// backoff. Every call it retries is harmless to repeat: searches, patches
-// that replace a quantity, createFeedDocument (an unused document at
-// worst) and createFeed (a second feed of the same absolute quantities at
-// worst, see feeds.go).
+// do sends r until it gets a final answer (cart.Do). It paces r's
+// operation, gets an access token, waits out 429s for as long as ctx allows
+// (then returns a *cart.RateLimitedError), fetches a new access token once
+// if the one it sent is refused, and retries temporary failures with
+// capped exponential backoff. Every call it retries is harmless to repeat:
+// searches, patches that replace a quantity, createFeedDocument (an unused
+// document at worst) and createFeed (a second feed of the same absolute
+// quantities at worst, see feeds.go).
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	u := c.endpoint + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
+	l := c.loop()
 	b := c.buckets[r.op.name]
-	failures, throttles, reauthorized := 0, 0, false
-	for {
-		if err := c.pace(ctx, b); err != nil {
-			return nil, err
-		}
-		token, err := c.accessToken(ctx)
-		if err != nil {
-			b.release()
-			return nil, err
-		}
-		resp, err := c.attempt(ctx, r, u, token, b)
-		var tmp *temporary
-		var ref *refused
-		switch {
-		case err == nil:
-			return resp, nil
-		case errors.Is(err, throttled{}):
-			throttles++
-			b.empty(c.now())
-			if throttles > 1 {
-				wait := cart.Jitter(c.retry.ThrottleWait(throttles - 2))
-				if err := c.sleep(ctx, wait); err != nil {
-					return nil, rateLimited(err, wait)
-				}
+	var token string
+	reauthorized := false
+	return cart.Do(ctx, l, cart.Call[*response]{
+		Pacer: bucketPacer{b, func(ctx context.Context) error {
+			// The wait is measured just before sleeping, so concurrent
+			// callers spaced by their reservations do not add up their
+			// waits.
+			at := b.reserve(c.now())
+			if err := l.Pace(ctx, at.Sub(c.now()), b.release); err != nil {
+				return err
 			}
-		case errors.As(err, &ref):
-			if !reauthorized {
+			var err error
+			if token, err = c.accessToken(ctx); err != nil {
+				b.release()
+			}
+			return err
+		}},
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			req, err := cart.NewRequest(ctx, r.method, c.endpoint+r.path, r.query, r.body)
+			if err != nil {
+				return nil, fmt.Errorf("building the request: %w", err)
+			}
+			req.Header.Set("Accept", "application/json")
+			if r.body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.Header.Set("User-Agent", userAgent)
+			req.Header.Set("x-amz-access-token", token)
+			return req, nil
+		},
+		Classify: classify,
+		Throttle: func(_ *cart.Throttled, n int) (time.Duration, error) {
+			// The first 429 only empties the bucket model, so the next
+			// request waits one refill; more in a row back off.
+			b.empty(c.now())
+			if n == 0 {
+				return 0, nil
+			}
+			return cart.Jitter(c.retry.ThrottleWait(n - 1)), nil
+		},
+		Recover: func(ctx context.Context, err error) (bool, error) {
+			var ref *refused
+			switch {
+			case !errors.As(err, &ref):
+				return false, err
+			case !reauthorized:
 				// The token may have been revoked or expired early: one
 				// more try with a fresh one.
 				reauthorized = true
 				c.invalidate(token)
-				continue
+				return true, nil
 			}
-			return nil, &cart.Error{Status: ref.status, Message: ref.message, Err: cart.ErrAuth}
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts {
-				return nil, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
+			return false, &cart.Error{Status: ref.status, Message: ref.message, Err: cart.ErrAuth}
+		},
+	})
+}
+
+// bucketPacer paces by an operation's bucket and follows the rate each
+// answer reports.
+type bucketPacer struct {
+	b    *bucket
+	wait cart.PacerFunc
+}
+
+func (p bucketPacer) Wait(ctx context.Context) error { return p.wait(ctx) }
+
+func (p bucketPacer) Observe(r *cart.Response) {
+	if rate, ok := parseRate(r.Header); ok {
+		p.b.observe(r.Received, rate)
 	}
 }
 
-// attempt sends one request and classifies the outcome: a final response,
-// throttled, *refused, *temporary, or an error to return.
-func (c *Client) attempt(ctx context.Context, r request, u, token string, b *bucket) (*response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(actx, r.method, u, body)
-	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("x-amz-access-token", token)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if rate, ok := parseRate(resp.Header); ok {
-		b.observe(c.now(), rate)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "Amazon sent a response too large to read"}
-	}
-	switch s := resp.StatusCode; {
+// classify reads one answer: a final response, *cart.Throttled, *refused,
+// *cart.Temporary, or an error to return.
+func classify(resp *cart.Response) (*response, error) {
+	switch s, raw := resp.Status, resp.Body; {
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		msg := "Amazon refused access to the seller's account"
-		if m := apiMessage(raw); m != "" {
-			msg += ": " + m
-		}
-		return nil, &refused{status: s, message: msg}
+		return nil, &refused{status: s, message: cart.Reason("Amazon refused access to the seller's account", apiMessage(raw))}
 	case s == http.StatusTooManyRequests:
-		return nil, throttled{}
+		return nil, &cart.Throttled{}
 	case s >= 500:
-		msg := fmt.Sprintf("Amazon is temporarily unavailable (HTTP %d)", s)
-		if m := apiMessage(raw); m != "" {
-			msg += ": " + m
-		}
-		return nil, &temporary{Status: s, Message: msg}
+		return nil, &cart.Temporary{Status: s, Message: cart.Reason(fmt.Sprintf("Amazon is temporarily unavailable (HTTP %d)", s), apiMessage(raw))}
 	case s < 200 || (s >= 300 && s < 400):
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Amazon answered HTTP %d", s)}
 	}
-	return &response{status: resp.StatusCode, body: raw}, nil
+	return &response{status: resp.Status, body: resp.Body}, nil
 }
 
 // userAgent follows Amazon's recommended form (AppId/Version (Language=…)).
@@ -350,11 +290,7 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 // failure turns a final non-2xx answer into a *cart.Error with Amazon's
 // message; 404 also wraps cart.ErrNotFound.
 func failure(resp *response) error {
-	msg := fmt.Sprintf("Amazon answered HTTP %d", resp.status)
-	if m := apiMessage(resp.body); m != "" {
-		msg += ": " + m
-	}
-	e := &cart.Error{Status: resp.status, Message: msg}
+	e := &cart.Error{Status: resp.status, Message: cart.Reason(fmt.Sprintf("Amazon answered HTTP %d", resp.status), apiMessage(resp.body))}
 	if resp.status == http.StatusNotFound {
 		e.Err = cart.ErrNotFound
 	}

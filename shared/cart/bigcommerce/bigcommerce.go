@@ -118,12 +118,7 @@ func New(cfg Config) (*Client, error) {
 	if location == 0 {
 		location = 1
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	c := &Client{
 		hash:     hash,
 		base:     base + "/stores/" + hash,
@@ -194,12 +189,9 @@ func statusesFor(q cart.OrderQuery) ([]int, error) {
 	if q.Cancelled {
 		return cancelledStatuses, nil
 	}
-	in := q.Statuses
-	if in == nil {
-		in = DefaultStatuses()
-	}
-	if len(in) == 0 {
-		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	in, err := cart.OrderStatuses(q, DefaultStatuses)
+	if err != nil {
+		return nil, err
 	}
 	var out []int
 	for _, s := range in {

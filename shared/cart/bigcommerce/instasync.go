@@ -92,21 +92,12 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 	if !ok {
 		return cart.Subscription{}, fmt.Errorf("bigcommerce: no webhooks for topic %q", topic)
 	}
-	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cart.Subscription{}, fmt.Errorf("bigcommerce: webhook address %q is not an http(s) URL", address)
+	if err := cart.CheckWebhookAddress("bigcommerce", address); err != nil {
+		return cart.Subscription{}, err
 	}
-	var ids []string
-	for _, scope := range scopes {
-		id, err := c.hook(ctx, scope, address)
-		if err != nil {
-			for _, made := range ids {
-				_ = c.deleteHook(ctx, made) // best effort: do not leave half a subscription
-			}
-			return cart.Subscription{}, fmt.Errorf("bigcommerce: subscribing to %s: %w", scope, err)
-		}
-		ids = append(ids, id)
-	}
-	return cart.Subscription{ID: strings.Join(ids, " ")}, nil
+	return cart.SubscribeEach(ctx, "bigcommerce", scopes, func(ctx context.Context, scope string) (string, error) {
+		return c.hook(ctx, scope, address)
+	}, c.deleteHook)
 }
 
 // hook finds or creates the active hook of scope posting to address.
@@ -185,18 +176,7 @@ func hookFailure(resp *response) error {
 // by spaces). Hooks already gone are not an error; an id that is not a
 // hook id is.
 func (c *Client) Unsubscribe(ctx context.Context, id string) error {
-	ids := strings.Fields(id)
-	for _, h := range ids {
-		if n, err := strconv.ParseInt(h, 10, 64); err != nil || n <= 0 {
-			return fmt.Errorf("bigcommerce: %q is not a webhook id", h)
-		}
-	}
-	for _, h := range ids {
-		if err := c.deleteHook(ctx, h); err != nil {
-			return fmt.Errorf("bigcommerce: deleting webhook %s: %w", h, err)
-		}
-	}
-	return nil
+	return cart.UnsubscribeEach(ctx, "bigcommerce", "webhook", "deleting", id, cart.PositiveID, c.deleteHook)
 }
 
 func (c *Client) deleteHook(ctx context.Context, id string) error {

@@ -71,44 +71,11 @@ func apiMessage(body []byte) string {
 }
 
 // clip bounds a message shown to a merchant.
-func clip(s string) string {
-	if len(s) <= 300 {
-		return s
-	}
-	cut := 300
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+func clip(s string) string { return cart.Clip(s, 300) }
 
 // flexString is a value BigCommerce sends as a string or a number
 // ("12.5000" or 12.5).
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*f = ""
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n)
-	return nil
-}
+type flexString = cart.FlexString
 
 // flexInt is a count BigCommerce sends as a number (sometimes 2.0) or a
 // numeric string.

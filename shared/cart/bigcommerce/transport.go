@@ -1,11 +1,8 @@
 package bigcommerce
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,14 +25,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  60 * time.Second,
-		MinThrottleWait: time.Second,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry:      cart.StandardRetry(60*time.Second, time.Second, 30*time.Second),
 	paceMargin: 20 * time.Millisecond,
 }
 
@@ -175,26 +165,6 @@ func (p *pacer) spent(now time.Time, resetIn time.Duration) {
 	}
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return cart.Sleep(ctx, d, c.now())
-}
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is a 429. known says it carried the rate headers, in which case
-// the pacer has recorded the window's reset.
-type throttled struct {
-	known   bool
-	resetIn time.Duration
-}
-
-func (throttled) Error() string { return "rate limited" }
-
 // response is a final answer: 2xx, or a 4xx other than 401, 403 and 429.
 type response struct {
 	status int
@@ -213,143 +183,90 @@ type request struct {
 	once bool
 }
 
-// do sends r until it gets a final answer. It paces itself to the store's
-// window, waits out 429s for as long as ctx allows (then returns a
-// *cart.RateLimitedError), and retries temporary failures with capped
-// exponential backoff. Every call it retries is idempotent: GETs, and
-// absolute inventory adjustments, which set rather than add; a call marked
-// once is not retried after a temporary failure. (A 429 is retried
+// do sends r until it gets a final answer (cart.Do). It paces itself to
+// the store's window, waits out 429s for as long as ctx allows (then
+// returns a *cart.RateLimitedError), and retries temporary failures with
+// capped exponential backoff. Every call it retries is idempotent: GETs,
+// and absolute inventory adjustments, which set rather than add; a call
+// marked once is not retried after a temporary failure. (A 429 is retried
 // whatever the call: BigCommerce refused it without acting on it.)
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	u := c.base + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
-	failures, throttles := 0, 0
-	for {
-		if err := c.pace(ctx); err != nil {
-			return nil, err
-		}
-		resp, err := c.attempt(ctx, r.method, u, r.body)
-		var tmp *temporary
-		var thr throttled
-		switch {
-		case err == nil:
-			return resp, nil
-		case errors.As(err, &thr):
-			throttles++
+	l := &cart.Loop{Cart: "BigCommerce", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
+	return cart.Do(ctx, l, cart.Call[*response]{
+		Pacer: windowPacer{c, l},
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			req, err := cart.NewRequest(ctx, r.method, c.base+r.path, r.query, r.body)
+			if err != nil {
+				return nil, fmt.Errorf("building the request: %w", err)
+			}
+			req.Header.Set("Accept", "application/json")
+			// On every request, bodiless ones too: the published documents
+			// mark the header required on some GETs (orders.v2
+			// /orders/{id}/products).
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "autosync")
+			req.Header.Set("X-Auth-Token", c.token)
+			return req, nil
+		},
+		Classify: c.classify,
+		Throttle: func(t *cart.Throttled, n int) (time.Duration, error) {
 			var wait time.Duration
-			if !thr.known || throttles > 1 {
+			if !t.Known || n > 0 {
 				// Overload, or a window that keeps refusing after its
 				// reset: back off, longer each time.
-				wait = cart.Jitter(c.retry.ThrottleWait(throttles - 1))
+				wait = cart.Jitter(c.retry.ThrottleWait(n))
 			}
-			if thr.known {
-				wait = max(wait, thr.resetIn+c.retry.paceMargin)
+			if t.Known {
+				wait = max(wait, t.After+c.retry.paceMargin)
 			}
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, rateLimited(err, wait)
-			}
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts || r.once {
-				return nil, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
+			return wait, nil
+		},
+		Once: r.once,
+	})
+}
+
+// windowPacer paces a client's requests by its pacer and teaches the pacer
+// from every response's rate headers.
+type windowPacer struct {
+	c *Client
+	l *cart.Loop
+}
+
+func (w windowPacer) Wait(ctx context.Context) error {
+	return w.l.Pace(ctx, w.c.pacer.reserve(w.c.now()), w.c.pacer.release)
+}
+
+func (w windowPacer) Observe(r *cart.Response) {
+	if rs, known := parseRate(r.Header); known {
+		w.c.pacer.observe(r.Received, rs)
 	}
 }
 
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// pace waits for the request's turn in the window.
-func (c *Client) pace(ctx context.Context) error {
-	wait := c.pacer.reserve(c.now())
-	if err := c.sleep(ctx, wait); err != nil {
-		c.pacer.release()
-		return rateLimited(err, wait)
-	}
-	return nil
-}
-
-// attempt sends one request and classifies the outcome: a final response,
-// throttled, *temporary, or an error to return (*cart.Error, possibly
-// wrapping cart.ErrAuth).
-func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (*response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	// On every request, bodiless ones too: the published documents mark
-	// the header required on some GETs (orders.v2 /orders/{id}/products).
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "autosync")
-	req.Header.Set("X-Auth-Token", c.token)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	now := c.now()
-	rs, known := parseRate(resp.Header)
-	if known {
-		c.pacer.observe(now, rs)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "BigCommerce sent a response too large to read"}
-	}
-
-	switch s := resp.StatusCode; {
+// classify reads one answer: a final response, *cart.Throttled,
+// *cart.Temporary, or an error to return (*cart.Error, possibly wrapping
+// cart.ErrAuth).
+func (c *Client) classify(resp *cart.Response) (*response, error) {
+	switch s := resp.Status; {
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		msg := "BigCommerce refused the access token"
-		if m := apiMessage(raw); m != "" {
-			msg += ": " + m
-		}
-		return nil, &cart.Error{Status: s, Message: msg, Err: cart.ErrAuth}
+		return nil, &cart.Error{Status: s, Message: cart.Reason("BigCommerce refused the access token", apiMessage(resp.Body)), Err: cart.ErrAuth}
 	case s == http.StatusTooManyRequests:
+		rs, known := parseRate(resp.Header)
 		if known {
-			c.pacer.spent(now, rs.resetIn)
+			c.pacer.spent(resp.Received, rs.resetIn)
 		}
-		return nil, throttled{known: known, resetIn: rs.resetIn}
+		return nil, &cart.Throttled{Known: known, After: rs.resetIn}
 	case s >= 500:
-		return nil, &temporary{Status: s, Message: fmt.Sprintf("BigCommerce is temporarily unavailable (HTTP %d)", s)}
+		return nil, &cart.Temporary{Status: s, Message: fmt.Sprintf("BigCommerce is temporarily unavailable (HTTP %d)", s)}
 	case s < 200 || (s >= 300 && s < 400):
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("BigCommerce answered HTTP %d", s)}
 	}
-	return &response{status: resp.StatusCode, body: raw}, nil
-}
-
-// transportError classifies a failure to get any answer (cart.TransportError).
-func (c *Client) transportError(ctx context.Context, err error) error {
-	return cart.TransportError(ctx, err, "BigCommerce")
+	return &response{status: resp.Status, body: resp.Body}, nil
 }
 
 // failure turns a final non-2xx answer into a *cart.Error with
 // BigCommerce's message; 404 also wraps cart.ErrNotFound.
 func failure(resp *response) error {
-	msg := fmt.Sprintf("BigCommerce answered HTTP %d", resp.status)
-	if m := apiMessage(resp.body); m != "" {
-		msg += ": " + m
-	}
-	e := &cart.Error{Status: resp.status, Message: msg}
+	e := &cart.Error{Status: resp.status, Message: cart.Reason(fmt.Sprintf("BigCommerce answered HTTP %d", resp.status), apiMessage(resp.body))}
 	if resp.status == http.StatusNotFound {
 		e.Err = cart.ErrNotFound
 	}

@@ -110,7 +110,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -225,7 +224,7 @@ func New(cfg Config) (*Client, error) {
 		switch strings.ToLower(u.Scheme) {
 		case "https":
 		case "http":
-			if !loopback(u.Hostname()) {
+			if !cart.IsLoopback(u.Hostname()) {
 				return nil, fmt.Errorf("etsy: base URL %q must use https", cfg.BaseURL)
 			}
 		default:
@@ -253,12 +252,7 @@ func New(cfg Config) (*Client, error) {
 	if !credentialRE.MatchString(cfg.Token) && !(cfg.Token == "" && cfg.RefreshToken != "") {
 		return nil, errors.New("etsy: an OAuth access token is required")
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	c := &Client{
 		base:     base + APIPath,
 		shopID:   shop,
@@ -273,14 +267,6 @@ func New(cfg Config) (*Client, error) {
 	c.tok.init(cfg.Token, cfg.RefreshToken, cfg.TokenExpiry)
 	c.lim = newLimiter(c.now)
 	return c, nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // String names the shop and leaves the credentials out.

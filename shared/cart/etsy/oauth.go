@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -187,62 +186,49 @@ func (c *Client) renew(ctx context.Context, stale uint64, refused bool) (string,
 	return t.Access, gen, nil
 }
 
-// fetchTokensRetrying refreshes, retrying temporary failures with the
-// client's backoff.
+// fetchTokensRetrying refreshes (cart.Do), retrying temporary failures
+// with the client's backoff.
 func (c *Client) fetchTokensRetrying(ctx context.Context, refresh string) (Tokens, time.Duration, error) {
-	failures := 0
-	for {
-		t, lifetime, err := c.fetchTokens(ctx, refresh)
-		var tmp *temporary
-		switch {
-		case err == nil:
-			return t, lifetime, nil
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts {
-				return Tokens{}, 0, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return Tokens{}, 0, tmp.CartError()
-				}
-				return Tokens{}, 0, err
-			}
-		default:
-			return Tokens{}, 0, err
-		}
+	type answer struct {
+		t        Tokens
+		lifetime time.Duration
 	}
+	l := &cart.Loop{Cart: "Etsy's token endpoint", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxTokenResponse, Now: c.now}
+	a, err := cart.Do(ctx, l, cart.Call[answer]{
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			return c.tokenRequest(ctx, refresh)
+		},
+		Classify: func(r *cart.Response) (answer, error) {
+			t, lifetime, err := c.tokenAnswer(r, refresh)
+			return answer{t, lifetime}, err
+		},
+	})
+	return a.t, a.lifetime, err
 }
 
-// fetchTokens sends one refresh_token grant. A refusal is a *cart.Error
-// wrapping cart.ErrAuth; 5xx, 429, transport failures and an unreadable
-// answer are *temporary. lifetime is the access token's, 0 when unknown.
-func (c *Client) fetchTokens(ctx context.Context, refresh string) (Tokens, time.Duration, error) {
+// tokenRequest is one refresh_token grant.
+func (c *Client) tokenRequest(ctx context.Context, refresh string) (*http.Request, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
 		"client_id":     {c.clientID},
 		"refresh_token": {refresh},
 	}
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return Tokens{}, 0, errors.New("etsy: building the token request failed")
+		return nil, errors.New("etsy: building the token request failed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "autosync")
 	req.Header.Set("x-api-key", c.apiKey)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return Tokens{}, 0, c.tokenTransportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse+1))
-	if err != nil {
-		return Tokens{}, 0, c.tokenTransportError(ctx, err)
-	}
-	s := resp.StatusCode
+	return req, nil
+}
+
+// tokenAnswer reads the answer to a refresh_token grant. A refusal is a
+// *cart.Error wrapping cart.ErrAuth; 5xx, 429 and an unreadable answer are
+// *cart.Temporary. lifetime is the access token's, 0 when unknown.
+func (c *Client) tokenAnswer(resp *cart.Response, refresh string) (Tokens, time.Duration, error) {
+	s, raw := resp.Status, resp.Body
 	// Whatever Etsy says, it must not carry a token into an error.
 	reason := func(prefix string) string {
 		m := errorMessage(raw)
@@ -251,23 +237,20 @@ func (c *Client) fetchTokens(ctx context.Context, refresh string) (Tokens, time.
 				m = strings.ReplaceAll(m, secret, "…")
 			}
 		}
-		if m != "" {
-			return prefix + ": " + m
-		}
-		return prefix
+		return cart.Reason(prefix, m)
 	}
 	switch {
-	case s == http.StatusOK && len(raw) <= maxTokenResponse:
-		t, lifetime, ok := parseTokens(raw, c.now())
+	case s == http.StatusOK:
+		t, lifetime, ok := parseTokens(raw, resp.Received)
 		if !ok {
-			return Tokens{}, 0, &temporary{Status: s, Message: "Etsy sent a token answer that could not be read"}
+			return Tokens{}, 0, &cart.Temporary{Status: s, Message: "Etsy sent a token answer that could not be read"}
 		}
 		if t.Refresh == "" {
 			t.Refresh = refresh // not rotated
 		}
 		return t, lifetime, nil
 	case s == http.StatusTooManyRequests || s >= 500:
-		return Tokens{}, 0, &temporary{Status: s, Message: reason(fmt.Sprintf("Etsy could not renew the shop's authorization for now (HTTP %d)", s))}
+		return Tokens{}, 0, &cart.Temporary{Status: s, Message: reason(fmt.Sprintf("Etsy could not renew the shop's authorization for now (HTTP %d)", s))}
 	case s >= 400:
 		return Tokens{}, 0, &cart.Error{Status: s, Message: reason("Etsy refused to renew the shop's authorization; connect the shop again"), Err: cart.ErrAuth}
 	}
@@ -294,17 +277,6 @@ func parseTokens(raw []byte, now time.Time) (t Tokens, lifetime time.Duration, o
 		t.Expiry = now.Add(lifetime)
 	}
 	return t, lifetime, true
-}
-
-func (c *Client) tokenTransportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // the URL adds nothing
-	}
-	return &temporary{Message: "the connection to Etsy's token endpoint was interrupted", Err: err}
 }
 
 // tokenRefused is a 401 that blames the access token rather than the API

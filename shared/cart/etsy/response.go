@@ -84,14 +84,7 @@ func errorMessage(body []byte) string {
 			}
 		}
 	}
-	return clip(html.UnescapeString(msg), 300)
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
+	return cart.Clip(html.UnescapeString(msg), 300)
 }
 
 // money is Etsy's Money object.

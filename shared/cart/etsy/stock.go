@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -144,38 +143,11 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		g.idx = append(g.idx, i)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	jobs := make(chan *group)
-	for range min(writeWorkers, len(groups)) {
-		wg.Go(func() {
-			for g := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				if err := c.writeListing(ctx, g.listing, g.idx, updates, results); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, g := range groups {
-		jobs <- g
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, fmt.Errorf("etsy: setting stock: %w", firstErr)
+	err := cart.Parallel(ctx, len(groups), writeWorkers, func(ctx context.Context, i int) error {
+		return c.writeListing(ctx, groups[i].listing, groups[i].idx, updates, results)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("etsy: setting stock: %w", err)
 	}
 	return results, nil
 }

@@ -1,12 +1,10 @@
 package etsy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,14 +35,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  30 * time.Second,
-		MinThrottleWait: 250 * time.Millisecond,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry:            cart.StandardRetry(30*time.Second, 250*time.Millisecond, 30*time.Second),
 	maxQuotaWait:     2 * time.Minute,
 	unknownQuotaWait: time.Hour,
 }
@@ -164,48 +155,26 @@ func (l *limiter) quotaFrees(now time.Time, unknown time.Duration) time.Duration
 	return unknown
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return cart.Sleep(ctx, d, c.now())
+// loop is the client's part of every request.
+func (c *Client) loop() *cart.Loop {
+	return &cart.Loop{Cart: "Etsy", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
 }
-
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
 
 // pace waits out a pause after a 429, then for the client's place in the
 // per-second pacing.
-func (c *Client) pace(ctx context.Context) error {
+func (c *Client) pace(ctx context.Context, l *cart.Loop) error {
 	if d := c.lim.pausedUntil().Sub(c.now()); d > 0 {
 		if d > max(c.retry.maxQuotaWait, c.retry.MaxThrottleWait) {
 			// The daily quota is spent until then: say so at once.
 			return &cart.RateLimitedError{RetryAfter: d}
 		}
-		if err := c.sleep(ctx, d); err != nil {
-			return rateLimited(err, d)
+		if err := l.Pace(ctx, d, nil); err != nil {
+			return err
 		}
 	}
 	r := c.lim.qps.Reserve()
-	d := r.Delay()
-	if err := c.sleep(ctx, d); err != nil {
-		r.Cancel()
-		return rateLimited(err, d)
-	}
-	return nil
+	return l.Pace(ctx, r.Delay(), r.Cancel)
 }
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is a 429. daily says the daily quota is spent (otherwise the
-// second's); after is Etsy's retry-after, when it sent one.
-type throttled struct {
-	daily bool
-	after time.Duration
-}
-
-func (throttled) Error() string { return "rate limited" }
 
 // reply is a successful response.
 type reply struct {
@@ -213,89 +182,84 @@ type reply struct {
 	body   []byte
 }
 
-// do sends one API request, retrying temporary failures with capped
-// exponential backoff and waiting out 429s for as long as ctx allows. With
-// a refresh token it renews the access token when it is about to expire,
-// and once when Etsy refuses it. Every request here is safe to repeat:
-// reads, and inventory PUTs that replace the inventory with the same body.
+// do sends one API request (cart.Do), retrying temporary failures with
+// capped exponential backoff and waiting out 429s for as long as ctx
+// allows. With a refresh token it renews the access token when it is about
+// to expire, and once when Etsy refuses it. Every request here is safe to
+// repeat: reads, and inventory PUTs that replace the inventory with the
+// same body.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
-	failures, throttles := 0, 0
-	renewed := false
-	for {
-		access, gen, err := c.credential(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.pace(ctx); err != nil {
-			return nil, err
-		}
-		rep, err := c.attempt(ctx, method, path, q, body, access)
-		var tmp *temporary
-		var thr throttled
-		var refused *tokenRefused
-		switch {
-		case err == nil:
-			return rep, nil
-		case errors.As(err, &refused):
+	l := c.loop()
+	var (
+		access    string
+		gen       uint64
+		renewed   bool
+		throttles int // per-second 429s in a row
+	)
+	return cart.Do(ctx, l, cart.Call[*reply]{
+		Pacer: limiterPacer{c.lim, func(ctx context.Context) error {
+			var err error
+			if access, gen, err = c.credential(ctx); err != nil {
+				return err
+			}
+			return c.pace(ctx, l)
+		}},
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			return c.request(ctx, method, path, q, body, access)
+		},
+		Classify: c.classify,
+		Throttle: func(t *cart.Throttled, _ int) (time.Duration, error) {
+			if t.Daily {
+				wait := t.After
+				if wait <= 0 {
+					wait = c.lim.quotaFrees(c.now(), c.retry.unknownQuotaWait)
+				}
+				c.lim.pause(c.now().Add(wait))
+				if wait > c.retry.maxQuotaWait {
+					return 0, &cart.RateLimitedError{RetryAfter: wait}
+				}
+				return wait, nil
+			}
+			wait := max(t.After, c.retry.ThrottleWait(throttles))
+			throttles++
+			c.lim.pause(c.now().Add(wait))
+			return wait, nil
+		},
+		Recover: func(ctx context.Context, err error) (bool, error) {
+			var refused *tokenRefused
+			if !errors.As(err, &refused) {
+				return false, err
+			}
 			if renewed || !c.canRefresh() {
-				return nil, refused.err
+				return false, refused.err
 			}
 			renewed = true
 			if _, _, err := c.renew(ctx, gen, true); err != nil {
-				return nil, err
+				return false, err
 			}
-		case errors.As(err, &thr) && thr.daily:
-			wait := thr.after
-			if wait <= 0 {
-				wait = c.lim.quotaFrees(c.now(), c.retry.unknownQuotaWait)
-			}
-			c.lim.pause(c.now().Add(wait))
-			if wait > c.retry.maxQuotaWait {
-				return nil, &cart.RateLimitedError{RetryAfter: wait}
-			}
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, rateLimited(err, wait)
-			}
-		case errors.As(err, &thr):
-			wait := max(thr.after, c.retry.ThrottleWait(throttles))
-			throttles++
-			c.lim.pause(c.now().Add(wait))
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, rateLimited(err, wait)
-			}
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts {
-				return nil, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
+			return true, nil
+		},
+	})
+}
+
+// limiterPacer is the client's pacing, with the rate headers of every
+// answer but a 429 read into the limiter.
+type limiterPacer struct {
+	lim  *limiter
+	wait cart.PacerFunc
+}
+
+func (p limiterPacer) Wait(ctx context.Context) error { return p.wait(ctx) }
+
+func (p limiterPacer) Observe(r *cart.Response) {
+	if r.Status != http.StatusTooManyRequests {
+		p.lim.observe(r.Header)
 	}
 }
 
-// attempt sends one request with the access token and classifies the
-// outcome: a reply, throttled, *temporary, *tokenRefused (a 401 for the
-// token, holding its *cart.Error), or a final *cart.Error (wrapping
-// cart.ErrAuth or cart.ErrNotFound where they apply).
-func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	u := c.base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
+// request builds one try's request with the access token.
+func (c *Client) request(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*http.Request, error) {
+	req, err := cart.NewRequest(ctx, method, c.base+path, q, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s: %w", path, err)
 	}
@@ -313,41 +277,29 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		req.Header.Set("Content-Type", ct)
 	}
 	c.lim.sent(c.now())
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "Etsy sent a response too large to read"}
-	}
-	s := resp.StatusCode
-	if s != http.StatusTooManyRequests {
-		c.lim.observe(resp.Header)
-	}
-	reason := func(prefix string) string {
-		if m := errorMessage(raw); m != "" {
-			return prefix + ": " + m
-		}
-		return prefix
-	}
+	return req, nil
+}
+
+// classify reads one answer: a reply, *cart.Throttled (Daily when the day's
+// quota is spent), *cart.Temporary, *tokenRefused (a 401 for the token,
+// holding its *cart.Error), or a final *cart.Error (wrapping cart.ErrAuth or
+// cart.ErrNotFound where they apply).
+func (c *Client) classify(resp *cart.Response) (*reply, error) {
+	s, raw := resp.Status, resp.Body
+	reason := func(prefix string) string { return cart.Reason(prefix, errorMessage(raw)) }
 	switch {
 	case s == http.StatusOK || s == http.StatusCreated:
 		if !json.Valid(raw) {
 			// A proxy's or a maintenance page's HTML.
-			return nil, &temporary{Status: s, Message: "Etsy sent a response that could not be read"}
+			return nil, &cart.Temporary{Status: s, Message: "Etsy sent a response that could not be read"}
 		}
 		return &reply{status: s, body: raw}, nil
 	case s == http.StatusTooManyRequests:
 		msg := strings.ToLower(errorMessage(raw))
-		after := retryAfter(resp.Header.Get("retry-after"), c.now())
+		after := retryAfter(resp.Header.Get("retry-after"), resp.Received)
 		daily := strings.Contains(msg, "daily") || strings.Contains(msg, "per day") ||
 			(!strings.Contains(msg, "second") && after > time.Minute)
-		return nil, throttled{daily: daily, after: after}
+		return nil, &cart.Throttled{Daily: daily, After: after}
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		e := &cart.Error{Status: s, Message: reason("Etsy refused the app's API key or the shop's authorization"), Err: cart.ErrAuth}
 		if s == http.StatusUnauthorized && !blamesKey(errorMessage(raw)) {
@@ -359,14 +311,9 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	case s >= 300 && s < 400:
 		return nil, &cart.Error{Status: s, Message: fmt.Sprintf("Etsy answered HTTP %d instead of the API", s)}
 	case s >= 500:
-		return nil, &temporary{Status: s, Message: reason(fmt.Sprintf("Etsy is temporarily unavailable (HTTP %d)", s))}
+		return nil, &cart.Temporary{Status: s, Message: reason(fmt.Sprintf("Etsy is temporarily unavailable (HTTP %d)", s))}
 	}
 	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("Etsy refused the request (HTTP %d)", s))}
-}
-
-// transportError classifies a failure to get any answer (cart.TransportError).
-func (c *Client) transportError(ctx context.Context, err error) error {
-	return cart.TransportError(ctx, err, "Etsy")
 }
 
 // maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -162,14 +161,7 @@ func (u userErrors) message() string {
 	if len(parts) == 0 {
 		return "Shopify refused the webhook subscription"
 	}
-	return clip(strings.Join(parts, "; "))
-}
-
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
+	return cart.Clip(strings.Join(parts, "; "), 300)
 }
 
 // Subscribe asks Shopify to POST topic's events to address in JSON: one
@@ -191,21 +183,12 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 	if !ok {
 		return cart.Subscription{}, fmt.Errorf("shopify: no webhooks for topic %q", topic)
 	}
-	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cart.Subscription{}, fmt.Errorf("shopify: webhook address %q is not an http(s) URL", address)
+	if err := cart.CheckWebhookAddress("shopify", address); err != nil {
+		return cart.Subscription{}, err
 	}
-	var ids []string
-	for _, t := range topics {
-		id, err := c.subscribe(ctx, t, address)
-		if err != nil {
-			for _, made := range ids {
-				_ = c.unsubscribe(ctx, made) // best effort: do not leave half a subscription
-			}
-			return cart.Subscription{}, fmt.Errorf("shopify: subscribing to %s: %w", t, err)
-		}
-		ids = append(ids, id)
-	}
-	return cart.Subscription{ID: strings.Join(ids, " ")}, nil
+	return cart.SubscribeEach(ctx, "shopify", topics, func(ctx context.Context, t string) (string, error) {
+		return c.subscribe(ctx, t, address)
+	}, c.unsubscribe)
 }
 
 // subscribe makes (or finds) the subscription of one Shopify topic.
@@ -256,18 +239,8 @@ func (c *Client) subscribe(ctx context.Context, topic, address string) (string, 
 // separated by spaces). Subscriptions already gone are not an error; an id
 // that is not a webhook subscription's global id is.
 func (c *Client) Unsubscribe(ctx context.Context, id string) error {
-	ids := strings.Fields(id)
-	for _, gid := range ids {
-		if !isGID(gid, "WebhookSubscription") {
-			return fmt.Errorf("shopify: %q is not a webhook subscription id", gid)
-		}
-	}
-	for _, gid := range ids {
-		if err := c.unsubscribe(ctx, gid); err != nil {
-			return fmt.Errorf("shopify: removing webhook subscription %s: %w", gid, err)
-		}
-	}
-	return nil
+	return cart.UnsubscribeEach(ctx, "shopify", "webhook subscription", "removing", id,
+		func(gid string) bool { return isGID(gid, "WebhookSubscription") }, c.unsubscribe)
 }
 
 func (c *Client) unsubscribe(ctx context.Context, gid string) error {

@@ -90,10 +90,7 @@ func (e gqlErrors) has(code string) bool {
 func (e gqlErrors) message() string {
 	for _, x := range e {
 		if m := strings.TrimSpace(x.Message); m != "" {
-			if len(m) > 300 {
-				m = m[:300] + "…"
-			}
-			return m
+			return cart.Clip(m, 300)
 		}
 	}
 	return "Shopify rejected the request"

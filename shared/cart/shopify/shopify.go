@@ -91,12 +91,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		base = strings.TrimSuffix(u.String(), "/")
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	return &Client{
 		shop:     shop,
 		endpoint: base + "/admin/api/" + version + "/graphql.json",

@@ -142,9 +142,7 @@ func (e *UserError) cartError() *cart.Error {
 	if msg == "" {
 		msg = "Shopify refused the quantity"
 	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
-	}
+	msg = cart.Clip(msg, 300)
 	if e.Code != "" {
 		msg += " (" + e.Code + ")"
 	}

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -25,14 +22,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  30 * time.Second,
-		MinThrottleWait: 250 * time.Millisecond,
-		MaxThrottleWait: 30 * time.Second,
-	},
+	Retry: cart.StandardRetry(30*time.Second, 250*time.Millisecond, 30*time.Second),
 }
 
 // maxResponse bounds what is read of one response. A page of orders is a
@@ -122,109 +112,53 @@ func (b *costBucket) wait(now time.Time, cost float64) time.Duration {
 	return b.timeFor(math.Min(cost+paceMargin, b.max) - b.level(now))
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return cart.Sleep(ctx, d, c.now())
-}
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is Shopify saying to wait; after is its hint, if it gave one.
-type throttled struct{ after time.Duration }
-
-func (throttled) Error() string { return "throttled" }
+// throttleLimit bounds a Retry-After: a larger one is ignored.
+const throttleLimit = time.Hour
 
 // query runs one GraphQL query and returns its data. requested is the
 // query's requested cost, for pacing. It retries temporary failures with
 // capped exponential backoff and waits out throttling for as long as ctx
-// allows.
+// allows (cart.Do).
 func (c *Client) query(ctx context.Context, doc string, vars map[string]any, requested float64) (json.RawMessage, error) {
 	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the query: %w", err)
 	}
-	failures, throttles := 0, 0
-	for {
-		if err := c.pace(ctx, requested); err != nil {
-			return nil, err
-		}
-		data, err := c.attempt(ctx, body)
-		var tmp *temporary
-		var thr throttled
-		switch {
-		case err == nil:
-			return data, nil
-		case errors.As(err, &thr):
-			wait := max(thr.after, c.bucket.wait(c.now(), requested),
-				c.retry.ThrottleWait(throttles))
-			throttles++
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, rateLimited(err, wait)
+	return cart.Do(ctx, c.loop(), cart.Call[json.RawMessage]{
+		Pacer: cart.PacerFunc(func(ctx context.Context) error {
+			return c.loop().Pace(ctx, c.bucket.reserve(c.now(), requested), func() { c.bucket.release(requested) })
+		}),
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+			if err != nil {
+				return nil, fmt.Errorf("building the request: %w", err)
 			}
-		case errors.As(err, &tmp):
-			// Whether Shopify charged the failed query is unknown; the
-			// next response's status corrects the model either way.
-			c.bucket.release(requested)
-			failures++
-			if failures >= c.retry.Attempts {
-				return nil, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
-	}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("User-Agent", "autosync")
+			req.Header.Set("X-Shopify-Access-Token", c.token)
+			return req, nil
+		},
+		Classify: c.classify,
+		Throttle: func(t *cart.Throttled, n int) (time.Duration, error) {
+			return max(t.After, c.bucket.wait(c.now(), requested), c.retry.ThrottleWait(n)), nil
+		},
+		// Whether Shopify charged the failed query is unknown; the next
+		// response's status corrects the model either way.
+		Temporary: func(*cart.Temporary) { c.bucket.release(requested) },
+	})
 }
 
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// pace waits until the bucket should hold the requested cost.
-func (c *Client) pace(ctx context.Context, requested float64) error {
-	wait := c.bucket.reserve(c.now(), requested)
-	if err := c.sleep(ctx, wait); err != nil {
-		c.bucket.release(requested)
-		return rateLimited(err, wait)
-	}
-	return nil
+// loop is the client's part of every request.
+func (c *Client) loop() *cart.Loop {
+	return &cart.Loop{Cart: "Shopify", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
 }
 
-// attempt sends one request and classifies the outcome: data, throttled,
-// *temporary, or a final error (*cart.Error, possibly wrapping cart.ErrAuth).
-func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "autosync")
-	req.Header.Set("X-Shopify-Access-Token", c.token)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "Shopify sent a response too large to read"}
-	}
-	received := c.now()
-
-	switch s := resp.StatusCode; {
+// classify reads one answer: data, *cart.Throttled, *cart.Temporary, or a
+// final *cart.Error (possibly wrapping cart.ErrAuth).
+func (c *Client) classify(resp *cart.Response) (json.RawMessage, error) {
+	raw := resp.Body
+	switch s := resp.Status; {
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		msg := "Shopify refused the access token"
 		if r, err := decodeResponse(raw); err == nil && len(r.Errors) > 0 {
@@ -232,9 +166,9 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 		}
 		return nil, &cart.Error{Status: s, Message: msg, Err: cart.ErrAuth}
 	case s == http.StatusTooManyRequests:
-		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"))}
+		return nil, &cart.Throttled{After: cart.RetryAfterWithin(resp.Header.Get("Retry-After"), resp.Received, throttleLimit)}
 	case s >= 500:
-		return nil, &temporary{Status: s, Message: fmt.Sprintf("Shopify is temporarily unavailable (HTTP %d)", s)}
+		return nil, &cart.Temporary{Status: s, Message: fmt.Sprintf("Shopify is temporarily unavailable (HTTP %d)", s)}
 	case s != http.StatusOK:
 		msg := fmt.Sprintf("Shopify answered HTTP %d", s)
 		if r, err := decodeResponse(raw); err == nil && len(r.Errors) > 0 {
@@ -245,39 +179,24 @@ func (c *Client) attempt(ctx context.Context, body []byte) (json.RawMessage, err
 
 	r, err := decodeResponse(raw)
 	if err != nil {
-		return nil, &temporary{Status: resp.StatusCode, Message: "Shopify sent a response that could not be read", Err: err}
+		return nil, &cart.Temporary{Status: resp.Status, Message: "Shopify sent a response that could not be read", Err: err}
 	}
 	if r.Extensions.Cost != nil {
-		c.bucket.observe(received, r.Extensions.Cost.ThrottleStatus)
+		c.bucket.observe(resp.Received, r.Extensions.Cost.ThrottleStatus)
 	}
 	switch {
 	case r.Errors.has("THROTTLED"):
-		return nil, throttled{}
+		return nil, &cart.Throttled{}
 	case r.Errors.has("INTERNAL_SERVER_ERROR"):
-		return nil, &temporary{Status: resp.StatusCode, Message: "Shopify had an internal error: " + r.Errors.message()}
+		return nil, &cart.Temporary{Status: resp.Status, Message: "Shopify had an internal error: " + r.Errors.message()}
 	case r.Errors.has("ACCESS_DENIED"):
 		// The token works but lacks a scope (read_orders): the merchant
 		// must authorize the app again.
-		return nil, &cart.Error{Status: resp.StatusCode, Message: r.Errors.message(), Err: cart.ErrAuth}
+		return nil, &cart.Error{Status: resp.Status, Message: r.Errors.message(), Err: cart.ErrAuth}
 	case len(r.Errors) > 0:
-		return nil, &cart.Error{Status: resp.StatusCode, Message: r.Errors.message()}
+		return nil, &cart.Error{Status: resp.Status, Message: r.Errors.message()}
 	case len(r.Data) == 0 || string(r.Data) == "null":
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "Shopify sent no data"}
+		return nil, &cart.Error{Status: resp.Status, Message: "Shopify sent no data"}
 	}
 	return r.Data, nil
-}
-
-// transportError classifies a failure to get any answer (cart.TransportError).
-func (c *Client) transportError(ctx context.Context, err error) error {
-	return cart.TransportError(ctx, err, "Shopify")
-}
-
-// retryAfter parses a Retry-After of seconds, which Shopify sends as a
-// decimal ("2.0").
-func retryAfter(h string) time.Duration {
-	s, err := strconv.ParseFloat(h, 64)
-	if err != nil || s < 0 || s > 3600 || math.IsNaN(s) {
-		return 0
-	}
-	return time.Duration(s * float64(time.Second))
 }

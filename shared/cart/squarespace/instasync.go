@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -66,8 +65,8 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 			Err:     cart.ErrNotFound,
 		})
 	}
-	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cart.Subscription{}, fmt.Errorf("squarespace: webhook address %q is not an http(s) URL", address)
+	if err := cart.CheckWebhookAddress("squarespace", address); err != nil {
+		return cart.Subscription{}, err
 	}
 	const looks = 3
 	for try := 1; ; try++ {

@@ -18,12 +18,9 @@ func fulfillmentStatuses(q cart.OrderQuery) ([]string, error) {
 	if q.Cancelled {
 		return []string{StatusCanceled}, nil
 	}
-	in := q.Statuses
-	if in == nil {
-		in = DefaultStatuses()
-	}
-	if len(in) == 0 {
-		return nil, &cart.Error{Message: "no order statuses are set for this channel"}
+	in, err := cart.OrderStatuses(q, DefaultStatuses)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	for _, s := range in {

@@ -1,7 +1,6 @@
 package squarespace
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,29 +53,7 @@ func (m *money) valid() bool { return m != nil && decimalRE.MatchString(m.Value)
 
 // flexString accepts a JSON string or number: the docs render orderNumber
 // as a string, other sources as a number.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*f = ""
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
-}
+type flexString = cart.FlexString
 
 type orderLine struct {
 	SKU       *string `json:"sku"`

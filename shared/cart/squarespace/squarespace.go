@@ -19,7 +19,6 @@ package squarespace
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,17 +108,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
 		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
-			!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			!(u.Scheme == "https" || u.Scheme == "http" && cart.IsLoopback(u.Hostname())) {
 			return nil, fmt.Errorf("squarespace: base URL %q is not an https URL (or http on a loopback host)", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	return &Client{
 		base:  base,
 		key:   cfg.APIKey,
@@ -129,14 +123,6 @@ func New(cfg Config) (*Client, error) {
 		retry: defaultRetry,
 		clock: realClock{},
 	}, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // String names the site's API and leaves the key out.

@@ -1,20 +1,16 @@
 package squarespace
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -51,12 +47,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:       4,
-		BaseBackoff:    500 * time.Millisecond,
-		MaxBackoff:     8 * time.Second,
-		AttemptTimeout: 30 * time.Second,
-	},
+	Retry:          cart.StandardRetry(30*time.Second, 0, 0),
 	coolDown:       time.Minute,
 	coolDownMargin: time.Second,
 	maxThrottles:   30,
@@ -153,22 +144,6 @@ func sharedPacer(base, key string, now time.Time) *pacer {
 	return p
 }
 
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// wait waits d unless ctx ends first or would end before d has passed.
-func (c *Client) wait(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if deadline, ok := ctx.Deadline(); ok && c.clock.Now().Add(d).After(deadline) {
-		return errStop
-	}
-	return c.clock.Sleep(ctx, d)
-}
-
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
 // request is one API call. A retry sends exactly the same request, the
 // Idempotency-Key included.
 type request struct {
@@ -189,14 +164,6 @@ type reply struct {
 	status int
 	body   []byte
 }
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is a 429; after is the Retry-After, if Squarespace sent one.
-type throttled struct{ after time.Duration }
-
-func (throttled) Error() string { return "throttled" }
 
 // APIError is Squarespace's error object for a request it refused (a 4xx
 // other than 401, 403 and 429). Per-SKU stock failures are *cart.Error
@@ -224,13 +191,7 @@ func (e *APIError) reason() string {
 	if msg == "" {
 		msg = http.StatusText(e.Status)
 	}
-	if len(msg) > 300 {
-		cut := 300
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
-	}
+	msg = cart.Clip(msg, 300)
 	if t := strings.Trim(e.Type+"/"+e.Subtype, "/"); t != "" {
 		msg += " (" + t + ")"
 	}
@@ -264,79 +225,46 @@ func parseAPIError(status int, body []byte) *APIError {
 	return e
 }
 
-// do sends one API request, pacing it, retrying temporary failures (the
-// same request, so the same Idempotency-Key) with capped exponential
-// backoff, and waiting out 429 cool-downs for as long as ctx allows. A
-// refusal is returned as *APIError; a refused key as *cart.Error wrapping
-// cart.ErrAuth.
+// do sends one API request (cart.Do), pacing it, retrying temporary
+// failures (the same request, so the same Idempotency-Key) with capped
+// exponential backoff, and waiting out 429 cool-downs for as long as ctx
+// allows. A refusal is returned as *APIError; a refused key as *cart.Error
+// wrapping cart.ErrAuth.
 func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
-	failures, throttles := 0, 0
-	for {
-		if err := c.paceRequest(ctx); err != nil {
-			return nil, err
-		}
-		if rq.idempotencyKey != "" {
-			c.writes.requests.Add(1)
-			if failures > 0 {
-				c.writes.retries.Add(1)
+	l := &cart.Loop{Cart: "Squarespace", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse,
+		Now: c.clock.Now, Sleep: c.clock.Sleep}
+	return cart.Do(ctx, l, cart.Call[*reply]{
+		Pacer: cart.PacerFunc(func(ctx context.Context) error {
+			wait, cancel := c.pace.reserve(c.clock.Now())
+			return l.Pace(ctx, wait, cancel)
+		}),
+		Build: func(ctx context.Context, a cart.Attempt) (*http.Request, error) {
+			if rq.idempotencyKey != "" {
+				c.writes.requests.Add(1)
+				if a.Failures > 0 {
+					c.writes.retries.Add(1)
+				}
 			}
-		}
-		rep, err := c.attempt(ctx, rq)
-		var tmp *temporary
-		var thr throttled
-		switch {
-		case err == nil:
-			return rep, nil
-		case errors.As(err, &thr):
-			throttles++
-			wait := max(thr.after, c.retry.coolDown) + c.retry.coolDownMargin
-			if throttles > c.retry.maxThrottles {
-				return nil, &cart.RateLimitedError{RetryAfter: wait}
+			return c.request(ctx, rq)
+		},
+		Classify: func(r *cart.Response) (*reply, error) { return classify(r, rq.idempotencyKey != "") },
+		Throttle: func(t *cart.Throttled, n int) (time.Duration, error) {
+			wait := max(t.After, c.retry.coolDown) + c.retry.coolDownMargin
+			if n+1 > c.retry.maxThrottles {
+				return 0, &cart.RateLimitedError{RetryAfter: wait}
 			}
 			// The next pace waits the cool-down out, or gives up with a
 			// *cart.RateLimitedError if ctx ends first.
 			c.pace.coolDown(c.clock.Now().Add(wait))
-		case errors.As(err, &tmp):
-			failures++
-			if rq.once || failures >= c.retry.Attempts {
-				return nil, tmp.CartError()
-			}
-			if err := c.wait(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
-	}
+			return 0, nil
+		},
+		Once: rq.once,
+	})
 }
 
-// paceRequest waits for the request's slot.
-func (c *Client) paceRequest(ctx context.Context) error {
-	wait, cancel := c.pace.reserve(c.clock.Now())
-	if err := c.wait(ctx, wait); err != nil {
-		cancel()
-		return rateLimited(err, wait)
-	}
-	return nil
-}
-
-// attempt sends one request and classifies the outcome: a reply, throttled,
-// *temporary, *APIError, or a final *cart.Error.
-func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	u := c.base + rq.path
-	if len(rq.query) > 0 {
-		u += "?" + rq.query.Encode()
-	}
-	var body io.Reader
-	if rq.body != nil {
-		body = bytes.NewReader(rq.body)
-	}
-	req, err := http.NewRequestWithContext(actx, rq.method, u, body)
+// request builds one try's request.
+func (c *Client) request(ctx context.Context, rq request) (*http.Request, error) {
+	req, err := cart.NewRequest(ctx, rq.method, c.base+rq.path, rq.query, rq.body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
@@ -352,20 +280,14 @@ func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
 		// safe as the connector's own retries.
 		req.Header.Set("Idempotency-Key", rq.idempotencyKey)
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "Squarespace sent a response too large to read"}
-	}
+	return req, nil
+}
 
-	switch s := resp.StatusCode; {
+// classify reads one answer: a reply, *cart.Throttled, *cart.Temporary,
+// *APIError, or a final *cart.Error. keyed says the request carried an
+// Idempotency-Key.
+func classify(resp *cart.Response, keyed bool) (*reply, error) {
+	switch s, raw := resp.Status, resp.Body; {
 	case s >= 200 && s < 300:
 		return &reply{status: s, body: raw}, nil
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
@@ -375,41 +297,24 @@ func (c *Client) attempt(ctx context.Context, rq request) (*reply, error) {
 		}
 		return nil, &cart.Error{Status: s, Message: msg, Err: errors.Join(cart.ErrAuth, parseAPIError(s, raw))}
 	case s == http.StatusTooManyRequests:
-		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())}
-	case s >= 500 || s == http.StatusRequestTimeout || s == http.StatusConflict && rq.idempotencyKey != "":
+		return nil, &cart.Throttled{After: retryAfter(resp.Header.Get("Retry-After"), resp.Received)}
+	case s >= 500 || s == http.StatusRequestTimeout || s == http.StatusConflict && keyed:
 		// 409 with an Idempotency-Key: the first request with the key is
 		// still being processed; the retry gets its answer.
 		msg := fmt.Sprintf("Squarespace is temporarily unavailable (HTTP %d)", s)
 		if e := parseAPIError(s, raw); e.ContextID != "" {
 			msg += "; Squarespace context id " + e.ContextID
 		}
-		return nil, &temporary{Status: s, Message: msg}
+		return nil, &cart.Temporary{Status: s, Message: msg}
 	}
-	return nil, parseAPIError(resp.StatusCode, raw)
-}
-
-// transportError classifies a failure to get any answer (cart.TransportError).
-func (c *Client) transportError(ctx context.Context, err error) error {
-	return cart.TransportError(ctx, err, "Squarespace")
+	return nil, parseAPIError(resp.Status, resp.Body)
 }
 
 // retryAfter parses a Retry-After of seconds or an HTTP date. Squarespace
 // documents none; one that is sent is honoured when longer than the
-// cool-down.
+// cool-down, and one of more than an hour is ignored.
 func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(strings.TrimSpace(h), 10, 64); err == nil {
-		if s < 0 || s > 3600 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return min(max(t.Sub(now), 0), time.Hour)
-	}
-	return 0
+	return cart.RetryAfterWithin(h, now, time.Hour)
 }
 
 // refused turns a refusal of a read into a merchant-safe *cart.Error.

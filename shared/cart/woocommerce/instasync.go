@@ -107,25 +107,16 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 	if secret == "" {
 		return cart.Subscription{}, errors.New("woocommerce: a webhook secret is required; WooCommerce signs deliveries with it")
 	}
-	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cart.Subscription{}, fmt.Errorf("woocommerce: webhook address %q is not an http(s) URL", address)
+	if err := cart.CheckWebhookAddress("woocommerce", address); err != nil {
+		return cart.Subscription{}, err
 	}
 	existing, err := c.webhooks(ctx)
 	if err != nil {
 		return cart.Subscription{}, fmt.Errorf("woocommerce: listing webhooks: %w", err)
 	}
-	var ids []string
-	for _, t := range topics {
-		id, err := c.webhook(ctx, existing, t, address, secret)
-		if err != nil {
-			for _, made := range ids {
-				_ = c.deleteWebhook(ctx, made) // best effort: do not leave half a subscription
-			}
-			return cart.Subscription{}, fmt.Errorf("woocommerce: subscribing to %s: %w", t, err)
-		}
-		ids = append(ids, id)
-	}
-	return cart.Subscription{ID: strings.Join(ids, " ")}, nil
+	return cart.SubscribeEach(ctx, "woocommerce", topics, func(ctx context.Context, t string) (string, error) {
+		return c.webhook(ctx, existing, t, address, secret)
+	}, c.deleteWebhook)
 }
 
 // webhooks lists every webhook of the store.
@@ -185,18 +176,7 @@ func (c *Client) webhook(ctx context.Context, existing []wcWebhook, topic, addre
 // separated by spaces). Webhooks already gone are not an error; an id that
 // is not a webhook id is.
 func (c *Client) Unsubscribe(ctx context.Context, id string) error {
-	ids := strings.Fields(id)
-	for _, w := range ids {
-		if n, err := strconv.ParseInt(w, 10, 64); err != nil || n <= 0 {
-			return fmt.Errorf("woocommerce: %q is not a webhook id", w)
-		}
-	}
-	for _, w := range ids {
-		if err := c.deleteWebhook(ctx, w); err != nil {
-			return fmt.Errorf("woocommerce: deleting webhook %s: %w", w, err)
-		}
-	}
-	return nil
+	return cart.UnsubscribeEach(ctx, "woocommerce", "webhook", "deleting", id, cart.PositiveID, c.deleteWebhook)
 }
 
 // deleteWebhook deletes a webhook for good (webhooks cannot be trashed).

@@ -48,28 +48,7 @@ func (n *wcInt) UnmarshalJSON(b []byte) error {
 }
 
 // wcString reads a string WooCommerce (or a plugin) may send as a number.
-type wcString string
-
-func (s *wcString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*s = ""
-	case len(b) > 0 && b[0] == '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = wcString(v)
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return err
-		}
-		*s = wcString(n.String())
-	}
-	return nil
-}
+type wcString = cart.FlexString
 
 // wcTime reads a date_*_gmt value: "2017-03-22T19:28:08", GMT without a
 // zone (RFC 3339 is accepted too); null or "" leaves it zero.

@@ -134,7 +134,7 @@ func confirm(a *batchItem, u cart.StockUpdate) error {
 	case a.Error != nil:
 		status := int(a.Error.Data.Status.N)
 		e := &cart.Error{Status: status, Temporary: status >= 500,
-			Message: fmt.Sprintf("WooCommerce refused the stock of SKU %s: %s", u.SKU, clip(strings.TrimSpace(a.Error.Message), 300))}
+			Message: fmt.Sprintf("WooCommerce refused the stock of SKU %s: %s", u.SKU, cart.Clip(strings.TrimSpace(a.Error.Message), 300))}
 		if strings.HasSuffix(a.Error.Code, "_invalid_id") {
 			e.Err = cart.ErrNotFound
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,14 +23,7 @@ type retryPolicy struct {
 }
 
 var defaultRetry = retryPolicy{
-	Retry: cart.Retry{
-		Attempts:        4,
-		BaseBackoff:     500 * time.Millisecond,
-		MaxBackoff:      8 * time.Second,
-		AttemptTimeout:  60 * time.Second, // WordPress on shared hosting is slow
-		MinThrottleWait: time.Second,
-		MaxThrottleWait: time.Minute,
-	},
+	Retry: cart.StandardRetry(60*time.Second, time.Second, time.Minute), // WordPress on shared hosting is slow
 }
 
 // maxResponse bounds what is read of one response. A page of 100 full
@@ -60,54 +52,15 @@ func decodeError(body []byte) (e wpError, ok bool) {
 	if json.Unmarshal(body, &e) != nil || e.Code == "" {
 		return wpError{}, false
 	}
-	e.Message = clip(strings.TrimSpace(e.Message), 300)
+	e.Message = cart.Clip(strings.TrimSpace(e.Message), 300)
 	return e, true
 }
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
-
-// temporary is a failure worth retrying (cart.Temporary).
-type temporary = cart.Temporary
-
-// throttled is a 429; after is the store's Retry-After, if usable.
-type throttled struct{ after time.Duration }
-
-func (throttled) Error() string { return "rate limited" }
 
 // keysNotSeen is a 401 that says the request ran without credentials: the
 // host dropped the Authorization header.
 type keysNotSeen struct{ err *cart.Error }
 
 func (k keysNotSeen) Error() string { return k.err.Error() }
-
-// errStop ends a wait that would outlast the caller's deadline.
-var errStop = cart.ErrPastDeadline
-
-// sleep waits d unless ctx ends first or would end before d has passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	return cart.Sleep(ctx, d, c.now())
-}
-
-func rateLimited(err error, wait time.Duration) error { return cart.RateLimited(err, wait) }
-
-// pace waits for the configured request rate, if any.
-func (c *Client) pace(ctx context.Context) error {
-	if c.limiter == nil {
-		return ctx.Err()
-	}
-	r := c.limiter.Reserve()
-	wait := r.Delay()
-	if err := c.sleep(ctx, wait); err != nil {
-		r.Cancel()
-		return rateLimited(err, wait)
-	}
-	return nil
-}
 
 // do sends one API request, retrying temporary failures with capped
 // exponential backoff and waiting out 429s for as long as ctx allows. Stock
@@ -116,69 +69,59 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	return c.send(ctx, method, path, q, body, true)
 }
 
-// send is do; a call that is not idempotent (creating a webhook) returns a
-// temporary failure instead of retrying it, since the first try may have
-// taken effect. 429s and unseen keys are retried whatever the call: the
-// store did not act on those.
+// send is do (cart.Do); a call that is not idempotent (creating a webhook)
+// returns a temporary failure instead of retrying it, since the first try
+// may have taken effect. 429s and unseen keys are retried whatever the
+// call: the store did not act on those.
 func (c *Client) send(ctx context.Context, method, path string, q url.Values, body []byte, idempotent bool) (*reply, error) {
-	failures, throttles := 0, 0
-	fellBack := false
-	for {
-		if err := c.pace(ctx); err != nil {
-			return nil, err
-		}
-		rep, err := c.attempt(ctx, method, path, q, body)
-		var tmp *temporary
-		var thr throttled
-		var nk keysNotSeen
-		switch {
-		case err == nil:
-			return rep, nil
-		case errors.As(err, &thr):
-			wait := thr.after
-			if wait <= 0 {
-				wait = c.retry.ThrottleWait(throttles)
+	l := &cart.Loop{Cart: "WooCommerce", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
+	var queryAuth, fellBack bool
+	call := cart.Call[*reply]{
+		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
+			queryAuth = c.queryAuth.Load()
+			return c.request(ctx, method, path, q, body, queryAuth)
+		},
+		Classify: func(r *cart.Response) (*reply, error) { return c.classify(r, queryAuth) },
+		Throttle: func(t *cart.Throttled, n int) (time.Duration, error) {
+			if t.After > 0 {
+				return t.After, nil
 			}
-			throttles++
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, rateLimited(err, wait)
+			return c.retry.ThrottleWait(n), nil
+		},
+		Recover: func(ctx context.Context, err error) (bool, error) {
+			var nk keysNotSeen
+			if errors.As(err, &nk) && !fellBack {
+				// The store saw no keys although they were sent: the host
+				// dropped the Authorization header. WooCommerce's
+				// documented fallback is the query string; it sticks if it
+				// works.
+				fellBack = true
+				c.queryAuth.Store(true)
+				return true, nil
 			}
-		case errors.As(err, &nk) && !fellBack:
-			// The store saw no keys although they were sent: the host
-			// dropped the Authorization header. WooCommerce's documented
-			// fallback is the query string; it sticks if it works.
-			fellBack = true
-			c.queryAuth.Store(true)
-		case errors.As(err, &tmp):
-			failures++
-			if failures >= c.retry.Attempts || !idempotent {
-				return nil, tmp.CartError()
-			}
-			if err := c.sleep(ctx, c.retry.Backoff(failures)); err != nil {
-				if errors.Is(err, errStop) {
-					return nil, tmp.CartError()
-				}
-				return nil, err
-			}
-		default:
 			if fellBack && errors.Is(err, cart.ErrAuth) {
 				c.queryAuth.Store(false) // the fallback did not help either
 			}
 			if errors.As(err, &nk) {
-				return nil, nk.err
+				return false, nk.err
 			}
-			return nil, err
-		}
+			return false, err
+		},
+		Once: !idempotent,
 	}
+	if c.limiter != nil {
+		// The configured request rate.
+		call.Pacer = cart.PacerFunc(func(ctx context.Context) error {
+			r := c.limiter.Reserve()
+			return l.Pace(ctx, r.Delay(), r.Cancel)
+		})
+	}
+	return cart.Do(ctx, l, call)
 }
 
-// attempt sends one request and classifies the outcome: a reply, throttled,
-// keysNotSeen, *temporary, or a final error (*cart.Error, possibly wrapping
-// cart.ErrAuth or cart.ErrNotFound).
-func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, body []byte) (*reply, error) {
-	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
-	defer cancel()
-	queryAuth := c.queryAuth.Load()
+// request builds one try's request, with the keys in the query string when
+// queryAuth says the host drops the Authorization header.
+func (c *Client) request(ctx context.Context, method, path string, q url.Values, body []byte, queryAuth bool) (*http.Request, error) {
 	params := url.Values{}
 	for k, v := range q {
 		params[k] = v
@@ -187,15 +130,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		params.Set("consumer_key", c.key)
 		params.Set("consumer_secret", c.secret)
 	}
-	u := c.api + path
-	if len(params) > 0 {
-		u += "?" + params.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	req, err := cart.NewRequest(ctx, method, c.api+path, params, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s", path) // the URL may hold the keys
 	}
@@ -207,24 +142,18 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	if !queryAuth {
 		req.SetBasicAuth(c.key, c.secret)
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if len(raw) > maxResponse {
-		return nil, &cart.Error{Status: resp.StatusCode, Message: "WooCommerce sent a response too large to read"}
-	}
+	return req, nil
+}
 
-	s := resp.StatusCode
+// classify reads one answer: a reply, *cart.Throttled, keysNotSeen,
+// *cart.Temporary, or a final error (*cart.Error, possibly wrapping
+// cart.ErrAuth or cart.ErrNotFound).
+func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
+	s, raw := resp.Status, resp.Body
 	wpe, isWP := decodeError(raw)
 	reason := func(prefix string) string {
-		if isWP && wpe.Message != "" {
-			return prefix + ": " + wpe.Message
+		if isWP {
+			return cart.Reason(prefix, wpe.Message)
 		}
 		return prefix
 	}
@@ -233,11 +162,11 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '[' && t[0] != '{' {
 			// A caching plugin's or a maintenance page's HTML. (The
 			// parsers check the rest.)
-			return nil, &temporary{Status: s, Message: "WooCommerce sent a response that could not be read"}
+			return nil, &cart.Temporary{Status: s, Message: "WooCommerce sent a response that could not be read"}
 		}
 		return &reply{status: s, header: resp.Header, body: raw}, nil
 	case s == http.StatusTooManyRequests:
-		return nil, throttled{after: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return nil, &cart.Throttled{After: retryAfter(resp.Header.Get("Retry-After"), resp.Received)}
 	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
 		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
 	case s == http.StatusUnauthorized:
@@ -255,14 +184,9 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	case s == http.StatusNotFound || isWP && strings.HasSuffix(wpe.Code, "_invalid_id"):
 		return nil, &cart.Error{Status: s, Message: reason("WooCommerce has no such resource"), Err: cart.ErrNotFound}
 	case s >= 500:
-		return nil, &temporary{Status: s, Message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
+		return nil, &cart.Temporary{Status: s, Message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
 	}
 	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("WooCommerce answered HTTP %d", s))}
-}
-
-// transportError classifies a failure to get any answer (cart.TransportError).
-func (c *Client) transportError(ctx context.Context, err error) error {
-	return cart.TransportError(ctx, err, "WooCommerce")
 }
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.

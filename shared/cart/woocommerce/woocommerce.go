@@ -59,7 +59,6 @@ package woocommerce
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -142,7 +141,7 @@ func New(cfg Config) (*Client, error) {
 	u.Scheme = strings.ToLower(u.Scheme)
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && loopback(u.Hostname()):
+	case u.Scheme == "http" && cart.IsLoopback(u.Hostname()):
 	case u.Scheme == "http":
 		return nil, fmt.Errorf("woocommerce: store URL %q must use https: WooCommerce accepts API keys over plain http only with OAuth 1.0a signatures", cfg.BaseURL)
 	default:
@@ -157,12 +156,7 @@ func New(cfg Config) (*Client, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	base := u.String()
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := cart.HTTPClient(cfg.HTTPClient)
 	c := &Client{
 		base:   base,
 		api:    base + APIPath,
@@ -178,14 +172,6 @@ func New(cfg Config) (*Client, error) {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), 1)
 	}
 	return c, nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // String names the store and leaves the keys out.
@@ -241,12 +227,9 @@ func statusParam(q cart.OrderQuery) (string, error) {
 	if q.Cancelled {
 		return strings.Join(cancelStatuses, ","), nil
 	}
-	statuses := q.Statuses
-	if statuses == nil {
-		statuses = DefaultStatuses()
-	}
-	if len(statuses) == 0 {
-		return "", &cart.Error{Message: "no order statuses are set for this channel"}
+	statuses, err := cart.OrderStatuses(q, DefaultStatuses)
+	if err != nil {
+		return "", err
 	}
 	var out []string
 	for _, s := range statuses {

@@ -1,0 +1,65 @@
+package cart
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// CheckWebhookAddress says whether address is an http(s) URL a cart can
+// post webhooks to; connector names the connector in the error.
+func CheckWebhookAddress(connector, address string) error {
+	if u, err := url.Parse(address); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%s: webhook address %q is not an http(s) URL", connector, address)
+	}
+	return nil
+}
+
+// SubscribeEach makes one webhook per cart topic with subscribe, for a cart
+// whose webhooks each carry one topic. The Subscription's ID is their ids
+// joined by a space. If one topic fails, the webhooks already made are
+// removed again (best effort), so no half subscription is left behind.
+func SubscribeEach(ctx context.Context, connector string, topics []string,
+	subscribe func(ctx context.Context, topic string) (string, error),
+	remove func(ctx context.Context, id string) error) (Subscription, error) {
+	var ids []string
+	for _, t := range topics {
+		id, err := subscribe(ctx, t)
+		if err != nil {
+			for _, made := range ids {
+				_ = remove(ctx, made)
+			}
+			return Subscription{}, fmt.Errorf("%s: subscribing to %s: %w", connector, t, err)
+		}
+		ids = append(ids, id)
+	}
+	return Subscription{ID: strings.Join(ids, " ")}, nil
+}
+
+// UnsubscribeEach removes the webhooks of a SubscribeEach subscription.
+// Every id must pass valid before any is removed; remove treats one that is
+// already gone as removed. noun and verb word the errors ("webhook",
+// "deleting").
+func UnsubscribeEach(ctx context.Context, connector, noun, verb, subscription string,
+	valid func(id string) bool, remove func(ctx context.Context, id string) error) error {
+	ids := strings.Fields(subscription)
+	for _, id := range ids {
+		if !valid(id) {
+			return fmt.Errorf("%s: %q is not a %s id", connector, id, noun)
+		}
+	}
+	for _, id := range ids {
+		if err := remove(ctx, id); err != nil {
+			return fmt.Errorf("%s: %s %s %s: %w", connector, verb, noun, id, err)
+		}
+	}
+	return nil
+}
+
+// PositiveID says whether id is a cart's numeric id: a positive integer.
+func PositiveID(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && n > 0
+}
