@@ -61,7 +61,7 @@ func (s *Service) converge(ctx context.Context, accts map[string]*accountState, 
 		return nil, nil
 	}
 	want.Gen++
-	if _, err := store.PutDoc(ctx, s.Store, schedPK, r.name(), want, store.AtVersion(d.Version)); err != nil {
+	if err := s.putRecord(ctx, r.name(), want, d.Version); err != nil {
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, nil
 		}
