@@ -10,30 +10,50 @@ import (
 	"github.com/autosync/autosync/shared/store"
 )
 
-// accountState is what repair reads once per account to check its records.
+// accountState is what repair has read of one account to check its
+// records: each channel and setting read once, when a record needs it. A
+// sweep's records are spread over many accounts (they are sharded by a
+// hash), so it reads two items per record, not whole accounts.
 type accountState struct {
-	chans map[string]channels.Channel
-	sets  map[string]store.Doc[setting]
+	chans map[string]*channels.Channel // nil: the channel is gone
+	sets  map[string]setting
 }
 
-func (s *Service) account(ctx context.Context, accts map[string]*accountState, account string) (*accountState, error) {
-	if a, ok := accts[account]; ok {
-		return a, nil
+func (s *Service) account(accts map[string]*accountState, account string) *accountState {
+	a, ok := accts[account]
+	if !ok {
+		a = &accountState{chans: map[string]*channels.Channel{}, sets: map[string]setting{}}
+		accts[account] = a
 	}
-	chs, err := s.Channels.List(ctx, account)
+	return a
+}
+
+func (s *Service) channelOf(ctx context.Context, a *accountState, account, channel string) (*channels.Channel, error) {
+	if c, ok := a.chans[channel]; ok {
+		return c, nil
+	}
+	c, err := s.Channels.Get(ctx, account, channel)
+	if errors.Is(err, channels.ErrNotFound) {
+		a.chans[channel] = nil
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	sets, err := s.settings(ctx, account)
-	if err != nil {
-		return nil, err
+	a.chans[channel] = &c
+	return &c, nil
+}
+
+func (s *Service) settingOf(ctx context.Context, a *accountState, account, key string) (setting, error) {
+	if v, ok := a.sets[key]; ok {
+		return v, nil
 	}
-	a := &accountState{chans: make(map[string]channels.Channel, len(chs)), sets: sets}
-	for _, c := range chs {
-		a.chans[c.ID] = c
+	d, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return setting{}, fmt.Errorf("load setting: %w", err)
 	}
-	accts[account] = a
-	return a, nil
+	a.sets[key] = d.Value
+	return d.Value, nil
 }
 
 // converge makes one schedule record agree with its setting and its
@@ -46,13 +66,18 @@ func (s *Service) account(ctx context.Context, accts map[string]*accountState, a
 // channel were, so a record a concurrent save moved on is left alone.
 func (s *Service) converge(ctx context.Context, accts map[string]*accountState, d store.Doc[record]) (*record, error) {
 	r := d.Value
-	a, err := s.account(ctx, accts, r.Account)
+	a := s.account(accts, r.Account)
+	ch, err := s.channelOf(ctx, a, r.Account, r.Channel)
 	if err != nil {
-		return nil, fmt.Errorf("load account %s for repair: %w", r.Account, err)
+		return nil, fmt.Errorf("load channel of %s for repair: %w", r.name(), err)
 	}
 	want := r
-	if ch, ok := a.chans[r.Channel]; ok {
-		want = desired(r, ch, r.Task, a.sets[settingSK(r.Channel, r.Task)].Value)
+	if ch != nil {
+		set, err := s.settingOf(ctx, a, r.Account, settingSK(r.Channel, r.Task))
+		if err != nil {
+			return nil, fmt.Errorf("load setting of %s for repair: %w", r.name(), err)
+		}
+		want = desired(r, *ch, r.Task, set)
 	} else {
 		want.Want = false
 	}

@@ -212,22 +212,29 @@ func (p *pass) queue(ctx context.Context, st *sweepState) {
 		budget -= len(marks)
 		p.stats.Queued += len(marks)
 		for _, m := range marks {
-			p.one(ctx, m.SK, &m)
+			p.one(ctx, m.SK, &m, nil)
 		}
 	}
 }
 
-// one converges the named record and applies it when pending. With a
-// marker, a record found not pending (or gone) has its marker removed,
-// conditioned on the marker as read: a change since re-queued it. It
-// returns the record when it is wanted and applied, to be checked at the
-// Scheduler.
-func (p *pass) one(ctx context.Context, name string, mark *store.Item) (record, bool) {
+// one converges the named record (read now, or as the sweep read it) and
+// applies it when pending. With a marker, a record found not pending (or
+// gone) has its marker removed, conditioned on the marker as read: a change
+// since re-queued it. It returns the record when it is wanted and applied,
+// to be checked at the Scheduler.
+func (p *pass) one(ctx context.Context, name string, mark *store.Item, read *store.Item) (record, bool) {
 	if p.done[name] {
 		return record{}, false
 	}
 	p.done[name] = true
-	d, err := p.s.getRecord(ctx, name, true)
+	var d store.Doc[record]
+	var err error
+	if read != nil {
+		d.Version = read.Version
+		d.Value, err = store.Decode[record](*read)
+	} else {
+		d, err = p.s.getRecord(ctx, name, true)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		p.unmark(ctx, mark)
 		return record{}, false
@@ -289,7 +296,7 @@ func (p *pass) sweep(ctx context.Context, st *sweepState) []string {
 		budget -= len(items)
 		p.stats.Swept += len(items)
 		for _, it := range items {
-			if r, check := p.one(ctx, it.SK, nil); check && r.AppliedInterval != "" {
+			if r, check := p.one(ctx, it.SK, nil, &it); check && r.AppliedInterval != "" {
 				verify = append(verify, it.SK)
 			}
 		}

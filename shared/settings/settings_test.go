@@ -107,7 +107,7 @@ func newFixture(t *testing.T) *fixture {
 	return newFixtureWith(t, newFake())
 }
 
-func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
+func newFixtureWith(t testing.TB, sched schedule.Scheduler) *fixture {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
