@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
@@ -19,40 +20,58 @@ type accountState struct {
 	sets  map[string]setting
 }
 
-func (s *Service) account(accts map[string]*accountState, account string) *accountState {
-	a, ok := accts[account]
+// accountCache is a pass's accountStates, shared by its workers.
+type accountCache struct {
+	mu sync.Mutex
+	m  map[string]*accountState
+}
+
+func newAccountCache() *accountCache { return &accountCache{m: map[string]*accountState{}} }
+
+func (c *accountCache) of(account string) *accountState {
+	a, ok := c.m[account]
 	if !ok {
 		a = &accountState{chans: map[string]*channels.Channel{}, sets: map[string]setting{}}
-		accts[account] = a
+		c.m[account] = a
 	}
 	return a
 }
 
-func (s *Service) channelOf(ctx context.Context, a *accountState, account, channel string) (*channels.Channel, error) {
-	if c, ok := a.chans[channel]; ok {
-		return c, nil
+func (s *Service) channelOf(ctx context.Context, c *accountCache, account, channel string) (*channels.Channel, error) {
+	c.mu.Lock()
+	ch, ok := c.of(account).chans[channel]
+	c.mu.Unlock()
+	if ok {
+		return ch, nil
 	}
-	c, err := s.Channels.Get(ctx, account, channel)
+	got, err := s.Channels.Get(ctx, account, channel)
 	if errors.Is(err, channels.ErrNotFound) {
-		a.chans[channel] = nil
-		return nil, nil
-	}
-	if err != nil {
+		ch = nil
+	} else if err != nil {
 		return nil, err
+	} else {
+		ch = &got
 	}
-	a.chans[channel] = &c
-	return &c, nil
+	c.mu.Lock()
+	c.of(account).chans[channel] = ch
+	c.mu.Unlock()
+	return ch, nil
 }
 
-func (s *Service) settingOf(ctx context.Context, a *accountState, account, key string) (setting, error) {
-	if v, ok := a.sets[key]; ok {
+func (s *Service) settingOf(ctx context.Context, c *accountCache, account, key string) (setting, error) {
+	c.mu.Lock()
+	v, ok := c.of(account).sets[key]
+	c.mu.Unlock()
+	if ok {
 		return v, nil
 	}
 	d, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return setting{}, fmt.Errorf("load setting: %w", err)
 	}
-	a.sets[key] = d.Value
+	c.mu.Lock()
+	c.of(account).sets[key] = d.Value
+	c.mu.Unlock()
 	return d.Value, nil
 }
 
@@ -64,16 +83,15 @@ func (s *Service) settingOf(ctx context.Context, a *accountState, account, key s
 //
 // The write is conditioned on the version read before the setting and
 // channel were, so a record a concurrent save moved on is left alone.
-func (s *Service) converge(ctx context.Context, accts map[string]*accountState, d store.Doc[record]) (*record, error) {
+func (s *Service) converge(ctx context.Context, accts *accountCache, d store.Doc[record]) (*record, error) {
 	r := d.Value
-	a := s.account(accts, r.Account)
-	ch, err := s.channelOf(ctx, a, r.Account, r.Channel)
+	ch, err := s.channelOf(ctx, accts, r.Account, r.Channel)
 	if err != nil {
 		return nil, fmt.Errorf("load channel of %s for repair: %w", r.name(), err)
 	}
 	want := r
 	if ch != nil {
-		set, err := s.settingOf(ctx, a, r.Account, settingSK(r.Channel, r.Task))
+		set, err := s.settingOf(ctx, accts, r.Account, settingSK(r.Channel, r.Task))
 		if err != nil {
 			return nil, fmt.Errorf("load setting of %s for repair: %w", r.name(), err)
 		}

@@ -131,25 +131,43 @@ func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
 	return rep, err
 }
 
-// pass is one repair's working state.
+// pass is one repair's working state, shared by its workers.
 type pass struct {
 	s     *Service
 	lim   RepairLimits
+	accts *accountCache
+
+	mu    sync.Mutex
 	rep   RepairReport
 	stats RepairStats
 	errs  []error
-	accts map[string]*accountState
 	// done: records this pass already converged and applied.
 	done map[string]bool
 }
 
 func (p *pass) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.rep.Failed++
 	p.errs = append(p.errs, err)
 }
 
+// note records an error that is not a failed record (a read of a queue or
+// the cursor).
+func (p *pass) note(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.errs = append(p.errs, err)
+}
+
+func (p *pass) count(f func(r *RepairReport)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.rep)
+}
+
 func (s *Service) repair(ctx context.Context) (RepairReport, RepairStats, error) {
-	p := &pass{s: s, lim: s.limits(), accts: map[string]*accountState{}, done: map[string]bool{}}
+	p := &pass{s: s, lim: s.limits(), accts: newAccountCache(), done: map[string]bool{}}
 	cur, err := store.GetDoc[sweepState](ctx, s.Store, sweepPK, sweepSK)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return p.rep, p.stats, fmt.Errorf("load repair cursor: %w", err)
@@ -164,7 +182,7 @@ func (s *Service) repair(ctx context.Context) (RepairReport, RepairStats, error)
 	if _, err := store.PutDoc(ctx, s.Store, sweepPK, sweepSK, st, store.AtVersion(cur.Version)); err != nil {
 		// A concurrent pass moved the cursor on; its cursor stands.
 		if !errors.Is(err, store.ErrConditionFailed) {
-			p.errs = append(p.errs, fmt.Errorf("save repair cursor: %w", err))
+			p.note(fmt.Errorf("save repair cursor: %w", err))
 		}
 	}
 	return p.rep, p.stats, errors.Join(p.errs...)
@@ -179,7 +197,7 @@ func (p *pass) migrate(ctx context.Context) {
 		return true, nil
 	})
 	if err != nil {
-		p.errs = append(p.errs, fmt.Errorf("read legacy schedule records: %w", err))
+		p.note(fmt.Errorf("read legacy schedule records: %w", err))
 	}
 	for _, it := range items {
 		if err := p.s.migrate(ctx, it); err != nil && !errors.Is(err, store.ErrConditionFailed) {
@@ -206,7 +224,7 @@ func (p *pass) queue(ctx context.Context, st *sweepState) {
 			return true, nil
 		})
 		if err != nil {
-			p.errs = append(p.errs, fmt.Errorf("read schedule queue %d: %w", shard, err))
+			p.note(fmt.Errorf("read schedule queue %d: %w", shard, err))
 			continue
 		}
 		budget -= len(marks)
@@ -223,10 +241,13 @@ func (p *pass) queue(ctx context.Context, st *sweepState) {
 // since re-queued it. It returns the record when it is wanted and applied,
 // to be checked at the Scheduler.
 func (p *pass) one(ctx context.Context, name string, mark *store.Item, read *store.Item) (record, bool) {
-	if p.done[name] {
+	p.mu.Lock()
+	seen := p.done[name]
+	p.done[name] = true
+	p.mu.Unlock()
+	if seen {
 		return record{}, false
 	}
-	p.done[name] = true
 	var d store.Doc[record]
 	var err error
 	if read != nil {
@@ -248,7 +269,7 @@ func (p *pass) one(ctx context.Context, name string, mark *store.Item, read *sto
 	if err != nil {
 		p.fail(err)
 	} else if fixed != nil {
-		p.rep.Converged++
+		p.count(func(r *RepairReport) { r.Converged++ })
 		r = *fixed
 	}
 	if !r.pending() {
@@ -259,7 +280,7 @@ func (p *pass) one(ctx context.Context, name string, mark *store.Item, read *sto
 		p.fail(err)
 		return record{}, false
 	}
-	p.rep.Applied++
+	p.count(func(r *RepairReport) { r.Applied++ })
 	return record{}, false
 }
 
@@ -268,7 +289,7 @@ func (p *pass) unmark(ctx context.Context, mark *store.Item) {
 		return
 	}
 	if err := p.s.Store.Delete(ctx, mark.PK, mark.SK, store.AtVersion(mark.Version)); err != nil && !errors.Is(err, store.ErrConditionFailed) {
-		p.errs = append(p.errs, fmt.Errorf("unqueue %s: %w", mark.SK, err))
+		p.note(fmt.Errorf("unqueue %s: %w", mark.SK, err))
 	}
 }
 
@@ -290,13 +311,21 @@ func (p *pass) sweep(ctx context.Context, st *sweepState) []string {
 			return true, nil
 		})
 		if err != nil {
-			p.errs = append(p.errs, fmt.Errorf("sweep schedule records: %w", err))
+			p.note(fmt.Errorf("sweep schedule records: %w", err))
 			return verify
 		}
 		budget -= len(items)
 		p.stats.Swept += len(items)
-		for _, it := range items {
-			if r, check := p.one(ctx, it.SK, nil, &it); check && r.AppliedInterval != "" {
+		// Each record costs two reads (its channel and setting): the
+		// workers overlap them.
+		check := make([]bool, len(items))
+		p.each(len(items), func(i int) error {
+			r, ok := p.one(ctx, items[i].SK, nil, &items[i])
+			check[i] = ok && r.AppliedInterval != ""
+			return nil
+		})
+		for i, it := range items {
+			if check[i] {
 				verify = append(verify, it.SK)
 			}
 		}
@@ -389,7 +418,6 @@ func (p *pass) list(ctx context.Context, st *sweepState) (map[string]bool, bool)
 // from the list when it was read whole in this pass, else by a Get each.
 func (p *pass) verify(ctx context.Context, names []string, listed map[string]bool, all bool) {
 	lost := make([]bool, len(names))
-	var mu sync.Mutex
 	p.each(len(names), func(i int) error {
 		if listed[names[i]] {
 			return nil
@@ -398,9 +426,9 @@ func (p *pass) verify(ctx context.Context, names []string, listed map[string]boo
 			lost[i] = true
 			return nil
 		}
-		mu.Lock()
+		p.mu.Lock()
 		p.stats.Verified++
-		mu.Unlock()
+		p.mu.Unlock()
 		_, err := p.s.Scheduler.Get(ctx, names[i])
 		if errors.Is(err, schedule.ErrNotFound) {
 			lost[i] = true
@@ -429,7 +457,6 @@ func (p *pass) verify(ctx context.Context, names []string, listed map[string]boo
 // each runs fn for 0..n-1 on lim.Workers goroutines, recording failures.
 func (p *pass) each(n int, fn func(i int) error) {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
 	sem := make(chan struct{}, p.lim.Workers)
 	for i := range n {
 		sem <- struct{}{}
@@ -437,9 +464,7 @@ func (p *pass) each(n int, fn func(i int) error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := fn(i); err != nil {
-				mu.Lock()
 				p.fail(err)
-				mu.Unlock()
 			}
 		}()
 	}
@@ -479,7 +504,7 @@ func (p *pass) subs(ctx context.Context, st *sweepState) {
 		return true, nil
 	})
 	if err != nil {
-		p.errs = append(p.errs, fmt.Errorf("read subscription queue: %w", err))
+		p.note(fmt.Errorf("read subscription queue: %w", err))
 	}
 	p.stats.Queued += len(marks)
 	for _, m := range marks {
@@ -513,7 +538,7 @@ func (p *pass) indexSubs(ctx context.Context, st *sweepState) {
 		return true, err
 	})
 	if err != nil {
-		p.errs = append(p.errs, fmt.Errorf("index subscription records: %w", err))
+		p.note(fmt.Errorf("index subscription records: %w", err))
 		return
 	}
 	for _, k := range keys {
@@ -522,7 +547,7 @@ func (p *pass) indexSubs(ctx context.Context, st *sweepState) {
 			_, err = p.s.Store.Put(ctx, m.Item, store.NoCond)
 		}
 		if err != nil {
-			p.errs = append(p.errs, fmt.Errorf("queue subscription %s: %w", k, err))
+			p.note(fmt.Errorf("queue subscription %s: %w", k, err))
 			return
 		}
 	}

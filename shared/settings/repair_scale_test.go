@@ -63,10 +63,10 @@ func (c *countingStore) reset() {
 // pagedScheduler is a fake Scheduler with a Pager over sorted names, as
 // EventBridge Scheduler is paged (100 names a page), counting its calls.
 type pagedScheduler struct {
-	mu    sync.Mutex
-	s     map[string]schedule.Schedule
-	names []string // sorted; rebuilt on change
-	dirty bool
+	mu                         sync.Mutex
+	s                          map[string]schedule.Schedule
+	names                      []string // sorted; rebuilt on change
+	dirty                      bool
 	puts, deletes, gets, pages atomic.Int64
 }
 
