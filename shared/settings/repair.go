@@ -229,9 +229,11 @@ func (p *pass) queue(ctx context.Context, st *sweepState) {
 		}
 		budget -= len(marks)
 		p.stats.Queued += len(marks)
-		for _, m := range marks {
-			p.one(ctx, m.SK, &m, nil)
-		}
+		// Each is a Scheduler call or two: the workers overlap them.
+		p.each(len(marks), func(i int) error {
+			p.one(ctx, marks[i].SK, &marks[i], nil)
+			return nil
+		})
 	}
 }
 

@@ -75,18 +75,33 @@ func TestMain(m *testing.M) {
 
 // BenchmarkRepair measures one repair pass over a converged installation
 // of records schedule records (20 per merchant) of which pending were left
-// pending by failed Scheduler calls, at the default limits. Reported per
+// pending by failed Scheduler calls, at the default limits (or, queue-only,
+// with the walks reduced to one record and one page). Reported per
 // pass: store items read and calls, Scheduler calls, records swept and
 // names listed; the sweep period follows from records / swept passes.
 func BenchmarkRepair(b *testing.B) {
-	for _, c := range []struct{ records, pending int }{
-		{10_000, 100}, {100_000, 100}, {100_000, 1000}, {1_000_000, 100},
+	// queueOnly sets the walks' limits to one record and one page, to
+	// show the queue's share of a pass: proportional to pending.
+	for _, c := range []struct {
+		records, pending int
+		queueOnly        bool
+	}{
+		{10_000, 100, false}, {100_000, 100, false}, {100_000, 1000, false}, {1_000_000, 100, false},
+		{100_000, 100, true}, {100_000, 1000, true}, {1_000_000, 100, true}, {1_000_000, 1000, true},
 	} {
-		b.Run(fmt.Sprintf("records=%d/pending=%d", c.records, c.pending), func(b *testing.B) {
+		name := fmt.Sprintf("records=%d/pending=%d", c.records, c.pending)
+		if c.queueOnly {
+			name += "/queue-only"
+		}
+		b.Run(name, func(b *testing.B) {
 			if testing.Short() && c.records > 100_000 {
 				b.Skip("a million records take minutes to seed")
 			}
 			in := benchInstallOf(b, c.records)
+			in.svc.RepairLimits = RepairLimits{}
+			if c.queueOnly {
+				in.svc.RepairLimits = RepairLimits{Sweep: 1, ListPages: 1}
+			}
 			ctx := context.Background()
 			var items, calls, sched, swept, listed, verified int64
 			for b.Loop() {
