@@ -2,6 +2,7 @@ package settings
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -424,5 +425,53 @@ func TestShardsSpread(t *testing.T) {
 		if c > 2*total/schedShards || c < total/schedShards/2 {
 			t.Fatalf("shard %d holds %d of %d: %v", sh, c, total, n)
 		}
+	}
+}
+
+// A save whose Scheduler call fails leaves its record queued, in the same
+// transaction; repair applies it and empties the queue. A marker left for
+// a record already applied (a crash between an apply and nothing, or an
+// index walk racing an apply) is dropped without a Scheduler call.
+func TestQueueHoldsExactlyThePending(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.sched.setFail(errors.New("ThrottlingException"))
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.ImportOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	name := schedule.Name("acct", f.shop.ID, catalog.ImportOrders)
+	queued := func() []string {
+		var out []string
+		for sh := range schedShards {
+			p, err := f.st.Query(ctx, store.Query{PK: schedQueuePK(sh)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range p.Items {
+				out = append(out, it.SK)
+			}
+		}
+		return out
+	}
+	if q := queued(); len(q) != 1 || q[0] != name {
+		t.Fatalf("queue after a failed apply: %v", q)
+	}
+	f.sched.setFail(nil)
+	if rep, err := f.svc.Repair(ctx); err != nil || rep.Applied != 1 {
+		t.Fatalf("repair %+v %v", rep, err)
+	}
+	if q := queued(); len(q) != 0 {
+		t.Fatalf("queue after repair: %v", q)
+	}
+	m, _ := markerOp(schedQueuePK(shardOf(name)), name)
+	if _, err := f.st.Put(ctx, m.Item, store.NoCond); err != nil {
+		t.Fatal(err)
+	}
+	before := f.sched.count()
+	if rep, err := f.svc.Repair(ctx); err != nil || rep != (RepairReport{}) {
+		t.Fatalf("repair with a stale marker %+v %v", rep, err)
+	}
+	if q := queued(); len(q) != 0 || f.sched.count() != before {
+		t.Fatalf("queue %v, %d Scheduler calls", q, f.sched.count()-before)
 	}
 }
