@@ -200,7 +200,19 @@ func (p *pass) migrate(ctx context.Context) {
 		p.note(fmt.Errorf("read legacy schedule records: %w", err))
 	}
 	for _, it := range items {
-		if err := p.s.migrate(ctx, it); err != nil && !errors.Is(err, store.ErrConditionFailed) {
+		err := p.s.migrate(ctx, it)
+		if errors.Is(err, store.ErrConditionFailed) {
+			// Written to both partitions (an old and a new version of the
+			// code side by side during a deploy): the shard's copy stands,
+			// and the sweep converges it with its setting.
+			if _, gerr := p.s.Store.Get(ctx, schedPKOf(it.SK), it.SK); gerr == nil {
+				err = p.s.Store.Delete(ctx, legacySchedPK, it.SK, store.AtVersion(it.Version))
+			}
+			if errors.Is(err, store.ErrConditionFailed) {
+				continue
+			}
+		}
+		if err != nil {
 			p.fail(err)
 			continue
 		}

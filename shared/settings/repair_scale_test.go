@@ -366,6 +366,13 @@ func TestLegacyRecordsMove(t *testing.T) {
 	if s := f.sched.snapshot()[lazy]; s.Interval != catalog.Every1d {
 		t.Fatalf("changed legacy record's schedule %+v", s)
 	}
+	// A copy written to the old partition after the move (an old version
+	// of the code still running during a deploy) is dropped: the shard's
+	// record stands.
+	stale := desired(record{}, f.shop, catalog.ImportProducts, setting{Enabled: false})
+	if _, err := store.PutDoc(ctx, f.st, legacySchedPK, lazy, stale, store.MustBeNew); err != nil {
+		t.Fatal(err)
+	}
 	// Repair moves the rest and applies the pending one.
 	rep, err := f.svc.Repair(ctx)
 	if err != nil || rep.Applied != 1 || rep.Restored != 0 || rep.Orphans != 0 {
