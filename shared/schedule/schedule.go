@@ -45,6 +45,17 @@ type Scheduler interface {
 	List(ctx context.Context) ([]string, error)
 }
 
+// Pager is implemented by adapters that can list a page at a time, so a
+// caller can walk millions of schedules across many calls, resuming with
+// the token: repair reads a bounded number of pages per pass.
+type Pager interface {
+	// ListPage returns up to about limit names (an adapter may cap the
+	// page lower) after token ("" starts over), and the token of the next
+	// page, "" after the last. Every schedule that exists throughout a
+	// walk is returned by it at least once.
+	ListPage(ctx context.Context, token string, limit int) (names []string, next string, err error)
+}
+
 // ErrNotFound is returned by Get for a missing schedule.
 var ErrNotFound = errors.New("schedule not found")
 

@@ -67,11 +67,11 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version))}
 		name = ""
 		if next.Enabled {
-			op, n, err := s.recordOp(ctx, ch, task, next)
+			rops, n, err := s.recordOp(ctx, ch, task, next)
 			if err != nil {
 				return err
 			}
-			ops, name = append(ops, op), n
+			ops, name = append(ops, rops...), n
 		}
 		if err := s.Store.Transact(ctx, ops); err != nil {
 			return fmt.Errorf("save interval: %w", err)
@@ -154,12 +154,12 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 		}
 		var name string
 		err := store.Retry(ctx, 5, func() error {
-			op, n, err := s.recordOp(ctx, ch, spec.ID, set)
+			ops, n, err := s.recordOp(ctx, ch, spec.ID, set)
 			if err != nil {
 				return err
 			}
 			name = n
-			if err := s.Store.Transact(ctx, []store.Op{op}); err != nil {
+			if err := s.Store.Transact(ctx, ops); err != nil {
 				return fmt.Errorf("pause/resume schedule record: %w", err)
 			}
 			return nil
@@ -205,11 +205,11 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 		key := settingSK(channel, spec.ID)
 		if spec.Mode == catalog.Autosync {
 			name := schedule.Name(account, channel, spec.ID)
-			cur, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+			cur, err := s.getRecord(ctx, name, true)
 			if err == nil {
 				r := cur.Value
 				r.Want, r.Gen = false, r.Gen+1
-				if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(cur.Version)); err != nil {
+				if err := s.putRecord(ctx, name, r, cur.Version); err != nil {
 					return fmt.Errorf("unschedule %s: %w", name, err)
 				}
 				names = append(names, name)
@@ -228,7 +228,7 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
 			continue
 		}
-		if err := dropSettled[record](ctx, s.Store, schedPK, n); err != nil {
+		if err := dropSettled[record](ctx, s.Store, schedPKOf(n), n); err != nil {
 			return err
 		}
 	}
@@ -242,11 +242,11 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 		if _, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, subKey(account, channel, task)); errors.Is(err, store.ErrNotFound) {
 			continue
 		}
-		op, key, err := s.subOp(ctx, ch, task, false)
+		ops, key, err := s.subOp(ctx, ch, task, false)
 		if err != nil {
 			return err
 		}
-		if err := s.Store.Transact(ctx, []store.Op{op}); err != nil {
+		if err := s.Store.Transact(ctx, ops); err != nil {
 			return fmt.Errorf("unsubscribe record: %w", err)
 		}
 		if err := s.applySub(ctx, key); err != nil {
@@ -275,118 +275,6 @@ func dropSettled[R interface{ settled() bool }](ctx context.Context, st store.St
 		return fmt.Errorf("delete record %s: %w", key, err)
 	}
 	return nil
-}
-
-// RepairReport says what a repair did.
-type RepairReport struct {
-	// Converged counts records made to agree with their setting and channel.
-	Converged int `json:"converged"`
-	Applied   int `json:"applied"`
-	Restored  int `json:"restored"`
-	Orphans   int `json:"orphans_deleted"`
-	Failed    int `json:"failed"`
-}
-
-// Repair converges the Scheduler on the schedule records: it applies every
-// pending record, re-creates schedules that are recorded as applied but
-// missing, and deletes schedules no record wants.
-func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
-	var rep RepairReport
-	existing, err := s.Scheduler.List(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("list schedules: %w", err)
-	}
-	have := map[string]bool{}
-	for _, n := range existing {
-		have[n] = true
-	}
-	var recs []store.Doc[record]
-	_, err = store.All(ctx, s.Store, store.Query{PK: schedPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
-		r, err := store.Decode[record](it)
-		if err != nil {
-			return false, err
-		}
-		recs = append(recs, store.Doc[record]{Value: r, Version: it.Version})
-		return true, nil
-	})
-	if err != nil {
-		return rep, fmt.Errorf("scan schedule records: %w", err)
-	}
-	// Records that disagree with their setting or their channel's status
-	// (a crash between a status change and its records, a re-authorization
-	// that never resumed them) are made to agree first, then applied.
-	var errs []error
-	wanted := map[string]bool{}
-	type todo struct {
-		name    string
-		restore bool
-	}
-	var work []todo
-	accts := map[string]*accountState{}
-	for _, d := range recs {
-		r, name := d.Value, d.Value.name()
-		fixed, err := s.converge(ctx, accts, d)
-		if err != nil {
-			rep.Failed++
-			errs = append(errs, err)
-		} else if fixed != nil {
-			rep.Converged++
-			r = *fixed
-		}
-		if r.Want {
-			wanted[name] = true
-		}
-		switch {
-		case r.pending():
-			work = append(work, todo{name: name})
-		case r.Want && !have[name]:
-			work = append(work, todo{name: name, restore: true})
-		}
-	}
-	for _, w := range work {
-		if w.restore {
-			if err := s.restore(ctx, w.name); err != nil {
-				rep.Failed++
-				errs = append(errs, err)
-				continue
-			}
-			rep.Restored++
-			continue
-		}
-		if err := s.apply(ctx, w.name); err != nil {
-			rep.Failed++
-			errs = append(errs, err)
-			continue
-		}
-		rep.Applied++
-	}
-	errs = append(errs, s.repairSubs(ctx, &rep)...)
-	for _, n := range existing {
-		if wanted[n] {
-			continue
-		}
-		if err := s.Scheduler.Delete(ctx, n); err != nil {
-			rep.Failed++
-			errs = append(errs, err)
-			continue
-		}
-		rep.Orphans++
-	}
-	return rep, errors.Join(errs...)
-}
-
-// restore re-creates a schedule recorded as applied that the Scheduler lacks.
-func (s *Service) restore(ctx context.Context, name string) error {
-	d, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
-	if err != nil {
-		return fmt.Errorf("load schedule record %s: %w", name, err)
-	}
-	r := d.Value
-	r.Gen++ // make it pending, then apply as usual
-	if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version)); err != nil {
-		return fmt.Errorf("mark %s pending: %w", name, err)
-	}
-	return s.apply(ctx, name)
 }
 
 // Enabled reports whether the merchant ticked the task on the channel.

@@ -4,36 +4,75 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/store"
 )
 
-// accountState is what repair reads once per account to check its records.
+// accountState is what repair has read of one account to check its
+// records: each channel and setting read once, when a record needs it. A
+// sweep's records are spread over many accounts (they are sharded by a
+// hash), so it reads two items per record, not whole accounts.
 type accountState struct {
-	chans map[string]channels.Channel
-	sets  map[string]store.Doc[setting]
+	chans map[string]*channels.Channel // nil: the channel is gone
+	sets  map[string]setting
 }
 
-func (s *Service) account(ctx context.Context, accts map[string]*accountState, account string) (*accountState, error) {
-	if a, ok := accts[account]; ok {
-		return a, nil
+// accountCache is a pass's accountStates, shared by its workers.
+type accountCache struct {
+	mu sync.Mutex
+	m  map[string]*accountState
+}
+
+func newAccountCache() *accountCache { return &accountCache{m: map[string]*accountState{}} }
+
+func (c *accountCache) of(account string) *accountState {
+	a, ok := c.m[account]
+	if !ok {
+		a = &accountState{chans: map[string]*channels.Channel{}, sets: map[string]setting{}}
+		c.m[account] = a
 	}
-	chs, err := s.Channels.List(ctx, account)
-	if err != nil {
+	return a
+}
+
+func (s *Service) channelOf(ctx context.Context, c *accountCache, account, channel string) (*channels.Channel, error) {
+	c.mu.Lock()
+	ch, ok := c.of(account).chans[channel]
+	c.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	got, err := s.Channels.Get(ctx, account, channel)
+	if errors.Is(err, channels.ErrNotFound) {
+		ch = nil
+	} else if err != nil {
 		return nil, err
+	} else {
+		ch = &got
 	}
-	sets, err := s.settings(ctx, account)
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	c.of(account).chans[channel] = ch
+	c.mu.Unlock()
+	return ch, nil
+}
+
+func (s *Service) settingOf(ctx context.Context, c *accountCache, account, key string) (setting, error) {
+	c.mu.Lock()
+	v, ok := c.of(account).sets[key]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
 	}
-	a := &accountState{chans: make(map[string]channels.Channel, len(chs)), sets: sets}
-	for _, c := range chs {
-		a.chans[c.ID] = c
+	d, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return setting{}, fmt.Errorf("load setting: %w", err)
 	}
-	accts[account] = a
-	return a, nil
+	c.mu.Lock()
+	c.of(account).sets[key] = d.Value
+	c.mu.Unlock()
+	return d.Value, nil
 }
 
 // converge makes one schedule record agree with its setting and its
@@ -44,15 +83,19 @@ func (s *Service) account(ctx context.Context, accts map[string]*accountState, a
 //
 // The write is conditioned on the version read before the setting and
 // channel were, so a record a concurrent save moved on is left alone.
-func (s *Service) converge(ctx context.Context, accts map[string]*accountState, d store.Doc[record]) (*record, error) {
+func (s *Service) converge(ctx context.Context, accts *accountCache, d store.Doc[record]) (*record, error) {
 	r := d.Value
-	a, err := s.account(ctx, accts, r.Account)
+	ch, err := s.channelOf(ctx, accts, r.Account, r.Channel)
 	if err != nil {
-		return nil, fmt.Errorf("load account %s for repair: %w", r.Account, err)
+		return nil, fmt.Errorf("load channel of %s for repair: %w", r.name(), err)
 	}
 	want := r
-	if ch, ok := a.chans[r.Channel]; ok {
-		want = desired(r, ch, r.Task, a.sets[settingSK(r.Channel, r.Task)].Value)
+	if ch != nil {
+		set, err := s.settingOf(ctx, accts, r.Account, settingSK(r.Channel, r.Task))
+		if err != nil {
+			return nil, fmt.Errorf("load setting of %s for repair: %w", r.name(), err)
+		}
+		want = desired(r, *ch, r.Task, set)
 	} else {
 		want.Want = false
 	}
@@ -61,7 +104,7 @@ func (s *Service) converge(ctx context.Context, accts map[string]*accountState, 
 		return nil, nil
 	}
 	want.Gen++
-	if _, err := store.PutDoc(ctx, s.Store, schedPK, r.name(), want, store.AtVersion(d.Version)); err != nil {
+	if err := s.putRecord(ctx, r.name(), want, d.Version); err != nil {
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, nil
 		}

@@ -56,7 +56,7 @@ func TestRepairConvergesPausedWithChannelStatus(t *testing.T) {
 			if !ok || s.Enabled == tc.wantPaused {
 				t.Fatalf("schedule %+v present=%v, want enabled=%v", s, ok, !tc.wantPaused)
 			}
-			d, err := store.GetDoc[record](ctx, f.st, schedPK, name(f))
+			d, err := store.GetDoc[record](ctx, f.st, schedPKOf(name(f)), name(f))
 			if err != nil || d.Value.Paused != tc.wantPaused || d.Value.pending() {
 				t.Fatalf("record %+v %v", d.Value, err)
 			}

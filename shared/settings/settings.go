@@ -3,12 +3,14 @@
 // schedule per enabled autosync task.
 //
 // The store is the source of truth. Each autosync task has a schedule record
-// (partition "SCHED", keyed by schedule name) holding the desired schedule
-// and a generation; the record is written in the same transaction as the
-// setting, and the Scheduler is called afterwards. A record whose applied
-// generation lags its generation is pending: Repair applies every pending
-// record and removes schedules no record wants, so a crash between the
-// settings write and the Scheduler call, or a Scheduler outage, converges.
+// (in one of 16 partitions "SCHED#xx", keyed by schedule name) holding the
+// desired schedule and a generation; the record is written in the same
+// transaction as the setting, and the Scheduler is called afterwards. A
+// record whose applied generation lags its generation is pending and queued
+// (records.go): Repair applies every queued record, and a slow bounded sweep
+// re-creates schedules the Scheduler lost and removes schedules no record
+// wants (repair.go), so a crash between the settings write and the
+// Scheduler call, a Scheduler outage, or drift converges.
 package settings
 
 import (
@@ -93,8 +95,9 @@ type GuardError struct {
 func (e *GuardError) Error() string { return e.Message }
 func (e *GuardError) Unwrap() error { return e.Err }
 
-// MaxChanges bounds one Update (each change writes two items in one transaction).
-const MaxChanges = store.MaxTransactItems / 2
+// MaxChanges bounds one Update (each change writes three items in one
+// transaction: the setting, its record and the record's queue marker).
+const MaxChanges = store.MaxTransactItems / 3
 
 // RunHistory is what the service needs of run records.
 type RunHistory interface {
@@ -130,6 +133,8 @@ type Service struct {
 	Scheduler    schedule.Scheduler
 	Now          func() time.Time
 	Log          *slog.Logger
+	// RepairLimits bound one Repair pass; zero takes DefaultRepairLimits.
+	RepairLimits RepairLimits
 }
 
 type setting struct {
@@ -139,11 +144,6 @@ type setting struct {
 }
 
 func settingSK(channel string, task catalog.Task) string { return "TS#" + channel + "#" + string(task) }
-
-// The schedule records' partition. One partition suits thousands of
-// accounts; shard it by a hash suffix when writes to it approach
-// DynamoDB's per-partition limit (1,000 writes/s).
-const schedPK = "SCHED"
 
 type record struct {
 	Account    string           `json:"account_id"`
@@ -239,7 +239,7 @@ func (s *Service) taskState(ctx context.Context, ch channels.Channel, spec catal
 			st.Paused, st.PausedReason = true, pausedReason(ch)
 			return st, nil
 		}
-		d, err := store.GetDoc[record](ctx, s.Store, schedPK, schedule.Name(ch.AccountID, ch.ID, spec.ID))
+		d, err := s.getRecord(ctx, schedule.Name(ch.AccountID, ch.ID, spec.ID), false)
 		switch {
 		case err == nil && d.Value.Want && d.Value.Paused:
 			// The channel is active again but the schedule has not caught
@@ -366,18 +366,18 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 		}
 		ops = append(ops, store.Put(it, store.AtVersion(cur.Version)))
 		if spec.Mode == catalog.Autosync {
-			op, name, err := s.recordOp(ctx, ch, c.Task, next)
+			rops, name, err := s.recordOp(ctx, ch, c.Task, next)
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, op)
+			ops = append(ops, rops...)
 			touched = append(touched, name)
 		} else {
-			op, key, err := s.subOp(ctx, ch, c.Task, c.Enabled)
+			sops, key, err := s.subOp(ctx, ch, c.Task, c.Enabled)
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, op)
+			ops = append(ops, sops...)
 			subs = append(subs, key)
 		}
 	}
@@ -415,21 +415,22 @@ const reasonNoWebhookURL = "Instasync is not set up on this installation yet (it
 // ErrConflict means a concurrent change won; the client should reload and retry.
 var ErrConflict = errors.New("settings changed concurrently")
 
-// recordOp builds the write that makes the schedule record want what the
-// setting and channel say, bumping its generation.
-func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalog.Task, set setting) (store.Op, string, error) {
+// recordOp builds the writes that make the schedule record want what the
+// setting and channel say, bumping its generation: the record and its
+// queue marker.
+func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalog.Task, set setting) ([]store.Op, string, error) {
 	name := schedule.Name(ch.AccountID, ch.ID, task)
-	cur, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+	cur, err := s.getRecord(ctx, name, true)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Op{}, "", fmt.Errorf("load schedule record: %w", err)
+		return nil, "", fmt.Errorf("load schedule record: %w", err)
 	}
 	r := desired(cur.Value, ch, task, set)
 	r.Gen++
-	it, err := store.NewDoc(schedPK, name, r, time.Time{})
+	ops, err := recordOps(name, r, cur.Version)
 	if err != nil {
-		return store.Op{}, "", err
+		return nil, "", err
 	}
-	return store.Put(it, store.AtVersion(cur.Version)), name, nil
+	return ops, name, nil
 }
 
 // desired is the record r as the setting and the channel's status want it:
@@ -471,7 +472,7 @@ func (s *Service) apply(ctx context.Context, name string) error {
 const maxApplyAttempts = 5
 
 func (s *Service) applyOnce(ctx context.Context, name string, force bool) error {
-	d, err := store.GetDoc[record](ctx, s.Store, schedPK, name)
+	d, err := s.getRecord(ctx, name, true)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -503,7 +504,7 @@ func (s *Service) applyOnce(ctx context.Context, name string, force bool) error 
 	// Written even on a forced re-apply of an applied record: the
 	// conditional write is what tells a stale applier to go again.
 	r.AppliedGen = r.Gen
-	if _, err := store.PutDoc(ctx, s.Store, schedPK, name, r, store.AtVersion(d.Version)); err != nil {
+	if err := s.putRecord(ctx, name, r, d.Version); err != nil {
 		if errors.Is(err, store.ErrConditionFailed) {
 			return err
 		}

@@ -107,7 +107,7 @@ func newFixture(t *testing.T) *fixture {
 	return newFixtureWith(t, newFake())
 }
 
-func newFixtureWith(t *testing.T, sched schedule.Scheduler) *fixture {
+func newFixtureWith(t testing.TB, sched schedule.Scheduler) *fixture {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -284,7 +284,7 @@ func TestRepairAfterCrashAndDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	it, _ := store.NewDoc(store.AccountPK("acct"), settingSK(f.shop.ID, catalog.ImportOrders), set, time.Time{})
-	if err := f.st.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), op}); err != nil {
+	if err := f.st.Transact(ctx, append([]store.Op{store.Put(it, store.MustBeNew)}, op...)); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.sched.snapshot()) != 0 {
@@ -450,7 +450,7 @@ func TestStaleApplierDoesNotClobber(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, err := store.GetDoc[record](ctx, f.st, schedPK, name)
+	d, err := store.GetDoc[record](ctx, f.st, schedPKOf(name), name)
 	if err != nil || d.Value.Gen != 5 || d.Value.pending() || !d.Value.Want {
 		t.Fatalf("record %+v: %v", d.Value, err)
 	}

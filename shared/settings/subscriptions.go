@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
@@ -57,7 +56,11 @@ func (s *Service) reportRefusal(ctx context.Context, key string, err error) {
 	}
 	r := d.Value
 	r.ReportedGen = r.Gen
-	if _, perr := store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version)); perr != nil {
+	ops, perr := subOps(key, r, d.Version)
+	if perr == nil {
+		perr = s.Store.Transact(ctx, ops)
+	}
+	if perr != nil {
 		return // changed meanwhile: the newer change reports for itself
 	}
 	run := s.Runs.NewRun(r.Account, r.Channel, r.Task, runs.Manual, runs.Failed)
@@ -86,21 +89,22 @@ func topicOf(t catalog.Task) cart.Topic {
 	return cart.TopicOrders
 }
 
-// subOp builds the write that makes the subscription record want enabled.
-func (s *Service) subOp(ctx context.Context, ch channels.Channel, task catalog.Task, enabled bool) (store.Op, string, error) {
+// subOp builds the writes that make the subscription record want enabled:
+// the record and its queue marker.
+func (s *Service) subOp(ctx context.Context, ch channels.Channel, task catalog.Task, enabled bool) ([]store.Op, string, error) {
 	key := subKey(ch.AccountID, ch.ID, task)
 	cur, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Op{}, "", fmt.Errorf("load subscription record: %w", err)
+		return nil, "", fmt.Errorf("load subscription record: %w", err)
 	}
 	r := cur.Value
 	r.Account, r.Channel, r.Task, r.Want = ch.AccountID, ch.ID, task, enabled
 	r.Gen++
-	it, err := store.NewDoc(subsPK, key, r, time.Time{})
+	ops, err := subOps(key, r, cur.Version)
 	if err != nil {
-		return store.Op{}, "", err
+		return nil, "", err
 	}
-	return store.Put(it, store.AtVersion(cur.Version)), key, nil
+	return ops, key, nil
 }
 
 // applySub makes the cart's subscription match the record, then marks it
@@ -137,7 +141,10 @@ func (s *Service) applySubOnce(ctx context.Context, key string) error {
 	if errors.Is(err, channels.ErrNotFound) && !r.Want {
 		// The channel is gone (its id is never reused); nothing to
 		// unsubscribe through any more.
-		err := s.Store.Delete(ctx, subsPK, key, store.AtVersion(d.Version))
+		err := s.Store.Transact(ctx, []store.Op{
+			store.Delete(subsPK, key, store.AtVersion(d.Version)),
+			store.Delete(subsQueuePK, key, store.NoCond),
+		})
 		if errors.Is(err, store.ErrConditionFailed) {
 			return err
 		}
@@ -185,7 +192,11 @@ func (s *Service) applySubOnce(ctx context.Context, key string) error {
 		r.SubscriptionID = got.ID
 	}
 	r.AppliedGen = r.Gen
-	_, err = store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version))
+	ops, err := subOps(key, r, d.Version)
+	if err != nil {
+		return err
+	}
+	err = s.Store.Transact(ctx, ops)
 	if errors.Is(err, store.ErrConditionFailed) && r.SubscriptionID != "" {
 		if uerr := sub.Unsubscribe(ctx, r.SubscriptionID); uerr != nil {
 			return fmt.Errorf("remove subscription %s made by a stale apply: %w", key, uerr)
@@ -220,29 +231,4 @@ func (s *Service) hookSecret(ctx context.Context, ch channels.Channel) (string, 
 		return "", err
 	}
 	return made, nil
-}
-
-// repairSubs applies every pending subscription record.
-func (s *Service) repairSubs(ctx context.Context, rep *RepairReport) []error {
-	var keys []string
-	_, err := store.All(ctx, s.Store, store.Query{PK: subsPK, Prefix: ""}, 0, func(it store.Item) (bool, error) {
-		r, err := store.Decode[subRecord](it)
-		if err == nil && r.Gen != r.AppliedGen {
-			keys = append(keys, it.SK)
-		}
-		return true, err
-	})
-	if err != nil {
-		return []error{fmt.Errorf("scan subscription records: %w", err)}
-	}
-	var errs []error
-	for _, k := range keys {
-		if err := s.applySub(ctx, k); err != nil {
-			rep.Failed++
-			errs = append(errs, err)
-			continue
-		}
-		rep.Applied++
-	}
-	return errs
 }

@@ -289,6 +289,35 @@ func (a *Scheduler) List(ctx context.Context) ([]string, error) {
 	return slices.Compact(names), nil
 }
 
+// ListPage returns one page of ListSchedules (at most 100 names) from
+// token, EventBridge's NextToken.
+func (a *Scheduler) ListPage(ctx context.Context, token string, limit int) ([]string, string, error) {
+	if limit <= 0 || limit > pageSize {
+		limit = pageSize
+	}
+	in := &scheduler.ListSchedulesInput{
+		GroupName:  aws.String(a.cfg.Group),
+		NamePrefix: aws.String(namePrefix),
+		MaxResults: aws.Int32(int32(limit)),
+	}
+	if token != "" {
+		in.NextToken = aws.String(token)
+	}
+	page, err := a.api.ListSchedules(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("eventbridge: list a page of schedules in group %q: %w", a.cfg.Group, err)
+	}
+	names := make([]string, 0, len(page.Schedules))
+	for _, s := range page.Schedules {
+		if n := aws.ToString(s.Name); strings.HasPrefix(n, namePrefix) {
+			names = append(names, n)
+		}
+	}
+	return names, aws.ToString(page.NextToken), nil
+}
+
+var _ schedule.Pager = (*Scheduler)(nil)
+
 // checkName refuses a name no schedule can have before it reaches a request
 // path, where a slash would address something else.
 func checkName(name string) error {

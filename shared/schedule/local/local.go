@@ -187,6 +187,27 @@ func (s *Scheduler) List(context.Context) ([]string, error) {
 	return names, nil
 }
 
+// ListPage returns up to limit names after token (the last name of the
+// previous page), sorted.
+func (s *Scheduler) ListPage(ctx context.Context, token string, limit int) ([]string, string, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	names, _ := s.List(ctx)
+	i, _ := slices.BinarySearch(names, token)
+	if i < len(names) && names[i] == token {
+		i++
+	}
+	page := names[i:min(i+limit, len(names))]
+	next := ""
+	if i+limit < len(names) {
+		next = page[len(page)-1]
+	}
+	return page, next, nil
+}
+
+var _ schedule.Pager = (*Scheduler)(nil)
+
 // NextRun is when the schedule fires next, in real (clock) time; false for
 // a missing or paused schedule, which will not fire.
 func (s *Scheduler) NextRun(name string) (time.Time, bool) {

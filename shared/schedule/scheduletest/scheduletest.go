@@ -254,6 +254,7 @@ func testListMany(t *testing.T, sch schedule.Scheduler) {
 	mustPut(t, sch, long)
 	names = append(names, long.Name)
 	mustList(t, sch, names...)
+	mustPages(t, sch, names)
 
 	for _, n := range names[:10] {
 		if err := sch.Delete(t.Context(), n); err != nil {
@@ -261,6 +262,49 @@ func testListMany(t *testing.T, sch schedule.Scheduler) {
 		}
 	}
 	mustList(t, sch, names[10:]...)
+}
+
+// mustPages walks a Pager (when the adapter is one) in pages smaller than
+// the set and checks it returns each name, and only those.
+func mustPages(t *testing.T, sch schedule.Scheduler, want []string) {
+	t.Helper()
+	p, ok := sch.(schedule.Pager)
+	if !ok {
+		return
+	}
+	got := map[string]bool{}
+	token, pages := "", 0
+	for {
+		names, next, err := p.ListPage(t.Context(), token, 50)
+		if err != nil {
+			t.Fatalf("ListPage(%q): %v", token, err)
+		}
+		if len(names) > 50 {
+			t.Fatalf("ListPage returned %d names, limit 50", len(names))
+		}
+		for _, n := range names {
+			got[n] = true
+		}
+		pages++
+		if next == "" {
+			break
+		}
+		if pages > len(want) {
+			t.Fatalf("ListPage does not end after %d pages", pages)
+		}
+		token = next
+	}
+	if pages < 2 {
+		t.Fatalf("%d names in %d page(s) of 50", len(want), pages)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("pages returned %d names, want %d", len(got), len(want))
+	}
+	for _, n := range want {
+		if !got[n] {
+			t.Fatalf("pages missed %q", n)
+		}
+	}
 }
 
 func testInvalid(t *testing.T, sch schedule.Scheduler) {
