@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// ordersPerMonth is a profile's orders in a 30-day month.
+func ordersPerMonth(p Profile) float64 { return p.OrdersPerHour * 24 * 30 }
+
+// Report prints one profile's table and returns its dollars per merchant-month.
+func Report(w io.Writer, r Result, prices Prices, o Options) float64 {
+	p := r.Profile
+	fmt.Fprintf(w, "\n== %s: 6 channels, %d SKUs (%d at FBA), %.0f orders/hour; %d simulated hours, %d orders, %.1f s\n",
+		p.Name, p.SKUs, p.FBASKUs, p.OrdersPerHour, p.Hours, r.Orders, r.Wall.Seconds())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "task\truns/mo\tDDB calls/mo\tRRU/mo\tWRU/mo\tKMS/mo\tcart req/mo\tGB-s/mo\tmeasured GB-s/mo\tlog MB/mo\t$/merchant-mo\t")
+	var total Quantities
+	type line struct {
+		name string
+		usd  float64
+	}
+	var lines []line
+	for _, t := range r.Tasks {
+		q := t.Monthly(o)
+		total = total.Add(q)
+		items := prices.Cost(q)
+		for _, it := range items {
+			lines = append(lines, line{t.Task + " " + it.Key, it.USD})
+		}
+		ddb := 0
+		for k, n := range t.Usage.Calls {
+			if strings.HasPrefix(k, "dynamodb:") {
+				ddb += n
+			}
+		}
+		measured := (t.Duration + time.Duration(t.CartRequests)*o.CartLatency).Seconds() * float64(o.MemoryMB) / 1024 * t.MonthlyFactor
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.4f\t\n", t.Task,
+			q.LambdaRequests, float64(ddb)*t.MonthlyFactor, q.RRU, q.WRU, q.KMSRequests,
+			float64(t.CartRequests)*t.MonthlyFactor, q.GBSeconds, measured, q.LogBytes/1e6, Total(items))
+	}
+	items := prices.Cost(total)
+	fmt.Fprintf(tw, "total\t%.0f\t\t%.0f\t%.0f\t%.0f\t\t%.0f\t\t%.1f\t%.4f\t\n", total.LambdaRequests, total.RRU, total.WRU, total.KMSRequests, total.GBSeconds, total.LogBytes/1e6, Total(items))
+	tw.Flush()
+	fmt.Fprint(w, "by service:")
+	for _, it := range items {
+		fmt.Fprintf(w, " %s $%.4f;", it.Key, it.USD)
+	}
+	fmt.Fprintln(w)
+	sort.Slice(lines, func(i, j int) bool { return lines[i].usd > lines[j].usd })
+	fmt.Fprint(w, "top 5 line items:")
+	for _, l := range lines[:min(5, len(lines))] {
+		fmt.Fprintf(w, " %s $%.4f;", l.name, l.usd)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "DynamoDB calls in the window:")
+	calls := map[string]int{}
+	for _, t := range r.Tasks {
+		for k, n := range t.Usage.Calls {
+			calls[k] += n
+		}
+	}
+	keys := make([]string, 0, len(calls))
+	for k := range calls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s=%d", k, calls[k])
+	}
+	fmt.Fprintln(w)
+	return Total(items)
+}
+
+// PrintAssumptions states what the figures rest on.
+func PrintAssumptions(w io.Writer, prices Prices, o Options) {
+	dur := fmt.Sprintf("modelled: each AWS call at an in-region latency %v, %v per cart request, %v per invocation"+
+		" (the measured column is wall time here against moto and loopback simulators, less the meter's own reads, plus the same cart latency; -measured bills it)",
+		latencies(o.Latency), o.CartLatency, o.InvocationOverhead)
+	if o.Measured {
+		dur = fmt.Sprintf("measured wall time against moto and loopback simulators, less the meter's own reads, plus %v per cart request", o.CartLatency)
+	}
+	fmt.Fprintf(w, "\nAssumptions: task function %d MB arm64 (template.yaml); billed duration %s; %d bytes of Lambda platform log per invocation;"+
+		" a month is 30 days; each tick of the window stands for one interval (tasks slower than the window run once at its end);"+
+		" no free tiers; DynamoDB units from item sizes (reads: 4 KB, half when eventually consistent; writes: 1 KB, the larger of before and after; ×2 in transactions).\n",
+		o.MemoryMB, dur, o.PlatformLogBytes)
+	fmt.Fprintln(w, "Prices (us-east-1, prices.json):")
+	for _, k := range priceKeys {
+		p := prices.Prices[k]
+		fmt.Fprintf(w, "  %s: $%g per %g (%s, read %s)\n", k, p.USD, p.Per, p.Source, p.Date)
+	}
+}
+
+// Summary prints the per-1000-orders figure and, last, the summary line.
+func Summary(w io.Writer, results []Result, totals map[string]float64) error {
+	idle, okI := totals["idle"]
+	typical, okT := totals["typical"]
+	var typicalP Profile
+	for _, r := range results {
+		if r.Profile.Name == "typical" {
+			typicalP = r.Profile
+		}
+	}
+	for _, r := range results {
+		if r.Profile.Name == "large" && okI {
+			fmt.Fprintf(w, "large: $%.4f per merchant-month; (large − idle) per 1000 orders: $%.4f\n",
+				totals["large"], PerThousandOrders(totals["large"], idle, ordersPerMonth(r.Profile)))
+		}
+	}
+	if !okI || !okT {
+		fmt.Fprintln(w, "cost: the summary line needs the idle and typical profiles")
+		return nil
+	}
+	fmt.Fprintf(w, "per 1000 orders: from typical − idle over typical's %.0f orders a month\n", ordersPerMonth(typicalP))
+	fmt.Fprintf(w, "cost: idle $%.2f per merchant-month; typical $%.2f per merchant-month; $%.3f per 1000 orders\n",
+		idle, typical, PerThousandOrders(typical, idle, ordersPerMonth(typicalP)))
+	return nil
+}
+
+// PerThousandOrders is the marginal cost of 1,000 orders: the difference
+// between a busy and an idle merchant's month over the busy one's orders.
+func PerThousandOrders(busy, idle, orders float64) float64 {
+	if orders <= 0 {
+		return 0
+	}
+	return (busy - idle) / orders * 1000
+}
+
+var memorySize = regexp.MustCompile(`^\s+MemorySize:\s*([0-9]+)\s*$`)
+
+// TaskMemory finds the TaskFunction resource's MemorySize in a SAM template.
+func TaskMemory(template string) (int, error) {
+	in := false
+	for _, l := range strings.Split(template, "\n") {
+		switch {
+		case strings.HasPrefix(l, "  TaskFunction:"):
+			in = true
+		case in && strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.TrimSpace(l) != "":
+			in = false // the next resource
+		case in:
+			if m := memorySize.FindStringSubmatch(l); m != nil {
+				return strconv.Atoi(m[1])
+			}
+		}
+	}
+	return 0, fmt.Errorf("template: no MemorySize for TaskFunction")
+}
+
+func latencies(m map[string]time.Duration) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %v", strings.TrimSuffix(k, ":"), m[k]))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
