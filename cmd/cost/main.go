@@ -25,16 +25,13 @@ func main() {
 	profiles := flag.String("profiles", "idle,typical,large", "comma-separated merchant profiles: "+profileNames())
 	endpoint := flag.String("endpoint", os.Getenv("AUTOSYNC_AWS_ENDPOINT"), "a running AWS emulator; empty starts moto_server")
 	latency := flag.Duration("cart-latency", DefaultOptions.CartLatency, "modelled latency of one cart request, added to run durations")
-	skus := flag.Int("skus", 0, "override the profiles' SKUs per channel (exploration)")
+	simSKUs := flag.Int("sim-skus", DefaultOptions.SimSKUs, "SKUs per channel simulated; costs are carried to the profiles' catalogs along the per-SKU slope")
 	hours := flag.Int("hours", 0, "override the profiles' simulated hours (exploration)")
 	measured := flag.Bool("measured", false, "bill measured run durations instead of modelled ones")
 	flag.Parse()
 	o := DefaultOptions
-	o.CartLatency, o.Measured = *latency, *measured
+	o.CartLatency, o.Measured, o.SimSKUs = *latency, *measured, *simSKUs
 	for k, p := range Profiles {
-		if *skus > 0 {
-			p.SKUs, p.FBASKUs = *skus, *skus*p.FBASKUs/p.SKUs
-		}
 		if *hours > 0 {
 			p.Hours = *hours
 		}
@@ -71,6 +68,20 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 		defer stop()
 		endpoint = ep
 	}
+	// The catalog is simulated smaller than the profiles' and carried to
+	// their size along the per-SKU slope of two idle runs.
+	idleP := Profiles["idle"]
+	half := max(o.SimSKUs/2, 1)
+	fmt.Fprintf(w, "cost model: idle at %d and %d SKUs for the per-SKU slope, then each profile\n", half, o.SimSKUs)
+	idle1, err := Run(ctx, endpoint, idleP, half)
+	if err != nil {
+		return fmt.Errorf("idle at %d SKUs: %w", half, err)
+	}
+	idle2, err := Run(ctx, endpoint, idleP, o.SimSKUs)
+	if err != nil {
+		return fmt.Errorf("idle at %d SKUs: %w", o.SimSKUs, err)
+	}
+	m1, m2 := Months(idle1, o), Months(idle2, o)
 	totals := map[string]float64{}
 	var results []Result
 	for _, name := range names {
@@ -78,11 +89,15 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 		if !ok {
 			return fmt.Errorf("unknown profile %q (have %s)", name, profileNames())
 		}
-		res, err := Run(ctx, endpoint, p, o)
-		if err != nil {
-			return fmt.Errorf("profile %s: %w", p.Name, err)
+		res := idle2
+		if p.Name != "idle" {
+			if res, err = Run(ctx, endpoint, p, o.SimSKUs); err != nil {
+				return fmt.Errorf("profile %s: %w", p.Name, err)
+			}
 		}
-		totals[p.Name] = Report(w, res, prices, o)
+		months := ExtrapolateSKUs(Months(res, o), o.SimSKUs, m1, half, m2, o.SimSKUs, p.SKUs)
+		scale := fmt.Sprintf("carried from %d to %d SKUs along the idle slope between %d and %d SKUs", o.SimSKUs, p.SKUs, half, o.SimSKUs)
+		totals[p.Name] = Report(w, res, months, prices, scale)
 		results = append(results, res)
 	}
 	PrintAssumptions(w, prices, o)

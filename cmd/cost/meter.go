@@ -45,6 +45,17 @@ type Usage struct {
 
 func newUsage() *Usage { return &Usage{Calls: map[string]int{}} }
 
+func (u *Usage) merge(o *Usage) {
+	for k, n := range o.Calls {
+		u.Calls[k] += n
+	}
+	u.RRU += o.RRU
+	u.WRU += o.WRU
+	u.Shadow += o.Shadow
+	u.CartRequests += o.CartRequests
+	u.LogBytes += o.LogBytes
+}
+
 // NewMeter proxies to target.
 func NewMeter(target string) *Meter {
 	return &Meter{

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,14 +50,19 @@ type Profile struct {
 	FBASKUs       int     // of SKUs, stocked at Amazon FBA
 	OrdersPerHour float64 // over all channels
 	Hours         int     // simulated window of scheduled runs
+	// QuietHours are the window's first hours, without orders (the smoke
+	// test compares them with the busy ones).
+	QuietHours int
+	// Carts limits the channels (the smoke test's); nil means all six.
+	Carts []catalog.Cart
 }
 
 // Profiles are the merchants the issue names, plus tiny for the smoke test.
 var Profiles = map[string]Profile{
 	"idle":    {Name: "idle", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 0, Hours: 1},
-	"typical": {Name: "typical", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 50, Hours: 24},
-	"large":   {Name: "large", SKUs: 20000, FBASKUs: 8000, OrdersPerHour: 1000, Hours: 6},
-	"tiny":    {Name: "tiny", SKUs: 12, FBASKUs: 4, OrdersPerHour: 6, Hours: 6},
+	"typical": {Name: "typical", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 50, Hours: 1},
+	"large":   {Name: "large", SKUs: 20000, FBASKUs: 8000, OrdersPerHour: 1000, Hours: 1},
+	"tiny":    {Name: "tiny", SKUs: 10, FBASKUs: 4, OrdersPerHour: 8, Hours: 2, QuietHours: 1, Carts: []catalog.Cart{catalog.Shopify, catalog.Amazon}},
 }
 
 // Options are the model's assumptions.
@@ -76,6 +82,8 @@ type Options struct {
 	// InvocationOverhead is the handler's own work per invocation
 	// (decoding, building the connector), beyond its calls.
 	InvocationOverhead time.Duration
+	// SimSKUs is the catalog simulated per channel.
+	SimSKUs int
 	// Measured bills the measured run durations instead of the modelled
 	// ones (on a machine shared with other work they mostly measure the
 	// machine's load and the emulator's speed).
@@ -94,6 +102,7 @@ var DefaultOptions = Options{
 		"lambda:":                     20 * time.Millisecond,
 	},
 	InvocationOverhead: 10 * time.Millisecond,
+	SimSKUs:            200,
 }
 
 // Modelled is the billed duration the calls of usage and invocations
@@ -122,7 +131,8 @@ type TaskResult struct {
 	Duration      time.Duration // measured, less the meter's own reads
 	CartRequests  int
 	LogBytes      int64
-	MonthlyFactor float64 // monthly = window × MonthlyFactor
+	MonthlyFactor float64         // monthly = window × MonthlyFactor
+	HourWRU       map[int]float64 // DynamoDB write units by simulated hour
 }
 
 // Monthly is the task's usage in a 30-day month, in billing units.
@@ -148,6 +158,8 @@ type Result struct {
 	Tasks   []TaskResult
 	Orders  int // created in the window
 	Wall    time.Duration
+	// SimSKUs and SimFBASKUs are the catalog simulated (Run's sku argument).
+	SimSKUs, SimFBASKUs int
 }
 
 // simClock is real time plus an offset the model moves forward between
@@ -237,10 +249,15 @@ func (c cartCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 
 const account = "merchant-1"
 
-// Run models profile p against the AWS emulator at endpoint.
-func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, error) {
+// Run models profile p against the AWS emulator at endpoint, with a
+// catalog of simSKUs per channel (FBA in the profile's proportion).
+func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, error) {
 	started := time.Now()
-	res := Result{Profile: p}
+	simFBA := 0
+	if p.SKUs > 0 {
+		simFBA = simSKUs * p.FBASKUs / p.SKUs
+	}
+	res := Result{Profile: p, SimSKUs: simSKUs, SimFBASKUs: simFBA}
 	m := NewMeter(endpoint)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -294,7 +311,7 @@ func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, er
 	a.Runner.AccountCap = app.AccountCap
 
 	// Six channels selling the same SKUs, each behind its simulator.
-	skus := make([]string, p.SKUs)
+	skus := make([]string, simSKUs)
 	for i := range skus {
 		skus[i] = fmt.Sprintf("SKU-%05d", i)
 	}
@@ -312,9 +329,12 @@ func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, er
 		}
 	}()
 	for _, d := range channelDefs() {
+		if p.Carts != nil && !slices.Contains(p.Carts, d.cart) {
+			continue
+		}
 		sim := d.sim(skus, clk.Now)
 		if am, ok := sim.(*amazonsim.Server); ok {
-			for _, s := range skus[:p.FBASKUs] {
+			for _, s := range skus[:simFBA] {
 				am.SetFBAQuantity(s, 25)
 			}
 		}
@@ -411,22 +431,24 @@ func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, er
 	m.Take()
 
 	for _, spec := range catalog.Tasks {
-		results[string(spec.ID)] = &TaskResult{Task: string(spec.ID), Interval: spec.DefaultInterval.Duration()}
+		results[string(spec.ID)] = &TaskResult{Task: string(spec.ID), Interval: spec.DefaultInterval.Duration(), Usage: newUsage(), HourWRU: map[int]float64{}}
 	}
 	orderSeq := 0
 	carry := 0.0
 	for h := 1; h <= p.Hours; h++ {
 		m.SetLabel("orders")
-		carry += p.OrdersPerHour
+		if h > p.QuietHours {
+			carry += p.OrdersPerHour
+		}
 		n := int(carry)
 		carry -= float64(n)
 		step := time.Hour / time.Duration(n+1)
 		for range n {
 			clk.Advance(step)
 			ch := chans[orderSeq%len(chans)]
-			line := []cart.Line{{SKU: skus[(orderSeq*7919)%p.SKUs], Quantity: 1}}
-			if am, ok := sims[ch.ID].(*amazonsim.Server); ok && (orderSeq/len(chans))%2 == 1 && p.FBASKUs > 0 {
-				line[0].SKU = skus[(orderSeq*7919)%p.FBASKUs]
+			line := []cart.Line{{SKU: skus[(orderSeq*7919)%simSKUs], Quantity: 1}}
+			if am, ok := sims[ch.ID].(*amazonsim.Server); ok && (orderSeq/len(chans))%2 == 1 && simFBA > 0 {
+				line[0].SKU = skus[(orderSeq*7919)%simFBA]
 				am.CreateFBAOrder(line)
 			} else if sims[ch.ID].CreateOrder(line) == "" {
 				return res, fmt.Errorf("%s simulator refused an order for %s", ch.Type, line[0].SKU)
@@ -448,10 +470,15 @@ func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, er
 			if err := invoke(string(j.task.ID), runs.Input{AccountID: account, ChannelID: j.ch.ID, Task: j.task.ID, Trigger: runs.Schedule}); err != nil {
 				return res, err
 			}
+			for label, u := range m.Take() {
+				if t := results[label]; t != nil {
+					t.Usage.merge(u)
+					t.HourWRU[h] += u.WRU
+				}
+			}
 		}
 	}
 	res.Orders = orderSeq
-	usage := m.Take()
 	if errs := m.Errs(); len(errs) > 0 {
 		return res, fmt.Errorf("meter: %w", errors.Join(errs...))
 	}
@@ -460,10 +487,6 @@ func Run(ctx context.Context, endpoint string, p Profile, o Options) (Result, er
 		tr := results[string(spec.ID)]
 		if tr.Ticks == 0 {
 			continue
-		}
-		tr.Usage = usage[tr.Task]
-		if tr.Usage == nil {
-			tr.Usage = newUsage()
 		}
 		tr.Duration -= tr.Usage.Shadow
 		tr.CartRequests = tr.Usage.CartRequests

@@ -15,10 +15,11 @@ import (
 func ordersPerMonth(p Profile) float64 { return p.OrdersPerHour * 24 * 30 }
 
 // Report prints one profile's table and returns its dollars per merchant-month.
-func Report(w io.Writer, r Result, prices Prices, o Options) float64 {
+func Report(w io.Writer, r Result, months []TaskMonth, prices Prices, scale string) float64 {
 	p := r.Profile
-	fmt.Fprintf(w, "\n== %s: 6 channels, %d SKUs (%d at FBA), %.0f orders/hour; %d simulated hours, %d orders, %.1f s\n",
-		p.Name, p.SKUs, p.FBASKUs, p.OrdersPerHour, p.Hours, r.Orders, r.Wall.Seconds())
+	fmt.Fprintf(w, "\n== %s: 6 channels, %d SKUs (%d at FBA), %.0f orders/hour\n", p.Name, p.SKUs, p.FBASKUs, p.OrdersPerHour)
+	fmt.Fprintf(w, "simulated: %d SKUs per channel (%d at FBA), %d hour(s) of scheduled runs, %d orders, %.1f s; %s\n",
+		r.SimSKUs, r.SimFBASKUs, p.Hours, r.Orders, r.Wall.Seconds(), scale)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "task\truns/mo\tDDB calls/mo\tRRU/mo\tWRU/mo\tKMS/mo\tcart req/mo\tGB-s/mo\tmeasured GB-s/mo\tlog MB/mo\t$/merchant-mo\t")
 	var total Quantities
@@ -27,23 +28,14 @@ func Report(w io.Writer, r Result, prices Prices, o Options) float64 {
 		usd  float64
 	}
 	var lines []line
-	for _, t := range r.Tasks {
-		q := t.Monthly(o)
-		total = total.Add(q)
-		items := prices.Cost(q)
+	for _, t := range months {
+		total = total.Add(t.Q)
+		items := prices.Cost(t.Q)
 		for _, it := range items {
 			lines = append(lines, line{t.Task + " " + it.Key, it.USD})
 		}
-		ddb := 0
-		for k, n := range t.Usage.Calls {
-			if strings.HasPrefix(k, "dynamodb:") {
-				ddb += n
-			}
-		}
-		measured := (t.Duration + time.Duration(t.CartRequests)*o.CartLatency).Seconds() * float64(o.MemoryMB) / 1024 * t.MonthlyFactor
 		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.4f\t\n", t.Task,
-			q.LambdaRequests, float64(ddb)*t.MonthlyFactor, q.RRU, q.WRU, q.KMSRequests,
-			float64(t.CartRequests)*t.MonthlyFactor, q.GBSeconds, measured, q.LogBytes/1e6, Total(items))
+			t.Q.LambdaRequests, t.DDBCalls, t.Q.RRU, t.Q.WRU, t.Q.KMSRequests, t.CartRequests, t.Q.GBSeconds, t.MeasuredGBs, t.Q.LogBytes/1e6, Total(items))
 	}
 	items := prices.Cost(total)
 	fmt.Fprintf(tw, "total\t%.0f\t\t%.0f\t%.0f\t%.0f\t\t%.0f\t\t%.1f\t%.4f\t\n", total.LambdaRequests, total.RRU, total.WRU, total.KMSRequests, total.GBSeconds, total.LogBytes/1e6, Total(items))
@@ -59,7 +51,7 @@ func Report(w io.Writer, r Result, prices Prices, o Options) float64 {
 		fmt.Fprintf(w, " %s $%.4f;", l.name, l.usd)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprint(w, "DynamoDB calls in the window:")
+	fmt.Fprint(w, "AWS calls in the simulated window:")
 	calls := map[string]int{}
 	for _, t := range r.Tasks {
 		for k, n := range t.Usage.Calls {
