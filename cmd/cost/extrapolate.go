@@ -74,3 +74,31 @@ func ExtrapolateSKUs(at []TaskMonth, n int, idle1 []TaskMonth, n1 int, idle2 []T
 	}
 	return out
 }
+
+// ScaleOrders carries months simulated at a lower order rate to the
+// profile's: what the orders added over the idle run at the same catalog,
+// times f. It is the same linearity the per-1000-orders figure assumes.
+func ScaleOrders(at, idle []TaskMonth, f float64) []TaskMonth {
+	if f == 1 {
+		return at
+	}
+	base := map[string]TaskMonth{}
+	for _, t := range idle {
+		base[t.Task] = t
+	}
+	lin := func(b, a float64) float64 { return b + max(a-b, 0)*f }
+	out := make([]TaskMonth, 0, len(at))
+	for _, t := range at {
+		b := base[t.Task]
+		t.Q = Quantities{
+			RRU: lin(b.Q.RRU, t.Q.RRU), WRU: lin(b.Q.WRU, t.Q.WRU), KMSRequests: lin(b.Q.KMSRequests, t.Q.KMSRequests),
+			SchedulerInvoke: lin(b.Q.SchedulerInvoke, t.Q.SchedulerInvoke), LambdaRequests: lin(b.Q.LambdaRequests, t.Q.LambdaRequests),
+			GBSeconds: lin(b.Q.GBSeconds, t.Q.GBSeconds), LogBytes: lin(b.Q.LogBytes, t.Q.LogBytes), APIRequests: lin(b.Q.APIRequests, t.Q.APIRequests),
+		}
+		t.DDBCalls = lin(b.DDBCalls, t.DDBCalls)
+		t.CartRequests = lin(b.CartRequests, t.CartRequests)
+		t.MeasuredGBs = lin(b.MeasuredGBs, t.MeasuredGBs)
+		out = append(out, t)
+	}
+	return out
+}

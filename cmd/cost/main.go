@@ -95,8 +95,14 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 				return fmt.Errorf("profile %s: %w", p.Name, err)
 			}
 		}
-		months := ExtrapolateSKUs(Months(res, o), o.SimSKUs, m1, half, m2, o.SimSKUs, p.SKUs)
-		scale := fmt.Sprintf("carried from %d to %d SKUs along the idle slope between %d and %d SKUs", o.SimSKUs, p.SKUs, half, o.SimSKUs)
+		months := Months(res, o)
+		scale := ""
+		if f := p.OrdersPerHour / p.simOrders(); p.OrdersPerHour > 0 && f != 1 {
+			months = ScaleOrders(months, m2, f)
+			scale = fmt.Sprintf("what %.0f orders/hour add over idle at the same catalog taken ×%g; ", p.simOrders(), f)
+		}
+		months = ExtrapolateSKUs(months, o.SimSKUs, m1, half, m2, o.SimSKUs, p.SKUs)
+		scale += fmt.Sprintf("carried from %d to %d SKUs along the idle slope between %d and %d SKUs", o.SimSKUs, p.SKUs, half, o.SimSKUs)
 		totals[p.Name] = Report(w, res, months, prices, scale)
 		results = append(results, res)
 	}

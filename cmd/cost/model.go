@@ -49,7 +49,10 @@ type Profile struct {
 	SKUs          int     // per channel (every channel sells the same SKUs)
 	FBASKUs       int     // of SKUs, stocked at Amazon FBA
 	OrdersPerHour float64 // over all channels
-	Hours         int     // simulated window of scheduled runs
+	// SimOrdersPerHour, when set, is the rate simulated; what orders add
+	// is scaled up to OrdersPerHour.
+	SimOrdersPerHour float64
+	Hours            int // simulated window of scheduled runs
 	// QuietHours are the window's first hours, without orders (the smoke
 	// test compares them with the busy ones).
 	QuietHours int
@@ -61,8 +64,15 @@ type Profile struct {
 var Profiles = map[string]Profile{
 	"idle":    {Name: "idle", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 0, Hours: 1},
 	"typical": {Name: "typical", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 50, Hours: 1},
-	"large":   {Name: "large", SKUs: 20000, FBASKUs: 8000, OrdersPerHour: 1000, Hours: 1},
+	"large":   {Name: "large", SKUs: 20000, FBASKUs: 8000, OrdersPerHour: 1000, SimOrdersPerHour: 200, Hours: 1},
 	"tiny":    {Name: "tiny", SKUs: 10, FBASKUs: 4, OrdersPerHour: 8, Hours: 2, QuietHours: 1, Carts: []catalog.Cart{catalog.Shopify, catalog.Amazon}},
+}
+
+func (p Profile) simOrders() float64 {
+	if p.SimOrdersPerHour > 0 {
+		return p.SimOrdersPerHour
+	}
+	return p.OrdersPerHour
 }
 
 // Options are the model's assumptions.
@@ -438,7 +448,7 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 	for h := 1; h <= p.Hours; h++ {
 		m.SetLabel("orders")
 		if h > p.QuietHours {
-			carry += p.OrdersPerHour
+			carry += p.simOrders()
 		}
 		n := int(carry)
 		carry -= float64(n)
