@@ -82,7 +82,7 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 		return fmt.Errorf("idle at %d SKUs: %w", o.SimSKUs, err)
 	}
 	m1, m2 := Months(idle1, o), Months(idle2, o)
-	totals := map[string]float64{}
+	totals, idleAt := map[string]float64{}, map[string]float64{}
 	var results []Result
 	for _, name := range names {
 		p, ok := Profiles[strings.TrimSpace(name)]
@@ -104,10 +104,16 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 		months = ExtrapolateSKUs(months, o.SimSKUs, m1, half, m2, o.SimSKUs, p.SKUs)
 		scale += fmt.Sprintf("carried from %d to %d SKUs along the idle slope between %d and %d SKUs", o.SimSKUs, p.SKUs, half, o.SimSKUs)
 		totals[p.Name] = Report(w, res, months, prices, scale)
+		// The idle merchant with this profile's catalog, for what orders add.
+		var idleQ Quantities
+		for _, t := range ExtrapolateSKUs(m2, o.SimSKUs, m1, half, m2, o.SimSKUs, p.SKUs) {
+			idleQ = idleQ.Add(t.Q)
+		}
+		idleAt[p.Name] = Total(prices.Cost(idleQ))
 		results = append(results, res)
 	}
 	PrintAssumptions(w, prices, o)
-	return Summary(w, results, totals)
+	return Summary(w, results, totals, idleAt)
 }
 
 // taskMemoryMB reads the task function's MemorySize from the SAM template.

@@ -385,6 +385,12 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 			changes = append(changes, settings.Change{ChannelID: ch.ID, Task: spec.ID, Enabled: true})
 		}
 	}
+	// Within an hour write-back runs after the imports: in the steady
+	// state every imported order's stock is pushed within the hour, which
+	// a one-hour window only sees in this order.
+	sort.SliceStable(jobs, func(i, k int) bool {
+		return jobs[i].task.ID != catalog.WriteInventory && jobs[k].task.ID == catalog.WriteInventory
+	})
 	if _, err := a.Settings.Update(ctx, account, changes); err != nil {
 		return res, fmt.Errorf("tick tasks: %w", err)
 	}

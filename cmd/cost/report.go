@@ -51,6 +51,21 @@ func Report(w io.Writer, r Result, months []TaskMonth, prices Prices, scale stri
 		fmt.Fprintf(w, " %s $%.4f;", l.name, l.usd)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "per run in the simulated window:")
+	for _, t := range r.Tasks {
+		n := float64(max(t.Invocations, 1))
+		keys := make([]string, 0, len(t.Usage.Calls))
+		for k := range t.Usage.Calls {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %.1f", strings.TrimPrefix(k, "dynamodb:"), float64(t.Usage.Calls[k])/n))
+		}
+		fmt.Fprintf(w, "  %s: %.1f RRU, %.1f WRU, %.1f cart requests, %.0f log bytes; %s\n", t.Task,
+			t.Usage.RRU/n, t.Usage.WRU/n, float64(t.CartRequests)/n, float64(t.LogBytes)/n, strings.Join(parts, ", "))
+	}
 	fmt.Fprint(w, "AWS calls in the simulated window:")
 	calls := map[string]int{}
 	for _, t := range r.Tasks {
@@ -90,7 +105,8 @@ func PrintAssumptions(w io.Writer, prices Prices, o Options) {
 }
 
 // Summary prints the per-1000-orders figure and, last, the summary line.
-func Summary(w io.Writer, results []Result, totals map[string]float64) error {
+// idleAt is, per profile, an idle merchant's month with its catalog.
+func Summary(w io.Writer, results []Result, totals, idleAt map[string]float64) error {
 	idle, okI := totals["idle"]
 	typical, okT := totals["typical"]
 	var typicalP Profile
@@ -100,16 +116,16 @@ func Summary(w io.Writer, results []Result, totals map[string]float64) error {
 		}
 	}
 	for _, r := range results {
-		if r.Profile.Name == "large" && okI {
-			fmt.Fprintf(w, "large: $%.4f per merchant-month; (large − idle) per 1000 orders: $%.4f\n",
-				totals["large"], PerThousandOrders(totals["large"], idle, ordersPerMonth(r.Profile)))
+		if r.Profile.Name == "large" {
+			fmt.Fprintf(w, "large: $%.2f per merchant-month (idle with its %d SKUs: $%.2f); per 1000 orders from large: $%.4f\n",
+				totals["large"], r.Profile.SKUs, idleAt["large"], PerThousandOrders(totals["large"], idleAt["large"], ordersPerMonth(r.Profile)))
 		}
 	}
 	if !okI || !okT {
 		fmt.Fprintln(w, "cost: the summary line needs the idle and typical profiles")
 		return nil
 	}
-	fmt.Fprintf(w, "per 1000 orders: from typical − idle over typical's %.0f orders a month\n", ordersPerMonth(typicalP))
+	fmt.Fprintf(w, "per 1000 orders (the summary's): (typical − idle) over typical's %.0f orders a month\n", ordersPerMonth(typicalP))
 	fmt.Fprintf(w, "cost: idle $%.2f per merchant-month; typical $%.2f per merchant-month; $%.3f per 1000 orders\n",
 		idle, typical, PerThousandOrders(typical, idle, ordersPerMonth(typicalP)))
 	return nil
