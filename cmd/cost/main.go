@@ -72,29 +72,38 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 	// their size along the per-SKU slope of two idle runs.
 	idleP := Profiles["idle"]
 	half := max(o.SimSKUs/2, 1)
-	fmt.Fprintf(w, "cost model: idle at %d and %d SKUs for the per-SKU slope, then each profile\n", half, o.SimSKUs)
+	fmt.Fprintf(w, "cost model: idle at %d SKUs, then one merchant at %d SKUs through idle and each profile's order rate, a simulated hour each\n", half, o.SimSKUs)
 	idle1, err := Run(ctx, endpoint, idleP, half)
 	if err != nil {
 		return fmt.Errorf("idle at %d SKUs: %w", half, err)
 	}
-	idle2, err := Run(ctx, endpoint, idleP, o.SimSKUs)
-	if err != nil {
-		return fmt.Errorf("idle at %d SKUs: %w", o.SimSKUs, err)
-	}
-	m1, m2 := Months(idle1, o), Months(idle2, o)
-	totals, idleAt := map[string]float64{}, map[string]float64{}
-	var results []Result
+	// One merchant at the full simulated catalog goes through idle, then
+	// each other profile's order rate, an hour each: one setup and warm-up.
+	phases := []Profile{idleP}
 	for _, name := range names {
 		p, ok := Profiles[strings.TrimSpace(name)]
 		if !ok {
 			return fmt.Errorf("unknown profile %q (have %s)", name, profileNames())
 		}
-		res := idle2
 		if p.Name != "idle" {
-			if res, err = Run(ctx, endpoint, p, o.SimSKUs); err != nil {
-				return fmt.Errorf("profile %s: %w", p.Name, err)
-			}
+			phases = append(phases, p)
 		}
+	}
+	out, err := RunPhases(ctx, endpoint, o.SimSKUs, phases...)
+	if err != nil {
+		return fmt.Errorf("profiles at %d SKUs: %w", o.SimSKUs, err)
+	}
+	idle2 := out[0]
+	byName := map[string]Result{}
+	for _, r := range out {
+		byName[r.Profile.Name] = r
+	}
+	m1, m2 := Months(idle1, o), Months(idle2, o)
+	totals, idleAt := map[string]float64{}, map[string]float64{}
+	var results []Result
+	for _, name := range names {
+		p := Profiles[strings.TrimSpace(name)]
+		res := byName[p.Name]
 		months := Months(res, o)
 		scale := ""
 		if f := p.OrdersPerHour / p.simOrders(); p.OrdersPerHour > 0 && f != 1 {

@@ -53,9 +53,6 @@ type Profile struct {
 	// is scaled up to OrdersPerHour.
 	SimOrdersPerHour float64
 	Hours            int // simulated window of scheduled runs
-	// QuietHours are the window's first hours, without orders (the smoke
-	// test compares them with the busy ones).
-	QuietHours int
 	// Carts limits the channels (the smoke test's); nil means all six.
 	Carts []catalog.Cart
 }
@@ -65,7 +62,7 @@ var Profiles = map[string]Profile{
 	"idle":    {Name: "idle", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 0, Hours: 1},
 	"typical": {Name: "typical", SKUs: 2000, FBASKUs: 800, OrdersPerHour: 50, Hours: 1},
 	"large":   {Name: "large", SKUs: 20000, FBASKUs: 8000, OrdersPerHour: 1000, SimOrdersPerHour: 200, Hours: 1},
-	"tiny":    {Name: "tiny", SKUs: 10, FBASKUs: 4, OrdersPerHour: 8, Hours: 2, QuietHours: 1, Carts: []catalog.Cart{catalog.Shopify, catalog.Amazon}},
+	"tiny":    {Name: "tiny", SKUs: 10, FBASKUs: 4, OrdersPerHour: 8, Hours: 1, Carts: []catalog.Cart{catalog.Shopify, catalog.Amazon}},
 }
 
 func (p Profile) simOrders() float64 {
@@ -141,8 +138,7 @@ type TaskResult struct {
 	Duration      time.Duration // measured, less the meter's own reads
 	CartRequests  int
 	LogBytes      int64
-	MonthlyFactor float64         // monthly = window × MonthlyFactor
-	HourWRU       map[int]float64 // DynamoDB write units by simulated hour
+	MonthlyFactor float64 // monthly = window × MonthlyFactor
 }
 
 // Monthly is the task's usage in a 30-day month, in billing units.
@@ -262,16 +258,31 @@ const account = "merchant-1"
 // Run models profile p against the AWS emulator at endpoint, with a
 // catalog of simSKUs per channel (FBA in the profile's proportion).
 func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, error) {
+	out, err := RunPhases(ctx, endpoint, simSKUs, p)
+	if err != nil {
+		return Result{}, err
+	}
+	return out[0], nil
+}
+
+// RunPhases models several profiles one after another on one merchant:
+// one setup and warm-up, then each profile's window in turn (its own order
+// rate and hours), each priced on its own. The catalog and the channels
+// are the first profile's.
+func RunPhases(ctx context.Context, endpoint string, simSKUs int, phases ...Profile) ([]Result, error) {
+	if len(phases) == 0 {
+		return nil, errors.New("no profile to model")
+	}
 	started := time.Now()
+	p := phases[0]
 	simFBA := 0
 	if p.SKUs > 0 {
 		simFBA = simSKUs * p.FBASKUs / p.SKUs
 	}
-	res := Result{Profile: p, SimSKUs: simSKUs, SimFBASKUs: simFBA}
 	m := NewMeter(endpoint)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return res, fmt.Errorf("meter listen: %w", err)
+		return nil, fmt.Errorf("meter listen: %w", err)
 	}
 	srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
@@ -287,21 +298,21 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 	table, group, function := "autosync-cost-"+suffix, "autosync-cost-"+suffix, "autosync-cost-task-"+suffix
 	m.SetLabel("setup")
 	if err := dynamostore.CreateTable(ctx, dynamodb.NewFromConfig(awsCfg), table); err != nil {
-		return res, err
+		return nil, err
 	}
 	key, err := kms.NewFromConfig(awsCfg).CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
-		return res, fmt.Errorf("create KMS key: %w", err)
+		return nil, fmt.Errorf("create KMS key: %w", err)
 	}
 	if _, err := scheduler.NewFromConfig(awsCfg).CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(group)}); err != nil {
-		return res, fmt.Errorf("create schedule group: %w", err)
+		return nil, fmt.Errorf("create schedule group: %w", err)
 	}
 
 	// The task function's wiring (app.NewAWS), with the model's clock,
 	// logger and cart client.
 	api, err := awsapi.New(awsCfg)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	clk := &simClock{}
 	taskARN := "arn:aws:lambda:us-east-1:123456789012:function:" + function
@@ -350,7 +361,7 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 		}
 		sl, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return res, fmt.Errorf("simulator listen: %w", err)
+			return nil, fmt.Errorf("simulator listen: %w", err)
 		}
 		s := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 		go s.Serve(sl)
@@ -361,7 +372,7 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 		}
 		ch, err := a.Channels.Create(ctx, account, channels.Channel{Type: d.cart, Name: "Cost " + string(d.cart), Config: cfg}, d.creds)
 		if err != nil {
-			return res, fmt.Errorf("create %s channel: %w", d.cart, err)
+			return nil, fmt.Errorf("create %s channel: %w", d.cart, err)
 		}
 		chans = append(chans, ch)
 		sims[ch.ID] = sim
@@ -392,7 +403,7 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 		return jobs[i].task.ID != catalog.WriteInventory && jobs[k].task.ID == catalog.WriteInventory
 	})
 	if _, err := a.Settings.Update(ctx, account, changes); err != nil {
-		return res, fmt.Errorf("tick tasks: %w", err)
+		return nil, fmt.Errorf("tick tasks: %w", err)
 	}
 
 	results := map[string]*TaskResult{}
@@ -440,83 +451,87 @@ func Run(ctx context.Context, endpoint string, p Profile, simSKUs int) (Result, 
 		for _, j := range jobs {
 			clk.Advance(time.Minute)
 			if err := invoke("warmup", runs.Input{AccountID: account, ChannelID: j.ch.ID, Task: j.task.ID, Trigger: runs.Schedule}); err != nil {
-				return res, err
+				return nil, err
 			}
 		}
 	}
 	m.Take()
 
-	for _, spec := range catalog.Tasks {
-		results[string(spec.ID)] = &TaskResult{Task: string(spec.ID), Interval: spec.DefaultInterval.Duration(), Usage: newUsage(), HourWRU: map[int]float64{}}
-	}
+	var out []Result
 	orderSeq := 0
-	carry := 0.0
-	for h := 1; h <= p.Hours; h++ {
-		m.SetLabel("orders")
-		if h > p.QuietHours {
+	for _, p := range phases {
+		res := Result{Profile: p, SimSKUs: simSKUs, SimFBASKUs: simFBA}
+		firstOrder := orderSeq
+		for _, spec := range catalog.Tasks {
+			results[string(spec.ID)] = &TaskResult{Task: string(spec.ID), Interval: spec.DefaultInterval.Duration(), Usage: newUsage()}
+		}
+		carry := 0.0
+		for h := 1; h <= p.Hours; h++ {
+			m.SetLabel("orders")
 			carry += p.simOrders()
-		}
-		n := int(carry)
-		carry -= float64(n)
-		step := time.Hour / time.Duration(n+1)
-		for range n {
-			clk.Advance(step)
-			ch := chans[orderSeq%len(chans)]
-			line := []cart.Line{{SKU: skus[(orderSeq*7919)%simSKUs], Quantity: 1}}
-			if am, ok := sims[ch.ID].(*amazonsim.Server); ok && (orderSeq/len(chans))%2 == 1 && simFBA > 0 {
-				line[0].SKU = skus[(orderSeq*7919)%simFBA]
-				am.CreateFBAOrder(line)
-			} else if sims[ch.ID].CreateOrder(line) == "" {
-				return res, fmt.Errorf("%s simulator refused an order for %s", ch.Type, line[0].SKU)
+			n := int(carry)
+			carry -= float64(n)
+			step := time.Hour / time.Duration(n+1)
+			for range n {
+				clk.Advance(step)
+				ch := chans[orderSeq%len(chans)]
+				line := []cart.Line{{SKU: skus[(orderSeq*7919)%simSKUs], Quantity: 1}}
+				if am, ok := sims[ch.ID].(*amazonsim.Server); ok && (orderSeq/len(chans))%2 == 1 && simFBA > 0 {
+					line[0].SKU = skus[(orderSeq*7919)%simFBA]
+					am.CreateFBAOrder(line)
+				} else if sims[ch.ID].CreateOrder(line) == "" {
+					return nil, fmt.Errorf("%s simulator refused an order for %s", ch.Type, line[0].SKU)
+				}
+				orderSeq++
 			}
-			orderSeq++
-		}
-		clk.Advance(time.Hour - step*time.Duration(n))
-		last := h == p.Hours
-		for _, j := range jobs {
-			every := int(j.task.DefaultInterval.Duration() / time.Hour)
-			tr := results[string(j.task.ID)]
-			// A task whose interval is longer than the window runs once
-			// at its end, over the window's activity (stated in the output).
-			due := h%every == 0 || (last && tr.Ticks == 0 && p.Hours < every)
-			if !due {
-				continue
-			}
-			tr.Ticks++
-			if err := invoke(string(j.task.ID), runs.Input{AccountID: account, ChannelID: j.ch.ID, Task: j.task.ID, Trigger: runs.Schedule}); err != nil {
-				return res, err
-			}
-			for label, u := range m.Take() {
-				if t := results[label]; t != nil {
-					t.Usage.merge(u)
-					t.HourWRU[h] += u.WRU
+			clk.Advance(time.Hour - step*time.Duration(n))
+			last := h == p.Hours
+			for _, j := range jobs {
+				every := int(j.task.DefaultInterval.Duration() / time.Hour)
+				tr := results[string(j.task.ID)]
+				// A task whose interval is longer than the window runs once
+				// at its end, over the window's activity (stated in the output).
+				due := h%every == 0 || (last && tr.Ticks == 0 && p.Hours < every)
+				if !due {
+					continue
+				}
+				tr.Ticks++
+				if err := invoke(string(j.task.ID), runs.Input{AccountID: account, ChannelID: j.ch.ID, Task: j.task.ID, Trigger: runs.Schedule}); err != nil {
+					return nil, err
+				}
+				for label, u := range m.Take() {
+					if t := results[label]; t != nil {
+						t.Usage.merge(u)
+					}
 				}
 			}
 		}
-	}
-	res.Orders = orderSeq
-	if errs := m.Errs(); len(errs) > 0 {
-		return res, fmt.Errorf("meter: %w", errors.Join(errs...))
-	}
-	month := 30 * 24 * time.Hour
-	for _, spec := range catalog.Tasks {
-		tr := results[string(spec.ID)]
-		if tr.Ticks == 0 {
-			continue
+		res.Orders = orderSeq - firstOrder
+		if errs := m.Errs(); len(errs) > 0 {
+			return nil, fmt.Errorf("meter: %w", errors.Join(errs...))
 		}
-		tr.Duration -= tr.Usage.Shadow
-		tr.CartRequests = tr.Usage.CartRequests
-		tr.LogBytes = tr.Usage.LogBytes
-		// Each tick stands for one interval of its channel's month; a
-		// task ticked once at the end of a shorter window is taken as
-		// one interval too (it saw less activity than a whole one).
-		ticksPerChannel := float64(tr.Ticks) / float64(perTask[spec.ID])
-		tr.MonthlyFactor = float64(month) / (ticksPerChannel * float64(tr.Interval))
-		res.Tasks = append(res.Tasks, *tr)
+		month := 30 * 24 * time.Hour
+		for _, spec := range catalog.Tasks {
+			tr := results[string(spec.ID)]
+			if tr.Ticks == 0 {
+				continue
+			}
+			tr.Duration -= tr.Usage.Shadow
+			tr.CartRequests = tr.Usage.CartRequests
+			tr.LogBytes = tr.Usage.LogBytes
+			// Each tick stands for one interval of its channel's month; a
+			// task ticked once at the end of a shorter window is taken as
+			// one interval too (it saw less activity than a whole one).
+			ticksPerChannel := float64(tr.Ticks) / float64(perTask[spec.ID])
+			tr.MonthlyFactor = float64(month) / (ticksPerChannel * float64(tr.Interval))
+			res.Tasks = append(res.Tasks, *tr)
+		}
+		sort.SliceStable(res.Tasks, func(i, j int) bool { return res.Tasks[i].Interval < res.Tasks[j].Interval })
+		res.Wall = time.Since(started)
+		started = time.Now()
+		out = append(out, res)
 	}
-	sort.SliceStable(res.Tasks, func(i, j int) bool { return res.Tasks[i].Interval < res.Tasks[j].Interval })
-	res.Wall = time.Since(started)
-	return res, nil
+	return out, nil
 }
 
 // logCounter counts the bytes the service logs, per meter label.

@@ -9,20 +9,26 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 )
 
-// The model end to end on a tiny merchant (Shopify and Amazon, 10 SKUs, 8
-// orders an hour, two hours): every ticked task runs at its interval
-// against the emulator, its calls are counted and priced, and orders cost
-// more than no orders.
+// The model end to end on a tiny merchant (Shopify and Amazon, 10 SKUs): a
+// quiet hour, then an hour with 8 orders. Every ticked task runs at its
+// interval against the emulator, its calls are counted and priced, and
+// orders cost more than no orders.
 func TestModelSmoke(t *testing.T) {
 	ctx := context.Background()
 	ep := awstest.Endpoint(t)
 	p := Profiles["tiny"]
-	res, err := Run(ctx, ep, p, p.SKUs)
+	quietP := p
+	quietP.Name, quietP.OrdersPerHour = "tiny-quiet", 0
+	out, err := RunPhases(ctx, ep, p.SKUs, quietP, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int(p.OrdersPerHour) * (p.Hours - p.QuietHours); res.Orders != want {
-		t.Errorf("%d orders created, want %d", res.Orders, want)
+	if len(out) != 2 {
+		t.Fatalf("%d results, want 2", len(out))
+	}
+	quiet, res := out[0], out[1]
+	if quiet.Orders != 0 || res.Orders != int(p.OrdersPerHour)*p.Hours {
+		t.Errorf("orders created: %d quiet, %d busy; want 0 and %d", quiet.Orders, res.Orders, int(p.OrdersPerHour)*p.Hours)
 	}
 	byTask := map[string]TaskResult{}
 	for _, tr := range res.Tasks {
@@ -69,9 +75,14 @@ func TestModelSmoke(t *testing.T) {
 	}
 	// Importing orders writes them: the busy hour's import costs more
 	// write units than the quiet one's.
-	io := byTask[string(catalog.ImportOrders)]
-	if busy, quiet := io.HourWRU[2], io.HourWRU[1]; busy <= quiet || quiet == 0 {
-		t.Errorf("import_orders WRU: %v in the hour with orders, %v in the quiet one", busy, quiet)
+	var quietWRU float64
+	for _, tr := range quiet.Tasks {
+		if tr.Task == string(catalog.ImportOrders) {
+			quietWRU = tr.Usage.WRU
+		}
+	}
+	if busy := byTask[string(catalog.ImportOrders)].Usage.WRU; busy <= quietWRU || quietWRU == 0 {
+		t.Errorf("import_orders WRU: %v in the hour with orders, %v in the quiet one", busy, quietWRU)
 	}
 	if res.Wall > 60*time.Second {
 		t.Logf("slow: %v", res.Wall)
