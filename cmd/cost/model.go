@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -423,9 +422,6 @@ func RunPhases(ctx context.Context, endpoint string, simSKUs int, phases ...Prof
 			}
 			if out.Error != "" {
 				return fmt.Errorf("%s: %s", label, out.Error)
-			}
-			if os.Getenv("COST_DEBUG") != "" {
-				fmt.Fprintf(os.Stderr, "run %s %s: %v\n", label, in.ChannelID, elapsed)
 			}
 			if tr != nil {
 				tr.Invocations++
