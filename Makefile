@@ -14,7 +14,7 @@ LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags "-s -w"
 BENCH_PKGS  ?= $(sort $(dir $(shell grep -rlE --include='*_test.go' '^func Benchmark' shared functions test 2>/dev/null)))
 BENCHFLAGS  ?= -benchmem
 
-.PHONY: help dev test build bench tools lint clean distclean \
+.PHONY: help dev test build bench cost tools lint clean distclean \
 	build-ApiFunction build-WebhookFunction build-TaskFunction build-PreTokenFunction
 
 help: ## list the targets
@@ -53,6 +53,12 @@ build-PreTokenFunction:
 bench: ## run the benchmarks (go test -run '^$' -bench .) of every package that has some
 	@if [ -z "$(strip $(BENCH_PKGS))" ]; then echo "no benchmarks found"; exit 0; fi
 	$(GO) test -run '^$$' -bench . $(BENCHFLAGS) $(addprefix ./,$(BENCH_PKGS))
+
+# The cost model prints a table per profile and, last, the summary line;
+# narrow it with  make cost COSTFLAGS="-profiles idle,typical -sim-skus 100"
+COSTFLAGS ?=
+cost: ## model AWS calls and dollars per merchant-month (moto + cart simulators; idle, typical, large)
+	$(GO) run ./cmd/cost $(COSTFLAGS)
 
 tools: ## install what the tests need (sam in .venv, aws-lambda-rie in .tools/bin, moto, chromium)
 	bash scripts/install-tools.sh
