@@ -162,6 +162,9 @@ func (s *Service) Start(ctx context.Context, account string, c catalog.Cart, nam
 	if _, err := s.Store.Put(ctx, it, store.MustBeNew); err != nil {
 		return "", fmt.Errorf("store authorization state: %w", err)
 	}
+	if channel != "" {
+		app = s.channelApp(ctx, account, channel, app)
+	}
 	u, err := cn.AuthorizeURL(s.request(c, app, checked, state))
 	if err != nil {
 		return "", fmt.Errorf("%s authorize URL: %w", c, err)
@@ -211,6 +214,9 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if err != nil {
 		return channels.Channel{}, err
 	}
+	if p.Channel != "" {
+		app = s.channelApp(ctx, p.Account, p.Channel, app)
+	}
 	req := s.request(c, app, p.Fields, "")
 	cfg, creds, err := cn.Exchange(ctx, cb, req, s.HTTPClient)
 	if err != nil {
@@ -245,12 +251,35 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	if cn.StoreKey != "" {
-		if _, err := store.PutDoc(ctx, s.Store, ownerPK(c, cfg[cn.StoreKey]), ch.ID, owner{Account: ch.AccountID}, store.NoCond); err != nil {
-			return channels.Channel{}, fmt.Errorf("record the store's owner: %w", err)
-		}
+	if err := s.Own(ctx, ch); err != nil {
+		return channels.Channel{}, err
 	}
 	return ch, nil
+}
+
+// Own records which channel a store's notices are for. Channels connected
+// here are recorded by Complete; ones created otherwise (tokens posted to
+// POST /v1/channels, the demo account) call it themselves.
+func (s *Service) Own(ctx context.Context, ch channels.Channel) error {
+	d, ok := carts.Lookup(ch.Type)
+	if !ok || d.Connect == nil || d.Connect.StoreKey == "" || ch.Config[d.Connect.StoreKey] == "" {
+		return nil
+	}
+	if _, err := store.PutDoc(ctx, s.Store, ownerPK(ch.Type, ch.Config[d.Connect.StoreKey]), ch.ID, owner{Account: ch.AccountID}, store.NoCond); err != nil {
+		return fmt.Errorf("record the store's owner: %w", err)
+	}
+	return nil
+}
+
+// channelApp is the app as a re-authorization of channel sees it: a
+// channel pointed at a simulator (api_base, which only make dev and tests
+// accept) is re-authorized at that simulator.
+func (s *Service) channelApp(ctx context.Context, account, channel string, app cart.App) cart.App {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err == nil && ch.Config["api_base"] != "" {
+		app.APIBase = ch.Config["api_base"]
+	}
+	return app
 }
 
 // Notice handles a cart's app-level notification: an uninstall disconnects
