@@ -25,6 +25,7 @@ import (
 	"github.com/autosync/autosync/shared/schedule/local"
 	"github.com/autosync/autosync/shared/seal"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
 	"github.com/autosync/autosync/shared/store/boltstore"
 )
 
@@ -55,6 +56,8 @@ type connectEnv struct {
 	api    *httptest.Server
 	sim    *shopifysim.Server
 	simSrv *httptest.Server
+	woo    *woocommercesim.Server
+	wooSrv *httptest.Server
 	sched  *local.Scheduler
 	clock  *manualClock
 	tokens auth.HS256
@@ -86,6 +89,10 @@ func newConnectEnv(t *testing.T) *connectEnv {
 	t.Cleanup(e.sim.Close)
 	e.simSrv = httptest.NewServer(e.sim)
 	t.Cleanup(e.simSrv.Close)
+	e.woo = woocommercesim.New(woocommercesim.Options{SKUs: []string{"MUG"}})
+	t.Cleanup(e.woo.Close)
+	e.wooSrv = httptest.NewServer(e.woo)
+	t.Cleanup(e.wooSrv.Close)
 	var h http.Handler
 	e.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(e.api.Close)
@@ -96,7 +103,10 @@ func newConnectEnv(t *testing.T) *connectEnv {
 		Auth:       e.tokens,
 		Log:        slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		Now:        e.clock.Now, WebhookBaseURL: e.api.URL,
-		Apps: connect.StaticApps{catalog.Shopify: {ClientID: simClientID, ClientSecret: simClientSecret, APIBase: e.simSrv.URL}},
+		Apps: connect.StaticApps{
+			catalog.Shopify:     {ClientID: simClientID, ClientSecret: simClientSecret, APIBase: e.simSrv.URL},
+			catalog.WooCommerce: {ClientID: "Autosync", APIBase: e.wooSrv.URL},
+		},
 	})
 	h = e.app.API.Handler()
 	return e
@@ -158,7 +168,7 @@ func (e *connectEnv) consent(authorizeURL string) string {
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}
 	u, _ := url.Parse(authorizeURL)
-	resp, err = e.browser.PostForm(u.Scheme+"://"+u.Host+"/admin/oauth/authorize", form)
+	resp, err = e.browser.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -409,5 +419,93 @@ func TestConnectRefusesBadInput(t *testing.T) {
 	}
 	if code, _ := e.do("POST", "/v1/channels/connect", "", shopifyConnect); code != http.StatusUnauthorized {
 		t.Errorf("without a token: %d", code)
+	}
+}
+
+var wooConnect = map[string]string{"cart": "woocommerce", "name": "My Woo", "store_url": "https://Shop.Example.com/"}
+
+// TestConnectWooCommerce: the store's app authentication endpoint posts
+// the keys it generated to our callback, server to server; the browser
+// returns to the page.
+func TestConnectWooCommerce(t *testing.T) {
+	e := newConnectEnv(t)
+	// The store posts the keys to the callback before redirecting, so the
+	// channel exists once the consent form is submitted.
+	ret := e.consent(e.start(acctA, wooConnect))
+	if !strings.HasPrefix(ret, e.api.URL+"/?") || !strings.Contains(ret, "success=1") {
+		t.Fatalf("the store sent the browser to %s", ret)
+	}
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Type != "woocommerce" || chs[0].Name != "My Woo" {
+		t.Fatalf("channels %+v", chs)
+	}
+	ch := chs[0]
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}}})
+	if code != http.StatusOK {
+		t.Fatalf("tick: %d %s", code, b)
+	}
+
+	// A post with a state we never issued, or one already used, creates
+	// nothing.
+	for _, body := range []string{
+		`{"key_id":9,"user_id":"forged","consumer_key":"ck_x","consumer_secret":"cs_x","key_permissions":"read_write"}`,
+		`{"user_id":1}`, `not json`,
+	} {
+		resp, err := http.Post(e.api.URL+"/oauth/woocommerce/callback", "application/json", strings.NewReader(body))
+		if err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("forged keys %s: %v %v", body, resp, err)
+		}
+	}
+	if n := len(e.channels(acctA)); n != 1 {
+		t.Fatalf("%d channels after forged posts", n)
+	}
+
+	// The admin deletes the keys; the channel is re-authorized with new ones.
+	e.woo.RevokeKeys()
+	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
+	var ra struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
+		t.Fatalf("reauthorize: %d %s", code, b)
+	}
+	e.consent(ra.AuthorizeURL)
+	chs = e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" {
+		t.Fatalf("after re-authorization: %+v", chs)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule not resumed: %+v %v", s, ok)
+	}
+}
+
+func TestConnectWooCommerceExpiredState(t *testing.T) {
+	e := newConnectEnv(t)
+	u := e.start(acctA, wooConnect)
+	e.clock.Advance(connect.StateTTL)
+	resp, err := e.browser.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	form := url.Values{"decision": {"allow"}}
+	pu, _ := url.Parse(u)
+	for k, v := range pu.Query() {
+		form.Set(k, v[0])
+	}
+	resp, err = e.browser.PostForm(pu.Scheme+"://"+pu.Host+pu.Path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The store reports the app refused the keys (and deletes them).
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("store's answer after an expired state: %d", resp.StatusCode)
+	}
+	if n := len(e.channels(acctA)); n != 0 {
+		t.Fatalf("%d channels after an expired state", n)
 	}
 }
