@@ -249,7 +249,7 @@ func TestConnectShopify(t *testing.T) {
 		t.Fatal("another account sees the channel")
 	}
 	// Its tasks are available, and one ticked gets a schedule.
-	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}}})
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
 	var m modalJSON
 	_ = json.Unmarshal(b, &m)
 	if io, ok := m.task(ch.ID, catalog.ImportOrders); code != http.StatusOK || !ok || !io.Available || !io.Enabled {
@@ -257,6 +257,10 @@ func TestConnectShopify(t *testing.T) {
 	}
 	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
 		t.Fatalf("schedule after ticking: %+v %v", s, ok)
+	}
+	nsubs := len(e.sim.WebhookSubscriptions())
+	if nsubs == 0 {
+		t.Fatal("no webhook subscription after ticking instasync")
 	}
 
 	// The same callback again is refused and creates nothing.
@@ -333,6 +337,10 @@ func TestConnectShopify(t *testing.T) {
 	}
 	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
 		t.Fatalf("schedule after reconnecting: %+v %v", s, ok)
+	}
+	// The cart dropped the subscription with the app; reconnecting made it again.
+	if subs := e.sim.WebhookSubscriptions(); len(subs) != nsubs || !strings.HasSuffix(subs[0].CallbackURL, "/webhooks/shopify/"+ch.ID) {
+		t.Fatalf("webhook subscriptions after reconnecting: %+v", subs)
 	}
 
 	// Compliance webhooks are acknowledged.
@@ -440,7 +448,7 @@ func TestConnectWooCommerce(t *testing.T) {
 		t.Fatalf("channels %+v", chs)
 	}
 	ch := chs[0]
-	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}}})
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
 	if code != http.StatusOK {
 		t.Fatalf("tick: %d %s", code, b)
 	}

@@ -203,6 +203,10 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 // with the app's secret. It returns the status the app answered.
 func (s *Server) Uninstall(ctx context.Context, client *http.Client, target, shop string) (int, error) {
 	s.RevokeTokens()
+	// Shopify deletes the app's webhook subscriptions with it.
+	s.hooks.mu.Lock()
+	s.hooks.subs = nil
+	s.hooks.mu.Unlock()
 	return s.SendAppWebhook(ctx, client, target, "app/uninstalled", shop, map[string]any{"id": 1, "domain": shop, "myshopify_domain": shop})
 }
 
