@@ -36,6 +36,11 @@ type Connect struct {
 	// StoreKey is the config key naming the store a notice is about
 	// (Shopify's "shop"), so a notice finds its channels.
 	StoreKey string
+	// AppCredentials: the cart grants access to a registered app, so its
+	// client id and secret must be configured before merchants can
+	// connect. False for a cart whose stores make keys for any app that
+	// asks (WooCommerce).
+	AppCredentials bool
 }
 
 // Field is one value the merchant enters to connect a cart.

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"net/url"
 	"testing"
 
@@ -48,4 +49,41 @@ func FuzzParseCallback(f *testing.F) {
 			t.Fatalf("re-encoded query does not parse the same: %v", err)
 		}
 	})
+}
+
+func TestSecretApps(t *testing.T) {
+	secrets := map[string]string{
+		"arn:shopify": `{"api_key":"cid","api_secret":"sec"}`,
+		"arn:etsy":    `{"api_key":"","api_secret":""}`,
+		"arn:bad":     `not json`,
+	}
+	reads := 0
+	a := &SecretApps{
+		Getenv: func(k string) string {
+			return map[string]string{"CART_APP_SECRET_SHOPIFY": "arn:shopify", "CART_APP_SECRET_ETSY": "arn:etsy", "CART_APP_SECRET_AMAZON": "arn:bad"}[k]
+		},
+		Read: func(_ context.Context, id string) (string, error) { reads++; return secrets[id], nil },
+	}
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		app, ok, err := a.App(ctx, "shopify")
+		if err != nil || !ok || app.ClientID != "cid" || app.ClientSecret != "sec" || app.APIBase != "" {
+			t.Fatalf("shopify: %+v %v %v", app, ok, err)
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d reads of a secret already read", reads)
+	}
+	if _, ok, err := a.App(ctx, "etsy"); ok || err != nil {
+		t.Errorf("an empty secret is an app: %v %v", ok, err)
+	}
+	if _, ok, err := a.App(ctx, "bigcommerce"); ok || err != nil {
+		t.Errorf("a cart without a variable has an app: %v %v", ok, err)
+	}
+	if _, _, err := a.App(ctx, "amazon"); err == nil {
+		t.Error("a malformed secret is not an error")
+	}
+	if _, ok, _ := a.App(ctx, "nope"); ok {
+		t.Error("an unknown cart has an app")
+	}
 }

@@ -41,6 +41,8 @@ var connect = &cart.Connect{
 	Exchange:     exchangeCode,
 	Notice:       notice,
 	StoreKey:     "shop",
+	// Shopify grants to the app registered in the Partner Dashboard.
+	AppCredentials: true,
 }
 
 // shopBase is where the shop's admin is: https://{shop}, or the simulator
