@@ -23,12 +23,11 @@ type Connect struct {
 	// Exchange verifies the callback as the cart signs it (refusing with
 	// ErrCallback) and turns it into the channel's config and credentials:
 	// an authorization code exchanged for a token, or keys the cart posted.
-	// req is the request the state was issued for.
+	// req is the request the state was issued for. A GET callback comes
+	// from the merchant's browser and is answered with a redirect to the
+	// page; a POST comes from the cart itself (WooCommerce posts the keys
+	// it made) and is answered with JSON.
 	Exchange func(ctx context.Context, cb Callback, req ConnectRequest, client *http.Client) (Config, Credentials, error)
-	// ServerToServer: the cart itself, not the merchant's browser, calls
-	// the callback (WooCommerce posts the keys it made from the store), so
-	// the callback answers 200 instead of redirecting.
-	ServerToServer bool
 	// Notice verifies an app-level notification the cart sends (an
 	// uninstall, a compliance request) and says what it is; nil for a cart
 	// that sends none. It returns ErrWebhookSignature for a bad signature.

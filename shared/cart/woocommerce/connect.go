@@ -20,8 +20,7 @@ var connect = &cart.Connect{
 		Name: "store_url", Label: "Store address (https://shop.example.com)",
 		Check: checkStoreURL,
 	}},
-	AuthorizeURL:   authorizeURL,
-	ServerToServer: true,
+	AuthorizeURL: authorizeURL,
 	State: func(cb cart.Callback) string {
 		var b struct {
 			UserID json.RawMessage `json:"user_id"`
