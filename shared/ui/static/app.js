@@ -458,6 +458,14 @@
     }, 'Re-authorize');
   }
 
+  // The page a cart's authorization returns to names the channel it
+  // connected or re-authorized (#channel=<id>); its row is marked.
+  function selectedChannel() {
+    const p = location.hash.replace(/^#/, '').split('&').find((x) => x.startsWith('channel='));
+    if (!p) return '';
+    try { return decodeURIComponent(p.slice('channel='.length)); } catch { return ''; }
+  }
+
   function renderChannelList() {
     const list = $('channel-list');
     list.setAttribute('aria-busy', 'false');
@@ -468,7 +476,8 @@
     }
     list.replaceChildren(...entries.filter((e) => e && e.channel).map(({ channel, tasks }) => {
       const on = (tasks || []).filter((t) => t.enabled);
-      return el('div', { class: 'channel-row', 'data-testid': `channel-${channel.id}` },
+      const selected = channel.id === selectedChannel();
+      return el('div', { class: 'channel-row' + (selected ? ' channel-selected' : ''), 'data-testid': `channel-${channel.id}`, 'aria-current': selected ? 'true' : null },
         el('div', { class: 'channel-name' }, cartBadge(channel.type), el('span', {}, channel.name || channel.id), statusPill(channel)),
         el('div', { class: 'chips' },
           on.length ? on.map((t) => el('span', { class: 'chip' },
