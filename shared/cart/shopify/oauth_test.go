@@ -2,6 +2,7 @@ package shopify
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,3 +102,26 @@ func TestNotice(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// FuzzExchangeCallback: whatever query a callback carries, only one
+// signed with the app's secret for the shop asked for gets as far as the
+// token exchange (which this target never reaches: no client is served).
+func FuzzExchangeCallback(f *testing.F) {
+	f.Add("code=abc&hmac=00&shop=my-shop.myshopify.com&state=s&timestamp=1")
+	f.Add("hmac=zz&shop=other.myshopify.com")
+	f.Add("")
+	req := cart.ConnectRequest{Fields: map[string]string{"shop_domain": "my-shop.myshopify.com"}, App: cart.App{ClientID: "cid", ClientSecret: "hush", APIBase: "http://127.0.0.1:1"}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		_, _, err = exchangeCode(t.Context(), cart.Callback{Method: http.MethodGet, Query: q}, req, nil)
+		if err == nil {
+			t.Fatalf("a callback was accepted without a token exchange: %q", raw)
+		}
+		if q.Get("hmac") != CallbackHMAC(q, "hush") && !errors.Is(err, cart.ErrCallback) {
+			t.Fatalf("unsigned callback refused with %v, not ErrCallback", err)
+		}
+	})
+}
