@@ -19,6 +19,7 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/awsenv"
+	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/dispatch"
 	"github.com/autosync/autosync/shared/schedule/eventbridge"
@@ -61,6 +62,10 @@ func main() {
 		Dispatch: dispatch.Lambda{API: api, Function: cfg.TaskFunction},
 		UI:       ui.Handler(),
 		SignIn:   signIn,
+		// The carts' app credentials, read from Secrets Manager when a
+		// merchant first connects (not at cold start).
+		Apps:    &connect.SecretApps{Getenv: os.Getenv, Read: api.SecretString},
+		BaseURL: cfg.WebhookBase,
 	})
 	lambda.Start(httpadapter.NewV2(h.Handler()).ProxyWithContext)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/autosync/autosync/shared/app/webhookfn"
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/httpapi"
 	"github.com/autosync/autosync/shared/inventory"
@@ -42,8 +43,13 @@ type Deps struct {
 	Log        *slog.Logger
 	Now        func() time.Time
 	UI         http.Handler
-	// WebhookBaseURL is the public base URL carts post webhooks to.
+	// WebhookBaseURL is the public base URL carts post webhooks to (and
+	// call back after an authorization).
 	WebhookBaseURL string
+	// Apps are the carts' app credentials for connecting channels.
+	Apps connect.Apps
+	// HTTPClient makes the carts' token exchanges (nil: a default client).
+	HTTPClient *http.Client
 }
 
 // App is the assembled service: the three functions' parts over one
@@ -73,7 +79,8 @@ func New(d Deps) *App {
 	return &App{
 		Channels: c.Channels, Runs: c.Runs, Orders: c.Orders, Inventory: c.Inventory,
 		Settings: c.Settings, Runner: t.Runner,
-		API: apifn.New(c, apifn.Deps{Auth: d.Auth, Dispatch: d.Dispatch, UI: d.UI}),
+		API: apifn.New(c, apifn.Deps{Auth: d.Auth, Dispatch: d.Dispatch, UI: d.UI,
+			Apps: d.Apps, BaseURL: d.WebhookBaseURL, HTTPClient: d.HTTPClient}),
 		Webhooks: webhookfn.New(webhookfn.Deps{
 			Store: d.Store, Sealer: d.Sealer, Dispatch: d.Dispatch, Log: c.Log, Now: c.Now,
 		}),

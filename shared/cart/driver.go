@@ -46,6 +46,11 @@ type Driver struct {
 
 	// Limits are the cart's rate limit and batch facts.
 	Limits Limits
+
+	// Connect is how a merchant connects and re-authorizes a channel
+	// through the cart's own authorization; nil when the cart cannot be
+	// connected that way yet.
+	Connect *Connect
 }
 
 // Problem is one thing wrong with a channel's config or credentials, with

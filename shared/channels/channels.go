@@ -24,6 +24,10 @@ type Status string
 const (
 	Active      Status = "active"
 	NeedsReauth Status = "needs_reauth"
+	// Disconnected: the merchant uninstalled the app or revoked its access
+	// at the cart. Schedules and subscriptions are gone, settings and
+	// imported data kept; re-authorizing brings the channel back.
+	Disconnected Status = "disconnected"
 )
 
 // Channel is one connected cart. It is safe to return to clients: the
@@ -234,6 +238,14 @@ func (r *Repo) UpdateCredentials(ctx context.Context, account, channel string, c
 func (r *Repo) SetStatus(ctx context.Context, account, channel string, s Status, reason string) (Channel, error) {
 	return r.update(ctx, account, channel, func(rec *record) error {
 		rec.Status, rec.StatusReason = s, reason
+		return nil
+	})
+}
+
+// Rename changes the channel's name (the caller validated it).
+func (r *Repo) Rename(ctx context.Context, account, channel, name string) (Channel, error) {
+	return r.update(ctx, account, channel, func(rec *record) error {
+		rec.Name = name
 		return nil
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/simulator"
 	"github.com/autosync/autosync/shared/simulator/demos"
 )
@@ -26,10 +27,49 @@ type Simulator = simulator.Simulator
 type simulators struct {
 	mu      sync.Mutex
 	byChan  map[string]Simulator
+	byBase  map[string]Simulator
 	servers []*http.Server
 }
 
-func newSimulators() *simulators { return &simulators{byChan: map[string]Simulator{}} }
+func newSimulators() *simulators {
+	return &simulators{byChan: map[string]Simulator{}, byBase: map[string]Simulator{}}
+}
+
+// serveApps starts, for each cart whose simulator grants an app, one
+// simulator standing for every store merchants connect in make dev, and
+// returns the apps pointed at them.
+func (s *simulators) serveApps() (connect.StaticApps, error) {
+	apps := connect.StaticApps{}
+	for _, dc := range demos.All() {
+		if dc.App.ClientID == "" {
+			continue
+		}
+		sim := dc.New(DemoSKUs)
+		base, err := s.serve(sim)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.byBase[base] = sim
+		s.mu.Unlock()
+		app := dc.App
+		app.APIBase = base
+		apps[dc.Cart] = app
+	}
+	return apps, nil
+}
+
+// forChannel is the simulator behind a channel: a demo channel's own, or
+// the one a connected channel's api_base names.
+func (s *simulators) forChannel(ch channels.Channel) (Simulator, bool) {
+	if sim, ok := s.get(ch.ID); ok {
+		return sim, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sim, ok := s.byBase[ch.Config["api_base"]]
+	return sim, ok
+}
 
 // serve starts sim on a loopback port and returns its base URL.
 func (s *simulators) serve(sim Simulator) (string, error) {
@@ -39,10 +79,12 @@ func (s *simulators) serve(sim Simulator) (string, error) {
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
 	s.mu.Lock()
 	s.servers = append(s.servers, srv)
+	s.byBase[base] = sim
 	s.mu.Unlock()
-	return "http://" + ln.Addr().String(), nil
+	return base, nil
 }
 
 func (s *simulators) set(channel string, sim Simulator) {
@@ -68,7 +110,7 @@ func (s *simulators) Close() {
 		_ = srv.Close()
 	}
 	// Simulators that deliver webhooks stop their delivery goroutines.
-	for _, sim := range s.byChan {
+	for _, sim := range s.byBase {
 		if c, ok := sim.(interface{ Close() }); ok {
 			c.Close()
 		}
@@ -128,6 +170,10 @@ func (s *Server) seedDemo(ctx context.Context, data string) error {
 			}
 		}
 		s.sims.set(ch.ID, sim)
+		// The cart's uninstall notice names the store only.
+		if err := s.App.API.Connect.Own(ctx, ch); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -169,12 +169,19 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		}
 	}, o.Speed, time.Now)
 
+	sims := newSimulators()
+	apps, err := sims.serveApps()
+	if err != nil {
+		sims.Close()
+		return err
+	}
 	a = app.New(app.Deps{
 		Store: st, Sealer: sealer, Scheduler: sched, Dispatch: disp,
 		Connectors: connector.Factory{AllowLoopbackBase: true, HTTPClient: o.CartClient},
 		Auth:       tokens, Log: o.Log, UI: ui.Handler(),
+		Apps: apps, HTTPClient: o.CartClient,
 	})
-	s := &Server{App: a, tokens: tokens, sims: newSimulators(), scheduler: sched}
+	s := &Server{App: a, tokens: tokens, sims: sims, scheduler: sched}
 	a.API.Extra = func(mux httpapi.Mux) {
 		s.devRoutes(mux)
 		// One process serves the carts' webhooks too (a function of its
@@ -191,10 +198,13 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	base := "http://" + ln.Addr().String()
 	// The simulators post their webhooks here.
 	a.Settings.WebhookBaseURL = base
+	// ... and the carts' authorizations call back here.
+	a.API.Connect.BaseURL = base
 
 	var token string
 	if o.Demo {
 		if err := s.seedDemo(ctx, o.Data); err != nil {
+			sims.Close()
 			ln.Close()
 			return fmt.Errorf("seed demo account: %w", err)
 		}

@@ -20,6 +20,7 @@ func (s *Server) devRoutes(mux httpapi.Mux) {
 	mux.HandleFunc("POST /dev/token", s.postToken)
 	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", s.postOrder)
 	mux.HandleFunc("GET /dev/channels/{channel_id}/inventory", s.getInventory)
+	mux.HandleFunc("POST /dev/channels/{channel_id}/uninstall", s.postUninstall)
 }
 
 // simFor authenticates the request and finds the simulator of the caller's
@@ -40,14 +41,15 @@ func (s *Server) simFor(w http.ResponseWriter, r *http.Request) (Simulator, bool
 		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
 		return nil, false
 	}
-	if _, err := s.App.Channels.Get(r.Context(), p.AccountID, chID); errors.Is(err, channels.ErrNotFound) {
+	ch, err := s.App.Channels.Get(r.Context(), p.AccountID, chID)
+	if errors.Is(err, channels.ErrNotFound) {
 		writeErr(w, http.StatusNotFound, "not_found", "Channel not found.")
 		return nil, false
 	} else if err != nil {
 		writeErr(w, http.StatusInternalServerError, "internal", "Could not load the channel.")
 		return nil, false
 	}
-	sim, ok := s.sims.get(chID)
+	sim, ok := s.sims.forChannel(ch)
 	if !ok {
 		writeErr(w, http.StatusNotFound, "not_found", "This channel has no simulator (only -demo channels do).")
 		return nil, false

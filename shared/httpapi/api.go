@@ -28,6 +28,7 @@ import (
 
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/id"
 	"github.com/autosync/autosync/shared/inventory"
@@ -56,6 +57,9 @@ type API struct {
 	// SignIn is the hosted sign-in page the Sync page uses when it has no
 	// token; the zero value (make dev, an outside issuer) offers none.
 	SignIn identity.SignIn
+	// Connect connects and re-authorizes channels through the carts' own
+	// authorization; nil answers those routes as unavailable.
+	Connect *connect.Service
 	// Extra registers more routes (make dev's /dev/ routes) on the same mux.
 	Extra func(mux Mux)
 }
@@ -103,6 +107,7 @@ func (a *API) build() (http.Handler, []string) {
 	mux.Handle("POST /v1/channels", m(a.createChannel))
 	mux.Handle("PUT /v1/channels/{channel_id}/credentials", m(a.updateCredentials))
 	mux.Handle("DELETE /v1/channels/{channel_id}", m(a.deleteChannel))
+	a.connectRoutes(mux)
 	mux.Handle("GET /v1/sync", m(a.getSync))
 	mux.Handle("PUT /v1/sync", m(a.putSync))
 	mux.Handle("POST /v1/sync/runs", m(a.postRuns))

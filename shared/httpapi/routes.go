@@ -71,6 +71,12 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request, p auth.Princ
 	if err != nil {
 		return err
 	}
+	if a.Connect != nil {
+		// The cart's uninstall notice names the store only.
+		if err := a.Connect.Own(r.Context(), ch); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, http.StatusCreated, ch)
 	return nil
 }

@@ -288,3 +288,71 @@ func (s *Service) Enabled(ctx context.Context, account, channel string, task cat
 	}
 	return d.Value.Enabled, nil
 }
+
+// Disconnect marks the channel disconnected: the merchant uninstalled the
+// app or revoked its access at the cart. Its schedules are deleted and its
+// subscription records forgotten (the cart removed the subscriptions with
+// the app, and its credentials no longer work to remove them); its
+// settings, runs and imported data are kept, so re-authorizing resumes
+// the ticked tasks.
+func (s *Service) Disconnect(ctx context.Context, account, channel, reason string) error {
+	if _, err := s.Channels.SetStatus(ctx, account, channel, channels.Disconnected, reason); err != nil {
+		return err
+	}
+	if err := s.SetChannelActive(ctx, account, channel); err != nil {
+		return err
+	}
+	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
+		key := subKey(account, channel, task)
+		err := store.Retry(ctx, 5, func() error {
+			d, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("load subscription record: %w", err)
+			}
+			r := d.Value
+			r.Want, r.SubscriptionID = false, ""
+			r.Gen++
+			r.AppliedGen = r.Gen
+			if _, err := store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version)); err != nil {
+				return fmt.Errorf("forget subscription %s: %w", key, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resubscribe subscribes the channel's ticked instasync tasks again.
+func (s *Service) resubscribe(ctx context.Context, ch channels.Channel) error {
+	sets, err := s.settings(ctx, ch.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
+		if !sets[settingSK(ch.ID, task)].Value.Enabled || !s.offered(ch.Type, task).AutosyncAvailable() {
+			continue
+		}
+		var key string
+		err := store.Retry(ctx, 5, func() error {
+			op, k, err := s.subOp(ctx, ch, task, true)
+			if err != nil {
+				return err
+			}
+			key = k
+			return s.Store.Transact(ctx, []store.Op{op})
+		})
+		if err != nil {
+			return fmt.Errorf("resubscribe %s: %w", task, err)
+		}
+		if err := s.applySub(ctx, key); err != nil {
+			s.Log.WarnContext(ctx, "webhook subscription left for repair", "account", ch.AccountID, "channel", ch.ID, "task", task, "err", err)
+		}
+	}
+	return nil
+}

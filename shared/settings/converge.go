@@ -119,12 +119,22 @@ func (s *Service) converge(ctx context.Context, accts *accountCache, d store.Doc
 // resumes its ticked tasks. Saving credentials without resuming left a
 // channel "active" with its schedules paused until the next repair.
 func (s *Service) Reauthorize(ctx context.Context, account, channel string, creds cart.Credentials) (channels.Channel, error) {
+	before, err := s.Channels.Get(ctx, account, channel)
+	if err != nil {
+		return channels.Channel{}, err
+	}
 	ch, err := s.Channels.UpdateCredentials(ctx, account, channel, creds)
 	if err != nil {
 		return channels.Channel{}, err
 	}
 	if err := s.SetChannelActive(ctx, account, channel); err != nil {
 		return channels.Channel{}, err
+	}
+	if before.Status == channels.Disconnected {
+		// The cart dropped the webhook subscriptions with the app.
+		if err := s.resubscribe(ctx, ch); err != nil {
+			return channels.Channel{}, err
+		}
 	}
 	return ch, nil
 }

@@ -438,7 +438,9 @@ func (s *Service) recordOp(ctx context.Context, ch channels.Channel, task catalo
 func desired(r record, ch channels.Channel, task catalog.Task, set setting) record {
 	spec, _ := catalog.Spec(task)
 	r.Account, r.Channel, r.Task = ch.AccountID, ch.ID, task
-	r.Want = set.Enabled
+	// A disconnected channel keeps its settings but no schedules: the
+	// cart no longer lets us in, and re-authorizing recreates them.
+	r.Want = set.Enabled && ch.Status != channels.Disconnected
 	r.Paused = ch.Status != channels.Active
 	r.Interval = spec.DefaultInterval
 	if set.Interval != "" {

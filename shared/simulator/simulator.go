@@ -6,6 +6,7 @@
 package simulator
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -34,4 +35,15 @@ type Demo struct {
 	// New starts a fresh simulator selling skus, seeded deterministically
 	// so a restarted demo shows the same orders.
 	New func(skus []string) Simulator
+	// App is the app the simulator's authorization grants to (client id
+	// and secret), for connecting channels through the cart's own
+	// authorization; the zero App when the simulator offers none.
+	App cart.App
+}
+
+// Uninstaller is a simulator that can play a merchant removing the app:
+// every token stops working and the cart's uninstall notice for store is
+// posted to target. It returns the status the app answered.
+type Uninstaller interface {
+	Uninstall(ctx context.Context, client *http.Client, target, store string) (int, error)
 }

@@ -189,6 +189,10 @@ func TestSyncPageInBrowser(t *testing.T) {
 			t.Errorf("re-auth banner %q lacks %q", banner, want)
 		}
 	}
+	// The banner offers the way to do it: the cart's own authorization.
+	if got := b.text("reauth-amz1"); got != "Re-authorize" {
+		t.Errorf("re-authorize button reads %q", got)
+	}
 	if got := b.text("run-seed-4"); !strings.Contains(got, "Skipped: already running") {
 		t.Errorf("skipped run reads %q", got)
 	}

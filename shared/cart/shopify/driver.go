@@ -44,6 +44,7 @@ var Driver = cart.Driver{
 		RateLimit:  "GraphQL query cost: a leaky bucket of points per shop (size and restore rate from each response's throttleStatus); the client waits until the bucket holds a query's requested cost.",
 		StockBatch: maxStockBatch,
 	},
+	Connect: connect,
 }
 
 var shopDomain = pattern.New(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)

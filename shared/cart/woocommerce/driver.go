@@ -48,6 +48,7 @@ var Driver = cart.Driver{
 		RateLimit:  "None in WooCommerce core (hosts and WAFs add one): the client sends as fast as the store answers, honouring 429 and Retry-After.",
 		StockBatch: perPage,
 	},
+	Connect: connect,
 }
 
 func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {

@@ -17,5 +17,6 @@ func Demo() simulator.Demo {
 			sim.Seed(120, 42)
 			return sim
 		},
+		App: cart.App{ClientID: DefaultClientID, ClientSecret: "shpss_demo_client_secret"},
 	}
 }

@@ -11,7 +11,6 @@
 package shopifysim
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,6 +67,9 @@ type Options struct {
 	// delivery is signed with (X-Shopify-Hmac-Sha256); empty means
 	// DefaultClientSecret.
 	ClientSecret string
+	// ClientID is the app's client id its OAuth grant is for; empty means
+	// DefaultClientID.
+	ClientID string
 	// Shop is the shop's myshopify.com domain deliveries name in
 	// X-Shopify-Shop-Domain; empty means DefaultShop.
 	Shop string
@@ -130,7 +132,9 @@ type Server struct {
 	beforeMutation func(fields []string)
 
 	clientSecret []byte
+	clientID     string
 	shop         string
+	oauth        oauthState
 	hooks        hooks
 	out          *outbox.Outbox
 }
@@ -149,7 +153,10 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.clientSecret, s.shop = []byte(opts.ClientSecret), opts.Shop
+	s.clientSecret, s.shop, s.clientID = []byte(opts.ClientSecret), opts.Shop, opts.ClientID
+	if s.clientID == "" {
+		s.clientID = DefaultClientID
+	}
 	if len(s.clientSecret) == 0 {
 		s.clientSecret = []byte(DefaultClientSecret)
 	}
@@ -178,6 +185,7 @@ func New(opts Options) *Server {
 		s.bucket.avail = 0
 	}
 	s.mux.HandleFunc("POST /admin/api/{version}/graphql.json", s.graphql)
+	s.oauthRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
 	})
@@ -335,7 +343,7 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Shopify-Access-Token")), s.token) != 1 {
+	if !s.tokenAccepted(r.Header.Get("X-Shopify-Access-Token")) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{
 			"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)",
 		})

@@ -16,5 +16,7 @@ func Demo() simulator.Demo {
 			sim.Seed(60, 44)
 			return sim
 		},
+		// The app name the authorization page shows; keys need no secret.
+		App: cart.App{ClientID: "Autosync"},
 	}
 }

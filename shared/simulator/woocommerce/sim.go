@@ -18,7 +18,6 @@ package woocommercesim
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -148,6 +147,7 @@ type Server struct {
 	stats  Stats
 
 	siteURL string
+	keys    keyring
 	hooks   hooks
 	out     *outbox.Outbox
 }
@@ -195,6 +195,7 @@ func New(opts Options) *Server {
 			s.serve(name, w, r, h)
 		})
 	}
+	s.authRoutes()
 	route("GET", "/orders", s.listOrders)
 	route("GET", "/orders/{id}", s.getOrder)
 	route("GET", "/products", s.listProducts)
@@ -377,10 +378,11 @@ func (s *Server) authenticate(r *http.Request, endpoint string) (code, message s
 			return "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
 		}
 	}
-	if subtle.ConstantTimeCompare([]byte(key), s.key) != 1 {
+	keyOK, secretOK := s.keysAccepted(key, secret)
+	if !keyOK {
 		return "woocommerce_rest_authentication_error", "Consumer key is invalid."
 	}
-	if subtle.ConstantTimeCompare([]byte(secret), s.secret) != 1 {
+	if !secretOK {
 		return "woocommerce_rest_authentication_error", "Consumer secret is invalid."
 	}
 	return "", ""

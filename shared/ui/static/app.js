@@ -28,10 +28,12 @@
  *                                   "paused" (a ticked autosync task whose schedule is paused; the row says why)
  *   sync-once-<channel_id>-<task>   a task's Sync once button (available autosync-mode tasks; instasync
  *                                   tasks run from webhooks); disabled while the channel needs_reauth
+ *                                   or is disconnected
  *   sync-all-once-<channel_id>      a channel's Sync all once button (disabled likewise)
  *   once-status-<channel_id>-<task> what became of the last Sync once of that task (text)
  *   problem-<channel_id>-<task>     a rejected save's problem, beside its task
- *   reauth-banner-<channel_id>      page banner for a channel whose status is needs_reauth
+ *   reauth-banner-<channel_id>      page banner for a channel whose status is needs_reauth or disconnected
+ *   reauth-<channel_id>             its Re-authorize button (to the cart's own authorization)
  *   reauth-note-<channel_id>        the same notice inside the channel's modal section
  *   channel-<channel_id>            a channel's row in the page's channel list
  *   activity                        the Activity panel
@@ -424,10 +426,44 @@
     return el('span', { class: `cart-badge cart-${String(type).replace(/[^a-z]/g, '')}` }, cartLabel(type));
   }
 
+  // A disconnected channel (the app was removed at the cart) is shown and
+  // re-authorized like one whose credentials the cart refused.
+  const needsAuth = (c) => c.status === 'needs_reauth' || c.status === 'disconnected';
+
   function statusPill(channel) {
-    const reauth = channel.status === 'needs_reauth';
+    const reauth = needsAuth(channel);
     return el('span', { class: 'pill ' + (reauth ? 'pill-needs_reauth' : 'pill-active') },
-      reauth ? 'Needs re-authorization' : (channel.status === 'active' ? 'Active' : String(channel.status || 'Unknown')));
+      channel.status === 'disconnected' ? 'Disconnected' : reauth ? 'Needs re-authorization'
+        : (channel.status === 'active' ? 'Active' : String(channel.status || 'Unknown')));
+  }
+
+  // reauthButton sends the merchant to the cart's own authorization.
+  function reauthButton(channel) {
+    return el('button', {
+      type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `reauth-${channel.id}`,
+      onclick: async (ev) => {
+        const btn = ev.currentTarget;
+        btn.disabled = true;
+        try {
+          const r = await api('POST', `v1/channels/${encodeURIComponent(channel.id)}/reauthorize`);
+          if (r && typeof r.authorize_url === 'string' && /^https?:\/\//.test(r.authorize_url)) {
+            location.assign(r.authorize_url);
+            return;
+          }
+        } catch (e) {
+          announce(e.message);
+        }
+        btn.disabled = false;
+      },
+    }, 'Re-authorize');
+  }
+
+  // The page a cart's authorization returns to names the channel it
+  // connected or re-authorized (#channel=<id>); its row is marked.
+  function selectedChannel() {
+    const p = location.hash.replace(/^#/, '').split('&').find((x) => x.startsWith('channel='));
+    if (!p) return '';
+    try { return decodeURIComponent(p.slice('channel='.length)); } catch { return ''; }
   }
 
   function renderChannelList() {
@@ -440,7 +476,8 @@
     }
     list.replaceChildren(...entries.filter((e) => e && e.channel).map(({ channel, tasks }) => {
       const on = (tasks || []).filter((t) => t.enabled);
-      return el('div', { class: 'channel-row', 'data-testid': `channel-${channel.id}` },
+      const selected = channel.id === selectedChannel();
+      return el('div', { class: 'channel-row' + (selected ? ' channel-selected' : ''), 'data-testid': `channel-${channel.id}`, 'aria-current': selected ? 'true' : null },
         el('div', { class: 'channel-name' }, cartBadge(channel.type), el('span', {}, channel.name || channel.id), statusPill(channel)),
         el('div', { class: 'chips' },
           on.length ? on.map((t) => el('span', { class: 'chip' },
@@ -458,11 +495,11 @@
         el('strong', {}, withName
           ? `${channel.name || channel.id} (${cartLabel(channel.type)}) needs to be re-authorized.`
           : 'This channel needs to be re-authorized.'),
-        ' ', str(channel.status_reason) ? sentence(channel.status_reason) + ' ' : '', REAUTH_ADVICE));
+        ' ', str(channel.status_reason) ? sentence(channel.status_reason) + ' ' : '', REAUTH_ADVICE, ' ', reauthButton(channel)));
   }
 
   function renderBanners() {
-    const needing = [...state.channels.values()].filter((c) => c.status === 'needs_reauth');
+    const needing = [...state.channels.values()].filter(needsAuth);
     const ids = needing.map((c) => `${c.id}\n${c.status_reason || ''}`).join('\n\n');
     if (ids === state.reauthIds) return;
     const fresh = state.reauthIds !== null;
@@ -736,7 +773,7 @@
     const name = channel.name || cartLabel(channel.type);
     const titleId = uid('ch');
     const runnable = (tasks || []).filter((t) => t.available && t.mode !== 'instasync');
-    const reauth = channel.status === 'needs_reauth';
+    const reauth = needsAuth(channel);
     const channelStatus = el('span', { class: 'once-status', 'data-testid': `once-status-${cid}` });
     const allBtn = runnable.length ? el('button', {
       type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-all-once-${cid}`,
@@ -833,7 +870,7 @@
       type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `sync-once-${key}`,
       'aria-label': `Sync once: ${label} for ${name}`,
       // The API refuses runs on a channel that needs re-authorization.
-      disabled: channel.status === 'needs_reauth', title: channel.status === 'needs_reauth' ? 'Re-authorize this channel first.' : null,
+      disabled: needsAuth(channel), title: needsAuth(channel) ? 'Re-authorize this channel first.' : null,
       onclick: (ev) => {
         const btn = ev.currentTarget;
         onceWithPreview(cid, [t.task], () => syncOnce([{ channel_id: cid, task: t.task }], btn, onceStatus, problem));

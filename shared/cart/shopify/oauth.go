@@ -1,0 +1,170 @@
+package shopify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Scopes are the access scopes the app asks for: orders and products to
+// import, inventory and locations to write stock.
+const Scopes = "read_orders,read_products,read_inventory,write_inventory,read_locations"
+
+// connect is Shopify's authorization-code grant for an app installed on
+// one shop, with an offline (non-expiring) access token.
+var connect = &cart.Connect{
+	Fields: []cart.Field{{
+		Name: "shop_domain", Label: "Shop domain (example.myshopify.com)",
+		Check: func(v string) (string, string) {
+			v = strings.ToLower(strings.TrimSpace(v))
+			v = strings.TrimPrefix(strings.TrimPrefix(v, "https://"), "http://")
+			v = strings.TrimSuffix(v, "/")
+			if !shopDomain.MatchString(v) {
+				return "", "Enter the store's myshopify.com domain, like example.myshopify.com."
+			}
+			return v, ""
+		},
+	}},
+	AuthorizeURL: authorizeURL,
+	State:        func(cb cart.Callback) string { return cb.Query.Get("state") },
+	Exchange:     exchangeCode,
+	Notice:       notice,
+	StoreKey:     "shop",
+	// Shopify grants to the app registered in the Partner Dashboard.
+	AppCredentials: true,
+}
+
+// shopBase is where the shop's admin is: https://{shop}, or the simulator
+// standing for every shop in make dev and tests.
+func shopBase(app cart.App, shop string) string {
+	if app.APIBase != "" {
+		return strings.TrimRight(app.APIBase, "/")
+	}
+	return "https://" + shop
+}
+
+func authorizeURL(req cart.ConnectRequest) (string, error) {
+	shop := req.Fields["shop_domain"]
+	if !shopDomain.MatchString(shop) {
+		return "", fmt.Errorf("shop domain %q", shop)
+	}
+	q := url.Values{
+		"client_id":    {req.App.ClientID},
+		"scope":        {Scopes},
+		"redirect_uri": {req.CallbackURL},
+		"state":        {req.State},
+	}
+	// Offline access: no grant_options[]=per-user.
+	return shopBase(req.App, shop) + "/admin/oauth/authorize?" + q.Encode() + "&shop=" + url.QueryEscape(shop), nil
+}
+
+// CallbackHMAC is Shopify's signature of a callback's query: hex
+// HMAC-SHA256, with the app's secret, of the parameters other than hmac
+// (and the legacy signature), sorted by name, as name=value joined by &.
+func CallbackHMAC(q url.Values, secret string) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "hmac" && k != "signature" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(q[k], ","))
+	}
+	return hex.EncodeToString(cart.HMACSHA256([]byte(secret), []byte(b.String())))
+}
+
+// callbackMaxAge bounds how old a callback's timestamp may be.
+const callbackMaxAge = 24 * time.Hour
+
+func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest, client *http.Client) (cart.Config, cart.Credentials, error) {
+	q := cb.Query
+	got, err := hex.DecodeString(q.Get("hmac"))
+	want, _ := hex.DecodeString(CallbackHMAC(q, req.App.ClientSecret))
+	if err != nil || len(got) == 0 || !hmac.Equal(got, want) {
+		return nil, nil, fmt.Errorf("shopify callback hmac: %w", cart.ErrCallback)
+	}
+	shop := q.Get("shop")
+	if !shopDomain.MatchString(shop) || shop != req.Fields["shop_domain"] {
+		return nil, nil, fmt.Errorf("shopify callback for another shop: %w", cart.ErrCallback)
+	}
+	code := q.Get("code")
+	if code == "" || len(code) > 256 {
+		return nil, nil, fmt.Errorf("shopify callback without a code: %w", cart.ErrCallback)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second}
+	}
+	body, _ := json.Marshal(map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code})
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, shopBase(req.App, shop)+"/admin/oauth/access_token", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Accept", "application/json")
+	resp, err := client.Do(hr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("shopify token exchange: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read shopify token: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// A used or expired code is refused with 400: the grant is not
+		// Shopify's any more.
+		if resp.StatusCode/100 == 4 {
+			return nil, nil, fmt.Errorf("shopify refused the code (HTTP %d): %w", resp.StatusCode, cart.ErrCallback)
+		}
+		return nil, nil, &cart.Error{Status: resp.StatusCode, Temporary: true, Message: "Shopify could not issue a token; try again."}
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		Scope       string `json:"scope"`
+	}
+	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" {
+		return nil, nil, fmt.Errorf("shopify token response without a token: %w", cart.ErrCallback)
+	}
+	return cart.Config{"shop": shop},
+		// client_secret: the app's secret Shopify signs webhooks with.
+		cart.Credentials{"access_token": tok.AccessToken, "client_secret": req.App.ClientSecret}, nil
+}
+
+// notice verifies an app webhook (app/uninstalled and the mandatory
+// compliance topics), signed like every Shopify webhook with the app's
+// secret.
+func notice(h http.Header, body []byte, app cart.App) (cart.Notice, error) {
+	if app.ClientSecret == "" || !cart.EqualBase64(h.Get("X-Shopify-Hmac-Sha256"), cart.HMACSHA256([]byte(app.ClientSecret), body)) {
+		return cart.Notice{}, cart.ErrWebhookSignature
+	}
+	n := cart.Notice{Topic: h.Get("X-Shopify-Topic"), Store: h.Get("X-Shopify-Shop-Domain"), Kind: cart.NoticeOther}
+	switch n.Topic {
+	case "app/uninstalled":
+		n.Kind = cart.NoticeUninstalled
+	case "customers/data_request", "customers/redact", "shop/redact":
+		n.Kind = cart.NoticeCompliance
+	}
+	if n.Store != "" && !shopDomain.MatchString(n.Store) {
+		return cart.Notice{}, fmt.Errorf("shop %q: %w", n.Store, cart.ErrWebhookPayload)
+	}
+	return n, nil
+}

@@ -1,0 +1,350 @@
+// Package connect is how merchants connect, re-authorize and lose channels
+// through each cart's own authorization: it issues the single-use state an
+// authorization carries, completes the cart's callback into a channel
+// (created, or restored with its settings and history), and turns a cart's
+// uninstall notice into a disconnected channel. What differs per cart is the
+// driver's cart.Connect; nothing here names a cart.
+package connect
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/settings"
+	"github.com/autosync/autosync/shared/store"
+)
+
+// StateTTL is how long an authorization may take before its state expires.
+const StateTTL = 10 * time.Minute
+
+// Apps gives Autosync's app credentials for a cart (configuration: the
+// Secrets Manager secret in AWS, the simulators' demo app locally).
+type Apps interface {
+	App(ctx context.Context, c catalog.Cart) (cart.App, bool, error)
+}
+
+// StaticApps are app credentials held in memory (make dev, tests).
+type StaticApps map[catalog.Cart]cart.App
+
+// App returns the cart's app, if configured.
+func (s StaticApps) App(_ context.Context, c catalog.Cart) (cart.App, bool, error) {
+	a, ok := s[c]
+	return a, ok, nil
+}
+
+// Service connects channels.
+type Service struct {
+	Store      store.Store
+	Channels   *channels.Repo
+	Settings   *settings.Service
+	Connectors connector.Factory
+	Apps       Apps
+	// BaseURL is Autosync's public address; callbacks are under it.
+	BaseURL    string
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// Errors the edge turns into answers.
+var (
+	// ErrNotConnectable: the cart has no Connect, or no app is configured.
+	ErrNotConnectable = errors.New("cart cannot be connected here")
+	// ErrState: the state is unknown, used or expired.
+	ErrState = errors.New("authorization state refused")
+)
+
+// InvalidError lists what is wrong with a connect request.
+type InvalidError struct{ Problems []cart.Problem }
+
+func (e *InvalidError) Error() string { return fmt.Sprintf("%d invalid fields", len(e.Problems)) }
+
+// CheckError is a cart that refused, or could not check, what it granted.
+type CheckError = connector.CheckError
+
+const statePK = "OAUTHSTATE"
+
+// ownerPK is the partition finding a store's channels when a notice names
+// only the store: pk OWNER#{cart}#{store}, sk the channel, data the account.
+func ownerPK(c catalog.Cart, storeID string) string { return "OWNER#" + string(c) + "#" + storeID }
+
+type pending struct {
+	Account   string            `json:"account_id"`
+	Cart      catalog.Cart      `json:"cart"`
+	Name      string            `json:"name,omitempty"`
+	Fields    map[string]string `json:"fields"`
+	Channel   string            `json:"channel_id,omitempty"` // re-authorization
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+type owner struct {
+	Account string `json:"account_id"`
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) callbackURL(c catalog.Cart) string {
+	return strings.TrimRight(s.BaseURL, "/") + "/oauth/" + string(c) + "/callback"
+}
+
+func (s *Service) connectOf(ctx context.Context, c catalog.Cart) (*cart.Connect, cart.App, error) {
+	d, ok := carts.Lookup(c)
+	if !ok || d.Connect == nil {
+		return nil, cart.App{}, ErrNotConnectable
+	}
+	var app cart.App
+	if s.Apps != nil {
+		a, found, err := s.Apps.App(ctx, c)
+		if err != nil {
+			return nil, cart.App{}, fmt.Errorf("read %s app credentials: %w", c, err)
+		}
+		ok, app = found, a
+	} else {
+		ok = false
+	}
+	if d.Connect.AppCredentials && (!ok || app.ClientID == "" || app.ClientSecret == "") {
+		return nil, cart.App{}, ErrNotConnectable
+	}
+	return d.Connect, app, nil
+}
+
+// Fields checks the merchant's values against the cart's fields and
+// returns them as the cart wants them.
+func Fields(cn *cart.Connect, in map[string]string) (map[string]string, []cart.Problem) {
+	out := map[string]string{}
+	var ps []cart.Problem
+	known := map[string]bool{}
+	for _, f := range cn.Fields {
+		known[f.Name] = true
+		v, msg := f.Check(in[f.Name])
+		if msg != "" {
+			ps = append(ps, cart.Problem{Field: f.Name, Message: msg})
+			continue
+		}
+		out[f.Name] = v
+	}
+	for k := range in {
+		if !known[k] {
+			ps = append(ps, cart.Problem{Field: k, Message: "This cart does not take " + k + "."})
+		}
+	}
+	return out, ps
+}
+
+// Start begins connecting a new channel (channel "") or re-authorizing one
+// and returns the cart's authorization URL.
+func (s *Service) Start(ctx context.Context, account string, c catalog.Cart, name string, fields map[string]string, channel string) (string, error) {
+	cn, app, err := s.connectOf(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	checked, ps := Fields(cn, fields)
+	if len(ps) > 0 {
+		return "", &InvalidError{Problems: ps}
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	state := base64.RawURLEncoding.EncodeToString(b)
+	exp := s.now().Add(StateTTL)
+	it, err := store.NewDoc(statePK, state, pending{Account: account, Cart: c, Name: name, Fields: checked, Channel: channel, ExpiresAt: exp}, exp)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.Store.Put(ctx, it, store.MustBeNew); err != nil {
+		return "", fmt.Errorf("store authorization state: %w", err)
+	}
+	if channel != "" {
+		app = s.channelApp(ctx, account, channel, app)
+	}
+	u, err := cn.AuthorizeURL(s.request(c, app, checked, state))
+	if err != nil {
+		return "", fmt.Errorf("%s authorize URL: %w", c, err)
+	}
+	return u, nil
+}
+
+func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string, state string) cart.ConnectRequest {
+	return cart.ConnectRequest{Fields: fields, State: state, CallbackURL: s.callbackURL(c),
+		ReturnURL: strings.TrimRight(s.BaseURL, "/") + "/", App: app}
+}
+
+// consume takes the state once: read, then deleted on the version read, so
+// of two callbacks with one state only one proceeds.
+func (s *Service) consume(ctx context.Context, c catalog.Cart, state string) (pending, error) {
+	if state == "" || len(state) > 128 {
+		return pending{}, ErrState
+	}
+	d, err := store.GetDoc[pending](ctx, s.Store, statePK, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return pending{}, ErrState
+	}
+	if err != nil {
+		return pending{}, fmt.Errorf("read authorization state: %w", err)
+	}
+	if err := s.Store.Delete(ctx, statePK, state, store.AtVersion(d.Version)); errors.Is(err, store.ErrConditionFailed) || errors.Is(err, store.ErrNotFound) {
+		return pending{}, ErrState
+	} else if err != nil {
+		return pending{}, fmt.Errorf("consume authorization state: %w", err)
+	}
+	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
+		return pending{}, ErrState
+	}
+	return d.Value, nil
+}
+
+// Complete handles the cart's callback: the state is consumed, the cart's
+// signature and grant checked, the credentials proven with a cheap read,
+// and the channel created or restored. Nothing is created when any step
+// refuses.
+func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback) (channels.Channel, error) {
+	cn, app, err := s.connectOf(ctx, c)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	p, err := s.consume(ctx, c, cn.State(cb))
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	if p.Channel != "" {
+		app = s.channelApp(ctx, p.Account, p.Channel, app)
+	}
+	req := s.request(c, app, p.Fields, "")
+	cfg, creds, err := cn.Exchange(ctx, cb, req, s.HTTPClient)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	if app.APIBase != "" {
+		cfg["api_base"] = app.APIBase
+	}
+	if ps := s.Connectors.Validate(c, cfg, creds); len(ps) > 0 {
+		return channels.Channel{}, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
+	}
+	ch := channels.Channel{ID: p.Channel, AccountID: p.Account, Type: c, Name: p.Name, Config: cfg}
+	if p.Channel != "" {
+		cur, err := s.Channels.Get(ctx, p.Account, p.Channel)
+		if err != nil {
+			return channels.Channel{}, err
+		}
+		if cn.StoreKey != "" && cur.Config[cn.StoreKey] != cfg[cn.StoreKey] {
+			return channels.Channel{}, fmt.Errorf("re-authorized another store: %w", cart.ErrCallback)
+		}
+		ch = cur
+	}
+	creds, err = s.Connectors.CheckCredentials(ctx, ch, creds)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	if p.Channel != "" {
+		ch, err = s.Settings.Reauthorize(ctx, p.Account, p.Channel, creds)
+	} else {
+		ch, err = s.Channels.Create(ctx, p.Account, channels.Channel{Type: c, Name: p.Name, Config: cfg}, creds)
+	}
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	if err := s.Own(ctx, ch); err != nil {
+		return channels.Channel{}, err
+	}
+	return ch, nil
+}
+
+// Own records which channel a store's notices are for. Channels connected
+// here are recorded by Complete; ones created otherwise (tokens posted to
+// POST /v1/channels, the demo account) call it themselves.
+func (s *Service) Own(ctx context.Context, ch channels.Channel) error {
+	d, ok := carts.Lookup(ch.Type)
+	if !ok || d.Connect == nil || d.Connect.StoreKey == "" || ch.Config[d.Connect.StoreKey] == "" {
+		return nil
+	}
+	if _, err := store.PutDoc(ctx, s.Store, ownerPK(ch.Type, ch.Config[d.Connect.StoreKey]), ch.ID, owner{Account: ch.AccountID}, store.NoCond); err != nil {
+		return fmt.Errorf("record the store's owner: %w", err)
+	}
+	return nil
+}
+
+// channelApp is the app as a re-authorization of channel sees it: a
+// channel pointed at a simulator (api_base, which only make dev and tests
+// accept) is re-authorized at that simulator.
+func (s *Service) channelApp(ctx context.Context, account, channel string, app cart.App) cart.App {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err == nil && ch.Config["api_base"] != "" {
+		app.APIBase = ch.Config["api_base"]
+	}
+	return app
+}
+
+// Notice handles a cart's app-level notification: an uninstall disconnects
+// every channel of the store; compliance requests are acknowledged (the
+// channel's data stays the merchant's until the channel is deleted).
+func (s *Service) Notice(ctx context.Context, c catalog.Cart, h http.Header, body []byte) (cart.Notice, error) {
+	cn, app, err := s.connectOf(ctx, c)
+	if err != nil {
+		return cart.Notice{}, err
+	}
+	if cn.Notice == nil {
+		return cart.Notice{}, ErrNotConnectable
+	}
+	n, err := cn.Notice(h, body, app)
+	if err != nil {
+		return cart.Notice{}, err
+	}
+	if n.Kind != cart.NoticeUninstalled || n.Store == "" {
+		return n, nil
+	}
+	var owned []store.Item
+	_, err = store.All(ctx, s.Store, store.Query{PK: ownerPK(c, n.Store)}, 0, func(it store.Item) (bool, error) {
+		owned = append(owned, it)
+		return true, nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("find the store's channels: %w", err)
+	}
+	label := carts.Label(c)
+	for _, it := range owned {
+		o, err := store.Decode[owner](it)
+		if err != nil {
+			return n, err
+		}
+		err = s.Settings.Disconnect(ctx, o.Account, it.SK, "The app was removed from "+label+". Re-authorize the channel to connect it again.")
+		if errors.Is(err, channels.ErrNotFound) {
+			_ = s.Store.Delete(ctx, it.PK, it.SK, store.NoCond)
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		s.Log.InfoContext(ctx, "channel disconnected by its cart", "account", o.Account, "channel", it.SK, "cart", c, "topic", n.Topic)
+	}
+	return n, nil
+}
+
+// ParseCallback bounds and reads a callback's query string. Values are
+// kept as sent; a malformed query is refused.
+func ParseCallback(rawQuery string) (url.Values, error) {
+	if len(rawQuery) > 4096 {
+		return nil, fmt.Errorf("query of %d bytes: %w", len(rawQuery), cart.ErrCallback)
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("parse query: %w", cart.ErrCallback)
+	}
+	if len(q) > 32 {
+		return nil, fmt.Errorf("%d query parameters: %w", len(q), cart.ErrCallback)
+	}
+	return q, nil
+}

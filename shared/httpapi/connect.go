@@ -1,0 +1,260 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connect"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/id"
+	"github.com/autosync/autosync/shared/input"
+)
+
+func (a *API) connectRoutes(mux Mux) {
+	m := a.merchant
+	mux.Handle("POST /v1/channels/connect", m(a.postConnect))
+	mux.Handle("POST /v1/channels/{channel_id}/reauthorize", m(a.postReauthorize))
+	mux.Handle("PATCH /v1/channels/{channel_id}", m(a.patchChannel))
+	// Public: the cart (or the merchant's browser, sent by the cart) calls
+	// these; the state and the cart's signature are the authentication.
+	mux.HandleFunc("GET /oauth/{cart}/callback", a.oauthCallback)
+	mux.HandleFunc("POST /oauth/{cart}/callback", a.oauthCallback)
+	mux.HandleFunc("POST /oauth/{cart}/events", a.oauthEvents)
+}
+
+// connectErr turns the connect service's refusals into answers.
+func connectErr(err error) error {
+	var ie *connect.InvalidError
+	switch {
+	case errors.As(err, &ie):
+		ds := make([]any, len(ie.Problems))
+		for i, p := range ie.Problems {
+			ds[i] = p
+		}
+		return invalid("The channel cannot be connected as given.", ds...)
+	case errors.Is(err, connect.ErrNotConnectable):
+		return invalid("This cart cannot be connected from here yet.", map[string]string{"field": "cart", "message": "This cart cannot be connected from here yet."})
+	}
+	return err
+}
+
+func (a *API) postConnect(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var raw map[string]any
+	if err := decode(w, r, &raw); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	var c catalog.Cart
+	var name string
+	for k, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			return badRequest(fmt.Sprintf("Field %q has the wrong type: expected a string.", k))
+		}
+		switch k {
+		case "cart":
+			c = catalog.Cart(s)
+		case "name":
+			name = strings.TrimSpace(s)
+		default:
+			if len(fields) >= 8 || input.Key(k) != nil || len(s) > 512 {
+				return invalid("The channel cannot be connected as given.", map[string]string{"field": "fields", "message": "At most 8 fields of up to 512 characters."})
+			}
+			fields[k] = s
+		}
+	}
+	if err := input.Name(name); err != nil {
+		return invalid("The channel cannot be connected as given.", map[string]string{"field": "name", "message": fmt.Sprintf("Name the channel (1 to %d characters, no control characters): name %s.", input.MaxName, err)})
+	}
+	if a.Connect == nil {
+		return connectErr(connect.ErrNotConnectable)
+	}
+	u, err := a.Connect.Start(r.Context(), p.AccountID, c, name, fields, "")
+	if err != nil {
+		return connectErr(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"authorize_url": u})
+	return nil
+}
+
+func (a *API) postReauthorize(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	chID := r.PathValue("channel_id")
+	if !id.Valid("ch", chID) {
+		return notFound("Channel")
+	}
+	if r.ContentLength != 0 {
+		var none struct{}
+		if err := decode(w, r, &none); err != nil {
+			return err
+		}
+	}
+	ch, err := a.Channels.Get(r.Context(), p.AccountID, chID)
+	if err != nil {
+		return err
+	}
+	if a.Connect == nil {
+		return connectErr(connect.ErrNotConnectable)
+	}
+	fields, err := reauthFields(ch)
+	if err != nil {
+		return connectErr(err)
+	}
+	u, err := a.Connect.Start(r.Context(), p.AccountID, ch.Type, ch.Name, fields, ch.ID)
+	if err != nil {
+		return connectErr(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"authorize_url": u})
+	return nil
+}
+
+// reauthFields are the connect fields a channel was connected with, read
+// back from its config through the driver's StoreKey.
+func reauthFields(ch channels.Channel) (map[string]string, error) {
+	cn, ok := connectOf(ch.Type)
+	if !ok {
+		return nil, connect.ErrNotConnectable
+	}
+	out := map[string]string{}
+	for _, f := range cn.Fields {
+		// A connect field is stored under the StoreKey (the store it names).
+		out[f.Name] = ch.Config[cn.StoreKey]
+	}
+	return out, nil
+}
+
+func (a *API) patchChannel(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Name *string `json:"name"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	chID := r.PathValue("channel_id")
+	if !id.Valid("ch", chID) {
+		return notFound("Channel")
+	}
+	if req.Name == nil {
+		return invalid("Nothing to change.", map[string]string{"field": "name", "message": "Send the channel's new name."})
+	}
+	name := strings.TrimSpace(*req.Name)
+	if err := input.Name(name); err != nil {
+		return invalid("The channel cannot be renamed as given.", map[string]string{"field": "name", "message": fmt.Sprintf("Name the channel (1 to %d characters, no control characters): name %s.", input.MaxName, err)})
+	}
+	ch, err := a.Channels.Rename(r.Context(), p.AccountID, chID, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ch)
+	return nil
+}
+
+// oauthCallback completes an authorization. Browsers get a redirect to the
+// page with the channel selected, or a plain page saying what went wrong;
+// a cart calling server to server gets JSON.
+func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
+	reqID := requestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	c := catalog.Cart(r.PathValue("cart"))
+	fail := func(status int, msg string) {
+		if r.Method == http.MethodPost {
+			writeJSON(w, status, errBody(&Error{Code: "authorization_refused", Message: msg}))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<!doctype html><title>Autosync</title><p>%s</p><p><a href=\"/\">Back to Autosync</a></p>\n", html.EscapeString(msg))
+	}
+	if a.Connect == nil {
+		fail(http.StatusNotFound, "No such route.")
+		return
+	}
+	q, err := connect.ParseCallback(r.URL.RawQuery)
+	if err != nil {
+		fail(http.StatusBadRequest, "This authorization link is not valid. Start connecting the channel again.")
+		return
+	}
+	cb := cart.Callback{Method: r.Method, Query: q, Header: r.Header}
+	if r.Method == http.MethodPost {
+		if cb.Body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10)); err != nil {
+			fail(http.StatusBadRequest, "The request body could not be read.")
+			return
+		}
+	}
+	ch, err := a.Connect.Complete(r.Context(), c, cb)
+	var ce *connector.CheckError
+	switch {
+	case err == nil:
+	case errors.Is(err, connect.ErrState), errors.Is(err, connect.ErrNotConnectable):
+		fail(http.StatusBadRequest, "This authorization expired or was already used. Start connecting the channel again.")
+		return
+	case errors.Is(err, cart.ErrCallback):
+		a.Log.WarnContext(r.Context(), "authorization callback refused", "request_id", reqID, "cart", c, "err", err)
+		fail(http.StatusBadRequest, "This authorization could not be verified. Start connecting the channel again.")
+		return
+	case errors.As(err, &ce) && ce.Refused:
+		fail(http.StatusBadRequest, ce.Message)
+		return
+	case errors.As(err, &ce):
+		fail(http.StatusServiceUnavailable, ce.Message)
+		return
+	case errors.Is(err, channels.ErrLimit):
+		fail(http.StatusConflict, fmt.Sprintf("An account can connect at most %d channels.", channels.MaxPerAccount))
+		return
+	case errors.Is(err, channels.ErrNotFound):
+		fail(http.StatusNotFound, "The channel was deleted meanwhile.")
+		return
+	default:
+		a.Log.ErrorContext(r.Context(), "authorization callback failed", "request_id", reqID, "cart", c, "err", err)
+		fail(http.StatusBadGateway, "The cart's authorization could not be completed. Try again; if it persists, contact support with request id "+reqID+".")
+		return
+	}
+	a.Log.InfoContext(r.Context(), "channel authorized", "request_id", reqID, "account", ch.AccountID, "channel", ch.ID, "cart", c)
+	if r.Method == http.MethodPost {
+		writeJSON(w, http.StatusOK, map[string]string{"channel_id": ch.ID})
+		return
+	}
+	http.Redirect(w, r, "/#channel="+url.QueryEscape(ch.ID), http.StatusSeeOther)
+}
+
+// oauthEvents receives a cart's app-level notifications (uninstall,
+// compliance), verified with the app's secret.
+func (a *API) oauthEvents(w http.ResponseWriter, r *http.Request) {
+	reqID := requestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	c := catalog.Cart(r.PathValue("cart"))
+	if a.Connect == nil {
+		writeJSON(w, http.StatusNotFound, errBody(notFound("Route")))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody(badRequest("The request body could not be read.")))
+		return
+	}
+	n, err := a.Connect.Notice(r.Context(), c, r.Header, body)
+	switch {
+	case err == nil:
+	case errors.Is(err, connect.ErrNotConnectable):
+		writeJSON(w, http.StatusNotFound, errBody(notFound("Route")))
+		return
+	case errors.Is(err, cart.ErrWebhookSignature), errors.Is(err, cart.ErrWebhookPayload):
+		writeJSON(w, http.StatusUnauthorized, errBody(&Error{Code: "signature", Message: "The notification's signature does not verify."}))
+		return
+	default:
+		a.Log.ErrorContext(r.Context(), "app notice failed", "request_id", reqID, "cart", c, "err", err)
+		writeJSON(w, http.StatusInternalServerError, errBody(internalError(reqID)))
+		return
+	}
+	a.Log.InfoContext(r.Context(), "app notice", "request_id", reqID, "cart", c, "topic", n.Topic, "kind", n.Kind)
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,519 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"html"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/autosync/autosync/shared/app"
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/connect"
+	"github.com/autosync/autosync/shared/connector"
+	"github.com/autosync/autosync/shared/schedule"
+	"github.com/autosync/autosync/shared/schedule/local"
+	"github.com/autosync/autosync/shared/seal"
+	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
+	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
+	"github.com/autosync/autosync/shared/store/boltstore"
+)
+
+// manualClock moves only when told: state expiry without sleeping.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// connectEnv is the real assembly served over HTTP, with the Shopify
+// simulator as the cart every shop is at, and no credential check skipped.
+type connectEnv struct {
+	t      *testing.T
+	app    *app.App
+	api    *httptest.Server
+	sim    *shopifysim.Server
+	simSrv *httptest.Server
+	woo    *woocommercesim.Server
+	wooSrv *httptest.Server
+	sched  *local.Scheduler
+	clock  *manualClock
+	tokens auth.HS256
+	// browser follows no redirects: each hop is checked.
+	browser *http.Client
+}
+
+const (
+	simClientID     = "autosync_test_client"
+	simClientSecret = "shpss_test_app_secret"
+	testShop        = "my-shop.myshopify.com"
+)
+
+func newConnectEnv(t *testing.T) *connectEnv {
+	t.Helper()
+	st, err := boltstore.Open(t.TempDir() + "/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sealer, err := seal.NewAESGCM(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &connectEnv{t: t, clock: &manualClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
+		tokens:  auth.HS256{Secret: []byte("0123456789abcdef0123456789abcdef")},
+		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	e.sim = shopifysim.New(shopifysim.Options{ClientID: simClientID, ClientSecret: simClientSecret, Shop: testShop, SKUs: []string{"MUG"}})
+	t.Cleanup(e.sim.Close)
+	e.simSrv = httptest.NewServer(e.sim)
+	t.Cleanup(e.simSrv.Close)
+	e.woo = woocommercesim.New(woocommercesim.Options{SKUs: []string{"MUG"}})
+	t.Cleanup(e.woo.Close)
+	e.wooSrv = httptest.NewServer(e.woo)
+	t.Cleanup(e.wooSrv.Close)
+	var h http.Handler
+	e.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(e.api.Close)
+	e.sched = local.New(func(context.Context, string, []byte) {}, 1, e.clock.Now)
+	e.app = app.New(app.Deps{
+		Store: st, Sealer: sealer, Scheduler: e.sched, Dispatch: &recDispatcher{},
+		Connectors: connector.Factory{AllowLoopbackBase: true},
+		Auth:       e.tokens,
+		Log:        slog.New(slog.NewTextHandler(testWriter{t}, nil)),
+		Now:        e.clock.Now, WebhookBaseURL: e.api.URL,
+		Apps: connect.StaticApps{
+			catalog.Shopify:     {ClientID: simClientID, ClientSecret: simClientSecret, APIBase: e.simSrv.URL},
+			catalog.WooCommerce: {ClientID: "Autosync", APIBase: e.wooSrv.URL},
+		},
+	})
+	h = e.app.API.Handler()
+	return e
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func (e *connectEnv) do(method, path, account string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, e.api.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if account != "" {
+		tok, err := e.tokens.Issue(account, auth.ScopeMerchant, time.Hour)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes()
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// consent opens the cart's authorize URL, submits its consent form with
+// Allow and returns where the cart sends the browser (our callback).
+func (e *connectEnv) consent(authorizeURL string) string {
+	e.t.Helper()
+	resp, err := e.browser.Get(authorizeURL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var page bytes.Buffer
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page.String(), "Allow") {
+		e.t.Fatalf("consent page: %d %s", resp.StatusCode, page.String())
+	}
+	form := url.Values{"decision": {"allow"}}
+	for _, m := range hiddenInput.FindAllStringSubmatch(page.String(), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	u, _ := url.Parse(authorizeURL)
+	resp, err = e.browser.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		e.t.Fatalf("allow: status %d", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// callback is the browser arriving at our callback.
+func (e *connectEnv) callback(u string) (int, string) {
+	e.t.Helper()
+	resp, err := e.browser.Get(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+func (e *connectEnv) start(account string, body map[string]string) string {
+	e.t.Helper()
+	code, b := e.do("POST", "/v1/channels/connect", account, body)
+	var out struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &out) != nil || out.AuthorizeURL == "" {
+		e.t.Fatalf("connect: %d %s", code, b)
+	}
+	return out.AuthorizeURL
+}
+
+func (e *connectEnv) channels(account string) []channelJSON {
+	e.t.Helper()
+	code, b := e.do("GET", "/v1/channels", account, nil)
+	var out struct {
+		Channels []channelJSON `json:"channels"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &out) != nil {
+		e.t.Fatalf("channels: %d %s", code, b)
+	}
+	return out.Channels
+}
+
+func (e *connectEnv) schedule(account, channel string, task catalog.Task) (schedule.Schedule, bool) {
+	s, err := e.sched.Get(context.Background(), schedule.Name(account, channel, task))
+	if errors.Is(err, schedule.ErrNotFound) {
+		return s, false
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, true
+}
+
+var shopifyConnect = map[string]string{"cart": "shopify", "name": "My Shop", "shop_domain": testShop}
+
+// TestConnectShopify is the done-when through the API alone: connect,
+// consent, the channel active with its tasks; revoked, re-authorized with
+// its schedule resumed; uninstalled, disconnected with its data kept.
+func TestConnectShopify(t *testing.T) {
+	e := newConnectEnv(t)
+	cb := e.consent(e.start(acctA, shopifyConnect))
+	if !strings.HasPrefix(cb, e.api.URL+"/oauth/shopify/callback?") {
+		t.Fatalf("the cart sent the browser to %s", cb)
+	}
+	code, loc := e.callback(cb)
+	chs := e.channels(acctA)
+	if code != http.StatusSeeOther || len(chs) != 1 || loc != "/#channel="+chs[0].ID {
+		t.Fatalf("callback: %d %q; channels %+v", code, loc, chs)
+	}
+	ch := chs[0]
+	if ch.Status != "active" || ch.Name != "My Shop" || ch.Type != "shopify" {
+		t.Fatalf("channel %+v", ch)
+	}
+	if len(e.channels(acctB)) != 0 {
+		t.Fatal("another account sees the channel")
+	}
+	// Its tasks are available, and one ticked gets a schedule.
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
+	var m modalJSON
+	_ = json.Unmarshal(b, &m)
+	if io, ok := m.task(ch.ID, catalog.ImportOrders); code != http.StatusOK || !ok || !io.Available || !io.Enabled {
+		t.Fatalf("tick import_orders: %d %s", code, b)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule after ticking: %+v %v", s, ok)
+	}
+	nsubs := len(e.sim.WebhookSubscriptions())
+	if nsubs == 0 {
+		t.Fatal("no webhook subscription after ticking instasync")
+	}
+
+	// The same callback again is refused and creates nothing.
+	if code, _ := e.callback(cb); code != http.StatusBadRequest {
+		t.Fatalf("replayed callback: %d", code)
+	}
+	if n := len(e.channels(acctA)); n != 1 {
+		t.Fatalf("%d channels after a replay", n)
+	}
+
+	// The merchant revokes the token at Shopify; the executor finds out.
+	e.sim.RevokeTokens()
+	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := e.schedule(acctA, ch.ID, catalog.ImportOrders); s.Enabled {
+		t.Fatal("schedule still enabled while the channel needs re-authorization")
+	}
+	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
+	var ra struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
+		t.Fatalf("reauthorize: %d %s", code, b)
+	}
+	if code, _ := e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctB, nil); code != http.StatusNotFound {
+		t.Fatalf("another account re-authorizes the channel: %d", code)
+	}
+	if code, loc := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
+		t.Fatalf("re-authorization callback: %d %q", code, loc)
+	}
+	chs = e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Name != "My Shop" {
+		t.Fatalf("after re-authorization: %+v", chs)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule not resumed: %+v %v", s, ok)
+	}
+
+	// Rename.
+	if code, b := e.do("PATCH", "/v1/channels/"+ch.ID, acctA, map[string]string{"name": "  Main shop "}); code != http.StatusOK || !strings.Contains(string(b), `"name":"Main shop"`) {
+		t.Fatalf("rename: %d %s", code, b)
+	}
+	if code, _ := e.do("PATCH", "/v1/channels/"+ch.ID, acctA, map[string]string{"name": "bad\x00"}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("rename to a bad name: %d", code)
+	}
+	if code, _ := e.do("PATCH", "/v1/channels/"+ch.ID, acctB, map[string]string{"name": "theirs"}); code != http.StatusNotFound {
+		t.Fatalf("rename by another account: %d", code)
+	}
+
+	// A forged uninstall is refused; the shop's own disconnects.
+	forged, _ := http.NewRequest("POST", e.api.URL+"/oauth/shopify/events", strings.NewReader(`{}`))
+	forged.Header.Set("X-Shopify-Topic", "app/uninstalled")
+	forged.Header.Set("X-Shopify-Shop-Domain", testShop)
+	forged.Header.Set("X-Shopify-Hmac-Sha256", "AAAA")
+	if resp, err := http.DefaultClient.Do(forged); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged uninstall: %v %v", resp, err)
+	}
+	if st, err := e.sim.Uninstall(context.Background(), nil, e.api.URL+"/oauth/shopify/events", testShop); err != nil || st != http.StatusOK {
+		t.Fatalf("uninstall: %d %v", st, err)
+	}
+	chs = e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "disconnected" || chs[0].StatusReason == "" {
+		t.Fatalf("after uninstall: %+v", chs)
+	}
+	if _, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); ok {
+		t.Fatal("schedule kept after uninstall")
+	}
+	// Settings are kept: re-authorizing brings the schedule back.
+	_, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
+	_ = json.Unmarshal(b, &ra)
+	if code, _ := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther {
+		t.Fatalf("reconnect after uninstall: %d", code)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule after reconnecting: %+v %v", s, ok)
+	}
+	// The cart dropped the subscription with the app; reconnecting made it again.
+	if subs := e.sim.WebhookSubscriptions(); len(subs) != nsubs || !strings.HasSuffix(subs[0].CallbackURL, "/webhooks/shopify/"+ch.ID) {
+		t.Fatalf("webhook subscriptions after reconnecting: %+v", subs)
+	}
+
+	// Compliance webhooks are acknowledged.
+	for _, topic := range []string{"customers/data_request", "customers/redact", "shop/redact"} {
+		if st, err := e.sim.SendAppWebhook(context.Background(), nil, e.api.URL+"/oauth/shopify/events", topic, testShop, map[string]any{"shop_domain": testShop}); err != nil || st != http.StatusOK {
+			t.Errorf("%s: %d %v", topic, st, err)
+		}
+	}
+
+	// Delete removes schedules and keeps nothing scheduled.
+	if code, _ := e.do("DELETE", "/v1/channels/"+ch.ID, acctA, nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); ok {
+		t.Fatal("schedule kept after delete")
+	}
+}
+
+// TestConnectRefusesForgedReplayedExpiredState: a callback whose state is
+// unknown, used, expired or whose signature is wrong creates nothing.
+func TestConnectRefusesForgedReplayedExpiredState(t *testing.T) {
+	e := newConnectEnv(t)
+	tamper := func(cb, key, val string) string {
+		u, _ := url.Parse(cb)
+		q := u.Query()
+		q.Set(key, val)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	cases := []struct {
+		name string
+		cb   func() string
+	}{
+		{"unknown state", func() string {
+			return tamper(e.consent(e.start(acctA, shopifyConnect)), "state", "forged-state")
+		}},
+		{"wrong hmac", func() string {
+			return tamper(e.consent(e.start(acctA, shopifyConnect)), "hmac", strings.Repeat("ab", 32))
+		}},
+		{"another shop", func() string {
+			// Signed by the cart, but for a shop the merchant did not ask for.
+			cb := e.consent(e.start(acctA, shopifyConnect))
+			u, _ := url.Parse(cb)
+			q := u.Query()
+			q.Set("shop", "other.myshopify.com")
+			q.Set("hmac", e.sim.SignQuery(q))
+			u.RawQuery = q.Encode()
+			return u.String()
+		}},
+		{"expired", func() string {
+			cb := e.consent(e.start(acctA, shopifyConnect))
+			e.clock.Advance(connect.StateTTL + time.Second)
+			return cb
+		}},
+		{"malformed query", func() string { return e.api.URL + "/oauth/shopify/callback?state=%zz" }},
+		{"no query", func() string { return e.api.URL + "/oauth/shopify/callback" }},
+		{"unknown cart", func() string { return e.api.URL + "/oauth/nope/callback?state=x" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if code, loc := e.callback(c.cb()); code != http.StatusBadRequest {
+				t.Fatalf("status %d (location %q), want 400", code, loc)
+			}
+			if chs := e.channels(acctA); len(chs) != 0 {
+				t.Fatalf("channels created: %+v", chs)
+			}
+		})
+	}
+}
+
+func TestConnectRefusesBadInput(t *testing.T) {
+	e := newConnectEnv(t)
+	for _, body := range []map[string]string{
+		{"cart": "shopify", "name": "S", "shop_domain": "evil.example.com"},
+		{"cart": "shopify", "name": "", "shop_domain": testShop},
+		{"cart": "shopify", "name": "S"},
+		{"cart": "shopify", "name": "S", "shop_domain": testShop, "extra": "x"},
+		{"cart": "nope", "name": "S", "shop_domain": testShop},
+		{"cart": "etsy", "name": "S"},
+	} {
+		if code, b := e.do("POST", "/v1/channels/connect", acctA, body); code != http.StatusUnprocessableEntity {
+			t.Errorf("%v: %d %s", body, code, b)
+		}
+	}
+	if code, _ := e.do("POST", "/v1/channels/connect", "", shopifyConnect); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d", code)
+	}
+}
+
+var wooConnect = map[string]string{"cart": "woocommerce", "name": "My Woo", "store_url": "https://Shop.Example.com/"}
+
+// TestConnectWooCommerce: the store's app authentication endpoint posts
+// the keys it generated to our callback, server to server; the browser
+// returns to the page.
+func TestConnectWooCommerce(t *testing.T) {
+	e := newConnectEnv(t)
+	// The store posts the keys to the callback before redirecting, so the
+	// channel exists once the consent form is submitted.
+	ret := e.consent(e.start(acctA, wooConnect))
+	if !strings.HasPrefix(ret, e.api.URL+"/?") || !strings.Contains(ret, "success=1") {
+		t.Fatalf("the store sent the browser to %s", ret)
+	}
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Type != "woocommerce" || chs[0].Name != "My Woo" {
+		t.Fatalf("channels %+v", chs)
+	}
+	ch := chs[0]
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
+	if code != http.StatusOK {
+		t.Fatalf("tick: %d %s", code, b)
+	}
+
+	// A post with a state we never issued, or one already used, creates
+	// nothing.
+	for _, body := range []string{
+		`{"key_id":9,"user_id":"forged","consumer_key":"ck_x","consumer_secret":"cs_x","key_permissions":"read_write"}`,
+		`{"user_id":1}`, `not json`,
+	} {
+		resp, err := http.Post(e.api.URL+"/oauth/woocommerce/callback", "application/json", strings.NewReader(body))
+		if err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("forged keys %s: %v %v", body, resp, err)
+		}
+	}
+	if n := len(e.channels(acctA)); n != 1 {
+		t.Fatalf("%d channels after forged posts", n)
+	}
+
+	// The admin deletes the keys; the channel is re-authorized with new ones.
+	e.woo.RevokeKeys()
+	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
+	var ra struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
+		t.Fatalf("reauthorize: %d %s", code, b)
+	}
+	e.consent(ra.AuthorizeURL)
+	chs = e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" {
+		t.Fatalf("after re-authorization: %+v", chs)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule not resumed: %+v %v", s, ok)
+	}
+}
+
+func TestConnectWooCommerceExpiredState(t *testing.T) {
+	e := newConnectEnv(t)
+	u := e.start(acctA, wooConnect)
+	e.clock.Advance(connect.StateTTL)
+	resp, err := e.browser.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	form := url.Values{"decision": {"allow"}}
+	pu, _ := url.Parse(u)
+	for k, v := range pu.Query() {
+		form.Set(k, v[0])
+	}
+	resp, err = e.browser.PostForm(pu.Scheme+"://"+pu.Host+pu.Path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The store reports the app refused the keys (and deletes them).
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("store's answer after an expired state: %d", resp.StatusCode)
+	}
+	if n := len(e.channels(acctA)); n != 0 {
+		t.Fatalf("%d channels after an expired state", n)
+	}
+}

@@ -1,0 +1,142 @@
+package woocommercesim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// keyring holds the REST API keys the app authentication endpoint
+// generated, beside the configured pair, and whether those were revoked.
+type keyring struct {
+	mu      sync.Mutex
+	issued  map[string]string // consumer key -> secret
+	revoked bool
+	next    int
+}
+
+func (s *Server) authRoutes() {
+	s.mux.HandleFunc("GET /wc-auth/v1/authorize", s.authPage)
+	s.mux.HandleFunc("POST /wc-auth/v1/authorize", s.authApprove)
+}
+
+// keysAccepted reports whether key and secret are a pair the store knows.
+func (s *Server) keysAccepted(key, secret string) (keyOK, secretOK bool) {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	if !s.keys.revoked && subtle.ConstantTimeCompare([]byte(key), s.key) == 1 {
+		return true, subtle.ConstantTimeCompare([]byte(secret), s.secret) == 1
+	}
+	want, ok := s.keys.issued[key]
+	return ok, ok && subtle.ConstantTimeCompare([]byte(secret), []byte(want)) == 1
+}
+
+// RevokeKeys deletes every REST API key, as a store admin revoking the
+// app's access under WooCommerce > Settings > Advanced > REST API does.
+func (s *Server) RevokeKeys() {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	s.keys.revoked = true
+	s.keys.issued = nil
+}
+
+var authPage = template.Must(template.New("auth").Parse(`<!doctype html>
+<html><head><title>{{.AppName}} would like to connect to your store</title></head><body>
+<h1>{{.AppName}} would like to Read/Write access</h1>
+<form method="post" action="/wc-auth/v1/authorize">
+{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
+{{end}}<button type="submit" name="decision" value="allow">Allow</button>
+</form></body></html>
+`))
+
+func authParams(q url.Values) (map[string]string, string) {
+	p := map[string]string{}
+	for _, k := range []string{"app_name", "scope", "user_id", "return_url", "callback_url"} {
+		p[k] = q.Get(k)
+		if p[k] == "" {
+			return nil, "Missing parameter " + k
+		}
+	}
+	if p["scope"] != "read" && p["scope"] != "write" && p["scope"] != "read_write" {
+		return nil, "Invalid scope " + p["scope"]
+	}
+	for _, k := range []string{"return_url", "callback_url"} {
+		if u, err := url.Parse(p[k]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, "The " + k + " is not a valid URL"
+		}
+	}
+	return p, ""
+}
+
+func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
+	p, msg := authParams(r.URL.Query())
+	if msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = authPage.Execute(w, map[string]any{"AppName": p["app_name"], "Hidden": p})
+}
+
+// authApprove generates keys, posts them to callback_url and, when the
+// app accepted them, sends the browser to return_url.
+func (s *Server) authApprove(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" || r.ParseForm() != nil {
+		http.Error(w, "form expected", http.StatusBadRequest)
+		return
+	}
+	p, msg := authParams(r.PostForm)
+	if msg != "" || r.PostForm.Get("decision") != "allow" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
+	key, secret := "ck_"+randomHex(20), "cs_"+randomHex(20)
+	s.keys.mu.Lock()
+	if s.keys.issued == nil {
+		s.keys.issued = map[string]string{}
+	}
+	s.keys.issued[key] = secret
+	s.keys.next++
+	keyID := s.keys.next
+	s.keys.mu.Unlock()
+	body, _ := json.Marshal(map[string]any{"key_id": keyID, "user_id": p["user_id"], "consumer_key": key,
+		"consumer_secret": secret, "key_permissions": p["scope"]})
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p["callback_url"], bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if err != nil || resp.StatusCode != http.StatusOK {
+		// WC_Auth: the keys are deleted when the app refuses them.
+		s.keys.mu.Lock()
+		delete(s.keys.issued, key)
+		s.keys.mu.Unlock()
+		http.Error(w, "Error: An error occurred in the request and at the time were unable to send the consumer data", http.StatusUnauthorized)
+		return
+	}
+	u, _ := url.Parse(p["return_url"])
+	q := u.Query()
+	q.Set("success", "1")
+	q.Set("user_id", p["user_id"])
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
