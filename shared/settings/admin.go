@@ -340,12 +340,12 @@ func (s *Service) resubscribe(ctx context.Context, ch channels.Channel) error {
 		}
 		var key string
 		err := store.Retry(ctx, 5, func() error {
-			op, k, err := s.subOp(ctx, ch, task, true)
+			ops, k, err := s.subOp(ctx, ch, task, true)
 			if err != nil {
 				return err
 			}
 			key = k
-			return s.Store.Transact(ctx, []store.Op{op})
+			return s.Store.Transact(ctx, ops)
 		})
 		if err != nil {
 			return fmt.Errorf("resubscribe %s: %w", task, err)
