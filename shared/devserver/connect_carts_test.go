@@ -15,6 +15,7 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 	c, _ := startDemo(t, 1)
 	for _, body := range []map[string]string{
 		{"cart": "etsy", "name": "Connected Etsy"},
+		{"cart": "squarespace", "name": "Connected Squarespace"},
 	} {
 		t.Run(body["cart"], func(t *testing.T) {
 			var start struct {

@@ -40,6 +40,7 @@ var Driver = cart.Driver{
 		Verify: verifyDelivery,
 		Topics: []cart.Topic{cart.TopicOrders},
 	},
+	Connect: connect,
 	Limits: cart.Limits{
 		RateLimit:  "300 requests a minute; a 429 shuts the API for a minute. The client paces under the limit and waits out the cool-down.",
 		StockBatch: maxOperations,
