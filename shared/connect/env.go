@@ -65,7 +65,7 @@ func (a *SecretApps) App(ctx context.Context, c catalog.Cart) (cart.App, bool, e
 }
 
 // ParseAppSecret reads {"api_key", "api_secret"} (client_id and
-// client_secret are accepted too). No api_base: a deployed stack talks to
+// client_secret are accepted too, and application_id for Amazon). No api_base: a deployed stack talks to
 // the real carts.
 func ParseAppSecret(raw string) (cart.App, error) {
 	var v struct {
@@ -73,11 +73,12 @@ func ParseAppSecret(raw string) (cart.App, error) {
 		APISecret    string `json:"api_secret"`
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
+		AppID        string `json:"application_id"`
 	}
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return cart.App{}, fmt.Errorf("app secret is not a JSON object")
 	}
-	app := cart.App{ClientID: v.APIKey, ClientSecret: v.APISecret}
+	app := cart.App{ClientID: v.APIKey, ClientSecret: v.APISecret, AppID: v.AppID}
 	if app.ClientID == "" {
 		app.ClientID = v.ClientID
 	}

@@ -16,6 +16,7 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 	for _, body := range []map[string]string{
 		{"cart": "etsy", "name": "Connected Etsy"},
 		{"cart": "squarespace", "name": "Connected Squarespace"},
+		{"cart": "amazon", "name": "Connected Amazon", "marketplace_id": "US"},
 	} {
 		t.Run(body["cart"], func(t *testing.T) {
 			var start struct {

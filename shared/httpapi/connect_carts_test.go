@@ -113,7 +113,7 @@ func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]fu
 		},
 		"replayed state": func() string {
 			cb := e.consent(e.start(acctA, body))
-			if code, _ := e.callback(set(cb, "code", "not-the-code")); code != http.StatusBadRequest {
+			if code, _ := e.callback(set(set(cb, "code", "not-the-code"), "spapi_oauth_code", "not-the-code")); code != http.StatusBadRequest {
 				t.Fatalf("a wrong code: %d", code)
 			}
 			return cb // the state was used by the refused callback
