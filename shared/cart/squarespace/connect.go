@@ -99,6 +99,8 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if !ok {
 		return nil, nil, fmt.Errorf("squarespace token response without a token: %w", cart.ErrCallback)
 	}
+	// The app's client credentials renew the token (refresh.go).
+	creds["client_id"], creds["client_secret"] = req.App.ClientID, req.App.ClientSecret
 	return cart.Config{}, creds, nil
 }
 

@@ -63,6 +63,9 @@ type Config struct {
 	// transport. Redirects are never followed, whatever the client says,
 	// because they would carry the key to another host.
 	HTTPClient *http.Client
+	// OAuth, when set, renews APIKey (then an OAuth access token) before
+	// it expires.
+	OAuth *OAuth
 }
 
 // String leaves the key out, in case a Config is ever printed.
@@ -82,6 +85,7 @@ type Client struct {
 	retry  retryPolicy
 	clock  timeSource
 	writes writeCounters
+	oauth  *oauthTokens // nil: the key is used as it is
 }
 
 var (
@@ -120,7 +124,12 @@ func New(cfg Config) (*Client, error) {
 		hc = &c
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	var ot *oauthTokens
+	if cfg.OAuth != nil {
+		ot = &oauthTokens{conf: *cfg.OAuth, access: cfg.APIKey}
+	}
 	return &Client{
+		oauth: ot,
 		base:  base,
 		key:   cfg.APIKey,
 		ua:    ua,
