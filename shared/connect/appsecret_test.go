@@ -1,12 +1,22 @@
 package connect
 
-import "testing"
+import (
+	"testing"
 
-// TestParseAppSecretApplicationID: Amazon's secret names the SP-API
-// application apart from its LWA client.
-func TestParseAppSecretApplicationID(t *testing.T) {
-	app, err := ParseAppSecret(`{"client_id":"amzn1.application-oa2-client.x","client_secret":"s","application_id":"amzn1.sp.solution.x"}`)
-	if err != nil || app.ClientID != "amzn1.application-oa2-client.x" || app.ClientSecret != "s" || app.AppID != "amzn1.sp.solution.x" {
-		t.Fatalf("%+v %v", app, err)
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// TestParseAppSecretCartNames: the secrets as the README has merchants put
+// them, in each cart's own words.
+func TestParseAppSecretCartNames(t *testing.T) {
+	for raw, want := range map[string]cart.App{
+		`{"client_id":"c","client_secret":"s"}`:                                                {ClientID: "c", ClientSecret: "s"},
+		`{"keystring":"k","shared_secret":"s"}`:                                                {ClientID: "k", ClientSecret: "s"},
+		`{"application_id":"amzn1.sp.solution.x","lwa_client_id":"c","lwa_client_secret":"s"}`: {ClientID: "c", ClientSecret: "s", AppID: "amzn1.sp.solution.x"},
+		`{"api_key":"a","api_secret":"b","client_id":"c"}`:                                     {ClientID: "a", ClientSecret: "b"},
+	} {
+		if app, err := ParseAppSecret(raw); err != nil || app != want {
+			t.Errorf("%s: %+v %v", raw, app, err)
+		}
 	}
 }
