@@ -58,6 +58,9 @@ type App struct {
 	ClientID     string
 	ClientSecret string
 	APIBase      string
+	// AppID is the app's own id where the cart names it apart from its
+	// OAuth client (Amazon's SP-API application id, in the consent URL).
+	AppID string
 }
 
 // ConnectRequest is one authorization Autosync starts.

@@ -65,7 +65,9 @@ func (a *SecretApps) App(ctx context.Context, c catalog.Cart) (cart.App, bool, e
 }
 
 // ParseAppSecret reads {"api_key", "api_secret"} (client_id and
-// client_secret are accepted too). No api_base: a deployed stack talks to
+// client_secret are accepted too, as are Etsy's keystring and
+// shared_secret and Amazon's application_id, lwa_client_id and
+// lwa_client_secret). No api_base: a deployed stack talks to
 // the real carts.
 func ParseAppSecret(raw string) (cart.App, error) {
 	var v struct {
@@ -73,16 +75,26 @@ func ParseAppSecret(raw string) (cart.App, error) {
 		APISecret    string `json:"api_secret"`
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
+		AppID        string `json:"application_id"`
+		// Etsy's and Amazon's own names, as the README's secrets use them.
+		Keystring       string `json:"keystring"`
+		SharedSecret    string `json:"shared_secret"`
+		LWAClientID     string `json:"lwa_client_id"`
+		LWAClientSecret string `json:"lwa_client_secret"`
 	}
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return cart.App{}, fmt.Errorf("app secret is not a JSON object")
 	}
-	app := cart.App{ClientID: v.APIKey, ClientSecret: v.APISecret}
-	if app.ClientID == "" {
-		app.ClientID = v.ClientID
+	app := cart.App{ClientID: v.APIKey, ClientSecret: v.APISecret, AppID: v.AppID}
+	for _, id := range []string{v.ClientID, v.Keystring, v.LWAClientID} {
+		if app.ClientID == "" {
+			app.ClientID = id
+		}
 	}
-	if app.ClientSecret == "" {
-		app.ClientSecret = v.ClientSecret
+	for _, secret := range []string{v.ClientSecret, v.SharedSecret, v.LWAClientSecret} {
+		if app.ClientSecret == "" {
+			app.ClientSecret = secret
+		}
 	}
 	return app, nil
 }

@@ -125,8 +125,13 @@ func reauthFields(ch channels.Channel) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, f := range cn.Fields {
-		// A connect field is stored under the StoreKey (the store it names).
-		out[f.Name] = ch.Config[cn.StoreKey]
+		// A connect field is stored under its own name (Amazon's
+		// marketplace_id) or else under the StoreKey (the store it names).
+		v, ok := ch.Config[f.Name]
+		if !ok {
+			v = ch.Config[cn.StoreKey]
+		}
+		out[f.Name] = v
 	}
 	return out, nil
 }

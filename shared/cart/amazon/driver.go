@@ -31,6 +31,7 @@ var Driver = cart.Driver{
 		catalog.ImportFBAInventory: {Offer: catalog.Auto},
 		catalog.ImportFBAOrders:    {Offer: catalog.Auto},
 	}),
+	Connect: connect,
 	Limits: cart.Limits{
 		RateLimit:  "A token bucket per SP-API operation (rate adapts to x-amzn-RateLimit-Limit); the client paces each operation to its bucket and waits out 429 QuotaExceeded.",
 		StockBatch: MaxFeedBatch,

@@ -26,6 +26,7 @@ var Driver = cart.Driver{
 		catalog.WriteInventory: {Offer: catalog.Auto},
 		catalog.ImportProducts: {Offer: catalog.Once, Reason: reasonNoModifiedSince},
 	}),
+	Connect: connect,
 	Limits: cart.Limits{
 		RateLimit:  "10 requests a second and 10,000 a day per OAuth token by default (x-limit-per-second, x-remaining-today); the client paces a little under the per-second limit and waits out per-second 429s.",
 		StockBatch: maxStockBatch,

@@ -20,7 +20,20 @@ var Driver = cart.Driver{
 	Label:    "Squarespace",
 	Validate: validateChannel,
 	New: func(b cart.Build) (cart.Connector, error) {
-		c, err := New(Config{BaseURL: b.Config["api_base"], APIKey: b.Credentials["api_key"], HTTPClient: b.HTTPClient})
+		cfg := Config{BaseURL: b.Config["api_base"], APIKey: b.Credentials["api_key"], HTTPClient: b.HTTPClient}
+		// A connected site's OAuth token is renewed with its refresh token.
+		if b.Credentials["refresh_token"] != "" && b.Credentials["client_id"] != "" {
+			o := &OAuth{ClientID: b.Credentials["client_id"], ClientSecret: b.Credentials["client_secret"], RefreshToken: b.Credentials["refresh_token"]}
+			o.Expiry, _ = time.Parse(time.RFC3339, b.Credentials["token_expiry"])
+			if a := b.Config["api_base"]; a != "" {
+				o.TokenURL = strings.TrimRight(a, "/") + tokensPath
+			}
+			if b.SaveCredentials != nil {
+				o.Save = b.SaveCredentials
+			}
+			cfg.OAuth = o
+		}
+		c, err := New(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -40,6 +53,7 @@ var Driver = cart.Driver{
 		Verify: verifyDelivery,
 		Topics: []cart.Topic{cart.TopicOrders},
 	},
+	Connect: connect,
 	Limits: cart.Limits{
 		RateLimit:  "300 requests a minute; a 429 shuts the API for a minute. The client paces under the limit and waits out the cool-down.",
 		StockBatch: maxOperations,

@@ -62,6 +62,9 @@ type Config struct {
 	// transport. Redirects are never followed, whatever the client says,
 	// because they would carry the key to another host.
 	HTTPClient *http.Client
+	// OAuth, when set, renews APIKey (then an OAuth access token) before
+	// it expires.
+	OAuth *OAuth
 }
 
 // String leaves the key out, in case a Config is ever printed.
@@ -81,6 +84,7 @@ type Client struct {
 	retry  retryPolicy
 	clock  timeSource
 	writes writeCounters
+	oauth  *oauthTokens // nil: the key is used as it is
 }
 
 var (
@@ -114,7 +118,12 @@ func New(cfg Config) (*Client, error) {
 		base = strings.TrimSuffix(u.String(), "/")
 	}
 	hc := cart.HTTPClient(cfg.HTTPClient)
+	var ot *oauthTokens
+	if cfg.OAuth != nil {
+		ot = &oauthTokens{conf: *cfg.OAuth, access: cfg.APIKey}
+	}
 	return &Client{
+		oauth: ot,
 		base:  base,
 		key:   cfg.APIKey,
 		ua:    ua,

@@ -268,7 +268,11 @@ func (c *Client) request(ctx context.Context, rq request) (*http.Request, error)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
+	key, err := c.bearer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("User-Agent", c.ua)
 	req.Header.Set("Accept", "application/json")
 	if rq.body != nil {

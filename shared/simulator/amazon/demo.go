@@ -17,5 +17,9 @@ func Demo() simulator.Demo {
 			sim.Seed(60, 45)
 			return sim
 		},
+		// Autosync's SP-API application as the simulator knows it:
+		// connecting a seller in make dev authorizes at a simulator like
+		// this one.
+		App: cart.App{ClientID: "amzn1.application-oa2-client.demo", ClientSecret: "demo-lwa-secret", AppID: DefaultApplicationID},
 	}
 }

@@ -15,7 +15,9 @@ func lwaError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
-// lwaToken is POST /auth/o2/token: the refresh-token grant (Login with Amazon).
+// lwaToken is POST /auth/o2/token (Login with Amazon): the refresh-token
+// grant, and the authorization_code grant of the website authorization
+// workflow (codeGrant).
 func (s *Server) lwaToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stats.TokenRequests++
@@ -39,12 +41,16 @@ func (s *Server) lwaToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	if f.Get("grant_type") != "refresh_token" {
+	if f.Get("grant_type") != "refresh_token" && f.Get("grant_type") != "authorization_code" {
 		lwaError(w, http.StatusBadRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
 		return
 	}
 	if !same(f.Get("client_id"), s.opts.ClientID) || !same(f.Get("client_secret"), s.opts.ClientSecret) {
 		lwaError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		return
+	}
+	if f.Get("grant_type") == "authorization_code" {
+		s.codeGrant(w, f)
 		return
 	}
 	s.mu.Lock()

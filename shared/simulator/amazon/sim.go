@@ -136,6 +136,9 @@ type Options struct {
 	// accepts besides its own (Login with Amazon is global). The issuer
 	// must not have an Issuer itself.
 	Issuer *Server
+	// ApplicationID is the SP-API application Seller Central's consent
+	// page knows; empty means DefaultApplicationID.
+	ApplicationID string
 	// SKUs are the seller's merchant-fulfilled listings, each with a
 	// quantity; nil means SKU-0001 to SKU-0060. They exist from New on.
 	SKUs []string
@@ -227,6 +230,7 @@ type Server struct {
 	buckets map[string]*bucket
 	access  map[string]time.Time // access token → expiry
 	refresh string               // the refresh token LWA accepts; "" once revoked
+	codes   map[string]time.Time // spapi_oauth_code → expiry
 	tokens  map[string]*pageToken
 	faults  Faults
 	stats   Stats
@@ -321,6 +325,7 @@ func New(opts Options) *Server {
 	s.newCatalog(s.now().UTC().Truncate(time.Second))
 
 	s.mux.HandleFunc("POST /auth/o2/token", s.lwaToken)
+	s.consentRoutes()
 	s.api("GET /orders/2026-01-01/orders", OpSearchOrders, s.searchOrders)
 	s.api("GET /fba/inventory/v1/summaries", OpGetInventorySummaries, s.inventorySummaries)
 	s.api("GET /listings/2021-08-01/items/{sellerId}", OpSearchListingsItems, s.searchListings)

@@ -18,5 +18,8 @@ func Demo() simulator.Demo {
 			sim.Seed(50, 47)
 			return sim
 		},
+		// Autosync's app as the simulator knows it: connecting a shop in
+		// make dev authorizes it at a simulator like this one.
+		App: cart.App{ClientID: "etsydemokey", ClientSecret: "etsydemosecret"},
 	}
 }

@@ -153,8 +153,8 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
-// oauthToken is POST /v3/public/oauth/token, the refresh_token grant (the
-// authorization_code grant needs a browser and is not simulated). It
+// oauthToken is POST /v3/public/oauth/token: the authorization_code grant
+// (codeGrant) and the refresh_token grant. It
 // rotates the refresh token, as Etsy does (etsy/open-api#353). It counts
 // against neither rate limit: Etsy does not document that it does.
 func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
@@ -187,14 +187,17 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
 	case form.Get("grant_type") == "":
 		refuse(http.StatusBadRequest, "invalid_request", "grant_type is required")
 		return
-	case form.Get("grant_type") != "refresh_token":
-		refuse(http.StatusBadRequest, "unsupported_grant_type", "the simulator supports only grant_type refresh_token")
+	case form.Get("grant_type") != "refresh_token" && form.Get("grant_type") != "authorization_code":
+		refuse(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 		return
 	case form.Get("client_id") == "":
 		refuse(http.StatusBadRequest, "invalid_request", "client_id is required")
 		return
 	case subtle.ConstantTimeCompare([]byte(form.Get("client_id")), []byte(s.apiKey)) != 1:
 		refuse(http.StatusUnauthorized, "invalid_client", "client_id is not a known API keystring")
+		return
+	case form.Get("grant_type") == "authorization_code":
+		s.codeGrant(w, form, refuse)
 		return
 	case form.Get("refresh_token") == "":
 		refuse(http.StatusBadRequest, "invalid_request", "refresh_token is required")

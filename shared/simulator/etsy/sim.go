@@ -214,6 +214,7 @@ type Server struct {
 	stats  Stats
 
 	oauth oauth // the shop owner's tokens; its own mutex
+	codes codes // authorization codes; its own mutex
 }
 
 // New returns a shop selling opts.SKUs, each with stock, and holding no
@@ -270,6 +271,7 @@ func New(opts Options) *Server {
 	s.route("PUT /listings/{listing_id}/inventory", s.putInventory)
 	s.route("PATCH /shops/{shop_id}/listings/{listing_id}", s.updateListing)
 	s.mux.HandleFunc(tokenPattern, s.oauthToken)
+	s.consentRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.ctl.Lock()
 		s.stats.Requests++

@@ -577,7 +577,8 @@ func TestOAuthRefresh(t *testing.T) {
 		code       string
 	}{
 		{"no grant", "client_id=" + DefaultAPIKey + "&refresh_token=12345678.first_refresh", 400, "invalid_request"},
-		{"code grant", "grant_type=authorization_code&client_id=" + DefaultAPIKey + "&code=x", 400, "unsupported_grant_type"},
+		{"unknown code", "grant_type=authorization_code&client_id=" + DefaultAPIKey + "&code=x", 400, "invalid_grant"},
+		{"password grant", "grant_type=password&client_id=" + DefaultAPIKey, 400, "unsupported_grant_type"},
 		{"no client", "grant_type=refresh_token&refresh_token=12345678.first_refresh", 400, "invalid_request"},
 		{"wrong client", "grant_type=refresh_token&client_id=other&refresh_token=12345678.first_refresh", 401, "invalid_client"},
 		{"key and secret as client", "grant_type=refresh_token&client_id=" + DefaultAPIKey + ":" + DefaultSharedSecret + "&refresh_token=12345678.first_refresh", 401, "invalid_client"},

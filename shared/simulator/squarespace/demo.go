@@ -15,5 +15,9 @@ func Demo() simulator.Demo {
 			sim.Seed(50, 46)
 			return sim
 		},
+		// Autosync's OAuth client as the simulator's provider knows it:
+		// connecting a site in make dev authorizes it at a simulator like
+		// this one.
+		App: cart.App{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret},
 	}
 }

@@ -105,6 +105,10 @@ type Options struct {
 	// either. Empty means the APIKey stands for the token too, so a
 	// simulator set up with one credential serves every endpoint.
 	OAuthToken string
+	// ClientID and ClientSecret are the app the site's OAuth provider
+	// knows; empty means DefaultClientID and DefaultClientSecret. Access
+	// tokens it issues count as OAuth tokens.
+	ClientID, ClientSecret string
 	// WebsiteID is the websiteId notifications carry; empty means
 	// DefaultWebsiteID.
 	WebsiteID string
@@ -195,6 +199,8 @@ type Server struct {
 	hooks     hooks
 
 	contextID atomic.Int64
+
+	prov provider // the OAuth provider; its own mutex
 }
 
 // New returns a site selling opts.SKUs, each with stock, and holding no
@@ -238,6 +244,7 @@ func New(opts Options) *Server {
 	s.stats.ByEndpoint = map[string]int{}
 	s.st = newStore(skus, s.stamp())
 
+	s.providerRoutes(opts)
 	s.route("GET /1.0/commerce/orders", s.listOrders)
 	s.route("GET /1.0/commerce/orders/{id}", s.getOrder)
 	s.route("GET /v2/commerce/products", s.listProducts)
@@ -362,7 +369,7 @@ func (s *Server) handle(pattern string, oauthOnly bool, h http.HandlerFunc) {
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		isKey := ok && subtle.ConstantTimeCompare([]byte(token), s.key) == 1
-		isOAuth := ok && subtle.ConstantTimeCompare([]byte(token), s.oauth) == 1
+		isOAuth := ok && (subtle.ConstantTimeCompare([]byte(token), s.oauth) == 1 || s.issued(token, s.now()))
 		if !isKey && !isOAuth {
 			s.mu.Lock()
 			s.stats.Unauthorized++

@@ -1,0 +1,109 @@
+package squarespace
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// OAuth renews a connected site's access token, which Squarespace lets
+// live 30 minutes, with the refresh token of the offline grant.
+type OAuth struct {
+	// TokenURL is the provider's token endpoint; empty means
+	// ProviderBase's.
+	TokenURL               string
+	ClientID, ClientSecret string
+	RefreshToken           string
+	// Expiry is when the access token (Config.APIKey) expires.
+	Expiry time.Time
+	// Save stores renewed tokens before they are used: a refresh token
+	// may be single-use, so one not saved would be lost.
+	Save func(ctx context.Context, t cart.Credentials) error
+}
+
+// renewMargin: renew this long before the access token expires.
+const renewMargin = 2 * time.Minute
+
+type oauthTokens struct {
+	mu     sync.Mutex // held across a renewal: one at a time
+	conf   OAuth
+	access string
+}
+
+// bearer is the token for the next request, renewed first when it is
+// about to expire.
+func (c *Client) bearer(ctx context.Context) (string, error) {
+	o := c.oauth
+	if o == nil {
+		return c.key, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.conf.RefreshToken == "" || o.conf.Expiry.IsZero() || c.clock.Now().Before(o.conf.Expiry.Add(-renewMargin)) {
+		return o.access, nil
+	}
+	creds, err := c.renew(ctx, o.conf)
+	if err != nil {
+		return "", err
+	}
+	if o.conf.Save != nil {
+		if err := o.conf.Save(context.WithoutCancel(ctx), creds); err != nil {
+			return "", fmt.Errorf("squarespace: saving the renewed OAuth tokens: %w", err)
+		}
+	}
+	o.access = creds["api_key"]
+	if r := creds["refresh_token"]; r != "" {
+		o.conf.RefreshToken = r
+	}
+	o.conf.Expiry, _ = time.Parse(time.RFC3339, creds["token_expiry"])
+	return o.access, nil
+}
+
+// renew sends the refresh_token grant. A refusal means the site must be
+// connected again (cart.ErrAuth).
+func (c *Client) renew(ctx context.Context, conf OAuth) (cart.Credentials, error) {
+	u := conf.TokenURL
+	if u == "" {
+		u = ProviderBase + tokensPath
+	}
+	body, _ := json.Marshal(map[string]string{"grant_type": "refresh_token", "refresh_token": conf.RefreshToken})
+	actx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("squarespace: building the token request failed")
+	}
+	req.SetBasicAuth(conf.ClientID, conf.ClientSecret)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, cart.TransportError(ctx, err, "Squarespace")
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, cart.TransportError(ctx, err, "Squarespace")
+	}
+	switch s := resp.StatusCode; {
+	case s == http.StatusOK:
+		creds, ok := parseTokens(raw)
+		if !ok {
+			return nil, &cart.Error{Status: s, Temporary: true, Message: "Squarespace sent a token answer that could not be read"}
+		}
+		return creds, nil
+	case s == http.StatusTooManyRequests || s >= 500:
+		return nil, &cart.Error{Status: s, Temporary: true, Message: fmt.Sprintf("Squarespace could not renew the site's authorization for now (HTTP %d)", s)}
+	default:
+		return nil, &cart.Error{Status: s, Message: "Squarespace refused to renew the site's authorization; connect the site again", Err: cart.ErrAuth}
+	}
+}

@@ -1,0 +1,136 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/connect"
+)
+
+// withApp adds a cart's app, pointed at sim, to the environment.
+func (e *connectEnv) withApp(c catalog.Cart, app cart.App, sim http.Handler) string {
+	e.t.Helper()
+	srv := httptest.NewServer(sim)
+	e.t.Cleanup(srv.Close)
+	app.APIBase = srv.URL
+	e.app.API.Connect.Apps.(connect.StaticApps)[c] = app
+	return srv.URL
+}
+
+// connectFlow is the done-when for one cart through the API alone: the
+// authorize URL followed, the cart's consent form allowed, the channel
+// active with a task ticked; the replayed callback refused; the access
+// revoked at the cart, the channel re-authorized with its schedule
+// resumed. It returns the channel.
+func (e *connectEnv) connectFlow(body map[string]string, revoke func()) channelJSON {
+	t := e.t
+	t.Helper()
+	cb := e.consent(e.start(acctA, body))
+	if !strings.HasPrefix(cb, e.api.URL+"/oauth/"+body["cart"]+"/callback?") {
+		t.Fatalf("the cart sent the browser to %s", cb)
+	}
+	code, loc := e.callback(cb)
+	chs := e.channels(acctA)
+	if code != http.StatusSeeOther || len(chs) != 1 || loc != "/#channel="+chs[0].ID {
+		t.Fatalf("callback: %d %q; channels %+v", code, loc, chs)
+	}
+	ch := chs[0]
+	if ch.Status != "active" || ch.Name != body["name"] || string(ch.Type) != body["cart"] {
+		t.Fatalf("channel %+v", ch)
+	}
+	if len(e.channels(acctB)) != 0 {
+		t.Fatal("another account sees the channel")
+	}
+	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}}})
+	var m modalJSON
+	_ = json.Unmarshal(b, &m)
+	if io, ok := m.task(ch.ID, catalog.ImportOrders); code != http.StatusOK || !ok || !io.Available || !io.Enabled {
+		t.Fatalf("tick import_orders: %d %s", code, b)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule after ticking: %+v %v", s, ok)
+	}
+	if code, _ := e.callback(cb); code != http.StatusBadRequest {
+		t.Fatalf("replayed callback: %d", code)
+	}
+	if n := len(e.channels(acctA)); n != 1 {
+		t.Fatalf("%d channels after a replay", n)
+	}
+
+	revoke()
+	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := e.schedule(acctA, ch.ID, catalog.ImportOrders); s.Enabled {
+		t.Fatal("schedule still enabled while the channel needs re-authorization")
+	}
+	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
+	var ra struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
+		t.Fatalf("reauthorize: %d %s", code, b)
+	}
+	if code, loc := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
+		t.Fatalf("re-authorization callback: %d %q", code, loc)
+	}
+	chs = e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Name != body["name"] {
+		t.Fatalf("after re-authorization: %+v", chs)
+	}
+	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("schedule not resumed: %+v %v", s, ok)
+	}
+	return ch
+}
+
+// refusesStates: a callback with a forged, replayed or expired state, or
+// one the tamper cases spoil, is refused and creates nothing.
+func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]func(cb string) string) {
+	t := e.t
+	t.Helper()
+	set := func(cb, key, val string) string {
+		u, _ := url.Parse(cb)
+		q := u.Query()
+		q.Set(key, val)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	cases := map[string]func() string{
+		"forged state": func() string { return set(e.consent(e.start(acctA, body)), "state", "forged-state") },
+		"expired state": func() string {
+			cb := e.consent(e.start(acctA, body))
+			e.clock.Advance(connect.StateTTL + time.Second)
+			return cb
+		},
+		"replayed state": func() string {
+			cb := e.consent(e.start(acctA, body))
+			if code, _ := e.callback(set(set(cb, "code", "not-the-code"), "spapi_oauth_code", "not-the-code")); code != http.StatusBadRequest {
+				t.Fatalf("a wrong code: %d", code)
+			}
+			return cb // the state was used by the refused callback
+		},
+		"no query": func() string { return e.api.URL + "/oauth/" + body["cart"] + "/callback" },
+	}
+	for name, f := range tampers {
+		cases[name] = func() string { return f(e.consent(e.start(acctA, body))) }
+	}
+	for name, cb := range cases {
+		t.Run(name, func(t *testing.T) {
+			if code, loc := e.callback(cb()); code != http.StatusBadRequest {
+				t.Fatalf("status %d (location %q), want 400", code, loc)
+			}
+			if chs := e.channels(acctA); len(chs) != 0 {
+				t.Fatalf("channels created: %+v", chs)
+			}
+		})
+	}
+}

@@ -1,0 +1,118 @@
+package amazonsim
+
+import (
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultApplicationID is the SP-API application the simulated Seller
+// Central knows when Options names none.
+const DefaultApplicationID = "amzn1.sp.solution.simulator-application"
+
+// codeTTL: Amazon's spapi_oauth_code expires five minutes after issue.
+const codeTTL = 5 * time.Minute
+
+var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
+<html><head><title>Authorize application</title></head><body>
+<h1>Allow an application to access your Amazon selling account?</h1>
+<p>Selling partner {{.Seller}}</p>
+<form method="post" action="/apps/authorize/consent">
+{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
+{{end}}<button type="submit" name="decision" value="allow">Confirm</button>
+</form></body></html>
+`))
+
+func (s *Server) appID() string {
+	if s.opts.ApplicationID != "" {
+		return s.opts.ApplicationID
+	}
+	return DefaultApplicationID
+}
+
+func (s *Server) consentParams(q url.Values) (map[string]string, string) {
+	p := map[string]string{}
+	for _, k := range []string{"application_id", "state", "redirect_uri", "version"} {
+		p[k] = q.Get(k)
+	}
+	switch {
+	case !same(p["application_id"], s.appID()):
+		return nil, "The application_id is not an SP-API application's."
+	case p["state"] == "":
+		return nil, "state is required."
+	}
+	if u, err := url.Parse(p["redirect_uri"]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, "The redirect_uri is not one of the application's."
+	}
+	return p, ""
+}
+
+// consentRoutes is Seller Central's side of the website authorization
+// workflow: the consent page and the seller confirming.
+func (s *Server) consentRoutes() {
+	s.mux.HandleFunc("GET /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
+		p, msg := s.consentParams(r.URL.Query())
+		if msg != "" {
+			http.Error(w, msg, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = consentPage.Execute(w, map[string]any{"Seller": s.opts.SellerID, "Hidden": p})
+	})
+	s.mux.HandleFunc("POST /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+			http.Error(w, "form expected", http.StatusBadRequest)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		p, msg := s.consentParams(r.PostForm)
+		if msg != "" || r.PostForm.Get("decision") != "allow" {
+			http.Error(w, "authorization refused. "+msg, http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		code := "ANxx" + strconv.FormatUint(s.rnd.Uint64(), 36) + strconv.FormatUint(s.rnd.Uint64(), 36)
+		if s.codes == nil {
+			s.codes = map[string]time.Time{}
+		}
+		s.codes[code] = s.now().Add(codeTTL)
+		s.mu.Unlock()
+		u, _ := url.Parse(p["redirect_uri"])
+		u.RawQuery = url.Values{"state": {p["state"]}, "selling_partner_id": {s.opts.SellerID}, "spapi_oauth_code": {code}}.Encode()
+		http.Redirect(w, r, u.String(), http.StatusFound)
+	})
+}
+
+// codeGrant is LWA's authorization_code grant: a spapi_oauth_code once,
+// for the seller's refresh token (a new one, which the seller's earlier
+// authorization no longer has).
+func (s *Server) codeGrant(w http.ResponseWriter, f url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	code := f.Get("code")
+	exp, ok := s.codes[code]
+	delete(s.codes, code)
+	if !ok || !s.now().Before(exp) {
+		lwaError(w, http.StatusBadRequest, "invalid_grant", "The request has an invalid grant parameter : code")
+		return
+	}
+	s.refresh = "Atzr|" + strings.ReplaceAll(s.uuid(), "-", "")
+	now := s.now()
+	tok := "Atza|" + strings.ReplaceAll(s.uuid(), "-", "") + strconv.FormatUint(s.rnd.Uint64(), 36)
+	s.access[tok] = now.Add(s.opts.AccessTokenTTL)
+	s.stats.TokensIssued++
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token":  tok,
+		"refresh_token": s.refresh,
+		"token_type":    "bearer",
+		"expires_in":    int(s.opts.AccessTokenTTL.Seconds()),
+	})
+}
