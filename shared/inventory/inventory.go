@@ -404,17 +404,20 @@ func (r *Repo) ImportListing(ctx context.Context, account, channel string, l car
 			}
 		}
 		if outcome == Unchanged {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		return nil
 	})
-	if errors.Is(err, errUnchanged) {
+	if errors.Is(err, ErrUnchanged) {
 		return Unchanged, nil
 	}
 	return outcome, err
 }
 
-var errUnchanged = errors.New("unchanged")
+// ErrUnchanged, returned by an Update function, skips the write: the
+// product already holds what the caller would store, and rewriting it would
+// only bump UpdatedAt at the price of a write.
+var ErrUnchanged = errors.New("unchanged")
 
 // SetImages stores the cart's image URLs on a product linked to the channel.
 // It reports false when the product is missing, not linked, or unchanged.
@@ -422,13 +425,13 @@ func (r *Repo) SetImages(ctx context.Context, account, channel, sku string, imag
 	changed := false
 	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
 		if !hasChannel(*p, channel) || slices.Equal(p.Images, images) || len(images) == 0 {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		p.Images = slices.Clone(images)
 		changed = true
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return changed, err
@@ -448,7 +451,7 @@ func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku str
 	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
-			return errUnchanged // unlinked meanwhile
+			return ErrUnchanged // unlinked meanwhile
 		}
 		q, now := quantity, r.Now().UTC()
 		cs.LastPushed, cs.SeenAt, cs.Failures, cs.SuspendedAt, cs.LastError = &q, &now, 0, nil, ""
@@ -456,7 +459,7 @@ func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku str
 		p.Channels[channel] = cs
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
@@ -468,7 +471,7 @@ func (r *Repo) RecordFailure(ctx context.Context, account, channel, sku string, 
 	_, err = r.Update(ctx, account, sku, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		cs.Failures++
 		if len(reason) > 300 {
@@ -483,7 +486,7 @@ func (r *Repo) RecordFailure(ctx context.Context, account, channel, sku string, 
 		p.Channels[channel] = cs
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return suspended, err
