@@ -228,7 +228,19 @@ type Versioned struct {
 // Scan pages through the account's products in SKU order after the given
 // SKU, calling fn for each, until fn returns false.
 func (r *Repo) Scan(ctx context.Context, account, after string, fn func(Versioned) (bool, error)) error {
-	q := store.Query{PK: store.AccountPK(account), Prefix: "PROD#", Limit: 500}
+	return r.scan(ctx, account, after, false, fn)
+}
+
+// ScanEventual is Scan with an eventually consistent read, at half the
+// price: it may miss a change of about the last second, so it is only for
+// a reader that a later pass corrects (a scheduled write-back; the product
+// stays in Needs Sync until a push of its current target is confirmed).
+func (r *Repo) ScanEventual(ctx context.Context, account, after string, fn func(Versioned) (bool, error)) error {
+	return r.scan(ctx, account, after, true, fn)
+}
+
+func (r *Repo) scan(ctx context.Context, account, after string, eventual bool, fn func(Versioned) (bool, error)) error {
+	q := store.Query{PK: store.AccountPK(account), Prefix: "PROD#", Limit: 500, Eventual: eventual}
 	if after != "" {
 		q.After = prodSK(after)
 	}
