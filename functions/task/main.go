@@ -43,8 +43,9 @@ func main() {
 	// The Scheduler client serves repair (repair_schedules) and reports of
 	// a channel that needs re-authorising, which pause its schedules.
 	c := core.New(core.Deps{
-		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
-		Sealer: seal.KMS{API: api, KeyID: cfg.KMSKey},
+		Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
+		// One KMS call per channel per execution environment, not per run.
+		Sealer: &seal.Cached{Sealer: seal.KMS{API: api, KeyID: cfg.KMSKey}},
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
 			Group: cfg.ScheduleGroup, TargetARN: cfg.TaskFunction, RoleARN: cfg.SchedulerRole, DLQARN: cfg.DLQ,
 		}),

@@ -36,7 +36,7 @@ func main() {
 	}
 	rc := webhookfn.New(webhookfn.Deps{
 		Store:    dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
-		Sealer:   seal.KMS{API: api, KeyID: cfg.KMSKey},
+		Sealer:   &seal.Cached{Sealer: seal.KMS{API: api, KeyID: cfg.KMSKey}}, // one KMS call per secret per environment
 		Dispatch: dispatch.Lambda{API: api, Function: cfg.TaskFunction},
 		Log:      lambdaenv.NewLogger(cfg.LogLevel),
 	})

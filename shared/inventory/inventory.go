@@ -228,7 +228,19 @@ type Versioned struct {
 // Scan pages through the account's products in SKU order after the given
 // SKU, calling fn for each, until fn returns false.
 func (r *Repo) Scan(ctx context.Context, account, after string, fn func(Versioned) (bool, error)) error {
-	q := store.Query{PK: store.AccountPK(account), Prefix: "PROD#", Limit: 500}
+	return r.scan(ctx, account, after, false, fn)
+}
+
+// ScanEventual is Scan with an eventually consistent read, at half the
+// price: it may miss a change of about the last second, so it is only for
+// a reader that a later pass corrects (a scheduled write-back; the product
+// stays in Needs Sync until a push of its current target is confirmed).
+func (r *Repo) ScanEventual(ctx context.Context, account, after string, fn func(Versioned) (bool, error)) error {
+	return r.scan(ctx, account, after, true, fn)
+}
+
+func (r *Repo) scan(ctx context.Context, account, after string, eventual bool, fn func(Versioned) (bool, error)) error {
+	q := store.Query{PK: store.AccountPK(account), Prefix: "PROD#", Limit: 500, Eventual: eventual}
 	if after != "" {
 		q.After = prodSK(after)
 	}
@@ -404,17 +416,20 @@ func (r *Repo) ImportListing(ctx context.Context, account, channel string, l car
 			}
 		}
 		if outcome == Unchanged {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		return nil
 	})
-	if errors.Is(err, errUnchanged) {
+	if errors.Is(err, ErrUnchanged) {
 		return Unchanged, nil
 	}
 	return outcome, err
 }
 
-var errUnchanged = errors.New("unchanged")
+// ErrUnchanged, returned by an Update function, skips the write: the
+// product already holds what the caller would store, and rewriting it would
+// only bump UpdatedAt at the price of a write.
+var ErrUnchanged = errors.New("unchanged")
 
 // SetImages stores the cart's image URLs on a product linked to the channel.
 // It reports false when the product is missing, not linked, or unchanged.
@@ -422,13 +437,13 @@ func (r *Repo) SetImages(ctx context.Context, account, channel, sku string, imag
 	changed := false
 	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
 		if !hasChannel(*p, channel) || slices.Equal(p.Images, images) || len(images) == 0 {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		p.Images = slices.Clone(images)
 		changed = true
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return changed, err
@@ -448,7 +463,7 @@ func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku str
 	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
-			return errUnchanged // unlinked meanwhile
+			return ErrUnchanged // unlinked meanwhile
 		}
 		q, now := quantity, r.Now().UTC()
 		cs.LastPushed, cs.SeenAt, cs.Failures, cs.SuspendedAt, cs.LastError = &q, &now, 0, nil, ""
@@ -456,7 +471,7 @@ func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku str
 		p.Channels[channel] = cs
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
@@ -468,7 +483,7 @@ func (r *Repo) RecordFailure(ctx context.Context, account, channel, sku string, 
 	_, err = r.Update(ctx, account, sku, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
-			return errUnchanged
+			return ErrUnchanged
 		}
 		cs.Failures++
 		if len(reason) > 300 {
@@ -483,7 +498,7 @@ func (r *Repo) RecordFailure(ctx context.Context, account, channel, sku string, 
 		p.Channels[channel] = cs
 		return nil
 	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return suspended, err

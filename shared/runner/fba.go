@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -38,12 +39,18 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 			created, changed := false, false
 			_, err := e.Inventory.Update(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
 				created = len(p.Stock) == 0 && len(p.Channels) == 0
-				s := p.Stock[wh]
-				changed = s.OnHand != max(it.Fulfillable, 0)
+				s, had := p.Stock[wh]
+				changed = !had || s.OnHand != max(it.Fulfillable, 0)
+				if !changed && !created {
+					return inventory.ErrUnchanged // Amazon's quantity as stored: no write
+				}
 				s.OnHand = max(it.Fulfillable, 0)
 				p.Stock[wh] = s
 				return nil
 			})
+			if errors.Is(err, inventory.ErrUnchanged) {
+				created, changed, err = false, false, nil
+			}
 			if err != nil {
 				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)

@@ -36,21 +36,34 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 				from = time.Time{}
 			}
 		}
+		// Not committed until its first page is: a run that stops before
+		// then has nothing to resume, and the next one opens the same
+		// window from the same watermark (a later upper bound only reads
+		// more). A pass that finds one page writes its checkpoint once.
 		cp.Window = &runs.Window{From: from, To: now, Phase: phases[0]}
-		if err := e.commit(ctx, cp); err != nil {
-			return err
-		}
 	}
 	w := cp.Window
+	// pending: a finished phase not committed yet. Its commit waits for the
+	// next page's (a crash redoes one idempotent page), so a phase of one
+	// page costs no checkpoint write of its own.
+	pending := false
+	stop := func() error {
+		if pending {
+			if err := e.commit(ctx, cp); err != nil {
+				return err
+			}
+		}
+		return errContinue
+	}
 	for pageNo := 1; ; pageNo++ {
 		if ctx.Err() != nil {
-			return errContinue
+			return stop()
 		}
 		next, err := page(ctx, w)
 		if err != nil {
 			var rl *cart.RateLimitedError
 			if errors.As(err, &rl) || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
-				return errContinue // out of time while the cart throttled us: not a failure
+				return stop() // out of time while the cart throttled us: not a failure
 			}
 			return fmt.Errorf("%s %s page %d: %w", e.in.Task, w.Phase, pageNo, err)
 		}
@@ -58,16 +71,18 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 		e.run.Progress.Done = w.Done
 		if next == "" {
 			i := phaseIndex(phases, w.Phase)
-			if i+1 < len(phases) {
-				w.Phase, w.Cursor = phases[i+1], ""
-			} else {
+			if i+1 >= len(phases) {
 				cp.Watermark, cp.Window = w.To, nil
 				return e.commit(ctx, cp)
 			}
+			w.Phase, w.Cursor = phases[i+1], ""
+			pending = true
+			continue
 		}
 		if err := e.commit(ctx, cp); err != nil {
 			return err
 		}
+		pending = false
 	}
 }
 

@@ -42,20 +42,52 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	// quantities too (the cart kept what it had when the listing went
 	// inactive, which is no longer what Autosync has).
 	parked := map[string][]pushItem{}
-	err = e.Inventory.Scan(ctx, e.in.AccountID, cp.Window.Cursor, func(v inventory.Versioned) (bool, error) {
-		s := pol.SyncState(v.Product, e.in.ChannelID)
-		cs := v.Product.Channels[e.in.ChannelID]
-		it := pushItem{sku: v.Product.SKU, link: cs.Link, target: s.Target, deactivated: cs.Deactivated}
+	// A scheduled run reads the catalog eventually consistent (half the
+	// price): a change it misses stays in Needs Sync for the next run, and
+	// the few products it picks are read again consistently, so nothing
+	// stale is pushed. Runs a person or a change asked for read it
+	// consistently.
+	eventual := e.in.Trigger == runs.Schedule
+	scan := e.Inventory.Scan
+	if eventual {
+		scan = e.Inventory.ScanEventual
+	}
+	pick := func(p inventory.Product) bool {
+		s := pol.SyncState(p, e.in.ChannelID)
+		cs := p.Channels[e.in.ChannelID]
+		it := pushItem{sku: p.SKU, link: cs.Link, target: s.Target, deactivated: cs.Deactivated}
 		switch {
 		case s.NeedsSync:
 			todo = append(todo, it)
 		case s.Linked && cs.Deactivated && cs.Link.ProductID != "":
 			parked[cs.Link.ProductID] = append(parked[cs.Link.ProductID], it)
+		default:
+			return false
+		}
+		return true
+	}
+	var picked []string
+	err = scan(ctx, e.in.AccountID, cp.Window.Cursor, func(v inventory.Versioned) (bool, error) {
+		if pick(v.Product) && eventual {
+			picked = append(picked, v.Product.SKU)
 		}
 		return true, nil
 	})
 	if err != nil {
 		return err
+	}
+	if eventual {
+		todo, parked = nil, map[string][]pushItem{}
+		for _, sku := range picked {
+			p, _, err := e.Inventory.Get(ctx, e.in.AccountID, sku)
+			if errors.Is(err, inventory.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			pick(p)
+		}
 	}
 	// Each group is an item and the parked SKUs of its listing, pushed in
 	// one call.

@@ -123,6 +123,11 @@ type Query struct {
 	// Limit caps the page; 0 means the adapter's default (100), and no
 	// adapter returns more than 1000.
 	Limit int
+	// Eventual allows an eventually consistent read (half the price on
+	// DynamoDB) that may miss writes of about the last second. Only for
+	// reads a stale answer cannot harm: the next read corrects it and no
+	// write is decided from it without a condition.
+	Eventual bool
 }
 
 // Page is one page of a query. Next is the sort key to pass as After for

@@ -374,7 +374,7 @@ func (s *Store) queryInput(q store.Query, now time.Time) (in *dynamodb.QueryInpu
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 		ScanIndexForward:          aws.Bool(!q.Desc),
-		ConsistentRead:            aws.Bool(true),
+		ConsistentRead:            aws.Bool(!q.Eventual),
 	}
 	if q.After == "" {
 		return in, false, nil

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"QueryExpired", testQueryExpired},
 		{"QueryLimits", testQueryLimits},
 		{"QueryInvalid", testQueryInvalid},
+		{"QueryEventual", testQueryEventual},
 		{"Transact", testTransact},
 		{"TransactFailure", testTransactFailure},
 		{"TransactExpired", testTransactExpired},
@@ -1081,4 +1082,39 @@ func testContextCanceled(t *testing.T, s store.Store) {
 	check("Transact", s.Transact(ctx, []store.Op{store.Put(store.Item{PK: pk, SK: "b"}, store.NoCond)}))
 	wantMissing(t, s, pk, "b")
 	wantItem(t, s, pk, "a", 1, "")
+}
+
+// testQueryEventual: an eventually consistent query pages like a consistent
+// one. It may miss the newest writes (so the test asserts no more than a
+// subset), but never returns an item twice, out of order, or not written.
+func testQueryEventual(t *testing.T, s store.Store) {
+	pk := partition(t)
+	written := map[string]string{}
+	for i := range 7 {
+		sk := fmt.Sprintf("e#%d", i)
+		written[sk] = fmt.Sprint("v", i)
+		mustPut(t, s, store.Item{PK: pk, SK: sk, Data: []byte(written[sk])}, store.NoCond)
+	}
+	mustPut(t, s, store.Item{PK: pk, SK: "f#0", Data: []byte("other")}, store.NoCond)
+	var got []string
+	q := store.Query{PK: pk, Prefix: "e#", Limit: 3, Eventual: true}
+	for pages := 0; ; pages++ {
+		if pages > 7 {
+			t.Fatalf("eventual query did not end: %q", got)
+		}
+		p := mustQuery(t, s, q)
+		for _, it := range p.Items {
+			if want, ok := written[it.SK]; !ok || string(it.Data) != want {
+				t.Fatalf("eventual query returned %q %q, never written", it.SK, it.Data)
+			}
+			if len(got) > 0 && it.SK <= got[len(got)-1] {
+				t.Fatalf("eventual query returned %q after %q", it.SK, got)
+			}
+			got = append(got, it.SK)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
 }
