@@ -74,3 +74,10 @@ func lookupConnect(c catalog.Cart) (*cart.Connect, bool) {
 	}
 	return d.Connect, true
 }
+
+// Connectable says whether merchants can connect c here: the cart has a
+// Connect and, when it grants to a registered app, the app is configured.
+func (s *Service) Connectable(ctx context.Context, c catalog.Cart) bool {
+	_, _, err := s.connectOf(ctx, c)
+	return err == nil
+}

@@ -21,6 +21,7 @@ import (
 
 func (a *API) connectRoutes(mux Mux) {
 	m := a.merchant
+	mux.Handle("GET /v1/carts", m(a.getCarts))
 	mux.Handle("POST /v1/channels/connect", m(a.postConnect))
 	mux.Handle("POST /v1/channels/{channel_id}/reauthorize", m(a.postReauthorize))
 	mux.Handle("PATCH /v1/channels/{channel_id}", m(a.patchChannel))

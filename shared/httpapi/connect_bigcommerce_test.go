@@ -225,3 +225,42 @@ func TestConnectBigCommerceRefusesForgedExpiredState(t *testing.T) {
 		})
 	}
 }
+
+// TestCartsListsConnectable: GET /v1/carts lists the carts Add channel
+// offers (a Connect and, when needed, a configured app) with their fields.
+func TestCartsListsConnectable(t *testing.T) {
+	e := newConnectEnv(t)
+	code, b := e.do("GET", "/v1/carts", acctA, nil)
+	var out struct {
+		Carts []struct {
+			Cart, Label string
+			Fields      []struct{ Name, Label string }
+		}
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("carts: %d %s", code, b)
+	}
+	got := map[string][]string{}
+	for _, c := range out.Carts {
+		var fs []string
+		for _, f := range c.Fields {
+			if f.Label == "" {
+				t.Errorf("%s field %s has no label", c.Cart, f.Name)
+			}
+			fs = append(fs, f.Name)
+		}
+		got[c.Cart] = fs
+		if c.Label == "" {
+			t.Errorf("%s has no label", c.Cart)
+		}
+	}
+	if len(got["shopify"]) != 1 || got["shopify"][0] != "shop_domain" || len(got["bigcommerce"]) != 0 {
+		t.Fatalf("connectable carts %v", got)
+	}
+	if _, ok := got["woocommerce"]; !ok {
+		t.Fatalf("woocommerce missing: %v", got)
+	}
+	if code, _ := e.do("GET", "/v1/carts", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("without a token: %d", code)
+	}
+}
