@@ -17,7 +17,10 @@
  *
  * The token comes from the URL fragment (#token=..., removed from the address bar at once),
  * else from sessionStorage ("autosync.token"); a frontend that embeds the page can call
- * window.Autosync.setToken(token).
+ * window.Autosync.setToken(token). Without one, when GET v1/config names a hosted sign-in
+ * page (sign_in), the page goes there (OAuth 2.0 code grant with PKCE S256; state and
+ * verifier in sessionStorage "autosync.signin") and, back with ?code=&state=, posts the code
+ * and verifier to sign_in.token_url and keeps the access token as above.
  *
  * Stable hooks for browser tests (data-testid):
  *   sync-button                     the blue Sync button, top right; opens the Sync modal
@@ -1378,7 +1381,79 @@
     });
 
     const token = takeTokenFromFragment() || readStoredToken();
-    if (token) setToken(token); else noToken();
+    if (token) setToken(token); else signIn();
+  }
+
+  // ---------- hosted sign-in (OAuth 2.0 code grant with PKCE) ----------
+
+  const SIGNIN_KEY = 'autosync.signin'; // {state, verifier} across the redirect
+
+  function b64url(bytes) {
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function randomString() {
+    const b = new Uint8Array(32);
+    crypto.getRandomValues(b);
+    return b64url(b);
+  }
+
+  async function signInConfig() {
+    const res = await fetch(new URL('v1/config', document.baseURI), { cache: 'no-store', credentials: 'omit', headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error(`GET v1/config: HTTP ${res.status}`);
+    const data = await res.json();
+    const c = data && data.sign_in;
+    if (!c || typeof c !== 'object') return null;
+    for (const k of ['authorize_url', 'token_url', 'client_id', 'redirect_uri']) {
+      if (typeof c[k] !== 'string' || !c[k]) return null;
+    }
+    return c;
+  }
+
+  // signIn: with no token, the page either finishes a sign-in the hosted
+  // page sent it back from (?code=...&state=...), or goes there when the
+  // deployment has one (GET v1/config's sign_in), or says how to open it.
+  async function signIn() {
+    const q = new URLSearchParams(location.search);
+    let cfg;
+    try { cfg = await signInConfig(); } catch { cfg = null; }
+    if (!cfg) { noToken(); return; }
+    if (q.has('code') || q.has('error')) {
+      // Out of the address bar (and history) at once: the code is single-use.
+      history.replaceState(history.state, '', location.pathname + location.hash);
+      let saved = null;
+      try { saved = JSON.parse(sessionStorage.getItem(SIGNIN_KEY) || 'null'); } catch { saved = null; }
+      try { sessionStorage.removeItem(SIGNIN_KEY); } catch { /* ignore */ }
+      if (!saved || !q.get('code') || q.get('state') !== saved.state) {
+        noToken();
+        showNotice('The sign-in could not be completed. Reload the page to sign in again.');
+        return;
+      }
+      try {
+        const res = await fetch(cfg.token_url, {
+          method: 'POST', cache: 'no-store', credentials: 'omit',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', client_id: cfg.client_id, code: q.get('code'),
+            redirect_uri: cfg.redirect_uri, code_verifier: saved.verifier }).toString(),
+        });
+        const data = await res.json();
+        if (!res.ok || !data || typeof data.access_token !== 'string' || !data.access_token) throw new Error('no token');
+        setToken(data.access_token);
+      } catch {
+        noToken();
+        showNotice('The sign-in could not be completed. Reload the page to sign in again.');
+      }
+      return;
+    }
+    const st = { state: randomString(), verifier: randomString() };
+    try { sessionStorage.setItem(SIGNIN_KEY, JSON.stringify(st)); } catch { noToken(); return; }
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(st.verifier)));
+    const u = new URL(cfg.authorize_url);
+    u.search = new URLSearchParams({ response_type: 'code', client_id: cfg.client_id, redirect_uri: cfg.redirect_uri,
+      scope: str(cfg.scope) || 'openid', state: st.state, code_challenge: b64url(digest), code_challenge_method: 'S256' }).toString();
+    location.assign(u.href);
   }
 
   window.Autosync = Object.freeze({
