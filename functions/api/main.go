@@ -60,8 +60,9 @@ func main() {
 	h := apifn.New(c, apifn.Deps{
 		Auth:     auth.APIGateway{},
 		Dispatch: dispatch.Lambda{API: api, Function: cfg.TaskFunction},
-		UI:       ui.Handler(),
-		SignIn:   signIn,
+		// The page posts the sign-in code to the hosted page's token URL.
+		UI:     ui.Handler(signIn.DomainURL),
+		SignIn: signIn,
 		// The carts' app credentials, read from Secrets Manager when a
 		// merchant first connects (not at cold start).
 		Apps:    &connect.SecretApps{Getenv: os.Getenv, Read: api.SecretString},

@@ -40,6 +40,11 @@ type Connect struct {
 	// connect. False for a cart whose stores make keys for any app that
 	// asks (WooCommerce).
 	AppCredentials bool
+	// StateCookie: the cart's callback carries no state of Autosync's
+	// (BigCommerce's app install), so the state travels in a short-lived
+	// cookie set on the merchant's browser when the connect starts and
+	// read back on the callback; State is then unused.
+	StateCookie bool
 }
 
 // Field is one value the merchant enters to connect a cart.
@@ -102,6 +107,10 @@ const (
 	NoticeCompliance NoticeKind = "compliance"
 	// NoticeOther: anything else, acknowledged and ignored.
 	NoticeOther NoticeKind = "other"
+	// NoticeOpened: the merchant opened the app from the cart's control
+	// panel (BigCommerce's load callback); their browser is sent to the
+	// page.
+	NoticeOpened NoticeKind = "opened"
 )
 
 // Notice is a verified app-level notification.
@@ -112,3 +121,8 @@ type Notice struct {
 	// Topic is the cart's name for it, for logs.
 	Topic string
 }
+
+// NoticeCallbackHeader names, on a notice a cart sent to a named callback
+// URL (GET /oauth/{cart}/events/{callback}), which callback it was: set by
+// Autosync's router from the URL, never taken from the caller.
+const NoticeCallbackHeader = "X-Autosync-Callback"

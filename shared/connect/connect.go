@@ -147,35 +147,42 @@ func Fields(cn *cart.Connect, in map[string]string) (map[string]string, []cart.P
 // Start begins connecting a new channel (channel "") or re-authorizing one
 // and returns the cart's authorization URL.
 func (s *Service) Start(ctx context.Context, account string, c catalog.Cart, name string, fields map[string]string, channel string) (string, error) {
+	u, _, err := s.StartState(ctx, account, c, name, fields, channel)
+	return u, err
+}
+
+// StartState is Start also returning the state issued, for a cart whose
+// callback carries none (see StateCookie).
+func (s *Service) StartState(ctx context.Context, account string, c catalog.Cart, name string, fields map[string]string, channel string) (string, string, error) {
 	cn, app, err := s.connectOf(ctx, c)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	checked, ps := Fields(cn, fields)
 	if len(ps) > 0 {
-		return "", &InvalidError{Problems: ps}
+		return "", "", &InvalidError{Problems: ps}
 	}
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
-		return "", err
+		return "", "", err
 	}
 	state := base64.RawURLEncoding.EncodeToString(b)
 	exp := s.now().Add(StateTTL)
 	it, err := store.NewDoc(statePK, state, pending{Account: account, Cart: c, Name: name, Fields: checked, Channel: channel, ExpiresAt: exp}, exp)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := s.Store.Put(ctx, it, store.MustBeNew); err != nil {
-		return "", fmt.Errorf("store authorization state: %w", err)
+		return "", "", fmt.Errorf("store authorization state: %w", err)
 	}
 	if channel != "" {
 		app = s.channelApp(ctx, account, channel, app)
 	}
 	u, err := cn.AuthorizeURL(s.request(c, app, checked, state))
 	if err != nil {
-		return "", fmt.Errorf("%s authorize URL: %w", c, err)
+		return "", "", fmt.Errorf("%s authorize URL: %w", c, err)
 	}
-	return u, nil
+	return u, state, nil
 }
 
 func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string, state string) cart.ConnectRequest {
@@ -216,7 +223,11 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	p, err := s.consume(ctx, c, cn.State(cb))
+	state, err := s.callbackState(ctx, cn, cb)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	p, err := s.consume(ctx, c, state)
 	if err != nil {
 		return channels.Channel{}, err
 	}

@@ -21,6 +21,7 @@ import (
 
 func (a *API) connectRoutes(mux Mux) {
 	m := a.merchant
+	mux.Handle("GET /v1/carts", m(a.getCarts))
 	mux.Handle("POST /v1/channels/connect", m(a.postConnect))
 	mux.Handle("POST /v1/channels/{channel_id}/reauthorize", m(a.postReauthorize))
 	mux.Handle("PATCH /v1/channels/{channel_id}", m(a.patchChannel))
@@ -29,6 +30,9 @@ func (a *API) connectRoutes(mux Mux) {
 	mux.HandleFunc("GET /oauth/{cart}/callback", a.oauthCallback)
 	mux.HandleFunc("POST /oauth/{cart}/callback", a.oauthCallback)
 	mux.HandleFunc("POST /oauth/{cart}/events", a.oauthEvents)
+	// A cart calling named callback URLs with a signed query (BigCommerce's
+	// load and uninstall): the query is the notice's body.
+	mux.HandleFunc("GET /oauth/{cart}/events/{callback}", a.oauthEvents)
 }
 
 // connectErr turns the connect service's refusals into answers.
@@ -78,9 +82,12 @@ func (a *API) postConnect(w http.ResponseWriter, r *http.Request, p auth.Princip
 	if a.Connect == nil {
 		return connectErr(connect.ErrNotConnectable)
 	}
-	u, err := a.Connect.Start(r.Context(), p.AccountID, c, name, fields, "")
+	u, state, err := a.Connect.StartState(r.Context(), p.AccountID, c, name, fields, "")
 	if err != nil {
 		return connectErr(err)
+	}
+	if ck := a.Connect.StateCookie(c, state); ck != nil {
+		http.SetCookie(w, ck)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"authorize_url": u})
 	return nil
@@ -108,9 +115,12 @@ func (a *API) postReauthorize(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return connectErr(err)
 	}
-	u, err := a.Connect.Start(r.Context(), p.AccountID, ch.Type, ch.Name, fields, ch.ID)
+	u, state, err := a.Connect.StartState(r.Context(), p.AccountID, ch.Type, ch.Name, fields, ch.ID)
 	if err != nil {
 		return connectErr(err)
+	}
+	if ck := a.Connect.StateCookie(ch.Type, state); ck != nil {
+		http.SetCookie(w, ck)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"authorize_url": u})
 	return nil
@@ -195,10 +205,16 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if ck := a.Connect.ClearStateCookie(c); ck != nil {
+		http.SetCookie(w, ck)
+	}
 	ch, err := a.Connect.Complete(r.Context(), c, cb)
 	var ce *connector.CheckError
 	switch {
 	case err == nil:
+	case errors.Is(err, connect.ErrNoState):
+		fail(http.StatusBadRequest, "This store was not connected: start from Autosync's Add channel, then install the app from there.")
+		return
 	case errors.Is(err, connect.ErrState), errors.Is(err, connect.ErrNotConnectable):
 		fail(http.StatusBadRequest, "This authorization expired or was already used. Start connecting the channel again.")
 		return
@@ -241,12 +257,28 @@ func (a *API) oauthEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errBody(notFound("Route")))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errBody(badRequest("The request body could not be read.")))
-		return
+	var body []byte
+	h := r.Header
+	if r.Method == http.MethodGet {
+		if len(r.URL.RawQuery) > 8<<10 {
+			writeJSON(w, http.StatusBadRequest, errBody(badRequest("The query is too long.")))
+			return
+		}
+		body = []byte(r.URL.RawQuery)
+		// Which callback URL was called is the router's to say, never the
+		// caller's.
+		h = r.Header.Clone()
+		h.Set(cart.NoticeCallbackHeader, r.PathValue("callback"))
+	} else {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errBody(badRequest("The request body could not be read.")))
+			return
+		}
+		r.Header.Del(cart.NoticeCallbackHeader)
 	}
-	n, err := a.Connect.Notice(r.Context(), c, r.Header, body)
+	n, err := a.Connect.Notice(r.Context(), c, h, body)
 	switch {
 	case err == nil:
 	case errors.Is(err, connect.ErrNotConnectable):
@@ -261,5 +293,10 @@ func (a *API) oauthEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Log.InfoContext(r.Context(), "app notice", "request_id", reqID, "cart", c, "topic", n.Topic, "kind", n.Kind)
+	if n.Kind == cart.NoticeOpened {
+		// The merchant opened the app from the cart's control panel.
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 }

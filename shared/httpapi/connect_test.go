@@ -24,6 +24,7 @@ import (
 	"github.com/autosync/autosync/shared/schedule"
 	"github.com/autosync/autosync/shared/schedule/local"
 	"github.com/autosync/autosync/shared/seal"
+	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 	woocommercesim "github.com/autosync/autosync/shared/simulator/woocommerce"
 	"github.com/autosync/autosync/shared/store/boltstore"
@@ -58,6 +59,8 @@ type connectEnv struct {
 	simSrv *httptest.Server
 	woo    *woocommercesim.Server
 	wooSrv *httptest.Server
+	bc     *bigcommercesim.Server
+	bcSrv  *httptest.Server
 	sched  *local.Scheduler
 	clock  *manualClock
 	tokens auth.HS256
@@ -93,6 +96,10 @@ func newConnectEnv(t *testing.T) *connectEnv {
 	t.Cleanup(e.woo.Close)
 	e.wooSrv = httptest.NewServer(e.woo)
 	t.Cleanup(e.wooSrv.Close)
+	e.bc = bigcommercesim.New(bigcommercesim.Options{ClientID: bcClientID, ClientSecret: bcClientSecret, StoreHash: bcStore, SKUs: []string{"MUG"}})
+	t.Cleanup(e.bc.Close)
+	e.bcSrv = httptest.NewServer(e.bc)
+	t.Cleanup(e.bcSrv.Close)
 	var h http.Handler
 	e.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(e.api.Close)
@@ -106,6 +113,7 @@ func newConnectEnv(t *testing.T) *connectEnv {
 		Apps: connect.StaticApps{
 			catalog.Shopify:     {ClientID: simClientID, ClientSecret: simClientSecret, APIBase: e.simSrv.URL},
 			catalog.WooCommerce: {ClientID: "Autosync", APIBase: e.wooSrv.URL},
+			catalog.BigCommerce: {ClientID: bcClientID, ClientSecret: bcClientSecret, APIBase: e.bcSrv.URL},
 		},
 	})
 	h = e.app.API.Handler()

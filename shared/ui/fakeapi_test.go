@@ -31,7 +31,8 @@ type fakeAPI struct {
 	seq      int
 	puts     int
 	previews int
-	expired  bool // every request answers 401, as for an expired token
+	expired  bool                // every request answers 401, as for an expired token
+	connects []map[string]string // POST /v1/channels/connect bodies
 	now      func() time.Time
 }
 
@@ -191,7 +192,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, http.StatusNotFound, "not_found", "No such run.", nil)
 	default:
-		writeError(w, http.StatusNotFound, "not_found", "No such route.", nil)
+		if !f.serveChannels(w, r) {
+			writeError(w, http.StatusNotFound, "not_found", "No such route.", nil)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -120,13 +121,36 @@ func AssetURL(name string) string {
 // Handler serves the Sync page at "/" and its assets under [Prefix], for GET
 // and HEAD, with a strict Content-Security-Policy. Other methods on those
 // paths get 405; every other path gets 404.
-func Handler() http.Handler { return handler{} }
+//
+// signInOrigins are origins the page may also call: the hosted sign-in
+// page's (identity.SignIn.DomainURL), whose token endpoint the page posts
+// the authorization code to. Empty strings are ignored; anything that is
+// not an http(s) origin panics, as a misconfiguration at start.
+func Handler(signInOrigins ...string) http.Handler {
+	csp := ContentSecurityPolicy
+	var extra []string
+	for _, o := range signInOrigins {
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" ||
+			u.RawQuery != "" || u.User != nil || strings.ContainsAny(u.Host, " ;,'\"") {
+			panic(fmt.Sprintf("ui: sign-in origin %q is not an http(s) origin", o))
+		}
+		extra = append(extra, u.Scheme+"://"+u.Host)
+	}
+	if len(extra) > 0 {
+		csp = strings.Replace(csp, "connect-src 'self'", "connect-src 'self' "+strings.Join(extra, " "), 1)
+	}
+	return handler{csp: csp}
+}
 
-type handler struct{}
+type handler struct{ csp string }
 
-func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (hd handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("Content-Security-Policy", hd.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Referrer-Policy", "no-referrer")

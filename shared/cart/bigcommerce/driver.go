@@ -55,6 +55,7 @@ var Driver = cart.Driver{
 		Verify: verifyDelivery,
 		Topics: []cart.Topic{cart.TopicOrders, cart.TopicProducts},
 	},
+	Connect: connect,
 	Limits: cart.Limits{
 		RateLimit:  "Fixed window per store (X-Rate-Limit-Requests-Quota, -Time-Window-Ms, -Time-Reset-Ms); the client paces to the quota left and waits out 429s.",
 		StockBatch: MaxAdjustmentItems,

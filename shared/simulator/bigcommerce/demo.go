@@ -13,9 +13,10 @@ func Demo() simulator.Demo {
 		Credentials: cart.Credentials{"access_token": "bc_demo_token", "client_secret": "bc_demo_client_secret"},
 		New: func(skus []string) simulator.Simulator {
 			sim := New(Options{AccessToken: "bc_demo_token", StoreHash: "autosyncdemo", SKUs: skus,
-				ClientSecret: "bc_demo_client_secret"})
+				ClientSecret: "bc_demo_client_secret", ClientID: DefaultClientID})
 			sim.Seed(80, 43)
 			return sim
 		},
+		App: cart.App{ClientID: DefaultClientID, ClientSecret: "bc_demo_client_secret"},
 	}
 }

@@ -61,7 +61,8 @@ const (
 	// DefaultClientSecret is the app client secret deliveries are signed
 	// with when Options.ClientSecret is empty.
 	DefaultClientSecret = "bc_simulator_client_secret"
-	// DefaultClientID is the client_id hooks report.
+	// DefaultClientID is the app's client id (hooks report it, installs
+	// are for it) when Options.ClientID is empty.
 	DefaultClientID = "bc_simulator_client_id"
 	// DefaultWebhookTimeout is how long an attempt may take. The stored
 	// docs do not give BigCommerce's; 10 seconds is an assumption.
@@ -307,7 +308,7 @@ func (s *Server) hookJSON(h *hook) hookJSON {
 	for k, v := range h.headers {
 		hd[k] = v
 	}
-	return hookJSON{ID: h.id, ClientID: DefaultClientID, StoreHash: s.hash, Scope: h.scope, Destination: h.destination,
+	return hookJSON{ID: h.id, ClientID: s.clientID, StoreHash: s.hash, Scope: h.scope, Destination: h.destination,
 		Headers: hd, IsActive: h.active, CreatedAt: h.created.Unix(), UpdatedAt: h.updated.Unix()}
 }
 

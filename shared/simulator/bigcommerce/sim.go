@@ -28,7 +28,6 @@ package bigcommercesim
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -83,6 +82,9 @@ type Options struct {
 	// delivery is signed with (Standard Webhooks); empty means
 	// DefaultClientSecret.
 	ClientSecret string
+	// ClientID is the app's client id its install grant is for; empty
+	// means DefaultClientID.
+	ClientID string
 	// StoreID is the numeric store id callbacks carry; empty means one
 	// derived from the store hash.
 	StoreID string
@@ -155,6 +157,8 @@ type Server struct {
 	txn    int64
 
 	clientSecret []byte
+	clientID     string
+	oauth        oauthState
 	storeID      string
 	hooks        hooks
 	out          *outbox.Outbox
@@ -194,6 +198,10 @@ func New(opts Options) *Server {
 	if len(s.clientSecret) == 0 {
 		s.clientSecret = []byte(DefaultClientSecret)
 	}
+	s.clientID = opts.ClientID
+	if s.clientID == "" {
+		s.clientID = DefaultClientID
+	}
 	if s.storeID == "" {
 		s.storeID = storeIDOf(s.hash)
 	}
@@ -205,6 +213,7 @@ func New(opts Options) *Server {
 	s.out = outbox.New(hookCart{s}, outbox.Config{Retries: webhookRetries, Unit: opts.WebhookDelayUnit,
 		Timeout: timeout, Connect: webhookConnectTimeout, Now: s.now}) // any 2xx is a success
 
+	s.oauthRoutes()
 	s.route("GET /v2/orders", s.listOrders)
 	s.route("GET /v2/orders/{id}", s.getOrder)
 	s.route("GET /v2/orders/{id}/products", s.orderProducts)
@@ -336,7 +345,7 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		now := s.now()
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Auth-Token")), s.token) != 1 {
+		if !s.tokenAccepted(r.Header.Get("X-Auth-Token")) {
 			s.ctl.Lock()
 			s.stats.Unauthorized++
 			s.rateHeaders(w.Header(), now, false)

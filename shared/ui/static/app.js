@@ -10,10 +10,17 @@
  *   GET  v1/sync/runs/{id}     a run this page started that the list does not show yet
  *   GET  v1/channels/{id}/inventory-preview?limit=1
  *                              what the first Write Inventory Back on a channel would change
+ *   GET  v1/carts              the carts Add channel offers, with the fields each asks for
+ *   POST v1/channels/connect   Add channel: the cart's authorization URL, where the browser goes
+ *                              (with cookies: a cart whose callback carries no state gets it in one)
+ *   PATCH v1/channels/{id}     Rename;  DELETE v1/channels/{id}  Remove
  *
  * The token comes from the URL fragment (#token=..., removed from the address bar at once),
  * else from sessionStorage ("autosync.token"); a frontend that embeds the page can call
- * window.Autosync.setToken(token).
+ * window.Autosync.setToken(token). Without one, when GET v1/config names a hosted sign-in
+ * page (sign_in), the page goes there (OAuth 2.0 code grant with PKCE S256; state and
+ * verifier in sessionStorage "autosync.signin") and, back with ?code=&state=, posts the code
+ * and verifier to sign_in.token_url and keeps the access token as above.
  *
  * Stable hooks for browser tests (data-testid):
  *   sync-button                     the blue Sync button, top right; opens the Sync modal
@@ -52,6 +59,12 @@
  *   channel-tools                   with many channels: channel-filter, channel-jump, collapse-all,
  *                                   expand-all, channel-count
  *   channel-list                    the page's channel list; channels-expired once the session expired
+ *   add-channel                     Add channel (card head); add-channel-panel holds add-cart (select),
+ *                                   add-name, add-field-<name> per cart field, add-connect, add-cancel, add-error
+ *   rename-<channel_id>             Rename on a channel's row: rename-input-, rename-save-, rename-cancel-,
+ *                                   rename-error-<channel_id>
+ *   remove-<channel_id>             Remove on a channel's row: the in-page confirm remove-confirm-<channel_id>
+ *                                   with remove-yes-, remove-keep-<channel_id>
  *   sign-in                         "Sign in again" after a 401 (<meta name="autosync-sign-in"> names where)
  */
 (() => {
@@ -111,6 +124,8 @@
     activityError: '',
     loadedRuns: false,
     reauthIds: null,
+    editing: null,         // {id, kind: 'rename'|'remove', value} while a row is being edited
+    carts: null,           // GET v1/carts: the carts Add channel offers
   };
 
   const modal = {
@@ -340,10 +355,12 @@
     }
   }
 
-  async function api(method, path, body) {
+  // cookies: the answer may set the short-lived cookie a cart's callback
+  // needs when it carries no state of Autosync's (BigCommerce's install).
+  async function api(method, path, body, cookies) {
     if (!state.token) throw new ApiError(401, 'no_token', state.expired ? MSG_EXPIRED : MSG_NO_TOKEN);
     const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
-    const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+    const init = { method, headers, cache: 'no-store', credentials: cookies ? 'same-origin' : 'omit' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -445,7 +462,7 @@
         const btn = ev.currentTarget;
         btn.disabled = true;
         try {
-          const r = await api('POST', `v1/channels/${encodeURIComponent(channel.id)}/reauthorize`);
+          const r = await api('POST', `v1/channels/${encodeURIComponent(channel.id)}/reauthorize`, undefined, true);
           if (r && typeof r.authorize_url === 'string' && /^https?:\/\//.test(r.authorize_url)) {
             location.assign(r.authorize_url);
             return;
@@ -469,6 +486,9 @@
   function renderChannelList() {
     const list = $('channel-list');
     list.setAttribute('aria-busy', 'false');
+    // A row being renamed or removed keeps its state until the merchant
+    // finishes; a refresh meanwhile would take the input away.
+    if (state.editing && list.querySelector(`[data-testid="channel-${CSS.escape(state.editing.id)}"]`)) return;
     const entries = (state.sync && state.sync.channels) || [];
     if (!entries.length) {
       list.replaceChildren(el('p', { class: 'empty' }, 'No sales channels are connected yet. Connect a cart to start syncing.'));
@@ -484,8 +504,141 @@
             indicatorIcon(t.paused && t.indicator === 'autosync' ? 'paused' : t.indicator !== 'none' ? t.indicator : ''),
             el('span', {}, t.label || taskLabel(t.task)),
             el('span', { class: 'muted' }, t.mode === 'instasync' ? 'Immediately' : intervalLabel(t.interval || t.default_interval))))
-            : el('span', { class: 'none' }, 'No tasks ticked.')));
+            : el('span', { class: 'none' }, 'No tasks ticked.')),
+        rowActions(channel));
     }));
+  }
+
+  // ---------- rename, remove ----------
+
+  function endEdit() {
+    state.editing = null;
+    renderChannelList();
+  }
+
+  function rowActions(channel) {
+    const id = channel.id;
+    const ed = state.editing && state.editing.id === id ? state.editing : null;
+    if (ed && ed.kind === 'rename') {
+      const input = el('input', { type: 'text', class: 'input', maxlength: '200', value: ed.value, 'aria-label': 'New name',
+        'data-testid': `rename-input-${id}`, oninput: (ev) => { ed.value = ev.target.value; },
+        onkeydown: (ev) => { if (ev.key === 'Enter') save(); else if (ev.key === 'Escape') endEdit(); } });
+      const err = el('span', { class: 'inline-error', 'data-testid': `rename-error-${id}`, role: 'alert' });
+      const save = async () => {
+        const name = ed.value.trim();
+        if (!name) { err.textContent = 'Enter a name.'; return; }
+        try {
+          await api('PATCH', `v1/channels/${encodeURIComponent(id)}`, { name });
+          state.editing = null;
+          announce(`Renamed to ${name}.`);
+          state.syncDirty = true;
+          await refreshSync();
+          renderChannelList();
+        } catch (e) {
+          err.textContent = e.message;
+        }
+      };
+      queueMicrotask(() => input.focus());
+      return el('div', { class: 'row-actions' }, input,
+        el('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-testid': `rename-save-${id}`, onclick: save }, 'Save'),
+        el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `rename-cancel-${id}`, onclick: endEdit }, 'Cancel'), err);
+    }
+    if (ed && ed.kind === 'remove') {
+      const err = el('span', { class: 'inline-error', role: 'alert' });
+      return el('div', { class: 'row-actions row-confirm', 'data-testid': `remove-confirm-${id}`, role: 'alertdialog', 'aria-label': 'Remove channel' },
+        el('span', {}, `Remove ${channel.name || id}? Its tasks stop and Autosync forgets its settings and history.`),
+        el('button', { type: 'button', class: 'btn btn-danger btn-sm', 'data-testid': `remove-yes-${id}`, onclick: async (ev) => {
+          ev.currentTarget.disabled = true;
+          try {
+            await api('DELETE', `v1/channels/${encodeURIComponent(id)}`);
+            state.editing = null;
+            announce(`${channel.name || id} was removed.`);
+            state.syncDirty = true;
+            await refreshSync();
+            renderChannelList();
+          } catch (e) {
+            err.textContent = e.message;
+            ev.target.disabled = false;
+          }
+        } }, 'Remove'),
+        el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `remove-keep-${id}`, onclick: endEdit }, 'Keep'), err);
+    }
+    return el('div', { class: 'row-actions' },
+      el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `rename-${id}`,
+        onclick: () => { state.editing = { id, kind: 'rename', value: channel.name || '' }; forceRender(); } }, 'Rename'),
+      el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': `remove-${id}`,
+        onclick: () => { state.editing = { id, kind: 'remove' }; forceRender(); } }, 'Remove'));
+  }
+
+  // forceRender redraws the list for an edit just begun.
+  function forceRender() {
+    const ed = state.editing;
+    state.editing = null;
+    renderChannelList();
+    state.editing = ed;
+    const list = $('channel-list');
+    const row = list.querySelector(`[data-testid="channel-${CSS.escape(ed.id)}"]`);
+    const ch = state.channels.get(ed.id);
+    if (row && ch) row.querySelector('.row-actions').replaceWith(rowActions(ch));
+  }
+
+  // ---------- Add channel ----------
+
+  async function openAddChannel() {
+    const panel = $('add-channel-panel');
+    panel.hidden = false;
+    panel.replaceChildren(el('p', { class: 'empty' }, 'Loading…'));
+    try {
+      const data = await api('GET', 'v1/carts');
+      state.carts = (data && Array.isArray(data.carts)) ? data.carts : [];
+    } catch (e) {
+      panel.replaceChildren(el('p', { class: 'inline-error', 'data-testid': 'add-error' }, e.message));
+      return;
+    }
+    renderAddChannel(state.carts[0] && state.carts[0].cart);
+  }
+
+  function renderAddChannel(cartID) {
+    const panel = $('add-channel-panel');
+    const carts = state.carts || [];
+    if (!carts.length) {
+      panel.replaceChildren(el('p', { class: 'empty' }, 'No cart can be connected from here yet.'));
+      return;
+    }
+    const cur = carts.find((c) => c.cart === cartID) || carts[0];
+    const values = { name: '' };
+    const select = el('select', { class: 'input', id: 'add-cart', 'data-testid': 'add-cart', onchange: (ev) => renderAddChannel(ev.target.value) },
+      carts.map((c) => el('option', { value: c.cart, selected: c.cart === cur.cart }, c.label || c.cart)));
+    const err = el('div', { class: 'inline-error', 'data-testid': 'add-error', role: 'alert', hidden: true });
+    const field = (name, label, testid) => el('label', { class: 'field' }, el('span', {}, label),
+      el('input', { type: 'text', class: 'input', 'data-testid': testid, name, oninput: (ev) => { values[name] = ev.target.value; } }));
+    const connectBtn = el('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-testid': 'add-connect', onclick: async () => {
+      const body = { cart: cur.cart, name: values.name.trim() };
+      for (const f of cur.fields || []) body[f.name] = (values[f.name] || '').trim();
+      connectBtn.disabled = true;
+      err.hidden = true;
+      try {
+        const r = await api('POST', 'v1/channels/connect', body, true);
+        if (r && typeof r.authorize_url === 'string' && /^https?:\/\//.test(r.authorize_url)) {
+          location.assign(r.authorize_url);
+          return;
+        }
+        throw new ApiError(200, 'bad_response', 'Autosync sent an answer this page could not read.');
+      } catch (e) {
+        const lines = (e.details || []).map((d) => d && str(d.message)).filter(Boolean);
+        err.replaceChildren(el('span', {}, e.message), ...lines.map((l) => el('div', {}, l)));
+        err.hidden = false;
+        connectBtn.disabled = false;
+      }
+    } }, `Connect to ${cur.label || cur.cart}`);
+    panel.replaceChildren(
+      el('label', { class: 'field' }, el('span', {}, 'Cart'), select),
+      field('name', 'Channel name', 'add-name'),
+      ...(cur.fields || []).map((f) => field(f.name, f.label || f.name, `add-field-${f.name}`)),
+      err,
+      el('div', { class: 'row-actions' }, connectBtn,
+        el('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': 'add-cancel',
+          onclick: () => { panel.hidden = true; panel.replaceChildren(); } }, 'Cancel')));
   }
 
   function reauthNotice(cls, testid, channel, withName) {
@@ -1209,6 +1362,7 @@
     $('modal-cancel').addEventListener('click', () => requestClose());
     $('save-settings').addEventListener('click', saveSettings);
     $('activity-refresh').addEventListener('click', () => { if (!state.polling) poll(); });
+    $('add-channel').addEventListener('click', openAddChannel);
     const d = dialog();
     d.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape') { ev.preventDefault(); requestClose(); }
@@ -1227,7 +1381,79 @@
     });
 
     const token = takeTokenFromFragment() || readStoredToken();
-    if (token) setToken(token); else noToken();
+    if (token) setToken(token); else signIn();
+  }
+
+  // ---------- hosted sign-in (OAuth 2.0 code grant with PKCE) ----------
+
+  const SIGNIN_KEY = 'autosync.signin'; // {state, verifier} across the redirect
+
+  function b64url(bytes) {
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function randomString() {
+    const b = new Uint8Array(32);
+    crypto.getRandomValues(b);
+    return b64url(b);
+  }
+
+  async function signInConfig() {
+    const res = await fetch(new URL('v1/config', document.baseURI), { cache: 'no-store', credentials: 'omit', headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error(`GET v1/config: HTTP ${res.status}`);
+    const data = await res.json();
+    const c = data && data.sign_in;
+    if (!c || typeof c !== 'object') return null;
+    for (const k of ['authorize_url', 'token_url', 'client_id', 'redirect_uri']) {
+      if (typeof c[k] !== 'string' || !c[k]) return null;
+    }
+    return c;
+  }
+
+  // signIn: with no token, the page either finishes a sign-in the hosted
+  // page sent it back from (?code=...&state=...), or goes there when the
+  // deployment has one (GET v1/config's sign_in), or says how to open it.
+  async function signIn() {
+    const q = new URLSearchParams(location.search);
+    let cfg;
+    try { cfg = await signInConfig(); } catch { cfg = null; }
+    if (!cfg) { noToken(); return; }
+    if (q.has('code') || q.has('error')) {
+      // Out of the address bar (and history) at once: the code is single-use.
+      history.replaceState(history.state, '', location.pathname + location.hash);
+      let saved = null;
+      try { saved = JSON.parse(sessionStorage.getItem(SIGNIN_KEY) || 'null'); } catch { saved = null; }
+      try { sessionStorage.removeItem(SIGNIN_KEY); } catch { /* ignore */ }
+      if (!saved || !q.get('code') || q.get('state') !== saved.state) {
+        noToken();
+        showNotice('The sign-in could not be completed. Reload the page to sign in again.');
+        return;
+      }
+      try {
+        const res = await fetch(cfg.token_url, {
+          method: 'POST', cache: 'no-store', credentials: 'omit',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', client_id: cfg.client_id, code: q.get('code'),
+            redirect_uri: cfg.redirect_uri, code_verifier: saved.verifier }).toString(),
+        });
+        const data = await res.json();
+        if (!res.ok || !data || typeof data.access_token !== 'string' || !data.access_token) throw new Error('no token');
+        setToken(data.access_token);
+      } catch {
+        noToken();
+        showNotice('The sign-in could not be completed. Reload the page to sign in again.');
+      }
+      return;
+    }
+    const st = { state: randomString(), verifier: randomString() };
+    try { sessionStorage.setItem(SIGNIN_KEY, JSON.stringify(st)); } catch { noToken(); return; }
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(st.verifier)));
+    const u = new URL(cfg.authorize_url);
+    u.search = new URLSearchParams({ response_type: 'code', client_id: cfg.client_id, redirect_uri: cfg.redirect_uri,
+      scope: str(cfg.scope) || 'openid', state: st.state, code_challenge: b64url(digest), code_challenge_method: 'S256' }).toString();
+    location.assign(u.href);
   }
 
   window.Autosync = Object.freeze({

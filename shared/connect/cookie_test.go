@@ -1,0 +1,56 @@
+package connect
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// TestStateCookie: a cart whose callback carries no state gets the state
+// in a cookie: __Host- and Secure over https, the plain name only on a
+// loopback http address; HttpOnly, Lax, as long as the state lives. Other
+// carts get none.
+func TestStateCookie(t *testing.T) {
+	cases := []struct {
+		base, name, path string
+		secure           bool
+	}{
+		{"https://autosync.example.com", "__Host-autosync_connect", "/", true},
+		{"http://127.0.0.1:8080", "autosync_connect", "/oauth/bigcommerce", false},
+	}
+	for _, c := range cases {
+		s := &Service{BaseURL: c.base}
+		ck := s.StateCookie("bigcommerce", "st")
+		if ck == nil || ck.Name != c.name || ck.Path != c.path || ck.Secure != c.secure || !ck.HttpOnly ||
+			ck.SameSite != http.SameSiteLaxMode || ck.MaxAge != int(StateTTL.Seconds()) || ck.Value != "st" || ck.Domain != "" {
+			t.Errorf("%s: cookie %+v", c.base, ck)
+		}
+		if ck.Valid() != nil {
+			t.Errorf("%s: invalid cookie: %v", c.base, ck.Valid())
+		}
+		if cl := s.ClearStateCookie("bigcommerce"); cl == nil || cl.MaxAge >= 0 || cl.Name != c.name {
+			t.Errorf("%s: clearing cookie %+v", c.base, cl)
+		}
+		if ck := s.StateCookie("shopify", "st"); ck != nil {
+			t.Errorf("shopify got a state cookie %+v", ck)
+		}
+		// The callback reads the cookie of its own name only.
+		cn := &cart.Connect{StateCookie: true}
+		h := http.Header{}
+		h.Add("Cookie", c.name+"=abc")
+		if got, err := s.callbackState(t.Context(), cn, cart.Callback{Header: h}); err != nil || got != "abc" {
+			t.Errorf("%s: state %q %v", c.base, got, err)
+		}
+		other := "__Host-autosync_connect"
+		if c.secure {
+			other = "autosync_connect" // a plain cookie a sibling host could plant
+		}
+		h = http.Header{}
+		h.Add("Cookie", other+"=abc")
+		if _, err := s.callbackState(t.Context(), cn, cart.Callback{Header: h}); !errors.Is(err, ErrNoState) {
+			t.Errorf("%s: cookie %s accepted: %v", c.base, other, err)
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package bigcommercesim
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Scope is what the simulated app is registered for.
+const Scope = "store_v2_orders_read_only store_v2_products_read_only store_inventory store_v2_information_read_only"
+
+// oauthState is BigCommerce's side of the app install: codes waiting for
+// the token request, and the tokens issued (the configured AccessToken is
+// always one, until revoked).
+type oauthState struct {
+	mu      sync.Mutex
+	codes   map[string]bool
+	issued  map[string]bool
+	revoked bool
+}
+
+func (s *Server) oauthRoutes() {
+	s.mux.HandleFunc("GET /app/{client_id}/install", s.installPage)
+	s.mux.HandleFunc("POST /app/{client_id}/install", s.installAllow)
+	s.mux.HandleFunc("POST /oauth2/token", s.token2)
+}
+
+// tokenAccepted says whether tok is a live X-Auth-Token.
+func (s *Server) tokenAccepted(tok string) bool {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	if !s.oauth.revoked && subtle.ConstantTimeCompare([]byte(tok), s.token) == 1 {
+		return true
+	}
+	return tok != "" && s.oauth.issued[tok]
+}
+
+// RevokeTokens makes every access token stop working, as removing the app
+// from the store does.
+func (s *Server) RevokeTokens() {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	s.oauth.revoked = true
+	s.oauth.issued = nil
+}
+
+var installPage = template.Must(template.New("install").Parse(`<!doctype html>
+<html><head><title>Install app</title></head><body>
+<h1>Install app on store {{.Store}}</h1>
+<p>The app asks for: {{.Scope}}</p>
+<form method="post">
+<input type="hidden" name="redirect_uri" value="{{.Redirect}}">
+<button type="submit" name="decision" value="allow">Allow</button>
+</form></body></html>
+`))
+
+// installParams checks an install: the app's client id, and the app's
+// registered auth callback URL. The real BigCommerce knows the callback
+// from the app's registration; the simulator stands for every app
+// registration, so the install URL names it (redirect_uri).
+func (s *Server) installParams(clientID, redirect string) string {
+	if clientID != s.clientID {
+		return "This app does not exist."
+	}
+	if u, err := url.Parse(redirect); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "The app has no valid auth callback URL."
+	}
+	return ""
+}
+
+// installPage is the consent screen: a plain form with an Allow button.
+func (s *Server) installPage(w http.ResponseWriter, r *http.Request) {
+	redirect := r.URL.Query().Get("redirect_uri")
+	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = installPage.Execute(w, map[string]any{"Store": s.hash, "Scope": Scope, "Redirect": redirect})
+}
+
+// installAllow grants: a code, and the browser sent to the auth callback
+// with code, scope and context.
+func (s *Server) installAllow(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		http.Error(w, "form expected", http.StatusBadRequest)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	redirect := r.PostForm.Get("redirect_uri")
+	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" || r.PostForm.Get("decision") != "allow" {
+		http.Error(w, "install refused: "+msg, http.StatusBadRequest)
+		return
+	}
+	code := random(16)
+	s.oauth.mu.Lock()
+	if s.oauth.codes == nil {
+		s.oauth.codes = map[string]bool{}
+	}
+	s.oauth.codes[code] = true
+	s.oauth.mu.Unlock()
+	u, _ := url.Parse(redirect)
+	u.RawQuery = url.Values{"code": {code}, "scope": {Scope}, "context": {"stores/" + s.hash}}.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// token2 exchanges a code, once, for a store access token
+// (POST https://login.bigcommerce.com/oauth2/token, JSON or form).
+func (s *Server) token2(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	var in struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		Code         string `json:"code"`
+		Context      string `json:"context"`
+		GrantType    string `json:"grant_type"`
+		RedirectURI  string `json:"redirect_uri"`
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request"})
+			return
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request"})
+			return
+		}
+		f := r.PostForm
+		in.ClientID, in.ClientSecret, in.Code, in.Context, in.GrantType, in.RedirectURI = f.Get("client_id"), f.Get("client_secret"), f.Get("code"), f.Get("context"), f.Get("grant_type"), f.Get("redirect_uri")
+	}
+	if in.ClientID != s.clientID || !hmac.Equal([]byte(in.ClientSecret), s.clientSecret) {
+		writeJSON(w, http.StatusUnauthorized, "application/json", map[string]string{"error": "Invalid client id or secret"})
+		return
+	}
+	if in.GrantType != "authorization_code" || in.Context != "stores/"+s.hash || in.RedirectURI == "" {
+		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request"})
+		return
+	}
+	s.oauth.mu.Lock()
+	ok := s.oauth.codes[in.Code]
+	delete(s.oauth.codes, in.Code)
+	tok := ""
+	if ok {
+		tok = random(16)
+		if s.oauth.issued == nil {
+			s.oauth.issued = map[string]bool{}
+		}
+		s.oauth.issued[tok] = true
+	}
+	s.oauth.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "Invalid verification code"})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{
+		"access_token": tok, "scope": Scope, "context": "stores/" + s.hash,
+		"user":  map[string]any{"id": 1, "username": "merchant", "email": "merchant@example.com"},
+		"owner": map[string]any{"id": 1, "username": "merchant", "email": "merchant@example.com"},
+	})
+}
+
+// SignedPayload is the signed_payload_jwt BigCommerce sends to the load,
+// uninstall and remove-user callbacks: HS256 with the app's secret.
+func (s *Server) SignedPayload(now time.Time) string {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"aud": s.clientID, "iss": "bc", "iat": now.Unix(), "nbf": now.Unix() - 5, "exp": now.Add(24 * time.Hour).Unix(),
+		"jti": random(8), "sub": "stores/" + s.hash,
+		"user":  map[string]any{"id": 1, "email": "merchant@example.com", "locale": "en-US"},
+		"owner": map[string]any{"id": 1, "email": "merchant@example.com"},
+		"url":   "/", "channel_id": nil,
+	})
+	signed, _ := t.SignedString(s.clientSecret)
+	return signed
+}
+
+// Uninstall removes the app from the store as a merchant does: every token
+// stops working, the app's webhooks go with it, and BigCommerce calls the
+// app's uninstall callback (GET target/uninstall?signed_payload_jwt=...).
+// It returns the status the app answered.
+func (s *Server) Uninstall(ctx context.Context, client *http.Client, target, store string) (int, error) {
+	if store != s.hash {
+		return 0, fmt.Errorf("uninstall from store %q: this is %q", store, s.hash)
+	}
+	s.RevokeTokens()
+	s.hooks.mu.Lock()
+	s.hooks.list = nil
+	s.hooks.mu.Unlock()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/uninstall?"+url.Values{"signed_payload_jwt": {s.SignedPayload(s.now())}}.Encode(), nil)
+	if err != nil {
+		return 0, err
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("send uninstall callback: %w", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func random(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// hostedSignIn stands for the user pool's hosted page: it remembers the
+// PKCE challenge of each sign-in and gives the token only for its verifier.
+type hostedSignIn struct {
+	mu        sync.Mutex
+	authorize url.Values // the last authorize request's query
+	tokenForm url.Values // the last token request's form
+	origin    string     // the Origin the token request came with
+}
+
+func (h *hostedSignIn) routes(mux *http.ServeMux, base func() string) {
+	mux.HandleFunc("GET /v1/config", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"sign_in": map[string]string{
+			"authorize_url": base() + "/hosted/oauth2/authorize", "token_url": base() + "/hosted/oauth2/token",
+			"logout_url": base() + "/hosted/logout", "client_id": "page-client", "redirect_uri": base() + "/",
+			"scope": "openid email autosync/merchant", "code_challenge_method": "S256",
+		}})
+	})
+	mux.HandleFunc("GET /hosted/oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		h.authorize = r.URL.Query()
+		h.mu.Unlock()
+		q := r.URL.Query()
+		back := q.Get("redirect_uri") + "?" + url.Values{"code": {"the-code"}, "state": {q.Get("state")}}.Encode()
+		http.Redirect(w, r, back, http.StatusFound)
+	})
+	mux.HandleFunc("POST /hosted/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.tokenForm, h.origin = r.PostForm, r.Header.Get("Origin")
+		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if r.PostForm.Get("code") != "the-code" || r.PostForm.Get("grant_type") != "authorization_code" ||
+			h.authorize == nil || base64.RawURLEncoding.EncodeToString(sum[:]) != h.authorize.Get("code_challenge") {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "test-token", "id_token": "id", "token_type": "Bearer", "expires_in": 3600})
+	})
+}
+
+// TestSignInThroughHostedPageInBrowser: without a token the page goes to
+// the hosted sign-in page with a PKCE challenge and a state, and back
+// exchanges the code with its verifier at the token URL, keeps the access
+// token in sessionStorage and loads the channels; the code leaves the
+// address bar. A return with the wrong state is refused.
+func TestSignInThroughHostedPageInBrowser(t *testing.T) {
+	execPath := chromiumPath(t)
+	api := newFakeAPI("test-token")
+	hosted := &hostedSignIn{}
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	hosted.routes(mux, func() string { return srv.URL })
+	mux.Handle("/v1/", api)
+	mux.Handle("/{$}", Handler())
+	mux.Handle(Prefix, Handler())
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	defer cancelAlloc()
+	ctx, cancelTimeout := context.WithTimeout(allocCtx, 2*time.Minute)
+	defer cancelTimeout()
+	ctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	b := browser{t, ctx}
+	problems := consoleProblems(ctx)
+
+	b.do("open without a token", chromedp.Navigate(srv.URL+"/"))
+	waitFor(b, `!!document.querySelector('[data-testid="channel-shop1"]')`)
+	hosted.mu.Lock()
+	az, form, origin := hosted.authorize, hosted.tokenForm, hosted.origin
+	hosted.mu.Unlock()
+	if az.Get("response_type") != "code" || az.Get("client_id") != "page-client" || az.Get("redirect_uri") != srv.URL+"/" ||
+		az.Get("code_challenge_method") != "S256" || len(az.Get("state")) < 32 || len(az.Get("code_challenge")) != 43 ||
+		!strings.Contains(az.Get("scope"), "autosync/merchant") {
+		t.Errorf("authorize request %v", az)
+	}
+	if form.Get("client_id") != "page-client" || form.Get("redirect_uri") != srv.URL+"/" || len(form.Get("code_verifier")) < 43 {
+		t.Errorf("token request %v", form)
+	}
+	if origin != srv.URL {
+		t.Errorf("token request from origin %q", origin)
+	}
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.token")`); got != "test-token" {
+		t.Errorf("sessionStorage token = %q", got)
+	}
+	if href := evalIn[string](b, `location.href`); strings.Contains(href, "code=") || strings.Contains(href, "state=") {
+		t.Errorf("the code is still in the address bar: %s", href)
+	}
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.signin") || ""`); got != "" {
+		t.Errorf("the PKCE verifier was kept: %q", got)
+	}
+
+	// A return the page did not start (another state) is refused.
+	b.do("forged return",
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),
+		chromedp.Navigate(srv.URL+"/?code=the-code&state=forged"),
+		chromedp.WaitVisible(tid("notice")))
+	if got := b.text("notice"); !strings.Contains(got, "could not be completed") {
+		t.Errorf("notice after a forged return reads %q", got)
+	}
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.token") || ""`); got != "" {
+		t.Errorf("a forged return signed in: %q", got)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console problems: %v", p)
+	}
+}
+
+// TestHandlerAllowsSignInOrigin: the CSP lets the page post to the hosted
+// page's token endpoint, and only there.
+func TestHandlerAllowsSignInOrigin(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler("https://pool.auth.eu-west-1.amazoncognito.com", "").ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "connect-src 'self' https://pool.auth.eu-west-1.amazoncognito.com;") {
+		t.Errorf("CSP %q", csp)
+	}
+	rec = httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := rec.Header().Get("Content-Security-Policy"); got != ContentSecurityPolicy {
+		t.Errorf("CSP without sign-in %q", got)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "https://x.example/path", "https://x.example; script-src *", "pool.example"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Handler(%q) accepted it", bad)
+				}
+			}()
+			Handler(bad)
+		}()
+	}
+}
