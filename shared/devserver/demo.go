@@ -133,7 +133,7 @@ func (s *Server) seedDemo(ctx context.Context, data string) error {
 		sim := dc.New(DemoSKUs)
 		// The store keeps what earlier starts imported: orders created
 		// from now on take ids no earlier start handed out.
-		if sk, ok := sim.(interface{ SkipIDs(n int64) }); ok {
+		if sk, ok := sim.(simulator.IDSkipper); ok {
 			sk.SkipIDs(start * demoIDsPerStart)
 		}
 		base, err := s.sims.serve(sim)

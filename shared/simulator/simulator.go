@@ -41,6 +41,14 @@ type Demo struct {
 	App cart.App
 }
 
+// IDSkipper is a simulator whose order and line ids can be moved n places
+// ahead: make dev restarts its simulators over a store that kept what
+// they handed out, and an order created after a restart must never take
+// the id of a different one created before it.
+type IDSkipper interface {
+	SkipIDs(n int64)
+}
+
 // Uninstaller is a simulator that can play a merchant removing the app:
 // every token stops working and the cart's uninstall notice for store is
 // posted to target. It returns the status the app answered.
