@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,21 +115,10 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	}
 	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
 	hr.Header.Set("Accept", "application/json")
-	resp, err := client.Do(hr)
+	// A used or expired code is invalid_grant (400).
+	raw, err := cart.ExchangeCode(client, "Amazon", hr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("amazon LWA code exchange: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read amazon LWA answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		// A used or expired code is invalid_grant (400).
-		if resp.StatusCode/100 == 4 {
-			return nil, nil, fmt.Errorf("login with amazon refused the code (HTTP %d): %w", resp.StatusCode, cart.ErrCallback)
-		}
-		return nil, nil, &cart.Error{Status: resp.StatusCode, Temporary: true, Message: "Amazon could not complete the authorization; try again."}
+		return nil, nil, err
 	}
 	var tok struct {
 		RefreshToken string `json:"refresh_token"`

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,21 +86,10 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
-	resp, err := client.Do(hr)
+	// A used, expired or foreign code is refused with a 4xx.
+	raw, err := cart.ExchangeCode(client, "BigCommerce", hr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bigcommerce token exchange: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read bigcommerce token: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		// A used, expired or foreign code is refused with a 4xx.
-		if resp.StatusCode/100 == 4 {
-			return nil, nil, fmt.Errorf("bigcommerce refused the code (HTTP %d): %w", resp.StatusCode, cart.ErrCallback)
-		}
-		return nil, nil, &cart.Error{Status: resp.StatusCode, Temporary: true, Message: "BigCommerce could not issue a token; try again."}
+		return nil, nil, err
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`

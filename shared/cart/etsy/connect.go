@@ -102,12 +102,9 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if err != nil {
 		return nil, nil, fmt.Errorf("etsy token exchange: %w", err)
 	}
-	if status != http.StatusOK {
-		// A used code or a wrong verifier is refused with 400 invalid_grant.
-		if status/100 == 4 {
-			return nil, nil, fmt.Errorf("etsy refused the code (HTTP %d): %w", status, cart.ErrCallback)
-		}
-		return nil, nil, &cart.Error{Status: status, Temporary: true, Message: "Etsy could not issue a token; try again."}
+	// A used code or a wrong verifier is refused with 400 invalid_grant.
+	if err := cart.TokenStatus("Etsy", status); err != nil {
+		return nil, nil, err
 	}
 	t, _, ok := parseTokens(raw, time.Now())
 	if !ok || t.Refresh == "" {

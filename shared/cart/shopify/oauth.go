@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -120,22 +119,11 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
-	resp, err := client.Do(hr)
+	// A used or expired code is refused with 400: the grant is not
+	// Shopify's any more.
+	raw, err := cart.ExchangeCode(client, "Shopify", hr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("shopify token exchange: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read shopify token: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		// A used or expired code is refused with 400: the grant is not
-		// Shopify's any more.
-		if resp.StatusCode/100 == 4 {
-			return nil, nil, fmt.Errorf("shopify refused the code (HTTP %d): %w", resp.StatusCode, cart.ErrCallback)
-		}
-		return nil, nil, &cart.Error{Status: resp.StatusCode, Temporary: true, Message: "Shopify could not issue a token; try again."}
+		return nil, nil, err
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`

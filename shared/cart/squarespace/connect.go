@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -80,20 +79,9 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", DefaultUserAgent)
-	resp, err := client.Do(hr)
+	raw, err := cart.ExchangeCode(client, "Squarespace", hr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("squarespace token exchange: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read squarespace token: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		if resp.StatusCode/100 == 4 {
-			return nil, nil, fmt.Errorf("squarespace refused the code (HTTP %d): %w", resp.StatusCode, cart.ErrCallback)
-		}
-		return nil, nil, &cart.Error{Status: resp.StatusCode, Temporary: true, Message: "Squarespace could not issue a token; try again."}
+		return nil, nil, err
 	}
 	creds, ok := parseTokens(raw)
 	if !ok {
