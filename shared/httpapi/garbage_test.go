@@ -335,7 +335,8 @@ func TestPutSyncTooManyChanges(t *testing.T) {
 	e := newEnv(t)
 	first := e.newChannel(acctA, "c")
 	tasks := e.enableable(acctA, first)
-	// Each enabled autosync task writes two items in one transaction.
+	// Each enabled autosync task writes three items (setting, schedule record,
+	// its pending marker) in one transaction.
 	need := (settings.MaxChanges + len(tasks)) / len(tasks)
 	if need > channels.MaxPerAccount {
 		t.Skipf("with %d enable-able task(s) per channel, %d channels cannot exceed one transaction", len(tasks), channels.MaxPerAccount)

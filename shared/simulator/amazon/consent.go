@@ -1,13 +1,14 @@
 package amazonsim
 
 import (
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // DefaultApplicationID is the SP-API application the simulated Seller
@@ -16,16 +17,6 @@ const DefaultApplicationID = "amzn1.sp.solution.simulator-application"
 
 // codeTTL: Amazon's spapi_oauth_code expires five minutes after issue.
 const codeTTL = 5 * time.Minute
-
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><title>Authorize application</title></head><body>
-<h1>Allow an application to access your Amazon selling account?</h1>
-<p>Selling partner {{.Seller}}</p>
-<form method="post" action="/apps/authorize/consent">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit" name="decision" value="allow">Confirm</button>
-</form></body></html>
-`))
 
 func (s *Server) appID() string {
 	if s.opts.ApplicationID != "" {
@@ -60,8 +51,8 @@ func (s *Server) consentRoutes() {
 			http.Error(w, msg, http.StatusBadRequest)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = consentPage.Execute(w, map[string]any{"Seller": s.opts.SellerID, "Hidden": p})
+		simulator.WriteConsent(w, simulator.Consent{Title: "Authorize application", Heading: "Allow an application to access your Amazon selling account?",
+			Detail: "Selling partner " + s.opts.SellerID, Action: "/apps/authorize/consent", Hidden: p, Button: "Confirm"})
 	})
 	s.mux.HandleFunc("POST /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // Scope is what the simulated app is registered for.
@@ -56,16 +57,6 @@ func (s *Server) RevokeTokens() {
 	s.oauth.issued = nil
 }
 
-var installPage = template.Must(template.New("install").Parse(`<!doctype html>
-<html><head><title>Install app</title></head><body>
-<h1>Install app on store {{.Store}}</h1>
-<p>The app asks for: {{.Scope}}</p>
-<form method="post">
-<input type="hidden" name="redirect_uri" value="{{.Redirect}}">
-<button type="submit" name="decision" value="allow">Allow</button>
-</form></body></html>
-`))
-
 // installParams checks an install: the app's client id, and the app's
 // registered auth callback URL. The real BigCommerce knows the callback
 // from the app's registration; the simulator stands for every app
@@ -87,8 +78,8 @@ func (s *Server) installPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = installPage.Execute(w, map[string]any{"Store": s.hash, "Scope": Scope, "Redirect": redirect})
+	simulator.WriteConsent(w, simulator.Consent{Title: "Install app", Heading: "Install app on store " + s.hash, Detail: "The app asks for: " + Scope,
+		Hidden: map[string]string{"redirect_uri": redirect}, Button: "Allow"})
 }
 
 // installAllow grants: a code, and the browser sent to the auth callback

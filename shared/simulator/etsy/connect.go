@@ -5,13 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // codeTTL is how long an authorization code works (Etsy's: not stated;
@@ -29,16 +30,6 @@ type codes struct {
 	mu sync.Mutex
 	m  map[string]grant
 }
-
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><title>Grant access</title></head><body>
-<h1>An app would like to connect to your Etsy account</h1>
-<p>It asks for: {{.Scope}}</p>
-<form method="post" action="/oauth/connect">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit" name="decision" value="allow">Allow Access</button>
-</form></body></html>
-`))
 
 // authorizeParams checks an authorization request as Etsy's /oauth/connect
 // does: a code grant for a known keystring with an S256 challenge.
@@ -70,8 +61,8 @@ func (s *Server) consentRoutes() {
 			http.Error(w, msg, http.StatusBadRequest)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = consentPage.Execute(w, map[string]any{"Scope": p["scope"], "Hidden": p})
+		simulator.WriteConsent(w, simulator.Consent{Title: "Grant access", Heading: "An app would like to connect to your Etsy account",
+			Detail: "It asks for: " + p["scope"], Action: "/oauth/connect", Hidden: p, Button: "Allow Access"})
 	})
 	s.mux.HandleFunc("POST /oauth/connect", s.allow)
 	s.route("GET /users/me", func(w http.ResponseWriter, r *http.Request) {

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
@@ -20,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // DefaultClientID is the app's client id when Options names none.
@@ -61,16 +62,6 @@ func (s *Server) RevokeTokens() {
 	s.oauth.issued = nil
 }
 
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><title>Install app</title></head><body>
-<h1>Install app on {{.Shop}}</h1>
-<p>The app asks for: {{.Scope}}</p>
-<form method="post" action="/admin/oauth/authorize">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit" name="decision" value="allow">Allow</button>
-</form></body></html>
-`))
-
 func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 	p := map[string]string{}
 	for _, k := range []string{"client_id", "scope", "redirect_uri", "state", "shop"} {
@@ -97,8 +88,8 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = consentPage.Execute(w, map[string]any{"Shop": p["shop"], "Scope": p["scope"], "Hidden": p})
+	simulator.WriteConsent(w, simulator.Consent{Title: "Install app", Heading: "Install app on " + p["shop"], Detail: "The app asks for: " + p["scope"],
+		Action: "/admin/oauth/authorize", Hidden: p, Button: "Allow"})
 }
 
 // authorizeAllow grants: a code, and the browser sent to redirect_uri with

@@ -4,12 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // The app the site's OAuth provider knows when Options names none.
@@ -47,16 +48,6 @@ const (
 	tokensPath    = "/api/1/login/oauth/provider/tokens"
 )
 
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><title>Connect to Squarespace</title></head><body>
-<h1>Allow this app to access your site?</h1>
-<p>It asks for: {{.Scope}}</p>
-<form method="post" action="` + authorizePath + `">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit" name="decision" value="allow">Allow</button>
-</form></body></html>
-`))
-
 func (s *Server) providerRoutes(opts Options) {
 	s.prov.clientID, s.prov.secret = opts.ClientID, opts.ClientSecret
 	if s.prov.clientID == "" {
@@ -71,8 +62,8 @@ func (s *Server) providerRoutes(opts Options) {
 			http.Error(w, msg, http.StatusBadRequest)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = consentPage.Execute(w, map[string]any{"Scope": p["scope"], "Hidden": p})
+		simulator.WriteConsent(w, simulator.Consent{Title: "Connect to Squarespace", Heading: "Allow this app to access your site?",
+			Detail: "It asks for: " + p["scope"], Action: authorizePath, Hidden: p, Button: "Allow"})
 	})
 	s.mux.HandleFunc("POST "+authorizePath, s.providerAllow)
 	s.mux.HandleFunc("POST "+tokensPath, s.providerTokens)

@@ -7,12 +7,13 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // keyring holds the REST API keys the app authentication endpoint
@@ -49,15 +50,6 @@ func (s *Server) RevokeKeys() {
 	s.keys.issued = nil
 }
 
-var authPage = template.Must(template.New("auth").Parse(`<!doctype html>
-<html><head><title>{{.AppName}} would like to connect to your store</title></head><body>
-<h1>{{.AppName}} would like to Read/Write access</h1>
-<form method="post" action="/wc-auth/v1/authorize">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit" name="decision" value="allow">Allow</button>
-</form></body></html>
-`))
-
 func authParams(q url.Values) (map[string]string, string) {
 	p := map[string]string{}
 	for _, k := range []string{"app_name", "scope", "user_id", "return_url", "callback_url"} {
@@ -83,8 +75,8 @@ func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = authPage.Execute(w, map[string]any{"AppName": p["app_name"], "Hidden": p})
+	simulator.WriteConsent(w, simulator.Consent{Title: p["app_name"] + " would like to connect to your store", Heading: p["app_name"] + " would like to Read/Write access",
+		Action: "/wc-auth/v1/authorize", Hidden: p, Button: "Allow"})
 }
 
 // authApprove generates keys, posts them to callback_url and, when the

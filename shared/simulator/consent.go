@@ -1,0 +1,33 @@
+package simulator
+
+import (
+	"html/template"
+	"net/http"
+)
+
+// Consent is a cart's consent page as the simulators serve it: a plain form
+// whose Allow button posts the hidden fields back (to Action, or to the
+// page's own address when Action is empty).
+type Consent struct {
+	Title, Heading string
+	Detail         string // a line under the heading; "" for none
+	Action         string
+	Hidden         map[string]string
+	Button         string
+}
+
+var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
+<html><head><title>{{.Title}}</title></head><body>
+<h1>{{.Heading}}</h1>
+{{if .Detail}}<p>{{.Detail}}</p>
+{{end}}<form method="post"{{if .Action}} action="{{.Action}}"{{end}}>
+{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
+{{end}}<button type="submit" name="decision" value="allow">{{.Button}}</button>
+</form></body></html>
+`))
+
+// WriteConsent answers with the consent page c.
+func WriteConsent(w http.ResponseWriter, c Consent) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = consentPage.Execute(w, c)
+}
