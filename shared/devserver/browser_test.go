@@ -68,6 +68,12 @@ func (p page) state() string {
 		indicators: [...document.querySelectorAll('[data-testid^="indicator-"]')].map(e => e.dataset.testid),
 		modalError: (document.querySelector('[data-testid="modal-error"]') || {}).textContent,
 		notice: (document.querySelector('[data-testid="notice"]') || {}).textContent,
+		confirm: (document.querySelector('#modal-confirm > *') || {}).dataset?.testid || '',
+		save: (() => { const b = document.querySelector('[data-testid="save-settings"]'); if (!b) return null;
+			const r = b.getBoundingClientRect(); const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+			return { text: b.textContent, busy: b.getAttribute('aria-busy'), disabled: b.getAttribute('aria-disabled'), inert: !!b.closest('[inert]'),
+				top: at ? (at.dataset.testid || at.id || at.tagName) : null }; })(),
+		focused: document.activeElement ? (document.activeElement.dataset.testid || document.activeElement.id || document.activeElement.tagName) : null,
 	})`))
 	if err != nil {
 		return err.Error()
