@@ -82,6 +82,12 @@ var (
 	// ErrAuth: the cart refused the credentials (401/403). The channel
 	// needs re-authorization; retrying will not help.
 	ErrAuth = errors.New("cart refused the credentials")
+	// ErrRevoked: the cart no longer holds the app's authorization at all
+	// (the OAuth grant answers invalid_grant, the API keys were deleted):
+	// what the merchant removing the app, or revoking its access, looks
+	// like for carts that send no uninstall notice. The channel is
+	// disconnected, not paused. It is also ErrAuth.
+	ErrRevoked = fmt.Errorf("cart no longer holds the app's authorization: %w", ErrAuth)
 	// ErrNotFound: the addressed resource does not exist in the cart.
 	ErrNotFound = errors.New("not found in the cart")
 )

@@ -1,6 +1,7 @@
 package cart
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +28,16 @@ func ExchangeCode(client *http.Client, label string, hr *http.Request) ([]byte, 
 		return nil, fmt.Errorf("read %s token: %w", strings.ToLower(label), err)
 	}
 	return raw, TokenStatus(label, resp.StatusCode)
+}
+
+// GrantRevoked reports whether an OAuth token endpoint's refusal (RFC 6749
+// §5.2: {"error": "..."}) says the grant itself is gone: invalid_grant, the
+// answer to a refresh token the merchant revoked or the cart forgot.
+func GrantRevoked(body []byte) bool {
+	var e struct {
+		Error string `json:"error"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Error == "invalid_grant"
 }
 
 // TokenStatus classifies a code exchange's HTTP status as ExchangeCode

@@ -1,6 +1,7 @@
 package cart
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -47,4 +48,29 @@ func TestExchangeCode(t *testing.T) {
 	if _, err := ExchangeCode(&http.Client{}, "Etsy", hr); err == nil || errors.Is(err, ErrCallback) {
 		t.Errorf("unreachable: %v", err)
 	}
+}
+
+func TestGrantRevoked(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"error":"invalid_grant","error_description":"refresh_token is revoked"}`: true,
+		`{"error":"invalid_client"}`:                          false,
+		`{"error":"invalid_request","error_description":"x"}`: false,
+		`{"error":["invalid_grant"]}`:                         false,
+		`<html>invalid_grant</html>`:                          false,
+		``:                                                    false,
+	} {
+		if got := GrantRevoked([]byte(body)); got != want {
+			t.Errorf("GrantRevoked(%q) = %v; want %v", body, got, want)
+		}
+	}
+}
+
+func FuzzGrantRevoked(f *testing.F) {
+	f.Add([]byte(`{"error":"invalid_grant"}`))
+	f.Add([]byte(`{"error":1}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if GrantRevoked(body) && !bytes.Contains(body, []byte("invalid_grant")) && !bytes.Contains(body, []byte(`\u`)) {
+			t.Errorf("GrantRevoked(%q) without invalid_grant in it", body)
+		}
+	})
 }

@@ -359,3 +359,41 @@ func ParseCallback(rawQuery string) (url.Values, error) {
 	}
 	return q, nil
 }
+
+// Verify asks the channel's cart, with the cheapest read it offers,
+// whether it still accepts the stored credentials, and records the answer
+// as a run would: an authorization the cart no longer holds disconnects the
+// channel, refused credentials pause it, accepted ones change nothing
+// (tokens the check renewed are kept). It is how a removal the cart sends
+// no notice for is seen without waiting for the next run. A cart that
+// could not be asked is an error and changes nothing.
+func (s *Service) Verify(ctx context.Context, account, channel string) (channels.Channel, error) {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	creds, err := s.Channels.Credentials(ctx, account, channel)
+	if err != nil {
+		return channels.Channel{}, fmt.Errorf("open the channel's credentials: %w", err)
+	}
+	renewed, err := s.Connectors.CheckCredentials(ctx, ch, creds)
+	var ce *connector.CheckError
+	switch {
+	case err == nil:
+		if err := s.Channels.MergeCredentials(ctx, account, channel, renewed); err != nil {
+			return channels.Channel{}, fmt.Errorf("keep renewed credentials: %w", err)
+		}
+		return ch, nil
+	case errors.As(err, &ce) && ce.Refused && errors.Is(err, cart.ErrRevoked):
+		err = s.Settings.Disconnect(ctx, account, channel, carts.Label(ch.Type)+" no longer holds Autosync's authorization: the app was removed or its access revoked. Re-authorize the channel to connect it again.")
+	case errors.As(err, &ce) && ce.Refused:
+		err = s.Settings.NeedsReauth(ctx, account, channel, ce.Message+" Re-authorize the channel to resume its tasks.")
+	default:
+		return channels.Channel{}, fmt.Errorf("check %s credentials: %w", ch.Type, err)
+	}
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	s.Log.InfoContext(ctx, "channel credentials refused by its cart", "account", account, "channel", channel, "cart", ch.Type, "revoked", errors.Is(ce, cart.ErrRevoked))
+	return s.Channels.Get(ctx, account, channel)
+}

@@ -9,14 +9,18 @@ import (
 )
 
 // TestConnectCartsInMakeDev: in make dev a merchant connects each of
-// these carts through its simulator's consent page, and re-authorizing
-// the channel resumes its schedule.
+// these carts through its simulator's consent page; removing the app at
+// the cart (POST /dev/channels/{id}/uninstall: these carts send no
+// uninstall notice, so the route asks the cart as the next run would)
+// disconnects the channel and deletes its schedule; re-authorizing brings
+// it back with its schedule resumed.
 func TestConnectCartsInMakeDev(t *testing.T) {
 	c, _ := startDemo(t, 1)
 	for _, body := range []map[string]string{
 		{"cart": "etsy", "name": "Connected Etsy"},
 		{"cart": "squarespace", "name": "Connected Squarespace"},
 		{"cart": "amazon", "name": "Connected Amazon", "marketplace_id": "US"},
+		{"cart": "woocommerce", "name": "Connected WooCommerce", "store_url": "https://connected.example.com"},
 	} {
 		t.Run(body["cart"], func(t *testing.T) {
 			var start struct {
@@ -26,10 +30,14 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 				t.Fatalf("connect: %d", code)
 			}
 			code, loc := follow(t, start.AuthorizeURL)
-			if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
+			id := strings.TrimPrefix(loc, "/#channel=")
+			if body["cart"] == "woocommerce" {
+				// The store posts the keys to the callback server to server
+				// and sends the browser back to the page.
+				id = c.channelNamed(body["name"]).ID
+			} else if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
 				t.Fatalf("callback: %d %q", code, loc)
 			}
-			id := strings.TrimPrefix(loc, "/#channel=")
 			if ch := c.channel(id); ch.Status != "active" || ch.Name != body["name"] || ch.Type != body["cart"] {
 				t.Fatalf("connected channel %+v", ch)
 			}
@@ -38,11 +46,28 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 			if !m.task(id, catalog.ImportOrders).Enabled {
 				t.Fatal("import orders not enabled on the connected channel")
 			}
+			var removed struct {
+				Status        string `json:"status"`
+				ChannelStatus string `json:"channel_status"`
+			}
+			if code := c.do("POST", "/dev/channels/"+id+"/uninstall", nil, &removed); code != http.StatusOK || removed.ChannelStatus != "disconnected" {
+				t.Fatalf("uninstall: %d %+v", code, removed)
+			}
+			if ch := c.channel(id); ch.Status != "disconnected" {
+				t.Fatalf("after uninstall: %+v", ch)
+			}
+			c.do("GET", "/v1/sync", nil, &m)
+			if ts := m.task(id, catalog.ImportOrders); !ts.Enabled || ts.NextRunAt != nil {
+				t.Fatalf("import orders while disconnected: %+v; want kept ticked with no schedule", ts)
+			}
 			if code := c.do("POST", "/v1/channels/"+id+"/reauthorize", nil, &start); code != http.StatusOK {
 				t.Fatalf("reauthorize: %d", code)
 			}
-			if code, loc := follow(t, start.AuthorizeURL); code != http.StatusSeeOther || loc != "/#channel="+id {
+			if code, loc := follow(t, start.AuthorizeURL); body["cart"] != "woocommerce" && (code != http.StatusSeeOther || loc != "/#channel="+id) {
 				t.Fatalf("re-authorization callback: %d %q", code, loc)
+			}
+			if ch := c.channel(id); ch.Status != "active" {
+				t.Fatalf("after re-authorization: %+v", ch)
 			}
 			c.do("GET", "/v1/sync", nil, &m)
 			if ts := m.task(id, catalog.ImportOrders); !ts.Enabled || ts.NextRunAt == nil {
@@ -50,4 +75,17 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (c client) channelNamed(name string) devChannel {
+	c.t.Helper()
+	var out struct{ Channels []devChannel }
+	c.do("GET", "/v1/channels", nil, &out)
+	for _, ch := range out.Channels {
+		if ch.Name == name {
+			return ch
+		}
+	}
+	c.t.Fatalf("no channel named %q", name)
+	return devChannel{}
 }

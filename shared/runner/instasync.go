@@ -24,11 +24,7 @@ func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, 
 	err := r.importOne(ctx, &run, in)
 	if err != nil {
 		class, msg := classify(err)
-		if class == runs.ClassAuth && r.Health != nil {
-			if herr := r.Health.NeedsReauth(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
-				log.ErrorContext(ctx, "could not mark channel needs_reauth", "err", herr)
-			}
-		}
+		r.credentialsRefused(ctx, log, in, err, msg)
 		return r.fail(ctx, log, run, class, msg, err)
 	}
 	done := r.Now().UTC()

@@ -45,9 +45,12 @@ type OrderStatuses interface {
 	OrderStatuses(ctx context.Context, account, channel string) ([]string, error)
 }
 
-// ChannelHealth is told when a channel's credentials stop working.
+// ChannelHealth is told when a channel's credentials stop working: refused
+// (the channel pauses until re-authorized) or revoked at the cart (the app
+// was removed; the channel is disconnected).
 type ChannelHealth interface {
 	NeedsReauth(ctx context.Context, account, channel, reason string) error
+	Disconnect(ctx context.Context, account, channel, reason string) error
 }
 
 // Runner executes tasks.
@@ -249,11 +252,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	case err != nil:
 		_ = keeper.Release(ctx)
 		class, msg := classify(err)
-		if class == runs.ClassAuth && r.Health != nil {
-			if herr := r.Health.NeedsReauth(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
-				log.ErrorContext(ctx, "could not mark channel needs_reauth", "err", herr)
-			}
-		}
+		r.credentialsRefused(ctx, log, in, err, msg)
 		return r.fail(ctx, log, run, class, msg, err)
 	}
 	if err := keeper.Release(ctx); err != nil {
@@ -306,11 +305,28 @@ func (r *Runner) fail(ctx context.Context, log *slog.Logger, run runs.Run, class
 	return run, nil
 }
 
+// credentialsRefused tells Health about a run the cart refused: a revoked
+// authorization disconnects the channel, refused credentials pause it.
+func (r *Runner) credentialsRefused(ctx context.Context, log *slog.Logger, in runs.Input, err error, msg string) {
+	if r.Health == nil || !errors.Is(err, cart.ErrAuth) {
+		return
+	}
+	mark, status := r.Health.NeedsReauth, channels.NeedsReauth
+	if errors.Is(err, cart.ErrRevoked) {
+		mark, status = r.Health.Disconnect, channels.Disconnected
+	}
+	if herr := mark(ctx, in.AccountID, in.ChannelID, msg); herr != nil {
+		log.ErrorContext(ctx, "could not mark the channel", "status", status, "err", herr)
+	}
+}
+
 // classify maps a task error to its class and a merchant-safe message.
 func classify(err error) (runs.ErrorClass, string) {
 	var ce *cart.Error
 	var rl *cart.RateLimitedError
 	switch {
+	case errors.Is(err, cart.ErrRevoked):
+		return runs.ClassAuth, "The cart no longer holds Autosync's authorization: the app was removed or its access revoked. Re-authorize the channel to connect it again."
 	case errors.Is(err, cart.ErrAuth):
 		return runs.ClassAuth, "The cart refused this channel's credentials. Re-authorize the channel to resume its tasks."
 	case errors.As(err, &rl):

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,14 +113,22 @@ func (d *recordDispatch) Dispatch(_ context.Context, in runs.Input) error {
 }
 
 type health struct {
-	mu      sync.Mutex
-	reasons []string
+	mu           sync.Mutex
+	reasons      []string
+	disconnected []string
 }
 
 func (h *health) NeedsReauth(_ context.Context, _, _, reason string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reasons = append(h.reasons, reason)
+	return nil
+}
+
+func (h *health) Disconnect(_ context.Context, _, _, reason string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.disconnected = append(h.disconnected, reason)
 	return nil
 }
 
@@ -323,6 +332,26 @@ func TestContinuesBeforeDeadline(t *testing.T) {
 	}
 }
 
+// A cart that no longer holds the app's authorization (the app was
+// removed; Etsy, Amazon, Squarespace and WooCommerce send no notice) has
+// the channel disconnected, not paused.
+func TestRevokedAuthorizationDisconnectsChannel(t *testing.T) {
+	f := newFixture(t, 5)
+	f.cart.hook = func(context.Context, int) error {
+		return fmt.Errorf("orders: %w", &cart.Error{Status: 400, Message: "refused to renew", Err: cart.ErrRevoked})
+	}
+	run, err := f.r.Handle(context.Background(), f.input(runs.Schedule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != runs.Failed || run.Error == nil || run.Error.Class != runs.ClassAuth || !strings.Contains(run.Error.Message, "removed") {
+		t.Fatalf("%+v", run)
+	}
+	if len(f.health.disconnected) != 1 || len(f.health.reasons) != 0 {
+		t.Fatalf("disconnected %d times, marked needs_reauth %d times; want once, never", len(f.health.disconnected), len(f.health.reasons))
+	}
+}
+
 func TestAuthFailureMarksChannel(t *testing.T) {
 	f := newFixture(t, 5)
 	f.cart.hook = func(context.Context, int) error { return fmt.Errorf("orders: %w", cart.ErrAuth) }
@@ -333,8 +362,8 @@ func TestAuthFailureMarksChannel(t *testing.T) {
 	if run.Status != runs.Failed || run.Error == nil || run.Error.Class != runs.ClassAuth {
 		t.Fatalf("%+v", run)
 	}
-	if len(f.health.reasons) != 1 {
-		t.Fatal("channel not marked needs_reauth")
+	if len(f.health.reasons) != 1 || len(f.health.disconnected) != 0 {
+		t.Fatalf("channel marked needs_reauth %d times, disconnected %d times; want once, never", len(f.health.reasons), len(f.health.disconnected))
 	}
 	// The lease was released: the next trigger runs.
 	f.cart.hook = nil

@@ -55,3 +55,12 @@ type IDSkipper interface {
 type Uninstaller interface {
 	Uninstall(ctx context.Context, client *http.Client, target, store string) (int, error)
 }
+
+// AppRemover is a simulator of a cart that sends no uninstall notice
+// (Etsy, Amazon, WooCommerce; Squarespace's extension.uninstall goes only
+// to webhook subscriptions): RemoveApp plays the merchant removing the app
+// or revoking its access, after which the cart no longer holds the app's
+// authorization. Autosync learns of it from the cart's next answer.
+type AppRemover interface {
+	RemoveApp()
+}

@@ -496,6 +496,14 @@ func TestAuthFailuresAreErrAuth(t *testing.T) {
 	e.sim.RevokeAuthorization()
 	_, err = e.c.SetStock(ctx, []cart.StockUpdate{{SKU: "SKU-0001", Quantity: 3}})
 	check("revoked authorization", err)
+	// The seller removing the application is told apart from a
+	// misconfigured app: the channel is disconnected, not paused.
+	if !errors.Is(err, cart.ErrRevoked) {
+		t.Errorf("revoked authorization: %v; want cart.ErrRevoked", err)
+	}
+	if _, err := e.client(t, Config{ClientSecret: "wrong"}).Orders(ctx, e.window()); errors.Is(err, cart.ErrRevoked) {
+		t.Errorf("wrong client secret: %v; want cart.ErrAuth but not cart.ErrRevoked (invalid_client)", err)
+	}
 }
 
 func TestSetStockPerSKUFailure(t *testing.T) {

@@ -103,7 +103,9 @@ func lwaAnswer(s int, raw []byte) (string, time.Duration, error) {
 		}
 		e := &cart.Error{Status: s, Message: msg}
 		switch code {
-		case "invalid_grant", "invalid_client", "unauthorized_client", "access_denied":
+		case "invalid_grant":
+			e.Err = cart.ErrRevoked // the seller removed the application's authorization
+		case "invalid_client", "unauthorized_client", "access_denied":
 			e.Err = cart.ErrAuth // the seller must authorize the application again
 		default:
 			if s == http.StatusUnauthorized || s == http.StatusForbidden {

@@ -252,7 +252,11 @@ func (c *Client) tokenAnswer(resp *cart.Response, refresh string) (Tokens, time.
 	case s == http.StatusTooManyRequests || s >= 500:
 		return Tokens{}, 0, &cart.Temporary{Status: s, Message: reason(fmt.Sprintf("Etsy could not renew the shop's authorization for now (HTTP %d)", s))}
 	case s >= 400:
-		return Tokens{}, 0, &cart.Error{Status: s, Message: reason("Etsy refused to renew the shop's authorization; connect the shop again"), Err: cart.ErrAuth}
+		e := &cart.Error{Status: s, Message: reason("Etsy refused to renew the shop's authorization; connect the shop again"), Err: cart.ErrAuth}
+		if cart.GrantRevoked(raw) {
+			e.Err = cart.ErrRevoked // the app was removed from the shop
+		}
+		return Tokens{}, 0, e
 	}
 	return Tokens{}, 0, &cart.Error{Status: s, Message: fmt.Sprintf("Etsy answered the token request with HTTP %d", s)}
 }

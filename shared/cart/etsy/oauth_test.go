@@ -233,8 +233,8 @@ func TestRefreshRevoked(t *testing.T) {
 			for what, f := range checks {
 				err := f()
 				var ce *cart.Error
-				if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Status != 400 || !strings.Contains(ce.Message, "refresh_token is revoked") {
-					t.Errorf("%s: %v; want cart.ErrAuth from the refused refresh", what, err)
+				if !errors.Is(err, cart.ErrRevoked) || !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Status != 400 || !strings.Contains(ce.Message, "refresh_token is revoked") {
+					t.Errorf("%s: %v; want cart.ErrRevoked (and ErrAuth) from the refused refresh", what, err)
 				}
 				for _, s := range []string{refreshToken, token, secret} {
 					if err != nil && strings.Contains(err.Error(), s) {

@@ -50,6 +50,13 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 	if o.conf.RefreshToken == "" || o.conf.Expiry.IsZero() || c.clock.Now().Before(o.conf.Expiry.Add(-renewMargin)) {
 		return o.access, nil
 	}
+	return c.renewLocked(ctx)
+}
+
+// renewLocked renews the access token and keeps the new tokens; o.mu is
+// held.
+func (c *Client) renewLocked(ctx context.Context) (string, error) {
+	o := c.oauth
 	creds, err := c.renew(ctx, o.conf)
 	if err != nil {
 		return "", err
@@ -104,6 +111,10 @@ func (c *Client) renew(ctx context.Context, conf OAuth) (cart.Credentials, error
 	case s == http.StatusTooManyRequests || s >= 500:
 		return nil, &cart.Error{Status: s, Temporary: true, Message: fmt.Sprintf("Squarespace could not renew the site's authorization for now (HTTP %d)", s)}
 	default:
-		return nil, &cart.Error{Status: s, Message: "Squarespace refused to renew the site's authorization; connect the site again", Err: cart.ErrAuth}
+		e := &cart.Error{Status: s, Message: "Squarespace refused to renew the site's authorization; connect the site again", Err: cart.ErrAuth}
+		if cart.GrantRevoked(raw) {
+			e.Err = cart.ErrRevoked // the extension was uninstalled from the site
+		}
+		return nil, e
 	}
 }

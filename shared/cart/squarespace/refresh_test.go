@@ -58,9 +58,14 @@ func TestConnectedTokenRenewed(t *testing.T) {
 		t.Fatalf("saved %d renewals", len(saved))
 	}
 
+	// Uninstalled while the access token still had time: the 401 leads to
+	// one renewal, which Squarespace refuses with invalid_grant.
 	sim.RevokeTokens()
+	if err := c.CheckCredentials(ctx); !errors.Is(err, cart.ErrRevoked) || !errors.Is(err, cart.ErrAuth) {
+		t.Fatalf("after the app was disconnected: %v; want cart.ErrRevoked (invalid_grant), also cart.ErrAuth", err)
+	}
 	clk.Add(31 * time.Minute)
-	if err := c.CheckCredentials(ctx); !errors.Is(err, cart.ErrAuth) {
-		t.Fatalf("after the app was disconnected: %v", err)
+	if err := c.CheckCredentials(ctx); !errors.Is(err, cart.ErrRevoked) || !errors.Is(err, cart.ErrAuth) {
+		t.Fatalf("after the app was disconnected, token due: %v; want cart.ErrRevoked (invalid_grant), also cart.ErrAuth", err)
 	}
 }

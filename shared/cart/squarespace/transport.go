@@ -230,7 +230,7 @@ func parseAPIError(status int, body []byte) *APIError {
 // exponential backoff, and waiting out 429 cool-downs for as long as ctx
 // allows. A refusal is returned as *APIError; a refused key as *cart.Error
 // wrapping cart.ErrAuth.
-func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
+func (c *Client) send(ctx context.Context, rq request) (*reply, error) {
 	l := &cart.Loop{Cart: "Squarespace", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse,
 		Now: c.clock.Now, Sleep: c.clock.Sleep}
 	return cart.Do(ctx, l, cart.Call[*reply]{

@@ -169,6 +169,11 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 		return nil, &cart.Throttled{After: retryAfter(resp.Header.Get("Retry-After"), resp.Received)}
 	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
 		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
+	case s == http.StatusUnauthorized && isWP && wpe.Code == "woocommerce_rest_authentication_error":
+		// "Consumer key is invalid." / "Consumer secret is invalid.": the
+		// store no longer has these keys (revoked in WooCommerce → Settings
+		// → Advanced → REST API, or the store's owner removed them).
+		return nil, &cart.Error{Status: s, Message: reason("WooCommerce no longer has these API keys"), Err: cart.ErrRevoked}
 	case s == http.StatusUnauthorized:
 		return nil, &cart.Error{Status: s, Message: reason("WooCommerce refused the API keys"), Err: cart.ErrAuth}
 	case s == http.StatusForbidden:

@@ -57,6 +57,11 @@ func TestAuth(t *testing.T) {
 				if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Status != 401 || ce.Temporary {
 					t.Fatalf("err = %v; want a permanent 401 wrapping cart.ErrAuth", err)
 				}
+				// Keys the store does not have (deleted or revoked in
+				// WooCommerce) are the app's access revoked.
+				if !errors.Is(err, cart.ErrRevoked) {
+					t.Errorf("err = %v; want cart.ErrRevoked for keys the store does not have", err)
+				}
 				if !strings.Contains(ce.Message, "invalid") && !strings.Contains(ce.Message, "cannot") {
 					t.Errorf("message %q lacks WooCommerce's reason", ce.Message)
 				}
@@ -80,6 +85,9 @@ func TestForbiddenIsAuth(t *testing.T) {
 	_, err := c.Orders(t.Context(), cart.OrderQuery{})
 	if !errors.Is(err, cart.ErrAuth) || !strings.Contains(err.Error(), "Sorry, you cannot list resources.") {
 		t.Errorf("err = %v; want cart.ErrAuth with the store's reason", err)
+	}
+	if errors.Is(err, cart.ErrRevoked) {
+		t.Errorf("err = %v; a key without permission is not a revoked one", err)
 	}
 	if n := s.calls.Load(); n != 1 {
 		t.Errorf("%d requests; a 403 must not be retried", n)

@@ -692,3 +692,7 @@ func (s *Server) servesAllLocked(markets []string) bool {
 	s.mu.Unlock()
 	return false
 }
+
+// RemoveApp is the seller removing the application in Seller Central's
+// Manage Your Apps; Amazon sends the application no notice.
+func (s *Server) RemoveApp() { s.RevokeAuthorization() }

@@ -152,3 +152,7 @@ func (s *Server) Revoke() {
 }
 
 func rand32() string { return rand.Text() }
+
+// RemoveApp is the shop owner removing the app under Etsy's "Apps you've
+// connected": its tokens are revoked, and Etsy tells the app nothing.
+func (s *Server) RemoveApp() { s.Revoke() }

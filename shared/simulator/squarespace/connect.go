@@ -189,3 +189,8 @@ func (s *Server) RevokeTokens() {
 	defer s.prov.mu.Unlock()
 	s.prov.access, s.prov.refresh = nil, nil
 }
+
+// RemoveApp is the site owner uninstalling the extension: its tokens stop
+// working. (Squarespace posts extension.uninstall only to the site's
+// webhook subscriptions.)
+func (s *Server) RemoveApp() { s.RevokeTokens() }

@@ -132,3 +132,7 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// RemoveApp is the store owner revoking the app's API keys (WooCommerce →
+// Settings → Advanced → REST API); WooCommerce tells the app nothing.
+func (s *Server) RemoveApp() { s.RevokeKeys() }
