@@ -245,6 +245,14 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if ps := s.Connectors.Validate(c, cfg, creds); len(ps) > 0 {
 		return channels.Channel{}, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
 	}
+	if p.Channel == "" && cn.StoreKey != "" {
+		// The account connecting a store it already has a channel for
+		// re-authorizes that channel: a second channel on one store would
+		// import every order twice.
+		if p.Channel, err = s.ownChannel(ctx, p.Account, c, cfg[cn.StoreKey]); err != nil {
+			return channels.Channel{}, err
+		}
+	}
 	ch := channels.Channel{ID: p.Channel, AccountID: p.Account, Type: c, Name: p.Name, Config: cfg}
 	if p.Channel != "" {
 		cur, err := s.Channels.Get(ctx, p.Account, p.Channel)
@@ -272,6 +280,35 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 		return channels.Channel{}, err
 	}
 	return ch, nil
+}
+
+// ownChannel is the account's channel for the cart's store, "" when it has
+// none.
+func (s *Service) ownChannel(ctx context.Context, account string, c catalog.Cart, storeID string) (string, error) {
+	if storeID == "" {
+		return "", nil
+	}
+	found := ""
+	_, err := store.All(ctx, s.Store, store.Query{PK: ownerPK(c, storeID)}, 0, func(it store.Item) (bool, error) {
+		o, err := store.Decode[owner](it)
+		if err != nil {
+			return false, err
+		}
+		if o.Account != account {
+			return true, nil
+		}
+		if _, err := s.Channels.Get(ctx, account, it.SK); errors.Is(err, channels.ErrNotFound) {
+			return true, nil // removed since; its owner record is stale
+		} else if err != nil {
+			return false, err
+		}
+		found = it.SK
+		return false, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the account's channel for the store: %w", err)
+	}
+	return found, nil
 }
 
 // Own records which channel a store's notices are for. Channels connected

@@ -44,7 +44,11 @@ func (s *simulators) serveApps() (connect.StaticApps, error) {
 		if dc.App.ClientID == "" {
 			continue
 		}
-		sim := dc.New(DemoSKUs)
+		start := dc.New
+		if dc.Connectable != nil {
+			start = dc.Connectable
+		}
+		sim := start(DemoSKUs)
 		base, err := s.serve(sim)
 		if err != nil {
 			return nil, err

@@ -525,3 +525,32 @@ func TestConnectWooCommerceExpiredState(t *testing.T) {
 		t.Fatalf("%d channels after an expired state", n)
 	}
 }
+
+// TestConnectSameStoreTwice: connecting a store the account already has a
+// channel for re-authorizes that channel, keeping its settings, instead
+// of adding a second channel that would import every order again. Another
+// account connecting the same store gets its own channel.
+func TestConnectSameStoreTwice(t *testing.T) {
+	e := newConnectEnv(t)
+	e.consent(e.start(acctA, wooConnect))
+	first := e.channels(acctA)
+	if len(first) != 1 {
+		t.Fatalf("channels %+v", first)
+	}
+	if code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{first[0].ID, catalog.ImportOrders, true}}}); code != http.StatusOK {
+		t.Fatalf("tick: %d %s", code, b)
+	}
+	again := map[string]string{"cart": "woocommerce", "name": "Woo again", "store_url": "https://shop.example.com"}
+	e.consent(e.start(acctA, again))
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].ID != first[0].ID || chs[0].Status != "active" {
+		t.Fatalf("after connecting the same store again: %+v; want the one channel %s", chs, first[0].ID)
+	}
+	if s, ok := e.schedule(acctA, first[0].ID, catalog.ImportOrders); !ok || !s.Enabled {
+		t.Fatalf("the channel's schedule after connecting again: %+v %v", s, ok)
+	}
+	e.consent(e.start(acctB, wooConnect))
+	if chs := e.channels(acctB); len(chs) != 1 || chs[0].ID == first[0].ID {
+		t.Fatalf("the other account's channels: %+v", chs)
+	}
+}

@@ -39,6 +39,11 @@ type Demo struct {
 	// and secret), for connecting channels through the cart's own
 	// authorization; the zero App when the simulator offers none.
 	App cart.App
+	// Connectable starts the store merchants connect in make dev through
+	// App, when New's store would be the demo channel's own (a fixed
+	// store id): a store of its own, so connecting it adds a channel
+	// rather than re-authorizing the demo's. Nil: New.
+	Connectable func(skus []string) Simulator
 }
 
 // IDSkipper is a simulator whose order and line ids can be moved n places

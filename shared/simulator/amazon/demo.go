@@ -21,5 +21,11 @@ func Demo() simulator.Demo {
 		// connecting a seller in make dev authorizes at a simulator like
 		// this one.
 		App: cart.App{ClientID: "amzn1.application-oa2-client.demo", ClientSecret: "demo-lwa-secret", AppID: DefaultApplicationID},
+		Connectable: func(skus []string) simulator.Simulator {
+			sim := New(Options{ClientID: "amzn1.application-oa2-client.demo", ClientSecret: "demo-lwa-secret",
+				SellerID: "A3CONNECTSELLER", MarketplaceID: "ATVPDKIKX0DER", SKUs: skus})
+			sim.Seed(20, 53)
+			return sim
+		},
 	}
 }

@@ -18,5 +18,10 @@ func Demo() simulator.Demo {
 			return sim
 		},
 		App: cart.App{ClientID: DefaultClientID, ClientSecret: "bc_demo_client_secret"},
+		Connectable: func(skus []string) simulator.Simulator {
+			sim := New(Options{StoreHash: "autosyncshop", SKUs: skus, ClientSecret: "bc_demo_client_secret", ClientID: DefaultClientID})
+			sim.Seed(20, 53)
+			return sim
+		},
 	}
 }

@@ -21,5 +21,10 @@ func Demo() simulator.Demo {
 		// Autosync's app as the simulator knows it: connecting a shop in
 		// make dev authorizes it at a simulator like this one.
 		App: cart.App{ClientID: "etsydemokey", ClientSecret: "etsydemosecret"},
+		Connectable: func(skus []string) simulator.Simulator {
+			sim := New(Options{APIKey: "etsydemokey", SharedSecret: "etsydemosecret", ShopID: 4343, SKUs: skus})
+			sim.Seed(20, 53)
+			return sim
+		},
 	}
 }
