@@ -152,9 +152,9 @@ func writeError(w http.ResponseWriter, status int, code, msg string, details []a
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	expired := f.expired
+	expired, token := f.expired, f.token
 	f.mu.Unlock()
-	if expired || r.Header.Get("Authorization") != "Bearer "+f.token {
+	if expired || r.Header.Get("Authorization") != "Bearer "+token {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "The token is missing, invalid or expired.", nil)
 		return
 	}

@@ -21,7 +21,9 @@ type hostedSignIn struct {
 	mu        sync.Mutex
 	authorize url.Values // the last authorize request's query
 	tokenForm url.Values // the last token request's form
-	origin    string     // the Origin the token request came with
+	// refreshForm is the last refresh_token grant's form.
+	refreshForm url.Values
+	origin      string // the Origin the token request came with
 }
 
 func (h *hostedSignIn) routes(mux *http.ServeMux, base func() string) {
@@ -44,6 +46,15 @@ func (h *hostedSignIn) routes(mux *http.ServeMux, base func() string) {
 		_ = r.ParseForm()
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if r.PostForm.Get("grant_type") == "refresh_token" {
+			h.refreshForm = r.PostForm
+			if r.PostForm.Get("refresh_token") != "the-refresh" || r.PostForm.Get("client_id") != "page-client" {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"access_token": "test-token-2", "id_token": "id", "token_type": "Bearer", "expires_in": 3600})
+			return
+		}
 		h.tokenForm, h.origin = r.PostForm, r.Header.Get("Origin")
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 		if r.PostForm.Get("code") != "the-code" || r.PostForm.Get("grant_type") != "authorization_code" ||
@@ -51,7 +62,7 @@ func (h *hostedSignIn) routes(mux *http.ServeMux, base func() string) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": "test-token", "id_token": "id", "token_type": "Bearer", "expires_in": 3600})
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "test-token", "refresh_token": "the-refresh", "id_token": "id", "token_type": "Bearer", "expires_in": 3600})
 	})
 }
 
@@ -113,6 +124,41 @@ func TestSignInThroughHostedPageInBrowser(t *testing.T) {
 	}
 	if got := evalIn[string](b, `sessionStorage.getItem("autosync.signin") || ""`); got != "" {
 		t.Errorf("the PKCE verifier was kept: %q", got)
+	}
+
+	// The access token expires (the API now takes only a newer one): the
+	// page renews it with the refresh token and the request goes through;
+	// no "session expired".
+	api.mu.Lock()
+	api.token = "test-token-2"
+	api.mu.Unlock()
+	b.do("use the page after the access token expired",
+		chromedp.Click(tid("sync-button")),
+		chromedp.WaitVisible(tid("save-settings")))
+	waitFor(b, `!!document.querySelector('[data-testid^="task-"]')`)
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.token")`); got != "test-token-2" {
+		t.Errorf("sessionStorage token after renewal = %q", got)
+	}
+	if got := b.text("notice"); strings.Contains(got, "expired") {
+		t.Errorf("notice after renewal reads %q", got)
+	}
+	hosted.mu.Lock()
+	rf := hosted.refreshForm
+	hosted.mu.Unlock()
+	if rf.Get("client_id") != "page-client" || rf.Get("refresh_token") != "the-refresh" {
+		t.Errorf("refresh request %v", rf)
+	}
+	// A refresh token the pool no longer honours ends the session as before.
+	api.mu.Lock()
+	api.token = "test-token-3"
+	api.mu.Unlock()
+	b.do("close the modal and refresh once more",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="sync-modal"]').close()`),
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem("autosync.refresh", "revoked")`),
+		chromedp.Navigate(srv.URL+"/"))
+	waitFor(b, `(document.querySelector('[data-testid="notice"]')||{}).textContent.includes('expired')`)
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.refresh") || ""`); got != "" {
+		t.Errorf("the refused refresh token was kept: %q", got)
 	}
 
 	// A return the page did not start (another state) is refused.

@@ -311,6 +311,7 @@
     state.expired = true;
     state.token = null;
     storeToken(null);
+    storeRefresh(null);
     clearTimeout(state.pollTimer);
     const n = $('notice');
     n.replaceChildren(el('span', {}, MSG_EXPIRED + ' '), signInLink());
@@ -357,8 +358,9 @@
 
   // cookies: the answer may set the short-lived cookie a cart's callback
   // needs when it carries no state of Autosync's (BigCommerce's install).
-  async function api(method, path, body, cookies) {
+  async function api(method, path, body, cookies, renewed) {
     if (!state.token) throw new ApiError(401, 'no_token', state.expired ? MSG_EXPIRED : MSG_NO_TOKEN);
+    const sent = state.token;
     const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
     const init = { method, headers, cache: 'no-store', credentials: cookies ? 'same-origin' : 'omit' };
     if (body !== undefined) {
@@ -381,6 +383,9 @@
     }
     const err = data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
     if (res.status === 401) {
+      // An access token lives an hour; the sign-in's refresh token gets a
+      // new one once, and the request (refused, so not done) goes again.
+      if (!renewed && await renewSession(sent)) return api(method, path, body, cookies, true);
       sessionExpired();
       throw new ApiError(401, str(err.code), MSG_EXPIRED);
     }
@@ -1387,6 +1392,7 @@
   // ---------- hosted sign-in (OAuth 2.0 code grant with PKCE) ----------
 
   const SIGNIN_KEY = 'autosync.signin'; // {state, verifier} across the redirect
+  const REFRESH_KEY = 'autosync.refresh'; // the hosted sign-in's refresh token, this tab only
 
   function b64url(bytes) {
     let bin = '';
@@ -1398,6 +1404,48 @@
     const b = new Uint8Array(32);
     crypto.getRandomValues(b);
     return b64url(b);
+  }
+
+  function storeRefresh(t) {
+    try {
+      if (t) sessionStorage.setItem(REFRESH_KEY, t); else sessionStorage.removeItem(REFRESH_KEY);
+    } catch { /* storage disabled: the session ends with the access token */ }
+  }
+
+  // renewSession trades the refresh token for a new access token (one
+  // exchange at a time, however many requests were refused), unless the
+  // token refused was already replaced. It reports whether there is a new
+  // token to try.
+  let renewing = null;
+  function renewSession(refused) {
+    if (state.token && state.token !== refused) return Promise.resolve(true);
+    if (renewing) return renewing;
+    let refresh = null;
+    try { refresh = sessionStorage.getItem(REFRESH_KEY); } catch { refresh = null; }
+    if (!refresh) return Promise.resolve(false);
+    renewing = (async () => {
+      try {
+        const cfg = await signInConfig();
+        if (!cfg) return false;
+        const res = await fetch(cfg.token_url, {
+          method: 'POST', cache: 'no-store', credentials: 'omit',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', client_id: cfg.client_id, refresh_token: refresh }).toString(),
+        });
+        const data = await res.json();
+        if (!res.ok || !data || typeof data.access_token !== 'string' || !data.access_token) return false;
+        state.token = data.access_token;
+        storeToken(state.token);
+        // Cognito keeps the refresh token unless rotation is on.
+        if (typeof data.refresh_token === 'string' && data.refresh_token) storeRefresh(data.refresh_token);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        renewing = null;
+      }
+    })();
+    return renewing;
   }
 
   async function signInConfig() {
@@ -1440,6 +1488,7 @@
         });
         const data = await res.json();
         if (!res.ok || !data || typeof data.access_token !== 'string' || !data.access_token) throw new Error('no token');
+        storeRefresh(typeof data.refresh_token === 'string' ? data.refresh_token : null);
         setToken(data.access_token);
       } catch {
         noToken();
