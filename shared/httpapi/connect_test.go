@@ -554,3 +554,50 @@ func TestConnectSameStoreTwice(t *testing.T) {
 		t.Fatalf("the other account's channels: %+v", chs)
 	}
 }
+
+// TestVerifyRecordsTheCartsAnswer: asking the cart now records what a run
+// would: nothing for accepted credentials or a cart that cannot answer,
+// needs_reauth for refused ones, disconnected for an authorization the
+// cart no longer holds.
+func TestVerifyRecordsTheCartsAnswer(t *testing.T) {
+	e := newConnectEnv(t)
+	ctx := context.Background()
+	e.consent(e.start(acctA, wooConnect))
+	if code, _ := e.callback(e.consent(e.start(acctA, shopifyConnect))); code != http.StatusSeeOther {
+		t.Fatalf("shopify callback: %d", code)
+	}
+	ids := map[string]string{}
+	for _, ch := range e.channels(acctA) {
+		ids[ch.Type] = ch.ID
+	}
+	verify := func(cart string) (string, error) {
+		t.Helper()
+		ch, err := e.app.API.Connect.Verify(ctx, acctA, ids[cart])
+		if err != nil {
+			return "", err
+		}
+		return string(ch.Status), nil
+	}
+	if got, err := verify("woocommerce"); err != nil || got != "active" {
+		t.Fatalf("accepted: %q %v", got, err)
+	}
+	e.woo.SetFaults(woocommercesim.Faults{ServerErrors: 100})
+	if got, err := verify("woocommerce"); err == nil {
+		t.Fatalf("a cart that cannot answer: %q, want an error", got)
+	}
+	e.woo.SetFaults(woocommercesim.Faults{})
+	if chs := e.channels(acctA); chs[0].Status != "active" || chs[1].Status != "active" {
+		t.Fatalf("after an unanswered check: %+v", chs)
+	}
+	e.sim.RevokeTokens()
+	if got, err := verify("shopify"); err != nil || got != "needs_reauth" {
+		t.Fatalf("refused token: %q %v; want needs_reauth", got, err)
+	}
+	e.woo.RevokeKeys()
+	if got, err := verify("woocommerce"); err != nil || got != "disconnected" {
+		t.Fatalf("revoked keys: %q %v; want disconnected", got, err)
+	}
+	if _, err := e.app.API.Connect.Verify(ctx, acctB, ids["woocommerce"]); err == nil {
+		t.Fatal("another account's channel was verified")
+	}
+}
