@@ -57,38 +57,104 @@ func BenchmarkImportMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		f := newFixture(b, 0)
 		f.r.Connectors = fakeConnectors{src: streamCart{n: n, pageSize: 250, base: f.clk.Now().Add(-time.Hour)}, shelf: f.shelf}
-		runtime.GC()
-		var peak atomic.Uint64
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var ms runtime.MemStats
-			t := time.NewTicker(10 * time.Millisecond)
-			defer t.Stop()
-			for {
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-				}
-			}
-		}()
+		var run runs.Run
+		var err error
 		start := time.Now()
-		run, err := f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: catalog.ImportOrders, Trigger: runs.Manual})
-		close(stop)
-		wg.Wait()
+		peak := peakHeap(func() {
+			run, err = f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: catalog.ImportOrders, Trigger: runs.Manual})
+		})
 		if err != nil || run.Status != runs.Succeeded || run.Counts.Created != n {
 			b.Fatalf("run %+v %v", run, err)
 		}
-		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "orders/s")
 	}
 }
 
 func getenv(k string) string { return os.Getenv(k) }
+
+// peakHeap runs fn and returns the most heap in use while it ran, sampled
+// every 10 ms.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkCatalogMemory imports AUTOSYNC_BENCH_SKUS (default 20,000, the
+// cost model's large merchant) products, changes every SKU's stock and
+// writes them all back, the largest write-back a channel sees (its first),
+// and reports the peak heap of each: what the task function's MemorySize
+// is sized by.
+//
+//	go test -run '^$' -bench CatalogMemory -benchtime 1x ./shared/runner
+func BenchmarkCatalogMemory(b *testing.B) {
+	n := 20_000
+	if s := getenv("AUTOSYNC_BENCH_SKUS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		f := newFixture(b, 0)
+		f.shelf.maxBatch = 100
+		for j := range n {
+			f.shelf.add(fmt.Sprintf("SKU-%05d", j), 3)
+		}
+		handle := func(task catalog.Task) runs.Run {
+			f.clk.Add(time.Second)
+			run, err := f.r.Handle(ctx, runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: task, Trigger: runs.Manual})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for run.Status == runs.Running || run.Status == runs.Queued {
+				run, err = f.r.Handle(ctx, runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: task, Trigger: runs.Continuation, RunID: run.ID})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			if run.Status != runs.Succeeded {
+				b.Fatalf("%s: %+v", task, run)
+			}
+			return run
+		}
+		var imported, written runs.Run
+		importPeak := peakHeap(func() { imported = handle(catalog.ImportProducts) })
+		if imported.Counts.Created != n {
+			b.Fatalf("imported %+v", imported.Counts)
+		}
+		for j := range n {
+			if _, err := f.inv.SetOnHand(ctx, "acct", fmt.Sprintf("SKU-%05d", j), "wh_default", 7); err != nil {
+				b.Fatal(err)
+			}
+		}
+		writePeak := peakHeap(func() { written = handle(catalog.WriteInventory) })
+		if got := f.shelf.quantity(fmt.Sprintf("SKU-%05d", n-1)); got != 7 {
+			b.Fatalf("write-back left the cart at %d; run %+v", got, written)
+		}
+		b.ReportMetric(float64(importPeak)/(1<<20), "import-peak-heap-MiB")
+		b.ReportMetric(float64(writePeak)/(1<<20), "writeback-peak-heap-MiB")
+	}
+}
