@@ -96,7 +96,6 @@ func (a *API) putInventory(w http.ResponseWriter, r *http.Request, p auth.Princi
 	return nil
 }
 
-
 // putInventoryPolicy is support's route for a channel's warehouses, reserve
 // (safety buffer), maximum export quantity and zero-stock choice
 // ("deactivate", the default, or "suspend").
