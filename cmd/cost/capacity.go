@@ -67,6 +67,28 @@ func ItemSize(item map[string]json.RawMessage) (int, error) {
 	return n, nil
 }
 
+// elements are the values of a list (L) or map (M) and the total length of
+// a map's names.
+func elements(typ string, v json.RawMessage) ([]json.RawMessage, int, error) {
+	if typ == "L" {
+		var l []json.RawMessage
+		if err := json.Unmarshal(v, &l); err != nil {
+			return nil, 0, fmt.Errorf("decode L: %w", err)
+		}
+		return l, 0, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, 0, fmt.Errorf("decode M: %w", err)
+	}
+	l, names := make([]json.RawMessage, 0, len(m)), 0
+	for k, e := range m {
+		l = append(l, e)
+		names += len(k)
+	}
+	return l, names, nil
+}
+
 // valueSize is the size of one AttributeValue without its name.
 func valueSize(raw json.RawMessage) (int, error) {
 	var av map[string]json.RawMessage
@@ -123,33 +145,19 @@ func valueSize(raw json.RawMessage) (int, error) {
 				}
 			}
 			return n, nil
-		case "L":
-			var l []json.RawMessage
-			if err := json.Unmarshal(v, &l); err != nil {
-				return 0, fmt.Errorf("decode L: %w", err)
+		case "L", "M":
+			elems, names, err := elements(typ, v)
+			if err != nil {
+				return 0, err
 			}
-			// 3 bytes for the list, 1 per element.
-			n := 3
-			for _, e := range l {
+			// 3 bytes for the list or map, 1 per element, and a map's names.
+			n := 3 + names
+			for _, e := range elems {
 				s, err := valueSize(e)
 				if err != nil {
 					return 0, err
 				}
 				n += s + 1
-			}
-			return n, nil
-		case "M":
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(v, &m); err != nil {
-				return 0, fmt.Errorf("decode M: %w", err)
-			}
-			n := 3
-			for k, e := range m {
-				s, err := valueSize(e)
-				if err != nil {
-					return 0, err
-				}
-				n += len(k) + s + 1
 			}
 			return n, nil
 		default:

@@ -17,17 +17,13 @@ import (
 	"github.com/autosync/autosync/shared/app/taskfn"
 	"github.com/autosync/autosync/shared/app/webhookfn"
 	"github.com/autosync/autosync/shared/auth"
-	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/httpapi"
-	"github.com/autosync/autosync/shared/inventory"
-	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runner"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/schedule"
 	"github.com/autosync/autosync/shared/seal"
-	"github.com/autosync/autosync/shared/settings"
 	"github.com/autosync/autosync/shared/store"
 	"github.com/autosync/autosync/shared/webhook"
 )
@@ -53,17 +49,13 @@ type Deps struct {
 }
 
 // App is the assembled service: the three functions' parts over one
-// shared core.
+// shared core. The executor (taskfn.Task) brings the core's repositories
+// and settings (Channels, Runs, Orders, Inventory, Settings), the Runner
+// and Repair.
 type App struct {
-	Channels  *channels.Repo
-	Runs      *runs.Repo
-	Orders    *orders.Repo
-	Inventory *inventory.Repo
-	Settings  *settings.Service
-	Runner    *runner.Runner
-	API       *httpapi.API
-	Webhooks  *webhook.Receiver
-	task      *taskfn.Task
+	*taskfn.Task
+	API      *httpapi.API
+	Webhooks *webhook.Receiver
 }
 
 // TaskResult is what the task function returns to its invoker.
@@ -75,21 +67,15 @@ func New(d Deps) *App {
 		Store: d.Store, Sealer: d.Sealer, Scheduler: d.Scheduler, Connectors: d.Connectors,
 		WebhookBaseURL: d.WebhookBaseURL, Log: d.Log, Now: d.Now,
 	})
-	t := taskfn.New(c, taskfn.Deps{Dispatch: d.Dispatch})
 	return &App{
-		Channels: c.Channels, Runs: c.Runs, Orders: c.Orders, Inventory: c.Inventory,
-		Settings: c.Settings, Runner: t.Runner,
+		Task: taskfn.New(c, taskfn.Deps{Dispatch: d.Dispatch}),
 		API: apifn.New(c, apifn.Deps{Auth: d.Auth, Dispatch: d.Dispatch, UI: d.UI,
 			Apps: d.Apps, BaseURL: d.WebhookBaseURL, HTTPClient: d.HTTPClient}),
 		Webhooks: webhookfn.New(webhookfn.Deps{
 			Store: d.Store, Sealer: d.Sealer, Dispatch: d.Dispatch, Log: c.Log, Now: c.Now,
 		}),
-		task: t,
 	}
 }
-
-// Repair is the periodic repair (see taskfn.Task.Repair).
-func (a *App) Repair(ctx context.Context) error { return a.task.Repair(ctx) }
 
 // RecoverAtStart closes every run a previous process left running or
 // queued. Only for a process that owns its store alone (the local server,
@@ -100,7 +86,7 @@ func (a *App) RecoverAtStart(ctx context.Context) (runs.SweepReport, error) {
 
 // TaskHandler is the task function's handler (taskfn.Task.Handle).
 func (a *App) TaskHandler(ctx context.Context, raw json.RawMessage) (TaskResult, error) {
-	return a.task.Handle(ctx, raw)
+	return a.Handle(ctx, raw)
 }
 
 // WebhookHandler serves POST /webhooks/{cart}/{channel_id}.

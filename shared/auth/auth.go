@@ -7,13 +7,9 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/autosync/autosync/shared/input"
+	"github.com/autosync/autosync/shared/secretfile"
 )
 
 // Scopes.
@@ -120,34 +117,14 @@ func (h HS256) Issue(account, scope string, ttl time.Duration) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(h.Secret)
 }
 
-// LoadOrCreateSecret reads the local signing secret, creating it on first use.
+// LoadOrCreateSecret reads the local signing secret (32 bytes or more),
+// creating it on first use.
 func LoadOrCreateSecret(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil {
-		s, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if derr != nil || len(s) < 32 {
-			return nil, fmt.Errorf("token secret %s is not a base64 secret of 32+ bytes", path)
-		}
-		return s, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read token secret: %w", err)
-	}
-	s := make([]byte, 32)
-	if _, err := rand.Read(s); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateSecret(path)
-	}
+	s, err := secretfile.LoadOrCreate(path, 32, false)
 	if err != nil {
-		return nil, fmt.Errorf("create token secret: %w", err)
+		return nil, fmt.Errorf("token secret: %w", err)
 	}
-	defer f.Close()
-	_, err = f.WriteString(base64.StdEncoding.EncodeToString(s))
-	return s, err
+	return s, nil
 }
 
 type ctxKey struct{}

@@ -72,27 +72,24 @@ var DefaultHTTPLimits = HTTPLimits{
 	MaxBody:           2 << 20,
 }
 
+// withDefaults takes the default for every limit not set (zero or less).
 func (l HTTPLimits) withDefaults() HTTPLimits {
 	d := DefaultHTTPLimits
-	if l.ReadHeaderTimeout > 0 {
-		d.ReadHeaderTimeout = l.ReadHeaderTimeout
+	return HTTPLimits{
+		ReadHeaderTimeout: positiveOr(l.ReadHeaderTimeout, d.ReadHeaderTimeout),
+		ReadTimeout:       positiveOr(l.ReadTimeout, d.ReadTimeout),
+		WriteTimeout:      positiveOr(l.WriteTimeout, d.WriteTimeout),
+		IdleTimeout:       positiveOr(l.IdleTimeout, d.IdleTimeout),
+		MaxHeaderBytes:    positiveOr(l.MaxHeaderBytes, d.MaxHeaderBytes),
+		MaxBody:           positiveOr(l.MaxBody, d.MaxBody),
 	}
-	if l.ReadTimeout > 0 {
-		d.ReadTimeout = l.ReadTimeout
+}
+
+func positiveOr[T time.Duration | int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.WriteTimeout > 0 {
-		d.WriteTimeout = l.WriteTimeout
-	}
-	if l.IdleTimeout > 0 {
-		d.IdleTimeout = l.IdleTimeout
-	}
-	if l.MaxHeaderBytes > 0 {
-		d.MaxHeaderBytes = l.MaxHeaderBytes
-	}
-	if l.MaxBody > 0 {
-		d.MaxBody = l.MaxBody
-	}
-	return d
+	return def
 }
 
 // newHTTPServer serves h within the limits.

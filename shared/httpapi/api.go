@@ -103,12 +103,12 @@ func (a *API) Routes() []string {
 func (a *API) build() (http.Handler, []string) {
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	m := a.merchant
-	mux.Handle("GET /v1/channels", m(a.listChannels))
+	mux.Handle("GET /v1/channels", m(accountList("channels", a.Channels.List)))
 	mux.Handle("POST /v1/channels", m(a.createChannel))
 	mux.Handle("PUT /v1/channels/{channel_id}/credentials", m(a.updateCredentials))
 	mux.Handle("DELETE /v1/channels/{channel_id}", m(a.deleteChannel))
 	a.connectRoutes(mux)
-	mux.Handle("GET /v1/sync", m(a.getSync))
+	mux.Handle("GET /v1/sync", m(accountList("channels", a.Settings.Modal)))
 	mux.Handle("PUT /v1/sync", m(a.putSync))
 	mux.Handle("POST /v1/sync/runs", m(a.postRuns))
 	mux.Handle("GET /v1/sync/runs", m(a.listRuns))
@@ -116,7 +116,7 @@ func (a *API) build() (http.Handler, []string) {
 	mux.Handle("GET /v1/orders", m(a.listOrders))
 	mux.Handle("GET /v1/products", m(a.listProducts))
 	mux.Handle("PUT /v1/products/{sku}/inventory", m(a.putInventory))
-	mux.Handle("GET /v1/warehouses", m(a.listWarehouses))
+	mux.Handle("GET /v1/warehouses", m(accountList("warehouses", a.Inventory.Warehouses)))
 	mux.Handle("GET /v1/channels/{channel_id}/inventory-preview", m(a.inventoryPreview))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/tasks/{task}/interval", a.admin(a.putInterval))
 	mux.Handle("PUT /v1/admin/accounts/{account_id}/channels/{channel_id}/order-statuses", a.admin(a.putOrderStatuses))
@@ -336,8 +336,10 @@ func jsonKind(t reflect.Type) string {
 	return "another type"
 }
 
-// pageParams reads limit and cursor.
-func pageParams(r *http.Request, def, maxLimit int) (int, string, error) {
+// pageParams reads limit and cursor; a cursor is the store key of the
+// last item listed, so one that does not start with the listing's
+// keyPrefix is not one this API returned.
+func pageParams(r *http.Request, def, maxLimit int, keyPrefix string) (int, string, error) {
 	limit := def
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -349,12 +351,21 @@ func pageParams(r *http.Request, def, maxLimit int) (int, string, error) {
 	cursor := ""
 	if s := r.URL.Query().Get("cursor"); s != "" {
 		b, err := base64.RawURLEncoding.DecodeString(s)
-		if err != nil || len(b) > 1024 || !utf8.Valid(b) {
+		if err != nil || len(b) > 1024 || !utf8.Valid(b) || !strings.HasPrefix(string(b), keyPrefix) {
 			return 0, "", invalid("cursor is not one this API returned.")
 		}
 		cursor = string(b)
 	}
 	return limit, cursor, nil
+}
+
+// writePage answers one page of a listing under key: an empty page is an
+// empty array, never null.
+func writePage[T any](w http.ResponseWriter, key string, list []T, next string) {
+	if list == nil {
+		list = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: list, "next_cursor": encodeCursor(next)})
 }
 
 func encodeCursor(sk string) *string {

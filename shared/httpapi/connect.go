@@ -15,7 +15,6 @@ import (
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/connector"
-	"github.com/autosync/autosync/shared/id"
 	"github.com/autosync/autosync/shared/input"
 )
 
@@ -94,9 +93,9 @@ func (a *API) postConnect(w http.ResponseWriter, r *http.Request, p auth.Princip
 }
 
 func (a *API) postReauthorize(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	chID := r.PathValue("channel_id")
-	if !id.Valid("ch", chID) {
-		return notFound("Channel")
+	chID, err := pathChannelID(r)
+	if err != nil {
+		return err
 	}
 	if r.ContentLength != 0 {
 		var none struct{}
@@ -153,9 +152,9 @@ func (a *API) patchChannel(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	chID := r.PathValue("channel_id")
-	if !id.Valid("ch", chID) {
-		return notFound("Channel")
+	chID, err := pathChannelID(r)
+	if err != nil {
+		return err
 	}
 	if req.Name == nil {
 		return invalid("Nothing to change.", map[string]string{"field": "name", "message": "Send the channel's new name."})

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/autosync/autosync/shared/auth"
+	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/input"
 )
 
@@ -21,6 +23,26 @@ func problem(field string, err error) map[string]string {
 // indexedProblem is a problem of one element of a list field.
 func indexedProblem(field string, i int, err error) map[string]any {
 	return map[string]any{"index": i, "field": field, "message": fmt.Sprintf("%s[%d] %s.", field, i, err)}
+}
+
+// pathChannelID reads a merchant route's {channel_id}. An id no channel
+// can have is a 404 without a look-up: an oversized or non-UTF-8 key would
+// be a store error (500).
+func pathChannelID(r *http.Request) (string, error) {
+	chID := r.PathValue("channel_id")
+	if !input.ID("ch", chID) {
+		return "", notFound("Channel")
+	}
+	return chID, nil
+}
+
+// pathChannel loads the caller's channel the path names.
+func (a *API) pathChannel(r *http.Request, p auth.Principal) (channels.Channel, error) {
+	chID, err := pathChannelID(r)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	return a.Channels.Get(r.Context(), p.AccountID, chID)
 }
 
 // pathAccountChannel reads the admin routes' {account_id} and

@@ -11,7 +11,6 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
-	"github.com/autosync/autosync/shared/id"
 	"github.com/autosync/autosync/shared/inventory"
 )
 
@@ -56,12 +55,9 @@ func (a *API) inventoryPreview(w http.ResponseWriter, r *http.Request, p auth.Pr
 	if err := checkQuery(r, "limit", "cursor", "live"); err != nil {
 		return err
 	}
-	limit, cursor, err := pageParams(r, 50, 200)
+	limit, cursor, err := pageParams(r, 50, 200, "PROD#")
 	if err != nil {
 		return err
-	}
-	if cursor != "" && !strings.HasPrefix(cursor, "PROD#") {
-		return invalid("cursor is not one this API returned.")
 	}
 	live := true
 	switch r.URL.Query().Get("live") {
@@ -71,11 +67,7 @@ func (a *API) inventoryPreview(w http.ResponseWriter, r *http.Request, p auth.Pr
 	default:
 		return invalid("live must be true or false.")
 	}
-	chID := r.PathValue("channel_id")
-	if !id.Valid("ch", chID) {
-		return notFound("Channel")
-	}
-	ch, err := a.Channels.Get(r.Context(), p.AccountID, chID)
+	ch, err := a.pathChannel(r, p)
 	if err != nil {
 		return err
 	}
@@ -84,7 +76,7 @@ func (a *API) inventoryPreview(w http.ResponseWriter, r *http.Request, p auth.Pr
 	if live {
 		quantities, read = a.readCartQuantities(r.Context(), ch)
 	}
-	pv, err := a.Inventory.Preview(r.Context(), p.AccountID, chID, quantities, previewMaxLinked)
+	pv, err := a.Inventory.Preview(r.Context(), p.AccountID, ch.ID, quantities, previewMaxLinked)
 	if err != nil {
 		return err
 	}
@@ -104,7 +96,7 @@ func (a *API) inventoryPreview(w http.ResponseWriter, r *http.Request, p auth.Pr
 		next = "PROD#" + items[len(items)-1].SKU
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"channel_id":  chID,
+		"channel_id":  ch.ID,
 		"live":        read,
 		"summary":     sum,
 		"items":       items,

@@ -15,7 +15,7 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err := checkQuery(r, "filter", "channel_id", "limit", "cursor"); err != nil {
 		return err
 	}
-	limit, cursor, err := pageParams(r, 50, 200)
+	limit, cursor, err := pageParams(r, 50, 200, "PROD#")
 	if err != nil {
 		return err
 	}
@@ -33,9 +33,6 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err := queryKeys(q, "channel_id"); err != nil {
 		return err
 	}
-	if cursor != "" && !strings.HasPrefix(cursor, "PROD#") {
-		return invalid("cursor is not one this API returned.")
-	}
 	pols, err := a.Inventory.Policies(r.Context(), p.AccountID)
 	if err != nil {
 		return err
@@ -48,7 +45,7 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request, p auth.Princi
 	for i, prod := range list {
 		views[i] = inventory.ViewOf(prod, pols)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": views, "next_cursor": encodeCursor(next)})
+	writePage(w, "products", views, next)
 	return nil
 }
 
@@ -96,18 +93,6 @@ func (a *API) putInventory(w http.ResponseWriter, r *http.Request, p auth.Princi
 		return err
 	}
 	writeJSON(w, http.StatusOK, inventory.ViewOf(prod, pols))
-	return nil
-}
-
-func (a *API) listWarehouses(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := checkQuery(r); err != nil {
-		return err
-	}
-	whs, err := a.Inventory.Warehouses(r.Context(), p.AccountID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"warehouses": whs})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,19 +18,29 @@ import (
 	"github.com/autosync/autosync/shared/settings"
 )
 
-func (a *API) listChannels(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := checkQuery(r); err != nil {
-		return err
+// accountList is a GET route that takes no parameters and answers the
+// caller's account's list under key.
+func accountList[T any](key string, list func(ctx context.Context, account string) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		if err := checkQuery(r); err != nil {
+			return err
+		}
+		l, err := list(r.Context(), p.AccountID)
+		if err != nil {
+			return err
+		}
+		writeList(w, key, l)
+		return nil
 	}
-	chs, err := a.Channels.List(r.Context(), p.AccountID)
-	if err != nil {
-		return err
+}
+
+// writeList answers a list under key: an empty list is an empty array,
+// never null.
+func writeList[T any](w http.ResponseWriter, key string, list []T) {
+	if list == nil {
+		list = []T{}
 	}
-	if chs == nil {
-		chs = []channels.Channel{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"channels": chs})
-	return nil
+	writeJSON(w, http.StatusOK, map[string]any{key: list})
 }
 
 type channelRequest struct {
@@ -88,11 +99,7 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	chID := r.PathValue("channel_id")
-	if !id.Valid("ch", chID) {
-		return notFound("Channel")
-	}
-	ch, err := a.Channels.Get(r.Context(), p.AccountID, chID)
+	ch, err := a.pathChannel(r, p)
 	if err != nil {
 		return err
 	}
@@ -123,11 +130,9 @@ func (a *API) updateCredentials(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (a *API) deleteChannel(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	chID := r.PathValue("channel_id")
-	// An id no channel can have is not looked up: an oversized or
-	// non-UTF-8 key would be a store error (500), not a 404.
-	if !id.Valid("ch", chID) {
-		return notFound("Channel")
+	chID, err := pathChannelID(r)
+	if err != nil {
+		return err
 	}
 	if err := a.Settings.RemoveChannel(r.Context(), p.AccountID, chID); err != nil {
 		return err
@@ -137,25 +142,6 @@ func (a *API) deleteChannel(w http.ResponseWriter, r *http.Request, p auth.Princ
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func (a *API) getSync(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := checkQuery(r); err != nil {
-		return err
-	}
-	modal, err := a.Settings.Modal(r.Context(), p.AccountID)
-	if err != nil {
-		return err
-	}
-	writeModal(w, modal)
-	return nil
-}
-
-func writeModal(w http.ResponseWriter, modal []settings.ChannelTasks) {
-	if modal == nil {
-		modal = []settings.ChannelTasks{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"channels": modal})
 }
 
 // maxEntries bounds the entries of PUT /v1/sync and POST /v1/sync/runs.
@@ -204,7 +190,7 @@ func (a *API) putSync(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	if err != nil {
 		return err
 	}
-	writeModal(w, modal)
+	writeList(w, "channels", modal)
 	return nil
 }
 
@@ -292,7 +278,7 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if err := queryKeys(r.URL.Query(), "channel_id"); err != nil {
 		return err
 	}
-	limit, cursor, err := pageParams(r, 20, 100)
+	limit, cursor, err := pageParams(r, 20, 100, "RUN#")
 	if err != nil {
 		return err
 	}
@@ -301,17 +287,11 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if _, ok := catalog.Spec(task); task != "" && !ok {
 		return invalid(fmt.Sprintf("Unknown task %q.", task))
 	}
-	if cursor != "" && !strings.HasPrefix(cursor, "RUN#") {
-		return invalid("cursor is not one this API returned.")
-	}
 	list, next, err := a.Runs.List(r.Context(), p.AccountID, runs.Filter{ChannelID: q.Get("channel_id"), Task: task, Limit: limit, Cursor: cursor})
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []runs.Run{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": list, "next_cursor": encodeCursor(next)})
+	writePage(w, "runs", list, next)
 	return nil
 }
 
@@ -335,7 +315,7 @@ func (a *API) listOrders(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := checkQuery(r, "channel_id", "filter", "tag", "limit", "cursor"); err != nil {
 		return err
 	}
-	limit, cursor, err := pageParams(r, 50, 200)
+	limit, cursor, err := pageParams(r, 50, 200, "ORD#")
 	if err != nil {
 		return err
 	}
@@ -347,17 +327,11 @@ func (a *API) listOrders(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := queryKeys(q, "channel_id", "tag"); err != nil {
 		return err
 	}
-	if cursor != "" && !strings.HasPrefix(cursor, "ORD#") {
-		return invalid("cursor is not one this API returned.")
-	}
 	list, next, err := a.Orders.List(r.Context(), p.AccountID, orders.Filter{ChannelID: q.Get("channel_id"), Filter: f, Tag: q.Get("tag"), Limit: limit, Cursor: cursor})
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []orders.Order{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"orders": list, "next_cursor": encodeCursor(next)})
+	writePage(w, "orders", list, next)
 	return nil
 }
 

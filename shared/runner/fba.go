@@ -8,7 +8,6 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/inventory"
-	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -29,12 +28,11 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 		if err != nil {
 			return "", err
 		}
-		for _, it := range page.Items {
-			e.run.Counts.Fetched++
+		return applyPage(e, w, page.Items, page.Next, func(it cart.FBAStock) error {
 			if !inventory.ValidSKU(it.SKU) {
 				e.run.Counts.Failed++
 				e.detail(fmt.Sprintf("FBA item without a usable SKU (%q)", it.SKU))
-				continue
+				return nil
 			}
 			created, changed := false, false
 			_, err := e.Inventory.Update(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
@@ -52,20 +50,11 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 				created, changed, err = false, false, nil
 			}
 			if err != nil {
-				e.run.Counts.Failed++ // the run fails here: the record still counts
-				return "", fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
+				return fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
 			}
-			switch {
-			case created:
-				e.run.Counts.Created++
-			case changed:
-				e.run.Counts.Updated++
-			default:
-				e.run.Counts.Unchanged++
-			}
-		}
-		w.Done += len(page.Items)
-		return page.Next, nil
+			countStored(&e.run.Counts, created, changed)
+			return nil
+		})
 	})
 }
 
@@ -77,27 +66,15 @@ func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource
 		if err != nil {
 			return "", err
 		}
-		for _, o := range page.Orders {
-			e.run.Counts.Fetched++
+		return applyPage(e, w, page.Orders, page.Next, func(o cart.Order) error {
 			o.Filter = cart.Shipped
 			o.Tags = append(o.Tags, "FBA")
 			ch, err := e.Orders.Upsert(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
-				e.run.Counts.Failed++ // the run fails here: the record still counts
-				return "", fmt.Errorf("store FBA order %s: %w", o.ExternalID, err)
+				return fmt.Errorf("store FBA order %s: %w", o.ExternalID, err)
 			}
-			switch ch.Outcome {
-			case orders.Created:
-				e.run.Counts.Created++
-			case orders.Updated:
-				e.run.Counts.Updated++
-			case orders.Unchanged:
-				e.run.Counts.Unchanged++
-			default:
-				e.run.Counts.Skipped++
-			}
-		}
-		w.Done += len(page.Orders)
-		return page.Next, nil
+			countOrder(&e.run.Counts, ch.Outcome)
+			return nil
+		})
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -24,29 +23,17 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 		if err != nil {
 			return "", err
 		}
-		for _, o := range page.Orders {
-			e.run.Counts.Fetched++
-			apply := e.Orders.Upsert
-			if w.Phase == phaseCancel {
-				apply = e.Orders.Update
-			}
+		apply := e.Orders.Upsert
+		if w.Phase == phaseCancel {
+			apply = e.Orders.Update
+		}
+		return applyPage(e, w, page.Orders, page.Next, func(o cart.Order) error {
 			ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
 			if err != nil {
-				e.run.Counts.Failed++ // the run fails here: the record still counts
-				return "", fmt.Errorf("store order %s: %w", o.ExternalID, err)
+				return fmt.Errorf("store order %s: %w", o.ExternalID, err)
 			}
-			switch ch.Outcome {
-			case orders.Created:
-				e.run.Counts.Created++
-			case orders.Updated:
-				e.run.Counts.Updated++
-			case orders.Unchanged:
-				e.run.Counts.Unchanged++
-			default: // not ours: a cancel of an order never imported, a status we do not import
-				e.run.Counts.Skipped++
-			}
-		}
-		w.Done += len(page.Orders)
-		return page.Next, nil
+			countOrder(&e.run.Counts, ch.Outcome)
+			return nil
+		})
 	})
 }

@@ -14,60 +14,43 @@ import (
 // the channel; it never changes an existing product's details. The first
 // pass reads every listing.
 func (e *execution) importProducts(ctx context.Context, src cart.ListingSource) error {
-	return e.pass(ctx, []string{"listings"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
-		page, err := src.Listings(ctx, cart.ListingQuery{UpdatedFrom: w.From, UpdatedTo: w.To, Cursor: w.Cursor})
-		if err != nil {
-			return "", err
+	return e.listingPass(ctx, src, "listings", func(ctx context.Context, l cart.Listing) error {
+		out, err := e.Inventory.ImportListing(ctx, e.in.AccountID, e.in.ChannelID, l)
+		switch {
+		case errors.Is(err, inventory.ErrInvalid):
+			// A listing without a usable SKU cannot be synced; say which.
+			e.run.Counts.Failed++
+			e.detail(fmt.Sprintf("listing %s: no usable SKU (%q)", l.Link.ProductID, l.SKU))
+			return nil
+		case err != nil:
+			return fmt.Errorf("store product %s: %w", l.SKU, err)
 		}
-		for _, l := range page.Listings {
-			e.run.Counts.Fetched++
-			out, err := e.Inventory.ImportListing(ctx, e.in.AccountID, e.in.ChannelID, l)
-			switch {
-			case errors.Is(err, inventory.ErrInvalid):
-				// A listing without a usable SKU cannot be synced; say which.
-				e.run.Counts.Failed++
-				e.detail(fmt.Sprintf("listing %s: no usable SKU (%q)", l.Link.ProductID, l.SKU))
-				continue
-			case err != nil:
-				e.run.Counts.Failed++ // the run fails here: the record still counts
-				return "", fmt.Errorf("store product %s: %w", l.SKU, err)
-			}
-			switch out {
-			case inventory.Created:
-				e.run.Counts.Created++
-			case inventory.Linked:
-				e.run.Counts.Updated++
-			default:
-				e.run.Counts.Unchanged++
-			}
-		}
-		w.Done += len(page.Listings)
-		return page.Next, nil
+		countListing(&e.run.Counts, out)
+		return nil
 	})
 }
 
 // importImages stores the cart's image URLs on products linked to the channel.
 func (e *execution) importImages(ctx context.Context, src cart.ListingSource) error {
-	return e.pass(ctx, []string{"images"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
+	return e.listingPass(ctx, src, "images", func(ctx context.Context, l cart.Listing) error {
+		changed, err := e.Inventory.SetImages(ctx, e.in.AccountID, e.in.ChannelID, l.SKU, l.Images)
+		if err != nil {
+			return fmt.Errorf("store images of %s: %w", l.SKU, err)
+		}
+		countStored(&e.run.Counts, false, changed)
+		return nil
+	})
+}
+
+// listingPass is a pass over every listing of the channel (the first reads
+// them all), applying apply to each.
+func (e *execution) listingPass(ctx context.Context, src cart.ListingSource, phase string, apply func(context.Context, cart.Listing) error) error {
+	return e.pass(ctx, []string{phase}, true, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.Listings(ctx, cart.ListingQuery{UpdatedFrom: w.From, UpdatedTo: w.To, Cursor: w.Cursor})
 		if err != nil {
 			return "", err
 		}
-		for _, l := range page.Listings {
-			e.run.Counts.Fetched++
-			changed, err := e.Inventory.SetImages(ctx, e.in.AccountID, e.in.ChannelID, l.SKU, l.Images)
-			if err != nil {
-				e.run.Counts.Failed++ // the run fails here: the record still counts
-				return "", fmt.Errorf("store images of %s: %w", l.SKU, err)
-			}
-			if changed {
-				e.run.Counts.Updated++
-			} else {
-				e.run.Counts.Unchanged++
-			}
-		}
-		w.Done += len(page.Listings)
-		return page.Next, nil
+		return applyPage(e, w, page.Listings, page.Next, func(l cart.Listing) error { return apply(ctx, l) })
 	})
 }
 

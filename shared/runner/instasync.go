@@ -9,7 +9,6 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/inventory"
-	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -54,63 +53,51 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 		if err != nil {
 			return fmt.Errorf("%w: %w", errUnsupported, err)
 		}
-		o, err := f.Order(ctx, in.ResourceID)
-		if errors.Is(err, cart.ErrNotFound) {
-			return nil // deleted in the cart since; nothing to import
-		}
-		if err != nil {
-			return fmt.Errorf("fetch order %s: %w", in.ResourceID, err)
-		}
-		run.Counts.Fetched = 1
-		res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
-		if err != nil {
-			run.Counts.Failed++
-			return err
-		}
-		switch res.Outcome {
-		case orders.Created:
-			run.Counts.Created++
-		case orders.Updated:
-			run.Counts.Updated++
-		case orders.Unchanged:
-			run.Counts.Unchanged++
-		default:
-			run.Counts.Skipped++
-		}
+		return importFetched(ctx, "order", in.ResourceID, f.Order, func(o cart.Order) error {
+			run.Counts.Fetched = 1
+			res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
+			if err != nil {
+				run.Counts.Failed++
+				return err
+			}
+			countOrder(&run.Counts, res.Outcome)
+			return nil
+		})
 	case catalog.InstasyncProducts:
 		f, err := r.Connectors.ListingFetcher(ch, creds)
 		if err != nil {
 			return fmt.Errorf("%w: %w", errUnsupported, err)
 		}
-		ls, err := f.ProductListings(ctx, in.ResourceID)
-		if errors.Is(err, cart.ErrNotFound) {
+		return importFetched(ctx, "product", in.ResourceID, f.ProductListings, func(ls []cart.Listing) error {
+			for _, l := range ls {
+				run.Counts.Fetched++
+				out, err := r.Inventory.ImportListing(ctx, in.AccountID, in.ChannelID, l)
+				if errors.Is(err, inventory.ErrInvalid) {
+					run.Counts.Failed++
+					continue
+				}
+				if err != nil {
+					run.Counts.Failed++ // the run fails here: the record still counts
+					return err
+				}
+				countListing(&run.Counts, out)
+			}
 			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("fetch product %s: %w", in.ResourceID, err)
-		}
-		for _, l := range ls {
-			run.Counts.Fetched++
-			out, err := r.Inventory.ImportListing(ctx, in.AccountID, in.ChannelID, l)
-			if errors.Is(err, inventory.ErrInvalid) {
-				run.Counts.Failed++
-				continue
-			}
-			if err != nil {
-				run.Counts.Failed++ // the run fails here: the record still counts
-				return err
-			}
-			switch out {
-			case inventory.Created:
-				run.Counts.Created++
-			case inventory.Linked:
-				run.Counts.Updated++
-			default:
-				run.Counts.Unchanged++
-			}
-		}
+		})
 	default:
 		return errUnsupported
 	}
-	return nil
+}
+
+// importFetched fetches the one resource a webhook named and stores it; one
+// deleted in the cart since is nothing to import.
+func importFetched[T any](ctx context.Context, what, id string, fetch func(context.Context, string) (T, error), store func(T) error) error {
+	v, err := fetch(ctx, id)
+	if errors.Is(err, cart.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fetch %s %s: %w", what, id, err)
+	}
+	return store(v)
 }

@@ -94,3 +94,19 @@ func phaseIndex(phases []string, p string) int {
 	}
 	return len(phases) - 1
 }
+
+// applyPage applies one fetched page of a pass item by item and returns
+// next. Every item counts as fetched; an item apply fails on fails the run
+// there, still counted. apply counts what storing an item did, and a record
+// it refuses without failing the run (no usable SKU) as failed itself.
+func applyPage[T any](e *execution, w *runs.Window, items []T, next string, apply func(T) error) (string, error) {
+	for _, it := range items {
+		e.run.Counts.Fetched++
+		if err := apply(it); err != nil {
+			e.run.Counts.Failed++
+			return "", err
+		}
+	}
+	w.Done += len(items)
+	return next, nil
+}

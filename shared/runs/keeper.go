@@ -41,30 +41,23 @@ func (k *Keeper) Lost() bool {
 
 // Commit writes the checkpoint and run, fenced by the lease (see Repo.Commit).
 func (k *Keeper) Commit(ctx context.Context, cp Checkpoint, run Run) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.lost {
-		return ErrLeaseLost
-	}
-	l, err := k.repo.Commit(ctx, k.lease, k.ttl, cp, run)
-	if errors.Is(err, ErrLeaseLost) {
-		k.lost = true
-	}
-	if err != nil {
-		return err
-	}
-	k.lease = l
-	return nil
+	return k.advance(func(l Lease) (Lease, error) { return k.repo.Commit(ctx, l, k.ttl, cp, run) })
 }
 
 // Renew extends the lease by its ttl.
 func (k *Keeper) Renew(ctx context.Context) error {
+	return k.advance(func(l Lease) (Lease, error) { return k.repo.Renew(ctx, l, k.ttl) })
+}
+
+// advance makes a write fenced by the lease, which moves the lease on, one
+// at a time; a write that finds the lease taken loses it for good.
+func (k *Keeper) advance(write func(Lease) (Lease, error)) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.lost {
 		return ErrLeaseLost
 	}
-	l, err := k.repo.Renew(ctx, k.lease, k.ttl)
+	l, err := write(k.lease)
 	if errors.Is(err, ErrLeaseLost) {
 		k.lost = true
 	}

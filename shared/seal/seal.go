@@ -9,11 +9,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/autosync/autosync/shared/secretfile"
 )
 
 // Sealer seals and opens small secrets.
@@ -43,37 +42,11 @@ func NewAESGCM(key []byte) (*AESGCM, error) {
 
 // LoadOrCreateKey reads a base64 key from path, creating it (mode 0600) on first use.
 func LoadOrCreateKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key, derr := base64.StdEncoding.DecodeString(string(b))
-		if derr != nil || len(key) != 32 {
-			return nil, fmt.Errorf("seal: key file %s is not a base64 32-byte key", path)
-		}
-		return key, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("seal: read key file: %w", err)
-	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("seal: create key folder: %w", err)
-	}
-	// O_EXCL: two processes starting at once must not each write a key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateKey(path)
-	}
+	key, err := secretfile.LoadOrCreate(path, 32, true)
 	if err != nil {
-		return nil, fmt.Errorf("seal: create key file: %w", err)
+		return nil, fmt.Errorf("seal: key file: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key)); err != nil {
-		return nil, fmt.Errorf("seal: write key file: %w", err)
-	}
-	return key, f.Sync()
+	return key, nil
 }
 
 func (s *AESGCM) Seal(_ context.Context, plaintext []byte, aad string) ([]byte, error) {

@@ -135,11 +135,7 @@ func (s *Service) p95(ctx context.Context, account, channel string, task catalog
 // channel's ticked autosync tasks. Paused schedules stay in the Scheduler,
 // disabled, so re-authorizing resumes them exactly as they were.
 func (s *Service) SetChannelActive(ctx context.Context, account, channel string) error {
-	ch, err := s.Channels.Get(ctx, account, channel)
-	if err != nil {
-		return err
-	}
-	sets, err := s.settings(ctx, account)
+	ch, sets, err := s.channelSettings(ctx, account, channel)
 	if err != nil {
 		return err
 	}
@@ -193,10 +189,7 @@ func (s *Service) NeedsReauth(ctx context.Context, account, channel, reason stri
 // Schedule records are marked unwanted first, so a crash part-way leaves
 // Repair to finish the deletions.
 func (s *Service) RemoveChannel(ctx context.Context, account, channel string) error {
-	if _, err := s.Channels.Get(ctx, account, channel); err != nil {
-		return err
-	}
-	sets, err := s.settings(ctx, account)
+	ch, sets, err := s.channelSettings(ctx, account, channel)
 	if err != nil {
 		return err
 	}
@@ -234,10 +227,6 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 	}
 	// Webhook subscriptions go before the channel: its credentials are
 	// needed to remove them.
-	ch, err := s.Channels.Get(ctx, account, channel)
-	if err != nil {
-		return err
-	}
 	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
 		if _, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, subKey(account, channel, task)); errors.Is(err, store.ErrNotFound) {
 			continue
@@ -259,6 +248,10 @@ func (s *Service) RemoveChannel(ctx context.Context, account, channel string) er
 	}
 	return s.Channels.Delete(ctx, account, channel)
 }
+
+// errNoRecord stops an update of a record that does not exist: there is
+// nothing to change.
+var errNoRecord = errors.New("no record")
 
 // dropSettled deletes a removed channel's record once it is applied and
 // unwanted. Records of live channels are kept (see apply); a removed
@@ -304,25 +297,17 @@ func (s *Service) Disconnect(ctx context.Context, account, channel, reason strin
 	}
 	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
 		key := subKey(account, channel, task)
-		err := store.Retry(ctx, 5, func() error {
-			d, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, key)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
+		_, err := store.Update(ctx, s.Store, subsPK, key, 5, func(r *subRecord, found bool) error {
+			if !found {
+				return errNoRecord
 			}
-			if err != nil {
-				return fmt.Errorf("load subscription record: %w", err)
-			}
-			r := d.Value
 			r.Want, r.SubscriptionID = false, ""
 			r.Gen++
 			r.AppliedGen = r.Gen
-			if _, err := store.PutDoc(ctx, s.Store, subsPK, key, r, store.AtVersion(d.Version)); err != nil {
-				return fmt.Errorf("forget subscription %s: %w", key, err)
-			}
 			return nil
 		})
-		if err != nil {
-			return err
+		if err != nil && !errors.Is(err, errNoRecord) {
+			return fmt.Errorf("forget subscription %s: %w", key, err)
 		}
 	}
 	return nil

@@ -169,6 +169,17 @@ func (r record) settled() bool { return !r.Want && !r.pending() }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
+// channelSettings loads the channel, which must exist, and the settings of
+// its account.
+func (s *Service) channelSettings(ctx context.Context, account, channel string) (channels.Channel, map[string]store.Doc[setting], error) {
+	ch, err := s.Channels.Get(ctx, account, channel)
+	if err != nil {
+		return channels.Channel{}, nil, err
+	}
+	sets, err := s.settings(ctx, account)
+	return ch, sets, err
+}
+
 func (s *Service) settings(ctx context.Context, account string) (map[string]store.Doc[setting], error) {
 	out := map[string]store.Doc[setting]{}
 	_, err := store.All(ctx, s.Store, store.Query{PK: store.AccountPK(account), Prefix: "TS#"}, 0, func(it store.Item) (bool, error) {

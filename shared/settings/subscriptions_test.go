@@ -12,6 +12,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/store"
 )
 
 type fakeCartHooks struct {
@@ -223,5 +224,44 @@ func TestRefusedSubscriptionIsARun(t *testing.T) {
 	}
 	if got := hooks.list(); len(got) != 2 {
 		t.Fatalf("subscriptions after repair: %v", got)
+	}
+}
+
+// TestDisconnectForgetsSubscriptions: a disconnected channel's
+// subscription records are settled without asking the cart (the cart
+// dropped them with the app), an absent record is not created, and
+// re-authorizing subscribes the ticked task again.
+func TestDisconnectForgetsSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	hooks := &fakeCartHooks{subs: map[string]string{}}
+	f.svc.Subscribers, f.svc.WebhookBaseURL = hooks, "https://hooks.example/"
+	ctx := context.Background()
+	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(hooks.list()) != 1 {
+		t.Fatalf("subscriptions %v", hooks.list())
+	}
+	hooks.fail = errors.New("the cart must not be asked")
+	if err := f.svc.Disconnect(ctx, "acct", f.shop.ID, "uninstalled"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := store.GetDoc[subRecord](ctx, f.svc.Store, subsPK, subKey("acct", f.shop.ID, catalog.InstasyncOrders))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Value; r.Want || r.SubscriptionID != "" || r.Gen != r.AppliedGen {
+		t.Errorf("record after disconnect %+v, want unwanted, no id, applied", r)
+	}
+	if _, err := store.GetDoc[subRecord](ctx, f.svc.Store, subsPK, subKey("acct", f.shop.ID, catalog.InstasyncProducts)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("products record: %v, want none created", err)
+	}
+	hooks.fail = nil
+	hooks.subs = map[string]string{} // what the uninstall did at the cart
+	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 1 {
+		t.Errorf("subscriptions after re-authorizing %v, want the ticked task's", got)
 	}
 }

@@ -4,13 +4,13 @@
 package apifn
 
 import (
-	"github.com/autosync/autosync/shared/identity"
 	"net/http"
 
 	"github.com/autosync/autosync/shared/app/core"
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/httpapi"
+	"github.com/autosync/autosync/shared/identity"
 	"github.com/autosync/autosync/shared/runner"
 	"github.com/autosync/autosync/shared/settings"
 )

@@ -1,7 +1,9 @@
 // Package lambdaenv reads what the Lambda functions take from their
-// environment (the template sets it) and makes the logger they share. It
-// imports no SDK client: each function's main builds only the clients it
-// uses.
+// environment (the template sets it) and builds, once per cold start, what
+// every function uses: the AWS configuration, the awsapi client (KMS, Lambda
+// invokes, Secrets Manager), the table and the logger. It builds no other
+// SDK client: the Scheduler's stays with the functions that use it
+// (lambdacore), so the webhook function does not link it.
 package lambdaenv
 
 import (
@@ -9,6 +11,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/autosync/autosync/shared/awsapi"
+	"github.com/autosync/autosync/shared/awsenv"
+	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/store/dynamostore"
 )
 
 // Config is what the Lambda functions read from their environment.
@@ -55,3 +65,39 @@ func NewLogger(level string) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
 }
+
+// Env is what a function builds at cold start.
+type Env struct {
+	Config
+	AWS aws.Config
+	// API makes KMS calls, Lambda invokes and Secrets Manager reads (the
+	// SDK's signer only).
+	API   *awsapi.Client
+	Store *dynamostore.Store
+	Log   *slog.Logger
+}
+
+// Load reads the configuration (required as in FromEnv) and builds the
+// clients every function uses.
+func Load(getenv func(string) string, required ...string) (Env, error) {
+	cfg, err := FromEnv(getenv, required...)
+	if err != nil {
+		return Env{}, err
+	}
+	awsCfg, err := awsenv.Config(getenv)
+	if err != nil {
+		return Env{}, err
+	}
+	api, err := awsapi.New(awsCfg)
+	if err != nil {
+		return Env{}, err
+	}
+	return Env{
+		Config: cfg, AWS: awsCfg, API: api,
+		Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
+		Log:   NewLogger(cfg.LogLevel),
+	}, nil
+}
+
+// KMS is the sealer over the stack's credentials key.
+func (e Env) KMS() seal.KMS { return seal.KMS{API: e.API, KeyID: e.KMSKey} }

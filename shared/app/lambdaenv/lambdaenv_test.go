@@ -42,3 +42,49 @@ func TestNewLoggerLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad(t *testing.T) {
+	base := map[string]string{
+		"TABLE_NAME": "t", "KMS_KEY_ID": "k", "LOG_LEVEL": "debug",
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret",
+	}
+	tests := []struct {
+		name    string
+		unset   string
+		wantErr string // "" = no error
+	}{
+		{"complete", "", ""},
+		{"required variable missing", "TABLE_NAME", "TABLE_NAME"},
+		{"no region", "AWS_REGION", "AWS_REGION"},
+		{"no credentials", "AWS_SECRET_ACCESS_KEY", "AWS credentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == tt.unset {
+					return ""
+				}
+				return base[k]
+			}
+			env, err := Load(getenv, "TABLE_NAME", "KMS_KEY_ID")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want it to name %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if env.Table != "t" || env.AWS.Region != "eu-west-1" || env.API == nil || env.Store == nil {
+				t.Errorf("env %+v", env)
+			}
+			if !env.Log.Enabled(t.Context(), -4) {
+				t.Error("LOG_LEVEL=debug: the logger does not log debug")
+			}
+			if k := env.KMS(); k.KeyID != "k" || k.API != env.API {
+				t.Errorf("KMS sealer %+v", k)
+			}
+		})
+	}
+}

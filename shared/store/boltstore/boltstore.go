@@ -78,11 +78,8 @@ func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 		return store.Item{}, fmt.Errorf("bolt get: %w", err)
 	}
 	var it store.Item
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		raw := tx.Bucket(itemsBucket).Get(key(pk, sk))
+	err := s.tx(ctx, false, func(b *bolt.Bucket) error {
+		raw := b.Get(key(pk, sk))
 		if raw == nil {
 			return store.ErrNotFound
 		}
@@ -102,24 +99,44 @@ func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 	return it, nil
 }
 
+// tx runs fn on the items bucket in one transaction, read-write or
+// read-only, unless ctx is done.
+func (s *Store) tx(ctx context.Context, writable bool, fn func(b *bolt.Bucket) error) error {
+	run := s.db.View
+	if writable {
+		run = s.db.Update
+	}
+	return run(func(tx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(tx.Bucket(itemsBucket))
+	})
+}
+
+// loadHeld loads the item at k for a write under c, which must hold.
+func loadHeld(b *bolt.Bucket, k []byte, c store.Cond) (value, bool, error) {
+	cur, stored, err := load(b, k)
+	if err != nil {
+		return value{}, false, err
+	}
+	if !holds(c, cur, stored, time.Now()) {
+		return value{}, false, store.ErrConditionFailed
+	}
+	return cur, stored, nil
+}
+
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, it store.Item, c store.Cond) (store.Item, error) {
 	if err := store.ValidatePut(it, c); err != nil {
 		return store.Item{}, fmt.Errorf("bolt put: %w", err)
 	}
 	var out store.Item
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b := tx.Bucket(itemsBucket)
+	err := s.tx(ctx, true, func(b *bolt.Bucket) error {
 		k := key(it.PK, it.SK)
-		cur, stored, err := load(b, k)
+		cur, stored, err := loadHeld(b, k, c)
 		if err != nil {
 			return err
-		}
-		if !holds(c, cur, stored, time.Now()) {
-			return store.ErrConditionFailed
 		}
 		out, err = put(b, k, it, cur, stored)
 		return err
@@ -135,18 +152,11 @@ func (s *Store) Delete(ctx context.Context, pk, sk string, c store.Cond) error {
 	if err := store.ValidateDelete(pk, sk, c); err != nil {
 		return fmt.Errorf("bolt delete: %w", err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b := tx.Bucket(itemsBucket)
+	err := s.tx(ctx, true, func(b *bolt.Bucket) error {
 		k := key(pk, sk)
-		cur, stored, err := load(b, k)
+		_, stored, err := loadHeld(b, k, c)
 		if err != nil {
 			return err
-		}
-		if !holds(c, cur, stored, time.Now()) {
-			return store.ErrConditionFailed
 		}
 		if !stored {
 			return nil
@@ -167,11 +177,7 @@ func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
 	if err := store.ValidateOps(ops); err != nil {
 		return fmt.Errorf("bolt transact: %w", err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b := tx.Bucket(itemsBucket)
+	err := s.tx(ctx, true, func(b *bolt.Bucket) error {
 		now := time.Now()
 		keys := make([][]byte, len(ops))
 		curs := make([]value, len(ops))
@@ -224,11 +230,8 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Page, error) {
 		return store.Page{}, fmt.Errorf("bolt query: %w", err)
 	}
 	var page store.Page
-	err = s.db.View(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		c := tx.Bucket(itemsBucket).Cursor()
+	err = s.tx(ctx, false, func(b *bolt.Bucket) error {
+		c := b.Cursor()
 		part := key(q.PK, "")
 		prefix := key(q.PK, q.Prefix)
 		k, raw, step := position(c, part, prefix, q)

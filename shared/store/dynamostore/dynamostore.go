@@ -266,8 +266,7 @@ func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
 }
 
 func (s *Store) transactItem(op store.Op, now time.Time) (types.TransactWriteItem, error) {
-	switch op.Kind {
-	case store.OpPut:
+	if op.Kind == store.OpPut {
 		in, err := s.updateInput(op.Item, op.Cond, now)
 		if err != nil {
 			return types.TransactWriteItem{}, err
@@ -280,11 +279,14 @@ func (s *Store) transactItem(op store.Op, now time.Time) (types.TransactWriteIte
 			ExpressionAttributeNames:  in.ExpressionAttributeNames,
 			ExpressionAttributeValues: in.ExpressionAttributeValues,
 		}}, nil
-	case store.OpDelete:
-		in, err := s.deleteInput(op.Item.PK, op.Item.SK, op.Cond, now)
-		if err != nil {
-			return types.TransactWriteItem{}, err
-		}
+	}
+	// A delete and a check (validateOps refused any other kind) carry the
+	// same: the key and the condition.
+	in, err := s.deleteInput(op.Item.PK, op.Item.SK, op.Cond, now)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	if op.Kind == store.OpDelete {
 		return types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 in.TableName,
 			Key:                       in.Key,
@@ -292,20 +294,14 @@ func (s *Store) transactItem(op store.Op, now time.Time) (types.TransactWriteIte
 			ExpressionAttributeNames:  in.ExpressionAttributeNames,
 			ExpressionAttributeValues: in.ExpressionAttributeValues,
 		}}, nil
-	default: // store.OpCheck; validateOps refused anything else
-		// A check carries exactly what a conditional delete does.
-		in, err := s.deleteInput(op.Item.PK, op.Item.SK, op.Cond, now)
-		if err != nil {
-			return types.TransactWriteItem{}, err
-		}
-		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName:                 in.TableName,
-			Key:                       in.Key,
-			ConditionExpression:       in.ConditionExpression,
-			ExpressionAttributeNames:  in.ExpressionAttributeNames,
-			ExpressionAttributeValues: in.ExpressionAttributeValues,
-		}}, nil
 	}
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                 in.TableName,
+		Key:                       in.Key,
+		ConditionExpression:       in.ConditionExpression,
+		ExpressionAttributeNames:  in.ExpressionAttributeNames,
+		ExpressionAttributeValues: in.ExpressionAttributeValues,
+	}}, nil
 }
 
 // Query implements store.Store. DynamoDB's Limit counts items read before
