@@ -37,7 +37,9 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 				continue
 			}
 			created, changed := false, false
-			_, err := e.Inventory.Update(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
+			// Quiet: FBA stock feeds no channel's write-back, so the
+			// change is not logged for it.
+			_, err := e.Inventory.UpdateQuiet(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
 				created = len(p.Stock) == 0 && len(p.Channels) == 0
 				s, had := p.Stock[wh]
 				changed = !had || s.OnHand != max(it.Fulfillable, 0)
