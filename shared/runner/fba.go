@@ -24,16 +24,32 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 		ID: wh, Name: "Amazon FBA (" + ch.Name + ")", Kind: inventory.KindFBA, ChannelID: ch.ID}); err != nil {
 		return err
 	}
+	// stored is the warehouse's quantity per SKU as this invocation found
+	// it, read once with the catalog (a few pages) rather than one read per
+	// SKU; a SKU Amazon reports at that quantity needs no read or write.
+	// Only this task writes the warehouse, one run at a time, and the read
+	// is consistent, so the copy is what the store holds but for the writes
+	// this invocation makes, each to a SKU it will not meet again.
+	var stored map[string]int
 	return e.pass(ctx, []string{"fba_inventory"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.FBAInventory(ctx, w.Cursor)
 		if err != nil {
 			return "", err
+		}
+		if stored == nil && len(page.Items) > 0 {
+			if stored, err = e.fbaStock(ctx, wh); err != nil {
+				return "", err
+			}
 		}
 		for _, it := range page.Items {
 			e.run.Counts.Fetched++
 			if !inventory.ValidSKU(it.SKU) {
 				e.run.Counts.Failed++
 				e.detail(fmt.Sprintf("FBA item without a usable SKU (%q)", it.SKU))
+				continue
+			}
+			if q, ok := stored[it.SKU]; ok && q == max(it.Fulfillable, 0) {
+				e.run.Counts.Unchanged++
 				continue
 			}
 			created, changed := false, false
@@ -69,6 +85,22 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 		w.Done += len(page.Items)
 		return page.Next, nil
 	})
+}
+
+// fbaStock reads the on-hand quantity of warehouse wh of every product
+// that has it, with one consistent pass over the catalog.
+func (e *execution) fbaStock(ctx context.Context, wh string) (map[string]int, error) {
+	out := map[string]int{}
+	err := e.Inventory.Scan(ctx, e.in.AccountID, "", func(v inventory.Versioned) (bool, error) {
+		if s, ok := v.Product.Stock[wh]; ok {
+			out[v.Product.SKU] = s.OnHand
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored FBA stock: %w", err)
+	}
+	return out, nil
 }
 
 // importFBAOrders imports Amazon-fulfilled orders shipped in the window (the
