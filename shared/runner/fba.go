@@ -29,7 +29,7 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 	// SKU; a SKU Amazon reports at that quantity needs no read or write.
 	// Only this task writes the warehouse, one run at a time, and the read
 	// is consistent, so the copy is what the store holds but for the writes
-	// this invocation makes, each to a SKU it will not meet again.
+	// this invocation makes, which it records.
 	var stored map[string]int
 	return e.pass(ctx, []string{"fba_inventory"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.FBAInventory(ctx, w.Cursor)
@@ -73,6 +73,7 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 				e.run.Counts.Failed++ // the run fails here: the record still counts
 				return "", fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
 			}
+			stored[it.SKU] = max(it.Fulfillable, 0)
 			switch {
 			case created:
 				e.run.Counts.Created++
