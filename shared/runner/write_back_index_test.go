@@ -299,3 +299,35 @@ func TestWriteBackParkedListingFromTheLog(t *testing.T) {
 	}
 	noOversell(t, f, sim)
 }
+
+// A run that finds nothing logged writes no checkpoint; the next one still
+// finds what changed after it.
+func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
+	f, _ := indexFixture(t, "A", "B")
+	ctx := context.Background()
+	cpVersion := func() int64 {
+		t.Helper()
+		it, err := f.inv.Store.Get(ctx, store.AccountPK("acct"), "CP#"+f.ch.ID+"#"+string(catalog.WriteInventory))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.Version
+	}
+	before := cpVersion()
+	for range 3 {
+		f.clk.Add(time.Hour)
+		if run := f.runTask(t, catalog.WriteInventory); run.Status != runs.Succeeded || run.Counts.Pushed != 0 {
+			t.Fatalf("idle run %+v", run)
+		}
+	}
+	if after := cpVersion(); after != before {
+		t.Fatalf("idle runs wrote the checkpoint (version %d → %d)", before, after)
+	}
+	f.setOnHand(t, "B", 9)
+	if run := f.runTask(t, catalog.WriteInventory); run.Counts.Pushed != 1 || f.shelf.quantity("B") != 9 {
+		t.Fatalf("run after the idle ones: %+v, cart B=%d", run.Counts, f.shelf.quantity("B"))
+	}
+	if after := cpVersion(); after == before {
+		t.Fatal("a run that pushed kept the old watermark")
+	}
+}

@@ -44,7 +44,8 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		return err
 	}
 	wb := loadWriteBack(cp)
-	if cp.Window == nil {
+	opened := cp.Window == nil
+	if opened {
 		cp.Window = &runs.Window{From: e.Now().UTC(), To: e.Now().UTC(), Phase: "push"}
 		// The watermark is on the inventory's clock, the one change items
 		// are stamped with.
@@ -276,6 +277,12 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	if e.run.Counts.Failed > 0 && e.run.Error == nil {
 		e.run.Error = &runs.RunError{Class: runs.ClassCart, Message: fmt.Sprintf(
 			"The cart refused %d of %d quantities; see the run's detail for each SKU and the cart's reason.", e.run.Counts.Failed, win.Done)}
+	}
+	if opened && !wb.Full && len(changed) == 0 && win.Done == 0 {
+		// Nothing was logged since the previous run: its watermark serves
+		// the next run as well, so the checkpoint is not written (the
+		// daily full read moves it on).
+		return nil
 	}
 	wb.finish()
 	wb.save(&cp)
