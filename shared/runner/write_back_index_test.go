@@ -331,3 +331,42 @@ func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
 		t.Fatal("a run that pushed kept the old watermark")
 	}
 }
+
+// An import pass that finds nothing leaves its checkpoint as it was, for a
+// day at most; an order that arrives later is imported all the same.
+func TestEmptyImportWritesNoCheckpoint(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	cpVersion := func() int64 {
+		t.Helper()
+		it, err := f.inv.Store.Get(ctx, store.AccountPK("acct"), "CP#"+f.ch.ID+"#"+string(catalog.ImportOrders))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.Version
+	}
+	f.runTask(t, catalog.ImportOrders) // the first pass sets the watermark
+	before := cpVersion()
+	for range 3 {
+		f.clk.Add(time.Hour)
+		if run := f.runTask(t, catalog.ImportOrders); run.Status != runs.Succeeded || run.Counts.Fetched != 0 {
+			t.Fatalf("empty run %+v", run)
+		}
+	}
+	if after := cpVersion(); after != before {
+		t.Fatalf("empty passes wrote the checkpoint (version %d → %d)", before, after)
+	}
+	f.cart.add(order(1, f.clk.Now().Add(-2*time.Hour), cart.AwaitingFulfillment))
+	if run := f.runTask(t, catalog.ImportOrders); run.Counts.Created != 1 {
+		t.Fatalf("an order updated during the empty passes: %+v", run.Counts)
+	}
+	if after := cpVersion(); after == before {
+		t.Fatal("a pass that imported kept the old watermark")
+	}
+	before = cpVersion()
+	f.clk.Add(keepWatermarkFor)
+	f.runTask(t, catalog.ImportOrders)
+	if after := cpVersion(); after == before {
+		t.Fatal("a day of empty passes and the watermark has not moved")
+	}
+}
