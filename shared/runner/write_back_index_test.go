@@ -370,3 +370,22 @@ func TestEmptyImportWritesNoCheckpoint(t *testing.T) {
 		t.Fatal("a day of empty passes and the watermark has not moved")
 	}
 }
+
+// A writer whose clock lags the reader's (or whose transaction commits
+// late) stamps its change before the previous run started; within
+// ChangeMargin the next run still reads it.
+func TestWriteBackToleratesLaggingWriterClock(t *testing.T) {
+	f, _ := indexFixture(t, "A", "B")
+	f.clk.Add(time.Hour)
+	f.runTask(t, catalog.WriteInventory) // the watermark is this run's start
+	lagging := &inventory.Repo{Store: f.inv.Store, Now: func() time.Time {
+		return f.clk.Now().Add(-inventory.ChangeMargin + 10*time.Second)
+	}}
+	if _, err := lagging.SetOnHand(context.Background(), "acct", "A", inventory.DefaultWarehouse, 2); err != nil {
+		t.Fatal(err)
+	}
+	run := f.runTask(t, catalog.WriteInventory)
+	if run.Counts.Pushed != 1 || f.shelf.quantity("A") != 2 {
+		t.Fatalf("change stamped before the watermark: %+v, cart A=%d", run.Counts, f.shelf.quantity("A"))
+	}
+}
