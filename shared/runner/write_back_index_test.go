@@ -377,7 +377,11 @@ func TestEmptyImportWritesNoCheckpoint(t *testing.T) {
 func TestWriteBackToleratesLaggingWriterClock(t *testing.T) {
 	f, _ := indexFixture(t, "A", "B")
 	f.clk.Add(time.Hour)
-	f.runTask(t, catalog.WriteInventory) // the watermark is this run's start
+	f.setOnHand(t, "B", 4)
+	// The watermark is this run's start (it pushed B, so it moved on).
+	if run := f.runTask(t, catalog.WriteInventory); run.Counts.Pushed != 1 {
+		t.Fatalf("run %+v", run.Counts)
+	}
 	lagging := &inventory.Repo{Store: f.inv.Store, Now: func() time.Time {
 		return f.clk.Now().Add(-inventory.ChangeMargin + 10*time.Second)
 	}}
