@@ -228,6 +228,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	sched.Start(ctx)
 	defer sched.Stop()
 	go s.repairLoop(ctx, o.Log)
+	go sweepLoop(ctx, st, o.Log)
 
 	srv := newHTTPServer(a.API.Handler(), o.HTTP)
 	errc := make(chan error, 1)

@@ -197,26 +197,10 @@ func (p *Product) norm() {
 }
 
 // Update applies fn to the product (created when create is set and it is
-// missing) with optimistic concurrency, retrying on conflicts.
+// missing) with optimistic concurrency, retrying on conflicts. The write is
+// logged as a change (see ChangedSince), so write-back looks at the SKU.
 func (r *Repo) Update(ctx context.Context, account, sku string, create bool, fn func(p *Product) error) (Product, error) {
-	d, err := store.Update(ctx, r.Store, store.AccountPK(account), prodSK(sku), 20, func(p *Product, found bool) error {
-		if !found {
-			if !create {
-				return ErrNotFound
-			}
-			*p = newProduct(sku, r.Now().UTC())
-		}
-		p.norm()
-		if err := fn(p); err != nil {
-			return err
-		}
-		p.UpdatedAt = r.Now().UTC()
-		return nil
-	})
-	if err != nil {
-		return Product{}, err
-	}
-	return d.Value, nil
+	return r.update(ctx, account, sku, create, true, fn)
 }
 
 // Versioned is a product with the version it was read at.
@@ -307,7 +291,8 @@ func hasChannel(p Product, ch string) bool { _, ok := p.Channels[ch]; return ok 
 // change, for the caller's transaction: lines of an order entering awaiting
 // fulfillment commit in the channel's first warehouse; lines of an order
 // leaving it (shipped, cancelled) release. A SKU not yet in the catalog is
-// created, named by its SKU, so its commitment is not forgotten.
+// created, named by its SKU, so its commitment is not forgotten. The last
+// op logs the change (see ChangedSince).
 func (r *Repo) CommitOps(ctx context.Context, account, warehouse string, before, after []cart.Line) ([]store.Op, error) {
 	delta := map[string]int{}
 	for _, l := range after {
@@ -323,8 +308,9 @@ func (r *Repo) CommitOps(ctx context.Context, account, warehouse string, before,
 		}
 	}
 	sort.Strings(skus)
-	if len(skus) >= store.MaxTransactItems {
-		return nil, fmt.Errorf("%w: an order with %d distinct SKUs (max %d)", ErrInvalid, len(skus), store.MaxTransactItems-1)
+	// The order's own item and the change item share the transaction.
+	if len(skus) > store.MaxTransactItems-2 {
+		return nil, fmt.Errorf("%w: an order with %d distinct SKUs (max %d)", ErrInvalid, len(skus), store.MaxTransactItems-2)
 	}
 	now := r.Now().UTC()
 	ops := make([]store.Op, 0, len(skus))
@@ -345,6 +331,13 @@ func (r *Repo) CommitOps(ctx context.Context, account, warehouse string, before,
 			return nil, err
 		}
 		ops = append(ops, store.Put(it, store.AtVersion(v)))
+	}
+	if len(skus) > 0 {
+		chg, err := changeOp(account, now, skus)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, chg)
 	}
 	return ops, nil
 }
@@ -435,7 +428,8 @@ var ErrUnchanged = errors.New("unchanged")
 // It reports false when the product is missing, not linked, or unchanged.
 func (r *Repo) SetImages(ctx context.Context, account, channel, sku string, images []string) (bool, error) {
 	changed := false
-	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
+	// Images change no quantity: the write is not logged.
+	_, err := r.update(ctx, account, sku, false, false, func(p *Product) error {
 		if !hasChannel(*p, channel) || slices.Equal(p.Images, images) || len(images) == 0 {
 			return ErrUnchanged
 		}
@@ -460,7 +454,9 @@ func (r *Repo) ConfirmPush(ctx context.Context, account, channel, sku string, qu
 // cart listing (cart.StockResult.Listing): cart.ListingDeactivated marks
 // the SKU deactivated on the channel, anything else clears the mark.
 func (r *Repo) ConfirmPushListing(ctx context.Context, account, channel, sku string, quantity int, listing string) error {
-	_, err := r.Update(ctx, account, sku, false, func(p *Product) error {
+	// Not logged: the product is in sync now unless its target moved since
+	// it was read, and whatever moved it was logged itself.
+	_, err := r.update(ctx, account, sku, false, false, func(p *Product) error {
 		cs, ok := p.Channels[channel]
 		if !ok {
 			return ErrUnchanged // unlinked meanwhile

@@ -64,7 +64,7 @@ func TestImportListingAndCommit(t *testing.T) {
 	ctx := context.Background()
 	// An order line commits a SKU we have never seen: it is created.
 	ops, err := r.CommitOps(ctx, "a", DefaultWarehouse, nil, []cart.Line{{SKU: "NEW", Quantity: 2}, {SKU: "NEW", Quantity: 1}})
-	if err != nil || len(ops) != 1 {
+	if err != nil || len(ops) != 2 { // the product and its change item
 		t.Fatalf("%d ops %v", len(ops), err)
 	}
 	if err := st.Transact(ctx, ops); err != nil {

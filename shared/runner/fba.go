@@ -23,10 +23,22 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 		ID: wh, Name: "Amazon FBA (" + ch.Name + ")", Kind: inventory.KindFBA, ChannelID: ch.ID}); err != nil {
 		return err
 	}
+	// stored is the warehouse's quantity per SKU as this invocation found
+	// it, read once with the catalog (a few pages) rather than one read per
+	// SKU; a SKU Amazon reports at that quantity needs no read or write.
+	// Only this task writes the warehouse, one run at a time, and the read
+	// is consistent, so the copy is what the store holds but for the writes
+	// this invocation makes, which it records.
+	var stored map[string]int
 	return e.pass(ctx, []string{"fba_inventory"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.FBAInventory(ctx, w.Cursor)
 		if err != nil {
 			return "", err
+		}
+		if stored == nil && len(page.Items) > 0 {
+			if stored, err = e.fbaStock(ctx, wh); err != nil {
+				return "", err
+			}
 		}
 		return applyPage(e, w, page.Items, page.Next, func(it cart.FBAStock) error {
 			if !inventory.ValidSKU(it.SKU) {
@@ -34,8 +46,14 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 				e.detail(fmt.Sprintf("FBA item without a usable SKU (%q)", it.SKU))
 				return nil
 			}
+			if q, ok := stored[it.SKU]; ok && q == max(it.Fulfillable, 0) {
+				e.run.Counts.Unchanged++
+				return nil
+			}
 			created, changed := false, false
-			_, err := e.Inventory.Update(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
+			// Quiet: FBA stock feeds no channel's write-back, so the
+			// change is not logged for it.
+			_, err := e.Inventory.UpdateQuiet(ctx, e.in.AccountID, it.SKU, true, func(p *inventory.Product) error {
 				created = len(p.Stock) == 0 && len(p.Channels) == 0
 				s, had := p.Stock[wh]
 				changed = !had || s.OnHand != max(it.Fulfillable, 0)
@@ -52,10 +70,27 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 			if err != nil {
 				return fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
 			}
+			stored[it.SKU] = max(it.Fulfillable, 0)
 			countStored(&e.run.Counts, created, changed)
 			return nil
 		})
 	})
+}
+
+// fbaStock reads the on-hand quantity of warehouse wh of every product
+// that has it, with one consistent pass over the catalog.
+func (e *execution) fbaStock(ctx context.Context, wh string) (map[string]int, error) {
+	out := map[string]int{}
+	err := e.Inventory.Scan(ctx, e.in.AccountID, "", func(v inventory.Versioned) (bool, error) {
+		if s, ok := v.Product.Stock[wh]; ok {
+			out[v.Product.SKU] = s.OnHand
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored FBA stock: %w", err)
+	}
+	return out, nil
 }
 
 // importFBAOrders imports Amazon-fulfilled orders shipped in the window (the

@@ -16,10 +16,16 @@ import (
 func (s *fakeShelf) FBAInventory(_ context.Context, cursor string) (cart.FBAStockPage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cursor == "" {
-		return cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}}, Next: "2"}, nil
+	page := cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}}, Next: "2"}
+	if cursor != "" {
+		page = cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "B", Fulfillable: 0}}}
 	}
-	return cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "B", Fulfillable: 0}}}, nil
+	for i, it := range page.Items {
+		if q, ok := s.fbaQty[it.SKU]; ok {
+			page.Items[i].Fulfillable = q
+		}
+	}
+	return page, nil
 }
 
 func (s *fakeShelf) FBAOrders(_ context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
@@ -73,5 +79,39 @@ func TestFBA(t *testing.T) {
 	p, _, _ = f.inv.Get(ctx, "acct", "A")
 	if p.Stock[inventory.DefaultWarehouse].Committed != 0 || p.Stock[wh].Committed != 0 {
 		t.Fatalf("an FBA order committed stock: %+v", p.Stock)
+	}
+}
+
+// A run that finds Amazon's quantities as stored reads the catalog once and
+// no product on its own, and writes none; a changed quantity is read and
+// written.
+func TestFBAUnchangedQuantitiesCostNoReads(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	reads := &productReads{Store: f.inv.Store}
+	f.inv.Store = reads
+	amazon, err := f.r.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ch = amazon
+	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {catalog.ImportProducts: true, catalog.ImportFBAInventory: true}}
+	f.shelf.add("A", 5)
+	f.runTask(t, catalog.ImportProducts)
+	if run := f.runTask(t, catalog.ImportFBAInventory); run.Status != runs.Succeeded || run.Counts.Created != 2 || run.Counts.Updated != 1 {
+		t.Fatalf("first run %+v", run.Counts)
+	}
+	reads.take()
+	run := f.runTask(t, catalog.ImportFBAInventory)
+	if q, g := reads.take(); run.Status != runs.Succeeded || run.Counts.Unchanged != 3 || run.Counts.Updated != 0 || g != 0 || q == 0 {
+		t.Fatalf("unchanged run %+v: %d catalog queries, %d product reads; want 3 unchanged from the catalog alone", run.Counts, q, g)
+	}
+	f.shelf.fbaQty = map[string]int{"A": 35, "B": -2}
+	run = f.runTask(t, catalog.ImportFBAInventory)
+	if _, g := reads.take(); run.Counts.Updated != 1 || run.Counts.Unchanged != 2 || g != 1 {
+		t.Fatalf("changed run %+v, %d product reads; want A alone read and updated (B's -2 is 0, as stored)", run.Counts, g)
+	}
+	if p, _, _ := f.inv.Get(ctx, "acct", "A"); p.Stock[FBAWarehouse(f.ch.ID)].OnHand != 35 {
+		t.Fatalf("A's FBA stock %+v", p.Stock)
 	}
 }

@@ -26,6 +26,8 @@ type fakeShelf struct {
 	maxBatch int
 	// beforeConfirm runs after a batch is applied, before SetStock returns.
 	afterApply func()
+	// fbaQty overrides the FBA quantities FBAInventory reports, by SKU.
+	fbaQty map[string]int
 }
 
 func newShelf() *fakeShelf {

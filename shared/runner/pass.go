@@ -27,7 +27,9 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 	if err != nil {
 		return err
 	}
-	if cp.Window == nil {
+	// opened: the window is this invocation's, nothing of it committed.
+	opened := cp.Window == nil
+	if opened {
 		now := e.Now().UTC()
 		from := cp.Watermark.Add(-e.Overlap)
 		if cp.Watermark.IsZero() {
@@ -72,6 +74,13 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 		if next == "" {
 			i := phaseIndex(phases, w.Phase)
 			if i+1 >= len(phases) {
+				if opened && w.Done == 0 && !cp.Watermark.IsZero() && w.To.Sub(cp.Watermark) < keepWatermarkFor {
+					// Nothing in the window: the next window may as well
+					// start from the same watermark, so the checkpoint is
+					// not written (the cart answers a longer empty window
+					// with the same one request).
+					return nil
+				}
 				cp.Watermark, cp.Window = w.To, nil
 				return e.commit(ctx, cp)
 			}
@@ -82,9 +91,13 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 		if err := e.commit(ctx, cp); err != nil {
 			return err
 		}
-		pending = false
+		pending, opened = false, false
 	}
 }
+
+// keepWatermarkFor bounds how long an empty pass leaves the watermark
+// where it was: at least daily the window moves on.
+const keepWatermarkFor = 24 * time.Hour
 
 func phaseIndex(phases []string, p string) int {
 	for i, q := range phases {

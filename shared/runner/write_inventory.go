@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/inventory"
@@ -24,34 +25,54 @@ type pushItem struct {
 // records the pushed quantity, a change that lands between push and
 // confirmation leaves the product in Needs Sync. A per-SKU failure leaves
 // the others pushed; the third in a row suspends the SKU on the channel.
+//
+// A run examines only the SKUs the change log (inventory.ChangedSince)
+// names since the channel's previous run started, so a run with nothing to
+// push reads a checkpoint, a policy and an empty log page. It reads the
+// whole catalog instead when the log cannot say (no previous run, a log
+// older than its TTL, more changes than a scan costs), when the channel's
+// policy changed since (every target may have moved), and at least every
+// fullWriteBackEvery, a reconciliation that would also catch a change the
+// log missed.
 func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) error {
 	cp, err := e.Runs.Checkpoint(ctx, e.in.AccountID, e.in.ChannelID, e.in.Task)
 	if err != nil {
 		return err
 	}
-	if cp.Window == nil {
-		cp.Window = &runs.Window{From: e.Now().UTC(), To: e.Now().UTC(), Phase: "push"}
-	}
 	pol, err := e.Inventory.Policy(ctx, e.in.AccountID, e.in.ChannelID)
 	if err != nil {
 		return err
+	}
+	wb := loadWriteBack(cp)
+	opened := cp.Window == nil
+	if opened {
+		cp.Window = &runs.Window{From: e.Now().UTC(), To: e.Now().UTC(), Phase: "push"}
+		// The watermark is on the inventory's clock, the one change items
+		// are stamped with.
+		now := e.Inventory.Now().UTC()
+		wb.Start, wb.RunPolicy, wb.Scanned = now, policyKey(pol), 0
+		wb.Full = wb.Clean.IsZero() || wb.Policy != wb.RunPolicy || !inventory.ChangesKept(wb.Clean, now) ||
+			now.Sub(wb.FullAt) >= fullWriteBackEvery
+	}
+	var changed []string
+	if !wb.Full {
+		changed, err = e.Inventory.ChangedSince(ctx, e.in.AccountID, wb.Clean.Add(-inventory.ChangeMargin))
+		if err != nil {
+			return err
+		}
+		// A consistent read per changed SKU costs more than an eventually
+		// consistent scan once about a quarter of the catalog changed.
+		if len(changed) > max(wb.SKUs/4, 100) {
+			wb.Full, changed = true, nil
+		}
 	}
 	var todo []pushItem
 	// SKUs whose cart listing Autosync deactivated, by listing: they go
 	// with any push to their listing so that a reactivation writes their
 	// quantities too (the cart kept what it had when the listing went
 	// inactive, which is no longer what Autosync has).
-	parked := map[string][]pushItem{}
-	// A scheduled run reads the catalog eventually consistent (half the
-	// price): a change it misses stays in Needs Sync for the next run, and
-	// the few products it picks are read again consistently, so nothing
-	// stale is pushed. Runs a person or a change asked for read it
-	// consistently.
-	eventual := e.in.Trigger == runs.Schedule
-	scan := e.Inventory.Scan
-	if eventual {
-		scan = e.Inventory.ScanEventual
-	}
+	parked := map[string]pushItem{}
+	examined := map[string]bool{}
 	pick := func(p inventory.Product) bool {
 		s := pol.SyncState(p, e.in.ChannelID)
 		cs := p.Channels[e.in.ChannelID]
@@ -60,25 +81,24 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		case s.NeedsSync:
 			todo = append(todo, it)
 		case s.Linked && cs.Deactivated && cs.Link.ProductID != "":
-			parked[cs.Link.ProductID] = append(parked[cs.Link.ProductID], it)
+			parked[p.SKU] = it
 		default:
 			return false
 		}
 		return true
 	}
-	var picked []string
-	err = scan(ctx, e.in.AccountID, cp.Window.Cursor, func(v inventory.Versioned) (bool, error) {
-		if pick(v.Product) && eventual {
-			picked = append(picked, v.Product.SKU)
+	// examine picks a product read consistently and keeps the channel's
+	// list of parked SKUs up to date with it.
+	examine := func(p inventory.Product) {
+		examined[p.SKU] = true
+		wb.unpark(p.SKU)
+		if cs, ok := p.Channels[e.in.ChannelID]; ok && cs.Deactivated && cs.Link.ProductID != "" {
+			wb.park(cs.Link.ProductID, p.SKU)
 		}
-		return true, nil
-	})
-	if err != nil {
-		return err
+		pick(p)
 	}
-	if eventual {
-		todo, parked = nil, map[string][]pushItem{}
-		for _, sku := range picked {
+	getAll := func(skus []string) error {
+		for _, sku := range skus {
 			p, _, err := e.Inventory.Get(ctx, e.in.AccountID, sku)
 			if errors.Is(err, inventory.ErrNotFound) {
 				continue
@@ -86,8 +106,72 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			if err != nil {
 				return err
 			}
-			pick(p)
+			examine(p)
 		}
+		return nil
+	}
+	if wb.Full {
+		// A scheduled run reads the catalog eventually consistent (half
+		// the price): a change it misses was logged after this run
+		// started, less the margin, so the next run sees it; the few
+		// products it picks are read again consistently, so nothing stale
+		// is pushed. Runs a person or a change asked for read it
+		// consistently.
+		eventual := e.in.Trigger == runs.Schedule
+		scan := e.Inventory.Scan
+		if eventual {
+			scan = e.Inventory.ScanEventual
+		}
+		var picked []string
+		err = scan(ctx, e.in.AccountID, cp.Window.Cursor, func(v inventory.Versioned) (bool, error) {
+			wb.Scanned++
+			if !eventual {
+				examine(v.Product)
+			} else if pick(v.Product) {
+				picked = append(picked, v.Product.SKU)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		if eventual {
+			todo, parked = nil, map[string]pushItem{}
+			if err := getAll(picked); err != nil {
+				return err
+			}
+		}
+	} else {
+		// A continued run has pushed every SKU up to its cursor; one of
+		// them changed since was logged after this run started.
+		from, found := slices.BinarySearch(changed, cp.Window.Cursor)
+		if found {
+			from++
+		}
+		if err := getAll(changed[from:]); err != nil {
+			return err
+		}
+	}
+	// Parked SKUs of the listings to push that this run has not read.
+	for _, it := range todo {
+		// A clone: examining a SKU rewrites the list.
+		for _, sku := range slices.Clone(wb.Parked[it.link.ProductID]) {
+			if !examined[sku] {
+				if err := getAll([]string{sku}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// A parked SKU read just now may need a push of its own; groups go in
+	// SKU order, which the cursor relies on.
+	slices.SortFunc(todo, func(a, b pushItem) int { return strings.Compare(a.sku, b.sku) })
+	byListing := map[string][]pushItem{}
+	for _, it := range parked {
+		byListing[it.link.ProductID] = append(byListing[it.link.ProductID], it)
+	}
+	for _, g := range byListing {
+		slices.SortFunc(g, func(a, b pushItem) int { return strings.Compare(a.sku, b.sku) })
 	}
 	// Each group is an item and the parked SKUs of its listing, pushed in
 	// one call.
@@ -95,8 +179,8 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	for _, it := range todo {
 		g := []pushItem{it}
 		if id := it.link.ProductID; id != "" {
-			g = append(g, parked[id]...)
-			delete(parked, id)
+			g = append(g, byListing[id]...)
+			delete(byListing, id)
 		}
 		groups = append(groups, g)
 	}
@@ -136,6 +220,10 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			if res.Err == nil {
 				if err := e.Inventory.ConfirmPushListing(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, res.Listing); err != nil {
 					return err
+				}
+				wb.unpark(it.sku)
+				if res.Listing == cart.ListingDeactivated && it.link.ProductID != "" {
+					wb.park(it.link.ProductID, it.sku)
 				}
 				e.run.Counts.Pushed++
 				switch id := it.link.ProductID; res.Listing {
@@ -178,6 +266,7 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		}
 		win.Done += n
 		e.run.Progress.Done = win.Done
+		wb.save(&cp)
 		if err := e.commit(ctx, cp); err != nil {
 			return err
 		}
@@ -189,6 +278,14 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		e.run.Error = &runs.RunError{Class: runs.ClassCart, Message: fmt.Sprintf(
 			"The cart refused %d of %d quantities; see the run's detail for each SKU and the cart's reason.", e.run.Counts.Failed, win.Done)}
 	}
+	if opened && !wb.Full && len(changed) == 0 && win.Done == 0 {
+		// Nothing was logged since the previous run: its watermark serves
+		// the next run as well, so the checkpoint is not written (the
+		// daily full read moves it on).
+		return nil
+	}
+	wb.finish()
+	wb.save(&cp)
 	cp.Window = nil
 	return e.commit(ctx, cp)
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"QueryOrder", testQueryOrder},
 		{"QueryPaging", testQueryPaging},
 		{"QueryAfter", testQueryAfter},
+		{"QueryAfterKeyPrefix", testQueryAfterKeyPrefix},
 		{"QueryIsolation", testQueryIsolation},
 		{"QueryExpired", testQueryExpired},
 		{"QueryLimits", testQueryLimits},
