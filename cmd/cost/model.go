@@ -87,8 +87,12 @@ type Options struct {
 	// "service:Operation" or by "service:" for the rest of a service.
 	Latency map[string]time.Duration
 	// InvocationOverhead is the handler's own work per invocation
-	// (decoding, building the connector), beyond its calls.
+	// (decoding, building the connector), beyond its calls, at
+	// OverheadMemoryMB. Lambda allots CPU in proportion to memory, so at
+	// MemoryMB it takes OverheadMemoryMB/MemoryMB times as long (a smaller
+	// function is cheaper per second but slower at the same work).
 	InvocationOverhead time.Duration
+	OverheadMemoryMB   int
 	// SimSKUs is the catalog simulated per channel.
 	SimSKUs int
 	// Measured bills the measured run durations instead of the modelled
@@ -109,7 +113,16 @@ var DefaultOptions = Options{
 		"lambda:":                     20 * time.Millisecond,
 	},
 	InvocationOverhead: 10 * time.Millisecond,
+	OverheadMemoryMB:   1024,
 	SimSKUs:            200,
+}
+
+// overhead is InvocationOverhead at the function's memory.
+func (o Options) overhead() time.Duration {
+	if o.MemoryMB <= 0 || o.OverheadMemoryMB <= 0 || o.MemoryMB >= o.OverheadMemoryMB {
+		return o.InvocationOverhead
+	}
+	return o.InvocationOverhead * time.Duration(o.OverheadMemoryMB) / time.Duration(o.MemoryMB)
 }
 
 // Modelled is the billed duration the calls of usage and invocations
@@ -117,7 +130,7 @@ var DefaultOptions = Options{
 // CartLatency, plus the per-invocation overhead. Calls are taken as made
 // one after another, which is how the executor pages.
 func (o Options) Modelled(u *Usage, invocations int) time.Duration {
-	d := time.Duration(invocations)*o.InvocationOverhead + time.Duration(u.CartRequests)*o.CartLatency
+	d := time.Duration(invocations)*o.overhead() + time.Duration(u.CartRequests)*o.CartLatency
 	for call, n := range u.Calls {
 		lat, ok := o.Latency[call]
 		if !ok {

@@ -88,6 +88,16 @@ func TestModelledDuration(t *testing.T) {
 	if got, want := o.Modelled(u, 2), time.Duration(20e6+300e6+50e6+16e6+8e6); got != want {
 		t.Errorf("Modelled = %v, want %v", got, want)
 	}
+	// A quarter of the memory is a quarter of the CPU: the handler's own
+	// work takes four times as long; calls and cart requests do not.
+	o.MemoryMB, o.OverheadMemoryMB = 256, 1024
+	if got, want := o.Modelled(u, 2), time.Duration(80e6+300e6+50e6+16e6+8e6); got != want {
+		t.Errorf("Modelled at 256 MB = %v, want %v", got, want)
+	}
+	o.MemoryMB = 2048
+	if got, want := o.Modelled(u, 2), time.Duration(20e6+300e6+50e6+16e6+8e6); got != want {
+		t.Errorf("Modelled at 2048 MB = %v, want %v (no faster than measured)", got, want)
+	}
 }
 
 func TestTaskMemoryFromTemplate(t *testing.T) {

@@ -87,9 +87,9 @@ func Report(w io.Writer, r Result, months []TaskMonth, prices Prices, scale stri
 
 // PrintAssumptions states what the figures rest on.
 func PrintAssumptions(w io.Writer, prices Prices, o Options) {
-	dur := fmt.Sprintf("modelled: each AWS call at an in-region latency %v, %v per cart request, %v per invocation"+
+	dur := fmt.Sprintf("modelled: each AWS call at an in-region latency %v, %v per cart request, %v per invocation (%v at %d MB, scaled by CPU share)"+
 		" (the measured column is wall time here against moto and loopback simulators, less the meter's own reads, plus the same cart latency; -measured bills it)",
-		latencies(o.Latency), o.CartLatency, o.InvocationOverhead)
+		latencies(o.Latency), o.CartLatency, o.overhead(), o.InvocationOverhead, o.OverheadMemoryMB)
 	if o.Measured {
 		dur = fmt.Sprintf("measured wall time against moto and loopback simulators, less the meter's own reads, plus %v per cart request", o.CartLatency)
 	}
