@@ -38,6 +38,22 @@ func SubscribeEach(ctx context.Context, connector string, topics []string,
 	return Subscription{ID: strings.Join(ids, " ")}, nil
 }
 
+// SubscribeTopics is Subscribe for a cart that names each Autosync topic
+// by one or more topics of its own (table) and makes one webhook per cart
+// topic with SubscribeEach, after checking topic and address.
+func SubscribeTopics(ctx context.Context, connector string, table map[Topic][]string, topic Topic, address string,
+	subscribe func(ctx context.Context, topic string) (string, error),
+	remove func(ctx context.Context, id string) error) (Subscription, error) {
+	topics, ok := table[topic]
+	if !ok {
+		return Subscription{}, fmt.Errorf("%s: no webhooks for topic %q", connector, topic)
+	}
+	if err := CheckWebhookAddress(connector, address); err != nil {
+		return Subscription{}, err
+	}
+	return SubscribeEach(ctx, connector, topics, subscribe, remove)
+}
+
 // UnsubscribeEach removes the webhooks of a SubscribeEach subscription.
 // Every id must pass valid before any is removed; remove treats one that is
 // already gone as removed. noun and verb word the errors ("webhook",

@@ -62,3 +62,29 @@ func TestPositiveID(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscribeTopics(t *testing.T) {
+	table := map[Topic][]string{TopicOrders: {"o.create", "o.update"}}
+	var made []string
+	mk := func(_ context.Context, topic string) (string, error) {
+		made = append(made, topic)
+		return "id-" + topic, nil
+	}
+	remove := func(context.Context, string) error { return nil }
+	sub, err := SubscribeTopics(t.Context(), "test", table, TopicOrders, "https://hooks.example/a", mk, remove)
+	if err != nil || sub.ID != "id-o.create id-o.update" {
+		t.Fatalf("got %+v, %v", sub, err)
+	}
+	for name, c := range map[string]struct {
+		topic   Topic
+		address string
+	}{
+		"a topic the cart has no webhooks for": {TopicProducts, "https://hooks.example/a"},
+		"an address that is not http(s)":       {TopicOrders, "ftp://hooks.example"},
+	} {
+		made = nil
+		if _, err := SubscribeTopics(t.Context(), "test", table, c.topic, c.address, mk, remove); err == nil || len(made) != 0 {
+			t.Errorf("%s: got %v after making %v; want an error before any webhook", name, err, made)
+		}
+	}
+}

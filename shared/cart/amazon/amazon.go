@@ -155,14 +155,6 @@ type Client struct {
 	buckets map[string]*bucket
 }
 
-var (
-	_ cart.OrderSource        = (*Client)(nil)
-	_ cart.FBAOrderSource     = (*Client)(nil)
-	_ cart.FBAInventorySource = (*Client)(nil)
-	_ cart.ListingSource      = (*Client)(nil)
-	_ cart.StockWriter        = (*Client)(nil)
-)
-
 // credentials are the LWA secrets; their String hides them.
 type credentials struct{ clientID, clientSecret, refreshToken string }
 

@@ -11,6 +11,8 @@ import (
 
 const inventoryPath = "/fba/inventory/" + FBAInventoryVersion + "/summaries"
 
+var _ cart.FBAInventorySource = (*Client)(nil)
+
 // FBAInventory returns one page of Amazon's FBA stock in the channel's
 // marketplace: the fulfillable quantity of each seller SKU. cursor is the
 // previous page's Next ("" for the first page).

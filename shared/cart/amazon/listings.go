@@ -20,6 +20,8 @@ func (c *Client) listingsPath() string {
 	return "/listings/" + ListingsVersion + "/items/" + url.PathEscape(c.seller)
 }
 
+var _ cart.ListingSource = (*Client)(nil)
+
 // Listings returns one page of the seller's listings updated in q's window
 // (all when q.UpdatedFrom is zero), oldest update first, with name, price,
 // images, ASIN (as Link.ProductID) and merchant-fulfilled quantity.

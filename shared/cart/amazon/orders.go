@@ -39,6 +39,8 @@ type orderSearch struct {
 	floor       time.Duration
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the seller-fulfilled orders q asks for,
 // oldest update first: by default Unshipped and PartiallyShipped, with
 // q.Cancelled the cancelled ones. It waits out Amazon's rate limit; when
@@ -60,6 +62,8 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	}
 	return page, nil
 }
+
+var _ cart.FBAOrderSource = (*Client)(nil)
 
 // FBAOrders returns one page of the Amazon-fulfilled orders shipped in q's
 // window, cut to the last 30 days, as shipped. The executor

@@ -88,12 +88,6 @@ type Client struct {
 	now      func() time.Time
 }
 
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
 // New validates cfg and returns a client for the store.
 func New(cfg Config) (*Client, error) {
 	hash := strings.ToLower(strings.TrimSpace(cfg.StoreHash))
@@ -270,6 +264,8 @@ func window(from, to time.Time) (lo, hi time.Time) {
 	return lo, hi
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the orders q asks for. It pages through each
 // status in turn (status_id takes a single value), within a status in
 // ascending id order, keyed on the last id returned (min_id) rather than
@@ -400,6 +396,8 @@ func (c *Client) orderLines(ctx context.Context, id string) ([]cart.Line, error)
 	}
 }
 
+var _ cart.OrderFetcher = (*Client)(nil)
+
 // Order returns one order, as an instasync webhook names it. An unknown id
 // is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
@@ -427,6 +425,8 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 }
 
 const productCursorVersion = "p1"
+
+var _ cart.ListingSource = (*Client)(nil)
 
 // Listings returns one page of listings: one per variant with a SKU, of the
 // products modified in q's window, in ascending product id order, keyed on

@@ -28,11 +28,7 @@ var Driver = cart.Driver{
 		if id, err := strconv.Atoi(b.Config["location_id"]); err == nil && id > 0 {
 			c.LocationID = id
 		}
-		cl, err := New(c)
-		if err != nil {
-			return nil, err
-		}
-		return cl, nil
+		return cart.Built(New(c))
 	},
 	Statuses: func() []string {
 		var list []string
@@ -42,14 +38,8 @@ var Driver = cart.Driver{
 		return list
 	},
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("BigCommerce", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:        {Offer: catalog.Auto},
-		catalog.WriteInventory:      {Offer: catalog.Auto},
-		catalog.ImportProducts:      {Offer: catalog.Auto},
-		catalog.ImportProductImages: {Offer: catalog.Auto},
-		catalog.InstasyncOrders:     {Offer: catalog.Auto},
-		catalog.InstasyncProducts:   {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("BigCommerce", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.ImportProductImages, catalog.InstasyncOrders, catalog.InstasyncProducts),
 	Webhooks: &cart.Webhooks{
 		Scheme: "Standard Webhooks: webhook-signature v1,base64(HMAC-SHA256(client secret, webhook-id.webhook-timestamp.body)); delivery id webhook-id",
 		Verify: verifyDelivery,

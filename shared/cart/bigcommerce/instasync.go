@@ -16,11 +16,7 @@ import (
 // Instasync: one product by id, as a webhook names it (Order is in
 // bigcommerce.go), and the webhooks (V3 /hooks) that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product (GET
 // /v3/catalog/products/{id} with its variants and images), mapped as
@@ -74,6 +70,8 @@ type hookJSON struct {
 	IsActive    bool   `json:"is_active"`
 }
 
+var _ cart.Subscriber = (*Client)(nil)
+
 // Subscribe creates one webhook per scope of topic (store/order/* for
 // cart.TopicOrders; store/product/created and store/product/updated for
 // cart.TopicProducts) posting to address. The Subscription's ID is the
@@ -88,14 +86,7 @@ type hookJSON struct {
 // deactivated it; creating is never retried blindly, so no duplicate hooks
 // are left behind. If one scope fails, the hooks already made are removed.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	scopes, ok := hookScopes[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("bigcommerce: no webhooks for topic %q", topic)
-	}
-	if err := cart.CheckWebhookAddress("bigcommerce", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	return cart.SubscribeEach(ctx, "bigcommerce", scopes, func(ctx context.Context, scope string) (string, error) {
+	return cart.SubscribeTopics(ctx, "bigcommerce", hookScopes, topic, address, func(ctx context.Context, scope string) (string, error) {
 		return c.hook(ctx, scope, address)
 	}, c.deleteHook)
 }

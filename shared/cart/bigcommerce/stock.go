@@ -78,6 +78,8 @@ func (c *Client) stockItemFor(u cart.StockUpdate) (stockItem, error) {
 	return it, err
 }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets the quantities at the client's location with one absolute
 // adjustment (PUT /v3/inventory/adjustments/absolute), by variant id.
 //

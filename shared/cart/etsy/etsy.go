@@ -202,12 +202,6 @@ type Client struct {
 }
 
 var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
-var (
 	shopIDRE = pattern.New(`^[1-9][0-9]{0,18}$`)
 	// credentialRE: printable ASCII without spaces, as header values.
 	credentialRE = pattern.New(`^[\x21-\x7e]{1,512}$`)

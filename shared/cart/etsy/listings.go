@@ -40,6 +40,8 @@ func decodeListingCursor(s string) (listingCursor, error) {
 	return c, nil
 }
 
+var _ cart.ListingSource = (*Client)(nil)
+
 // Listings returns one page of the shop's active listings, one
 // cart.Listing per distinct SKU of each listing's products; products
 // without a SKU are left out, as nothing could link them.

@@ -65,6 +65,8 @@ func ceilSecond(t time.Time) int64 {
 	return s
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the receipts q asks for, oldest update first:
 // by default the importable ones (DefaultStatuses, or q.Statuses), with
 // q.Cancelled the canceled ones. It waits out Etsy's rate limits; when a

@@ -71,6 +71,8 @@ func (c *Client) WriteStats() WriteStats {
 // MaxBatch is the most updates one SetStock call takes.
 func (c *Client) MaxBatch() int { return maxStockBatch }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets each update's quantity and returns one result per update,
 // in order.
 //

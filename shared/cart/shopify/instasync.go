@@ -14,12 +14,6 @@ import (
 // Instasync: one order or product by id, as a webhook names it, and the
 // webhook subscriptions that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
-
 const orderDoc = `query Order($id: ID!, $lines: Int!) {
   order(id: $id) {` + orderFields + `  }
 }`
@@ -45,6 +39,8 @@ func globalID(id, typ string) (string, bool) {
 func notFound(what, id string) error {
 	return &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("Shopify has no %s %s", what, id), Err: cart.ErrNotFound}
 }
+
+var _ cart.OrderFetcher = (*Client)(nil)
 
 // Order returns one order by its legacy id (what a webhook's "id" holds)
 // or its global id, mapped as Orders maps orders. An order Shopify does
@@ -84,6 +80,8 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 	}
 	return o, nil
 }
+
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product, by its legacy id
 // (a products/* webhook's "id") or its global id, mapped as Listings maps
@@ -164,6 +162,8 @@ func (u userErrors) message() string {
 	return cart.Clip(strings.Join(parts, "; "), 300)
 }
 
+var _ cart.Subscriber = (*Client)(nil)
+
 // Subscribe asks Shopify to POST topic's events to address in JSON: one
 // webhook subscription per Shopify topic (orders/create and
 // orders/updated for cart.TopicOrders; products/create and
@@ -179,14 +179,7 @@ func (u userErrors) message() string {
 // answer is harmless. If one topic fails, the subscriptions already made
 // are removed again.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	topics, ok := webhookTopics[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("shopify: no webhooks for topic %q", topic)
-	}
-	if err := cart.CheckWebhookAddress("shopify", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	return cart.SubscribeEach(ctx, "shopify", topics, func(ctx context.Context, t string) (string, error) {
+	return cart.SubscribeTopics(ctx, "shopify", webhookTopics, topic, address, func(ctx context.Context, t string) (string, error) {
 		return c.subscribe(ctx, t, address)
 	}, c.unsubscribe)
 }

@@ -33,21 +33,12 @@ var Driver = cart.Driver{
 			}
 			cfg.OAuth = o
 		}
-		c, err := New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+		return cart.Built(New(cfg))
 	},
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("Squarespace", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:        {Offer: catalog.Auto},
-		catalog.WriteInventory:      {Offer: catalog.Auto},
-		catalog.ImportProducts:      {Offer: catalog.Auto},
-		catalog.ImportProductImages: {Offer: catalog.Auto},
-		catalog.InstasyncOrders:     {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("Squarespace", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.ImportProductImages, catalog.InstasyncOrders),
 	Webhooks: &cart.Webhooks{
 		Scheme: "Squarespace-Signature: hex(HMAC-SHA256(hex-decoded subscription secret, body)); delivery id the notification's id",
 		Verify: verifyDelivery,

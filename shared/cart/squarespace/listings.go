@@ -10,6 +10,8 @@ import (
 
 const productsPath = "/" + ProductsAPIVersion + "/commerce/products"
 
+var _ cart.ListingSource = (*Client)(nil)
+
 // Listings returns one page of listings, one per variant that has a SKU,
 // for the physical products modified in q's window (v2 Products API, with
 // type=PHYSICAL on the first page and the cursor alone after it). A zero

@@ -35,6 +35,8 @@ func fulfillmentStatuses(q cart.OrderQuery) ([]string, error) {
 	return out, nil
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the orders q asks for, oldest modification
 // first.
 //
@@ -86,6 +88,8 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	}
 	return cart.OrderPage{Orders: kept, Next: next}, nil
 }
+
+var _ cart.OrderFetcher = (*Client)(nil)
 
 // Order returns one order by its id, for a webhook's order.create or
 // order.update. An unknown id is a *cart.Error wrapping cart.ErrNotFound.

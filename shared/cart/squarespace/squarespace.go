@@ -87,12 +87,6 @@ type Client struct {
 	oauth  *oauthTokens // nil: the key is used as it is
 }
 
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
 // New validates cfg and returns a client for the site.
 func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.APIKey) == "" {

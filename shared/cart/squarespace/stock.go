@@ -56,6 +56,8 @@ func (c *Client) WriteStats() WriteStats {
 // MaxBatch is the most quantities one SetStock call sends in one request.
 func (c *Client) MaxBatch() int { return maxOperations }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets each update's stock quantity with setFiniteOperations
 // addressed by Link.VariantID, one adjustment request per batch of
 // MaxBatch, and returns one result per update, in order. Longer lists are

@@ -22,23 +22,14 @@ var Driver = cart.Driver{
 		if a := b.Config["api_base"]; a != "" {
 			base = a
 		}
-		c, err := New(Config{
+		return cart.Built(New(Config{
 			BaseURL: base, ConsumerKey: b.Credentials["consumer_key"], ConsumerSecret: b.Credentials["consumer_secret"], HTTPClient: b.HTTPClient,
-		})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+		}))
 	},
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("WooCommerce", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:      {Offer: catalog.Auto},
-		catalog.WriteInventory:    {Offer: catalog.Auto},
-		catalog.ImportProducts:    {Offer: catalog.Auto},
-		catalog.InstasyncOrders:   {Offer: catalog.Auto},
-		catalog.InstasyncProducts: {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("WooCommerce", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.InstasyncOrders, catalog.InstasyncProducts),
 	Webhooks: &cart.Webhooks{
 		Scheme: "X-WC-Webhook-Signature: base64(HMAC-SHA256(webhook secret, body)); delivery id X-WC-Webhook-Delivery-ID plus a hash of the body",
 		Verify: verifyDelivery,

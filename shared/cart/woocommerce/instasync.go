@@ -16,11 +16,7 @@ import (
 // Instasync: one product by id, as a webhook names it (Order is in
 // orders.go), and the webhooks that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product, mapped as Listings
 // maps them: a simple product's one listing, or one per variation of a
@@ -86,6 +82,8 @@ type wcWebhook struct {
 	Status      string `json:"status"`
 }
 
+var _ cart.Subscriber = (*Client)(nil)
+
 // Subscribe creates one webhook per WooCommerce topic of topic
 // (order.created and order.updated for cart.TopicOrders; product.created
 // and product.updated for cart.TopicProducts), active, posting to address
@@ -100,21 +98,20 @@ type wcWebhook struct {
 // again. Creating is never retried blindly, so no duplicate webhooks are
 // left behind. If one topic fails, the webhooks already made are removed.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	topics, ok := webhookTopics[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("woocommerce: no webhooks for topic %q", topic)
-	}
 	if secret == "" {
 		return cart.Subscription{}, errors.New("woocommerce: a webhook secret is required; WooCommerce signs deliveries with it")
 	}
-	if err := cart.CheckWebhookAddress("woocommerce", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	existing, err := c.webhooks(ctx)
-	if err != nil {
-		return cart.Subscription{}, fmt.Errorf("woocommerce: listing webhooks: %w", err)
-	}
-	return cart.SubscribeEach(ctx, "woocommerce", topics, func(ctx context.Context, t string) (string, error) {
+	// The store's webhooks are listed once, before the first topic.
+	var existing []wcWebhook
+	listed := false
+	return cart.SubscribeTopics(ctx, "woocommerce", webhookTopics, topic, address, func(ctx context.Context, t string) (string, error) {
+		if !listed {
+			ws, err := c.webhooks(ctx)
+			if err != nil {
+				return "", fmt.Errorf("listing webhooks: %w", err)
+			}
+			existing, listed = ws, true
+		}
 		return c.webhook(ctx, existing, t, address, secret)
 	}, c.deleteWebhook)
 }

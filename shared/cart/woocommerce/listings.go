@@ -9,6 +9,8 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
+var _ cart.ListingSource = (*Client)(nil)
+
 // Listings returns one page of listings: one per SKU, for each simple
 // product with a SKU and each variation of a variable product with a SKU of
 // its own, from the products modified in [UpdatedFrom, UpdatedTo) (paged

@@ -9,6 +9,8 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the orders q asks for, oldest modification
 // first: status processing by default (q.Statuses overrides it; q.Cancelled
 // asks for cancelled, refunded and failed ones) modified in
@@ -57,6 +59,8 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	}
 	return page, nil
 }
+
+var _ cart.OrderFetcher = (*Client)(nil)
 
 // Order returns one order by its id, for a webhook that names it. An
 // unknown id is a *cart.Error wrapping cart.ErrNotFound.

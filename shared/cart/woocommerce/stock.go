@@ -16,6 +16,8 @@ import (
 // 100 by default).
 func (c *Client) MaxBatch() int { return perPage }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets the stock of up to MaxBatch SKUs, with manage_stock true.
 //
 // Simple products go to POST /products/batch; variations to

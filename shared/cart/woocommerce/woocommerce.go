@@ -124,12 +124,6 @@ type Client struct {
 	now       func() time.Time
 }
 
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
 var keyRE = pattern.New(`^[\x21-\x7e]{1,200}$`)
 
 // New validates cfg and returns a client for the store.
