@@ -1,10 +1,13 @@
 package cart
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // maxTokenAnswer bounds a token endpoint's answer: a few tokens and their
@@ -27,6 +30,27 @@ func ExchangeCode(client *http.Client, label string, hr *http.Request) ([]byte, 
 		return nil, fmt.Errorf("read %s token: %w", strings.ToLower(label), err)
 	}
 	return raw, TokenStatus(label, resp.StatusCode)
+}
+
+// PostCode is a connect flow's code exchange: it posts body (of
+// contentType) to tokenURL, asking for JSON, with client (nil: a client
+// with a 20 s timeout) and returns the answer as ExchangeCode does. edit,
+// when not nil, adds what else the cart wants on the request (basic
+// auth, a user agent).
+func PostCode(ctx context.Context, client *http.Client, label, tokenURL, contentType string, body []byte, edit func(*http.Request)) ([]byte, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second}
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header.Set("Content-Type", contentType)
+	hr.Header.Set("Accept", "application/json")
+	if edit != nil {
+		edit(hr)
+	}
+	return ExchangeCode(client, label, hr)
 }
 
 // TokenStatus classifies a code exchange's HTTP status as ExchangeCode

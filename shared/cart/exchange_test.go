@@ -2,6 +2,7 @@ package cart
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,5 +47,32 @@ func TestExchangeCode(t *testing.T) {
 	hr, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/token", nil)
 	if _, err := ExchangeCode(&http.Client{}, "Etsy", hr); err == nil || errors.Is(err, ErrCallback) {
 		t.Errorf("unreachable: %v", err)
+	}
+}
+
+func TestPostCode(t *testing.T) {
+	var got *http.Request
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got, body = r, string(b)
+		w.Write([]byte(`{"access_token":"t"}`))
+	}))
+	defer srv.Close()
+	raw, err := PostCode(t.Context(), nil, "Shopify", srv.URL+"/token", "application/json", []byte(`{"code":"c"}`),
+		func(hr *http.Request) { hr.Header.Set("User-Agent", "autosync-test") })
+	if err != nil || string(raw) != `{"access_token":"t"}` {
+		t.Fatalf("got %q, %v", raw, err)
+	}
+	if got.Method != http.MethodPost || got.URL.Path != "/token" || body != `{"code":"c"}` {
+		t.Errorf("sent %s %s %q", got.Method, got.URL.Path, body)
+	}
+	for h, want := range map[string]string{"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "autosync-test"} {
+		if v := got.Header.Get(h); v != want {
+			t.Errorf("%s: %q, want %q", h, v, want)
+		}
+	}
+	if _, err := PostCode(t.Context(), srv.Client(), "Shopify", "http://[::1]:namedport", "application/json", nil, nil); err == nil {
+		t.Error("a token URL that cannot be parsed: no error")
 	}
 }

@@ -1,7 +1,6 @@
 package bigcommerce
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -73,21 +72,12 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 || len(scope) > 2048 {
 		return nil, nil, fmt.Errorf("bigcommerce callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
 	body, _ := json.Marshal(map[string]string{
 		"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code, "scope": scope,
 		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
 	})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, loginBase(req.App)+"/oauth2/token", bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
 	// A used, expired or foreign code is refused with a 4xx.
-	raw, err := cart.ExchangeCode(client, "BigCommerce", hr)
+	raw, err := cart.PostCode(ctx, client, "BigCommerce", loginBase(req.App)+"/oauth2/token", "application/json", body, nil)
 	if err != nil {
 		return nil, nil, err
 	}

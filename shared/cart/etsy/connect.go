@@ -98,12 +98,11 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 		"code":          {code},
 		"code_verifier": {CodeVerifier(req.App.ClientSecret, state)},
 	}
-	raw, status, err := post(ctx, client, apiBase(req.App)+tokenPath, form, req.App)
-	if err != nil {
-		return nil, nil, fmt.Errorf("etsy token exchange: %w", err)
-	}
 	// A used code or a wrong verifier is refused with 400 invalid_grant.
-	if err := cart.TokenStatus("Etsy", status); err != nil {
+	raw, err := cart.PostCode(ctx, client, "Etsy", apiBase(req.App)+tokenPath, "application/x-www-form-urlencoded", []byte(form.Encode()), func(hr *http.Request) {
+		hr.Header.Set("x-api-key", req.App.ClientID+":"+req.App.ClientSecret)
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	t, _, ok := parseTokens(raw, time.Now())
@@ -152,21 +151,4 @@ func shopOf(ctx context.Context, client *http.Client, app cart.App, access strin
 		return "", &cart.Error{Status: http.StatusOK, Message: "The Etsy account that authorized Autosync has no shop."}
 	}
 	return me.ShopID.String(), nil
-}
-
-func post(ctx context.Context, client *http.Client, u string, form url.Values, app cart.App) ([]byte, int, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, 0, err
-	}
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hr.Header.Set("Accept", "application/json")
-	hr.Header.Set("x-api-key", app.ClientID+":"+app.ClientSecret)
-	resp, err := client.Do(hr)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
-	return raw, resp.StatusCode, err
 }

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"encoding/hex"
@@ -109,19 +108,10 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 {
 		return nil, nil, fmt.Errorf("shopify callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
 	body, _ := json.Marshal(map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, shopBase(req.App, shop)+"/admin/oauth/access_token", bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
 	// A used or expired code is refused with 400: the grant is not
 	// Shopify's any more.
-	raw, err := cart.ExchangeCode(client, "Shopify", hr)
+	raw, err := cart.PostCode(ctx, client, "Shopify", shopBase(req.App, shop)+"/admin/oauth/access_token", "application/json", body, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,6 @@
 package squarespace
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,19 +66,11 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if q.Get("error") != "" || code == "" || len(code) > 512 {
 		return nil, nil, fmt.Errorf("squarespace callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
 	body, _ := json.Marshal(map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": req.CallbackURL})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, providerBase(req.App)+tokensPath, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.SetBasicAuth(req.App.ClientID, req.App.ClientSecret)
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
-	hr.Header.Set("User-Agent", DefaultUserAgent)
-	raw, err := cart.ExchangeCode(client, "Squarespace", hr)
+	raw, err := cart.PostCode(ctx, client, "Squarespace", providerBase(req.App)+tokensPath, "application/json", body, func(hr *http.Request) {
+		hr.SetBasicAuth(req.App.ClientID, req.App.ClientSecret)
+		hr.Header.Set("User-Agent", DefaultUserAgent)
+	})
 	if err != nil {
 		return nil, nil, err
 	}
