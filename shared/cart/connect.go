@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Connect is how a merchant connects a channel through the cart's own
@@ -66,6 +67,15 @@ type App struct {
 	// AppID is the app's own id where the cart names it apart from its
 	// OAuth client (Amazon's SP-API application id, in the consent URL).
 	AppID string
+}
+
+// Base is the simulator's address (APIBase, without a trailing slash) in
+// make dev and tests, and live, the cart's own, otherwise.
+func (a App) Base(live string) string {
+	if a.APIBase != "" {
+		return strings.TrimRight(a.APIBase, "/")
+	}
+	return live
 }
 
 // ConnectRequest is one authorization Autosync starts.

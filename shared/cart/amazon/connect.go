@@ -51,10 +51,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if appID == "" {
 		return "", fmt.Errorf("amazon authorize URL needs the SP-API application id")
 	}
-	base := m.SellerCentral()
-	if req.App.APIBase != "" {
-		base = strings.TrimRight(req.App.APIBase, "/")
-	}
+	base := req.App.Base(m.SellerCentral())
 	q := url.Values{
 		"application_id": {appID},
 		"state":          {req.State},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -434,21 +435,12 @@ func (w listingWire) images(m string) []string {
 	for _, n := range names {
 		for _, e := range w.attrEntries(n, m) {
 			var u string
-			if json.Unmarshal(e["media_location"], &u) == nil && isURL(u) && !contains(out, u) && len(out) < maxImages {
+			if json.Unmarshal(e["media_location"], &u) == nil && isURL(u) && !slices.Contains(out, u) && len(out) < maxImages {
 				out = append(out, u)
 			}
 		}
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func isURL(s string) bool {
@@ -551,7 +543,7 @@ func decodeCursor(s string) (cursor, error) {
 func (c *cursor) seen(id string, t time.Time) bool {
 	switch {
 	case t.Equal(c.P):
-		if contains(c.I, id) {
+		if slices.Contains(c.I, id) {
 			return true
 		}
 		if len(c.I) < maxCursorIDs {

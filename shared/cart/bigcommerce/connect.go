@@ -32,7 +32,7 @@ var connect = &cart.Connect{
 		if req.App.ClientID == "" || strings.ContainsAny(req.App.ClientID, "/?#") {
 			return "", fmt.Errorf("client id %q", req.App.ClientID)
 		}
-		u := loginBase(req.App) + "/app/" + url.PathEscape(req.App.ClientID) + "/install"
+		u := req.App.Base(LoginBase) + "/app/" + url.PathEscape(req.App.ClientID) + "/install"
 		if req.App.APIBase != "" {
 			// The simulator stands for every app registration, so it is
 			// told the auth callback BigCommerce reads from the app's.
@@ -45,15 +45,6 @@ var connect = &cart.Connect{
 	StoreKey:       "store_hash",
 	AppCredentials: true,
 	StateCookie:    true,
-}
-
-// loginBase is login.bigcommerce.com, or the simulator standing for it in
-// make dev and tests.
-func loginBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return LoginBase
 }
 
 // storeOfContext reads "stores/{hash}".
@@ -77,7 +68,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
 	})
 	// A used, expired or foreign code is refused with a 4xx.
-	raw, err := cart.PostCode(ctx, client, "BigCommerce", loginBase(req.App)+"/oauth2/token", "application/json", body, nil)
+	raw, err := cart.PostCode(ctx, client, "BigCommerce", req.App.Base(LoginBase)+"/oauth2/token", "application/json", body, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -70,13 +70,6 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 	return base + "?" + q.Encode(), nil
 }
 
-func apiBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return DefaultBaseURL
-}
-
 // exchangeCode trades the code and verifier for the owner's tokens, then
 // finds the shop with getMe.
 func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest, client *http.Client) (cart.Config, cart.Credentials, error) {
@@ -99,7 +92,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 		"code_verifier": {CodeVerifier(req.App.ClientSecret, state)},
 	}
 	// A used code or a wrong verifier is refused with 400 invalid_grant.
-	raw, err := cart.PostCode(ctx, client, "Etsy", apiBase(req.App)+tokenPath, "application/x-www-form-urlencoded", []byte(form.Encode()), func(hr *http.Request) {
+	raw, err := cart.PostCode(ctx, client, "Etsy", req.App.Base(DefaultBaseURL)+tokenPath, "application/x-www-form-urlencoded", []byte(form.Encode()), func(hr *http.Request) {
 		hr.Header.Set("x-api-key", req.App.ClientID+":"+req.App.ClientSecret)
 	})
 	if err != nil {
@@ -122,7 +115,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 
 // shopOf is the authorizing user's shop, from getMe (GET /users/me).
 func shopOf(ctx context.Context, client *http.Client, app cart.App, access string) (string, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, apiBase(app)+APIPath+"/users/me", nil)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, app.Base(DefaultBaseURL)+APIPath+"/users/me", nil)
 	if err != nil {
 		return "", err
 	}

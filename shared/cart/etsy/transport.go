@@ -296,7 +296,7 @@ func (c *Client) classify(resp *cart.Response) (*reply, error) {
 		return &reply{status: s, body: raw}, nil
 	case s == http.StatusTooManyRequests:
 		msg := strings.ToLower(errorMessage(raw))
-		after := retryAfter(resp.Header.Get("retry-after"), resp.Received)
+		after := cart.RetryAfter(resp.Header.Get("retry-after"), resp.Received, maxRetryAfter)
 		daily := strings.Contains(msg, "daily") || strings.Contains(msg, "per day") ||
 			(!strings.Contains(msg, "second") && after > time.Minute)
 		return nil, &cart.Throttled{Daily: daily, After: after}
@@ -318,12 +318,6 @@ func (c *Client) classify(resp *cart.Response) (*reply, error) {
 
 // maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.
 const maxRetryAfter = 48 * time.Hour
-
-// retryAfter parses retry-after: delta-seconds (a decimal is accepted) or
-// an HTTP date. Zero means absent or unusable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return cart.RetryAfter(h, now, maxRetryAfter)
-}
 
 // get sends a GET and returns the reply.
 func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {

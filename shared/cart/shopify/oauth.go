@@ -43,15 +43,6 @@ var connect = &cart.Connect{
 	AppCredentials: true,
 }
 
-// shopBase is where the shop's admin is: https://{shop}, or the simulator
-// standing for every shop in make dev and tests.
-func shopBase(app cart.App, shop string) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return "https://" + shop
-}
-
 func authorizeURL(req cart.ConnectRequest) (string, error) {
 	shop := req.Fields["shop_domain"]
 	if !shopDomain.MatchString(shop) {
@@ -64,7 +55,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 		"state":        {req.State},
 	}
 	// Offline access: no grant_options[]=per-user.
-	return shopBase(req.App, shop) + "/admin/oauth/authorize?" + q.Encode() + "&shop=" + url.QueryEscape(shop), nil
+	return req.App.Base("https://"+shop) + "/admin/oauth/authorize?" + q.Encode() + "&shop=" + url.QueryEscape(shop), nil
 }
 
 // CallbackHMAC is Shopify's signature of a callback's query: hex
@@ -111,7 +102,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	body, _ := json.Marshal(map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code})
 	// A used or expired code is refused with 400: the grant is not
 	// Shopify's any more.
-	raw, err := cart.PostCode(ctx, client, "Shopify", shopBase(req.App, shop)+"/admin/oauth/access_token", "application/json", body, nil)
+	raw, err := cart.PostCode(ctx, client, "Shopify", req.App.Base("https://"+shop)+"/admin/oauth/access_token", "application/json", body, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -37,13 +36,6 @@ var connect = &cart.Connect{
 	AppCredentials: true,
 }
 
-func providerBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return ProviderBase
-}
-
 func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if req.App.ClientID == "" || req.State == "" {
 		return "", fmt.Errorf("squarespace authorize URL needs the app's client id and a state")
@@ -55,7 +47,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 		"state":        {req.State},
 		"access_type":  {"offline"},
 	}
-	return providerBase(req.App) + authorizePath + "?" + q.Encode(), nil
+	return req.App.Base(ProviderBase) + authorizePath + "?" + q.Encode(), nil
 }
 
 // exchangeCode trades the code for tokens at the provider, the app
@@ -67,7 +59,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 		return nil, nil, fmt.Errorf("squarespace callback without a code: %w", cart.ErrCallback)
 	}
 	body, _ := json.Marshal(map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": req.CallbackURL})
-	raw, err := cart.PostCode(ctx, client, "Squarespace", providerBase(req.App)+tokensPath, "application/json", body, func(hr *http.Request) {
+	raw, err := cart.PostCode(ctx, client, "Squarespace", req.App.Base(ProviderBase)+tokensPath, "application/json", body, func(hr *http.Request) {
 		hr.SetBasicAuth(req.App.ClientID, req.App.ClientSecret)
 		hr.Header.Set("User-Agent", DefaultUserAgent)
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,20 +286,11 @@ func quantity(m manageStock, q wcInt) *int {
 func images(is []wcImage) []string {
 	var out []string
 	for _, i := range is {
-		if src := strings.TrimSpace(i.Src); src != "" && !contains(out, src) {
+		if src := strings.TrimSpace(i.Src); src != "" && !slices.Contains(out, src) {
 			out = append(out, src)
 		}
 	}
 	return out
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // simpleListing is a simple product's listing; ok is false for products

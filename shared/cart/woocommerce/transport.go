@@ -166,7 +166,7 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 		}
 		return &reply{status: s, header: resp.Header, body: raw}, nil
 	case s == http.StatusTooManyRequests:
-		return nil, &cart.Throttled{After: retryAfter(resp.Header.Get("Retry-After"), resp.Received)}
+		return nil, &cart.Throttled{After: cart.RetryAfter(resp.Header.Get("Retry-After"), resp.Received, maxRetryAfter)}
 	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
 		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
 	case s == http.StatusUnauthorized:
@@ -191,12 +191,6 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.
 const maxRetryAfter = 24 * time.Hour
-
-// retryAfter parses Retry-After: delta-seconds (hosts send integers; a
-// decimal is accepted) or an HTTP date. Zero means absent or unusable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return cart.RetryAfter(h, now, maxRetryAfter)
-}
 
 // getJSON sends a GET and returns the reply.
 func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {

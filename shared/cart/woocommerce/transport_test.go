@@ -449,7 +449,7 @@ func TestRetryAfter(t *testing.T) {
 		now.Add(-time.Hour).Format(http.TimeFormat):       0,
 	}
 	for h, want := range tests {
-		if got := retryAfter(h, now); got != want {
+		if got := cart.RetryAfter(h, now, maxRetryAfter); got != want {
 			t.Errorf("retryAfter(%q) = %v; want %v", h, got, want)
 		}
 	}
