@@ -100,19 +100,11 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 	if len(updates) > MaxAdjustmentItems {
 		return nil, fmt.Errorf("bigcommerce: %d stock updates exceed the limit of %d per call", len(updates), MaxAdjustmentItems)
 	}
-	results := make([]cart.StockResult, len(updates))
 	items := make([]stockItem, len(updates))
-	var pending []int
-	for i, u := range updates {
-		results[i].SKU = u.SKU
-		it, err := c.stockItemFor(u)
-		if err != nil {
-			results[i].Err = err
-			continue
-		}
-		items[i] = it
-		pending = append(pending, i)
-	}
+	results, pending := cart.CheckUpdates(updates, func(i int, u cart.StockUpdate) (err error) {
+		items[i], err = c.stockItemFor(u)
+		return err
+	})
 	a := &adjustment{c: c, items: items, results: results, budget: maxStockRequests}
 	if err := a.run(ctx, pending); err != nil {
 		return nil, fmt.Errorf("bigcommerce: setting stock: %w", err)

@@ -198,7 +198,7 @@ type Client struct {
 	lim      *limiter
 	retry    retryPolicy
 	now      func() time.Time
-	writes   writeCounters
+	writes   cart.Tally[WriteStats]
 }
 
 var (

@@ -182,6 +182,11 @@ type reply struct {
 	body   []byte
 }
 
+// get sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}
+
 // do sends one API request (cart.Do), retrying temporary failures with
 // capped exponential backoff and waiting out 429s for as long as ctx
 // allows. With a refresh token it renews the access token when it is about
@@ -318,8 +323,3 @@ func (c *Client) classify(resp *cart.Response) (*reply, error) {
 
 // maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.
 const maxRetryAfter = 48 * time.Hour
-
-// get sends a GET and returns the reply.
-func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
-	return c.do(ctx, http.MethodGet, path, q, nil)
-}

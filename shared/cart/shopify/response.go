@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,35 +44,28 @@ type gqlError struct {
 type gqlErrors []gqlError
 
 func (e *gqlErrors) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*e = nil
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*e = gqlErrors{{Message: s}}
-		return nil
-	case len(b) > 0 && b[0] == '{':
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		var parts []string
-		for k, v := range m {
-			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
-		}
-		*e = gqlErrors{{Message: strings.Join(parts, "; ")}}
-		return nil
-	}
-	var list []gqlError
-	if err := json.Unmarshal(b, &list); err != nil {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*e = list
+	switch v := v.(type) {
+	case nil:
+		*e = nil
+	case string:
+		*e = gqlErrors{{Message: v}}
+	case map[string]any:
+		var parts []string
+		for k, x := range v {
+			parts = append(parts, fmt.Sprintf("%s: %v", k, x))
+		}
+		*e = gqlErrors{{Message: strings.Join(parts, "; ")}}
+	default:
+		var list []gqlError
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*e = list
+	}
 	return nil
 }
 

@@ -62,7 +62,7 @@ type Client struct {
 	retry    retryPolicy
 	now      func() time.Time
 	loc      locationCache
-	writes   writeCounters
+	writes   cart.Tally[WriteStats]
 }
 
 var _ cart.OrderSource = (*Client)(nil)

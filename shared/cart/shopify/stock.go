@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -109,19 +108,9 @@ type WriteStats struct {
 	LocationQueries int
 }
 
-type writeCounters struct {
-	mutations, resends, reads, stale, locations atomic.Int64
-}
-
 // WriteStats returns what SetStock calls have sent so far.
 func (c *Client) WriteStats() WriteStats {
-	return WriteStats{
-		Mutations:       int(c.writes.mutations.Load()),
-		Resends:         int(c.writes.resends.Load()),
-		Reads:           int(c.writes.reads.Load()),
-		StaleRetries:    int(c.writes.stale.Load()),
-		LocationQueries: int(c.writes.locations.Load()),
-	}
+	return c.writes.Get()
 }
 
 // UserError is Shopify's reason for refusing a quantity, as
@@ -191,28 +180,22 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // limiting past ctx's deadline, transport failures and malformed answers,
 // as queries do.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results := make([]cart.StockResult, len(updates))
 	items := make([]string, len(updates))
-	var pending []int
-	for i, u := range updates {
-		results[i].SKU = u.SKU
+	results, pending := cart.CheckUpdates(updates, func(i int, u cart.StockUpdate) error {
 		gid, ok := inventoryItemGID(u.Link.InventoryItemID)
 		if !ok {
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s has no Shopify inventory item to write to: import the channel's products first", u.SKU)}
-			continue
+			return &cart.Error{Message: fmt.Sprintf("SKU %s has no Shopify inventory item to write to: import the channel's products first", u.SKU)}
 		}
 		if u.Quantity > maxQuantity {
 			// Past Shopify's limit, and maybe past GraphQL's 32-bit Int,
 			// which would fail the whole request rather than this SKU.
-			results[i].Err = (&UserError{Code: "INVALID_QUANTITY_TOO_HIGH", Message: "The total quantity can't be higher than 1,000,000,000."}).cartError()
-			continue
+			return (&UserError{Code: "INVALID_QUANTITY_TOO_HIGH", Message: "The total quantity can't be higher than 1,000,000,000."}).cartError()
 		}
 		items[i] = gid
-		pending = append(pending, i)
-	}
+		return nil
+	})
 	ref := referencePrefix + strconv.FormatInt(c.now().UTC().UnixMilli(), 10)
-	for start := 0; start < len(pending); start += maxStockBatch {
-		batch := pending[start:min(start+maxStockBatch, len(pending))]
+	for batch := range slices.Chunk(pending, maxStockBatch) {
 		if err := c.setBatch(ctx, updates, items, batch, ref, results); err != nil {
 			return nil, fmt.Errorf("shopify: setting stock: %w", err)
 		}
@@ -276,7 +259,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 		if err != nil {
 			return err
 		}
-		c.writes.mutations.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Mutations++ })
 		userErrors, err := parseSetQuantities(data)
 		if err != nil {
 			return err
@@ -332,7 +315,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 					return err
 				}
 				from = maps.Clone(base)
-				c.writes.resends.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.Resends++ })
 				continue
 			}
 		}
@@ -355,7 +338,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			}
 			for _, i := range stale {
 				results[i].Retries++
-				c.writes.stale.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.StaleRetries++ })
 				from[i] = now[i]
 				if base[i] != nil && now[i] != nil {
 					target[i] = max(updates[i].Quantity-(*base[i]-*now[i]), 0)
@@ -365,7 +348,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			slices.Sort(keep)
 		}
 		if len(keep) > 0 {
-			c.writes.resends.Add(1)
+			c.writes.Add(func(s *WriteStats) { s.Resends++ })
 		}
 		send = keep
 	}
@@ -398,7 +381,7 @@ func (c *Client) readAvailable(ctx context.Context, loc string, items []string, 
 	if err != nil {
 		return nil, err
 	}
-	c.writes.reads.Add(1)
+	c.writes.Add(func(s *WriteStats) { s.Reads++ })
 	levels, err := parseLevels(data, len(which))
 	if err != nil {
 		return nil, err
@@ -503,7 +486,7 @@ func (c *Client) primaryLocation(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.writes.locations.Add(1)
+	c.writes.Add(func(s *WriteStats) { s.LocationQueries++ })
 	id, err := parseLocation(data)
 	if err != nil {
 		return "", err

@@ -83,7 +83,7 @@ type Client struct {
 	pace   *pacer
 	retry  retryPolicy
 	clock  timeSource
-	writes writeCounters
+	writes cart.Tally[WriteStats]
 	oauth  *oauthTokens // nil: the key is used as it is
 }
 

@@ -240,9 +240,9 @@ func (c *Client) do(ctx context.Context, rq request) (*reply, error) {
 		}),
 		Build: func(ctx context.Context, a cart.Attempt) (*http.Request, error) {
 			if rq.idempotencyKey != "" {
-				c.writes.requests.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.Requests++ })
 				if a.Failures > 0 {
-					c.writes.retries.Add(1)
+					c.writes.Add(func(s *WriteStats) { s.Retries++ })
 				}
 			}
 			return c.request(ctx, rq)

@@ -62,6 +62,11 @@ type keysNotSeen struct{ err *cart.Error }
 
 func (k keysNotSeen) Error() string { return k.err.Error() }
 
+// get sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}
+
 // do sends one API request, retrying temporary failures with capped
 // exponential backoff and waiting out 429s for as long as ctx allows. Stock
 // writes set absolute quantities, so a retried write is harmless.
@@ -191,11 +196,6 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.
 const maxRetryAfter = 24 * time.Hour
-
-// getJSON sends a GET and returns the reply.
-func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
-	return c.do(ctx, http.MethodGet, path, q, nil)
-}
 
 // totalHeader reads X-WP-Total; ok is false when it is absent or absurd.
 func totalHeader(h http.Header) (int, bool) {
