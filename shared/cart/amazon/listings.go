@@ -3,7 +3,6 @@ package amazon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -43,33 +42,24 @@ func (c *Client) listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		cur.A = cur.S
 	}
 	for skipped := 0; ; {
-		params := url.Values{
-			"marketplaceIds": {c.market},
-			"includedData":   {"summaries,attributes,offers,fulfillmentAvailability"},
-			"pageSize":       {strconv.Itoa(listingsPageSize)},
-			"sortBy":         {"lastUpdatedDate"},
-			"sortOrder":      {"ASC"},
-		}
-		if !cur.A.IsZero() {
-			params.Set("lastUpdatedAfter", cur.A.Format(time.RFC3339))
-		}
-		if !cur.B.IsZero() {
-			params.Set("lastUpdatedBefore", cur.B.Format(time.RFC3339))
-		}
-		if cur.T != "" {
-			params.Set("pageToken", cur.T)
-		}
-		resp, err := c.do(ctx, request{op: opSearchListings, method: http.MethodGet, path: c.listingsPath(), query: params})
+		resp, err := c.page(ctx, &cur, opSearchListings, c.listingsPath(), "pageToken", func() url.Values {
+			params := url.Values{
+				"marketplaceIds": {c.market},
+				"includedData":   {"summaries,attributes,offers,fulfillmentAvailability"},
+				"pageSize":       {strconv.Itoa(listingsPageSize)},
+				"sortBy":         {"lastUpdatedDate"},
+				"sortOrder":      {"ASC"},
+			}
+			if !cur.A.IsZero() {
+				params.Set("lastUpdatedAfter", cur.A.Format(time.RFC3339))
+			}
+			if !cur.B.IsZero() {
+				params.Set("lastUpdatedBefore", cur.B.Format(time.RFC3339))
+			}
+			return params
+		})
 		if err != nil {
 			return cart.ListingPage{}, err
-		}
-		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
-			cur.restart()
-			continue
-		}
-		cur.R = 0
-		if !resp.ok() {
-			return cart.ListingPage{}, failure(resp)
 		}
 		items, next, err := parseListings(resp.body, c.market)
 		if err != nil {

@@ -3,7 +3,6 @@ package amazon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -111,31 +110,19 @@ func (c *Client) searchOrders(ctx context.Context, q cart.OrderQuery, s orderSea
 		cur = cursor{F: true, S: from, A: from, B: before}
 	}
 	for skipped := 0; ; {
-		params := url.Values{
-			"marketplaceIds":      {c.market},
-			"fulfilledBy":         {s.fulfilledBy},
-			"fulfillmentStatuses": {strings.Join(s.statuses, ",")},
-			"lastUpdatedAfter":    {cur.A.UTC().Format(time.RFC3339)},
-			"lastUpdatedBefore":   {cur.B.UTC().Format(time.RFC3339)},
-			"maxResultsPerPage":   {strconv.Itoa(ordersPageSize)},
-			"includedData":        {"FULFILLMENT,PROCEEDS"},
-		}
-		if cur.T != "" {
-			params.Set("paginationToken", cur.T)
-		}
-		resp, err := c.do(ctx, request{op: opSearchOrders, method: http.MethodGet, path: ordersPath, query: params})
+		resp, err := c.page(ctx, &cur, opSearchOrders, ordersPath, "paginationToken", func() url.Values {
+			return url.Values{
+				"marketplaceIds":      {c.market},
+				"fulfilledBy":         {s.fulfilledBy},
+				"fulfillmentStatuses": {strings.Join(s.statuses, ",")},
+				"lastUpdatedAfter":    {cur.A.UTC().Format(time.RFC3339)},
+				"lastUpdatedBefore":   {cur.B.UTC().Format(time.RFC3339)},
+				"maxResultsPerPage":   {strconv.Itoa(ordersPageSize)},
+				"includedData":        {"FULFILLMENT,PROCEEDS"},
+			}
+		})
 		if err != nil {
 			return cart.OrderPage{}, err
-		}
-		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
-			// The next token expired (or was refused): search again from
-			// the position reached.
-			cur.restart()
-			continue
-		}
-		cur.R = 0
-		if !resp.ok() {
-			return cart.OrderPage{}, failure(resp)
 		}
 		p, err := parseSearchOrders(resp.body, s.filter)
 		if err != nil {

@@ -296,3 +296,30 @@ func failure(resp *response) error {
 	}
 	return e
 }
+
+// page sends the request for the page cur is at, with cur's token as
+// tokenParam when it has one. When Amazon refuses the token (it lives
+// 30 s) the search starts again from the position reached, with query
+// made anew, at most maxRestarts times in a row. It returns Amazon's
+// answer to a request it took.
+func (c *Client) page(ctx context.Context, cur *cursor, op operation, path, tokenParam string, query func() url.Values) (*response, error) {
+	for {
+		params := query()
+		if cur.T != "" {
+			params.Set(tokenParam, cur.T)
+		}
+		resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: params})
+		if err != nil {
+			return nil, err
+		}
+		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
+			cur.restart()
+			continue
+		}
+		cur.R = 0
+		if !resp.ok() {
+			return nil, failure(resp)
+		}
+		return resp, nil
+	}
+}
