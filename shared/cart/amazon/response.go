@@ -1,7 +1,6 @@
 package amazon
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -518,21 +517,14 @@ const maxCursorIDs = 250
 // maxCursor bounds an encoded cursor.
 const maxCursor = 32 << 10
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) encode() string { return cart.EncodeCursor(c) }
 
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
-	if s == "" {
-		return c, nil
-	}
 	if len(s) > maxCursor {
 		return c, errors.New("the saved page position is too long")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || len(c.I) > maxCursorIDs || !c.F {
+	if !cart.DecodeCursor(s, maxCursor/4*3, &c) || s != "" && (len(c.I) > maxCursorIDs || !c.F) {
 		return cursor{}, errors.New("the saved page position is not one this connector wrote")
 	}
 	return c, nil

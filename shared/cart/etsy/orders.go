@@ -2,8 +2,6 @@ package etsy
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -36,21 +34,13 @@ type orderCursor struct {
 	O int64 `json:"o,omitempty"`
 }
 
-func (c orderCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c orderCursor) encode() string { return cart.EncodeCursor(c) }
 
 var errCursor = &cart.Error{Message: "the saved position in Etsy's receipts is not valid; the import starts its window again"}
 
 func decodeOrderCursor(s string) (orderCursor, error) {
 	var c orderCursor
-	if s == "" {
-		return c, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 8192 || json.Unmarshal(b, &c) != nil ||
-		c.S < 0 || c.O < 0 || c.O > 1<<31 || len(c.IDs) > maxCursorIDs || (c.S == 0 && (c.O != 0 || len(c.IDs) > 0)) {
+	if !cart.DecodeCursor(s, 8192, &c) || c.S < 0 || c.O < 0 || c.O > 1<<31 || len(c.IDs) > maxCursorIDs || (c.S == 0 && (c.O != 0 || len(c.IDs) > 0)) {
 		return orderCursor{}, errCursor
 	}
 	return c, nil
