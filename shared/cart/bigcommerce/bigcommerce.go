@@ -278,7 +278,7 @@ var _ cart.OrderSource = (*Client)(nil)
 // deadline it returns a *cart.RateLimitedError instead. A refused token is
 // cart.ErrAuth; other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	var cur orderCursor
@@ -432,7 +432,7 @@ var _ cart.ListingSource = (*Client)(nil)
 // products modified in q's window, in ascending product id order, keyed on
 // the last product id (id:greater) for the same reason as Orders.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil
 	}
 	var after int64

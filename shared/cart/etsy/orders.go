@@ -64,7 +64,7 @@ var _ cart.OrderSource = (*Client)(nil)
 // returns a *cart.RateLimitedError. Refused credentials are cart.ErrAuth;
 // other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	if !q.UpdatedTo.IsZero() && q.UpdatedTo.Unix() <= minTimestamp {

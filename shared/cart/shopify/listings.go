@@ -83,7 +83,7 @@ const productMediaDoc = `query ProductMedia($id: ID!, $after: String) {
 // all the shop's locations. Images are the product's image media, first to
 // last, shared by its variants.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil // an empty window holds no products
 	}
 	vars := map[string]any{

@@ -110,7 +110,7 @@ func (c *Client) String() string { return "shopify.Client{" + c.shop + "}" }
 // deadline it returns a *cart.RateLimitedError instead. A refused token is
 // cart.ErrAuth; other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	search, err := searchQuery(q)

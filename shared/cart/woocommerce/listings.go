@@ -22,7 +22,7 @@ var _ cart.ListingSource = (*Client)(nil)
 // time, so an incremental read may miss a changed variation; a new
 // variation does touch it.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil
 	}
 	k, err := resume(q.UpdatedFrom, q.UpdatedTo, q.Cursor)

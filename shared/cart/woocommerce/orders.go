@@ -19,7 +19,7 @@ var _ cart.OrderSource = (*Client)(nil)
 // *cart.RateLimitedError instead. Refused keys are cart.ErrAuth; other
 // failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	status, err := statusParam(q)
