@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -23,34 +24,49 @@ var _ cart.ListingSource = (*Client)(nil)
 // are the product's image URLs, first to last, shared by its variants.
 // Name is the product's name, followed by the variant's attribute values.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	if q.Cursor == "" && q.EmptyWindow() {
+		return cart.ListingPage{}, nil
+	}
+	listings, next, err := readPage(ctx, c, productsPath, q.Cursor, q.UpdatedFrom, q.UpdatedTo, parseProducts,
+		func(v url.Values) { v.Set("type", "PHYSICAL") },
+		func(l cart.Listing) bool { return inWindow(l.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) })
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("squarespace: listing products: %w", err)
+	}
+	return cart.ListingPage{Listings: listings, Next: next}, nil
+}
+
+// readPage reads the page of the list at path that cursor points at: the
+// first page (cursor "") with q's window and what first sets, every later
+// one with the cursor alone, as Squarespace requires. It keeps the items
+// keep accepts and returns them with the next page's cursor.
+func readPage[T any](ctx context.Context, c *Client, path, cursor string, from, to time.Time,
+	parse func([]byte) ([]T, string, error), first func(url.Values), keep func(T) bool) ([]T, string, error) {
 	v := url.Values{}
-	if q.Cursor != "" {
-		v.Set("cursor", q.Cursor)
+	if cursor != "" {
+		v.Set("cursor", cursor)
 	} else {
-		if emptyWindow(q.UpdatedFrom, q.UpdatedTo) {
-			return cart.ListingPage{}, nil
+		if !from.IsZero() || !to.IsZero() {
+			windowParams(v, from, to, c.clock.Now())
 		}
-		if !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() {
-			windowParams(v, q.UpdatedFrom, q.UpdatedTo, c.clock.Now())
-		}
-		v.Set("type", "PHYSICAL")
+		first(v)
 	}
-	body, err := c.get(ctx, productsPath, v)
+	body, err := c.get(ctx, path, v)
 	if err != nil {
-		return cart.ListingPage{}, fmt.Errorf("squarespace: listing products: %w", err)
+		return nil, "", err
 	}
-	listings, next, err := parseProducts(body)
+	items, next, err := parse(body)
 	if err != nil {
-		return cart.ListingPage{}, fmt.Errorf("squarespace: listing products: %w", err)
+		return nil, "", err
 	}
-	if next != "" && next == q.Cursor {
-		return cart.ListingPage{}, fmt.Errorf("squarespace: listing products: %w", malformed("the same cursor twice"))
+	if next != "" && next == cursor {
+		return nil, "", malformed("the same cursor twice")
 	}
-	kept := listings[:0]
-	for _, l := range listings {
-		if inWindow(l.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) {
-			kept = append(kept, l)
+	kept := items[:0]
+	for _, it := range items {
+		if keep(it) {
+			kept = append(kept, it)
 		}
 	}
-	return cart.ListingPage{Listings: kept, Next: next}, nil
+	return kept, next, nil
 }

@@ -55,38 +55,22 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
 	}
-	v := url.Values{}
-	if q.Cursor != "" {
-		v.Set("cursor", q.Cursor)
-	} else {
-		if emptyWindow(q.UpdatedFrom, q.UpdatedTo) {
-			return cart.OrderPage{}, nil
-		}
-		if !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() {
-			windowParams(v, q.UpdatedFrom, q.UpdatedTo, c.clock.Now())
-		}
-		if len(statuses) == 1 {
-			v.Set("fulfillmentStatus", statuses[0])
-		}
+	if q.Cursor == "" && q.EmptyWindow() {
+		return cart.OrderPage{}, nil
 	}
-	body, err := c.get(ctx, ordersPath, v)
+	orders, next, err := readPage(ctx, c, ordersPath, q.Cursor, q.UpdatedFrom, q.UpdatedTo, parseOrders,
+		func(v url.Values) {
+			if len(statuses) == 1 {
+				v.Set("fulfillmentStatus", statuses[0])
+			}
+		},
+		func(o cart.Order) bool {
+			return slices.Contains(statuses, o.CartStatus) && inWindow(o.UpdatedAt, q.UpdatedFrom, q.UpdatedTo)
+		})
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
 	}
-	orders, next, err := parseOrders(body)
-	if err != nil {
-		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
-	}
-	if next != "" && next == q.Cursor {
-		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", malformed("the same cursor twice"))
-	}
-	kept := orders[:0]
-	for _, o := range orders {
-		if slices.Contains(statuses, o.CartStatus) && inWindow(o.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) {
-			kept = append(kept, o)
-		}
-	}
-	return cart.OrderPage{Orders: kept, Next: next}, nil
+	return cart.OrderPage{Orders: orders, Next: next}, nil
 }
 
 var _ cart.OrderFetcher = (*Client)(nil)

@@ -302,8 +302,3 @@ func windowParams(v url.Values, from, to, now time.Time) {
 func inWindow(t, from, to time.Time) bool {
 	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
 }
-
-// emptyWindow is a window that holds nothing.
-func emptyWindow(from, to time.Time) bool {
-	return !from.IsZero() && !to.IsZero() && !from.Before(to)
-}
