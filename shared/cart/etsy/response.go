@@ -116,12 +116,32 @@ func pow10(n int) *big.Rat {
 	return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil))
 }
 
-// Receipts (getShopReceipts).
-
-type receiptsPage struct {
-	Count   *int64        `json:"count"`
-	Results []receiptJSON `json:"results"`
+// page is a page of Etsy's results: one page of them and how many there
+// are in all.
+type page[T any] struct {
+	Count   *int64 `json:"count"`
+	Results []T    `json:"results"`
 }
+
+// parsePage decodes a page of what ("receipts") and checks each result
+// with check.
+func parsePage[T any](body []byte, what string, check func(*T) error) (count int64, results []T, err error) {
+	var p page[T]
+	if err := json.Unmarshal(body, &p); err != nil {
+		return 0, nil, malformed("a page of "+what, err)
+	}
+	if p.Results == nil || p.Count == nil || *p.Count < 0 {
+		return 0, nil, malformed("a page of "+what, errors.New("no count or results"))
+	}
+	for i := range p.Results {
+		if err := check(&p.Results[i]); err != nil {
+			return 0, nil, err
+		}
+	}
+	return *p.Count, p.Results, nil
+}
+
+// Receipts (getShopReceipts).
 
 type receiptJSON struct {
 	ReceiptID        int64             `json:"receipt_id"`
@@ -164,28 +184,20 @@ func (r *receiptJSON) created() int64 {
 // parseReceipts decodes a page of receipts and checks what the connector
 // relies on: positive ids and an update time on each.
 func parseReceipts(body []byte) (count int64, receipts []receiptJSON, err error) {
-	var p receiptsPage
-	if err := json.Unmarshal(body, &p); err != nil {
-		return 0, nil, malformed("a page of receipts", err)
-	}
-	if p.Results == nil || p.Count == nil || *p.Count < 0 {
-		return 0, nil, malformed("a page of receipts", errors.New("no count or results"))
-	}
-	for i := range p.Results {
-		r := &p.Results[i]
+	return parsePage(body, "receipts", func(r *receiptJSON) error {
 		if r.ReceiptID <= 0 {
-			return 0, nil, malformed("a receipt", fmt.Errorf("receipt id %d", r.ReceiptID))
+			return malformed("a receipt", fmt.Errorf("receipt id %d", r.ReceiptID))
 		}
 		if _, ok := r.updated(); !ok {
-			return 0, nil, malformed("a receipt", fmt.Errorf("receipt %d has no update time", r.ReceiptID))
+			return malformed("a receipt", fmt.Errorf("receipt %d has no update time", r.ReceiptID))
 		}
 		for _, t := range r.Transactions {
 			if t.Quantity < 0 {
-				return 0, nil, malformed("a receipt", fmt.Errorf("receipt %d: quantity %d", r.ReceiptID, t.Quantity))
+				return malformed("a receipt", fmt.Errorf("receipt %d: quantity %d", r.ReceiptID, t.Quantity))
 			}
 		}
-	}
-	return *p.Count, p.Results, nil
+		return nil
+	})
 }
 
 // filterOf maps a receipt to our bucket (see the package doc).
@@ -236,11 +248,6 @@ func toOrder(r *receiptJSON) (cart.Order, error) {
 }
 
 // Listings (getListingsByShop with Images and Inventory).
-
-type listingsPage struct {
-	Count   *int64        `json:"count"`
-	Results []listingJSON `json:"results"`
-}
 
 type listingJSON struct {
 	ListingID        int64          `json:"listing_id"`
@@ -329,25 +336,17 @@ func (p *productJSON) live() []offeringJSON {
 }
 
 func parseListings(body []byte) (count int64, listings []listingJSON, err error) {
-	var p listingsPage
-	if err := json.Unmarshal(body, &p); err != nil {
-		return 0, nil, malformed("a page of listings", err)
-	}
-	if p.Results == nil || p.Count == nil || *p.Count < 0 {
-		return 0, nil, malformed("a page of listings", errors.New("no count or results"))
-	}
-	for i := range p.Results {
-		l := &p.Results[i]
+	return parsePage(body, "listings", func(l *listingJSON) error {
 		if l.ListingID <= 0 {
-			return 0, nil, malformed("a listing", fmt.Errorf("listing id %d", l.ListingID))
+			return malformed("a listing", fmt.Errorf("listing id %d", l.ListingID))
 		}
 		if l.Inventory != nil {
 			if err := l.Inventory.validate(); err != nil {
-				return 0, nil, malformed("a listing's inventory", fmt.Errorf("listing %d: %v", l.ListingID, err))
+				return malformed("a listing's inventory", fmt.Errorf("listing %d: %v", l.ListingID, err))
 			}
 		}
-	}
-	return *p.Count, p.Results, nil
+		return nil
+	})
 }
 
 func parseInventory(body []byte) (*inventoryJSON, error) {
