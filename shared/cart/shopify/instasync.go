@@ -68,11 +68,12 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 	if err != nil {
 		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, err)
 	}
-	if pi := d.Order.LineItems.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: more lines but no cursor", id, errMalformed)
-		}
-		more, err := c.remainingLines(ctx, moreLines{gid: d.Order.ID, after: pi.EndCursor})
+	after, err := d.Order.LineItems.PageInfo.next("more lines")
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, err)
+	}
+	if after != "" {
+		more, err := c.remainingLines(ctx, moreLines{gid: d.Order.ID, after: after})
 		if err != nil {
 			return cart.Order{}, fmt.Errorf("shopify: reading the lines of order %s: %w", o.Number, err)
 		}

@@ -173,17 +173,14 @@ func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost f
 		if err := d.Product.validateNodes(); err != nil {
 			return err
 		}
-		pi := take(d.Product)
-		if !pi.HasNextPage {
-			return nil
+		next, err := take(d.Product).next("a next page")
+		if err != nil || next == "" {
+			return err
 		}
-		if pi.EndCursor == "" {
-			return fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		if pi.EndCursor == after {
+		if next == after {
 			return &cart.Error{Message: "Shopify repeated a page of a product"}
 		}
-		after = pi.EndCursor
+		after = next
 	}
 }
 
@@ -208,17 +205,11 @@ type mediaNode struct {
 }
 
 type productNode struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Media     struct {
-		PageInfo pageInfo    `json:"pageInfo"`
-		Nodes    []mediaNode `json:"nodes"`
-	} `json:"media"`
-	Variants struct {
-		PageInfo pageInfo      `json:"pageInfo"`
-		Nodes    []variantNode `json:"nodes"`
-	} `json:"variants"`
+	ID        string                  `json:"id"`
+	Title     string                  `json:"title"`
+	UpdatedAt time.Time               `json:"updatedAt"`
+	Media     connection[mediaNode]   `json:"media"`
+	Variants  connection[variantNode] `json:"variants"`
 }
 
 // validateNodes checks the variants' ids, which write-back will send back.
@@ -253,10 +244,7 @@ type productsPage struct {
 // parseProducts maps the data of a products query.
 func parseProducts(data json.RawMessage) (*productsPage, error) {
 	var d struct {
-		Products *struct {
-			PageInfo pageInfo      `json:"pageInfo"`
-			Nodes    []productNode `json:"nodes"`
-		} `json:"products"`
+		Products *connection[productNode] `json:"products"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%w: %v", errMalformed, err)
@@ -264,13 +252,11 @@ func parseProducts(data json.RawMessage) (*productsPage, error) {
 	if d.Products == nil {
 		return nil, fmt.Errorf("%w: no products", errMalformed)
 	}
-	page := &productsPage{}
-	if pi := d.Products.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		page.next = pi.EndCursor
+	next, err := d.Products.PageInfo.next("a next page")
+	if err != nil {
+		return nil, err
 	}
+	page := &productsPage{next: next}
 	for i := range d.Products.Nodes {
 		p, err := productOf(&d.Products.Nodes[i])
 		if err != nil {
@@ -294,17 +280,12 @@ func productOf(n *productNode) (*product, error) {
 	}
 	p := &product{gid: n.ID, title: n.Title, updatedAt: n.UpdatedAt, variants: n.Variants.Nodes,
 		images: imageURLs(n.Media.Nodes)}
-	if pi := n.Media.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: product %s has more media but no cursor", errMalformed, n.ID)
-		}
-		p.moreMedia = pi.EndCursor
+	var err error
+	if p.moreMedia, err = n.Media.PageInfo.next("product " + n.ID + " has more media"); err != nil {
+		return nil, err
 	}
-	if pi := n.Variants.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: product %s has more variants but no cursor", errMalformed, n.ID)
-		}
-		p.moreVariants = pi.EndCursor
+	if p.moreVariants, err = n.Variants.PageInfo.next("product " + n.ID + " has more variants"); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

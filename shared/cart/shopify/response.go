@@ -101,6 +101,24 @@ type pageInfo struct {
 	EndCursor   string `json:"endCursor"`
 }
 
+// next is the cursor of the page after this one, "" on the last page. A
+// next page without a cursor is malformed: missing says what lacks one.
+func (p pageInfo) next(missing string) (string, error) {
+	if !p.HasNextPage {
+		return "", nil
+	}
+	if p.EndCursor == "" {
+		return "", fmt.Errorf("%w: %s but no cursor", errMalformed, missing)
+	}
+	return p.EndCursor, nil
+}
+
+// connection is a page of a GraphQL connection's nodes.
+type connection[T any] struct {
+	PageInfo pageInfo `json:"pageInfo"`
+	Nodes    []T      `json:"nodes"`
+}
+
 type lineConnection struct {
 	PageInfo pageInfo `json:"pageInfo"`
 	Nodes    []struct {
@@ -147,10 +165,7 @@ var errMalformed = errors.New("malformed response")
 // parseOrders maps the data of an orders query to cart orders.
 func parseOrders(data json.RawMessage) (*ordersPage, error) {
 	var d struct {
-		Orders *struct {
-			PageInfo pageInfo    `json:"pageInfo"`
-			Nodes    []orderNode `json:"nodes"`
-		} `json:"orders"`
+		Orders *connection[orderNode] `json:"orders"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%w: %v", errMalformed, err)
@@ -158,23 +173,25 @@ func parseOrders(data json.RawMessage) (*ordersPage, error) {
 	if d.Orders == nil {
 		return nil, fmt.Errorf("%w: no orders", errMalformed)
 	}
-	p := &ordersPage{orders: make([]cart.Order, 0, len(d.Orders.Nodes))}
-	if d.Orders.PageInfo.HasNextPage {
-		if d.Orders.PageInfo.EndCursor == "" {
-			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		p.next = d.Orders.PageInfo.EndCursor
+	next, err := d.Orders.PageInfo.next("a next page")
+	if err != nil {
+		return nil, err
 	}
+	p := &ordersPage{orders: make([]cart.Order, 0, len(d.Orders.Nodes)), next: next}
 	for _, n := range d.Orders.Nodes {
 		o, err := toOrder(n)
 		if err != nil {
 			return nil, err
 		}
-		if n.LineItems.PageInfo.HasNextPage {
-			if n.ID == "" || n.LineItems.PageInfo.EndCursor == "" {
-				return nil, fmt.Errorf("%w: order %s has more lines but no cursor", errMalformed, o.ExternalID)
-			}
-			p.moreLines = append(p.moreLines, moreLines{index: len(p.orders), gid: n.ID, after: n.LineItems.PageInfo.EndCursor})
+		after, err := n.LineItems.PageInfo.next("order " + o.ExternalID + " has more lines")
+		if err == nil && after != "" && n.ID == "" {
+			err = fmt.Errorf("%w: order %s has more lines but no id", errMalformed, o.ExternalID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if after != "" {
+			p.moreLines = append(p.moreLines, moreLines{index: len(p.orders), gid: n.ID, after: after})
 		}
 		p.orders = append(p.orders, o)
 	}
@@ -261,11 +278,8 @@ func parseOrderLines(data json.RawMessage) (lines []cart.Line, next string, err 
 	if lines, err = toLines(d.Order.LineItems); err != nil {
 		return nil, "", err
 	}
-	if pi := d.Order.LineItems.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, "", fmt.Errorf("%w: more lines but no cursor", errMalformed)
-		}
-		next = pi.EndCursor
+	if next, err = d.Order.LineItems.PageInfo.next("more lines"); err != nil {
+		return nil, "", err
 	}
 	return lines, next, nil
 }
