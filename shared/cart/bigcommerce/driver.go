@@ -19,17 +19,7 @@ var Driver = cart.Driver{
 	ID:       "bigcommerce",
 	Label:    "BigCommerce",
 	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		c := Config{
-			StoreHash: b.Config["store_hash"], BaseURL: b.Config["api_base"],
-			AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
-		}
-		// location_id: the inventory location write-back sets (default 1).
-		if id, err := strconv.Atoi(b.Config["location_id"]); err == nil && id > 0 {
-			c.LocationID = id
-		}
-		return cart.Built(New(c))
-	},
+	New:      newConnector,
 	Statuses: func() []string {
 		var list []string
 		for id := range Statuses() {
@@ -69,6 +59,18 @@ func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {
 		ps = append(ps, cart.Problem{Field: "credentials.access_token", Message: "An API account access token is required."})
 	}
 	return ps
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	c := Config{
+		StoreHash: b.Config["store_hash"], BaseURL: b.Config["api_base"],
+		AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
+	}
+	// location_id: the inventory location write-back sets (default 1).
+	if id, err := strconv.Atoi(b.Config["location_id"]); err == nil && id > 0 {
+		c.LocationID = id
+	}
+	return cart.Built(New(c))
 }
 
 // verifyDelivery checks Standard Webhooks: webhook-signature holds

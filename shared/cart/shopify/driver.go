@@ -12,15 +12,10 @@ import (
 
 // Driver is what Autosync knows about Shopify (see cart.Driver).
 var Driver = cart.Driver{
-	ID:       "shopify",
-	Label:    "Shopify",
-	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		return cart.Built(New(Config{
-			Shop: b.Config["shop"], BaseURL: b.Config["api_base"],
-			AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
-		}))
-	},
+	ID:              "shopify",
+	Label:           "Shopify",
+	Validate:        validateChannel,
+	New:             newConnector,
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
 	Offers: cart.AutoOffers("Shopify", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
@@ -48,6 +43,13 @@ func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {
 		ps = append(ps, cart.Problem{Field: "credentials.access_token", Message: "An Admin API access token is required."})
 	}
 	return ps
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	return cart.Built(New(Config{
+		Shop: b.Config["shop"], BaseURL: b.Config["api_base"],
+		AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
+	}))
 }
 
 // verifyDelivery: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(client
