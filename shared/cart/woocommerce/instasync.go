@@ -39,34 +39,11 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	if !p.ID.Valid || p.ID.N != n {
 		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, errMalformed)
 	}
-	var out []cart.Listing
-	seen := map[string]bool{}
-	add := func(l cart.Listing) {
-		if !seen[l.SKU] {
-			seen[l.SKU] = true
-			out = append(out, l)
-		}
+	ls, err := c.listingsOf(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("woocommerce: %w", err)
 	}
-	switch p.Type {
-	case "simple":
-		if l, ok := simpleListing(p); ok {
-			add(l)
-		}
-	case "variable":
-		if len(p.Variations) == 0 {
-			return nil, nil
-		}
-		vs, err := c.variations(ctx, n)
-		if err != nil {
-			return nil, fmt.Errorf("woocommerce: listing the variations of product %d: %w", n, err)
-		}
-		for _, v := range vs {
-			if l, ok := variationListing(p, v); ok {
-				add(l)
-			}
-		}
-	}
-	return out, nil
+	return addNew(nil, map[string]bool{}, ls), nil
 }
 
 // webhookTopics are the WooCommerce topics of each topic.

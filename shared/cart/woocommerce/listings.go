@@ -50,38 +50,57 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	}
 	var page cart.ListingPage
 	seen := map[string]bool{}
-	add := func(l cart.Listing) {
-		if !seen[l.SKU] { // a SKU is unique in a store; keep the first
-			seen[l.SKU] = true
-			page.Listings = append(page.Listings, l)
-		}
-	}
 	for _, i := range st.fresh {
-		p := products[i]
-		switch p.Type {
-		case "simple":
-			if l, ok := simpleListing(p); ok {
-				add(l)
-			}
-		case "variable":
-			if len(p.Variations) == 0 {
-				continue
-			}
-			vs, err := c.variations(ctx, p.ID.N)
-			if err != nil {
-				return cart.ListingPage{}, fmt.Errorf("woocommerce: listing the variations of product %d: %w", p.ID.N, err)
-			}
-			for _, v := range vs {
-				if l, ok := variationListing(p, v); ok {
-					add(l)
-				}
-			}
+		ls, err := c.listingsOf(ctx, products[i])
+		if err != nil {
+			return cart.ListingPage{}, fmt.Errorf("woocommerce: %w", err)
 		}
+		page.Listings = addNew(page.Listings, seen, ls)
 	}
 	if st.next != nil {
 		page.Next = st.next.encode()
 	}
 	return page, nil
+}
+
+// listingsOf maps one product to its listings: a simple product's one, or
+// one per variation of a variable product that has a SKU of its own (read
+// from WooCommerce); grouped and external products have none.
+func (c *Client) listingsOf(ctx context.Context, p wcProduct) ([]cart.Listing, error) {
+	switch p.Type {
+	case "simple":
+		if l, ok := simpleListing(p); ok {
+			return []cart.Listing{l}, nil
+		}
+	case "variable":
+		if len(p.Variations) == 0 {
+			return nil, nil
+		}
+		vs, err := c.variations(ctx, p.ID.N)
+		if err != nil {
+			return nil, fmt.Errorf("listing the variations of product %d: %w", p.ID.N, err)
+		}
+		var out []cart.Listing
+		for _, v := range vs {
+			if l, ok := variationListing(p, v); ok {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// addNew appends the listings of SKUs not seen yet: a SKU is unique in a
+// store, so the first is kept.
+func addNew(out []cart.Listing, seen map[string]bool, ls []cart.Listing) []cart.Listing {
+	for _, l := range ls {
+		if !seen[l.SKU] {
+			seen[l.SKU] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // variations reads every variation of a product, following the Link
