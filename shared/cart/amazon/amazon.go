@@ -151,7 +151,7 @@ type Client struct {
 	feedPoll feedPolicy
 	// feedAt is the smallest call sent as a feed; 0: feeds are off.
 	feedAt  int
-	lwa     tokenCache
+	lwa     cart.Cache // the LWA access token
 	buckets map[string]*bucket
 }
 

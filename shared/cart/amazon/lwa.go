@@ -6,19 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
-
-// tokenCache holds the current LWA access token. Its mutex is held while a
-// token is fetched, so concurrent callers wait for one fetch.
-type tokenCache struct {
-	mu      sync.Mutex
-	token   string
-	expires time.Time // when to stop using it: shortly before Amazon does
-}
 
 // refreshMargin is how long before its expiry an access token is replaced,
 // so a request never carries one that expires on the way.
@@ -30,29 +21,15 @@ const maxTokenResponse = 64 << 10
 // accessToken returns a live access token, fetching one when the cached
 // one is missing or about to expire.
 func (c *Client) accessToken(ctx context.Context) (string, error) {
-	c.lwa.mu.Lock()
-	defer c.lwa.mu.Unlock()
-	if c.lwa.token != "" && c.now().Before(c.lwa.expires) {
-		return c.lwa.token, nil
-	}
-	c.lwa.token = ""
-	token, ttl, err := c.fetchToken(ctx)
-	if err != nil {
-		return "", err
-	}
-	margin := min(refreshMargin, ttl/2)
-	c.lwa.token, c.lwa.expires = token, c.now().Add(ttl-margin)
-	return token, nil
+	return c.lwa.Get(c.now(), func() (string, time.Time, error) {
+		token, ttl, err := c.fetchToken(ctx)
+		// Stop using it shortly before Amazon does.
+		return token, c.now().Add(ttl - min(refreshMargin, ttl/2)), err
+	})
 }
 
 // invalidate drops token from the cache if it is still the current one.
-func (c *Client) invalidate(token string) {
-	c.lwa.mu.Lock()
-	defer c.lwa.mu.Unlock()
-	if c.lwa.token == token {
-		c.lwa.token = ""
-	}
-}
+func (c *Client) invalidate(token string) { c.lwa.Drop(token) }
 
 // fetchToken exchanges the refresh token for an access token (cart.Do),
 // retrying temporary failures (5xx, 429, no answer). A refused grant or

@@ -61,7 +61,7 @@ type Client struct {
 	bucket   costBucket
 	retry    retryPolicy
 	now      func() time.Time
-	loc      locationCache
+	loc      cart.Cache // the primary location's global id
 	writes   cart.Tally[WriteStats]
 }
 

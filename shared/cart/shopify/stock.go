@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -467,42 +467,23 @@ func parseSetQuantities(data json.RawMessage) ([]*UserError, error) {
 	return out, nil
 }
 
-// locationCache holds the primary location's global id once looked up.
-type locationCache struct {
-	mu sync.Mutex
-	id string
-}
-
 // primaryLocation returns the shop's primary location's global id, asking
 // Shopify the first time. The lock is held while asking, so concurrent
 // writers ask once.
 func (c *Client) primaryLocation(ctx context.Context) (string, error) {
-	c.loc.mu.Lock()
-	defer c.loc.mu.Unlock()
-	if c.loc.id != "" {
-		return c.loc.id, nil
-	}
-	data, err := c.query(ctx, primaryLocationDoc, nil, primaryLocationCost)
-	if err != nil {
-		return "", err
-	}
-	c.writes.Add(func(s *WriteStats) { s.LocationQueries++ })
-	id, err := parseLocation(data)
-	if err != nil {
-		return "", err
-	}
-	c.loc.id = id
-	return id, nil
+	return c.loc.Get(c.now(), func() (string, time.Time, error) {
+		data, err := c.query(ctx, primaryLocationDoc, nil, primaryLocationCost)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		c.writes.Add(func(s *WriteStats) { s.LocationQueries++ })
+		id, err := parseLocation(data)
+		return id, time.Time{}, err // kept until a write finds it gone
+	})
 }
 
 // forgetLocation drops the cached location if it is still id.
-func (c *Client) forgetLocation(id string) {
-	c.loc.mu.Lock()
-	defer c.loc.mu.Unlock()
-	if c.loc.id == id {
-		c.loc.id = ""
-	}
-}
+func (c *Client) forgetLocation(id string) { c.loc.Drop(id) }
 
 var errNoLocation = errors.New("no primary location")
 
