@@ -298,22 +298,6 @@ func filterFor(status string, def cart.Filter) cart.Filter {
 // statusesFor returns the statuses q asks for, in searchOrders form, once
 // each.
 func statusesFor(q cart.OrderQuery) ([]string, error) {
-	if q.Cancelled {
-		return []string{StatusCancelled}, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range in {
-		st, ok := NormalizeStatus(s)
-		if !ok {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not an Amazon order status (%s)", s, strings.Join(statuses, ", "))}
-		}
-		if !slices.Contains(out, st) {
-			out = append(out, st)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, []string{StatusCancelled},
+		"an Amazon order status ("+strings.Join(statuses, ", ")+")", NormalizeStatus)
 }

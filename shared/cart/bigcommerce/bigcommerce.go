@@ -180,24 +180,12 @@ const (
 
 // statusesFor returns the status ids q asks for, in order, once each.
 func statusesFor(q cart.OrderQuery) ([]int, error) {
-	if q.Cancelled {
-		return cancelledStatuses, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for _, s := range in {
-		id, err := strconv.Atoi(strings.TrimSpace(s))
-		if _, known := statusNames[id]; err != nil || !known {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a BigCommerce order status id (0 to 14)", s)}
-		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, cancelledStatuses,
+		"a BigCommerce order status id (0 to 14)", func(s string) (int, bool) {
+			id, err := strconv.Atoi(strings.TrimSpace(s))
+			_, known := statusNames[id]
+			return id, err == nil && known
+		})
 }
 
 // orderCursor is where a query stands: the statuses it pages through in

@@ -15,24 +15,11 @@ const ordersPath = "/" + APIVersion + "/commerce/orders"
 // fulfillmentStatuses are the statuses q asks for: CANCELED for a
 // cancelled query, else q.Statuses (nil means DefaultStatuses).
 func fulfillmentStatuses(q cart.OrderQuery) ([]string, error) {
-	if q.Cancelled {
-		return []string{StatusCanceled}, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range in {
-		n := strings.ToUpper(strings.TrimSpace(s))
-		if !slices.Contains(Statuses(), n) {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)", s)}
-		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, []string{StatusCanceled},
+		"a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)", func(s string) (string, bool) {
+			n := strings.ToUpper(strings.TrimSpace(s))
+			return n, slices.Contains(Statuses(), n)
+		})
 }
 
 var _ cart.OrderSource = (*Client)(nil)

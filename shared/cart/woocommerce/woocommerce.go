@@ -61,7 +61,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -218,22 +217,10 @@ func normalizeStatus(s string) string {
 
 // statusParam builds the status parameter for q.
 func statusParam(q cart.OrderQuery) (string, error) {
-	if q.Cancelled {
-		return strings.Join(cancelStatuses, ","), nil
-	}
-	statuses, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return "", err
-	}
-	var out []string
-	for _, s := range statuses {
-		n := normalizeStatus(s)
-		if !statusRE.MatchString(n) {
-			return "", &cart.Error{Message: fmt.Sprintf("order status %q is not a WooCommerce status such as processing", s)}
-		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, ","), nil
+	out, err := cart.QueryStatuses(q, DefaultStatuses, cancelStatuses,
+		"a WooCommerce status such as processing", func(s string) (string, bool) {
+			n := normalizeStatus(s)
+			return n, statusRE.MatchString(n)
+		})
+	return strings.Join(out, ","), err
 }
