@@ -40,9 +40,9 @@ func SubscribeEach(ctx context.Context, connector string, topics []string,
 
 // SubscribeTopics is Subscribe for a cart that names each Autosync topic
 // by one or more topics of its own (table) and makes one webhook per cart
-// topic with SubscribeEach, after checking topic and address.
+// topic to address with SubscribeEach, after checking topic and address.
 func SubscribeTopics(ctx context.Context, connector string, table map[Topic][]string, topic Topic, address string,
-	subscribe func(ctx context.Context, topic string) (string, error),
+	subscribe func(ctx context.Context, topic, address string) (string, error),
 	remove func(ctx context.Context, id string) error) (Subscription, error) {
 	topics, ok := table[topic]
 	if !ok {
@@ -51,7 +51,9 @@ func SubscribeTopics(ctx context.Context, connector string, table map[Topic][]st
 	if err := CheckWebhookAddress(connector, address); err != nil {
 		return Subscription{}, err
 	}
-	return SubscribeEach(ctx, connector, topics, subscribe, remove)
+	return SubscribeEach(ctx, connector, topics, func(ctx context.Context, t string) (string, error) {
+		return subscribe(ctx, t, address)
+	}, remove)
 }
 
 // UnsubscribeEach removes the webhooks of a SubscribeEach subscription.

@@ -66,7 +66,10 @@ func TestPositiveID(t *testing.T) {
 func TestSubscribeTopics(t *testing.T) {
 	table := map[Topic][]string{TopicOrders: {"o.create", "o.update"}}
 	var made []string
-	mk := func(_ context.Context, topic string) (string, error) {
+	mk := func(_ context.Context, topic, address string) (string, error) {
+		if address != "https://hooks.example/a" {
+			t.Errorf("subscribing %s to %q", topic, address)
+		}
 		made = append(made, topic)
 		return "id-" + topic, nil
 	}

@@ -86,9 +86,7 @@ var _ cart.Subscriber = (*Client)(nil)
 // deactivated it; creating is never retried blindly, so no duplicate hooks
 // are left behind. If one scope fails, the hooks already made are removed.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	return cart.SubscribeTopics(ctx, "bigcommerce", hookScopes, topic, address, func(ctx context.Context, scope string) (string, error) {
-		return c.hook(ctx, scope, address)
-	}, c.deleteHook)
+	return cart.SubscribeTopics(ctx, "bigcommerce", hookScopes, topic, address, c.hook, c.deleteHook)
 }
 
 // hook finds or creates the active hook of scope posting to address.

@@ -180,9 +180,7 @@ var _ cart.Subscriber = (*Client)(nil)
 // answer is harmless. If one topic fails, the subscriptions already made
 // are removed again.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	return cart.SubscribeTopics(ctx, "shopify", webhookTopics, topic, address, func(ctx context.Context, t string) (string, error) {
-		return c.subscribe(ctx, t, address)
-	}, c.unsubscribe)
+	return cart.SubscribeTopics(ctx, "shopify", webhookTopics, topic, address, c.subscribe, c.unsubscribe)
 }
 
 // subscribe makes (or finds) the subscription of one Shopify topic.

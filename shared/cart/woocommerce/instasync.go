@@ -81,7 +81,7 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 	// The store's webhooks are listed once, before the first topic.
 	var existing []wcWebhook
 	listed := false
-	return cart.SubscribeTopics(ctx, "woocommerce", webhookTopics, topic, address, func(ctx context.Context, t string) (string, error) {
+	return cart.SubscribeTopics(ctx, "woocommerce", webhookTopics, topic, address, func(ctx context.Context, t, address string) (string, error) {
 		if !listed {
 			ws, err := c.webhooks(ctx)
 			if err != nil {
