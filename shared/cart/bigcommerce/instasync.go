@@ -63,13 +63,6 @@ var hookScopes = map[cart.Topic][]string{
 	cart.TopicProducts: {"store/product/created", "store/product/updated"},
 }
 
-type hookJSON struct {
-	ID          int64  `json:"id"`
-	Scope       string `json:"scope"`
-	Destination string `json:"destination"`
-	IsActive    bool   `json:"is_active"`
-}
-
 var _ cart.Subscriber = (*Client)(nil)
 
 // Subscribe creates one webhook per scope of topic (store/order/* for

@@ -552,3 +552,11 @@ func absoluteURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
+
+// hookJSON is a V3 webhook (/hooks).
+type hookJSON struct {
+	ID          int64  `json:"id"`
+	Scope       string `json:"scope"`
+	Destination string `json:"destination"`
+	IsActive    bool   `json:"is_active"`
+}

@@ -52,13 +52,6 @@ var webhookTopics = map[cart.Topic][]string{
 	cart.TopicProducts: {"product.created", "product.updated"},
 }
 
-type wcWebhook struct {
-	ID          wcInt  `json:"id"`
-	Topic       string `json:"topic"`
-	DeliveryURL string `json:"delivery_url"`
-	Status      string `json:"status"`
-}
-
 var _ cart.Subscriber = (*Client)(nil)
 
 // Subscribe creates one webhook per WooCommerce topic of topic

@@ -367,3 +367,11 @@ func parseBatch(body []byte) ([]batchItem, error) {
 	}
 	return r.Update, nil
 }
+
+// wcWebhook is a webhook (/webhooks).
+type wcWebhook struct {
+	ID          wcInt  `json:"id"`
+	Topic       string `json:"topic"`
+	DeliveryURL string `json:"delivery_url"`
+	Status      string `json:"status"`
+}
