@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -492,9 +491,7 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 		if u == "" {
 			u = im.URLStandard
 		}
-		if absoluteURL(u) && !slices.Contains(urls, u) {
-			urls = append(urls, u)
-		}
+		urls = cart.AppendImages(urls, u)
 	}
 	var out []cart.Listing
 	for _, v := range pr.Variants {
@@ -529,8 +526,9 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 			}
 		}
 		l.Images = slices.Clone(urls)
-		if absoluteURL(v.ImageURL) && !slices.Contains(l.Images, v.ImageURL) {
-			l.Images = append([]string{v.ImageURL}, l.Images...)
+		if !slices.Contains(urls, v.ImageURL) {
+			// The variant's own image first.
+			l.Images = cart.AppendImages(cart.AppendImages(nil, v.ImageURL), urls...)
 		}
 		// The Catalog API reports stock at the default location only.
 		switch pr.InventoryTracking {
@@ -546,11 +544,6 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 		out = append(out, l)
 	}
 	return out, nil
-}
-
-func absoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // hookJSON is a V3 webhook (/hooks).

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"math/big"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -393,11 +392,7 @@ func imageURLs(images []imageJSON) []string {
 		if u == "" {
 			u = im.URL570
 		}
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || slices.Contains(out, u) {
-			continue
-		}
-		out = append(out, u)
+		out = cart.AppendImages(out, u)
 	}
 	return out
 }

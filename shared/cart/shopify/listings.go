@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +118,7 @@ func (c *Client) completeProduct(ctx context.Context, p *product) error {
 		if err != nil {
 			return fmt.Errorf("reading the media of product %s: %w", p.gid, err)
 		}
-		p.images = appendImages(p.images, more)
+		p.images = cart.AppendImages(p.images, more...)
 	}
 	if p.moreVariants != "" {
 		more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
@@ -147,7 +146,7 @@ func (c *Client) remainingVariants(ctx context.Context, gid, after string) ([]va
 func (c *Client) remainingMedia(ctx context.Context, gid, after string) ([]string, error) {
 	var out []string
 	err := c.pageProduct(ctx, productMediaDoc, gid, after, productMediaQueryCost, func(p *productNode) *pageInfo {
-		out = appendImages(out, imageURLs(p.Media.Nodes))
+		out = cart.AppendImages(out, imageURLs(p.Media.Nodes)...)
 		return &p.Media.PageInfo
 	})
 	return out, err
@@ -327,28 +326,9 @@ func imageURLs(media []mediaNode) []string {
 		if m.MediaContentType != "IMAGE" || m.Preview == nil || m.Preview.Image == nil {
 			continue
 		}
-		out = appendImages(out, []string{m.Preview.Image.URL})
+		out = cart.AppendImages(out, m.Preview.Image.URL)
 	}
 	return out
-}
-
-// appendImages appends the absolute http(s) URLs of more not already in
-// urls.
-func appendImages(urls, more []string) []string {
-	for _, u := range more {
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			continue
-		}
-		dup := false
-		for _, have := range urls {
-			dup = dup || have == u
-		}
-		if !dup {
-			urls = append(urls, u)
-		}
-	}
-	return urls
 }
 
 // isGID reports whether id is a Shopify global id of type typ.

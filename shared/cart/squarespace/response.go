@@ -213,10 +213,7 @@ func toListings(p productObject) ([]cart.Listing, error) {
 	}
 	var images []string
 	for _, im := range p.Images {
-		if u, err := url.Parse(im.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
-			!slices.Contains(images, im.URL) {
-			images = append(images, im.URL)
-		}
+		images = cart.AppendImages(images, im.URL)
 	}
 	var out []cart.Listing
 	for _, v := range p.Variants {
