@@ -280,3 +280,26 @@ func FuzzOrderCursor(f *testing.F) {
 		}
 	})
 }
+
+// TestVariantImagesFirst: a variant's own image leads its listing's
+// images unless the product already lists it, which keeps the product's
+// order.
+func TestVariantImagesFirst(t *testing.T) {
+	for variant, want := range map[string][]string{
+		"https://x/c.jpg": {"https://x/c.jpg", "https://x/a.jpg", "https://x/b.jpg"},
+		"https://x/b.jpg": {"https://x/a.jpg", "https://x/b.jpg"},
+		"":                {"https://x/a.jpg", "https://x/b.jpg"},
+		"/relative.jpg":   {"https://x/a.jpg", "https://x/b.jpg"},
+	} {
+		body := `{"data":[{"id":112,"name":"Tee","price":"10","inventory_tracking":"variant","date_modified":"2018-09-05T20:42:07Z",
+			"images":[{"id":2,"sort_order":1,"url_zoom":"https://x/b.jpg"},{"id":1,"sort_order":0,"url_zoom":"https://x/a.jpg"}],
+			"variants":[{"id":5,"sku":"T-S","price":12.5,"inventory_level":1,"image_url":"` + variant + `"}]}],"meta":{}}`
+		p, err := parseProducts([]byte(body), productsPageSize)
+		if err != nil || len(p.listings) != 1 {
+			t.Fatalf("%q: %+v, %v", variant, p, err)
+		}
+		if got := p.listings[0].Images; !slices.Equal(got, want) {
+			t.Errorf("variant image %q: images %q, want %q", variant, got, want)
+		}
+	}
+}
