@@ -310,7 +310,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		case page.count >= ordersPageSize:
 			if page.last <= cur.after {
 				return cart.OrderPage{}, fmt.Errorf("bigcommerce: listing orders in status %d: %w", status,
-					unreadable(http.StatusOK, malformed("a full page after order %d held no later order", cur.after)))
+					unreadable(http.StatusOK, cart.Malformed("a full page after order %d held no later order", cur.after)))
 			}
 			cur.after = page.last
 			next = cur.String()
@@ -379,7 +379,7 @@ func (c *Client) orderLines(ctx context.Context, id string) ([]cart.Line, error)
 			return lines, nil
 		}
 		if page >= 1000 {
-			return nil, unreadable(resp.status, malformed("order %s has more than %d line items", id, 1000*linesPageSize))
+			return nil, unreadable(resp.status, cart.Malformed("order %s has more than %d line items", id, 1000*linesPageSize))
 		}
 	}
 }
@@ -464,7 +464,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	if page.more {
 		if page.last <= after {
 			return cart.ListingPage{}, fmt.Errorf("bigcommerce: listing products: %w",
-				unreadable(resp.status, malformed("a page after product %d held no later product", after)))
+				unreadable(resp.status, cart.Malformed("a page after product %d held no later product", after)))
 		}
 		out.Next = productCursorVersion + "." + strconv.FormatInt(page.last, 10)
 	}

@@ -41,10 +41,10 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 		Data *v3Product `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &d); err != nil {
-		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("product: %v", err)))
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, cart.Malformed("product: %v", err)))
 	}
 	if d.Data == nil || d.Data.ID != n {
-		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("not product %s", id)))
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, cart.Malformed("not product %s", id)))
 	}
 	ls, err := toListings(*d.Data)
 	if err != nil {
@@ -97,7 +97,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 		Data []hookJSON `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &list); err != nil {
-		return "", unreadable(resp.status, malformed("hooks: %v", err))
+		return "", unreadable(resp.status, cart.Malformed("hooks: %v", err))
 	}
 	if i := slices.IndexFunc(list.Data, func(h hookJSON) bool { return h.Scope == scope && h.Destination == address && h.ID > 0 }); i >= 0 {
 		h := list.Data[i]
@@ -128,7 +128,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 		Data *hookJSON `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &made); err != nil || made.Data == nil || made.Data.ID <= 0 {
-		return "", unreadable(resp.status, malformed("the created hook has no id"))
+		return "", unreadable(resp.status, cart.Malformed("the created hook has no id"))
 	}
 	return strconv.FormatInt(made.Data.ID, 10), nil
 }

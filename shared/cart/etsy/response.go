@@ -14,11 +14,9 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-var errMalformed = errors.New("malformed response")
-
 // malformed is a response Etsy sent but this client cannot use.
 func malformed(what string, err error) *cart.Error {
-	return &cart.Error{Status: 200, Message: "Etsy sent " + what + " that Autosync could not read", Err: fmt.Errorf("%w: %v", errMalformed, err)}
+	return &cart.Error{Status: 200, Message: "Etsy sent " + what + " that Autosync could not read", Err: fmt.Errorf("%w: %v", cart.ErrMalformed, err)}
 }
 
 // errorMessage reads the reason out of an Etsy error body, in any of the

@@ -129,7 +129,7 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 // inventory this client cannot read), nil when it must fail the whole call.
 func listingFailure(err error) *cart.Error {
 	var ce *cart.Error
-	if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) && (ce.Status >= 400 || errors.Is(err, errMalformed)) {
+	if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) && (ce.Status >= 400 || errors.Is(err, cart.ErrMalformed)) {
 		return ce
 	}
 	return nil

@@ -59,7 +59,7 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 		Order *orderNode `json:"order"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: %v", id, errMalformed, err)
+		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: %v", id, cart.ErrMalformed, err)
 	}
 	if d.Order == nil {
 		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, notFound("order", id))
@@ -101,7 +101,7 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 		Product *productNode `json:"product"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("shopify: reading product %s: %w: %v", productID, errMalformed, err)
+		return nil, fmt.Errorf("shopify: reading product %s: %w: %v", productID, cart.ErrMalformed, err)
 	}
 	if d.Product == nil {
 		return nil, fmt.Errorf("shopify: reading product %s: %w", productID, notFound("product", productID))
@@ -200,11 +200,11 @@ func (c *Client) subscribe(ctx context.Context, topic, address string) (string, 
 		} `json:"webhookSubscriptionCreate"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil || d.Create == nil {
-		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	if s := d.Create.Sub; s != nil && len(d.Create.UserErrors) == 0 {
 		if !isGID(s.ID, "WebhookSubscription") {
-			return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent a subscription without an id", Err: errMalformed}
+			return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent a subscription without an id", Err: cart.ErrMalformed}
 		}
 		return s.ID, nil
 	}
@@ -246,7 +246,7 @@ func (c *Client) unsubscribe(ctx context.Context, gid string) error {
 		} `json:"webhookSubscriptionDelete"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil || d.Delete == nil {
-		return &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	if len(d.Delete.UserErrors) == 0 {
 		return nil
@@ -274,7 +274,7 @@ func (c *Client) webhookExists(ctx context.Context, gid string) (bool, error) {
 		} `json:"webhookSubscription"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return false, &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return false, &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	return d.Sub != nil, nil
 }

@@ -164,7 +164,7 @@ func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost f
 			Product *productNode `json:"product"`
 		}
 		if err := json.Unmarshal(data, &d); err != nil {
-			return fmt.Errorf("%w: %v", errMalformed, err)
+			return fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 		}
 		if d.Product == nil {
 			return nil // deleted between the queries: keep what was read
@@ -215,10 +215,10 @@ type productNode struct {
 func (p *productNode) validateNodes() error {
 	for _, v := range p.Variants.Nodes {
 		if !isGID(v.ID, "ProductVariant") {
-			return fmt.Errorf("%w: variant id %q", errMalformed, v.ID)
+			return fmt.Errorf("%w: variant id %q", cart.ErrMalformed, v.ID)
 		}
 		if v.InventoryItem == nil || !isGID(v.InventoryItem.ID, "InventoryItem") {
-			return fmt.Errorf("%w: variant %s has no inventory item id", errMalformed, v.ID)
+			return fmt.Errorf("%w: variant %s has no inventory item id", cart.ErrMalformed, v.ID)
 		}
 	}
 	return nil
@@ -246,10 +246,10 @@ func parseProducts(data json.RawMessage) (*productsPage, error) {
 		Products *connection[productNode] `json:"products"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Products == nil {
-		return nil, fmt.Errorf("%w: no products", errMalformed)
+		return nil, fmt.Errorf("%w: no products", cart.ErrMalformed)
 	}
 	next, err := d.Products.PageInfo.next("a next page")
 	if err != nil {
@@ -269,10 +269,10 @@ func parseProducts(data json.RawMessage) (*productsPage, error) {
 // productOf checks a product node and starts its listings.
 func productOf(n *productNode) (*product, error) {
 	if !isGID(n.ID, "Product") {
-		return nil, fmt.Errorf("%w: product id %q", errMalformed, n.ID)
+		return nil, fmt.Errorf("%w: product id %q", cart.ErrMalformed, n.ID)
 	}
 	if n.UpdatedAt.IsZero() {
-		return nil, fmt.Errorf("%w: product %s has no updatedAt", errMalformed, n.ID)
+		return nil, fmt.Errorf("%w: product %s has no updatedAt", cart.ErrMalformed, n.ID)
 	}
 	if err := n.validateNodes(); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -108,7 +107,7 @@ func (p pageInfo) next(missing string) (string, error) {
 		return "", nil
 	}
 	if p.EndCursor == "" {
-		return "", fmt.Errorf("%w: %s but no cursor", errMalformed, missing)
+		return "", fmt.Errorf("%w: %s but no cursor", cart.ErrMalformed, missing)
 	}
 	return p.EndCursor, nil
 }
@@ -160,18 +159,16 @@ type ordersPage struct {
 	moreLines []moreLines
 }
 
-var errMalformed = errors.New("malformed response")
-
 // parseOrders maps the data of an orders query to cart orders.
 func parseOrders(data json.RawMessage) (*ordersPage, error) {
 	var d struct {
 		Orders *connection[orderNode] `json:"orders"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Orders == nil {
-		return nil, fmt.Errorf("%w: no orders", errMalformed)
+		return nil, fmt.Errorf("%w: no orders", cart.ErrMalformed)
 	}
 	next, err := d.Orders.PageInfo.next("a next page")
 	if err != nil {
@@ -185,7 +182,7 @@ func parseOrders(data json.RawMessage) (*ordersPage, error) {
 		}
 		after, err := n.LineItems.PageInfo.next("order " + o.ExternalID + " has more lines")
 		if err == nil && after != "" && n.ID == "" {
-			err = fmt.Errorf("%w: order %s has more lines but no id", errMalformed, o.ExternalID)
+			err = fmt.Errorf("%w: order %s has more lines but no id", cart.ErrMalformed, o.ExternalID)
 		}
 		if err != nil {
 			return nil, err
@@ -200,10 +197,10 @@ func parseOrders(data json.RawMessage) (*ordersPage, error) {
 
 func toOrder(n orderNode) (cart.Order, error) {
 	if _, err := strconv.ParseUint(n.LegacyResourceID, 10, 64); err != nil {
-		return cart.Order{}, fmt.Errorf("%w: order id %q is not numeric", errMalformed, n.LegacyResourceID)
+		return cart.Order{}, fmt.Errorf("%w: order id %q is not numeric", cart.ErrMalformed, n.LegacyResourceID)
 	}
 	if n.UpdatedAt.IsZero() {
-		return cart.Order{}, fmt.Errorf("%w: order %s has no updatedAt", errMalformed, n.LegacyResourceID)
+		return cart.Order{}, fmt.Errorf("%w: order %s has no updatedAt", cart.ErrMalformed, n.LegacyResourceID)
 	}
 	financial := "unknown"
 	if n.DisplayFinancialStatus != nil && *n.DisplayFinancialStatus != "" {
@@ -249,7 +246,7 @@ func toLines(c lineConnection) ([]cart.Line, error) {
 	lines := make([]cart.Line, 0, len(c.Nodes))
 	for _, l := range c.Nodes {
 		if l.Quantity < 0 {
-			return nil, fmt.Errorf("%w: negative quantity %d", errMalformed, l.Quantity)
+			return nil, fmt.Errorf("%w: negative quantity %d", cart.ErrMalformed, l.Quantity)
 		}
 		var sku string
 		if l.SKU != nil {
@@ -269,7 +266,7 @@ func parseOrderLines(data json.RawMessage) (lines []cart.Line, next string, err 
 		} `json:"order"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Order == nil {
 		// Deleted between the two queries: keep the lines already read.

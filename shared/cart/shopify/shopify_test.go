@@ -525,8 +525,8 @@ func TestResponseHandling(t *testing.T) {
 		{"malformed order", []func(http.ResponseWriter){
 			reply(200, `{"data":{"orders":{"pageInfo":{"hasNextPage":false},"nodes":[{"legacyResourceId":"abc","updatedAt":"2025-01-01T00:00:00Z"}]}}}`),
 		}, 1, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 	}

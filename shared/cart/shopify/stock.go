@@ -405,13 +405,13 @@ func parseLevels(data json.RawMessage, n int) ([]*int, error) {
 		} `json:"inventoryLevel"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	out := make([]*int, n)
 	for k := range n {
 		item, ok := d["i"+strconv.Itoa(k)]
 		if !ok {
-			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", errMalformed, k)
+			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", cart.ErrMalformed, k)
 		}
 		if item == nil || item.Level == nil {
 			continue
@@ -451,10 +451,10 @@ func parseSetQuantities(data json.RawMessage) ([]*UserError, error) {
 		} `json:"inventorySetQuantities"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Payload == nil {
-		return nil, fmt.Errorf("%w: no inventorySetQuantities payload", errMalformed)
+		return nil, fmt.Errorf("%w: no inventorySetQuantities payload", cart.ErrMalformed)
 	}
 	out := make([]*UserError, len(d.Payload.UserErrors))
 	for i, e := range d.Payload.UserErrors {
@@ -497,13 +497,13 @@ func parseLocation(data json.RawMessage) (string, error) {
 		} `json:"location"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return "", fmt.Errorf("%w: %v", errMalformed, err)
+		return "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Location == nil {
 		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify reports no primary location for this shop", Err: errNoLocation}
 	}
 	if !isGID(d.Location.ID, "Location") {
-		return "", fmt.Errorf("%w: location id %q", errMalformed, d.Location.ID)
+		return "", fmt.Errorf("%w: location id %q", cart.ErrMalformed, d.Location.ID)
 	}
 	if !d.Location.IsActive {
 		return "", &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("the shop's primary location %q is not active", d.Location.Name)}

@@ -2,8 +2,6 @@ package squarespace
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,14 +11,12 @@ import (
 	"github.com/autosync/autosync/shared/pattern"
 )
 
-var errMalformed = errors.New("malformed response")
-
 // malformed is a response that could not be used: a *cart.Error with a
-// merchant-safe message, wrapping errMalformed and the detail.
+// merchant-safe message, wrapping cart.ErrMalformed and the detail.
 func malformed(format string, args ...any) error {
 	return &cart.Error{
 		Message: "Squarespace sent a response that could not be read",
-		Err:     fmt.Errorf("%w: %s", errMalformed, fmt.Sprintf(format, args...)),
+		Err:     cart.Malformed(format, args...),
 	}
 }
 

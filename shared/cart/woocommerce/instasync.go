@@ -34,10 +34,10 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	}
 	var p wcProduct
 	if err := json.Unmarshal(rep.body, &p); err != nil {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, errMalformed, err)
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, cart.ErrMalformed, err)
 	}
 	if !p.ID.Valid || p.ID.N != n {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, errMalformed)
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, cart.ErrMalformed)
 	}
 	ls, err := c.listingsOf(ctx, p)
 	if err != nil {
@@ -98,7 +98,7 @@ func (c *Client) webhooks(ctx context.Context) ([]wcWebhook, error) {
 		}
 		var ws []wcWebhook
 		if err := json.Unmarshal(rep.body, &ws); err != nil {
-			return nil, fmt.Errorf("%w: %v", errMalformed, err)
+			return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 		}
 		all = append(all, ws...)
 		next, ok := nextPage(rep.header, page)
@@ -134,7 +134,7 @@ func (c *Client) webhook(ctx context.Context, existing []wcWebhook, topic, addre
 	}
 	var made wcWebhook
 	if err := json.Unmarshal(rep.body, &made); err != nil || !made.ID.Valid || made.ID.N <= 0 {
-		return "", &cart.Error{Status: rep.status, Message: "WooCommerce sent a webhook without an id", Err: errMalformed}
+		return "", &cart.Error{Status: rep.status, Message: "WooCommerce sent a webhook without an id", Err: cart.ErrMalformed}
 	}
 	return strconv.FormatInt(made.ID.N, 10), nil
 }

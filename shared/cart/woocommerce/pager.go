@@ -146,7 +146,7 @@ type step struct {
 func (k keyset) advance(o, excluded int, page []keyed, total int, totalKnown bool, checkDrift bool) (step, error) {
 	for i, x := range page {
 		if x.id <= 0 {
-			return step{}, fmt.Errorf("%w: an id of %d", errMalformed, x.id)
+			return step{}, fmt.Errorf("%w: an id of %d", cart.ErrMalformed, x.id)
 		}
 		if k.from != noBound && x.sec < k.from {
 			return step{}, &cart.Error{Message: "WooCommerce ignored the modified_after filter (WooCommerce 5.8 or later is needed)"}

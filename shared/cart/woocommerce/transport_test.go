@@ -350,8 +350,8 @@ func TestResponseHandling(t *testing.T) {
 		{"malformed order", []func(http.ResponseWriter){
 			answer(200, `[{"id":"abc","status":"processing","date_modified_gmt":"2025-01-01T00:00:00"}]`),
 		}, 1, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 		{"unsorted page", []func(http.ResponseWriter){
