@@ -209,15 +209,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return err
 		}},
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			req, err := cart.NewRequest(ctx, r.method, c.endpoint+r.path, r.query, r.body)
+			req, err := cart.JSONRequest(ctx, r.method, c.endpoint+r.path, r.query, r.body, userAgent)
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}
-			req.Header.Set("Accept", "application/json")
-			if r.body != nil {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			req.Header.Set("User-Agent", userAgent)
 			req.Header.Set("x-amz-access-token", token)
 			return req, nil
 		},

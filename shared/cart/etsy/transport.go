@@ -264,22 +264,16 @@ func (p limiterPacer) Observe(r *cart.Response) {
 
 // request builds one try's request with the access token.
 func (c *Client) request(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*http.Request, error) {
-	req, err := cart.NewRequest(ctx, method, c.base+path, q, body)
+	req, err := cart.JSONRequest(ctx, method, c.base+path, q, body, "autosync")
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s: %w", path, err)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "autosync")
 	req.Header.Set("x-api-key", c.apiKey)
 	req.Header.Set("Authorization", "Bearer "+access)
-	if body != nil {
+	if len(body) > 0 && body[0] != '{' {
 		// Bodies are JSON objects, except updateListing's, which the spec
 		// declares form encoded.
-		ct := "application/json"
-		if len(body) > 0 && body[0] != '{' {
-			ct = "application/x-www-form-urlencoded"
-		}
-		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	c.lim.sent(c.now())
 	return req, nil

@@ -135,14 +135,9 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 		params.Set("consumer_key", c.key)
 		params.Set("consumer_secret", c.secret)
 	}
-	req, err := cart.NewRequest(ctx, method, c.api+path, params, body)
+	req, err := cart.JSONRequest(ctx, method, c.api+path, params, body, "autosync")
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s", path) // the URL may hold the keys
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "autosync")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	if !queryAuth {
 		req.SetBasicAuth(c.key, c.secret)
