@@ -26,3 +26,20 @@ func TestEmptyWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestCeilSecond(t *testing.T) {
+	for _, tc := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Unix(100, 0), 100},
+		{time.Unix(100, 1), 101},
+		{time.Unix(100, 999_999_999), 101},
+		{time.Unix(-5, 500), -4},
+		{time.Unix(0, 0), 0},
+	} {
+		if got := CeilSecond(tc.t); got != tc.want {
+			t.Errorf("CeilSecond(%v) = %d, want %d", tc.t, got, tc.want)
+		}
+	}
+}

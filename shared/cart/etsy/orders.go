@@ -46,15 +46,6 @@ func decodeOrderCursor(s string) (orderCursor, error) {
 	return c, nil
 }
 
-// ceilSecond is the first whole second at or after t.
-func ceilSecond(t time.Time) int64 {
-	s := t.Unix()
-	if t.After(time.Unix(s, 0)) {
-		s++
-	}
-	return s
-}
-
 var _ cart.OrderSource = (*Client)(nil)
 
 // Orders returns one page of the receipts q asks for, oldest update first:
@@ -98,7 +89,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		params.Set("min_last_modified", itoa(lo-1))
 	}
 	if !q.UpdatedTo.IsZero() {
-		params.Set("max_last_modified", itoa(ceilSecond(q.UpdatedTo)))
+		params.Set("max_last_modified", itoa(cart.CeilSecond(q.UpdatedTo)))
 	}
 	params.Set("sort_on", "updated")
 	params.Set("sort_order", "asc")

@@ -110,7 +110,7 @@ func windowParams(k keyset, to time.Time, offset int, exclude []int64) url.Value
 		q.Set("modified_after", wpDate(k.from-1))
 	}
 	if !to.IsZero() {
-		q.Set("modified_before", wpDate(ceilSecond(to)))
+		q.Set("modified_before", wpDate(cart.CeilSecond(to)))
 	}
 	if offset > 0 {
 		q.Set("offset", strconv.Itoa(offset))
@@ -123,14 +123,6 @@ func windowParams(k keyset, to time.Time, offset int, exclude []int64) url.Value
 		q.Set("exclude", strings.Join(ids, ","))
 	}
 	return q
-}
-
-func ceilSecond(t time.Time) int64 {
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return s
 }
 
 // step is the outcome of one page.
@@ -262,7 +254,7 @@ func resume(from, to time.Time, cursor string) (keyset, error) {
 	if err != nil {
 		return keyset{}, &cart.Error{Message: "the saved page cursor is not one this connector made", Err: err}
 	}
-	if !from.IsZero() && k.from < from.Unix() || !to.IsZero() && k.from >= ceilSecond(to) {
+	if !from.IsZero() && k.from < from.Unix() || !to.IsZero() && k.from >= cart.CeilSecond(to) {
 		return keyset{}, &cart.Error{Message: "the saved page cursor belongs to another time window", Err: errCursor}
 	}
 	return k, nil
