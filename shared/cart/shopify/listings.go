@@ -242,22 +242,13 @@ type productsPage struct {
 
 // parseProducts maps the data of a products query.
 func parseProducts(data json.RawMessage) (*productsPage, error) {
-	var d struct {
-		Products *connection[productNode] `json:"products"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
-	}
-	if d.Products == nil {
-		return nil, fmt.Errorf("%w: no products", cart.ErrMalformed)
-	}
-	next, err := d.Products.PageInfo.next("a next page")
+	nodes, next, err := pageOf[productNode](data, "products")
 	if err != nil {
 		return nil, err
 	}
 	page := &productsPage{next: next}
-	for i := range d.Products.Nodes {
-		p, err := productOf(&d.Products.Nodes[i])
+	for i := range nodes {
+		p, err := productOf(&nodes[i])
 		if err != nil {
 			return nil, err
 		}

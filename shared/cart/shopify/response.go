@@ -118,6 +118,27 @@ type connection[T any] struct {
 	Nodes    []T      `json:"nodes"`
 }
 
+// pageOf reads the connection field of a query's data: its nodes and the
+// next page's cursor ("" on the last page).
+func pageOf[T any](data json.RawMessage, field string) (nodes []T, next string, err error) {
+	var d map[string]json.RawMessage
+	var c *connection[T]
+	err = json.Unmarshal(data, &d)
+	if raw, ok := d[field]; ok && err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
+	}
+	if c == nil {
+		return nil, "", fmt.Errorf("%w: no %s", cart.ErrMalformed, field)
+	}
+	if next, err = c.PageInfo.next("a next page"); err != nil {
+		return nil, "", err
+	}
+	return c.Nodes, next, nil
+}
+
 type lineConnection struct {
 	PageInfo pageInfo `json:"pageInfo"`
 	Nodes    []struct {
@@ -161,21 +182,12 @@ type ordersPage struct {
 
 // parseOrders maps the data of an orders query to cart orders.
 func parseOrders(data json.RawMessage) (*ordersPage, error) {
-	var d struct {
-		Orders *connection[orderNode] `json:"orders"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
-	}
-	if d.Orders == nil {
-		return nil, fmt.Errorf("%w: no orders", cart.ErrMalformed)
-	}
-	next, err := d.Orders.PageInfo.next("a next page")
+	nodes, next, err := pageOf[orderNode](data, "orders")
 	if err != nil {
 		return nil, err
 	}
-	p := &ordersPage{orders: make([]cart.Order, 0, len(d.Orders.Nodes)), next: next}
-	for _, n := range d.Orders.Nodes {
+	p := &ordersPage{orders: make([]cart.Order, 0, len(nodes)), next: next}
+	for _, n := range nodes {
 		o, err := toOrder(n)
 		if err != nil {
 			return nil, err
