@@ -89,14 +89,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		"first": productsPageSize, "query": strings.Join(windowTerms(q.UpdatedFrom, q.UpdatedTo), " AND "),
 		"media": mediaPerProduct, "variants": variantsPerProduct,
 	}
-	if q.Cursor != "" {
-		vars["after"] = q.Cursor
-	}
-	data, err := c.query(ctx, productsDoc, vars, productsQueryCost)
-	if err != nil {
-		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
-	}
-	page, err := parseProducts(data)
+	page, err := queryPage(ctx, c, productsDoc, vars, q.Cursor, productsQueryCost, parseProducts)
 	if err != nil {
 		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
 	}

@@ -118,14 +118,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
 	}
 	vars := map[string]any{"first": pageSize, "query": search, "lines": linesPerOrder}
-	if q.Cursor != "" {
-		vars["after"] = q.Cursor
-	}
-	data, err := c.query(ctx, ordersDoc, vars, ordersQueryCost)
-	if err != nil {
-		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
-	}
-	page, err := parseOrders(data)
+	page, err := queryPage(ctx, c, ordersDoc, vars, q.Cursor, ordersQueryCost, parseOrders)
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
 	}

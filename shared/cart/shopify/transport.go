@@ -145,6 +145,20 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 	})
 }
 
+// queryPage runs a paged query (doc with vars, from after cursor when it
+// is not "") and parses its data.
+func queryPage[P any](ctx context.Context, c *Client, doc string, vars map[string]any, cursor string, cost float64, parse func(json.RawMessage) (P, error)) (P, error) {
+	if cursor != "" {
+		vars["after"] = cursor
+	}
+	data, err := c.query(ctx, doc, vars, cost)
+	if err != nil {
+		var none P
+		return none, err
+	}
+	return parse(data)
+}
+
 // loop is the client's part of every request.
 func (c *Client) loop() *cart.Loop {
 	return &cart.Loop{Cart: "Shopify", Client: c.hc, Retry: c.retry.Retry, MaxResponse: maxResponse, Now: c.now}
