@@ -25,40 +25,19 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil
 	}
-	k, err := resume(q.UpdatedFrom, q.UpdatedTo, q.Cursor)
+	products, next, err := readPage(ctx, c, "/products", q.UpdatedFrom, q.UpdatedTo, q.Cursor,
+		url.Values{"_fields": {productFields}}, parseProducts)
 	if err != nil {
 		return cart.ListingPage{}, fmt.Errorf("woocommerce: listing products: %w", err)
 	}
-	var products []wcProduct
-	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
-		params := windowParams(k, q.UpdatedTo, o, exclude)
-		params.Set("_fields", productFields)
-		rep, err := c.get(ctx, "/products", params)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		var keys []keyed
-		if products, keys, err = parseProducts(rep.body); err != nil {
-			return nil, 0, false, err
-		}
-		total, known := totalHeader(rep.header)
-		return keys, total, known, nil
-	}
-	st, err := pageThrough(ctx, k, fetch)
-	if err != nil {
-		return cart.ListingPage{}, fmt.Errorf("woocommerce: listing products: %w", err)
-	}
-	var page cart.ListingPage
+	page := cart.ListingPage{Next: next}
 	seen := map[string]bool{}
-	for _, i := range st.fresh {
-		ls, err := c.listingsOf(ctx, products[i])
+	for _, p := range products {
+		ls, err := c.listingsOf(ctx, p)
 		if err != nil {
 			return cart.ListingPage{}, fmt.Errorf("woocommerce: %w", err)
 		}
 		page.Listings = addNew(page.Listings, seen, ls)
-	}
-	if st.next != nil {
-		page.Next = st.next.encode()
 	}
 	return page, nil
 }

@@ -26,38 +26,12 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
 	}
-	k, err := resume(q.UpdatedFrom, q.UpdatedTo, q.Cursor)
+	orders, next, err := readPage(ctx, c, "/orders", q.UpdatedFrom, q.UpdatedTo, q.Cursor,
+		url.Values{"status": {status}, "_fields": {orderFields}}, parseOrders)
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
 	}
-	var orders []cart.Order
-	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
-		params := windowParams(k, q.UpdatedTo, o, exclude)
-		params.Set("status", status)
-		params.Set("_fields", orderFields)
-		rep, err := c.get(ctx, "/orders", params)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		var keys []keyed
-		if orders, keys, err = parseOrders(rep.body); err != nil {
-			return nil, 0, false, err
-		}
-		total, known := totalHeader(rep.header)
-		return keys, total, known, nil
-	}
-	st, err := pageThrough(ctx, k, fetch)
-	if err != nil {
-		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
-	}
-	page := cart.OrderPage{Orders: make([]cart.Order, 0, len(st.fresh))}
-	for _, i := range st.fresh {
-		page.Orders = append(page.Orders, orders[i])
-	}
-	if st.next != nil {
-		page.Next = st.next.encode()
-	}
-	return page, nil
+	return cart.OrderPage{Orders: orders, Next: next}, nil
 }
 
 var _ cart.OrderFetcher = (*Client)(nil)

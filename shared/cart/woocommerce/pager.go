@@ -201,6 +201,48 @@ func (k keyset) advance(o, excluded int, page []keyed, total int, totalKnown boo
 // leaving out the objects with the ids in exclude.
 type pageFetcher func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error)
 
+// readPage reads the page of the list at path that the window [from, to)
+// and cursor point at (pageThrough), with the extra parameters; parse
+// reads one answer's items and their keys. It returns the items not
+// handed out before and the next page's cursor ("" after the last).
+func readPage[T any](ctx context.Context, c *Client, path string, from, to time.Time, cursor string, extra url.Values,
+	parse func([]byte) ([]T, []keyed, error)) ([]T, string, error) {
+	k, err := resume(from, to, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var items []T
+	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
+		params := windowParams(k, to, o, exclude)
+		for name, v := range extra {
+			params[name] = v
+		}
+		rep, err := c.get(ctx, path, params)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		var keys []keyed
+		if items, keys, err = parse(rep.body); err != nil {
+			return nil, 0, false, err
+		}
+		total, known := totalHeader(rep.header)
+		return keys, total, known, nil
+	}
+	st, err := pageThrough(ctx, k, fetch)
+	if err != nil {
+		return nil, "", err
+	}
+	fresh := make([]T, 0, len(st.fresh))
+	for _, i := range st.fresh {
+		fresh = append(fresh, items[i])
+	}
+	next := ""
+	if st.next != nil {
+		next = st.next.encode()
+	}
+	return fresh, next, nil
+}
+
 // pageThrough reads the page after k.
 //
 // While every object of second k.from already passed over is remembered
