@@ -3,6 +3,7 @@ package cart
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,6 +52,25 @@ func PostCode(ctx context.Context, client *http.Client, label, tokenURL, content
 		edit(hr)
 	}
 	return ExchangeCode(client, label, hr)
+}
+
+// PostCodeJSON is PostCode for a token endpoint that takes and answers
+// JSON: it posts fields and reads the answer into answer (a pointer to the
+// token's fields). An answer that is not JSON is ErrCallback, as a token
+// missing from it should be.
+func PostCodeJSON(ctx context.Context, client *http.Client, label, tokenURL string, fields map[string]string, answer any) error {
+	body, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	raw, err := PostCode(ctx, client, label, tokenURL, "application/json", body, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, answer); err != nil {
+		return fmt.Errorf("%s token response without a token: %w", strings.ToLower(label), ErrCallback)
+	}
+	return nil
 }
 
 // TokenStatus classifies a code exchange's HTTP status as ExchangeCode

@@ -1,6 +1,7 @@
 package cart
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -74,5 +75,30 @@ func TestPostCode(t *testing.T) {
 	}
 	if _, err := PostCode(t.Context(), srv.Client(), "Shopify", "http://[::1]:namedport", "application/json", nil, nil); err == nil {
 		t.Error("a token URL that cannot be parsed: no error")
+	}
+}
+
+func TestPostCodeJSON(t *testing.T) {
+	var sent map[string]string
+	answer := `{"access_token":"t"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&sent) != nil {
+			t.Errorf("not a JSON body: %v", r.Header)
+		}
+		w.Write([]byte(answer))
+	}))
+	defer srv.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := PostCodeJSON(t.Context(), srv.Client(), "Shopify", srv.URL, map[string]string{"code": "c"}, &tok); err != nil || tok.AccessToken != "t" {
+		t.Fatalf("got %+v, %v", tok, err)
+	}
+	if sent["code"] != "c" {
+		t.Errorf("sent %v", sent)
+	}
+	answer = `<html>`
+	if err := PostCodeJSON(t.Context(), srv.Client(), "Shopify", srv.URL, nil, &tok); !errors.Is(err, ErrCallback) {
+		t.Errorf("an answer that is not JSON: %v; want ErrCallback", err)
 	}
 }

@@ -2,7 +2,6 @@ package bigcommerce
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -63,20 +62,18 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 || len(scope) > 2048 {
 		return nil, nil, fmt.Errorf("bigcommerce callback without a code: %w", cart.ErrCallback)
 	}
-	body, _ := json.Marshal(map[string]string{
-		"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code, "scope": scope,
-		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
-	})
-	// A used, expired or foreign code is refused with a 4xx.
-	raw, err := cart.PostCode(ctx, client, "BigCommerce", req.App.Base(LoginBase)+"/oauth2/token", "application/json", body, nil)
-	if err != nil {
-		return nil, nil, err
-	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		Context     string `json:"context"`
 	}
-	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" {
+	// A used, expired or foreign code is refused with a 4xx.
+	if err := cart.PostCodeJSON(ctx, client, "BigCommerce", req.App.Base(LoginBase)+"/oauth2/token", map[string]string{
+		"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code, "scope": scope,
+		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
+	}, &tok); err != nil {
+		return nil, nil, err
+	}
+	if tok.AccessToken == "" {
 		return nil, nil, fmt.Errorf("bigcommerce token response without a token: %w", cart.ErrCallback)
 	}
 	if got, ok := storeOfContext(tok.Context); !ok || got != hash {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -99,18 +98,17 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 {
 		return nil, nil, fmt.Errorf("shopify callback without a code: %w", cart.ErrCallback)
 	}
-	body, _ := json.Marshal(map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code})
-	// A used or expired code is refused with 400: the grant is not
-	// Shopify's any more.
-	raw, err := cart.PostCode(ctx, client, "Shopify", req.App.Base("https://"+shop)+"/admin/oauth/access_token", "application/json", body, nil)
-	if err != nil {
-		return nil, nil, err
-	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		Scope       string `json:"scope"`
 	}
-	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" {
+	// A used or expired code is refused with 400: the grant is not
+	// Shopify's any more.
+	if err := cart.PostCodeJSON(ctx, client, "Shopify", req.App.Base("https://"+shop)+"/admin/oauth/access_token",
+		map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code}, &tok); err != nil {
+		return nil, nil, err
+	}
+	if tok.AccessToken == "" {
 		return nil, nil, fmt.Errorf("shopify token response without a token: %w", cart.ErrCallback)
 	}
 	return cart.Config{"shop": shop},
