@@ -14,7 +14,7 @@ import (
 )
 
 // Instasync: one product by id, as a webhook names it (Order is in
-// orders.go), and the webhooks that send them.
+// pager.go), and the webhooks that send them.
 
 var _ cart.ListingFetcher = (*Client)(nil)
 
