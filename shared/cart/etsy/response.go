@@ -263,15 +263,21 @@ type imageJSON struct {
 	URL570         string `json:"url_570xN"`
 }
 
+// onProperty names the properties an inventory's prices, quantities, SKUs
+// and readiness states vary by; a write sends back what was read.
+type onProperty struct {
+	PriceOnProperty          []int64 `json:"price_on_property"`
+	QuantityOnProperty       []int64 `json:"quantity_on_property"`
+	SKUOnProperty            []int64 `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64 `json:"readiness_state_on_property"`
+}
+
 // inventoryJSON is getListingInventory's ListingInventory, with the
 // listing when asked for (includes=Listing).
 type inventoryJSON struct {
-	Products                 []productJSON `json:"products"`
-	PriceOnProperty          []int64       `json:"price_on_property"`
-	QuantityOnProperty       []int64       `json:"quantity_on_property"`
-	SKUOnProperty            []int64       `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64       `json:"readiness_state_on_property"`
-	Listing                  *struct {
+	Products []productJSON `json:"products"`
+	onProperty
+	Listing *struct {
 		State string `json:"state"`
 	} `json:"listing"`
 }

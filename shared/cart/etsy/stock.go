@@ -403,11 +403,8 @@ func quantityKey(p *productJSON, on []int64) string {
 
 // updateListingInventory's request body: the schema's fields only.
 type putInventory struct {
-	Products                 []putProduct `json:"products"`
-	PriceOnProperty          []int64      `json:"price_on_property"`
-	QuantityOnProperty       []int64      `json:"quantity_on_property"`
-	SKUOnProperty            []int64      `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64      `json:"readiness_state_on_property"`
+	Products []putProduct `json:"products"`
+	onProperty
 }
 
 type putProduct struct {
@@ -460,11 +457,13 @@ type plan struct {
 // SKU) set on every live offering of those SKUs' products.
 func apply(inv *inventoryJSON, listing int64, sets map[string]int) plan {
 	body := &putInventory{
-		Products:                 make([]putProduct, 0, len(inv.Products)),
-		PriceOnProperty:          nonNil(inv.PriceOnProperty),
-		QuantityOnProperty:       nonNil(inv.QuantityOnProperty),
-		SKUOnProperty:            nonNil(inv.SKUOnProperty),
-		ReadinessStateOnProperty: nonNil(inv.ReadinessStateOnProperty),
+		Products: make([]putProduct, 0, len(inv.Products)),
+		onProperty: onProperty{
+			PriceOnProperty:          nonNil(inv.PriceOnProperty),
+			QuantityOnProperty:       nonNil(inv.QuantityOnProperty),
+			SKUOnProperty:            nonNil(inv.SKUOnProperty),
+			ReadinessStateOnProperty: nonNil(inv.ReadinessStateOnProperty),
+		},
 	}
 	changed := false
 	groups := map[string][]int{} // quantity key → quantities in it
