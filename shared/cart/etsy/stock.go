@@ -52,9 +52,7 @@ type WriteStats struct {
 }
 
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return c.writes.Get()
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // MaxBatch is the most updates one SetStock call takes.
 func (c *Client) MaxBatch() int { return maxStockBatch }

@@ -109,9 +109,7 @@ type WriteStats struct {
 }
 
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return c.writes.Get()
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // UserError is Shopify's reason for refusing a quantity, as
 // inventorySetQuantities reports it. SetStock's per-SKU errors are

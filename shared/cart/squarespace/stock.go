@@ -40,9 +40,7 @@ type WriteStats struct {
 }
 
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return c.writes.Get()
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // MaxBatch is the most quantities one SetStock call sends in one request.
 func (c *Client) MaxBatch() int { return maxOperations }
