@@ -136,3 +136,15 @@ type Notice struct {
 // URL (GET /oauth/{cart}/events/{callback}), which callback it was: set by
 // Autosync's router from the URL, never taken from the caller.
 const NoticeCallbackHeader = "X-Autosync-Callback"
+
+// BaseURL reads a connector's base URL setting (a simulator's, in tests):
+// an absolute http(s) URL with a host and no user info, query or fragment,
+// where credentials sent to it stay in headers. ok is false for anything
+// else.
+func BaseURL(raw string) (u *url.URL, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, false
+	}
+	return u, true
+}

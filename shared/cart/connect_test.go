@@ -13,3 +13,15 @@ func TestAppBase(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://api.example": true, "http://127.0.0.1:8080/base/": true,
+		"ftp://api.example": false, "https://": false, "/relative": false, "%zz": false, "": false,
+		"https://api.example/?a=1": false, "https://api.example/#f": false, "https://user:pw@api.example": false,
+	} {
+		if u, got := BaseURL(raw); got != ok || ok && u.String() != raw {
+			t.Errorf("BaseURL(%q) = %v, %v; want ok %v", raw, u, got, ok)
+		}
+	}
+}

@@ -65,7 +65,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -228,8 +227,8 @@ func baseURL(raw, def string, trim bool) (string, error) {
 	if raw == "" {
 		return def, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	u, ok := cart.BaseURL(raw)
+	if !ok {
 		return "", fmt.Errorf("%q is not an http(s) URL", raw)
 	}
 	s := u.String()

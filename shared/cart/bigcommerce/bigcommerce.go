@@ -102,8 +102,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		u, ok := cart.BaseURL(cfg.BaseURL)
+		if !ok {
 			return nil, fmt.Errorf("bigcommerce: base URL %q is not an http(s) URL", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -85,8 +84,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := "https://" + shop
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		u, ok := cart.BaseURL(cfg.BaseURL)
+		if !ok {
 			return nil, fmt.Errorf("shopify: base URL %q is not an http(s) URL", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")

@@ -83,6 +83,8 @@ func TestNew(t *testing.T) {
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", APIVersion: "latest"}, ""},
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "ftp://x"}, ""},
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://x/?a=b"}, ""},
+		// User info in the base URL is refused, as by the other carts.
+		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://u:p@127.0.0.1:9/"}, ""},
 	}
 	for _, tt := range tests {
 		c, err := New(tt.cfg)

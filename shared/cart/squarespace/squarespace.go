@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -104,9 +103,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
-			!(u.Scheme == "https" || u.Scheme == "http" && cart.IsLoopback(u.Hostname())) {
+		u, ok := cart.BaseURL(cfg.BaseURL)
+		if !ok || u.Scheme == "http" && !cart.IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("squarespace: base URL %q is not an https URL (or http on a loopback host)", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
