@@ -148,3 +148,17 @@ func BaseURL(raw string) (u *url.URL, ok bool) {
 	}
 	return u, true
 }
+
+// HTTPSBaseURL is BaseURL for a cart that takes credentials over https
+// only: http is refused unless the host is a loopback address (a
+// simulator's). The error says which rule raw breaks, after its name.
+func HTTPSBaseURL(raw string) (*url.URL, error) {
+	u, ok := BaseURL(raw)
+	switch {
+	case !ok:
+		return nil, errors.New("is not an http(s) URL without user info, query or fragment")
+	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
+		return nil, errors.New("must use https (plain http only to a loopback host)")
+	}
+	return u, nil
+}

@@ -25,3 +25,14 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPSBaseURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://api.example": true, "http://127.0.0.1:8080": true, "http://localhost:9/": true,
+		"http://api.example": false, "ftp://api.example": false, "https://u@api.example": false,
+	} {
+		if u, err := HTTPSBaseURL(raw); (err == nil) != ok || ok && u.String() != raw {
+			t.Errorf("HTTPSBaseURL(%q) = %v, %v; want ok %v", raw, u, err, ok)
+		}
+	}
+}

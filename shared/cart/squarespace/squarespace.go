@@ -103,9 +103,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, ok := cart.BaseURL(cfg.BaseURL)
-		if !ok || u.Scheme == "http" && !cart.IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("squarespace: base URL %q is not an https URL (or http on a loopback host)", cfg.BaseURL)
+		u, err := cart.HTTPSBaseURL(cfg.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("squarespace: base URL %q %w", cfg.BaseURL, err)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
 	}

@@ -60,7 +60,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -127,18 +126,11 @@ var keyRE = pattern.New(`^[\x21-\x7e]{1,200}$`)
 
 // New validates cfg and returns a client for the store.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, fmt.Errorf("woocommerce: store URL %q is not a URL like https://shop.example", cfg.BaseURL)
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && cart.IsLoopback(u.Hostname()):
-	case u.Scheme == "http":
-		return nil, fmt.Errorf("woocommerce: store URL %q must use https: WooCommerce accepts API keys over plain http only with OAuth 1.0a signatures", cfg.BaseURL)
-	default:
-		return nil, fmt.Errorf("woocommerce: store URL %q is not an https URL", cfg.BaseURL)
+	// WooCommerce accepts API keys over plain http only with OAuth 1.0a
+	// signatures.
+	u, err := cart.HTTPSBaseURL(strings.TrimSpace(cfg.BaseURL))
+	if err != nil {
+		return nil, fmt.Errorf("woocommerce: store URL %q %w", cfg.BaseURL, err)
 	}
 	if !keyRE.MatchString(cfg.ConsumerKey) || !keyRE.MatchString(cfg.ConsumerSecret) {
 		return nil, errors.New("woocommerce: a consumer key and a consumer secret are required")
