@@ -88,25 +88,13 @@ func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secre
 
 // webhooks lists every webhook of the store.
 func (c *Client) webhooks(ctx context.Context) ([]wcWebhook, error) {
-	var all []wcWebhook
-	for page := 1; ; {
-		rep, err := c.get(ctx, "/webhooks", url.Values{
-			"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}, "status": {"all"},
-		})
-		if err != nil {
-			return nil, err
-		}
+	return readAll(ctx, c, "/webhooks", url.Values{"status": {"all"}}, 100, func(body []byte) ([]wcWebhook, error) {
 		var ws []wcWebhook
-		if err := json.Unmarshal(rep.body, &ws); err != nil {
+		if err := json.Unmarshal(body, &ws); err != nil {
 			return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 		}
-		all = append(all, ws...)
-		next, ok := nextPage(rep.header, page)
-		if !ok || len(ws) == 0 || page >= 100 {
-			return all, nil
-		}
-		page = next
-	}
+		return ws, nil
+	})
 }
 
 // webhook takes over the webhook of topic posting to address in existing,

@@ -423,27 +423,30 @@ func addNew(out []cart.Listing, seen map[string]bool, ls []cart.Listing) []cart.
 // variations reads every variation of a product, following the Link
 // header's next page (its number only).
 func (c *Client) variations(ctx context.Context, product int64) ([]wcVariation, error) {
-	var all []wcVariation
-	path := "/products/" + strconv.FormatInt(product, 10) + "/variations"
+	return readAll(ctx, c, "/products/"+strconv.FormatInt(product, 10)+"/variations",
+		url.Values{"orderby": {"id"}, "order": {"asc"}, "_fields": {variationFields}}, 1000, parseVariations)
+}
+
+// readAll reads every page of the list at path (with params), following
+// the Link header's next page (its number only) up to maxPages pages.
+func readAll[T any](ctx context.Context, c *Client, path string, params url.Values, maxPages int, parse func([]byte) ([]T, error)) ([]T, error) {
+	var all []T
 	for page := 1; ; {
-		params := url.Values{
-			"per_page": {strconv.Itoa(perPage)},
-			"page":     {strconv.Itoa(page)},
-			"orderby":  {"id"},
-			"order":    {"asc"},
-			"_fields":  {variationFields},
+		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		for k, v := range params {
+			q[k] = v
 		}
-		rep, err := c.get(ctx, path, params)
+		rep, err := c.get(ctx, path, q)
 		if err != nil {
 			return nil, err
 		}
-		vs, err := parseVariations(rep.body)
+		items, err := parse(rep.body)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, vs...)
+		all = append(all, items...)
 		next, ok := nextPage(rep.header, page)
-		if !ok || len(vs) == 0 || page >= 1000 {
+		if !ok || len(items) == 0 || page >= maxPages {
 			return all, nil
 		}
 		page = next
