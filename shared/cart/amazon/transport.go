@@ -320,6 +320,8 @@ func (c *Client) page(ctx context.Context, cur *cursor, op operation, path, toke
 	}
 }
 
+// Login with Amazon: the access token every request carries.
+
 // refreshMargin is how long before its expiry an access token is replaced,
 // so a request never carries one that expires on the way.
 const refreshMargin = time.Minute
