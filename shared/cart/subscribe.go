@@ -78,6 +78,12 @@ func UnsubscribeEach(ctx context.Context, connector, noun, verb, subscription st
 
 // PositiveID says whether id is a cart's numeric id: a positive integer.
 func PositiveID(id string) bool {
+	_, ok := ParseID(id)
+	return ok
+}
+
+// ParseID reads a cart's numeric id: a positive decimal integer.
+func ParseID(id string) (int64, bool) {
 	n, err := strconv.ParseInt(id, 10, 64)
-	return err == nil && n > 0
+	return n, err == nil && n > 0
 }

@@ -91,3 +91,12 @@ func TestSubscribeTopics(t *testing.T) {
 		}
 	}
 }
+
+func TestParseID(t *testing.T) {
+	for id, want := range map[string]int64{"1": 1, "9223372036854775807": 1<<63 - 1, "0": 0, "-4": 0, " 5": 0, "1.5": 0, "": 0, "9223372036854775808": 0} {
+		n, ok := ParseID(id)
+		if ok != (want > 0) || ok && n != want {
+			t.Errorf("ParseID(%q) = %d, %v", id, n, ok)
+		}
+	}
+}

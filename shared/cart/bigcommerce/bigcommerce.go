@@ -389,7 +389,7 @@ var _ cart.OrderFetcher = (*Client)(nil)
 // Order returns one order, as an instasync webhook names it. An unknown id
 // is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
-	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+	if _, ok := cart.ParseID(id); !ok {
 		return cart.Order{}, fmt.Errorf("bigcommerce: order id %q: %w", id, &cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce order id", Err: cart.ErrNotFound})
 	}
 	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + OrdersAPI + "/orders/" + id, query: url.Values{

@@ -23,8 +23,8 @@ var _ cart.ListingFetcher = (*Client)(nil)
 // Listings maps them: one per variant with a SKU. A product BigCommerce
 // does not have is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := cart.ParseID(strings.TrimSpace(productID))
+	if !ok {
 		return nil, fmt.Errorf("bigcommerce: product id %q: %w", productID,
 			&cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce product id", Err: cart.ErrNotFound})
 	}

@@ -57,8 +57,8 @@ func (c *Client) stockItemFor(u cart.StockUpdate) (stockItem, error) {
 		return it, &cart.Error{Message: fmt.Sprintf("BigCommerce cannot hold a stock level of %d", u.Quantity)}
 	}
 	id := func(s string) (*int64, error) {
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := cart.ParseID(strings.TrimSpace(s))
+		if !ok {
 			return nil, &cart.Error{Message: fmt.Sprintf("%q is not a BigCommerce id", s)}
 		}
 		return &n, nil

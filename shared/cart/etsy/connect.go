@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -140,7 +139,7 @@ func shopOf(ctx context.Context, client *http.Client, app cart.App, access strin
 	if err := json.Unmarshal(raw, &me); err != nil {
 		return "", fmt.Errorf("etsy getMe answer: %w", cart.ErrCallback)
 	}
-	if n, err := strconv.ParseInt(me.ShopID.String(), 10, 64); err != nil || n <= 0 {
+	if _, ok := cart.ParseID(me.ShopID.String()); !ok {
 		return "", &cart.Error{Status: http.StatusOK, Message: "The Etsy account that authorized Autosync has no shop."}
 	}
 	return me.ShopID.String(), nil

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -102,9 +101,9 @@ var _ cart.StockWriter = (*Client)(nil)
 // stay made, and are harmless to repeat.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
 	results, groups := cart.GroupUpdates(updates, func(_ int, u cart.StockUpdate) (int64, error) {
-		id, err := strconv.ParseInt(strings.TrimSpace(u.Link.ProductID), 10, 64)
+		id, ok := cart.ParseID(strings.TrimSpace(u.Link.ProductID))
 		switch {
-		case err != nil || id <= 0:
+		case !ok:
 			return 0, &cart.Error{Message: fmt.Sprintf("SKU %s has no Etsy listing to write to: import the channel's products first", u.SKU)}
 		case strings.TrimSpace(u.SKU) == "":
 			return 0, &cart.Error{Message: "an update without a SKU cannot be matched to an Etsy product"}

@@ -24,8 +24,8 @@ var _ cart.ListingFetcher = (*Client)(nil)
 // products have none. A product WooCommerce does not have is a
 // *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := cart.ParseID(strings.TrimSpace(productID))
+	if !ok {
 		return nil, fmt.Errorf("woocommerce: product id %q: %w", productID, &cart.Error{Message: "not a WooCommerce product id", Err: cart.ErrNotFound})
 	}
 	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields}})

@@ -332,8 +332,8 @@ var _ cart.OrderFetcher = (*Client)(nil)
 // Order returns one order by its id, for a webhook that names it. An
 // unknown id is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := cart.ParseID(id)
+	if !ok {
 		return cart.Order{}, fmt.Errorf("woocommerce: order id %q: %w", id, &cart.Error{Message: "not a WooCommerce order id", Err: cart.ErrNotFound})
 	}
 	rep, err := c.get(ctx, "/orders/"+strconv.FormatInt(n, 10), url.Values{"_fields": {orderFields}})
