@@ -220,22 +220,9 @@ func rejection(title, identity string) (string, bool) {
 // mentions reports whether s names identity as a whole token: "variant_id
 // 10" does not match "variant_id 106", nor "sku A" "sku A-1".
 func mentions(s, identity string) bool {
-	if identity == "" {
-		return false
-	}
-	for from := 0; from <= len(s); {
-		i := strings.Index(s[from:], identity)
-		if i < 0 {
-			return false
-		}
-		start := from + i
-		end := start + len(identity)
-		if (start == 0 || !wordByte(s[start-1])) && tokenEnds(s, end) {
-			return true
-		}
-		from = start + 1
-	}
-	return false
+	return cart.Mentions(s, identity, func(start, end int) bool {
+		return (start == 0 || !wordByte(s[start-1])) && tokenEnds(s, end)
+	})
 }
 
 // wordByte is a byte that would make "variant_id" part of a longer word.

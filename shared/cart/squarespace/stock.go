@@ -205,23 +205,11 @@ func (e *APIError) names(id string) bool {
 	return mentions(e.Message, id) || len(e.Details) > 0 && mentions(string(e.Details), id)
 }
 
+// mentions reports whether text names id as a whole word.
 func mentions(text, id string) bool {
-	if id == "" {
-		return false
-	}
-	for from := 0; from < len(text); {
-		j := strings.Index(text[from:], id)
-		if j < 0 {
-			return false
-		}
-		j += from
-		end := j + len(id)
-		if (j == 0 || !idChar(text[j-1])) && (end == len(text) || !idChar(text[end])) {
-			return true
-		}
-		from = j + 1
-	}
-	return false
+	return cart.Mentions(text, id, func(start, end int) bool {
+		return (start == 0 || !idChar(text[start-1])) && (end == len(text) || !idChar(text[end]))
+	})
 }
 
 func idChar(b byte) bool {
