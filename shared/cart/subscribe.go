@@ -3,6 +3,7 @@ package cart
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,6 +81,19 @@ func UnsubscribeEach(ctx context.Context, connector, noun, verb, subscription st
 func PositiveID(id string) bool {
 	_, ok := ParseID(id)
 	return ok
+}
+
+// WebhookID reads the numeric id (space around it ignored) of the object a
+// webhook names (what: "product") for the connector of the cart called
+// label. An id that cannot be one of the cart's is an error wrapping a
+// *Error that wraps ErrNotFound.
+func WebhookID(connector, label, what, id string) (int64, error) {
+	n, ok := ParseID(strings.TrimSpace(id))
+	if !ok {
+		return 0, fmt.Errorf("%s: %s id %q: %w", connector, what, id,
+			&Error{Status: http.StatusNotFound, Message: "not a " + label + " " + what + " id", Err: ErrNotFound})
+	}
+	return n, nil
 }
 
 // ParseID reads a cart's numeric id: a positive decimal integer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,16 @@ func TestParseID(t *testing.T) {
 		if ok != (want > 0) || ok && n != want {
 			t.Errorf("ParseID(%q) = %d, %v", id, n, ok)
 		}
+	}
+}
+
+func TestWebhookID(t *testing.T) {
+	if n, err := WebhookID("test", "Test", "product", " 42 "); n != 42 || err != nil {
+		t.Errorf("got %d, %v", n, err)
+	}
+	_, err := WebhookID("test", "Test", "product", "x")
+	var ce *Error
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &ce) || ce.Message != "not a Test product id" || !strings.HasPrefix(err.Error(), `test: product id "x": `) {
+		t.Errorf("got %v", err)
 	}
 }

@@ -23,10 +23,9 @@ var _ cart.ListingFetcher = (*Client)(nil)
 // Listings maps them: one per variant with a SKU. A product BigCommerce
 // does not have is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, ok := cart.ParseID(strings.TrimSpace(productID))
-	if !ok {
-		return nil, fmt.Errorf("bigcommerce: product id %q: %w", productID,
-			&cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce product id", Err: cart.ErrNotFound})
+	n, err := cart.WebhookID("bigcommerce", "BigCommerce", "product", productID)
+	if err != nil {
+		return nil, err
 	}
 	id := strconv.FormatInt(n, 10)
 	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + CatalogAPI + "/catalog/products/" + id,

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -24,9 +23,9 @@ var _ cart.ListingFetcher = (*Client)(nil)
 // products have none. A product WooCommerce does not have is a
 // *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, ok := cart.ParseID(strings.TrimSpace(productID))
-	if !ok {
-		return nil, fmt.Errorf("woocommerce: product id %q: %w", productID, &cart.Error{Message: "not a WooCommerce product id", Err: cart.ErrNotFound})
+	n, err := cart.WebhookID("woocommerce", "WooCommerce", "product", productID)
+	if err != nil {
+		return nil, err
 	}
 	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields}})
 	if err != nil {
