@@ -1,8 +1,10 @@
 package cart
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -41,4 +43,29 @@ func OrderStatuses(q OrderQuery, defaults func() []string) ([]string, error) {
 		return nil, &Error{Message: "no order statuses are set for this channel"}
 	}
 	return in, nil
+}
+
+// QueryStatuses is the statuses q asks for in the cart's own form, once
+// each, in order: cancelled for a cancelled query, else OrderStatuses each
+// read by parse. A value parse refuses is an error saying it is not what
+// ("a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)").
+func QueryStatuses[T comparable](q OrderQuery, defaults func() []string, cancelled []T, what string, parse func(string) (T, bool)) ([]T, error) {
+	if q.Cancelled {
+		return cancelled, nil
+	}
+	in, err := OrderStatuses(q, defaults)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, s := range in {
+		v, ok := parse(s)
+		if !ok {
+			return nil, &Error{Message: fmt.Sprintf("order status %q is not %s", s, what)}
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Connect is how a merchant connects a channel through the cart's own
@@ -68,6 +69,15 @@ type App struct {
 	AppID string
 }
 
+// Base is the simulator's address (APIBase, without a trailing slash) in
+// make dev and tests, and live, the cart's own, otherwise.
+func (a App) Base(live string) string {
+	if a.APIBase != "" {
+		return strings.TrimRight(a.APIBase, "/")
+	}
+	return live
+}
+
 // ConnectRequest is one authorization Autosync starts.
 type ConnectRequest struct {
 	// Fields are the merchant's values, as Check returned them.
@@ -126,3 +136,29 @@ type Notice struct {
 // URL (GET /oauth/{cart}/events/{callback}), which callback it was: set by
 // Autosync's router from the URL, never taken from the caller.
 const NoticeCallbackHeader = "X-Autosync-Callback"
+
+// BaseURL reads a connector's base URL setting (a simulator's, in tests):
+// an absolute http(s) URL with a host and no user info, query or fragment,
+// where credentials sent to it stay in headers. ok is false for anything
+// else.
+func BaseURL(raw string) (u *url.URL, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, false
+	}
+	return u, true
+}
+
+// HTTPSBaseURL is BaseURL for a cart that takes credentials over https
+// only: http is refused unless the host is a loopback address (a
+// simulator's). The error says which rule raw breaks, after its name.
+func HTTPSBaseURL(raw string) (*url.URL, error) {
+	u, ok := BaseURL(raw)
+	switch {
+	case !ok:
+		return nil, errors.New("is not an http(s) URL without user info, query or fragment")
+	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
+		return nil, errors.New("must use https (plain http only to a loopback host)")
+	}
+	return u, nil
+}

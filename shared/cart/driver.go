@@ -105,3 +105,22 @@ type Limits struct {
 	// connector's default MaxBatch).
 	StockBatch int
 }
+
+// AutoOffers is catalog.OfferTable for a cart that offers each of tasks on
+// its own schedule (catalog.Auto) and no other.
+func AutoOffers(label string, tasks ...catalog.Task) map[catalog.Task]catalog.Availability {
+	offered := make(map[catalog.Task]catalog.Availability, len(tasks))
+	for _, t := range tasks {
+		offered[t] = catalog.Availability{Offer: catalog.Auto}
+	}
+	return catalog.OfferTable(label, offered)
+}
+
+// Built is a connector constructor's answer as a driver's New returns it:
+// no connector at all, rather than a typed nil one, when it failed.
+func Built[C Connector](c C, err error) (Connector, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}

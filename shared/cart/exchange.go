@@ -1,11 +1,14 @@
 package cart
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // maxTokenAnswer bounds a token endpoint's answer: a few tokens and their
@@ -38,6 +41,46 @@ func GrantRevoked(body []byte) bool {
 		Error string `json:"error"`
 	}
 	return json.Unmarshal(body, &e) == nil && e.Error == "invalid_grant"
+}
+
+// PostCode is a connect flow's code exchange: it posts body (of
+// contentType) to tokenURL, asking for JSON, with client (nil: a client
+// with a 20 s timeout) and returns the answer as ExchangeCode does. edit,
+// when not nil, adds what else the cart wants on the request (basic
+// auth, a user agent).
+func PostCode(ctx context.Context, client *http.Client, label, tokenURL, contentType string, body []byte, edit func(*http.Request)) ([]byte, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second}
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header.Set("Content-Type", contentType)
+	hr.Header.Set("Accept", "application/json")
+	if edit != nil {
+		edit(hr)
+	}
+	return ExchangeCode(client, label, hr)
+}
+
+// PostCodeJSON is PostCode for a token endpoint that takes and answers
+// JSON: it posts fields and reads the answer into answer (a pointer to the
+// token's fields). An answer that is not JSON is ErrCallback, as a token
+// missing from it should be.
+func PostCodeJSON(ctx context.Context, client *http.Client, label, tokenURL string, fields map[string]string, answer any) error {
+	body, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	raw, err := PostCode(ctx, client, label, tokenURL, "application/json", body, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, answer); err != nil {
+		return fmt.Errorf("%s token response without a token: %w", strings.ToLower(label), ErrCallback)
+	}
+	return nil
 }
 
 // TokenStatus classifies a code exchange's HTTP status as ExchangeCode

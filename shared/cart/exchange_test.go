@@ -2,7 +2,9 @@ package cart
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,4 +75,56 @@ func FuzzGrantRevoked(f *testing.F) {
 			t.Errorf("GrantRevoked(%q) without invalid_grant in it", body)
 		}
 	})
+}
+
+func TestPostCode(t *testing.T) {
+	var got *http.Request
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got, body = r, string(b)
+		w.Write([]byte(`{"access_token":"t"}`))
+	}))
+	defer srv.Close()
+	raw, err := PostCode(t.Context(), nil, "Shopify", srv.URL+"/token", "application/json", []byte(`{"code":"c"}`),
+		func(hr *http.Request) { hr.Header.Set("User-Agent", "autosync-test") })
+	if err != nil || string(raw) != `{"access_token":"t"}` {
+		t.Fatalf("got %q, %v", raw, err)
+	}
+	if got.Method != http.MethodPost || got.URL.Path != "/token" || body != `{"code":"c"}` {
+		t.Errorf("sent %s %s %q", got.Method, got.URL.Path, body)
+	}
+	for h, want := range map[string]string{"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "autosync-test"} {
+		if v := got.Header.Get(h); v != want {
+			t.Errorf("%s: %q, want %q", h, v, want)
+		}
+	}
+	if _, err := PostCode(t.Context(), srv.Client(), "Shopify", "http://[::1]:namedport", "application/json", nil, nil); err == nil {
+		t.Error("a token URL that cannot be parsed: no error")
+	}
+}
+
+func TestPostCodeJSON(t *testing.T) {
+	var sent map[string]string
+	answer := `{"access_token":"t"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&sent) != nil {
+			t.Errorf("not a JSON body: %v", r.Header)
+		}
+		w.Write([]byte(answer))
+	}))
+	defer srv.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := PostCodeJSON(t.Context(), srv.Client(), "Shopify", srv.URL, map[string]string{"code": "c"}, &tok); err != nil || tok.AccessToken != "t" {
+		t.Fatalf("got %+v, %v", tok, err)
+	}
+	if sent["code"] != "c" {
+		t.Errorf("sent %v", sent)
+	}
+	answer = `<html>`
+	if err := PostCodeJSON(t.Context(), srv.Client(), "Shopify", srv.URL, nil, &tok); !errors.Is(err, ErrCallback) {
+		t.Errorf("an answer that is not JSON: %v; want ErrCallback", err)
+	}
 }

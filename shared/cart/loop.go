@@ -284,3 +284,18 @@ func NewRequest(ctx context.Context, method, u string, q url.Values, body []byte
 	}
 	return http.NewRequestWithContext(ctx, method, u, rd)
 }
+
+// JSONRequest is NewRequest for a cart's JSON API: it asks for JSON, says
+// a body is JSON, and names the caller userAgent.
+func JSONRequest(ctx context.Context, method, u string, q url.Values, body []byte, userAgent string) (*http.Request, error) {
+	req, err := NewRequest(ctx, method, u, q, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", userAgent)
+	return req, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -60,5 +61,54 @@ func TestPositiveID(t *testing.T) {
 		if PositiveID(id) != ok {
 			t.Errorf("PositiveID(%q) = %v", id, !ok)
 		}
+	}
+}
+
+func TestSubscribeTopics(t *testing.T) {
+	table := map[Topic][]string{TopicOrders: {"o.create", "o.update"}}
+	var made []string
+	mk := func(_ context.Context, topic, address string) (string, error) {
+		if address != "https://hooks.example/a" {
+			t.Errorf("subscribing %s to %q", topic, address)
+		}
+		made = append(made, topic)
+		return "id-" + topic, nil
+	}
+	remove := func(context.Context, string) error { return nil }
+	sub, err := SubscribeTopics(t.Context(), "test", table, TopicOrders, "https://hooks.example/a", mk, remove)
+	if err != nil || sub.ID != "id-o.create id-o.update" {
+		t.Fatalf("got %+v, %v", sub, err)
+	}
+	for name, c := range map[string]struct {
+		topic   Topic
+		address string
+	}{
+		"a topic the cart has no webhooks for": {TopicProducts, "https://hooks.example/a"},
+		"an address that is not http(s)":       {TopicOrders, "ftp://hooks.example"},
+	} {
+		made = nil
+		if _, err := SubscribeTopics(t.Context(), "test", table, c.topic, c.address, mk, remove); err == nil || len(made) != 0 {
+			t.Errorf("%s: got %v after making %v; want an error before any webhook", name, err, made)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for id, want := range map[string]int64{"1": 1, "9223372036854775807": 1<<63 - 1, "0": 0, "-4": 0, " 5": 0, "1.5": 0, "": 0, "9223372036854775808": 0} {
+		n, ok := ParseID(id)
+		if ok != (want > 0) || ok && n != want {
+			t.Errorf("ParseID(%q) = %d, %v", id, n, ok)
+		}
+	}
+}
+
+func TestWebhookID(t *testing.T) {
+	if n, err := WebhookID("test", "Test", "product", " 42 "); n != 42 || err != nil {
+		t.Errorf("got %d, %v", n, err)
+	}
+	_, err := WebhookID("test", "Test", "product", "x")
+	var ce *Error
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &ce) || ce.Message != "not a Test product id" || !strings.HasPrefix(err.Error(), `test: product id "x": `) {
+		t.Errorf("got %v", err)
 	}
 }

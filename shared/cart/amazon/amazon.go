@@ -65,7 +65,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -151,17 +150,9 @@ type Client struct {
 	feedPoll feedPolicy
 	// feedAt is the smallest call sent as a feed; 0: feeds are off.
 	feedAt  int
-	lwa     tokenCache
+	lwa     cart.Cache // the LWA access token
 	buckets map[string]*bucket
 }
-
-var (
-	_ cart.OrderSource        = (*Client)(nil)
-	_ cart.FBAOrderSource     = (*Client)(nil)
-	_ cart.FBAInventorySource = (*Client)(nil)
-	_ cart.ListingSource      = (*Client)(nil)
-	_ cart.StockWriter        = (*Client)(nil)
-)
 
 // credentials are the LWA secrets; their String hides them.
 type credentials struct{ clientID, clientSecret, refreshToken string }
@@ -236,8 +227,8 @@ func baseURL(raw, def string, trim bool) (string, error) {
 	if raw == "" {
 		return def, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	u, ok := cart.BaseURL(raw)
+	if !ok {
 		return "", fmt.Errorf("%q is not an http(s) URL", raw)
 	}
 	s := u.String()
@@ -306,22 +297,6 @@ func filterFor(status string, def cart.Filter) cart.Filter {
 // statusesFor returns the statuses q asks for, in searchOrders form, once
 // each.
 func statusesFor(q cart.OrderQuery) ([]string, error) {
-	if q.Cancelled {
-		return []string{StatusCancelled}, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range in {
-		st, ok := NormalizeStatus(s)
-		if !ok {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not an Amazon order status (%s)", s, strings.Join(statuses, ", "))}
-		}
-		if !slices.Contains(out, st) {
-			out = append(out, st)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, []string{StatusCancelled},
+		"an Amazon order status ("+strings.Join(statuses, ", ")+")", NormalizeStatus)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/amazon/region"
@@ -52,10 +51,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if appID == "" {
 		return "", fmt.Errorf("amazon authorize URL needs the SP-API application id")
 	}
-	base := m.SellerCentral()
-	if req.App.APIBase != "" {
-		base = strings.TrimRight(req.App.APIBase, "/")
-	}
+	base := req.App.Base(m.SellerCentral())
 	q := url.Values{
 		"application_id": {appID},
 		"state":          {req.State},
@@ -100,23 +96,14 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if !ok {
 		return nil, nil, fmt.Errorf("amazon marketplace %q: %w", req.Fields["marketplace_id"], cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
 		"code":          {code},
 		"client_id":     {req.App.ClientID},
 		"client_secret": {req.App.ClientSecret},
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, lwaEndpoint(req.App), strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
-	hr.Header.Set("Accept", "application/json")
 	// A used or expired code is invalid_grant (400).
-	raw, err := cart.ExchangeCode(client, "Amazon", hr)
+	raw, err := cart.PostCode(ctx, client, "Amazon", lwaEndpoint(req.App), "application/x-www-form-urlencoded;charset=UTF-8", []byte(form.Encode()), nil)
 	if err != nil {
 		return nil, nil, err
 	}

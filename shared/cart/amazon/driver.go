@@ -85,9 +85,5 @@ func newConnector(b cart.Build) (cart.Connector, error) {
 	if a := b.Config["api_base"]; a != "" {
 		c.Endpoint, c.LWAEndpoint = a, strings.TrimRight(a, "/")+"/auth/o2/token"
 	}
-	cl, err := New(c)
-	if err != nil {
-		return nil, err
-	}
-	return cl, nil
+	return cart.Built(New(c))
 }

@@ -190,19 +190,14 @@ var errFeedGone = errors.New("amazon does not know the feed")
 // setStockFeed sends updates as one JSON_LISTINGS_FEED; see the top of
 // this file.
 func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results := make([]cart.StockResult, len(updates))
-	var msgs []feedMessage
-	var index []int // message i+1 is updates[index[i]]
-	for i, u := range updates {
-		results[i].SKU = u.SKU
-		if err := localRefusal(u); err != nil {
-			results[i].Err = err
-			continue
-		}
-		msgs = append(msgs, feedMessage{MessageID: len(msgs) + 1, SKU: u.SKU, OperationType: "PATCH", ProductType: productType,
+	results, index := cart.CheckUpdates(updates, func(_ int, u cart.StockUpdate) error { return localRefusal(u) })
+	// message i+1 is updates[index[i]]
+	msgs := make([]feedMessage, len(index))
+	for j, i := range index {
+		u := updates[i]
+		msgs[j] = feedMessage{MessageID: j + 1, SKU: u.SKU, OperationType: "PATCH", ProductType: productType,
 			Patches: []patchEntry{{Op: "replace", Path: "/attributes/fulfillment_availability",
-				Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}}}}})
-		index = append(index, i)
+				Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}}}}}
 	}
 	if len(msgs) == 0 {
 		return results, nil

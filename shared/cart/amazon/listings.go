@@ -3,7 +3,6 @@ package amazon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -19,6 +18,8 @@ const (
 func (c *Client) listingsPath() string {
 	return "/listings/" + ListingsVersion + "/items/" + url.PathEscape(c.seller)
 }
+
+var _ cart.ListingSource = (*Client)(nil)
 
 // Listings returns one page of the seller's listings updated in q's window
 // (all when q.UpdatedFrom is zero), oldest update first, with name, price,
@@ -41,33 +42,24 @@ func (c *Client) listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		cur.A = cur.S
 	}
 	for skipped := 0; ; {
-		params := url.Values{
-			"marketplaceIds": {c.market},
-			"includedData":   {"summaries,attributes,offers,fulfillmentAvailability"},
-			"pageSize":       {strconv.Itoa(listingsPageSize)},
-			"sortBy":         {"lastUpdatedDate"},
-			"sortOrder":      {"ASC"},
-		}
-		if !cur.A.IsZero() {
-			params.Set("lastUpdatedAfter", cur.A.Format(time.RFC3339))
-		}
-		if !cur.B.IsZero() {
-			params.Set("lastUpdatedBefore", cur.B.Format(time.RFC3339))
-		}
-		if cur.T != "" {
-			params.Set("pageToken", cur.T)
-		}
-		resp, err := c.do(ctx, request{op: opSearchListings, method: http.MethodGet, path: c.listingsPath(), query: params})
+		resp, err := c.page(ctx, &cur, opSearchListings, c.listingsPath(), "pageToken", func() url.Values {
+			params := url.Values{
+				"marketplaceIds": {c.market},
+				"includedData":   {"summaries,attributes,offers,fulfillmentAvailability"},
+				"pageSize":       {strconv.Itoa(listingsPageSize)},
+				"sortBy":         {"lastUpdatedDate"},
+				"sortOrder":      {"ASC"},
+			}
+			if !cur.A.IsZero() {
+				params.Set("lastUpdatedAfter", cur.A.Format(time.RFC3339))
+			}
+			if !cur.B.IsZero() {
+				params.Set("lastUpdatedBefore", cur.B.Format(time.RFC3339))
+			}
+			return params
+		})
 		if err != nil {
 			return cart.ListingPage{}, err
-		}
-		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
-			cur.restart()
-			continue
-		}
-		cur.R = 0
-		if !resp.ok() {
-			return cart.ListingPage{}, failure(resp)
 		}
 		items, next, err := parseListings(resp.body, c.market)
 		if err != nil {
@@ -102,4 +94,53 @@ func (c *Client) listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		}
 		return page, nil
 	}
+}
+
+const inventoryPath = "/fba/inventory/" + FBAInventoryVersion + "/summaries"
+
+var _ cart.FBAInventorySource = (*Client)(nil)
+
+// FBAInventory returns one page of Amazon's FBA stock in the channel's
+// marketplace: the fulfillable quantity of each seller SKU. cursor is the
+// previous page's Next ("" for the first page).
+func (c *Client) FBAInventory(ctx context.Context, cursor string) (cart.FBAStockPage, error) {
+	page, err := c.fbaInventory(ctx, cursor)
+	if err != nil {
+		return cart.FBAStockPage{}, fmt.Errorf("amazon: listing FBA inventory: %w", err)
+	}
+	return page, nil
+}
+
+func (c *Client) fbaInventory(ctx context.Context, raw string) (cart.FBAStockPage, error) {
+	cur, err := decodeCursor(raw)
+	if err != nil {
+		return cart.FBAStockPage{}, &cart.Error{Message: err.Error()}
+	}
+	cur.F = true
+	// An expired token starts the listing again: setting the quantities of
+	// the first pages again is harmless.
+	resp, err := c.page(ctx, &cur, opInventory, inventoryPath, "nextToken", func() url.Values {
+		return url.Values{
+			"details":         {"true"},
+			"granularityType": {"Marketplace"},
+			"granularityId":   {c.market},
+			"marketplaceIds":  {c.market},
+		}
+	})
+	if err != nil {
+		return cart.FBAStockPage{}, err
+	}
+	items, next, err := parseInventory(resp.body)
+	if err != nil {
+		return cart.FBAStockPage{}, &cart.Error{Status: resp.status, Message: "Amazon sent FBA inventory that could not be read", Err: err}
+	}
+	page := cart.FBAStockPage{Items: items}
+	if next != "" {
+		if next == cur.T {
+			return cart.FBAStockPage{}, &cart.Error{Message: "Amazon repeated a page of FBA inventory"}
+		}
+		cur.T = next
+		page.Next = cur.encode()
+	}
+	return page, nil
 }

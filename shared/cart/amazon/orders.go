@@ -3,7 +3,6 @@ package amazon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,6 +38,8 @@ type orderSearch struct {
 	floor       time.Duration
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the seller-fulfilled orders q asks for,
 // oldest update first: by default Unshipped and PartiallyShipped, with
 // q.Cancelled the cancelled ones. It waits out Amazon's rate limit; when
@@ -60,6 +61,8 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	}
 	return page, nil
 }
+
+var _ cart.FBAOrderSource = (*Client)(nil)
 
 // FBAOrders returns one page of the Amazon-fulfilled orders shipped in q's
 // window, cut to the last 30 days, as shipped. The executor
@@ -107,31 +110,19 @@ func (c *Client) searchOrders(ctx context.Context, q cart.OrderQuery, s orderSea
 		cur = cursor{F: true, S: from, A: from, B: before}
 	}
 	for skipped := 0; ; {
-		params := url.Values{
-			"marketplaceIds":      {c.market},
-			"fulfilledBy":         {s.fulfilledBy},
-			"fulfillmentStatuses": {strings.Join(s.statuses, ",")},
-			"lastUpdatedAfter":    {cur.A.UTC().Format(time.RFC3339)},
-			"lastUpdatedBefore":   {cur.B.UTC().Format(time.RFC3339)},
-			"maxResultsPerPage":   {strconv.Itoa(ordersPageSize)},
-			"includedData":        {"FULFILLMENT,PROCEEDS"},
-		}
-		if cur.T != "" {
-			params.Set("paginationToken", cur.T)
-		}
-		resp, err := c.do(ctx, request{op: opSearchOrders, method: http.MethodGet, path: ordersPath, query: params})
+		resp, err := c.page(ctx, &cur, opSearchOrders, ordersPath, "paginationToken", func() url.Values {
+			return url.Values{
+				"marketplaceIds":      {c.market},
+				"fulfilledBy":         {s.fulfilledBy},
+				"fulfillmentStatuses": {strings.Join(s.statuses, ",")},
+				"lastUpdatedAfter":    {cur.A.UTC().Format(time.RFC3339)},
+				"lastUpdatedBefore":   {cur.B.UTC().Format(time.RFC3339)},
+				"maxResultsPerPage":   {strconv.Itoa(ordersPageSize)},
+				"includedData":        {"FULFILLMENT,PROCEEDS"},
+			}
+		})
 		if err != nil {
 			return cart.OrderPage{}, err
-		}
-		if resp.status == http.StatusBadRequest && cur.T != "" && cur.R < maxRestarts {
-			// The next token expired (or was refused): search again from
-			// the position reached.
-			cur.restart()
-			continue
-		}
-		cur.R = 0
-		if !resp.ok() {
-			return cart.OrderPage{}, failure(resp)
 		}
 		p, err := parseSearchOrders(resp.body, s.filter)
 		if err != nil {

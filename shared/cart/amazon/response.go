@@ -1,10 +1,10 @@
 package amazon
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -147,30 +147,46 @@ func parseTime(s string) (time.Time, error) {
 // parseSearchOrders reads a searchOrders answer; def is the filter of an
 // order whose status the answer leaves out.
 func parseSearchOrders(body []byte, def cart.Filter) (ordersPage, error) {
+	orders, next, err := pageOf(body, "orders", func(w orderWire) (cart.Order, error) { return w.order(def) })
+	return ordersPage{orders: orders, next: next}, err
+}
+
+// pageOf reads a paged answer: the array under key, each element mapped by
+// each, and pagination.nextToken ("" on the last page).
+func pageOf[W, T any](body []byte, key string, each func(W) (T, error)) ([]T, string, error) {
 	var v struct {
-		Orders     *[]orderWire `json:"orders"`
 		Pagination *struct {
 			NextToken string `json:"nextToken"`
 		} `json:"pagination"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		return ordersPage{}, err
+	var fields map[string]json.RawMessage
+	var list *[]W
+	err := json.Unmarshal(body, &fields)
+	if raw, ok := fields[key]; ok && err == nil {
+		err = json.Unmarshal(raw, &list)
 	}
-	if v.Orders == nil {
-		return ordersPage{}, errors.New("no orders array")
+	if err == nil {
+		err = json.Unmarshal(body, &v)
 	}
-	var p ordersPage
-	if v.Pagination != nil {
-		p.next = v.Pagination.NextToken
+	if err != nil {
+		return nil, "", err
 	}
-	for _, w := range *v.Orders {
-		o, err := w.order(def)
+	if list == nil {
+		return nil, "", fmt.Errorf("no %s array", key)
+	}
+	var out []T
+	for _, w := range *list {
+		t, err := each(w)
 		if err != nil {
-			return ordersPage{}, err
+			return nil, "", err
 		}
-		p.orders = append(p.orders, o)
+		out = append(out, t)
 	}
-	return p, nil
+	next := ""
+	if v.Pagination != nil {
+		next = v.Pagination.NextToken
+	}
+	return out, next, nil
 }
 
 func (w orderWire) order(def cart.Filter) (cart.Order, error) {
@@ -299,31 +315,7 @@ type listing struct {
 
 // parseListings reads a searchListingsItems answer for marketplace m.
 func parseListings(body []byte, m string) ([]listing, string, error) {
-	var v struct {
-		Items      *[]listingWire `json:"items"`
-		Pagination *struct {
-			NextToken string `json:"nextToken"`
-		} `json:"pagination"`
-	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, "", err
-	}
-	if v.Items == nil {
-		return nil, "", errors.New("no items array")
-	}
-	var out []listing
-	for _, w := range *v.Items {
-		l, err := w.listing(m)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, l)
-	}
-	next := ""
-	if v.Pagination != nil {
-		next = v.Pagination.NextToken
-	}
-	return out, next, nil
+	return pageOf(body, "items", func(w listingWire) (listing, error) { return w.listing(m) })
 }
 
 // maxImages bounds the image URLs taken from one listing.
@@ -434,21 +426,12 @@ func (w listingWire) images(m string) []string {
 	for _, n := range names {
 		for _, e := range w.attrEntries(n, m) {
 			var u string
-			if json.Unmarshal(e["media_location"], &u) == nil && isURL(u) && !contains(out, u) && len(out) < maxImages {
+			if json.Unmarshal(e["media_location"], &u) == nil && isURL(u) && !slices.Contains(out, u) && len(out) < maxImages {
 				out = append(out, u)
 			}
 		}
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func isURL(s string) bool {
@@ -526,21 +509,14 @@ const maxCursorIDs = 250
 // maxCursor bounds an encoded cursor.
 const maxCursor = 32 << 10
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) encode() string { return cart.EncodeCursor(c) }
 
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
-	if s == "" {
-		return c, nil
-	}
 	if len(s) > maxCursor {
 		return c, errors.New("the saved page position is too long")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || len(c.I) > maxCursorIDs || !c.F {
+	if !cart.DecodeCursor(s, maxCursor/4*3, &c) || s != "" && (len(c.I) > maxCursorIDs || !c.F) {
 		return cursor{}, errors.New("the saved page position is not one this connector wrote")
 	}
 	return c, nil
@@ -551,7 +527,7 @@ func decodeCursor(s string) (cursor, error) {
 func (c *cursor) seen(id string, t time.Time) bool {
 	switch {
 	case t.Equal(c.P):
-		if contains(c.I, id) {
+		if slices.Contains(c.I, id) {
 			return true
 		}
 		if len(c.I) < maxCursorIDs {

@@ -43,6 +43,8 @@ func (c *Client) MaxBatch() int {
 	return MaxFeedBatch
 }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets the merchant-fulfilled quantity (fulfillment_availability,
 // channel DEFAULT) of each SKU: with one patchListingsItem each below the
 // feed threshold, with one JSON_LISTINGS_FEED for the whole call at or

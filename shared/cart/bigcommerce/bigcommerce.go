@@ -88,12 +88,6 @@ type Client struct {
 	now      func() time.Time
 }
 
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
 // New validates cfg and returns a client for the store.
 func New(cfg Config) (*Client, error) {
 	hash := strings.ToLower(strings.TrimSpace(cfg.StoreHash))
@@ -108,8 +102,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		u, ok := cart.BaseURL(cfg.BaseURL)
+		if !ok {
 			return nil, fmt.Errorf("bigcommerce: base URL %q is not an http(s) URL", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
@@ -186,24 +180,12 @@ const (
 
 // statusesFor returns the status ids q asks for, in order, once each.
 func statusesFor(q cart.OrderQuery) ([]int, error) {
-	if q.Cancelled {
-		return cancelledStatuses, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for _, s := range in {
-		id, err := strconv.Atoi(strings.TrimSpace(s))
-		if _, known := statusNames[id]; err != nil || !known {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a BigCommerce order status id (0 to 14)", s)}
-		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, cancelledStatuses,
+		"a BigCommerce order status id (0 to 14)", func(s string) (int, bool) {
+			id, err := strconv.Atoi(strings.TrimSpace(s))
+			_, known := statusNames[id]
+			return id, err == nil && known
+		})
 }
 
 // orderCursor is where a query stands: the statuses it pages through in
@@ -270,6 +252,8 @@ func window(from, to time.Time) (lo, hi time.Time) {
 	return lo, hi
 }
 
+var _ cart.OrderSource = (*Client)(nil)
+
 // Orders returns one page of the orders q asks for. It pages through each
 // status in turn (status_id takes a single value), within a status in
 // ascending id order, keyed on the last id returned (min_id) rather than
@@ -282,7 +266,7 @@ func window(from, to time.Time) (lo, hi time.Time) {
 // deadline it returns a *cart.RateLimitedError instead. A refused token is
 // cart.ErrAuth; other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	var cur orderCursor
@@ -326,7 +310,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		case page.count >= ordersPageSize:
 			if page.last <= cur.after {
 				return cart.OrderPage{}, fmt.Errorf("bigcommerce: listing orders in status %d: %w", status,
-					unreadable(http.StatusOK, malformed("a full page after order %d held no later order", cur.after)))
+					unreadable(http.StatusOK, cart.Malformed("a full page after order %d held no later order", cur.after)))
 			}
 			cur.after = page.last
 			next = cur.String()
@@ -395,15 +379,17 @@ func (c *Client) orderLines(ctx context.Context, id string) ([]cart.Line, error)
 			return lines, nil
 		}
 		if page >= 1000 {
-			return nil, unreadable(resp.status, malformed("order %s has more than %d line items", id, 1000*linesPageSize))
+			return nil, unreadable(resp.status, cart.Malformed("order %s has more than %d line items", id, 1000*linesPageSize))
 		}
 	}
 }
 
+var _ cart.OrderFetcher = (*Client)(nil)
+
 // Order returns one order, as an instasync webhook names it. An unknown id
 // is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
-	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+	if _, ok := cart.ParseID(id); !ok {
 		return cart.Order{}, fmt.Errorf("bigcommerce: order id %q: %w", id, &cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce order id", Err: cart.ErrNotFound})
 	}
 	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + OrdersAPI + "/orders/" + id, query: url.Values{
@@ -428,11 +414,13 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 
 const productCursorVersion = "p1"
 
+var _ cart.ListingSource = (*Client)(nil)
+
 // Listings returns one page of listings: one per variant with a SKU, of the
 // products modified in q's window, in ascending product id order, keyed on
 // the last product id (id:greater) for the same reason as Orders.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil
 	}
 	var after int64
@@ -476,7 +464,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	if page.more {
 		if page.last <= after {
 			return cart.ListingPage{}, fmt.Errorf("bigcommerce: listing products: %w",
-				unreadable(resp.status, malformed("a page after product %d held no later product", after)))
+				unreadable(resp.status, cart.Malformed("a page after product %d held no later product", after)))
 		}
 		out.Next = productCursorVersion + "." + strconv.FormatInt(page.last, 10)
 	}

@@ -722,8 +722,8 @@ func TestResponseHandling(t *testing.T) {
 		}},
 		{"garbage", []func(http.ResponseWriter, *http.Request){reply(200, `<html>`)}, 1, func(t *testing.T, err error) {
 			var ce *cart.Error
-			if !errors.Is(err, errMalformed) || !errors.As(err, &ce) || ce.Temporary {
-				t.Errorf("err = %v; want a permanent *cart.Error wrapping errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) || !errors.As(err, &ce) || ce.Temporary {
+				t.Errorf("err = %v; want a permanent *cart.Error wrapping cart.ErrMalformed", err)
 			}
 		}},
 		{"204 is empty", []func(http.ResponseWriter, *http.Request){reply(204, ``)}, 3, ok},
@@ -739,8 +739,8 @@ func TestResponseHandling(t *testing.T) {
 		{"malformed order", []func(http.ResponseWriter, *http.Request){
 			reply(200, `[{"id":"abc","date_modified":"Wed, 10 Jan 2018 21:05:30 +0000"}]`),
 		}, 1, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 		{"a full page that does not advance", []func(http.ResponseWriter, *http.Request){
@@ -761,8 +761,8 @@ func TestResponseHandling(t *testing.T) {
 				w.Write([]byte(b.String()))
 			},
 		}, 2, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 	}

@@ -1,9 +1,7 @@
 package bigcommerce
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -33,7 +31,7 @@ var connect = &cart.Connect{
 		if req.App.ClientID == "" || strings.ContainsAny(req.App.ClientID, "/?#") {
 			return "", fmt.Errorf("client id %q", req.App.ClientID)
 		}
-		u := loginBase(req.App) + "/app/" + url.PathEscape(req.App.ClientID) + "/install"
+		u := req.App.Base(LoginBase) + "/app/" + url.PathEscape(req.App.ClientID) + "/install"
 		if req.App.APIBase != "" {
 			// The simulator stands for every app registration, so it is
 			// told the auth callback BigCommerce reads from the app's.
@@ -46,15 +44,6 @@ var connect = &cart.Connect{
 	StoreKey:       "store_hash",
 	AppCredentials: true,
 	StateCookie:    true,
-}
-
-// loginBase is login.bigcommerce.com, or the simulator standing for it in
-// make dev and tests.
-func loginBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return LoginBase
 }
 
 // storeOfContext reads "stores/{hash}".
@@ -73,29 +62,18 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 || len(scope) > 2048 {
 		return nil, nil, fmt.Errorf("bigcommerce callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
-	body, _ := json.Marshal(map[string]string{
-		"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code, "scope": scope,
-		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
-	})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, loginBase(req.App)+"/oauth2/token", bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
-	// A used, expired or foreign code is refused with a 4xx.
-	raw, err := cart.ExchangeCode(client, "BigCommerce", hr)
-	if err != nil {
-		return nil, nil, err
-	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		Context     string `json:"context"`
 	}
-	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" {
+	// A used, expired or foreign code is refused with a 4xx.
+	if err := cart.PostCodeJSON(ctx, client, "BigCommerce", req.App.Base(LoginBase)+"/oauth2/token", map[string]string{
+		"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code, "scope": scope,
+		"grant_type": "authorization_code", "redirect_uri": req.CallbackURL, "context": "stores/" + hash,
+	}, &tok); err != nil {
+		return nil, nil, err
+	}
+	if tok.AccessToken == "" {
 		return nil, nil, fmt.Errorf("bigcommerce token response without a token: %w", cart.ErrCallback)
 	}
 	if got, ok := storeOfContext(tok.Context); !ok || got != hash {

@@ -19,21 +19,7 @@ var Driver = cart.Driver{
 	ID:       "bigcommerce",
 	Label:    "BigCommerce",
 	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		c := Config{
-			StoreHash: b.Config["store_hash"], BaseURL: b.Config["api_base"],
-			AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
-		}
-		// location_id: the inventory location write-back sets (default 1).
-		if id, err := strconv.Atoi(b.Config["location_id"]); err == nil && id > 0 {
-			c.LocationID = id
-		}
-		cl, err := New(c)
-		if err != nil {
-			return nil, err
-		}
-		return cl, nil
-	},
+	New:      newConnector,
 	Statuses: func() []string {
 		var list []string
 		for id := range Statuses() {
@@ -42,14 +28,8 @@ var Driver = cart.Driver{
 		return list
 	},
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("BigCommerce", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:        {Offer: catalog.Auto},
-		catalog.WriteInventory:      {Offer: catalog.Auto},
-		catalog.ImportProducts:      {Offer: catalog.Auto},
-		catalog.ImportProductImages: {Offer: catalog.Auto},
-		catalog.InstasyncOrders:     {Offer: catalog.Auto},
-		catalog.InstasyncProducts:   {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("BigCommerce", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.ImportProductImages, catalog.InstasyncOrders, catalog.InstasyncProducts),
 	Webhooks: &cart.Webhooks{
 		Scheme: "Standard Webhooks: webhook-signature v1,base64(HMAC-SHA256(client secret, webhook-id.webhook-timestamp.body)); delivery id webhook-id",
 		Verify: verifyDelivery,
@@ -79,6 +59,18 @@ func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {
 		ps = append(ps, cart.Problem{Field: "credentials.access_token", Message: "An API account access token is required."})
 	}
 	return ps
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	c := Config{
+		StoreHash: b.Config["store_hash"], BaseURL: b.Config["api_base"],
+		AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
+	}
+	// location_id: the inventory location write-back sets (default 1).
+	if id, err := strconv.Atoi(b.Config["location_id"]); err == nil && id > 0 {
+		c.LocationID = id
+	}
+	return cart.Built(New(c))
 }
 
 // verifyDelivery checks Standard Webhooks: webhook-signature holds

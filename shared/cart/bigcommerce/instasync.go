@@ -16,21 +16,16 @@ import (
 // Instasync: one product by id, as a webhook names it (Order is in
 // bigcommerce.go), and the webhooks (V3 /hooks) that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product (GET
 // /v3/catalog/products/{id} with its variants and images), mapped as
 // Listings maps them: one per variant with a SKU. A product BigCommerce
 // does not have is a *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
-	if err != nil || n <= 0 {
-		return nil, fmt.Errorf("bigcommerce: product id %q: %w", productID,
-			&cart.Error{Status: http.StatusNotFound, Message: "not a BigCommerce product id", Err: cart.ErrNotFound})
+	n, err := cart.WebhookID("bigcommerce", "BigCommerce", "product", productID)
+	if err != nil {
+		return nil, err
 	}
 	id := strconv.FormatInt(n, 10)
 	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/" + CatalogAPI + "/catalog/products/" + id,
@@ -45,10 +40,10 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 		Data *v3Product `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &d); err != nil {
-		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("product: %v", err)))
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, cart.Malformed("product: %v", err)))
 	}
 	if d.Data == nil || d.Data.ID != n {
-		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, malformed("not product %s", id)))
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, cart.Malformed("not product %s", id)))
 	}
 	ls, err := toListings(*d.Data)
 	if err != nil {
@@ -67,12 +62,7 @@ var hookScopes = map[cart.Topic][]string{
 	cart.TopicProducts: {"store/product/created", "store/product/updated"},
 }
 
-type hookJSON struct {
-	ID          int64  `json:"id"`
-	Scope       string `json:"scope"`
-	Destination string `json:"destination"`
-	IsActive    bool   `json:"is_active"`
-}
+var _ cart.Subscriber = (*Client)(nil)
 
 // Subscribe creates one webhook per scope of topic (store/order/* for
 // cart.TopicOrders; store/product/created and store/product/updated for
@@ -88,16 +78,7 @@ type hookJSON struct {
 // deactivated it; creating is never retried blindly, so no duplicate hooks
 // are left behind. If one scope fails, the hooks already made are removed.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	scopes, ok := hookScopes[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("bigcommerce: no webhooks for topic %q", topic)
-	}
-	if err := cart.CheckWebhookAddress("bigcommerce", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	return cart.SubscribeEach(ctx, "bigcommerce", scopes, func(ctx context.Context, scope string) (string, error) {
-		return c.hook(ctx, scope, address)
-	}, c.deleteHook)
+	return cart.SubscribeTopics(ctx, "bigcommerce", hookScopes, topic, address, c.hook, c.deleteHook)
 }
 
 // hook finds or creates the active hook of scope posting to address.
@@ -115,7 +96,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 		Data []hookJSON `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &list); err != nil {
-		return "", unreadable(resp.status, malformed("hooks: %v", err))
+		return "", unreadable(resp.status, cart.Malformed("hooks: %v", err))
 	}
 	if i := slices.IndexFunc(list.Data, func(h hookJSON) bool { return h.Scope == scope && h.Destination == address && h.ID > 0 }); i >= 0 {
 		h := list.Data[i]
@@ -146,7 +127,7 @@ func (c *Client) hook(ctx context.Context, scope, address string) (string, error
 		Data *hookJSON `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &made); err != nil || made.Data == nil || made.Data.ID <= 0 {
-		return "", unreadable(resp.status, malformed("the created hook has no id"))
+		return "", unreadable(resp.status, cart.Malformed("the created hook has no id"))
 	}
 	return strconv.FormatInt(made.Data.ID, 10), nil
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,12 +13,6 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 )
-
-var errMalformed = errors.New("malformed response")
-
-func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errMalformed, fmt.Sprintf(format, args...))
-}
 
 // unreadable reports a response the connector could not make sense of as
 // BigCommerce's failure, permanent: the same request would get the same
@@ -165,13 +157,13 @@ type orderProduct struct {
 // before shipping commit no stock.
 func (p orderProduct) line() (cart.Line, int, error) {
 	if p.Quantity == nil || !p.Quantity.set {
-		return cart.Line{}, 0, malformed("line item %d has no quantity", p.ID)
+		return cart.Line{}, 0, cart.Malformed("line item %d has no quantity", p.ID)
 	}
 	q := p.Quantity.n
 	if p.QuantityRefunded != "" {
 		r, err := strconv.ParseFloat(string(p.QuantityRefunded), 64)
 		if err != nil || r < 0 || math.IsNaN(r) {
-			return cart.Line{}, 0, malformed("line item %d has quantity_refunded %q", p.ID, p.QuantityRefunded)
+			return cart.Line{}, 0, cart.Malformed("line item %d has quantity_refunded %q", p.ID, p.QuantityRefunded)
 		}
 		q -= int(min(r, float64(q)))
 	}
@@ -210,12 +202,12 @@ func consignmentLines(raw json.RawMessage) (lines []cart.Line, ordered int, comp
 	if raw[0] == '[' {
 		// The legacy structure, without consignment_structure=object.
 		if err := json.Unmarshal(raw, &sets); err != nil {
-			return nil, 0, false, malformed("consignments: %v", err)
+			return nil, 0, false, cart.Malformed("consignments: %v", err)
 		}
 	} else {
 		var s consignmentSet
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, 0, false, malformed("consignments: %v", err)
+			return nil, 0, false, cart.Malformed("consignments: %v", err)
 		}
 		if s.URL != "" {
 			return nil, 0, false, nil
@@ -236,7 +228,7 @@ func consignmentLines(raw json.RawMessage) (lines []cart.Line, ordered int, comp
 				}
 				var ps []orderProduct
 				if err := json.Unmarshal(items, &ps); err != nil {
-					return nil, 0, false, malformed("consignment line items: %v", err)
+					return nil, 0, false, cart.Malformed("consignment line items: %v", err)
 				}
 				for _, p := range ps {
 					if p.URL != "" && p.Quantity == nil {
@@ -280,13 +272,13 @@ func parseOrders(body []byte, after int64, queried int) (*ordersPage, error) {
 	}
 	var list []v2Order
 	if err := json.Unmarshal(body, &list); err != nil {
-		return nil, malformed("orders: %v", err)
+		return nil, cart.Malformed("orders: %v", err)
 	}
 	p.count = len(list)
 	p.orders = make([]cart.Order, 0, len(list))
 	for _, v := range list {
 		if v.ID <= 0 {
-			return nil, malformed("order id %d", v.ID)
+			return nil, cart.Malformed("order id %d", v.ID)
 		}
 		p.last = max(p.last, v.ID)
 		if v.ID <= after {
@@ -308,10 +300,10 @@ func parseOrders(body []byte, after int64, queried int) (*ordersPage, error) {
 func parseOrder(body []byte) (cart.Order, bool, error) {
 	var v v2Order
 	if err := json.Unmarshal(body, &v); err != nil {
-		return cart.Order{}, false, malformed("order: %v", err)
+		return cart.Order{}, false, cart.Malformed("order: %v", err)
 	}
 	if v.ID <= 0 {
-		return cart.Order{}, false, malformed("order id %d", v.ID)
+		return cart.Order{}, false, cart.Malformed("order id %d", v.ID)
 	}
 	return toOrder(v, -1)
 }
@@ -320,12 +312,12 @@ func toOrder(v v2Order, queried int) (o cart.Order, complete bool, err error) {
 	id := strconv.FormatInt(v.ID, 10)
 	updated, err := parseTime(v.DateModified)
 	if err != nil {
-		return o, false, malformed("order %s date_modified: %v", id, err)
+		return o, false, cart.Malformed("order %s date_modified: %v", id, err)
 	}
 	var created time.Time
 	if v.DateCreated != "" {
 		if created, err = parseTime(v.DateCreated); err != nil {
-			return o, false, malformed("order %s date_created: %v", id, err)
+			return o, false, cart.Malformed("order %s date_created: %v", id, err)
 		}
 	}
 	status := queried
@@ -335,7 +327,7 @@ func toOrder(v v2Order, queried int) (o cart.Order, complete bool, err error) {
 	name, known := statusNames[status]
 	if !known {
 		if status < 0 {
-			return o, false, malformed("order %s has no status", id)
+			return o, false, cart.Malformed("order %s has no status", id)
 		}
 		name = strings.TrimSpace(v.Status)
 		if name == "" {
@@ -344,7 +336,7 @@ func toOrder(v v2Order, queried int) (o cart.Order, complete bool, err error) {
 	}
 	total, ok := decimal(string(v.TotalIncTax))
 	if !ok {
-		return o, false, malformed("order %s total %q", id, v.TotalIncTax)
+		return o, false, cart.Malformed("order %s total %q", id, v.TotalIncTax)
 	}
 	lines, ordered, complete, err := consignmentLines(v.Consignments)
 	if err != nil {
@@ -375,7 +367,7 @@ func parseOrderProducts(body []byte) (lines []cart.Line, count int, err error) {
 	}
 	var ps []orderProduct
 	if err := json.Unmarshal(body, &ps); err != nil {
-		return nil, 0, malformed("order products: %v", err)
+		return nil, 0, cart.Malformed("order products: %v", err)
 	}
 	for _, p := range ps {
 		l, _, err := p.line()
@@ -441,15 +433,15 @@ func parseProducts(body []byte, limit int) (*productsPage, error) {
 		} `json:"meta"`
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, malformed("products: %v", err)
+		return nil, cart.Malformed("products: %v", err)
 	}
 	if d.Data == nil {
-		return nil, malformed("products: no data")
+		return nil, cart.Malformed("products: no data")
 	}
 	p := &productsPage{}
 	for _, pr := range *d.Data {
 		if pr.ID <= 0 {
-			return nil, malformed("product id %d", pr.ID)
+			return nil, cart.Malformed("product id %d", pr.ID)
 		}
 		p.last = max(p.last, pr.ID)
 		ls, err := toListings(pr)
@@ -473,11 +465,11 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 	pid := strconv.FormatInt(pr.ID, 10)
 	updated, err := parseTime(pr.DateModified)
 	if err != nil {
-		return nil, malformed("product %s date_modified: %v", pid, err)
+		return nil, cart.Malformed("product %s date_modified: %v", pid, err)
 	}
 	price, ok := decimal(string(pr.Price))
 	if !ok {
-		return nil, malformed("product %s price %q", pid, pr.Price)
+		return nil, cart.Malformed("product %s price %q", pid, pr.Price)
 	}
 	images := slices.Clone(pr.Images)
 	slices.SortStableFunc(images, func(a, b v3Image) int {
@@ -492,14 +484,12 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 		if u == "" {
 			u = im.URLStandard
 		}
-		if absoluteURL(u) && !slices.Contains(urls, u) {
-			urls = append(urls, u)
-		}
+		urls = cart.AppendImages(urls, u)
 	}
 	var out []cart.Listing
 	for _, v := range pr.Variants {
 		if v.ID <= 0 {
-			return nil, malformed("product %s variant id %d", pid, v.ID)
+			return nil, cart.Malformed("product %s variant id %d", pid, v.ID)
 		}
 		sku := strings.TrimSpace(v.SKU)
 		if sku == "" {
@@ -525,12 +515,13 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 		}
 		if v.Price != nil && *v.Price != "" {
 			if l.Price, ok = decimal(string(*v.Price)); !ok {
-				return nil, malformed("variant %d price %q", v.ID, *v.Price)
+				return nil, cart.Malformed("variant %d price %q", v.ID, *v.Price)
 			}
 		}
 		l.Images = slices.Clone(urls)
-		if absoluteURL(v.ImageURL) && !slices.Contains(l.Images, v.ImageURL) {
-			l.Images = append([]string{v.ImageURL}, l.Images...)
+		if !slices.Contains(urls, v.ImageURL) {
+			// The variant's own image first.
+			l.Images = cart.AppendImages(cart.AppendImages(nil, v.ImageURL), urls...)
 		}
 		// The Catalog API reports stock at the default location only.
 		switch pr.InventoryTracking {
@@ -548,7 +539,10 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 	return out, nil
 }
 
-func absoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+// hookJSON is a V3 webhook (/hooks).
+type hookJSON struct {
+	ID          int64  `json:"id"`
+	Scope       string `json:"scope"`
+	Destination string `json:"destination"`
+	IsActive    bool   `json:"is_active"`
 }

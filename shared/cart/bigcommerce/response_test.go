@@ -196,7 +196,7 @@ func FuzzParseProducts(f *testing.F) {
 				t.Errorf("accepted price %q", l.Price)
 			}
 			for _, u := range l.Images {
-				if !absoluteURL(u) {
+				if len(cart.AppendImages(nil, u)) != 1 { // not an absolute http(s) URL
 					t.Errorf("accepted image %q", u)
 				}
 			}
@@ -279,4 +279,27 @@ func FuzzOrderCursor(f *testing.F) {
 			t.Errorf("%q: round trip %+v → %q → %+v, %v", s, c, c.String(), back, err)
 		}
 	})
+}
+
+// TestVariantImagesFirst: a variant's own image leads its listing's
+// images unless the product already lists it, which keeps the product's
+// order.
+func TestVariantImagesFirst(t *testing.T) {
+	for variant, want := range map[string][]string{
+		"https://x/c.jpg": {"https://x/c.jpg", "https://x/a.jpg", "https://x/b.jpg"},
+		"https://x/b.jpg": {"https://x/a.jpg", "https://x/b.jpg"},
+		"":                {"https://x/a.jpg", "https://x/b.jpg"},
+		"/relative.jpg":   {"https://x/a.jpg", "https://x/b.jpg"},
+	} {
+		body := `{"data":[{"id":112,"name":"Tee","price":"10","inventory_tracking":"variant","date_modified":"2018-09-05T20:42:07Z",
+			"images":[{"id":2,"sort_order":1,"url_zoom":"https://x/b.jpg"},{"id":1,"sort_order":0,"url_zoom":"https://x/a.jpg"}],
+			"variants":[{"id":5,"sku":"T-S","price":12.5,"inventory_level":1,"image_url":"` + variant + `"}]}],"meta":{}}`
+		p, err := parseProducts([]byte(body), productsPageSize)
+		if err != nil || len(p.listings) != 1 {
+			t.Fatalf("%q: %+v, %v", variant, p, err)
+		}
+		if got := p.listings[0].Images; !slices.Equal(got, want) {
+			t.Errorf("variant image %q: images %q, want %q", variant, got, want)
+		}
+	}
 }

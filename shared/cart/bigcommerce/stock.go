@@ -57,8 +57,8 @@ func (c *Client) stockItemFor(u cart.StockUpdate) (stockItem, error) {
 		return it, &cart.Error{Message: fmt.Sprintf("BigCommerce cannot hold a stock level of %d", u.Quantity)}
 	}
 	id := func(s string) (*int64, error) {
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := cart.ParseID(strings.TrimSpace(s))
+		if !ok {
 			return nil, &cart.Error{Message: fmt.Sprintf("%q is not a BigCommerce id", s)}
 		}
 		return &n, nil
@@ -77,6 +77,8 @@ func (c *Client) stockItemFor(u cart.StockUpdate) (stockItem, error) {
 	}
 	return it, err
 }
+
+var _ cart.StockWriter = (*Client)(nil)
 
 // SetStock sets the quantities at the client's location with one absolute
 // adjustment (PUT /v3/inventory/adjustments/absolute), by variant id.
@@ -98,19 +100,11 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 	if len(updates) > MaxAdjustmentItems {
 		return nil, fmt.Errorf("bigcommerce: %d stock updates exceed the limit of %d per call", len(updates), MaxAdjustmentItems)
 	}
-	results := make([]cart.StockResult, len(updates))
 	items := make([]stockItem, len(updates))
-	var pending []int
-	for i, u := range updates {
-		results[i].SKU = u.SKU
-		it, err := c.stockItemFor(u)
-		if err != nil {
-			results[i].Err = err
-			continue
-		}
-		items[i] = it
-		pending = append(pending, i)
-	}
+	results, pending := cart.CheckUpdates(updates, func(i int, u cart.StockUpdate) (err error) {
+		items[i], err = c.stockItemFor(u)
+		return err
+	})
 	a := &adjustment{c: c, items: items, results: results, budget: maxStockRequests}
 	if err := a.run(ctx, pending); err != nil {
 		return nil, fmt.Errorf("bigcommerce: setting stock: %w", err)
@@ -226,22 +220,9 @@ func rejection(title, identity string) (string, bool) {
 // mentions reports whether s names identity as a whole token: "variant_id
 // 10" does not match "variant_id 106", nor "sku A" "sku A-1".
 func mentions(s, identity string) bool {
-	if identity == "" {
-		return false
-	}
-	for from := 0; from <= len(s); {
-		i := strings.Index(s[from:], identity)
-		if i < 0 {
-			return false
-		}
-		start := from + i
-		end := start + len(identity)
-		if (start == 0 || !wordByte(s[start-1])) && tokenEnds(s, end) {
-			return true
-		}
-		from = start + 1
-	}
-	return false
+	return cart.Mentions(s, identity, func(start, end int) bool {
+		return (start == 0 || !wordByte(s[start-1])) && tokenEnds(s, end)
+	})
 }
 
 // wordByte is a byte that would make "variant_id" part of a longer word.

@@ -195,16 +195,14 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	return cart.Do(ctx, l, cart.Call[*response]{
 		Pacer: windowPacer{c, l},
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			req, err := cart.NewRequest(ctx, r.method, c.base+r.path, r.query, r.body)
+			req, err := cart.JSONRequest(ctx, r.method, c.base+r.path, r.query, r.body, "autosync")
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}
-			req.Header.Set("Accept", "application/json")
-			// On every request, bodiless ones too: the published documents
-			// mark the header required on some GETs (orders.v2
+			// On bodiless requests too: the published documents mark the
+			// header required on some GETs (orders.v2
 			// /orders/{id}/products).
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("User-Agent", "autosync")
 			req.Header.Set("X-Auth-Token", c.token)
 			return req, nil
 		},

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,13 +69,6 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 	return base + "?" + q.Encode(), nil
 }
 
-func apiBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return DefaultBaseURL
-}
-
 // exchangeCode trades the code and verifier for the owner's tokens, then
 // finds the shop with getMe.
 func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest, client *http.Client) (cart.Config, cart.Credentials, error) {
@@ -98,12 +90,11 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 		"code":          {code},
 		"code_verifier": {CodeVerifier(req.App.ClientSecret, state)},
 	}
-	raw, status, err := post(ctx, client, apiBase(req.App)+tokenPath, form, req.App)
-	if err != nil {
-		return nil, nil, fmt.Errorf("etsy token exchange: %w", err)
-	}
 	// A used code or a wrong verifier is refused with 400 invalid_grant.
-	if err := cart.TokenStatus("Etsy", status); err != nil {
+	raw, err := cart.PostCode(ctx, client, "Etsy", req.App.Base(DefaultBaseURL)+tokenPath, "application/x-www-form-urlencoded", []byte(form.Encode()), func(hr *http.Request) {
+		hr.Header.Set("x-api-key", req.App.ClientID+":"+req.App.ClientSecret)
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	t, _, ok := parseTokens(raw, time.Now())
@@ -123,7 +114,7 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 
 // shopOf is the authorizing user's shop, from getMe (GET /users/me).
 func shopOf(ctx context.Context, client *http.Client, app cart.App, access string) (string, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, apiBase(app)+APIPath+"/users/me", nil)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, app.Base(DefaultBaseURL)+APIPath+"/users/me", nil)
 	if err != nil {
 		return "", err
 	}
@@ -148,25 +139,8 @@ func shopOf(ctx context.Context, client *http.Client, app cart.App, access strin
 	if err := json.Unmarshal(raw, &me); err != nil {
 		return "", fmt.Errorf("etsy getMe answer: %w", cart.ErrCallback)
 	}
-	if n, err := strconv.ParseInt(me.ShopID.String(), 10, 64); err != nil || n <= 0 {
+	if _, ok := cart.ParseID(me.ShopID.String()); !ok {
 		return "", &cart.Error{Status: http.StatusOK, Message: "The Etsy account that authorized Autosync has no shop."}
 	}
 	return me.ShopID.String(), nil
-}
-
-func post(ctx context.Context, client *http.Client, u string, form url.Values, app cart.App) ([]byte, int, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, 0, err
-	}
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hr.Header.Set("Accept", "application/json")
-	hr.Header.Set("x-api-key", app.ClientID+":"+app.ClientSecret)
-	resp, err := client.Do(hr)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
-	return raw, resp.StatusCode, err
 }

@@ -63,9 +63,5 @@ func newConnector(b cart.Build) (cart.Connector, error) {
 			return b.SaveCredentials(context.WithoutCancel(ctx), upd)
 		}
 	}
-	cl, err := New(c)
-	if err != nil {
-		return nil, err
-	}
-	return cl, nil
+	return cart.Built(New(c))
 }

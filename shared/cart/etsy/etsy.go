@@ -198,14 +198,8 @@ type Client struct {
 	lim      *limiter
 	retry    retryPolicy
 	now      func() time.Time
-	writes   writeCounters
+	writes   cart.Tally[WriteStats]
 }
-
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
 
 var (
 	shopIDRE = pattern.New(`^[1-9][0-9]{0,18}$`)
@@ -217,18 +211,9 @@ var (
 func New(cfg Config) (*Client, error) {
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
-		if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-			return nil, fmt.Errorf("etsy: base URL %q is not a URL like https://api.etsy.com", cfg.BaseURL)
-		}
-		switch strings.ToLower(u.Scheme) {
-		case "https":
-		case "http":
-			if !cart.IsLoopback(u.Hostname()) {
-				return nil, fmt.Errorf("etsy: base URL %q must use https", cfg.BaseURL)
-			}
-		default:
-			return nil, fmt.Errorf("etsy: base URL %q is not an http(s) URL", cfg.BaseURL)
+		u, err := cart.HTTPSBaseURL(strings.TrimSpace(cfg.BaseURL))
+		if err != nil {
+			return nil, fmt.Errorf("etsy: base URL %q %w", cfg.BaseURL, err)
 		}
 		u.Path = strings.TrimRight(u.Path, "/")
 		u.RawPath = ""

@@ -595,7 +595,7 @@ func TestRetryAfter(t *testing.T) {
 		"yesterday":                     0,
 	}
 	for h, want := range tests {
-		if got := retryAfter(h, now); got != want {
+		if got := cart.RetryAfter(h, now, maxRetryAfter); got != want {
 			t.Errorf("retryAfter(%q) = %s; want %s", h, got, want)
 		}
 	}

@@ -2,8 +2,6 @@ package etsy
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -23,22 +21,17 @@ type listingCursor struct {
 	N int64 `json:"n"`
 }
 
-func (c listingCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c listingCursor) encode() string { return cart.EncodeCursor(c) }
 
 func decodeListingCursor(s string) (listingCursor, error) {
 	var c listingCursor
-	if s == "" {
-		return c, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 256 || json.Unmarshal(b, &c) != nil || c.O < 0 || c.N < 0 || c.O > 1<<31 {
+	if !cart.DecodeCursor(s, 256, &c) || c.O < 0 || c.N < 0 || c.O > 1<<31 {
 		return listingCursor{}, &cart.Error{Message: "the saved position in Etsy's listings is not valid; the import starts again"}
 	}
 	return c, nil
 }
+
+var _ cart.ListingSource = (*Client)(nil)
 
 // Listings returns one page of the shop's active listings, one
 // cart.Listing per distinct SKU of each listing's products; products

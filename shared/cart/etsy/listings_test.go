@@ -155,7 +155,7 @@ func TestToListingsSharedSKU(t *testing.T) {
 	}
 	products := []productJSON{mk(1, 3, 1), mk(2, 3, 2)}
 	shared := toListings(&listingJSON{ListingID: 9, Title: "Mug", Inventory: &inventoryJSON{Products: products}})
-	varied := toListings(&listingJSON{ListingID: 9, Title: "Mug", Inventory: &inventoryJSON{Products: []productJSON{mk(1, 3, 1), mk(2, 5, 2)}, QuantityOnProperty: []int64{200}}})
+	varied := toListings(&listingJSON{ListingID: 9, Title: "Mug", Inventory: &inventoryJSON{Products: []productJSON{mk(1, 3, 1), mk(2, 5, 2)}, onProperty: onProperty{QuantityOnProperty: []int64{200}}}})
 	if len(shared) != 1 || *shared[0].Quantity != 3 {
 		t.Errorf("one quantity shared by a SKU's variations: %+v", shared)
 	}

@@ -2,8 +2,6 @@ package etsy
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -36,34 +34,19 @@ type orderCursor struct {
 	O int64 `json:"o,omitempty"`
 }
 
-func (c orderCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c orderCursor) encode() string { return cart.EncodeCursor(c) }
 
 var errCursor = &cart.Error{Message: "the saved position in Etsy's receipts is not valid; the import starts its window again"}
 
 func decodeOrderCursor(s string) (orderCursor, error) {
 	var c orderCursor
-	if s == "" {
-		return c, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 8192 || json.Unmarshal(b, &c) != nil ||
-		c.S < 0 || c.O < 0 || c.O > 1<<31 || len(c.IDs) > maxCursorIDs || (c.S == 0 && (c.O != 0 || len(c.IDs) > 0)) {
+	if !cart.DecodeCursor(s, 8192, &c) || c.S < 0 || c.O < 0 || c.O > 1<<31 || len(c.IDs) > maxCursorIDs || (c.S == 0 && (c.O != 0 || len(c.IDs) > 0)) {
 		return orderCursor{}, errCursor
 	}
 	return c, nil
 }
 
-// ceilSecond is the first whole second at or after t.
-func ceilSecond(t time.Time) int64 {
-	s := t.Unix()
-	if t.After(time.Unix(s, 0)) {
-		s++
-	}
-	return s
-}
+var _ cart.OrderSource = (*Client)(nil)
 
 // Orders returns one page of the receipts q asks for, oldest update first:
 // by default the importable ones (DefaultStatuses, or q.Statuses), with
@@ -72,7 +55,7 @@ func ceilSecond(t time.Time) int64 {
 // returns a *cart.RateLimitedError. Refused credentials are cart.ErrAuth;
 // other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	if !q.UpdatedTo.IsZero() && q.UpdatedTo.Unix() <= minTimestamp {
@@ -106,7 +89,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		params.Set("min_last_modified", itoa(lo-1))
 	}
 	if !q.UpdatedTo.IsZero() {
-		params.Set("max_last_modified", itoa(ceilSecond(q.UpdatedTo)))
+		params.Set("max_last_modified", itoa(cart.CeilSecond(q.UpdatedTo)))
 	}
 	params.Set("sort_on", "updated")
 	params.Set("sort_order", "asc")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"math/big"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -15,11 +14,9 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-var errMalformed = errors.New("malformed response")
-
 // malformed is a response Etsy sent but this client cannot use.
 func malformed(what string, err error) *cart.Error {
-	return &cart.Error{Status: 200, Message: "Etsy sent " + what + " that Autosync could not read", Err: fmt.Errorf("%w: %v", errMalformed, err)}
+	return &cart.Error{Status: 200, Message: "Etsy sent " + what + " that Autosync could not read", Err: fmt.Errorf("%w: %v", cart.ErrMalformed, err)}
 }
 
 // errorMessage reads the reason out of an Etsy error body, in any of the
@@ -116,12 +113,32 @@ func pow10(n int) *big.Rat {
 	return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil))
 }
 
-// Receipts (getShopReceipts).
-
-type receiptsPage struct {
-	Count   *int64        `json:"count"`
-	Results []receiptJSON `json:"results"`
+// page is a page of Etsy's results: one page of them and how many there
+// are in all.
+type page[T any] struct {
+	Count   *int64 `json:"count"`
+	Results []T    `json:"results"`
 }
+
+// parsePage decodes a page of what ("receipts") and checks each result
+// with check.
+func parsePage[T any](body []byte, what string, check func(*T) error) (count int64, results []T, err error) {
+	var p page[T]
+	if err := json.Unmarshal(body, &p); err != nil {
+		return 0, nil, malformed("a page of "+what, err)
+	}
+	if p.Results == nil || p.Count == nil || *p.Count < 0 {
+		return 0, nil, malformed("a page of "+what, errors.New("no count or results"))
+	}
+	for i := range p.Results {
+		if err := check(&p.Results[i]); err != nil {
+			return 0, nil, err
+		}
+	}
+	return *p.Count, p.Results, nil
+}
+
+// Receipts (getShopReceipts).
 
 type receiptJSON struct {
 	ReceiptID        int64             `json:"receipt_id"`
@@ -164,28 +181,20 @@ func (r *receiptJSON) created() int64 {
 // parseReceipts decodes a page of receipts and checks what the connector
 // relies on: positive ids and an update time on each.
 func parseReceipts(body []byte) (count int64, receipts []receiptJSON, err error) {
-	var p receiptsPage
-	if err := json.Unmarshal(body, &p); err != nil {
-		return 0, nil, malformed("a page of receipts", err)
-	}
-	if p.Results == nil || p.Count == nil || *p.Count < 0 {
-		return 0, nil, malformed("a page of receipts", errors.New("no count or results"))
-	}
-	for i := range p.Results {
-		r := &p.Results[i]
+	return parsePage(body, "receipts", func(r *receiptJSON) error {
 		if r.ReceiptID <= 0 {
-			return 0, nil, malformed("a receipt", fmt.Errorf("receipt id %d", r.ReceiptID))
+			return malformed("a receipt", fmt.Errorf("receipt id %d", r.ReceiptID))
 		}
 		if _, ok := r.updated(); !ok {
-			return 0, nil, malformed("a receipt", fmt.Errorf("receipt %d has no update time", r.ReceiptID))
+			return malformed("a receipt", fmt.Errorf("receipt %d has no update time", r.ReceiptID))
 		}
 		for _, t := range r.Transactions {
 			if t.Quantity < 0 {
-				return 0, nil, malformed("a receipt", fmt.Errorf("receipt %d: quantity %d", r.ReceiptID, t.Quantity))
+				return malformed("a receipt", fmt.Errorf("receipt %d: quantity %d", r.ReceiptID, t.Quantity))
 			}
 		}
-	}
-	return *p.Count, p.Results, nil
+		return nil
+	})
 }
 
 // filterOf maps a receipt to our bucket (see the package doc).
@@ -237,11 +246,6 @@ func toOrder(r *receiptJSON) (cart.Order, error) {
 
 // Listings (getListingsByShop with Images and Inventory).
 
-type listingsPage struct {
-	Count   *int64        `json:"count"`
-	Results []listingJSON `json:"results"`
-}
-
 type listingJSON struct {
 	ListingID        int64          `json:"listing_id"`
 	Title            string         `json:"title"`
@@ -259,15 +263,21 @@ type imageJSON struct {
 	URL570         string `json:"url_570xN"`
 }
 
+// onProperty names the properties an inventory's prices, quantities, SKUs
+// and readiness states vary by; a write sends back what was read.
+type onProperty struct {
+	PriceOnProperty          []int64 `json:"price_on_property"`
+	QuantityOnProperty       []int64 `json:"quantity_on_property"`
+	SKUOnProperty            []int64 `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64 `json:"readiness_state_on_property"`
+}
+
 // inventoryJSON is getListingInventory's ListingInventory, with the
 // listing when asked for (includes=Listing).
 type inventoryJSON struct {
-	Products                 []productJSON `json:"products"`
-	PriceOnProperty          []int64       `json:"price_on_property"`
-	QuantityOnProperty       []int64       `json:"quantity_on_property"`
-	SKUOnProperty            []int64       `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64       `json:"readiness_state_on_property"`
-	Listing                  *struct {
+	Products []productJSON `json:"products"`
+	onProperty
+	Listing *struct {
 		State string `json:"state"`
 	} `json:"listing"`
 }
@@ -329,25 +339,17 @@ func (p *productJSON) live() []offeringJSON {
 }
 
 func parseListings(body []byte) (count int64, listings []listingJSON, err error) {
-	var p listingsPage
-	if err := json.Unmarshal(body, &p); err != nil {
-		return 0, nil, malformed("a page of listings", err)
-	}
-	if p.Results == nil || p.Count == nil || *p.Count < 0 {
-		return 0, nil, malformed("a page of listings", errors.New("no count or results"))
-	}
-	for i := range p.Results {
-		l := &p.Results[i]
+	return parsePage(body, "listings", func(l *listingJSON) error {
 		if l.ListingID <= 0 {
-			return 0, nil, malformed("a listing", fmt.Errorf("listing id %d", l.ListingID))
+			return malformed("a listing", fmt.Errorf("listing id %d", l.ListingID))
 		}
 		if l.Inventory != nil {
 			if err := l.Inventory.validate(); err != nil {
-				return 0, nil, malformed("a listing's inventory", fmt.Errorf("listing %d: %v", l.ListingID, err))
+				return malformed("a listing's inventory", fmt.Errorf("listing %d: %v", l.ListingID, err))
 			}
 		}
-	}
-	return *p.Count, p.Results, nil
+		return nil
+	})
 }
 
 func parseInventory(body []byte) (*inventoryJSON, error) {
@@ -394,11 +396,7 @@ func imageURLs(images []imageJSON) []string {
 		if u == "" {
 			u = im.URL570
 		}
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || slices.Contains(out, u) {
-			continue
-		}
-		out = append(out, u)
+		out = cart.AppendImages(out, u)
 	}
 	return out
 }

@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -52,24 +50,13 @@ type WriteStats struct {
 	Deactivated, Reactivated int
 }
 
-type writeCounters struct {
-	reads, writes, resends, unchanged, deactivated, reactivated atomic.Int64
-}
-
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return WriteStats{
-		Reads:       int(c.writes.reads.Load()),
-		Writes:      int(c.writes.writes.Load()),
-		Resends:     int(c.writes.resends.Load()),
-		Unchanged:   int(c.writes.unchanged.Load()),
-		Deactivated: int(c.writes.deactivated.Load()),
-		Reactivated: int(c.writes.reactivated.Load()),
-	}
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // MaxBatch is the most updates one SetStock call takes.
 func (c *Client) MaxBatch() int { return maxStockBatch }
+
+var _ cart.StockWriter = (*Client)(nil)
 
 // SetStock sets each update's quantity and returns one result per update,
 // in order.
@@ -113,38 +100,20 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // temporary (5xx, dropped connections) after retries; PUTs already made
 // stay made, and are harmless to repeat.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results := make([]cart.StockResult, len(updates))
-	type group struct {
-		listing int64
-		idx     []int
-	}
-	var groups []*group
-	byListing := map[int64]*group{}
-	for i, u := range updates {
-		results[i].SKU = u.SKU
-		id, err := strconv.ParseInt(strings.TrimSpace(u.Link.ProductID), 10, 64)
+	results, groups := cart.GroupUpdates(updates, func(_ int, u cart.StockUpdate) (int64, error) {
+		id, ok := cart.ParseID(strings.TrimSpace(u.Link.ProductID))
 		switch {
-		case err != nil || id <= 0:
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s has no Etsy listing to write to: import the channel's products first", u.SKU)}
-			continue
+		case !ok:
+			return 0, &cart.Error{Message: fmt.Sprintf("SKU %s has no Etsy listing to write to: import the channel's products first", u.SKU)}
 		case strings.TrimSpace(u.SKU) == "":
-			results[i].Err = &cart.Error{Message: "an update without a SKU cannot be matched to an Etsy product"}
-			continue
+			return 0, &cart.Error{Message: "an update without a SKU cannot be matched to an Etsy product"}
 		case u.Quantity < 0:
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("quantity %d for SKU %s is negative", u.Quantity, u.SKU)}
-			continue
+			return 0, &cart.Error{Message: fmt.Sprintf("quantity %d for SKU %s is negative", u.Quantity, u.SKU)}
 		}
-		g := byListing[id]
-		if g == nil {
-			g = &group{listing: id}
-			byListing[id] = g
-			groups = append(groups, g)
-		}
-		g.idx = append(g.idx, i)
-	}
-
+		return id, nil
+	})
 	err := cart.Parallel(ctx, len(groups), writeWorkers, func(ctx context.Context, i int) error {
-		return c.writeListing(ctx, groups[i].listing, groups[i].idx, updates, results)
+		return c.writeListing(ctx, groups[i].Key, groups[i].Index, updates, results)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etsy: setting stock: %w", err)
@@ -157,7 +126,7 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 // inventory this client cannot read), nil when it must fail the whole call.
 func listingFailure(err error) *cart.Error {
 	var ce *cart.Error
-	if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) && (ce.Status >= 400 || errors.Is(err, errMalformed)) {
+	if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) && (ce.Status >= 400 || errors.Is(err, cart.ErrMalformed)) {
 		return ce
 	}
 	return nil
@@ -168,7 +137,7 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 	fail := func(i int, err error) { results[i].Err = err }
 	inv, err := c.inventory(ctx, listing, true)
 	if err == nil {
-		c.writes.reads.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Reads++ })
 	}
 	if ce := listingFailure(err); ce != nil {
 		for _, i := range idx {
@@ -221,7 +190,7 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 				}
 				return err
 			}
-			c.writes.deactivated.Add(1)
+			c.writes.Add(func(s *WriteStats) { s.Deactivated++ })
 		}
 		for _, i := range pending {
 			results[i].Listing = cart.ListingDeactivated
@@ -245,7 +214,7 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 			}
 			return err
 		}
-		c.writes.reactivated.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Reactivated++ })
 		for _, i := range done {
 			if results[i].Err == nil {
 				results[i].Listing = cart.ListingReactivated
@@ -255,7 +224,7 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 	}
 	switch {
 	case !pl.changed:
-		c.writes.unchanged.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Unchanged++ })
 		return reactivate(pending)
 	case pl.reason != nil && len(pending) == 1:
 		fail(pending[0], pl.reason)
@@ -291,7 +260,7 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 			fail(i, p1.reason)
 			continue
 		}
-		c.writes.resends.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Resends++ })
 		after, err := c.putInventory(ctx, listing, p1.body)
 		if ce := listingFailure(err); ce != nil {
 			fail(i, ce)
@@ -352,7 +321,7 @@ func (c *Client) putInventory(ctx context.Context, listing int64, body *putInven
 	if err != nil {
 		return nil, err
 	}
-	c.writes.writes.Add(1)
+	c.writes.Add(func(s *WriteStats) { s.Writes++ })
 	after, err := parseInventory(rep.body)
 	if err != nil {
 		return nil, nil
@@ -431,11 +400,8 @@ func quantityKey(p *productJSON, on []int64) string {
 
 // updateListingInventory's request body: the schema's fields only.
 type putInventory struct {
-	Products                 []putProduct `json:"products"`
-	PriceOnProperty          []int64      `json:"price_on_property"`
-	QuantityOnProperty       []int64      `json:"quantity_on_property"`
-	SKUOnProperty            []int64      `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64      `json:"readiness_state_on_property"`
+	Products []putProduct `json:"products"`
+	onProperty
 }
 
 type putProduct struct {
@@ -488,11 +454,13 @@ type plan struct {
 // SKU) set on every live offering of those SKUs' products.
 func apply(inv *inventoryJSON, listing int64, sets map[string]int) plan {
 	body := &putInventory{
-		Products:                 make([]putProduct, 0, len(inv.Products)),
-		PriceOnProperty:          nonNil(inv.PriceOnProperty),
-		QuantityOnProperty:       nonNil(inv.QuantityOnProperty),
-		SKUOnProperty:            nonNil(inv.SKUOnProperty),
-		ReadinessStateOnProperty: nonNil(inv.ReadinessStateOnProperty),
+		Products: make([]putProduct, 0, len(inv.Products)),
+		onProperty: onProperty{
+			PriceOnProperty:          nonNil(inv.PriceOnProperty),
+			QuantityOnProperty:       nonNil(inv.QuantityOnProperty),
+			SKUOnProperty:            nonNil(inv.SKUOnProperty),
+			ReadinessStateOnProperty: nonNil(inv.ReadinessStateOnProperty),
+		},
 	}
 	changed := false
 	groups := map[string][]int{} // quantity key → quantities in it

@@ -182,6 +182,11 @@ type reply struct {
 	body   []byte
 }
 
+// get sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}
+
 // do sends one API request (cart.Do), retrying temporary failures with
 // capped exponential backoff and waiting out 429s for as long as ctx
 // allows. With a refresh token it renews the access token when it is about
@@ -259,22 +264,16 @@ func (p limiterPacer) Observe(r *cart.Response) {
 
 // request builds one try's request with the access token.
 func (c *Client) request(ctx context.Context, method, path string, q url.Values, body []byte, access string) (*http.Request, error) {
-	req, err := cart.NewRequest(ctx, method, c.base+path, q, body)
+	req, err := cart.JSONRequest(ctx, method, c.base+path, q, body, "autosync")
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s: %w", path, err)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "autosync")
 	req.Header.Set("x-api-key", c.apiKey)
 	req.Header.Set("Authorization", "Bearer "+access)
-	if body != nil {
+	if len(body) > 0 && body[0] != '{' {
 		// Bodies are JSON objects, except updateListing's, which the spec
 		// declares form encoded.
-		ct := "application/json"
-		if len(body) > 0 && body[0] != '{' {
-			ct = "application/x-www-form-urlencoded"
-		}
-		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	c.lim.sent(c.now())
 	return req, nil
@@ -296,7 +295,7 @@ func (c *Client) classify(resp *cart.Response) (*reply, error) {
 		return &reply{status: s, body: raw}, nil
 	case s == http.StatusTooManyRequests:
 		msg := strings.ToLower(errorMessage(raw))
-		after := retryAfter(resp.Header.Get("retry-after"), resp.Received)
+		after := cart.RetryAfter(resp.Header.Get("retry-after"), resp.Received, maxRetryAfter)
 		daily := strings.Contains(msg, "daily") || strings.Contains(msg, "per day") ||
 			(!strings.Contains(msg, "second") && after > time.Minute)
 		return nil, &cart.Throttled{Daily: daily, After: after}
@@ -318,14 +317,3 @@ func (c *Client) classify(resp *cart.Response) (*reply, error) {
 
 // maxRetryAfter bounds a retry-after, so an absurd one cannot overflow.
 const maxRetryAfter = 48 * time.Hour
-
-// retryAfter parses retry-after: delta-seconds (a decimal is accepted) or
-// an HTTP date. Zero means absent or unusable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return cart.RetryAfter(h, now, maxRetryAfter)
-}
-
-// get sends a GET and returns the reply.
-func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
-	return c.do(ctx, http.MethodGet, path, q, nil)
-}

@@ -241,16 +241,16 @@ func TestParseLevels(t *testing.T) {
 	if err != nil || got[0] == nil || *got[0] != 4 || got[1] != nil || got[2] != nil {
 		t.Errorf("parseLevels = %v, %v", got, err)
 	}
-	if _, err := parseLevels([]byte(`{"i0":{"inventoryLevel":null}}`), 2); !errors.Is(err, errMalformed) {
-		t.Errorf("a missing item: %v; want errMalformed", err)
+	if _, err := parseLevels([]byte(`{"i0":{"inventoryLevel":null}}`), 2); !errors.Is(err, cart.ErrMalformed) {
+		t.Errorf("a missing item: %v; want cart.ErrMalformed", err)
 	}
-	if _, err := parseLevels([]byte(`[]`), 1); !errors.Is(err, errMalformed) {
-		t.Errorf("not an object: %v; want errMalformed", err)
+	if _, err := parseLevels([]byte(`[]`), 1); !errors.Is(err, cart.ErrMalformed) {
+		t.Errorf("not an object: %v; want cart.ErrMalformed", err)
 	}
 }
 
 // FuzzParseLevels: whatever Shopify answers to a read, parseLevels
-// returns n quantities or errMalformed, and never panics.
+// returns n quantities or cart.ErrMalformed, and never panics.
 func FuzzParseLevels(f *testing.F) {
 	f.Add([]byte(`{"i0":{"inventoryLevel":{"quantities":[{"name":"available","quantity":4}]}}}`), 1)
 	f.Add([]byte(`{"i0":null,"i1":{"inventoryLevel":{"quantities":[]}}}`), 2)
@@ -259,8 +259,8 @@ func FuzzParseLevels(f *testing.F) {
 		n = min(max(n, 0), 300)
 		got, err := parseLevels(data, n)
 		if err != nil {
-			if !errors.Is(err, errMalformed) {
-				t.Fatalf("error %v is not errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Fatalf("error %v is not cart.ErrMalformed", err)
 			}
 			return
 		}

@@ -12,29 +12,14 @@ import (
 
 // Driver is what Autosync knows about Shopify (see cart.Driver).
 var Driver = cart.Driver{
-	ID:       "shopify",
-	Label:    "Shopify",
-	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		c, err := New(Config{
-			Shop: b.Config["shop"], BaseURL: b.Config["api_base"],
-			AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
-		})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	},
+	ID:              "shopify",
+	Label:           "Shopify",
+	Validate:        validateChannel,
+	New:             newConnector,
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("Shopify", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:        {Offer: catalog.Auto},
-		catalog.WriteInventory:      {Offer: catalog.Auto},
-		catalog.ImportProducts:      {Offer: catalog.Auto},
-		catalog.ImportProductImages: {Offer: catalog.Auto},
-		catalog.InstasyncOrders:     {Offer: catalog.Auto},
-		catalog.InstasyncProducts:   {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("Shopify", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.ImportProductImages, catalog.InstasyncOrders, catalog.InstasyncProducts),
 	Webhooks: &cart.Webhooks{
 		Scheme: "X-Shopify-Hmac-Sha256: base64(HMAC-SHA256(app client secret, body)); delivery id X-Shopify-Event-Id",
 		Verify: verifyDelivery,
@@ -58,6 +43,13 @@ func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {
 		ps = append(ps, cart.Problem{Field: "credentials.access_token", Message: "An Admin API access token is required."})
 	}
 	return ps
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	return cart.Built(New(Config{
+		Shop: b.Config["shop"], BaseURL: b.Config["api_base"],
+		AccessToken: b.Credentials["access_token"], HTTPClient: b.HTTPClient,
+	}))
 }
 
 // verifyDelivery: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(client

@@ -14,12 +14,6 @@ import (
 // Instasync: one order or product by id, as a webhook names it, and the
 // webhook subscriptions that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
-
 const orderDoc = `query Order($id: ID!, $lines: Int!) {
   order(id: $id) {` + orderFields + `  }
 }`
@@ -46,6 +40,8 @@ func notFound(what, id string) error {
 	return &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("Shopify has no %s %s", what, id), Err: cart.ErrNotFound}
 }
 
+var _ cart.OrderFetcher = (*Client)(nil)
+
 // Order returns one order by its legacy id (what a webhook's "id" holds)
 // or its global id, mapped as Orders maps orders. An order Shopify does
 // not have (or an id that cannot be one) is a *cart.Error wrapping
@@ -63,7 +59,7 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 		Order *orderNode `json:"order"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: %v", id, errMalformed, err)
+		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: %v", id, cart.ErrMalformed, err)
 	}
 	if d.Order == nil {
 		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, notFound("order", id))
@@ -72,11 +68,12 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 	if err != nil {
 		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, err)
 	}
-	if pi := d.Order.LineItems.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w: more lines but no cursor", id, errMalformed)
-		}
-		more, err := c.remainingLines(ctx, moreLines{gid: d.Order.ID, after: pi.EndCursor})
+	after, err := d.Order.LineItems.PageInfo.next("more lines")
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("shopify: reading order %s: %w", id, err)
+	}
+	if after != "" {
+		more, err := c.remainingLines(ctx, moreLines{gid: d.Order.ID, after: after})
 		if err != nil {
 			return cart.Order{}, fmt.Errorf("shopify: reading the lines of order %s: %w", o.Number, err)
 		}
@@ -84,6 +81,8 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 	}
 	return o, nil
 }
+
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product, by its legacy id
 // (a products/* webhook's "id") or its global id, mapped as Listings maps
@@ -102,7 +101,7 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 		Product *productNode `json:"product"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("shopify: reading product %s: %w: %v", productID, errMalformed, err)
+		return nil, fmt.Errorf("shopify: reading product %s: %w: %v", productID, cart.ErrMalformed, err)
 	}
 	if d.Product == nil {
 		return nil, fmt.Errorf("shopify: reading product %s: %w", productID, notFound("product", productID))
@@ -164,6 +163,8 @@ func (u userErrors) message() string {
 	return cart.Clip(strings.Join(parts, "; "), 300)
 }
 
+var _ cart.Subscriber = (*Client)(nil)
+
 // Subscribe asks Shopify to POST topic's events to address in JSON: one
 // webhook subscription per Shopify topic (orders/create and
 // orders/updated for cart.TopicOrders; products/create and
@@ -179,16 +180,7 @@ func (u userErrors) message() string {
 // answer is harmless. If one topic fails, the subscriptions already made
 // are removed again.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	topics, ok := webhookTopics[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("shopify: no webhooks for topic %q", topic)
-	}
-	if err := cart.CheckWebhookAddress("shopify", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	return cart.SubscribeEach(ctx, "shopify", topics, func(ctx context.Context, t string) (string, error) {
-		return c.subscribe(ctx, t, address)
-	}, c.unsubscribe)
+	return cart.SubscribeTopics(ctx, "shopify", webhookTopics, topic, address, c.subscribe, c.unsubscribe)
 }
 
 // subscribe makes (or finds) the subscription of one Shopify topic.
@@ -208,11 +200,11 @@ func (c *Client) subscribe(ctx context.Context, topic, address string) (string, 
 		} `json:"webhookSubscriptionCreate"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil || d.Create == nil {
-		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	if s := d.Create.Sub; s != nil && len(d.Create.UserErrors) == 0 {
 		if !isGID(s.ID, "WebhookSubscription") {
-			return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent a subscription without an id", Err: errMalformed}
+			return "", &cart.Error{Status: http.StatusOK, Message: "Shopify sent a subscription without an id", Err: cart.ErrMalformed}
 		}
 		return s.ID, nil
 	}
@@ -254,7 +246,7 @@ func (c *Client) unsubscribe(ctx context.Context, gid string) error {
 		} `json:"webhookSubscriptionDelete"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil || d.Delete == nil {
-		return &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	if len(d.Delete.UserErrors) == 0 {
 		return nil
@@ -282,7 +274,7 @@ func (c *Client) webhookExists(ctx context.Context, gid string) (bool, error) {
 		} `json:"webhookSubscription"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return false, &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: errMalformed}
+		return false, &cart.Error{Status: http.StatusOK, Message: "Shopify sent an answer that could not be read", Err: cart.ErrMalformed}
 	}
 	return d.Sub != nil, nil
 }

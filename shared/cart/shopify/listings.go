@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,21 +82,14 @@ const productMediaDoc = `query ProductMedia($id: ID!, $after: String) {
 // all the shop's locations. Images are the product's image media, first to
 // last, shared by its variants.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil // an empty window holds no products
 	}
 	vars := map[string]any{
 		"first": productsPageSize, "query": strings.Join(windowTerms(q.UpdatedFrom, q.UpdatedTo), " AND "),
 		"media": mediaPerProduct, "variants": variantsPerProduct,
 	}
-	if q.Cursor != "" {
-		vars["after"] = q.Cursor
-	}
-	data, err := c.query(ctx, productsDoc, vars, productsQueryCost)
-	if err != nil {
-		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
-	}
-	page, err := parseProducts(data)
+	page, err := queryPage(ctx, c, productsDoc, vars, q.Cursor, productsQueryCost, parseProducts)
 	if err != nil {
 		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
 	}
@@ -119,7 +111,7 @@ func (c *Client) completeProduct(ctx context.Context, p *product) error {
 		if err != nil {
 			return fmt.Errorf("reading the media of product %s: %w", p.gid, err)
 		}
-		p.images = appendImages(p.images, more)
+		p.images = cart.AppendImages(p.images, more...)
 	}
 	if p.moreVariants != "" {
 		more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
@@ -147,7 +139,7 @@ func (c *Client) remainingVariants(ctx context.Context, gid, after string) ([]va
 func (c *Client) remainingMedia(ctx context.Context, gid, after string) ([]string, error) {
 	var out []string
 	err := c.pageProduct(ctx, productMediaDoc, gid, after, productMediaQueryCost, func(p *productNode) *pageInfo {
-		out = appendImages(out, imageURLs(p.Media.Nodes))
+		out = cart.AppendImages(out, imageURLs(p.Media.Nodes)...)
 		return &p.Media.PageInfo
 	})
 	return out, err
@@ -165,7 +157,7 @@ func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost f
 			Product *productNode `json:"product"`
 		}
 		if err := json.Unmarshal(data, &d); err != nil {
-			return fmt.Errorf("%w: %v", errMalformed, err)
+			return fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 		}
 		if d.Product == nil {
 			return nil // deleted between the queries: keep what was read
@@ -173,17 +165,14 @@ func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost f
 		if err := d.Product.validateNodes(); err != nil {
 			return err
 		}
-		pi := take(d.Product)
-		if !pi.HasNextPage {
-			return nil
+		next, err := take(d.Product).next("a next page")
+		if err != nil || next == "" {
+			return err
 		}
-		if pi.EndCursor == "" {
-			return fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		if pi.EndCursor == after {
+		if next == after {
 			return &cart.Error{Message: "Shopify repeated a page of a product"}
 		}
-		after = pi.EndCursor
+		after = next
 	}
 }
 
@@ -208,27 +197,21 @@ type mediaNode struct {
 }
 
 type productNode struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Media     struct {
-		PageInfo pageInfo    `json:"pageInfo"`
-		Nodes    []mediaNode `json:"nodes"`
-	} `json:"media"`
-	Variants struct {
-		PageInfo pageInfo      `json:"pageInfo"`
-		Nodes    []variantNode `json:"nodes"`
-	} `json:"variants"`
+	ID        string                  `json:"id"`
+	Title     string                  `json:"title"`
+	UpdatedAt time.Time               `json:"updatedAt"`
+	Media     connection[mediaNode]   `json:"media"`
+	Variants  connection[variantNode] `json:"variants"`
 }
 
 // validateNodes checks the variants' ids, which write-back will send back.
 func (p *productNode) validateNodes() error {
 	for _, v := range p.Variants.Nodes {
 		if !isGID(v.ID, "ProductVariant") {
-			return fmt.Errorf("%w: variant id %q", errMalformed, v.ID)
+			return fmt.Errorf("%w: variant id %q", cart.ErrMalformed, v.ID)
 		}
 		if v.InventoryItem == nil || !isGID(v.InventoryItem.ID, "InventoryItem") {
-			return fmt.Errorf("%w: variant %s has no inventory item id", errMalformed, v.ID)
+			return fmt.Errorf("%w: variant %s has no inventory item id", cart.ErrMalformed, v.ID)
 		}
 	}
 	return nil
@@ -252,27 +235,13 @@ type productsPage struct {
 
 // parseProducts maps the data of a products query.
 func parseProducts(data json.RawMessage) (*productsPage, error) {
-	var d struct {
-		Products *struct {
-			PageInfo pageInfo      `json:"pageInfo"`
-			Nodes    []productNode `json:"nodes"`
-		} `json:"products"`
+	nodes, next, err := pageOf[productNode](data, "products")
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
-	}
-	if d.Products == nil {
-		return nil, fmt.Errorf("%w: no products", errMalformed)
-	}
-	page := &productsPage{}
-	if pi := d.Products.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		page.next = pi.EndCursor
-	}
-	for i := range d.Products.Nodes {
-		p, err := productOf(&d.Products.Nodes[i])
+	page := &productsPage{next: next}
+	for i := range nodes {
+		p, err := productOf(&nodes[i])
 		if err != nil {
 			return nil, err
 		}
@@ -284,27 +253,22 @@ func parseProducts(data json.RawMessage) (*productsPage, error) {
 // productOf checks a product node and starts its listings.
 func productOf(n *productNode) (*product, error) {
 	if !isGID(n.ID, "Product") {
-		return nil, fmt.Errorf("%w: product id %q", errMalformed, n.ID)
+		return nil, fmt.Errorf("%w: product id %q", cart.ErrMalformed, n.ID)
 	}
 	if n.UpdatedAt.IsZero() {
-		return nil, fmt.Errorf("%w: product %s has no updatedAt", errMalformed, n.ID)
+		return nil, fmt.Errorf("%w: product %s has no updatedAt", cart.ErrMalformed, n.ID)
 	}
 	if err := n.validateNodes(); err != nil {
 		return nil, err
 	}
 	p := &product{gid: n.ID, title: n.Title, updatedAt: n.UpdatedAt, variants: n.Variants.Nodes,
 		images: imageURLs(n.Media.Nodes)}
-	if pi := n.Media.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: product %s has more media but no cursor", errMalformed, n.ID)
-		}
-		p.moreMedia = pi.EndCursor
+	var err error
+	if p.moreMedia, err = n.Media.PageInfo.next("product " + n.ID + " has more media"); err != nil {
+		return nil, err
 	}
-	if pi := n.Variants.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, fmt.Errorf("%w: product %s has more variants but no cursor", errMalformed, n.ID)
-		}
-		p.moreVariants = pi.EndCursor
+	if p.moreVariants, err = n.Variants.PageInfo.next("product " + n.ID + " has more variants"); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -346,28 +310,9 @@ func imageURLs(media []mediaNode) []string {
 		if m.MediaContentType != "IMAGE" || m.Preview == nil || m.Preview.Image == nil {
 			continue
 		}
-		out = appendImages(out, []string{m.Preview.Image.URL})
+		out = cart.AppendImages(out, m.Preview.Image.URL)
 	}
 	return out
-}
-
-// appendImages appends the absolute http(s) URLs of more not already in
-// urls.
-func appendImages(urls, more []string) []string {
-	for _, u := range more {
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			continue
-		}
-		dup := false
-		for _, have := range urls {
-			dup = dup || have == u
-		}
-		if !dup {
-			urls = append(urls, u)
-		}
-	}
-	return urls
 }
 
 // isGID reports whether id is a Shopify global id of type typ.

@@ -1,11 +1,9 @@
 package shopify
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -44,15 +42,6 @@ var connect = &cart.Connect{
 	AppCredentials: true,
 }
 
-// shopBase is where the shop's admin is: https://{shop}, or the simulator
-// standing for every shop in make dev and tests.
-func shopBase(app cart.App, shop string) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return "https://" + shop
-}
-
 func authorizeURL(req cart.ConnectRequest) (string, error) {
 	shop := req.Fields["shop_domain"]
 	if !shopDomain.MatchString(shop) {
@@ -65,7 +54,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 		"state":        {req.State},
 	}
 	// Offline access: no grant_options[]=per-user.
-	return shopBase(req.App, shop) + "/admin/oauth/authorize?" + q.Encode() + "&shop=" + url.QueryEscape(shop), nil
+	return req.App.Base("https://"+shop) + "/admin/oauth/authorize?" + q.Encode() + "&shop=" + url.QueryEscape(shop), nil
 }
 
 // CallbackHMAC is Shopify's signature of a callback's query: hex
@@ -109,27 +98,17 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if code == "" || len(code) > 256 {
 		return nil, nil, fmt.Errorf("shopify callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
-	body, _ := json.Marshal(map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, shopBase(req.App, shop)+"/admin/oauth/access_token", bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
-	// A used or expired code is refused with 400: the grant is not
-	// Shopify's any more.
-	raw, err := cart.ExchangeCode(client, "Shopify", hr)
-	if err != nil {
-		return nil, nil, err
-	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		Scope       string `json:"scope"`
 	}
-	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" {
+	// A used or expired code is refused with 400: the grant is not
+	// Shopify's any more.
+	if err := cart.PostCodeJSON(ctx, client, "Shopify", req.App.Base("https://"+shop)+"/admin/oauth/access_token",
+		map[string]string{"client_id": req.App.ClientID, "client_secret": req.App.ClientSecret, "code": code}, &tok); err != nil {
+		return nil, nil, err
+	}
+	if tok.AccessToken == "" {
 		return nil, nil, fmt.Errorf("shopify token response without a token: %w", cart.ErrCallback)
 	}
 	return cart.Config{"shop": shop},

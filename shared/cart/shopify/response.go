@@ -1,9 +1,7 @@
 package shopify
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -45,35 +43,28 @@ type gqlError struct {
 type gqlErrors []gqlError
 
 func (e *gqlErrors) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*e = nil
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*e = gqlErrors{{Message: s}}
-		return nil
-	case len(b) > 0 && b[0] == '{':
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		var parts []string
-		for k, v := range m {
-			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
-		}
-		*e = gqlErrors{{Message: strings.Join(parts, "; ")}}
-		return nil
-	}
-	var list []gqlError
-	if err := json.Unmarshal(b, &list); err != nil {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*e = list
+	switch v := v.(type) {
+	case nil:
+		*e = nil
+	case string:
+		*e = gqlErrors{{Message: v}}
+	case map[string]any:
+		var parts []string
+		for k, x := range v {
+			parts = append(parts, fmt.Sprintf("%s: %v", k, x))
+		}
+		*e = gqlErrors{{Message: strings.Join(parts, "; ")}}
+	default:
+		var list []gqlError
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*e = list
+	}
 	return nil
 }
 
@@ -107,6 +98,45 @@ func decodeResponse(body []byte) (*response, error) {
 type pageInfo struct {
 	HasNextPage bool   `json:"hasNextPage"`
 	EndCursor   string `json:"endCursor"`
+}
+
+// next is the cursor of the page after this one, "" on the last page. A
+// next page without a cursor is malformed: missing says what lacks one.
+func (p pageInfo) next(missing string) (string, error) {
+	if !p.HasNextPage {
+		return "", nil
+	}
+	if p.EndCursor == "" {
+		return "", fmt.Errorf("%w: %s but no cursor", cart.ErrMalformed, missing)
+	}
+	return p.EndCursor, nil
+}
+
+// connection is a page of a GraphQL connection's nodes.
+type connection[T any] struct {
+	PageInfo pageInfo `json:"pageInfo"`
+	Nodes    []T      `json:"nodes"`
+}
+
+// pageOf reads the connection field of a query's data: its nodes and the
+// next page's cursor ("" on the last page).
+func pageOf[T any](data json.RawMessage, field string) (nodes []T, next string, err error) {
+	var d map[string]json.RawMessage
+	var c *connection[T]
+	err = json.Unmarshal(data, &d)
+	if raw, ok := d[field]; ok && err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
+	}
+	if c == nil {
+		return nil, "", fmt.Errorf("%w: no %s", cart.ErrMalformed, field)
+	}
+	if next, err = c.PageInfo.next("a next page"); err != nil {
+		return nil, "", err
+	}
+	return c.Nodes, next, nil
 }
 
 type lineConnection struct {
@@ -150,39 +180,27 @@ type ordersPage struct {
 	moreLines []moreLines
 }
 
-var errMalformed = errors.New("malformed response")
-
 // parseOrders maps the data of an orders query to cart orders.
 func parseOrders(data json.RawMessage) (*ordersPage, error) {
-	var d struct {
-		Orders *struct {
-			PageInfo pageInfo    `json:"pageInfo"`
-			Nodes    []orderNode `json:"nodes"`
-		} `json:"orders"`
+	nodes, next, err := pageOf[orderNode](data, "orders")
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
-	}
-	if d.Orders == nil {
-		return nil, fmt.Errorf("%w: no orders", errMalformed)
-	}
-	p := &ordersPage{orders: make([]cart.Order, 0, len(d.Orders.Nodes))}
-	if d.Orders.PageInfo.HasNextPage {
-		if d.Orders.PageInfo.EndCursor == "" {
-			return nil, fmt.Errorf("%w: a next page without a cursor", errMalformed)
-		}
-		p.next = d.Orders.PageInfo.EndCursor
-	}
-	for _, n := range d.Orders.Nodes {
+	p := &ordersPage{orders: make([]cart.Order, 0, len(nodes)), next: next}
+	for _, n := range nodes {
 		o, err := toOrder(n)
 		if err != nil {
 			return nil, err
 		}
-		if n.LineItems.PageInfo.HasNextPage {
-			if n.ID == "" || n.LineItems.PageInfo.EndCursor == "" {
-				return nil, fmt.Errorf("%w: order %s has more lines but no cursor", errMalformed, o.ExternalID)
-			}
-			p.moreLines = append(p.moreLines, moreLines{index: len(p.orders), gid: n.ID, after: n.LineItems.PageInfo.EndCursor})
+		after, err := n.LineItems.PageInfo.next("order " + o.ExternalID + " has more lines")
+		if err == nil && after != "" && n.ID == "" {
+			err = fmt.Errorf("%w: order %s has more lines but no id", cart.ErrMalformed, o.ExternalID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if after != "" {
+			p.moreLines = append(p.moreLines, moreLines{index: len(p.orders), gid: n.ID, after: after})
 		}
 		p.orders = append(p.orders, o)
 	}
@@ -191,10 +209,10 @@ func parseOrders(data json.RawMessage) (*ordersPage, error) {
 
 func toOrder(n orderNode) (cart.Order, error) {
 	if _, err := strconv.ParseUint(n.LegacyResourceID, 10, 64); err != nil {
-		return cart.Order{}, fmt.Errorf("%w: order id %q is not numeric", errMalformed, n.LegacyResourceID)
+		return cart.Order{}, fmt.Errorf("%w: order id %q is not numeric", cart.ErrMalformed, n.LegacyResourceID)
 	}
 	if n.UpdatedAt.IsZero() {
-		return cart.Order{}, fmt.Errorf("%w: order %s has no updatedAt", errMalformed, n.LegacyResourceID)
+		return cart.Order{}, fmt.Errorf("%w: order %s has no updatedAt", cart.ErrMalformed, n.LegacyResourceID)
 	}
 	financial := "unknown"
 	if n.DisplayFinancialStatus != nil && *n.DisplayFinancialStatus != "" {
@@ -240,7 +258,7 @@ func toLines(c lineConnection) ([]cart.Line, error) {
 	lines := make([]cart.Line, 0, len(c.Nodes))
 	for _, l := range c.Nodes {
 		if l.Quantity < 0 {
-			return nil, fmt.Errorf("%w: negative quantity %d", errMalformed, l.Quantity)
+			return nil, fmt.Errorf("%w: negative quantity %d", cart.ErrMalformed, l.Quantity)
 		}
 		var sku string
 		if l.SKU != nil {
@@ -260,7 +278,7 @@ func parseOrderLines(data json.RawMessage) (lines []cart.Line, next string, err 
 		} `json:"order"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Order == nil {
 		// Deleted between the two queries: keep the lines already read.
@@ -269,11 +287,8 @@ func parseOrderLines(data json.RawMessage) (lines []cart.Line, next string, err 
 	if lines, err = toLines(d.Order.LineItems); err != nil {
 		return nil, "", err
 	}
-	if pi := d.Order.LineItems.PageInfo; pi.HasNextPage {
-		if pi.EndCursor == "" {
-			return nil, "", fmt.Errorf("%w: more lines but no cursor", errMalformed)
-		}
-		next = pi.EndCursor
+	if next, err = d.Order.LineItems.PageInfo.next("more lines"); err != nil {
+		return nil, "", err
 	}
 	return lines, next, nil
 }

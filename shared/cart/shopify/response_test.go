@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,4 +154,19 @@ func FuzzParseCatalogResponses(f *testing.F) {
 			t.Errorf("accepted location %q", id)
 		}
 	})
+}
+
+func TestPageOf(t *testing.T) {
+	nodes, next, err := pageOf[struct{ ID string }]([]byte(`{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"c2"},"nodes":[{"id":"a"}]}}`), "orders")
+	if err != nil || next != "c2" || len(nodes) != 1 || nodes[0].ID != "a" {
+		t.Fatalf("got %v, %q, %v", nodes, next, err)
+	}
+	for _, data := range []string{
+		`{"orders":5}`, `[]`, `{}`, `{"orders":null}`, `{"products":{"nodes":[]}}`,
+		`{"orders":{"pageInfo":{"hasNextPage":true},"nodes":[]}}`,
+	} {
+		if _, _, err := pageOf[struct{ ID string }]([]byte(data), "orders"); !errors.Is(err, cart.ErrMalformed) {
+			t.Errorf("%s: %v; want cart.ErrMalformed", data, err)
+		}
+	}
 }

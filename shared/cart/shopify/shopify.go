@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -61,8 +60,8 @@ type Client struct {
 	bucket   costBucket
 	retry    retryPolicy
 	now      func() time.Time
-	loc      locationCache
-	writes   writeCounters
+	loc      cart.Cache // the primary location's global id
+	writes   cart.Tally[WriteStats]
 }
 
 var _ cart.OrderSource = (*Client)(nil)
@@ -85,8 +84,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := "https://" + shop
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		u, ok := cart.BaseURL(cfg.BaseURL)
+		if !ok {
 			return nil, fmt.Errorf("shopify: base URL %q is not an http(s) URL", cfg.BaseURL)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
@@ -110,7 +109,7 @@ func (c *Client) String() string { return "shopify.Client{" + c.shop + "}" }
 // deadline it returns a *cart.RateLimitedError instead. A refused token is
 // cart.ErrAuth; other failures are *cart.Error.
 func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
-	if !q.UpdatedFrom.IsZero() && !q.UpdatedTo.IsZero() && !q.UpdatedFrom.Before(q.UpdatedTo) {
+	if q.EmptyWindow() {
 		return cart.OrderPage{}, nil // an empty window holds no orders
 	}
 	search, err := searchQuery(q)
@@ -118,14 +117,7 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
 	}
 	vars := map[string]any{"first": pageSize, "query": search, "lines": linesPerOrder}
-	if q.Cursor != "" {
-		vars["after"] = q.Cursor
-	}
-	data, err := c.query(ctx, ordersDoc, vars, ordersQueryCost)
-	if err != nil {
-		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
-	}
-	page, err := parseOrders(data)
+	page, err := queryPage(ctx, c, ordersDoc, vars, q.Cursor, ordersQueryCost, parseOrders)
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("shopify: listing orders: %w", err)
 	}

@@ -83,6 +83,8 @@ func TestNew(t *testing.T) {
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", APIVersion: "latest"}, ""},
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "ftp://x"}, ""},
 		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://x/?a=b"}, ""},
+		// User info in the base URL is refused, as by the other carts.
+		{Config{Shop: "demo.myshopify.com", AccessToken: "x", BaseURL: "http://u:p@127.0.0.1:9/"}, ""},
 	}
 	for _, tt := range tests {
 		c, err := New(tt.cfg)
@@ -525,8 +527,8 @@ func TestResponseHandling(t *testing.T) {
 		{"malformed order", []func(http.ResponseWriter){
 			reply(200, `{"data":{"orders":{"pageInfo":{"hasNextPage":false},"nodes":[{"legacyResourceId":"abc","updatedAt":"2025-01-01T00:00:00Z"}]}}}`),
 		}, 1, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 	}

@@ -12,8 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -109,20 +108,8 @@ type WriteStats struct {
 	LocationQueries int
 }
 
-type writeCounters struct {
-	mutations, resends, reads, stale, locations atomic.Int64
-}
-
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return WriteStats{
-		Mutations:       int(c.writes.mutations.Load()),
-		Resends:         int(c.writes.resends.Load()),
-		Reads:           int(c.writes.reads.Load()),
-		StaleRetries:    int(c.writes.stale.Load()),
-		LocationQueries: int(c.writes.locations.Load()),
-	}
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // UserError is Shopify's reason for refusing a quantity, as
 // inventorySetQuantities reports it. SetStock's per-SKU errors are
@@ -191,28 +178,22 @@ func (c *Client) MaxBatch() int { return maxStockBatch }
 // limiting past ctx's deadline, transport failures and malformed answers,
 // as queries do.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results := make([]cart.StockResult, len(updates))
 	items := make([]string, len(updates))
-	var pending []int
-	for i, u := range updates {
-		results[i].SKU = u.SKU
+	results, pending := cart.CheckUpdates(updates, func(i int, u cart.StockUpdate) error {
 		gid, ok := inventoryItemGID(u.Link.InventoryItemID)
 		if !ok {
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s has no Shopify inventory item to write to: import the channel's products first", u.SKU)}
-			continue
+			return &cart.Error{Message: fmt.Sprintf("SKU %s has no Shopify inventory item to write to: import the channel's products first", u.SKU)}
 		}
 		if u.Quantity > maxQuantity {
 			// Past Shopify's limit, and maybe past GraphQL's 32-bit Int,
 			// which would fail the whole request rather than this SKU.
-			results[i].Err = (&UserError{Code: "INVALID_QUANTITY_TOO_HIGH", Message: "The total quantity can't be higher than 1,000,000,000."}).cartError()
-			continue
+			return (&UserError{Code: "INVALID_QUANTITY_TOO_HIGH", Message: "The total quantity can't be higher than 1,000,000,000."}).cartError()
 		}
 		items[i] = gid
-		pending = append(pending, i)
-	}
+		return nil
+	})
 	ref := referencePrefix + strconv.FormatInt(c.now().UTC().UnixMilli(), 10)
-	for start := 0; start < len(pending); start += maxStockBatch {
-		batch := pending[start:min(start+maxStockBatch, len(pending))]
+	for batch := range slices.Chunk(pending, maxStockBatch) {
 		if err := c.setBatch(ctx, updates, items, batch, ref, results); err != nil {
 			return nil, fmt.Errorf("shopify: setting stock: %w", err)
 		}
@@ -276,7 +257,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 		if err != nil {
 			return err
 		}
-		c.writes.mutations.Add(1)
+		c.writes.Add(func(s *WriteStats) { s.Mutations++ })
 		userErrors, err := parseSetQuantities(data)
 		if err != nil {
 			return err
@@ -332,7 +313,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 					return err
 				}
 				from = maps.Clone(base)
-				c.writes.resends.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.Resends++ })
 				continue
 			}
 		}
@@ -355,7 +336,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			}
 			for _, i := range stale {
 				results[i].Retries++
-				c.writes.stale.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.StaleRetries++ })
 				from[i] = now[i]
 				if base[i] != nil && now[i] != nil {
 					target[i] = max(updates[i].Quantity-(*base[i]-*now[i]), 0)
@@ -365,7 +346,7 @@ func (c *Client) setBatch(ctx context.Context, updates []cart.StockUpdate, items
 			slices.Sort(keep)
 		}
 		if len(keep) > 0 {
-			c.writes.resends.Add(1)
+			c.writes.Add(func(s *WriteStats) { s.Resends++ })
 		}
 		send = keep
 	}
@@ -398,7 +379,7 @@ func (c *Client) readAvailable(ctx context.Context, loc string, items []string, 
 	if err != nil {
 		return nil, err
 	}
-	c.writes.reads.Add(1)
+	c.writes.Add(func(s *WriteStats) { s.Reads++ })
 	levels, err := parseLevels(data, len(which))
 	if err != nil {
 		return nil, err
@@ -422,13 +403,13 @@ func parseLevels(data json.RawMessage, n int) ([]*int, error) {
 		} `json:"inventoryLevel"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	out := make([]*int, n)
 	for k := range n {
 		item, ok := d["i"+strconv.Itoa(k)]
 		if !ok {
-			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", errMalformed, k)
+			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", cart.ErrMalformed, k)
 		}
 		if item == nil || item.Level == nil {
 			continue
@@ -468,10 +449,10 @@ func parseSetQuantities(data json.RawMessage) ([]*UserError, error) {
 		} `json:"inventorySetQuantities"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Payload == nil {
-		return nil, fmt.Errorf("%w: no inventorySetQuantities payload", errMalformed)
+		return nil, fmt.Errorf("%w: no inventorySetQuantities payload", cart.ErrMalformed)
 	}
 	out := make([]*UserError, len(d.Payload.UserErrors))
 	for i, e := range d.Payload.UserErrors {
@@ -484,42 +465,23 @@ func parseSetQuantities(data json.RawMessage) ([]*UserError, error) {
 	return out, nil
 }
 
-// locationCache holds the primary location's global id once looked up.
-type locationCache struct {
-	mu sync.Mutex
-	id string
-}
-
 // primaryLocation returns the shop's primary location's global id, asking
 // Shopify the first time. The lock is held while asking, so concurrent
 // writers ask once.
 func (c *Client) primaryLocation(ctx context.Context) (string, error) {
-	c.loc.mu.Lock()
-	defer c.loc.mu.Unlock()
-	if c.loc.id != "" {
-		return c.loc.id, nil
-	}
-	data, err := c.query(ctx, primaryLocationDoc, nil, primaryLocationCost)
-	if err != nil {
-		return "", err
-	}
-	c.writes.locations.Add(1)
-	id, err := parseLocation(data)
-	if err != nil {
-		return "", err
-	}
-	c.loc.id = id
-	return id, nil
+	return c.loc.Get(c.now(), func() (string, time.Time, error) {
+		data, err := c.query(ctx, primaryLocationDoc, nil, primaryLocationCost)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		c.writes.Add(func(s *WriteStats) { s.LocationQueries++ })
+		id, err := parseLocation(data)
+		return id, time.Time{}, err // kept until a write finds it gone
+	})
 }
 
 // forgetLocation drops the cached location if it is still id.
-func (c *Client) forgetLocation(id string) {
-	c.loc.mu.Lock()
-	defer c.loc.mu.Unlock()
-	if c.loc.id == id {
-		c.loc.id = ""
-	}
-}
+func (c *Client) forgetLocation(id string) { c.loc.Drop(id) }
 
 var errNoLocation = errors.New("no primary location")
 
@@ -533,13 +495,13 @@ func parseLocation(data json.RawMessage) (string, error) {
 		} `json:"location"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
-		return "", fmt.Errorf("%w: %v", errMalformed, err)
+		return "", fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	if d.Location == nil {
 		return "", &cart.Error{Status: http.StatusOK, Message: "Shopify reports no primary location for this shop", Err: errNoLocation}
 	}
 	if !isGID(d.Location.ID, "Location") {
-		return "", fmt.Errorf("%w: location id %q", errMalformed, d.Location.ID)
+		return "", fmt.Errorf("%w: location id %q", cart.ErrMalformed, d.Location.ID)
 	}
 	if !d.Location.IsActive {
 		return "", &cart.Error{Status: http.StatusOK, Message: fmt.Sprintf("the shop's primary location %q is not active", d.Location.Name)}

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -129,13 +128,10 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 			return c.loop().Pace(ctx, c.bucket.reserve(c.now(), requested), func() { c.bucket.release(requested) })
 		}),
 		Build: func(ctx context.Context, _ cart.Attempt) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+			req, err := cart.JSONRequest(ctx, http.MethodPost, c.endpoint, nil, body, "autosync")
 			if err != nil {
 				return nil, fmt.Errorf("building the request: %w", err)
 			}
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("User-Agent", "autosync")
 			req.Header.Set("X-Shopify-Access-Token", c.token)
 			return req, nil
 		},
@@ -147,6 +143,20 @@ func (c *Client) query(ctx context.Context, doc string, vars map[string]any, req
 		// response's status corrects the model either way.
 		Temporary: func(*cart.Temporary) { c.bucket.release(requested) },
 	})
+}
+
+// queryPage runs a paged query (doc with vars, from after cursor when it
+// is not "") and parses its data.
+func queryPage[P any](ctx context.Context, c *Client, doc string, vars map[string]any, cursor string, cost float64, parse func(json.RawMessage) (P, error)) (P, error) {
+	if cursor != "" {
+		vars["after"] = cursor
+	}
+	data, err := c.query(ctx, doc, vars, cost)
+	if err != nil {
+		var none P
+		return none, err
+	}
+	return parse(data)
 }
 
 // loop is the client's part of every request.

@@ -1,14 +1,12 @@
 package squarespace
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -38,13 +36,6 @@ var connect = &cart.Connect{
 	AppCredentials: true,
 }
 
-func providerBase(app cart.App) string {
-	if app.APIBase != "" {
-		return strings.TrimRight(app.APIBase, "/")
-	}
-	return ProviderBase
-}
-
 func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if req.App.ClientID == "" || req.State == "" {
 		return "", fmt.Errorf("squarespace authorize URL needs the app's client id and a state")
@@ -56,7 +47,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 		"state":        {req.State},
 		"access_type":  {"offline"},
 	}
-	return providerBase(req.App) + authorizePath + "?" + q.Encode(), nil
+	return req.App.Base(ProviderBase) + authorizePath + "?" + q.Encode(), nil
 }
 
 // exchangeCode trades the code for tokens at the provider, the app
@@ -67,19 +58,11 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	if q.Get("error") != "" || code == "" || len(code) > 512 {
 		return nil, nil, fmt.Errorf("squarespace callback without a code: %w", cart.ErrCallback)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
 	body, _ := json.Marshal(map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": req.CallbackURL})
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, providerBase(req.App)+tokensPath, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	hr.SetBasicAuth(req.App.ClientID, req.App.ClientSecret)
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
-	hr.Header.Set("User-Agent", DefaultUserAgent)
-	raw, err := cart.ExchangeCode(client, "Squarespace", hr)
+	raw, err := cart.PostCode(ctx, client, "Squarespace", req.App.Base(ProviderBase)+tokensPath, "application/json", body, func(hr *http.Request) {
+		hr.SetBasicAuth(req.App.ClientID, req.App.ClientSecret)
+		hr.Header.Set("User-Agent", DefaultUserAgent)
+	})
 	if err != nil {
 		return nil, nil, err
 	}

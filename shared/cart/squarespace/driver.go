@@ -16,38 +16,14 @@ import (
 // Driver is what Autosync knows about Squarespace (see cart.Driver).
 // Squarespace notifies orders only, so products have no instasync.
 var Driver = cart.Driver{
-	ID:       "squarespace",
-	Label:    "Squarespace",
-	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		cfg := Config{BaseURL: b.Config["api_base"], APIKey: b.Credentials["api_key"], HTTPClient: b.HTTPClient}
-		// A connected site's OAuth token is renewed with its refresh token.
-		if b.Credentials["refresh_token"] != "" && b.Credentials["client_id"] != "" {
-			o := &OAuth{ClientID: b.Credentials["client_id"], ClientSecret: b.Credentials["client_secret"], RefreshToken: b.Credentials["refresh_token"]}
-			o.Expiry, _ = time.Parse(time.RFC3339, b.Credentials["token_expiry"])
-			if a := b.Config["api_base"]; a != "" {
-				o.TokenURL = strings.TrimRight(a, "/") + tokensPath
-			}
-			if b.SaveCredentials != nil {
-				o.Save = b.SaveCredentials
-			}
-			cfg.OAuth = o
-		}
-		c, err := New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	},
+	ID:              "squarespace",
+	Label:           "Squarespace",
+	Validate:        validateChannel,
+	New:             newConnector,
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("Squarespace", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:        {Offer: catalog.Auto},
-		catalog.WriteInventory:      {Offer: catalog.Auto},
-		catalog.ImportProducts:      {Offer: catalog.Auto},
-		catalog.ImportProductImages: {Offer: catalog.Auto},
-		catalog.InstasyncOrders:     {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("Squarespace", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.ImportProductImages, catalog.InstasyncOrders),
 	Webhooks: &cart.Webhooks{
 		Scheme: "Squarespace-Signature: hex(HMAC-SHA256(hex-decoded subscription secret, body)); delivery id the notification's id",
 		Verify: verifyDelivery,
@@ -65,6 +41,23 @@ func validateChannel(_ cart.Config, creds cart.Credentials) []cart.Problem {
 		return []cart.Problem{{Field: "credentials.api_key", Message: "A Commerce API key (or OAuth token) is required."}}
 	}
 	return nil
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	cfg := Config{BaseURL: b.Config["api_base"], APIKey: b.Credentials["api_key"], HTTPClient: b.HTTPClient}
+	// A connected site's OAuth token is renewed with its refresh token.
+	if b.Credentials["refresh_token"] != "" && b.Credentials["client_id"] != "" {
+		o := &OAuth{ClientID: b.Credentials["client_id"], ClientSecret: b.Credentials["client_secret"], RefreshToken: b.Credentials["refresh_token"]}
+		o.Expiry, _ = time.Parse(time.RFC3339, b.Credentials["token_expiry"])
+		if a := b.Config["api_base"]; a != "" {
+			o.TokenURL = strings.TrimRight(a, "/") + tokensPath
+		}
+		if b.SaveCredentials != nil {
+			o.Save = b.SaveCredentials
+		}
+		cfg.OAuth = o
+	}
+	return cart.Built(New(cfg))
 }
 
 // verifyDelivery: Squarespace-Signature = hex(HMAC-SHA256(hex-decoded

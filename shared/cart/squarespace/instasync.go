@@ -21,11 +21,6 @@ import (
 // answers 403, which Subscribe reports as a *cart.Error wrapping
 // cart.ErrAuth that says so.
 
-var (
-	_ cart.OrderFetcher = (*Client)(nil)
-	_ cart.Subscriber   = (*Client)(nil)
-)
-
 const hooksPath = "/" + APIVersion + "/webhook_subscriptions"
 
 // MaxSubscriptions is the most webhook subscriptions a Squarespace site
@@ -42,6 +37,8 @@ type hookObject struct {
 	Topics      []string `json:"topics"`
 	Secret      string   `json:"secret"`
 }
+
+var _ cart.Subscriber = (*Client)(nil)
 
 // Subscribe makes Squarespace POST order.create and order.update
 // notifications to address (cart.TopicOrders; Squarespace has no product

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -15,25 +16,14 @@ const ordersPath = "/" + APIVersion + "/commerce/orders"
 // fulfillmentStatuses are the statuses q asks for: CANCELED for a
 // cancelled query, else q.Statuses (nil means DefaultStatuses).
 func fulfillmentStatuses(q cart.OrderQuery) ([]string, error) {
-	if q.Cancelled {
-		return []string{StatusCanceled}, nil
-	}
-	in, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range in {
-		n := strings.ToUpper(strings.TrimSpace(s))
-		if !slices.Contains(Statuses(), n) {
-			return nil, &cart.Error{Message: fmt.Sprintf("order status %q is not a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)", s)}
-		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return cart.QueryStatuses(q, DefaultStatuses, []string{StatusCanceled},
+		"a Squarespace fulfillment status (PENDING, FULFILLED or CANCELED)", func(s string) (string, bool) {
+			n := strings.ToUpper(strings.TrimSpace(s))
+			return n, slices.Contains(Statuses(), n)
+		})
 }
+
+var _ cart.OrderSource = (*Client)(nil)
 
 // Orders returns one page of the orders q asks for, oldest modification
 // first.
@@ -53,39 +43,25 @@ func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage,
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
 	}
-	v := url.Values{}
-	if q.Cursor != "" {
-		v.Set("cursor", q.Cursor)
-	} else {
-		if emptyWindow(q.UpdatedFrom, q.UpdatedTo) {
-			return cart.OrderPage{}, nil
-		}
-		if !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() {
-			windowParams(v, q.UpdatedFrom, q.UpdatedTo, c.clock.Now())
-		}
-		if len(statuses) == 1 {
-			v.Set("fulfillmentStatus", statuses[0])
-		}
+	if q.Cursor == "" && q.EmptyWindow() {
+		return cart.OrderPage{}, nil
 	}
-	body, err := c.get(ctx, ordersPath, v)
+	orders, next, err := readPage(ctx, c, ordersPath, q.Cursor, q.UpdatedFrom, q.UpdatedTo, parseOrders,
+		func(v url.Values) {
+			if len(statuses) == 1 {
+				v.Set("fulfillmentStatus", statuses[0])
+			}
+		},
+		func(o cart.Order) bool {
+			return slices.Contains(statuses, o.CartStatus) && inWindow(o.UpdatedAt, q.UpdatedFrom, q.UpdatedTo)
+		})
 	if err != nil {
 		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
 	}
-	orders, next, err := parseOrders(body)
-	if err != nil {
-		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", err)
-	}
-	if next != "" && next == q.Cursor {
-		return cart.OrderPage{}, fmt.Errorf("squarespace: listing orders: %w", malformed("the same cursor twice"))
-	}
-	kept := orders[:0]
-	for _, o := range orders {
-		if slices.Contains(statuses, o.CartStatus) && inWindow(o.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) {
-			kept = append(kept, o)
-		}
-	}
-	return cart.OrderPage{Orders: kept, Next: next}, nil
+	return cart.OrderPage{Orders: orders, Next: next}, nil
 }
+
+var _ cart.OrderFetcher = (*Client)(nil)
 
 // Order returns one order by its id, for a webhook's order.create or
 // order.update. An unknown id is a *cart.Error wrapping cart.ErrNotFound.
@@ -102,4 +78,66 @@ func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
 		return cart.Order{}, fmt.Errorf("squarespace: reading order %s: %w", id, err)
 	}
 	return o, nil
+}
+
+const productsPath = "/" + ProductsAPIVersion + "/commerce/products"
+
+var _ cart.ListingSource = (*Client)(nil)
+
+// Listings returns one page of listings, one per variant that has a SKU,
+// for the physical products modified in q's window (v2 Products API, with
+// type=PHYSICAL on the first page and the cursor alone after it). A zero
+// window asks for every physical product.
+//
+// Link holds the product and variant ids: the variant id is what a stock
+// adjustment addresses. Quantity is the variant's stock; nil when its stock
+// is unlimited. Price is the base price (a sale price is temporary). Images
+// are the product's image URLs, first to last, shared by its variants.
+// Name is the product's name, followed by the variant's attribute values.
+func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	if q.Cursor == "" && q.EmptyWindow() {
+		return cart.ListingPage{}, nil
+	}
+	listings, next, err := readPage(ctx, c, productsPath, q.Cursor, q.UpdatedFrom, q.UpdatedTo, parseProducts,
+		func(v url.Values) { v.Set("type", "PHYSICAL") },
+		func(l cart.Listing) bool { return inWindow(l.UpdatedAt, q.UpdatedFrom, q.UpdatedTo) })
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("squarespace: listing products: %w", err)
+	}
+	return cart.ListingPage{Listings: listings, Next: next}, nil
+}
+
+// readPage reads the page of the list at path that cursor points at: the
+// first page (cursor "") with q's window and what first sets, every later
+// one with the cursor alone, as Squarespace requires. It keeps the items
+// keep accepts and returns them with the next page's cursor.
+func readPage[T any](ctx context.Context, c *Client, path, cursor string, from, to time.Time,
+	parse func([]byte) ([]T, string, error), first func(url.Values), keep func(T) bool) ([]T, string, error) {
+	v := url.Values{}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	} else {
+		if !from.IsZero() || !to.IsZero() {
+			windowParams(v, from, to, c.clock.Now())
+		}
+		first(v)
+	}
+	body, err := c.get(ctx, path, v)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := parse(body)
+	if err != nil {
+		return nil, "", err
+	}
+	if next != "" && next == cursor {
+		return nil, "", malformed("the same cursor twice")
+	}
+	kept := items[:0]
+	for _, it := range items {
+		if keep(it) {
+			kept = append(kept, it)
+		}
+	}
+	return kept, next, nil
 }

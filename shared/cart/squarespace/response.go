@@ -2,8 +2,6 @@ package squarespace
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,14 +11,12 @@ import (
 	"github.com/autosync/autosync/shared/pattern"
 )
 
-var errMalformed = errors.New("malformed response")
-
 // malformed is a response that could not be used: a *cart.Error with a
-// merchant-safe message, wrapping errMalformed and the detail.
+// merchant-safe message, wrapping cart.ErrMalformed and the detail.
 func malformed(format string, args ...any) error {
 	return &cart.Error{
 		Message: "Squarespace sent a response that could not be read",
-		Err:     fmt.Errorf("%w: %s", errMalformed, fmt.Sprintf(format, args...)),
+		Err:     cart.Malformed(format, args...),
 	}
 }
 
@@ -77,29 +73,48 @@ type orderObject struct {
 }
 
 // parseOrders maps a page of GET /commerce/orders.
-func parseOrders(body []byte) (orders []cart.Order, next string, err error) {
+func parseOrders(body []byte) ([]cart.Order, string, error) {
+	return parsePage(body, "result", func(o orderObject) ([]cart.Order, error) {
+		co, err := toOrder(o)
+		return []cart.Order{co}, err
+	})
+}
+
+// parsePage maps a page of a list: the objects under key, each mapped by
+// each, and the pagination's next cursor.
+func parsePage[W, T any](body []byte, key string, each func(W) ([]T, error)) ([]T, string, error) {
 	var d struct {
-		Result     *[]orderObject `json:"result"`
-		Pagination pagination     `json:"pagination"`
+		Pagination pagination `json:"pagination"`
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, "", malformed("%v", err)
+	}
+	var list *[]W
+	if raw, ok := fields[key]; ok {
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, "", malformed("%s: %v", key, err)
+		}
+	}
+	if list == nil {
+		return nil, "", malformed("no %s", key)
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
 		return nil, "", malformed("%v", err)
 	}
-	if d.Result == nil {
-		return nil, "", malformed("no result")
-	}
-	if next, err = d.Pagination.next(); err != nil {
+	next, err := d.Pagination.next()
+	if err != nil {
 		return nil, "", err
 	}
-	orders = make([]cart.Order, 0, len(*d.Result))
-	for _, o := range *d.Result {
-		co, err := toOrder(o)
+	out := make([]T, 0, len(*list))
+	for _, w := range *list {
+		ts, err := each(w)
 		if err != nil {
 			return nil, "", err
 		}
-		orders = append(orders, co)
+		out = append(out, ts...)
 	}
-	return orders, next, nil
+	return out, next, nil
 }
 
 // parseOrder maps GET /commerce/orders/{id}.
@@ -178,28 +193,8 @@ type productObject struct {
 
 // parseProducts maps a page of GET /v2/commerce/products to listings: one
 // per variant of a physical product that has a SKU.
-func parseProducts(body []byte) (listings []cart.Listing, next string, err error) {
-	var d struct {
-		Products   *[]productObject `json:"products"`
-		Pagination pagination       `json:"pagination"`
-	}
-	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, "", malformed("%v", err)
-	}
-	if d.Products == nil {
-		return nil, "", malformed("no products")
-	}
-	if next, err = d.Pagination.next(); err != nil {
-		return nil, "", err
-	}
-	for _, p := range *d.Products {
-		ls, err := toListings(p)
-		if err != nil {
-			return nil, "", err
-		}
-		listings = append(listings, ls...)
-	}
-	return listings, next, nil
+func parseProducts(body []byte) ([]cart.Listing, string, error) {
+	return parsePage(body, "products", toListings)
 }
 
 func toListings(p productObject) ([]cart.Listing, error) {
@@ -214,10 +209,7 @@ func toListings(p productObject) ([]cart.Listing, error) {
 	}
 	var images []string
 	for _, im := range p.Images {
-		if u, err := url.Parse(im.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
-			!slices.Contains(images, im.URL) {
-			images = append(images, im.URL)
-		}
+		images = cart.AppendImages(images, im.URL)
 	}
 	var out []cart.Listing
 	for _, v := range p.Variants {
@@ -301,9 +293,4 @@ func windowParams(v url.Values, from, to, now time.Time) {
 // inWindow reports whether t is in [from, to); zero ends are open.
 func inWindow(t, from, to time.Time) bool {
 	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
-}
-
-// emptyWindow is a window that holds nothing.
-func emptyWindow(from, to time.Time) bool {
-	return !from.IsZero() && !to.IsZero() && !from.Before(to)
 }

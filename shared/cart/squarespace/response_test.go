@@ -73,7 +73,7 @@ func TestParseRefusals(t *testing.T) {
 			t.Errorf("%s: %v", tt.body, err)
 		}
 		var ce *cart.Error
-		if err != nil && (!errors.As(err, &ce) || !errors.Is(err, errMalformed) || ce.Message == "") {
+		if err != nil && (!errors.As(err, &ce) || !errors.Is(err, cart.ErrMalformed) || ce.Message == "") {
 			t.Errorf("%s: %v is not a malformed *cart.Error", tt.body, err)
 		}
 	}

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -83,15 +82,9 @@ type Client struct {
 	pace   *pacer
 	retry  retryPolicy
 	clock  timeSource
-	writes writeCounters
+	writes cart.Tally[WriteStats]
 	oauth  *oauthTokens // nil: the key is used as it is
 }
-
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
 
 // New validates cfg and returns a client for the site.
 func New(cfg Config) (*Client, error) {
@@ -110,10 +103,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
-			!(u.Scheme == "https" || u.Scheme == "http" && cart.IsLoopback(u.Hostname())) {
-			return nil, fmt.Errorf("squarespace: base URL %q is not an https URL (or http on a loopback host)", cfg.BaseURL)
+		u, err := cart.HTTPSBaseURL(cfg.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("squarespace: base URL %q %w", cfg.BaseURL, err)
 		}
 		base = strings.TrimSuffix(u.String(), "/")
 	}

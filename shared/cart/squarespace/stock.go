@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -39,22 +39,13 @@ type WriteStats struct {
 	Splits int
 }
 
-type writeCounters struct {
-	requests, retries, resends, splits atomic.Int64
-}
-
 // WriteStats returns what SetStock calls have sent so far.
-func (c *Client) WriteStats() WriteStats {
-	return WriteStats{
-		Requests: int(c.writes.requests.Load()),
-		Retries:  int(c.writes.retries.Load()),
-		Resends:  int(c.writes.resends.Load()),
-		Splits:   int(c.writes.splits.Load()),
-	}
-}
+func (c *Client) WriteStats() WriteStats { return c.writes.Get() }
 
 // MaxBatch is the most quantities one SetStock call sends in one request.
 func (c *Client) MaxBatch() int { return maxOperations }
+
+var _ cart.StockWriter = (*Client)(nil)
 
 // SetStock sets each update's stock quantity with setFiniteOperations
 // addressed by Link.VariantID, one adjustment request per batch of
@@ -91,24 +82,20 @@ func (c *Client) MaxBatch() int { return maxOperations }
 // results) on a refused key, rate limiting past ctx's deadline, and
 // transport failures and 5xx answers that outlast the retries.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results := make([]cart.StockResult, len(updates))
-	var pending []int
 	owner := map[string]string{} // variant id → SKU already in this call
-	for i, u := range updates {
-		results[i].SKU = u.SKU
+	results, pending := cart.CheckUpdates(updates, func(_ int, u cart.StockUpdate) error {
 		id := strings.TrimSpace(u.Link.VariantID)
 		switch {
 		case !idRE.MatchString(id):
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s has no Squarespace variant to write to: import the channel's products first", u.SKU)}
+			return &cart.Error{Message: fmt.Sprintf("SKU %s has no Squarespace variant to write to: import the channel's products first", u.SKU)}
 		case u.Quantity < 0:
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s: a stock quantity cannot be negative (%d)", u.SKU, u.Quantity)}
+			return &cart.Error{Message: fmt.Sprintf("SKU %s: a stock quantity cannot be negative (%d)", u.SKU, u.Quantity)}
 		case owner[id] != "":
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s is linked to the same Squarespace variant as SKU %s", u.SKU, owner[id])}
-		default:
-			owner[id] = u.SKU
-			pending = append(pending, i)
+			return &cart.Error{Message: fmt.Sprintf("SKU %s is linked to the same Squarespace variant as SKU %s", u.SKU, owner[id])}
 		}
-	}
+		owner[id] = u.SKU
+		return nil
+	})
 	if len(pending) == 0 {
 		return results, nil
 	}
@@ -116,8 +103,7 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 	if _, err := rand.Read(p.nonce); err != nil {
 		return nil, fmt.Errorf("squarespace: setting stock: drawing a nonce: %w", err)
 	}
-	for start := 0; start < len(pending); start += maxOperations {
-		batch := pending[start:min(start+maxOperations, len(pending))]
+	for batch := range slices.Chunk(pending, maxOperations) {
 		if err := c.setGroup(ctx, p, batch); err != nil {
 			return nil, fmt.Errorf("squarespace: setting stock: %w", err)
 		}
@@ -191,14 +177,14 @@ func (c *Client) setGroup(ctx context.Context, p *push, send []int) error {
 		switch {
 		case len(keep) < len(send):
 			if len(keep) > 0 {
-				c.writes.resends.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.Resends++ })
 			}
 			send = keep
 		case len(send) == 1:
 			p.results[send[0]].Err = refusedQuantity(ae)
 			return nil
 		default:
-			c.writes.splits.Add(1)
+			c.writes.Add(func(s *WriteStats) { s.Splits++ })
 			mid := len(send) / 2
 			if err := c.setGroup(ctx, p, send[:mid]); err != nil {
 				return err
@@ -219,23 +205,11 @@ func (e *APIError) names(id string) bool {
 	return mentions(e.Message, id) || len(e.Details) > 0 && mentions(string(e.Details), id)
 }
 
+// mentions reports whether text names id as a whole word.
 func mentions(text, id string) bool {
-	if id == "" {
-		return false
-	}
-	for from := 0; from < len(text); {
-		j := strings.Index(text[from:], id)
-		if j < 0 {
-			return false
-		}
-		j += from
-		end := j + len(id)
-		if (j == 0 || !idChar(text[j-1])) && (end == len(text) || !idChar(text[end])) {
-			return true
-		}
-		from = j + 1
-	}
-	return false
+	return cart.Mentions(text, id, func(start, end int) bool {
+		return (start == 0 || !idChar(text[start-1])) && (end == len(text) || !idChar(text[end]))
+	})
 }
 
 func idChar(b byte) bool {

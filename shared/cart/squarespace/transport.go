@@ -240,9 +240,9 @@ func (c *Client) send(ctx context.Context, rq request) (*reply, error) {
 		}),
 		Build: func(ctx context.Context, a cart.Attempt) (*http.Request, error) {
 			if rq.idempotencyKey != "" {
-				c.writes.requests.Add(1)
+				c.writes.Add(func(s *WriteStats) { s.Requests++ })
 				if a.Failures > 0 {
-					c.writes.retries.Add(1)
+					c.writes.Add(func(s *WriteStats) { s.Retries++ })
 				}
 			}
 			return c.request(ctx, rq)
@@ -264,7 +264,7 @@ func (c *Client) send(ctx context.Context, rq request) (*reply, error) {
 
 // request builds one try's request.
 func (c *Client) request(ctx context.Context, rq request) (*http.Request, error) {
-	req, err := cart.NewRequest(ctx, rq.method, c.base+rq.path, rq.query, rq.body)
+	req, err := cart.JSONRequest(ctx, rq.method, c.base+rq.path, rq.query, rq.body, c.ua)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
@@ -273,11 +273,6 @@ func (c *Client) request(ctx context.Context, rq request) (*http.Request, error)
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("User-Agent", c.ua)
-	req.Header.Set("Accept", "application/json")
-	if rq.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if rq.idempotencyKey != "" {
 		// net/http itself may resend a request carrying this header when
 		// a kept-alive connection closes under it; the key makes that as

@@ -54,9 +54,7 @@ func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if msg != "" {
 		return "", fmt.Errorf("store url %q", req.Fields["store_url"])
 	}
-	if req.App.APIBase != "" {
-		base = strings.TrimRight(req.App.APIBase, "/")
-	}
+	base = req.App.Base(base)
 	name := req.App.ClientID
 	if name == "" {
 		name = "Autosync"

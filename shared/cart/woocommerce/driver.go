@@ -14,31 +14,14 @@ import (
 
 // Driver is what Autosync knows about WooCommerce (see cart.Driver).
 var Driver = cart.Driver{
-	ID:       "woocommerce",
-	Label:    "WooCommerce",
-	Validate: validateChannel,
-	New: func(b cart.Build) (cart.Connector, error) {
-		base := b.Config["store_url"]
-		if a := b.Config["api_base"]; a != "" {
-			base = a
-		}
-		c, err := New(Config{
-			BaseURL: base, ConsumerKey: b.Credentials["consumer_key"], ConsumerSecret: b.Credentials["consumer_secret"], HTTPClient: b.HTTPClient,
-		})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	},
+	ID:              "woocommerce",
+	Label:           "WooCommerce",
+	Validate:        validateChannel,
+	New:             newConnector,
 	Statuses:        Statuses,
 	DefaultStatuses: DefaultStatuses,
-	Offers: catalog.OfferTable("WooCommerce", map[catalog.Task]catalog.Availability{
-		catalog.ImportOrders:      {Offer: catalog.Auto},
-		catalog.WriteInventory:    {Offer: catalog.Auto},
-		catalog.ImportProducts:    {Offer: catalog.Auto},
-		catalog.InstasyncOrders:   {Offer: catalog.Auto},
-		catalog.InstasyncProducts: {Offer: catalog.Auto},
-	}),
+	Offers: cart.AutoOffers("WooCommerce", catalog.ImportOrders, catalog.WriteInventory, catalog.ImportProducts,
+		catalog.InstasyncOrders, catalog.InstasyncProducts),
 	Webhooks: &cart.Webhooks{
 		Scheme: "X-WC-Webhook-Signature: base64(HMAC-SHA256(webhook secret, body)); delivery id X-WC-Webhook-Delivery-ID plus a hash of the body",
 		Verify: verifyDelivery,
@@ -60,6 +43,16 @@ func validateChannel(cfg cart.Config, creds cart.Credentials) []cart.Problem {
 		ps = append(ps, cart.Problem{Field: "credentials", Message: "A REST API consumer key and consumer secret are required."})
 	}
 	return ps
+}
+
+func newConnector(b cart.Build) (cart.Connector, error) {
+	base := b.Config["store_url"]
+	if a := b.Config["api_base"]; a != "" {
+		base = a
+	}
+	return cart.Built(New(Config{
+		BaseURL: base, ConsumerKey: b.Credentials["consumer_key"], ConsumerSecret: b.Credentials["consumer_secret"], HTTPClient: b.HTTPClient,
+	}))
 }
 
 var wooPing = pattern.New(`^webhook_id=[0-9]{1,20}$`)

@@ -8,19 +8,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/autosync/autosync/shared/cart"
 )
 
 // Instasync: one product by id, as a webhook names it (Order is in
-// orders.go), and the webhooks that send them.
+// pager.go), and the webhooks that send them.
 
-var (
-	_ cart.OrderFetcher   = (*Client)(nil)
-	_ cart.ListingFetcher = (*Client)(nil)
-	_ cart.Subscriber     = (*Client)(nil)
-)
+var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product, mapped as Listings
 // maps them: a simple product's one listing, or one per variation of a
@@ -28,9 +23,9 @@ var (
 // products have none. A product WooCommerce does not have is a
 // *cart.Error wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(productID), 10, 64)
-	if err != nil || n <= 0 {
-		return nil, fmt.Errorf("woocommerce: product id %q: %w", productID, &cart.Error{Message: "not a WooCommerce product id", Err: cart.ErrNotFound})
+	n, err := cart.WebhookID("woocommerce", "WooCommerce", "product", productID)
+	if err != nil {
+		return nil, err
 	}
 	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields}})
 	if err != nil {
@@ -38,39 +33,16 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	}
 	var p wcProduct
 	if err := json.Unmarshal(rep.body, &p); err != nil {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, errMalformed, err)
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, cart.ErrMalformed, err)
 	}
 	if !p.ID.Valid || p.ID.N != n {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, errMalformed)
+		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, cart.ErrMalformed)
 	}
-	var out []cart.Listing
-	seen := map[string]bool{}
-	add := func(l cart.Listing) {
-		if !seen[l.SKU] {
-			seen[l.SKU] = true
-			out = append(out, l)
-		}
+	ls, err := c.listingsOf(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("woocommerce: %w", err)
 	}
-	switch p.Type {
-	case "simple":
-		if l, ok := simpleListing(p); ok {
-			add(l)
-		}
-	case "variable":
-		if len(p.Variations) == 0 {
-			return nil, nil
-		}
-		vs, err := c.variations(ctx, n)
-		if err != nil {
-			return nil, fmt.Errorf("woocommerce: listing the variations of product %d: %w", n, err)
-		}
-		for _, v := range vs {
-			if l, ok := variationListing(p, v); ok {
-				add(l)
-			}
-		}
-	}
-	return out, nil
+	return addNew(nil, map[string]bool{}, ls), nil
 }
 
 // webhookTopics are the WooCommerce topics of each topic.
@@ -79,12 +51,7 @@ var webhookTopics = map[cart.Topic][]string{
 	cart.TopicProducts: {"product.created", "product.updated"},
 }
 
-type wcWebhook struct {
-	ID          wcInt  `json:"id"`
-	Topic       string `json:"topic"`
-	DeliveryURL string `json:"delivery_url"`
-	Status      string `json:"status"`
-}
+var _ cart.Subscriber = (*Client)(nil)
 
 // Subscribe creates one webhook per WooCommerce topic of topic
 // (order.created and order.updated for cart.TopicOrders; product.created
@@ -100,46 +67,33 @@ type wcWebhook struct {
 // again. Creating is never retried blindly, so no duplicate webhooks are
 // left behind. If one topic fails, the webhooks already made are removed.
 func (c *Client) Subscribe(ctx context.Context, topic cart.Topic, address, secret string) (cart.Subscription, error) {
-	topics, ok := webhookTopics[topic]
-	if !ok {
-		return cart.Subscription{}, fmt.Errorf("woocommerce: no webhooks for topic %q", topic)
-	}
 	if secret == "" {
 		return cart.Subscription{}, errors.New("woocommerce: a webhook secret is required; WooCommerce signs deliveries with it")
 	}
-	if err := cart.CheckWebhookAddress("woocommerce", address); err != nil {
-		return cart.Subscription{}, err
-	}
-	existing, err := c.webhooks(ctx)
-	if err != nil {
-		return cart.Subscription{}, fmt.Errorf("woocommerce: listing webhooks: %w", err)
-	}
-	return cart.SubscribeEach(ctx, "woocommerce", topics, func(ctx context.Context, t string) (string, error) {
+	// The store's webhooks are listed once, before the first topic.
+	var existing []wcWebhook
+	listed := false
+	return cart.SubscribeTopics(ctx, "woocommerce", webhookTopics, topic, address, func(ctx context.Context, t, address string) (string, error) {
+		if !listed {
+			ws, err := c.webhooks(ctx)
+			if err != nil {
+				return "", fmt.Errorf("listing webhooks: %w", err)
+			}
+			existing, listed = ws, true
+		}
 		return c.webhook(ctx, existing, t, address, secret)
 	}, c.deleteWebhook)
 }
 
 // webhooks lists every webhook of the store.
 func (c *Client) webhooks(ctx context.Context) ([]wcWebhook, error) {
-	var all []wcWebhook
-	for page := 1; ; {
-		rep, err := c.get(ctx, "/webhooks", url.Values{
-			"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}, "status": {"all"},
-		})
-		if err != nil {
-			return nil, err
-		}
+	return readAll(ctx, c, "/webhooks", url.Values{"status": {"all"}}, 100, func(body []byte) ([]wcWebhook, error) {
 		var ws []wcWebhook
-		if err := json.Unmarshal(rep.body, &ws); err != nil {
-			return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		if err := json.Unmarshal(body, &ws); err != nil {
+			return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 		}
-		all = append(all, ws...)
-		next, ok := nextPage(rep.header, page)
-		if !ok || len(ws) == 0 || page >= 100 {
-			return all, nil
-		}
-		page = next
-	}
+		return ws, nil
+	})
 }
 
 // webhook takes over the webhook of topic posting to address in existing,
@@ -167,7 +121,7 @@ func (c *Client) webhook(ctx context.Context, existing []wcWebhook, topic, addre
 	}
 	var made wcWebhook
 	if err := json.Unmarshal(rep.body, &made); err != nil || !made.ID.Valid || made.ID.N <= 0 {
-		return "", &cart.Error{Status: rep.status, Message: "WooCommerce sent a webhook without an id", Err: errMalformed}
+		return "", &cart.Error{Status: rep.status, Message: "WooCommerce sent a webhook without an id", Err: cart.ErrMalformed}
 	}
 	return strconv.FormatInt(made.ID.N, 10), nil
 }

@@ -110,7 +110,7 @@ func windowParams(k keyset, to time.Time, offset int, exclude []int64) url.Value
 		q.Set("modified_after", wpDate(k.from-1))
 	}
 	if !to.IsZero() {
-		q.Set("modified_before", wpDate(ceilSecond(to)))
+		q.Set("modified_before", wpDate(cart.CeilSecond(to)))
 	}
 	if offset > 0 {
 		q.Set("offset", strconv.Itoa(offset))
@@ -123,14 +123,6 @@ func windowParams(k keyset, to time.Time, offset int, exclude []int64) url.Value
 		q.Set("exclude", strings.Join(ids, ","))
 	}
 	return q
-}
-
-func ceilSecond(t time.Time) int64 {
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return s
 }
 
 // step is the outcome of one page.
@@ -146,7 +138,7 @@ type step struct {
 func (k keyset) advance(o, excluded int, page []keyed, total int, totalKnown bool, checkDrift bool) (step, error) {
 	for i, x := range page {
 		if x.id <= 0 {
-			return step{}, fmt.Errorf("%w: an id of %d", errMalformed, x.id)
+			return step{}, fmt.Errorf("%w: an id of %d", cart.ErrMalformed, x.id)
 		}
 		if k.from != noBound && x.sec < k.from {
 			return step{}, &cart.Error{Message: "WooCommerce ignored the modified_after filter (WooCommerce 5.8 or later is needed)"}
@@ -209,6 +201,48 @@ func (k keyset) advance(o, excluded int, page []keyed, total int, totalKnown boo
 // leaving out the objects with the ids in exclude.
 type pageFetcher func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error)
 
+// readPage reads the page of the list at path that the window [from, to)
+// and cursor point at (pageThrough), with the extra parameters; parse
+// reads one answer's items and their keys. It returns the items not
+// handed out before and the next page's cursor ("" after the last).
+func readPage[T any](ctx context.Context, c *Client, path string, from, to time.Time, cursor string, extra url.Values,
+	parse func([]byte) ([]T, []keyed, error)) ([]T, string, error) {
+	k, err := resume(from, to, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var items []T
+	fetch := func(ctx context.Context, k keyset, o int, exclude []int64) ([]keyed, int, bool, error) {
+		params := windowParams(k, to, o, exclude)
+		for name, v := range extra {
+			params[name] = v
+		}
+		rep, err := c.get(ctx, path, params)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		var keys []keyed
+		if items, keys, err = parse(rep.body); err != nil {
+			return nil, 0, false, err
+		}
+		total, known := totalHeader(rep.header)
+		return keys, total, known, nil
+	}
+	st, err := pageThrough(ctx, k, fetch)
+	if err != nil {
+		return nil, "", err
+	}
+	fresh := make([]T, 0, len(st.fresh))
+	for _, i := range st.fresh {
+		fresh = append(fresh, items[i])
+	}
+	next := ""
+	if st.next != nil {
+		next = st.next.encode()
+	}
+	return fresh, next, nil
+}
+
 // pageThrough reads the page after k.
 //
 // While every object of second k.from already passed over is remembered
@@ -262,8 +296,159 @@ func resume(from, to time.Time, cursor string) (keyset, error) {
 	if err != nil {
 		return keyset{}, &cart.Error{Message: "the saved page cursor is not one this connector made", Err: err}
 	}
-	if !from.IsZero() && k.from < from.Unix() || !to.IsZero() && k.from >= ceilSecond(to) {
+	if !from.IsZero() && k.from < from.Unix() || !to.IsZero() && k.from >= cart.CeilSecond(to) {
 		return keyset{}, &cart.Error{Message: "the saved page cursor belongs to another time window", Err: errCursor}
 	}
 	return k, nil
+}
+
+var _ cart.OrderSource = (*Client)(nil)
+
+// Orders returns one page of the orders q asks for, oldest modification
+// first: status processing by default (q.Statuses overrides it; q.Cancelled
+// asks for cancelled, refunded and failed ones) modified in
+// [UpdatedFrom, UpdatedTo), to the second, rounded outward. It waits out
+// 429s; when the wait would outlast ctx's deadline it returns a
+// *cart.RateLimitedError instead. Refused keys are cart.ErrAuth; other
+// failures are *cart.Error.
+func (c *Client) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
+	if q.EmptyWindow() {
+		return cart.OrderPage{}, nil // an empty window holds no orders
+	}
+	status, err := statusParam(q)
+	if err != nil {
+		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
+	}
+	orders, next, err := readPage(ctx, c, "/orders", q.UpdatedFrom, q.UpdatedTo, q.Cursor,
+		url.Values{"status": {status}, "_fields": {orderFields}}, parseOrders)
+	if err != nil {
+		return cart.OrderPage{}, fmt.Errorf("woocommerce: listing orders: %w", err)
+	}
+	return cart.OrderPage{Orders: orders, Next: next}, nil
+}
+
+var _ cart.OrderFetcher = (*Client)(nil)
+
+// Order returns one order by its id, for a webhook that names it. An
+// unknown id is a *cart.Error wrapping cart.ErrNotFound.
+func (c *Client) Order(ctx context.Context, id string) (cart.Order, error) {
+	n, ok := cart.ParseID(id)
+	if !ok {
+		return cart.Order{}, fmt.Errorf("woocommerce: order id %q: %w", id, &cart.Error{Message: "not a WooCommerce order id", Err: cart.ErrNotFound})
+	}
+	rep, err := c.get(ctx, "/orders/"+strconv.FormatInt(n, 10), url.Values{"_fields": {orderFields}})
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("woocommerce: reading order %d: %w", n, err)
+	}
+	o, err := parseOrder(rep.body)
+	if err != nil {
+		return cart.Order{}, fmt.Errorf("woocommerce: reading order %d: %w", n, err)
+	}
+	return o, nil
+}
+
+var _ cart.ListingSource = (*Client)(nil)
+
+// Listings returns one page of listings: one per SKU, for each simple
+// product with a SKU and each variation of a variable product with a SKU of
+// its own, from the products modified in [UpdatedFrom, UpdatedTo) (paged
+// as orders are). Grouped and external products hold no stock and are left
+// out. A page costs one products request plus one variations request per
+// variable product on it (more for products of over 100 variations).
+//
+// A variation's change does not always touch its parent's modification
+// time, so an incremental read may miss a changed variation; a new
+// variation does touch it.
+func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
+	if q.EmptyWindow() {
+		return cart.ListingPage{}, nil
+	}
+	products, next, err := readPage(ctx, c, "/products", q.UpdatedFrom, q.UpdatedTo, q.Cursor,
+		url.Values{"_fields": {productFields}}, parseProducts)
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("woocommerce: listing products: %w", err)
+	}
+	page := cart.ListingPage{Next: next}
+	seen := map[string]bool{}
+	for _, p := range products {
+		ls, err := c.listingsOf(ctx, p)
+		if err != nil {
+			return cart.ListingPage{}, fmt.Errorf("woocommerce: %w", err)
+		}
+		page.Listings = addNew(page.Listings, seen, ls)
+	}
+	return page, nil
+}
+
+// listingsOf maps one product to its listings: a simple product's one, or
+// one per variation of a variable product that has a SKU of its own (read
+// from WooCommerce); grouped and external products have none.
+func (c *Client) listingsOf(ctx context.Context, p wcProduct) ([]cart.Listing, error) {
+	switch p.Type {
+	case "simple":
+		if l, ok := simpleListing(p); ok {
+			return []cart.Listing{l}, nil
+		}
+	case "variable":
+		if len(p.Variations) == 0 {
+			return nil, nil
+		}
+		vs, err := c.variations(ctx, p.ID.N)
+		if err != nil {
+			return nil, fmt.Errorf("listing the variations of product %d: %w", p.ID.N, err)
+		}
+		var out []cart.Listing
+		for _, v := range vs {
+			if l, ok := variationListing(p, v); ok {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// addNew appends the listings of SKUs not seen yet: a SKU is unique in a
+// store, so the first is kept.
+func addNew(out []cart.Listing, seen map[string]bool, ls []cart.Listing) []cart.Listing {
+	for _, l := range ls {
+		if !seen[l.SKU] {
+			seen[l.SKU] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// variations reads every variation of a product, following the Link
+// header's next page (its number only).
+func (c *Client) variations(ctx context.Context, product int64) ([]wcVariation, error) {
+	return readAll(ctx, c, "/products/"+strconv.FormatInt(product, 10)+"/variations",
+		url.Values{"orderby": {"id"}, "order": {"asc"}, "_fields": {variationFields}}, 1000, parseVariations)
+}
+
+// readAll reads every page of the list at path (with params), following
+// the Link header's next page (its number only) up to maxPages pages.
+func readAll[T any](ctx context.Context, c *Client, path string, params url.Values, maxPages int, parse func([]byte) ([]T, error)) ([]T, error) {
+	var all []T
+	for page := 1; ; {
+		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		for k, v := range params {
+			q[k] = v
+		}
+		rep, err := c.get(ctx, path, q)
+		if err != nil {
+			return nil, err
+		}
+		items, err := parse(rep.body)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		next, ok := nextPage(rep.header, page)
+		if !ok || len(items) == 0 || page >= maxPages {
+			return all, nil
+		}
+		page = next
+	}
 }

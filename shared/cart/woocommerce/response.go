@@ -3,17 +3,15 @@ package woocommerce
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
-
-var errMalformed = errors.New("malformed response")
 
 // wcInt reads an integer WooCommerce may send as a number (5, 5.0), as a
 // numeric string ("5") or as null (Valid false).
@@ -120,7 +118,7 @@ const orderFields = "id,number,status,currency,total,date_created_gmt,date_modif
 func parseOrders(body []byte) ([]cart.Order, []keyed, error) {
 	var raw []wcOrder
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	orders := make([]cart.Order, 0, len(raw))
 	keys := make([]keyed, 0, len(raw))
@@ -139,22 +137,22 @@ func parseOrders(body []byte) ([]cart.Order, []keyed, error) {
 func parseOrder(body []byte) (cart.Order, error) {
 	var w wcOrder
 	if err := json.Unmarshal(body, &w); err != nil {
-		return cart.Order{}, fmt.Errorf("%w: %v", errMalformed, err)
+		return cart.Order{}, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	return toOrder(w)
 }
 
 func toOrder(w wcOrder) (cart.Order, error) {
 	if !w.ID.Valid || w.ID.N <= 0 {
-		return cart.Order{}, fmt.Errorf("%w: an order without a valid id", errMalformed)
+		return cart.Order{}, fmt.Errorf("%w: an order without a valid id", cart.ErrMalformed)
 	}
 	id := strconv.FormatInt(w.ID.N, 10)
 	if w.DateModifiedGMT.IsZero() {
-		return cart.Order{}, fmt.Errorf("%w: order %s has no date_modified_gmt", errMalformed, id)
+		return cart.Order{}, fmt.Errorf("%w: order %s has no date_modified_gmt", cart.ErrMalformed, id)
 	}
 	status := normalizeStatus(w.Status)
 	if status == "" {
-		return cart.Order{}, fmt.Errorf("%w: order %s has no status", errMalformed, id)
+		return cart.Order{}, fmt.Errorf("%w: order %s has no status", cart.ErrMalformed, id)
 	}
 	number := string(w.Number)
 	if number == "" {
@@ -173,7 +171,7 @@ func toOrder(w wcOrder) (cart.Order, error) {
 	}
 	for _, l := range w.LineItems {
 		if !l.Quantity.Valid || l.Quantity.N < 0 || l.Quantity.N > math.MaxInt32 {
-			return cart.Order{}, fmt.Errorf("%w: order %s has a line with quantity %d", errMalformed, id, l.Quantity.N)
+			return cart.Order{}, fmt.Errorf("%w: order %s has a line with quantity %d", cart.ErrMalformed, id, l.Quantity.N)
 		}
 		var sku string
 		if l.SKU != nil {
@@ -245,15 +243,15 @@ const (
 func parseProducts(body []byte) ([]wcProduct, []keyed, error) {
 	var ps []wcProduct
 	if err := json.Unmarshal(body, &ps); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	keys := make([]keyed, len(ps))
 	for i, p := range ps {
 		if !p.ID.Valid || p.ID.N <= 0 {
-			return nil, nil, fmt.Errorf("%w: a product without a valid id", errMalformed)
+			return nil, nil, fmt.Errorf("%w: a product without a valid id", cart.ErrMalformed)
 		}
 		if p.DateModifiedGMT.IsZero() {
-			return nil, nil, fmt.Errorf("%w: product %d has no date_modified_gmt", errMalformed, p.ID.N)
+			return nil, nil, fmt.Errorf("%w: product %d has no date_modified_gmt", cart.ErrMalformed, p.ID.N)
 		}
 		keys[i] = keyed{id: p.ID.N, sec: p.DateModifiedGMT.Unix()}
 	}
@@ -264,11 +262,11 @@ func parseProducts(body []byte) ([]wcProduct, []keyed, error) {
 func parseVariations(body []byte) ([]wcVariation, error) {
 	var vs []wcVariation
 	if err := json.Unmarshal(body, &vs); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	for _, v := range vs {
 		if !v.ID.Valid || v.ID.N <= 0 {
-			return nil, fmt.Errorf("%w: a variation without a valid id", errMalformed)
+			return nil, fmt.Errorf("%w: a variation without a valid id", cart.ErrMalformed)
 		}
 	}
 	return vs, nil
@@ -285,20 +283,11 @@ func quantity(m manageStock, q wcInt) *int {
 func images(is []wcImage) []string {
 	var out []string
 	for _, i := range is {
-		if src := strings.TrimSpace(i.Src); src != "" && !contains(out, src) {
+		if src := strings.TrimSpace(i.Src); src != "" && !slices.Contains(out, src) {
 			out = append(out, src)
 		}
 	}
 	return out
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // simpleListing is a simple product's listing; ok is false for products
@@ -371,7 +360,15 @@ func parseBatch(body []byte) ([]batchItem, error) {
 		Update []batchItem `json:"update"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
 	}
 	return r.Update, nil
+}
+
+// wcWebhook is a webhook (/webhooks).
+type wcWebhook struct {
+	ID          wcInt  `json:"id"`
+	Topic       string `json:"topic"`
+	DeliveryURL string `json:"delivery_url"`
+	Status      string `json:"status"`
 }

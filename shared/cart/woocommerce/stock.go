@@ -16,6 +16,8 @@ import (
 // 100 by default).
 func (c *Client) MaxBatch() int { return perPage }
 
+var _ cart.StockWriter = (*Client)(nil)
+
 // SetStock sets the stock of up to MaxBatch SKUs, with manage_stock true.
 //
 // Simple products go to POST /products/batch; variations to
@@ -40,19 +42,10 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 	if len(updates) > c.MaxBatch() {
 		return nil, fmt.Errorf("woocommerce: %d stock updates in one call; the most is %d", len(updates), c.MaxBatch())
 	}
-	results := make([]cart.StockResult, len(updates))
-	type item struct {
-		index int
-		id    int64
-	}
-	type group struct {
-		path  string
-		items []item
-	}
-	var groups []*group
-	byPath := map[string]*group{}
-	for i, u := range updates {
-		results[i].SKU = u.SKU
+	ids := make([]int64, len(updates)) // the product or variation id each update writes
+	// Updates are grouped by batch endpoint: products, or one product's
+	// variations.
+	results, groups := cart.GroupUpdates(updates, func(i int, u cart.StockUpdate) (string, error) {
 		pid, err1 := strconv.ParseInt(u.Link.ProductID, 10, 64)
 		path, id := "/products/batch", pid
 		var err2 error
@@ -61,17 +54,11 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 			path = "/products/" + strconv.FormatInt(pid, 10) + "/variations/batch"
 		}
 		if err1 != nil || err2 != nil || pid <= 0 || id <= 0 {
-			results[i].Err = &cart.Error{Message: fmt.Sprintf("SKU %s is not linked to a WooCommerce product; import products to link it", u.SKU), Err: cart.ErrNotFound}
-			continue
+			return "", &cart.Error{Message: fmt.Sprintf("SKU %s is not linked to a WooCommerce product; import products to link it", u.SKU), Err: cart.ErrNotFound}
 		}
-		g := byPath[path]
-		if g == nil {
-			g = &group{path: path}
-			byPath[path] = g
-			groups = append(groups, g)
-		}
-		g.items = append(g.items, item{index: i, id: id})
-	}
+		ids[i] = id
+		return path, nil
+	})
 	type change struct {
 		ID            int64 `json:"id"`
 		StockQuantity int   `json:"stock_quantity"`
@@ -80,20 +67,20 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 	for _, g := range groups {
 		req := struct {
 			Update []change `json:"update"`
-		}{Update: make([]change, len(g.items))}
-		for j, it := range g.items {
-			req.Update[j] = change{ID: it.id, StockQuantity: updates[it.index].Quantity, ManageStock: true}
+		}{Update: make([]change, len(g.Index))}
+		for j, i := range g.Index {
+			req.Update[j] = change{ID: ids[i], StockQuantity: updates[i].Quantity, ManageStock: true}
 		}
 		body, err := json.Marshal(req)
 		if err != nil {
 			return nil, fmt.Errorf("woocommerce: encoding stock updates: %w", err)
 		}
-		rep, err := c.do(ctx, http.MethodPost, g.path, nil, body)
+		rep, err := c.do(ctx, http.MethodPost, g.Key, nil, body)
 		if err != nil {
 			var ce *cart.Error
 			if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) {
-				for _, it := range g.items {
-					results[it.index].Err = ce
+				for _, i := range g.Index {
+					results[i].Err = ce
 				}
 				continue
 			}
@@ -105,9 +92,9 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		}
 		// WooCommerce answers the updates in order; match by id when the
 		// answer does not line up.
-		aligned := len(answers) == len(g.items)
+		aligned := len(answers) == len(g.Index)
 		for j := 0; aligned && j < len(answers); j++ {
-			aligned = answers[j].ID.N == g.items[j].id
+			aligned = answers[j].ID.N == ids[g.Index[j]]
 		}
 		byID := map[int64]*batchItem{}
 		for j := range answers {
@@ -115,12 +102,12 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 				byID[answers[j].ID.N] = &answers[j]
 			}
 		}
-		for j, it := range g.items {
-			a := byID[it.id]
+		for j, i := range g.Index {
+			a := byID[ids[i]]
 			if aligned {
 				a = &answers[j]
 			}
-			results[it.index].Err = confirm(a, updates[it.index])
+			results[i].Err = confirm(a, updates[i])
 		}
 	}
 	return results, nil

@@ -62,6 +62,11 @@ type keysNotSeen struct{ err *cart.Error }
 
 func (k keysNotSeen) Error() string { return k.err.Error() }
 
+// get sends a GET and returns the reply.
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
+	return c.do(ctx, http.MethodGet, path, q, nil)
+}
+
 // do sends one API request, retrying temporary failures with capped
 // exponential backoff and waiting out 429s for as long as ctx allows. Stock
 // writes set absolute quantities, so a retried write is harmless.
@@ -130,14 +135,9 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 		params.Set("consumer_key", c.key)
 		params.Set("consumer_secret", c.secret)
 	}
-	req, err := cart.NewRequest(ctx, method, c.api+path, params, body)
+	req, err := cart.JSONRequest(ctx, method, c.api+path, params, body, "autosync")
 	if err != nil {
 		return nil, fmt.Errorf("building the request for %s", path) // the URL may hold the keys
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "autosync")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	if !queryAuth {
 		req.SetBasicAuth(c.key, c.secret)
@@ -166,7 +166,7 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 		}
 		return &reply{status: s, header: resp.Header, body: raw}, nil
 	case s == http.StatusTooManyRequests:
-		return nil, &cart.Throttled{After: retryAfter(resp.Header.Get("Retry-After"), resp.Received)}
+		return nil, &cart.Throttled{After: cart.RetryAfter(resp.Header.Get("Retry-After"), resp.Received, maxRetryAfter)}
 	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
 		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
 	case s == http.StatusUnauthorized && isWP && wpe.Code == "woocommerce_rest_authentication_error":
@@ -196,17 +196,6 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.
 const maxRetryAfter = 24 * time.Hour
-
-// retryAfter parses Retry-After: delta-seconds (hosts send integers; a
-// decimal is accepted) or an HTTP date. Zero means absent or unusable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return cart.RetryAfter(h, now, maxRetryAfter)
-}
-
-// getJSON sends a GET and returns the reply.
-func (c *Client) get(ctx context.Context, path string, q url.Values) (*reply, error) {
-	return c.do(ctx, http.MethodGet, path, q, nil)
-}
 
 // totalHeader reads X-WP-Total; ok is false when it is absent or absurd.
 func totalHeader(h http.Header) (int, bool) {

@@ -358,8 +358,8 @@ func TestResponseHandling(t *testing.T) {
 		{"malformed order", []func(http.ResponseWriter){
 			answer(200, `[{"id":"abc","status":"processing","date_modified_gmt":"2025-01-01T00:00:00"}]`),
 		}, 1, func(t *testing.T, err error) {
-			if !errors.Is(err, errMalformed) {
-				t.Errorf("err = %v; want errMalformed", err)
+			if !errors.Is(err, cart.ErrMalformed) {
+				t.Errorf("err = %v; want cart.ErrMalformed", err)
 			}
 		}},
 		{"unsorted page", []func(http.ResponseWriter){
@@ -457,7 +457,7 @@ func TestRetryAfter(t *testing.T) {
 		now.Add(-time.Hour).Format(http.TimeFormat):       0,
 	}
 	for h, want := range tests {
-		if got := retryAfter(h, now); got != want {
+		if got := cart.RetryAfter(h, now, maxRetryAfter); got != want {
 			t.Errorf("retryAfter(%q) = %v; want %v", h, got, want)
 		}
 	}

@@ -60,8 +60,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -124,28 +122,15 @@ type Client struct {
 	now       func() time.Time
 }
 
-var (
-	_ cart.OrderSource   = (*Client)(nil)
-	_ cart.ListingSource = (*Client)(nil)
-	_ cart.StockWriter   = (*Client)(nil)
-)
-
 var keyRE = pattern.New(`^[\x21-\x7e]{1,200}$`)
 
 // New validates cfg and returns a client for the store.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, fmt.Errorf("woocommerce: store URL %q is not a URL like https://shop.example", cfg.BaseURL)
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && cart.IsLoopback(u.Hostname()):
-	case u.Scheme == "http":
-		return nil, fmt.Errorf("woocommerce: store URL %q must use https: WooCommerce accepts API keys over plain http only with OAuth 1.0a signatures", cfg.BaseURL)
-	default:
-		return nil, fmt.Errorf("woocommerce: store URL %q is not an https URL", cfg.BaseURL)
+	// WooCommerce accepts API keys over plain http only with OAuth 1.0a
+	// signatures.
+	u, err := cart.HTTPSBaseURL(strings.TrimSpace(cfg.BaseURL))
+	if err != nil {
+		return nil, fmt.Errorf("woocommerce: store URL %q %w", cfg.BaseURL, err)
 	}
 	if !keyRE.MatchString(cfg.ConsumerKey) || !keyRE.MatchString(cfg.ConsumerSecret) {
 		return nil, errors.New("woocommerce: a consumer key and a consumer secret are required")
@@ -224,22 +209,10 @@ func normalizeStatus(s string) string {
 
 // statusParam builds the status parameter for q.
 func statusParam(q cart.OrderQuery) (string, error) {
-	if q.Cancelled {
-		return strings.Join(cancelStatuses, ","), nil
-	}
-	statuses, err := cart.OrderStatuses(q, DefaultStatuses)
-	if err != nil {
-		return "", err
-	}
-	var out []string
-	for _, s := range statuses {
-		n := normalizeStatus(s)
-		if !statusRE.MatchString(n) {
-			return "", &cart.Error{Message: fmt.Sprintf("order status %q is not a WooCommerce status such as processing", s)}
-		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, ","), nil
+	out, err := cart.QueryStatuses(q, DefaultStatuses, cancelStatuses,
+		"a WooCommerce status such as processing", func(s string) (string, bool) {
+			n := normalizeStatus(s)
+			return n, statusRE.MatchString(n)
+		})
+	return strings.Join(out, ","), err
 }
