@@ -42,6 +42,8 @@ type record struct {
 	SK   string `dynamodbav:"sk"`
 	V    int64  `dynamodbav:"v"`
 	Data []byte `dynamodbav:"data,omitempty"`
+	// Packed is Data deflated (pack.go); an item has one or the other.
+	Packed []byte `dynamodbav:"dz,omitempty"`
 	// TTL is a pointer so that an expiry of exactly the epoch is not
 	// mistaken for none.
 	TTL *int64 `dynamodbav:"ttl,omitempty"`
@@ -51,12 +53,19 @@ func (r record) expired(now time.Time) bool {
 	return r.TTL != nil && now.Unix() >= *r.TTL
 }
 
-func (r record) item() store.Item {
+func (r record) item() (store.Item, error) {
 	it := store.Item{PK: r.PK, SK: r.SK, Version: r.V, Data: r.Data}
+	if len(r.Packed) > 0 {
+		data, err := unpack(r.Packed)
+		if err != nil {
+			return store.Item{}, fmt.Errorf("item %s/%s: %w", r.PK, r.SK, err)
+		}
+		it.Data = data
+	}
 	if r.TTL != nil {
 		it.ExpiresAt = time.Unix(*r.TTL, 0)
 	}
-	return it
+	return it, nil
 }
 
 // itemKey is the primary key of an item.
@@ -108,7 +117,7 @@ func (s *Store) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 	if r.expired(time.Now()) {
 		return store.Item{}, fmt.Errorf("dynamodb get %s/%s: %w", pk, sk, store.ErrNotFound)
 	}
-	return r.item(), nil
+	return r.item()
 }
 
 // Put implements store.Store.
@@ -160,10 +169,13 @@ func (s *Store) updateInput(it store.Item, c store.Cond, now time.Time) (*dynamo
 	up := expression.Set(expression.Name(attrVersion), expression.Plus(
 		expression.IfNotExists(expression.Name(attrVersion), expression.Value(0)),
 		expression.Value(1)))
-	if len(it.Data) > 0 {
-		up = up.Set(expression.Name(attrData), expression.Value(it.Data))
-	} else {
-		up = up.Remove(expression.Name(attrData))
+	switch data, packed := pack(it.Data); {
+	case packed:
+		up = up.Set(expression.Name(attrPacked), expression.Value(data)).Remove(expression.Name(attrData))
+	case len(data) > 0:
+		up = up.Set(expression.Name(attrData), expression.Value(data)).Remove(expression.Name(attrPacked))
+	default:
+		up = up.Remove(expression.Name(attrData)).Remove(expression.Name(attrPacked))
 	}
 	if !it.ExpiresAt.IsZero() {
 		up = up.Set(expression.Name(attrTTL), expression.Value(ceilSeconds(it.ExpiresAt)))
@@ -340,7 +352,11 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Page, error) {
 				page.Next = page.Items[limit-1].SK
 				return page, nil
 			}
-			page.Items = append(page.Items, r.item())
+			it, err := r.item()
+			if err != nil {
+				return store.Page{}, fmt.Errorf("dynamodb query %s/%s*: %w", q.PK, q.Prefix, err)
+			}
+			page.Items = append(page.Items, it)
 		}
 		if out.LastEvaluatedKey == nil {
 			return page, nil
