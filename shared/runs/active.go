@@ -62,13 +62,18 @@ func (r *Repo) Interrupt(ctx context.Context, account, runID, msg string) (bool,
 		if err != nil {
 			return false, err
 		}
-		a := activeItem(run)
-		err = r.Store.Transact(ctx, []store.Op{store.Put(it, store.AtVersion(d.Version)), store.Delete(a.PK, a.SK, store.NoCond)})
+		_, err = r.Store.Put(ctx, it, store.AtVersion(d.Version))
 		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
 			continue // the run wrote meanwhile; look again
 		}
 		if err != nil {
 			return false, fmt.Errorf("interrupt run %s: %w", runID, err)
+		}
+		// A separate write (a transaction would bill both twice): should
+		// it not happen, the sweep drops the entry of a finished run.
+		a := activeItem(run)
+		if err := r.Store.Delete(ctx, a.PK, a.SK, store.NoCond); err != nil {
+			return true, fmt.Errorf("interrupt run %s: leave the active index: %w", runID, err)
 		}
 		return true, nil
 	}
