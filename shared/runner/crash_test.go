@@ -40,6 +40,10 @@ func TestDeadRunIsInterruptedAndItsTaskFreeWithinALease(t *testing.T) {
 	f.r.LeaseTTL = time.Minute
 	f.manualTicks() // never ticks: the worker is dead
 	entered, release := f.blockPage(3)
+	// Each page takes a commit interval of work, so each is committed.
+	f.r.CommitEvery = 10 * time.Second
+	block := f.cart.hook
+	f.cart.hook = func(ctx context.Context, c int) error { f.clk.Add(f.r.CommitEvery); return block(ctx, c) }
 	ctx := context.Background()
 	frozen := make(chan runs.Run)
 	go func() {

@@ -85,6 +85,11 @@ type Runner struct {
 	// dispatched again; Sleep waits (clock.Sleep when nil).
 	CapDelay time.Duration
 	Sleep    func(ctx context.Context, d time.Duration) error
+	// CommitEvery is how much work a pass does between checkpoint
+	// commits (besides the one at its end and at a hand-over): what a run
+	// resumed after a crash may redo. Commits are fenced transactions of
+	// three items; the heartbeat keeps the lease in between.
+	CommitEvery time.Duration
 	// Reserve is how long before the invocation's deadline a run stops
 	// taking pages and hands over to a continuation.
 	Reserve time.Duration
@@ -103,6 +108,7 @@ const (
 	DefaultLeaseTTL      = time.Minute
 	DefaultCapDelay      = 10 * time.Second
 	DefaultReserve       = 20 * time.Second
+	DefaultCommitEvery   = 20 * time.Second
 	DefaultFirstLookback = 30 * 24 * time.Hour
 	DefaultOverlap       = 5 * time.Minute
 )
@@ -116,6 +122,9 @@ func (r *Runner) fillDefaults() {
 	}
 	if r.Reserve == 0 {
 		r.Reserve = DefaultReserve
+	}
+	if r.CommitEvery == 0 {
+		r.CommitEvery = DefaultCommitEvery
 	}
 	if r.FirstLookback == 0 {
 		r.FirstLookback = DefaultFirstLookback
