@@ -128,7 +128,11 @@ func (r *Repo) Sweep(ctx context.Context, o SweepOptions) (SweepReport, error) {
 			if err := json.Unmarshal(it.Data, &d); err != nil {
 				return false, err
 			}
-			docs = append(docs, activeEntry{d, it.ExpiresAt.Add(-Retention)})
+			e := activeEntry{activeDoc: d}
+			if !it.ExpiresAt.IsZero() {
+				e.created = it.ExpiresAt.Add(-Retention)
+			}
+			docs = append(docs, e)
 			return true, nil
 		})
 		if err != nil {
