@@ -40,6 +40,10 @@ func TestDeadRunIsInterruptedAndItsTaskFreeWithinALease(t *testing.T) {
 	f.r.LeaseTTL = time.Minute
 	f.manualTicks() // never ticks: the worker is dead
 	entered, release := f.blockPage(3)
+	// Each page takes a commit interval of work, so each is committed.
+	f.r.CommitEvery = 10 * time.Second
+	block := f.cart.hook
+	f.cart.hook = func(ctx context.Context, c int) error { f.clk.Add(f.r.CommitEvery); return block(ctx, c) }
 	ctx := context.Background()
 	frozen := make(chan runs.Run)
 	go func() {
@@ -160,6 +164,13 @@ func TestAccountCapRequeues(t *testing.T) {
 	}
 	if run.Status != runs.Queued || len(f.disp.ins) != 1 || f.disp.ins[0].RunID != run.ID || len(slept) != 1 {
 		t.Fatalf("over the cap: %s, dispatched %+v, slept %v", run.Status, f.disp.ins, slept)
+	}
+	// It is stored queued and indexed, so a lost requeue is closed by the sweep.
+	if got, err := f.r.Runs.Get(ctx, "acct", run.ID); err != nil || got.Status != runs.Queued {
+		t.Fatalf("stored run over the cap %+v %v", got, err)
+	}
+	if rep, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil || rep.Live != 1 {
+		t.Fatalf("sweep: %+v %v, want the queued run live", rep, err)
 	}
 	// Another account is not held back by this one.
 	other, err := f.r.Channels.Create(ctx, "acct2", channels.Channel{Type: catalog.Shopify, Name: "S2"}, cart.Credentials{"access_token": "t"})

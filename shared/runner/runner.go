@@ -85,6 +85,11 @@ type Runner struct {
 	// dispatched again; Sleep waits (clock.Sleep when nil).
 	CapDelay time.Duration
 	Sleep    func(ctx context.Context, d time.Duration) error
+	// CommitEvery is how much work a pass does between checkpoint
+	// commits (besides the one at its end and at a hand-over): what a run
+	// resumed after a crash may redo. Commits are fenced transactions of
+	// three items; the heartbeat keeps the lease in between.
+	CommitEvery time.Duration
 	// Reserve is how long before the invocation's deadline a run stops
 	// taking pages and hands over to a continuation.
 	Reserve time.Duration
@@ -103,6 +108,7 @@ const (
 	DefaultLeaseTTL      = time.Minute
 	DefaultCapDelay      = 10 * time.Second
 	DefaultReserve       = 20 * time.Second
+	DefaultCommitEvery   = 20 * time.Second
 	DefaultFirstLookback = 30 * 24 * time.Hour
 	DefaultOverlap       = 5 * time.Minute
 )
@@ -116,6 +122,9 @@ func (r *Runner) fillDefaults() {
 	}
 	if r.Reserve == 0 {
 		r.Reserve = DefaultReserve
+	}
+	if r.CommitEvery == 0 {
+		r.CommitEvery = DefaultCommitEvery
 	}
 	if r.FirstLookback == 0 {
 		r.FirstLookback = DefaultFirstLookback
@@ -170,34 +179,52 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		return runs.Run{}, err
 	}
 	log = log.With("run_id", run.ID)
+	// A run the input names is stored; a new one is stored as it starts,
+	// in as few writes as its path needs.
+	stored := in.RunID != ""
 	if in.Trigger == runs.Webhook {
+		now := r.Now().UTC()
+		run.Status, run.StartedAt, run.Invocations = runs.Running, &now, 1
+		if err := r.Runs.Create(ctx, run); err != nil {
+			return runs.Run{}, err
+		}
 		return r.instasync(ctx, log, run, in)
 	}
 
-	if over, err := r.overCap(ctx, log, run, in); over || err != nil {
+	if over, err := r.overCap(ctx, log, &run, stored, in); over || err != nil {
 		return run, err
 	}
 
-	lease, err := r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
+	var lease runs.Lease
+	if stored {
+		lease, err = r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
+	} else {
+		run, lease, err = r.Runs.Start(ctx, run, r.LeaseTTL)
+	}
 	var busy *runs.BusyError
 	if errors.As(err, &busy) {
 		now := r.Now().UTC()
 		run.Status, run.SkipReason = runs.Skipped, runs.SkipAlreadyRunning
 		run.StartedAt, run.FinishedAt = &now, &now
 		log.InfoContext(ctx, "run skipped: task already running", "holder", busy.Holder)
+		if !stored {
+			return run, r.Runs.Create(ctx, run)
+		}
 		return run, r.Runs.Save(ctx, run)
 	}
 	if err != nil {
 		return r.fail(ctx, log, run, runs.ClassInternal, "Autosync could not start this run; it will be retried.", err)
 	}
-	if run.StartedAt == nil {
-		now := r.Now().UTC()
-		run.StartedAt = &now
-	}
-	run.Status = runs.Running
-	run.Invocations++
-	if err := r.Runs.Save(ctx, run); err != nil {
-		return run, fmt.Errorf("mark run running: %w", err)
+	if stored {
+		if run.StartedAt == nil {
+			now := r.Now().UTC()
+			run.StartedAt = &now
+		}
+		run.Status = runs.Running
+		run.Invocations++
+		if err := r.Runs.Save(ctx, run); err != nil {
+			return run, fmt.Errorf("mark run running: %w", err)
+		}
 	}
 
 	// Stop taking pages Reserve before the invocation's deadline.
@@ -270,7 +297,8 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	return run, r.Runs.Save(ctx, run)
 }
 
-// startRun loads the run an input names, or creates one.
+// startRun loads the run an input names, or builds a new one (not yet
+// stored: Handle stores it on the way it takes).
 func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) {
 	if in.RunID != "" {
 		run, err := r.Runs.Get(ctx, in.AccountID, in.RunID)
@@ -285,11 +313,7 @@ func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) 
 		}
 		return run, nil
 	}
-	run := r.Runs.NewRun(in.AccountID, in.ChannelID, in.Task, in.Trigger, runs.Queued)
-	if err := r.Runs.Create(ctx, run); err != nil {
-		return runs.Run{}, err
-	}
-	return run, nil
+	return r.Runs.NewRun(in.AccountID, in.ChannelID, in.Task, in.Trigger, runs.Queued), nil
 }
 
 // fail records the run as failed and returns it as recorded.
@@ -430,9 +454,10 @@ func (e *execution) commit(ctx context.Context, cp runs.Checkpoint) error {
 }
 
 // overCap reports whether the account already has AccountCap runs
-// working; if so the run stays queued and is dispatched again after
-// CapDelay (the wait spaces the retries; Lambda's async queue holds it).
-func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run runs.Run, in runs.Input) (bool, error) {
+// working; if so the run stays queued (stored now if it was not) and is
+// dispatched again after CapDelay (the wait spaces the retries; Lambda's
+// async queue holds it).
+func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run *runs.Run, stored bool, in runs.Input) (bool, error) {
 	if r.AccountCap <= 0 || in.Trigger == runs.Continuation {
 		return false, nil
 	}
@@ -441,6 +466,11 @@ func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run runs.Run, in
 		return false, err
 	}
 	log.InfoContext(ctx, "account at its cap of runs in flight; run stays queued", "in_flight", n, "cap", r.AccountCap)
+	if !stored {
+		if err := r.Runs.Create(ctx, *run); err != nil {
+			return true, err
+		}
+	}
 	if err := r.Sleep(ctx, r.CapDelay); err != nil {
 		return true, err
 	}

@@ -171,3 +171,46 @@ func TestPhaseEndCommittedOnContinue(t *testing.T) {
 		t.Fatalf("cart read %d pages, want 3", f.cart.calls)
 	}
 }
+
+// A pass of several pages read within the commit interval writes its
+// checkpoint once, at its end: committing each page cost a three-item
+// transaction (6 WRU) per page. A pass slower than the interval commits as
+// it goes (TestDeadRunIsInterruptedAndItsTaskFreeWithinALease), and one
+// out of time commits before handing over (TestPhaseEndCommittedOnContinue).
+func TestFastPassCommitsOnce(t *testing.T) {
+	f := newFixture(t, 30) // five pages of 7, then the cancel phase
+	ctx := context.Background()
+	cs := &countingStore{Store: f.r.Runs.Store}
+	f.r.Runs.Store = cs
+	run, err := f.r.Handle(ctx, f.input(runs.Schedule))
+	if err != nil || run.Status != runs.Succeeded || run.Counts.Created != 30 {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	if f.cart.calls < 5 {
+		t.Fatalf("the cart served %d pages, want several", f.cart.calls)
+	}
+	if n := cs.kind("CP"); n != 1 {
+		t.Fatalf("the pass wrote its checkpoint %d times, want 1", n)
+	}
+	cp, err := f.r.Runs.Checkpoint(ctx, "acct", f.ch.ID, catalog.ImportOrders)
+	if err != nil || cp.Window != nil || cp.Watermark.IsZero() {
+		t.Fatalf("checkpoint %+v %v", cp, err)
+	}
+}
+
+// A manual run, which a merchant watches, commits its progress every page.
+func TestManualPassCommitsEveryPage(t *testing.T) {
+	f := newFixture(t, 30)
+	ctx := context.Background()
+	cs := &countingStore{Store: f.r.Runs.Store}
+	f.r.Runs.Store = cs
+	run, err := f.r.Handle(ctx, f.input(runs.Manual))
+	if err != nil || run.Status != runs.Succeeded || run.Counts.Created != 30 {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	// Five import pages: four commits between them, one at the end (the
+	// cancel phase's single page rides with it).
+	if n := cs.kind("CP"); n != 5 {
+		t.Fatalf("the manual pass wrote its checkpoint %d times, want 5", n)
+	}
+}

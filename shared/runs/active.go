@@ -62,13 +62,18 @@ func (r *Repo) Interrupt(ctx context.Context, account, runID, msg string) (bool,
 		if err != nil {
 			return false, err
 		}
-		a := activeItem(run)
-		err = r.Store.Transact(ctx, []store.Op{store.Put(it, store.AtVersion(d.Version)), store.Delete(a.PK, a.SK, store.NoCond)})
+		_, err = r.Store.Put(ctx, it, store.AtVersion(d.Version))
 		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
 			continue // the run wrote meanwhile; look again
 		}
 		if err != nil {
 			return false, fmt.Errorf("interrupt run %s: %w", runID, err)
+		}
+		// A separate write (a transaction would bill both twice): should
+		// it not happen, the sweep drops the entry of a finished run.
+		a := activeItem(run)
+		if err := r.Store.Delete(ctx, a.PK, a.SK, store.NoCond); err != nil {
+			return true, fmt.Errorf("interrupt run %s: leave the active index: %w", runID, err)
 		}
 		return true, nil
 	}
@@ -117,13 +122,17 @@ func (r *Repo) Sweep(ctx context.Context, o SweepOptions) (SweepReport, error) {
 	now := r.Now().UTC()
 	var errs []error
 	for shard := 0; shard < activeShards && rep.Interrupted+rep.Expired+rep.Dropped+rep.Live < o.Limit; shard++ {
-		var docs []activeDoc
+		var docs []activeEntry
 		_, err := store.All(ctx, r.Store, store.Query{PK: activePK(shard), Limit: 200}, o.Limit, func(it store.Item) (bool, error) {
 			var d activeDoc
 			if err := json.Unmarshal(it.Data, &d); err != nil {
 				return false, err
 			}
-			docs = append(docs, d)
+			e := activeEntry{activeDoc: d}
+			if !it.ExpiresAt.IsZero() {
+				e.created = it.ExpiresAt.Add(-Retention)
+			}
+			docs = append(docs, e)
 			return true, nil
 		})
 		if err != nil {
@@ -138,8 +147,21 @@ func (r *Repo) Sweep(ctx context.Context, o SweepOptions) (SweepReport, error) {
 	return rep, errors.Join(errs...)
 }
 
-func (r *Repo) sweepOne(ctx context.Context, d activeDoc, o SweepOptions, now time.Time, rep *SweepReport) error {
+// activeEntry is an index entry as the sweep reads it, with when it was
+// written (its expiry less the retention).
+type activeEntry struct {
+	activeDoc
+	created time.Time
+}
+
+func (r *Repo) sweepOne(ctx context.Context, d activeEntry, o SweepOptions, now time.Time, rep *SweepReport) error {
 	run, err := r.Get(ctx, d.AccountID, d.RunID)
+	if errors.Is(err, ErrNotFound) && !d.created.IsZero() && now.Sub(d.created) < o.QueuedFor &&
+		(o.DeadBefore.IsZero() || !d.created.Before(o.DeadBefore)) {
+		// The entry is written before its run: the run may be on its way.
+		rep.Live++
+		return nil
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && run.Status.Finished()) {
 		a := activeItem(Run{ID: d.RunID, AccountID: d.AccountID})
 		rep.Dropped++

@@ -27,16 +27,8 @@ func newFakeRepo(t *testing.T) (*Repo, *clock.Fake) {
 func startRun(t *testing.T, r *Repo, account, channel string, task catalog.Task, ttl time.Duration) (Run, Lease) {
 	t.Helper()
 	ctx := context.Background()
-	run := r.NewRun(account, channel, task, Schedule, Queued)
-	if err := r.Create(ctx, run); err != nil {
-		t.Fatal(err)
-	}
-	l, err := r.Acquire(ctx, account, channel, task, run.ID, ttl)
+	run, l, err := r.Start(ctx, r.NewRun(account, channel, task, Schedule, Queued), ttl)
 	if err != nil {
-		t.Fatal(err)
-	}
-	run.Status = Running
-	if err := r.Save(ctx, run); err != nil {
 		t.Fatal(err)
 	}
 	return run, l

@@ -112,6 +112,36 @@ func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalo
 	return Lease{Account: account, Channel: channel, Task: task, RunID: runID, Token: out.Version, Expires: now.Add(ttl)}, nil
 }
 
+// Start takes the task's lease for a new run (not yet stored) and records
+// the run running under it: the lease, the run's entry in the index of
+// active runs, the run record — three single-item writes instead of
+// creating the run queued in a transaction and then marking it running. A
+// busy task gives *BusyError and writes nothing. The lease names the run,
+// so the task's last-run pointer is not written (LastRuns reads both).
+// Should the writer die between two writes, nothing is left running
+// unclosable: a lease naming a run never recorded is simply taken over,
+// and the sweep drops an index entry whose run never appeared.
+func (r *Repo) Start(ctx context.Context, run Run, ttl time.Duration) (Run, Lease, error) {
+	l, err := r.Acquire(ctx, run.AccountID, run.ChannelID, run.Task, run.ID, ttl)
+	if err != nil {
+		return run, Lease{}, err
+	}
+	now := r.Now().UTC()
+	run.Status, run.StartedAt, run.Invocations = Running, &now, 1
+	it, err := r.item(run)
+	if err == nil {
+		_, err = r.Store.Put(ctx, activeItem(run), store.NoCond)
+	}
+	if err == nil {
+		_, err = r.Store.Put(ctx, it, store.MustBeNew)
+	}
+	if err != nil {
+		_ = r.Release(context.WithoutCancel(ctx), l)
+		return run, Lease{}, fmt.Errorf("start run %s: %w", run.ID, err)
+	}
+	return run, l, nil
+}
+
 // renewOp renews the lease inside a transaction, fenced by its token.
 func (r *Repo) renewOp(l Lease, exp time.Time) store.Op {
 	return store.Put(r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp}), store.AtVersion(l.Token))

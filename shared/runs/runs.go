@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
@@ -162,7 +164,13 @@ type lastRun struct {
 	RunID string `json:"run_id"`
 }
 
-// Create stores a new run and makes it the task's last run.
+// Create stores a new run and makes it the task's last run. Each item is
+// its own single-item write (a transaction bills every item twice), in an
+// order that leaves nothing unclosable should the writer die between two:
+// a run not yet finished enters the index of active runs before its record
+// exists (the sweep leaves a young entry without a run alone and drops an
+// old one), and the last-run pointer is written after the record (a pointer
+// to the previous run, or to a run not written, is harmless).
 func (r *Repo) Create(ctx context.Context, run Run) error {
 	it, err := r.item(run)
 	if err != nil {
@@ -172,12 +180,16 @@ func (r *Repo) Create(ctx context.Context, run Run) error {
 	if err != nil {
 		return err
 	}
-	ops := []store.Op{store.Put(it, store.MustBeNew), store.Put(ptr, store.NoCond)}
 	if !run.Status.Finished() {
-		ops = append(ops, store.Put(activeItem(run), store.NoCond))
+		if _, err := r.Store.Put(ctx, activeItem(run), store.NoCond); err != nil {
+			return fmt.Errorf("create run %s: index it: %w", run.ID, err)
+		}
 	}
-	if err := r.Store.Transact(ctx, ops); err != nil {
+	if _, err := r.Store.Put(ctx, it, store.MustBeNew); err != nil {
 		return fmt.Errorf("create run %s: %w", run.ID, err)
+	}
+	if _, err := r.Store.Put(ctx, ptr, store.NoCond); err != nil {
+		return fmt.Errorf("create run %s: point at it: %w", run.ID, err)
 	}
 	return nil
 }
@@ -187,20 +199,22 @@ func (r *Repo) item(run Run) (store.Item, error) {
 }
 
 // Save overwrites a run record (the executor owns a run while it holds the
-// lease). A finished run leaves the index of active runs in the same write.
+// lease). A finished run then leaves the index of active runs: two
+// single-item writes, cheaper than one transaction of both; should the
+// second not happen, the sweep drops the entry of a finished run.
 func (r *Repo) Save(ctx context.Context, run Run) error {
 	it, err := r.item(run)
 	if err != nil {
 		return err
 	}
+	if _, err := r.Store.Put(ctx, it, store.NoCond); err != nil {
+		return fmt.Errorf("save run %s: %w", run.ID, err)
+	}
 	if run.Status.Finished() {
 		a := activeItem(run)
-		err = r.Store.Transact(ctx, []store.Op{store.Put(it, store.NoCond), store.Delete(a.PK, a.SK, store.NoCond)})
-	} else {
-		_, err = r.Store.Put(ctx, it, store.NoCond)
-	}
-	if err != nil {
-		return fmt.Errorf("save run %s: %w", run.ID, err)
+		if err := r.Store.Delete(ctx, a.PK, a.SK, store.NoCond); err != nil {
+			return fmt.Errorf("save run %s: leave the active index: %w", run.ID, err)
+		}
 	}
 	return nil
 }
@@ -248,30 +262,48 @@ func (r *Repo) List(ctx context.Context, account string, f Filter) ([]Run, strin
 }
 
 // LastRuns returns the latest run of each (channel, task) that has one,
-// keyed by channel then task.
+// keyed by channel then task. The latest is the newer (run ids are
+// time-ordered) of the task's last-run pointer and the run its lease
+// names: a run that starts under the lease is named by it and writes no
+// pointer (see Start).
 func (r *Repo) LastRuns(ctx context.Context, account string) (map[string]map[catalog.Task]Run, error) {
 	out := map[string]map[catalog.Task]Run{}
-	var ptrs []string
-	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "LR#"}, 0, func(it store.Item) (bool, error) {
-		p, err := store.Decode[lastRun](it)
-		ptrs = append(ptrs, p.RunID)
-		return true, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("last runs: %w", err)
-	}
-	for _, rid := range ptrs {
-		run, err := r.Get(ctx, account, rid)
-		if errors.Is(err, ErrNotFound) {
-			continue // expired
-		}
+	named := map[string][]string{} // channel#task: the runs named
+	var keys []string
+	for _, prefix := range []string{"LR#", "LEASE#"} {
+		_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix}, 0, func(it store.Item) (bool, error) {
+			p, err := store.Decode[lastRun](it)
+			if err != nil || p.RunID == "" {
+				return err == nil, err
+			}
+			k := strings.TrimPrefix(it.SK, prefix)
+			if named[k] == nil {
+				keys = append(keys, k)
+			}
+			named[k] = append(named[k], p.RunID)
+			return true, nil
+		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("last runs: %w", err)
 		}
-		if out[run.ChannelID] == nil {
-			out[run.ChannelID] = map[catalog.Task]Run{}
+	}
+	for _, k := range keys {
+		ids := named[k]
+		slices.Sort(ids)
+		for _, rid := range slices.Backward(slices.Compact(ids)) {
+			run, err := r.Get(ctx, account, rid)
+			if errors.Is(err, ErrNotFound) {
+				continue // expired, or its writer died before recording it
+			}
+			if err != nil {
+				return nil, err
+			}
+			if out[run.ChannelID] == nil {
+				out[run.ChannelID] = map[catalog.Task]Run{}
+			}
+			out[run.ChannelID][run.Task] = run
+			break
 		}
-		out[run.ChannelID][run.Task] = run
 	}
 	return out, nil
 }
