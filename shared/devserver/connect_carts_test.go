@@ -79,13 +79,9 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 
 func (c client) channelNamed(name string) devChannel {
 	c.t.Helper()
-	var out struct{ Channels []devChannel }
-	c.do("GET", "/v1/channels", nil, &out)
-	for _, ch := range out.Channels {
-		if ch.Name == name {
-			return ch
-		}
+	ch, ok := c.findChannel(func(ch devChannel) bool { return ch.Name == name })
+	if !ok {
+		c.t.Fatalf("no channel named %q", name)
 	}
-	c.t.Fatalf("no channel named %q", name)
-	return devChannel{}
+	return ch
 }
