@@ -77,6 +77,19 @@ type CheckError = connector.CheckError
 
 const statePK = "OAUTHSTATE"
 
+// donePK holds, for StateTTL, which channel a consumed state completed: a
+// cart that completes server to server (WooCommerce posts the keys) then
+// sends the browser back with only the state, and the page wants the
+// channel.
+const donePK = "OAUTHDONE"
+
+type done struct {
+	Account   string       `json:"account_id"`
+	Cart      catalog.Cart `json:"cart"`
+	Channel   string       `json:"channel_id"`
+	ExpiresAt time.Time    `json:"expires_at"`
+}
+
 // ownerPK is the partition finding a store's channels when a notice names
 // only the store: pk OWNER#{cart}#{store}, sk the channel, data the account.
 func ownerPK(c catalog.Cart, storeID string) string { return "OWNER#" + string(c) + "#" + storeID }
@@ -187,7 +200,7 @@ func (s *Service) StartState(ctx context.Context, account string, c catalog.Cart
 
 func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string, state string) cart.ConnectRequest {
 	return cart.ConnectRequest{Fields: fields, State: state, CallbackURL: s.callbackURL(c),
-		ReturnURL: strings.TrimRight(s.BaseURL, "/") + "/", App: app}
+		ReturnURL: strings.TrimRight(s.BaseURL, "/") + "/oauth/" + string(c) + "/return", App: app}
 }
 
 // consume takes the state once: read, then deleted on the version read, so
@@ -279,7 +292,37 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if err := s.Own(ctx, ch); err != nil {
 		return channels.Channel{}, err
 	}
+	exp := s.now().Add(StateTTL)
+	it, err := store.NewDoc(donePK, state, done{Account: p.Account, Cart: c, Channel: ch.ID, ExpiresAt: exp}, exp)
+	if err == nil {
+		_, err = s.Store.Put(ctx, it, store.NoCond)
+	}
+	if err != nil {
+		// The channel is connected; only the page's selection of it is lost.
+		s.Log.WarnContext(ctx, "record the completed authorization", "account", p.Account, "channel", ch.ID, "err", err)
+	}
 	return ch, nil
+}
+
+// Completed is the channel the authorization with state completed, for the
+// browser a cart sends back after completing server to server: ErrState
+// when the state completed nothing (declined, not yet posted, expired, or
+// never ours).
+func (s *Service) Completed(ctx context.Context, c catalog.Cart, state string) (string, error) {
+	if state == "" || len(state) > 128 {
+		return "", ErrState
+	}
+	d, err := store.GetDoc[done](ctx, s.Store, donePK, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrState
+	}
+	if err != nil {
+		return "", fmt.Errorf("read completed authorization: %w", err)
+	}
+	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
+		return "", ErrState
+	}
+	return d.Value.Channel, nil
 }
 
 // ownChannel is the account's channel for the cart's store, "" when it has

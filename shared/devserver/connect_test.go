@@ -52,21 +52,14 @@ type devChannel struct{ ID, Type, Name, Status string }
 
 func (c client) channel(id string) devChannel {
 	c.t.Helper()
-	ch, _ := c.findChannel(func(ch devChannel) bool { return ch.ID == id })
-	return ch
-}
-
-// findChannel is the first of the account's channels that match.
-func (c client) findChannel(match func(devChannel) bool) (devChannel, bool) {
-	c.t.Helper()
 	var out struct{ Channels []devChannel }
 	c.do("GET", "/v1/channels", nil, &out)
 	for _, ch := range out.Channels {
-		if match(ch) {
-			return ch, true
+		if ch.ID == id {
+			return ch
 		}
 	}
-	return devChannel{}, false
+	return devChannel{}
 }
 
 // TestConnectShopifyInMakeDev: in make dev a merchant connects a shop

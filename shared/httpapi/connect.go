@@ -28,6 +28,7 @@ func (a *API) connectRoutes(mux Mux) {
 	// these; the state and the cart's signature are the authentication.
 	mux.HandleFunc("GET /oauth/{cart}/callback", a.oauthCallback)
 	mux.HandleFunc("POST /oauth/{cart}/callback", a.oauthCallback)
+	mux.HandleFunc("GET /oauth/{cart}/return", a.oauthReturn)
 	mux.HandleFunc("POST /oauth/{cart}/events", a.oauthEvents)
 	// A cart calling named callback URLs with a signed query (BigCommerce's
 	// load and uninstall): the query is the notice's body.
@@ -171,6 +172,48 @@ func (a *API) patchChannel(w http.ResponseWriter, r *http.Request, p auth.Princi
 	return nil
 }
 
+// writeNoticePage answers a browser the cart sent here with a plain page
+// saying msg and linking back to Autosync.
+func writeNoticePage(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!doctype html><title>Autosync</title><p>%s</p><p><a href=\"/\">Back to Autosync</a></p>\n", html.EscapeString(msg))
+}
+
+// oauthReturn is where a cart that completes an authorization server to
+// server (WooCommerce posts the keys to the callback) sends the browser
+// back, naming only the state (WooCommerce: ?success=1&user_id=<state>):
+// to the page with the channel selected, or a plain page saying nothing
+// was connected.
+func (a *API) oauthReturn(w http.ResponseWriter, r *http.Request) {
+	c := catalog.Cart(r.PathValue("cart"))
+	if a.Connect == nil {
+		writeNoticePage(w, http.StatusNotFound, "No such route.")
+		return
+	}
+	q, err := connect.ParseCallback(r.URL.RawQuery)
+	if err != nil {
+		writeNoticePage(w, http.StatusBadRequest, "This link is not valid. Start connecting the channel again from Autosync.")
+		return
+	}
+	if q.Get("success") == "0" {
+		writeNoticePage(w, http.StatusOK, "The store did not grant Autosync access, so nothing was connected. Start again from Autosync's Add channel to connect it.")
+		return
+	}
+	id, err := a.Connect.Completed(r.Context(), c, q.Get("user_id"))
+	switch {
+	case errors.Is(err, connect.ErrState):
+		writeNoticePage(w, http.StatusBadRequest, "This connection did not complete, or the link expired. Open Autosync to see your channels, or start connecting again.")
+		return
+	case err != nil:
+		a.Log.ErrorContext(r.Context(), "authorization return failed", "cart", c, "err", err)
+		writeNoticePage(w, http.StatusServiceUnavailable, "Autosync could not look up the connection. Open Autosync to see your channels.")
+		return
+	}
+	http.Redirect(w, r, "/#channel="+url.QueryEscape(id), http.StatusSeeOther)
+}
+
 // oauthCallback completes an authorization. Browsers get a redirect to the
 // page with the channel selected, or a plain page saying what went wrong;
 // a cart calling server to server gets JSON.
@@ -183,10 +226,7 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, status, errBody(&Error{Code: "authorization_refused", Message: msg}))
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, "<!doctype html><title>Autosync</title><p>%s</p><p><a href=\"/\">Back to Autosync</a></p>\n", html.EscapeString(msg))
+		writeNoticePage(w, status, msg)
 	}
 	if a.Connect == nil {
 		fail(http.StatusNotFound, "No such route.")

@@ -448,12 +448,16 @@ func TestConnectWooCommerce(t *testing.T) {
 	// The store posts the keys to the callback before redirecting, so the
 	// channel exists once the consent form is submitted.
 	ret := e.consent(e.start(acctA, wooConnect))
-	if !strings.HasPrefix(ret, e.api.URL+"/?") || !strings.Contains(ret, "success=1") {
+	if !strings.HasPrefix(ret, e.api.URL+"/oauth/woocommerce/return?") || !strings.Contains(ret, "success=1") {
 		t.Fatalf("the store sent the browser to %s", ret)
 	}
 	chs := e.channels(acctA)
 	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Type != "woocommerce" || chs[0].Name != "My Woo" {
 		t.Fatalf("channels %+v", chs)
+	}
+	// The browser comes back to the page with the channel selected.
+	if code, loc := e.callback(ret); code != http.StatusSeeOther || loc != "/#channel="+chs[0].ID {
+		t.Fatalf("return: %d %q", code, loc)
 	}
 	ch := chs[0]
 	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
@@ -599,5 +603,42 @@ func TestVerifyRecordsTheCartsAnswer(t *testing.T) {
 	}
 	if _, err := e.app.API.Connect.Verify(ctx, acctB, ids["woocommerce"]); err == nil {
 		t.Fatal("another account's channel was verified")
+	}
+}
+
+// TestConnectReturnRefusesGarbage: the page a cart sends the browser back
+// to after completing server to server selects only the channel its own
+// completed state names; anything else is a plain page that changes
+// nothing.
+func TestConnectReturnRefusesGarbage(t *testing.T) {
+	e := newConnectEnv(t)
+	ret := e.consent(e.start(acctA, wooConnect))
+	u, _ := url.Parse(ret)
+	state := u.Query().Get("user_id")
+	before := len(e.channels(acctA))
+	for _, tt := range []struct {
+		name, path string
+		status     int
+	}{
+		{"declined", "/oauth/woocommerce/return?success=0&user_id=" + url.QueryEscape(state), http.StatusOK},
+		{"forged state", "/oauth/woocommerce/return?success=1&user_id=forged", http.StatusBadRequest},
+		{"no state", "/oauth/woocommerce/return?success=1", http.StatusBadRequest},
+		{"another cart", "/oauth/shopify/return?success=1&user_id=" + url.QueryEscape(state), http.StatusBadRequest},
+		{"long state", "/oauth/woocommerce/return?user_id=" + strings.Repeat("a", 200), http.StatusBadRequest},
+		{"bad query", "/oauth/woocommerce/return?user_id=%zz", http.StatusBadRequest},
+		{"unknown cart", "/oauth/nosuchcart/return?user_id=" + url.QueryEscape(state), http.StatusBadRequest},
+	} {
+		code, loc := e.callback(e.api.URL + tt.path)
+		if code != tt.status || loc != "" {
+			t.Errorf("%s: %d %q; want %d and no redirect", tt.name, code, loc, tt.status)
+		}
+	}
+	if n := len(e.channels(acctA)); n != before {
+		t.Fatalf("%d channels, want %d", n, before)
+	}
+	// After the state's time the link no longer selects the channel.
+	e.clock.Advance(connect.StateTTL + time.Second)
+	if code, _ := e.callback(ret); code != http.StatusBadRequest {
+		t.Errorf("an expired return: %d", code)
 	}
 }
