@@ -2,7 +2,9 @@ package simulator
 
 import (
 	"html/template"
+	"mime"
 	"net/http"
+	"net/url"
 )
 
 // Consent is a cart's consent page as the simulators serve it: a plain form
@@ -30,4 +32,20 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 func WriteConsent(w http.ResponseWriter, c Consent) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = consentPage.Execute(w, c)
+}
+
+// ReadConsent reads what a consent page's Allow button posted: a bounded
+// urlencoded form with decision=allow. Anything else is answered 400 and
+// ok is false. The cart's own checks of the fields come after.
+func ReadConsent(w http.ResponseWriter, r *http.Request) (form url.Values, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" || r.ParseForm() != nil {
+		http.Error(w, "form expected", http.StatusBadRequest)
+		return nil, false
+	}
+	if r.PostForm.Get("decision") != "allow" {
+		http.Error(w, "authorization refused: not allowed", http.StatusBadRequest)
+		return nil, false
+	}
+	return r.PostForm, true
 }

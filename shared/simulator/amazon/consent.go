@@ -1,7 +1,6 @@
 package amazonsim
 
 import (
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,17 +54,12 @@ func (s *Server) consentRoutes() {
 			Detail: "Selling partner " + s.opts.SellerID, Action: "/apps/authorize/consent", Hidden: p, Button: "Confirm"})
 	})
 	s.mux.HandleFunc("POST /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-			http.Error(w, "form expected", http.StatusBadRequest)
+		form, ok := simulator.ReadConsent(w, r)
+		if !ok {
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
-			return
-		}
-		p, msg := s.consentParams(r.PostForm)
-		if msg != "" || r.PostForm.Get("decision") != "allow" {
+		p, msg := s.consentParams(form)
+		if msg != "" {
 			http.Error(w, "authorization refused. "+msg, http.StatusBadRequest)
 			return
 		}

@@ -85,17 +85,12 @@ func (s *Server) installPage(w http.ResponseWriter, r *http.Request) {
 // installAllow grants: a code, and the browser sent to the auth callback
 // with code, scope and context.
 func (s *Server) installAllow(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		http.Error(w, "form expected", http.StatusBadRequest)
+	form, ok := simulator.ReadConsent(w, r)
+	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	redirect := r.PostForm.Get("redirect_uri")
-	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" || r.PostForm.Get("decision") != "allow" {
+	redirect := form.Get("redirect_uri")
+	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" {
 		http.Error(w, "install refused: "+msg, http.StatusBadRequest)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -77,17 +76,12 @@ func (s *Server) consentRoutes() {
 // allow is the owner pressing Allow: a code, and the browser sent back
 // with it and the state.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		http.Error(w, "form expected", http.StatusBadRequest)
+	form, ok := simulator.ReadConsent(w, r)
+	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	p, msg := s.authorizeParams(r.PostForm)
-	if msg != "" || r.PostForm.Get("decision") != "allow" {
+	p, msg := s.authorizeParams(form)
+	if msg != "" {
 		http.Error(w, "authorization refused: "+msg, http.StatusBadRequest)
 		return
 	}

@@ -95,17 +95,12 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 // authorizeAllow grants: a code, and the browser sent to redirect_uri with
 // the query Shopify signs.
 func (s *Server) authorizeAllow(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		http.Error(w, "form expected", http.StatusBadRequest)
+	form, ok := simulator.ReadConsent(w, r)
+	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	p, msg := s.authorizeParams(r.PostForm)
-	if msg != "" || r.PostForm.Get("decision") != "allow" {
+	p, msg := s.authorizeParams(form)
+	if msg != "" {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"net/url"
 	"sync"
@@ -82,13 +81,12 @@ func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
 // authApprove generates keys, posts them to callback_url and, when the
 // app accepted them, sends the browser to return_url.
 func (s *Server) authApprove(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" || r.ParseForm() != nil {
-		http.Error(w, "form expected", http.StatusBadRequest)
+	form, ok := simulator.ReadConsent(w, r)
+	if !ok {
 		return
 	}
-	p, msg := authParams(r.PostForm)
-	if msg != "" || r.PostForm.Get("decision") != "allow" {
+	p, msg := authParams(form)
+	if msg != "" {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
