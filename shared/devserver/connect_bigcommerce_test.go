@@ -3,10 +3,8 @@ package devserver
 import (
 	"bytes"
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -33,38 +31,6 @@ func startInBrowser(t *testing.T, c client, br *http.Client, path string, body a
 	return out.AuthorizeURL
 }
 
-// install allows on the BigCommerce simulator's install page in br and
-// arrives at the callback.
-func install(t *testing.T, br *http.Client, authorizeURL string) (int, string) {
-	t.Helper()
-	resp, err := br.Get(authorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page bytes.Buffer
-	_, _ = page.ReadFrom(resp.Body)
-	resp.Body.Close()
-	form := url.Values{"decision": {"allow"}}
-	for _, m := range consentInput.FindAllStringSubmatch(page.String(), -1) {
-		form.Set(m[1], html.UnescapeString(m[2]))
-	}
-	u, _ := url.Parse(authorizeURL)
-	resp, err = br.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("install: %d (page %s)", resp.StatusCode, page.String())
-	}
-	resp, err = br.Get(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Location")
-}
-
 // TestConnectBigCommerceInMakeDev: in make dev a merchant installs the app
 // from the BigCommerce simulator's install page, tied to the account by the
 // state cookie; the simulator's uninstall callback disconnects it and
@@ -78,7 +44,7 @@ func TestConnectBigCommerceInMakeDev(t *testing.T) {
 	if code, _ := follow(t, authURL); code != http.StatusBadRequest {
 		t.Fatalf("install without the state cookie: %d", code)
 	}
-	code, loc := install(t, br, authURL)
+	code, loc := followIn(t, br, authURL)
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
 		t.Fatalf("callback: %d %q", code, loc)
 	}
@@ -93,7 +59,7 @@ func TestConnectBigCommerceInMakeDev(t *testing.T) {
 		t.Fatalf("after uninstall: %+v", ch)
 	}
 	authURL = startInBrowser(t, c, br, "/v1/channels/"+id+"/reauthorize", nil)
-	if code, loc := install(t, br, authURL); code != http.StatusSeeOther || loc != "/#channel="+id {
+	if code, loc := followIn(t, br, authURL); code != http.StatusSeeOther || loc != "/#channel="+id {
 		t.Fatalf("re-authorization callback: %d %q", code, loc)
 	}
 	if ch := c.channel(id); ch.Status != "active" {

@@ -19,7 +19,13 @@ var consentInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value
 // status and Location.
 func follow(t *testing.T, authorizeURL string) (int, string) {
 	t.Helper()
-	br := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return followIn(t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, authorizeURL)
+}
+
+// followIn is follow in the browser br (its cookies: BigCommerce's install
+// is tied to the account by a state cookie).
+func followIn(t *testing.T, br *http.Client, authorizeURL string) (int, string) {
+	t.Helper()
 	resp, err := br.Get(authorizeURL)
 	if err != nil {
 		t.Fatal(err)
