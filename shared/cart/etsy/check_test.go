@@ -2,11 +2,9 @@ package etsy
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 )
 
@@ -20,10 +18,10 @@ func TestCheckCredentials(t *testing.T) {
 		t.Fatalf("good token: %v", err)
 	}
 	url := serve(t, sim)
-	refusedWithReason(t, newClient(t, url, Config{APIKey: apiKey, SharedSecret: secret, Token: "1.bogus_token"}).CheckCredentials(ctx), "bogus_token")
-	refusedWithReason(t, newClient(t, url, Config{APIKey: apiKey, SharedSecret: secret, Token: "1.bogus_token", RefreshToken: "1.bogus_refresh"}).CheckCredentials(ctx), "bogus_refresh")
+	carttest.RefusedWithReason(t, newClient(t, url, Config{APIKey: apiKey, SharedSecret: secret, Token: "1.bogus_token"}).CheckCredentials(ctx), "bogus_token")
+	carttest.RefusedWithReason(t, newClient(t, url, Config{APIKey: apiKey, SharedSecret: secret, Token: "1.bogus_token", RefreshToken: "1.bogus_refresh"}).CheckCredentials(ctx), "bogus_refresh")
 	sim.SetFaults(etsysim.Faults{ServerErrors: 100})
-	outage(t, c.CheckCredentials(ctx))
+	carttest.Outage(t, c.CheckCredentials(ctx))
 
 	// A stale access token with a good refresh token passes, and the
 	// rotated pair is handed over to be saved.
@@ -35,27 +33,5 @@ func TestCheckCredentials(t *testing.T) {
 	}
 	if got := sv.saved(); len(got) != 1 || got[0].Access != osim.AccessToken() || got[0].Refresh != osim.RefreshToken() {
 		t.Fatalf("renewed tokens handed over: %+v", got)
-	}
-}
-
-// refusedWithReason asserts err is the cart refusing the credentials, with
-// a merchant-readable reason that does not repeat the secret.
-func refusedWithReason(t *testing.T, err error, secret string) {
-	t.Helper()
-	var ce *cart.Error
-	if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Message == "" {
-		t.Fatalf("bogus credentials: %v; want cart.ErrAuth with a reason", err)
-	}
-	if strings.Contains(ce.Message, secret) || strings.Contains(err.Error(), secret) {
-		t.Fatalf("the refusal repeats the secret: %v", err)
-	}
-}
-
-// outage asserts err is a failure to ask the cart, not a refusal.
-func outage(t *testing.T, err error) {
-	t.Helper()
-	var ce *cart.Error
-	if err == nil || errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || !ce.Temporary {
-		t.Fatalf("cart outage: %v; want a temporary *cart.Error", err)
 	}
 }

@@ -2,11 +2,9 @@ package shopify
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carttest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
@@ -19,29 +17,7 @@ func TestCheckCredentials(t *testing.T) {
 		t.Fatalf("good token: %v", err)
 	}
 	url := serve(t, sim)
-	refusedWithReason(t, newClient(t, url, "shpat_bogus").CheckCredentials(ctx), "shpat_bogus")
+	carttest.RefusedWithReason(t, newClient(t, url, "shpat_bogus").CheckCredentials(ctx), "shpat_bogus")
 	sim.SetFaults(shopifysim.Faults{ServerErrors: 100})
-	outage(t, c.CheckCredentials(ctx))
-}
-
-// refusedWithReason asserts err is the cart refusing the credentials, with
-// a merchant-readable reason that does not repeat the secret.
-func refusedWithReason(t *testing.T, err error, secret string) {
-	t.Helper()
-	var ce *cart.Error
-	if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Message == "" {
-		t.Fatalf("bogus credentials: %v; want cart.ErrAuth with a reason", err)
-	}
-	if strings.Contains(ce.Message, secret) || strings.Contains(err.Error(), secret) {
-		t.Fatalf("the refusal repeats the secret: %v", err)
-	}
-}
-
-// outage asserts err is a failure to ask the cart, not a refusal.
-func outage(t *testing.T, err error) {
-	t.Helper()
-	var ce *cart.Error
-	if err == nil || errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || !ce.Temporary {
-		t.Fatalf("cart outage: %v; want a temporary *cart.Error", err)
-	}
+	carttest.Outage(t, c.CheckCredentials(ctx))
 }
