@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -460,6 +461,9 @@ func (s *Service) Verify(ctx context.Context, account, channel string) (channels
 	var ce *connector.CheckError
 	switch {
 	case err == nil:
+		if maps.Equal(renewed, creds) {
+			return ch, nil // nothing renewed: no sealing, no write
+		}
 		if err := s.Channels.MergeCredentials(ctx, account, channel, renewed); err != nil {
 			return channels.Channel{}, fmt.Errorf("keep renewed credentials: %w", err)
 		}
