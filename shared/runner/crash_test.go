@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -118,12 +119,26 @@ func TestHeartbeatKeepsALongRunsLease(t *testing.T) {
 }
 
 // A heartbeat that finds the token moved on stops the run: no more pages,
-// no continuation, the run closed as interrupted.
+// no continuation, the run closed as interrupted. Whether the run was
+// stored (its first page committed: the sweep finds it) or not yet (its
+// record rides in its lease: the next run to take the lease closes it).
 func TestLostLeaseStopsTheRun(t *testing.T) {
-	f := newFixture(t, 30)
-	f.r.LeaseTTL = time.Minute
+	for _, stored := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stored=%v", stored), func(t *testing.T) {
+			f := newFixture(t, 30)
+			f.r.LeaseTTL = time.Minute
+			lostLeaseStopsTheRun(t, f, stored)
+		})
+	}
+}
+
+func lostLeaseStopsTheRun(t *testing.T, f *fixture, stored bool) {
 	ticks := f.manualTicks()
 	entered, release := f.blockPage(2)
+	if stored { // the first page takes a commit interval of work: committed
+		block := f.cart.hook
+		f.cart.hook = func(ctx context.Context, c int) error { f.clk.Add(f.r.CommitEvery); return block(ctx, c) }
+	}
 	ctx := context.Background()
 	done := make(chan runs.Run)
 	go func() {
@@ -131,8 +146,12 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 		done <- run
 	}()
 	<-entered
-	f.clk.Add(2 * time.Minute) // stalled past its lease; the sweep takes it over
-	if _, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil {
+	f.clk.Add(2 * time.Minute) // stalled past its lease
+	if stored {
+		if rep, err := f.r.Runs.Sweep(ctx, runs.SweepOptions{}); err != nil || rep.Interrupted != 1 {
+			t.Fatalf("sweep %+v, %v", rep, err)
+		}
+	} else if _, err := f.r.Runs.Acquire(ctx, "acct", f.ch.ID, catalog.ImportOrders, "run_next", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	ticks <- f.clk.Now()

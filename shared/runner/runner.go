@@ -260,10 +260,15 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	case errors.Is(err, errContinue):
 		next := runs.Input{AccountID: in.AccountID, ChannelID: in.ChannelID, Task: in.Task,
 			Trigger: runs.Continuation, RunID: run.ID}
-		if derr := r.Dispatch.Dispatch(ctx, next); derr != nil {
+		// The continuation loads the run: a scheduled run not stored yet
+		// (it stopped before its first commit) is stored now.
+		derr := keeper.Record(context.WithoutCancel(ctx), run)
+		if derr == nil {
+			derr = r.Dispatch.Dispatch(ctx, next)
+		}
+		if derr != nil {
 			// The checkpoint is saved: the next trigger resumes from it.
-			_ = keeper.Release(ctx)
-			return r.fail(ctx, log, run, runs.ClassInternal,
+			return r.failHeld(ctx, log, keeper, run, runs.ClassInternal,
 				"This run could not continue; the next run picks up where it stopped.", derr)
 		}
 		log.InfoContext(ctx, "run continues in a new invocation", "done", run.Progress.Done)
@@ -272,18 +277,14 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		// Another run (or the sweep) owns the task now and closed this
 		// run, or will; the work carries on from our last commit.
 		log.WarnContext(ctx, "run lost its lease", "err", err)
-		if _, ierr := r.Runs.Interrupt(context.WithoutCancel(ctx), in.AccountID, run.ID, runs.MsgTakenOver); ierr != nil {
+		if _, ierr := r.Runs.InterruptUnstored(context.WithoutCancel(ctx), run, runs.MsgTakenOver); ierr != nil {
 			return run, fmt.Errorf("record interrupted run: %w", ierr)
 		}
 		return r.Runs.Get(context.WithoutCancel(ctx), in.AccountID, run.ID)
 	case err != nil:
-		_ = keeper.Release(ctx)
 		class, msg := classify(err)
 		r.credentialsRefused(ctx, log, in, err, msg)
-		return r.fail(ctx, log, run, class, msg, err)
-	}
-	if err := keeper.Release(ctx); err != nil {
-		log.WarnContext(ctx, "release lease", "err", err)
+		return r.failHeld(ctx, log, keeper, run, class, msg, err)
 	}
 	now := r.Now().UTC()
 	run.FinishedAt = &now
@@ -291,10 +292,16 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	if run.Counts.Failed > 0 {
 		run.Status = runs.Partial
 	}
-	log.InfoContext(ctx, "run finished", "status", run.Status, "fetched", run.Counts.Fetched,
+	// A run that found nothing is most runs: its record (the task's last
+	// run) is enough, and a line each would be most of the log bill.
+	level := slog.LevelInfo
+	if run.Quiet() {
+		level = slog.LevelDebug
+	}
+	log.Log(ctx, level, "run finished", "status", run.Status, "fetched", run.Counts.Fetched,
 		"created", run.Counts.Created, "updated", run.Counts.Updated, "unchanged", run.Counts.Unchanged,
 		"skipped", run.Counts.Skipped, "failed", run.Counts.Failed, "duration", run.Duration(now).String())
-	return run, r.Runs.Save(ctx, run)
+	return run, keeper.Finish(ctx, run)
 }
 
 // startRun loads the run an input names, or builds a new one (not yet
@@ -318,12 +325,21 @@ func (r *Runner) startRun(ctx context.Context, in runs.Input) (runs.Run, error) 
 
 // fail records the run as failed and returns it as recorded.
 func (r *Runner) fail(ctx context.Context, log *slog.Logger, run runs.Run, class runs.ErrorClass, msg string, cause error) (runs.Run, error) {
+	return r.failHeld(ctx, log, nil, run, class, msg, cause)
+}
+
+// failHeld is fail for a run holding its lease in k, which it gives up.
+func (r *Runner) failHeld(ctx context.Context, log *slog.Logger, k *runs.Keeper, run runs.Run, class runs.ErrorClass, msg string, cause error) (runs.Run, error) {
 	now := r.Now().UTC()
 	run.Status = runs.Failed
 	run.FinishedAt = &now
 	run.Error = &runs.RunError{Class: class, Message: msg}
 	log.ErrorContext(ctx, "run failed", "class", class, "err", cause)
-	if err := r.Runs.Save(context.WithoutCancel(ctx), run); err != nil {
+	save := r.Runs.Save
+	if k != nil {
+		save = k.Finish
+	}
+	if err := save(context.WithoutCancel(ctx), run); err != nil {
 		return run, fmt.Errorf("record failed run: %w", err)
 	}
 	return run, nil

@@ -332,6 +332,39 @@ func TestContinuesBeforeDeadline(t *testing.T) {
 	}
 }
 
+// A scheduled run out of time before its first page has no record of its
+// own yet (it rides in the lease); the continuation loads the run, so the
+// run is stored before it is dispatched.
+func TestContinuesBeforeItsFirstCommit(t *testing.T) {
+	f := newFixture(t, 5)
+	f.r.Reserve = 100 * time.Millisecond // for the run's store and dispatch
+	// The first page outlasts the invocation: the cart is slow.
+	f.cart.hook = func(ctx context.Context, call int) error {
+		if call == 1 {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	run, err := f.r.Handle(ctx, f.input(runs.Schedule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.disp.ins) != 1 || f.disp.ins[0].RunID != run.ID {
+		t.Fatalf("continuation not dispatched: %+v; run %+v (%+v)", f.disp.ins, run, run.Error)
+	}
+	if stored, err := f.r.Runs.Get(context.Background(), "acct", run.ID); err != nil || stored.Status != runs.Running {
+		t.Fatalf("run not stored before its continuation: %+v %v", stored, err)
+	}
+	f.cart.hook = nil
+	final, err := f.r.Handle(context.Background(), f.disp.ins[0])
+	if err != nil || final.ID != run.ID || final.Status != runs.Succeeded || final.Counts.Created != 5 {
+		t.Fatalf("continued run %+v %v", final, err)
+	}
+}
+
 // A cart that no longer holds the app's authorization (the app was
 // removed; Etsy, Amazon, Squarespace and WooCommerce send no notice) has
 // the channel disconnected, not paused.

@@ -42,12 +42,27 @@ func activeItem(run Run) store.Item {
 // it is. The write is conditioned on the version read, so a run that
 // finishes meanwhile keeps its own ending.
 func (r *Repo) Interrupt(ctx context.Context, account, runID, msg string) (bool, error) {
+	return r.interrupt(ctx, account, runID, msg, nil)
+}
+
+// InterruptUnstored closes a run that may have no record of its own (a
+// scheduled run's record rides in its lease until it is stored, see
+// Start): it is stored interrupted, unless stored meanwhile, when it is
+// closed as Interrupt closes it.
+func (r *Repo) InterruptUnstored(ctx context.Context, run Run, msg string) (bool, error) {
+	return r.interrupt(ctx, run.AccountID, run.ID, msg, &run)
+}
+
+func (r *Repo) interrupt(ctx context.Context, account, runID, msg string, unstored *Run) (bool, error) {
 	for attempt := 0; ; attempt++ {
 		d, err := store.GetDoc[Run](ctx, r.Store, store.AccountPK(account), runSK(runID))
-		if errors.Is(err, store.ErrNotFound) {
+		cond := store.AtVersion(d.Version)
+		switch {
+		case errors.Is(err, store.ErrNotFound) && unstored != nil && !unstored.Status.Finished():
+			d.Value, cond = *unstored, store.MustBeNew
+		case errors.Is(err, store.ErrNotFound):
 			return false, nil
-		}
-		if err != nil {
+		case err != nil:
 			return false, fmt.Errorf("load run %s: %w", runID, err)
 		}
 		run := d.Value
@@ -62,7 +77,7 @@ func (r *Repo) Interrupt(ctx context.Context, account, runID, msg string) (bool,
 		if err != nil {
 			return false, err
 		}
-		_, err = r.Store.Put(ctx, it, store.AtVersion(d.Version))
+		_, err = r.Store.Put(ctx, it, cond)
 		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
 			continue // the run wrote meanwhile; look again
 		}

@@ -23,12 +23,16 @@ func newFakeRepo(t *testing.T) (*Repo, *clock.Fake) {
 	return &Repo{Store: st, Now: c.Now}, c
 }
 
-// startRun records a running run holding its task's lease, as the executor does.
+// startRun records a running run holding its task's lease, stored, as the
+// executor leaves a run that has something to show (its first commit).
 func startRun(t *testing.T, r *Repo, account, channel string, task catalog.Task, ttl time.Duration) (Run, Lease) {
 	t.Helper()
 	ctx := context.Background()
 	run, l, err := r.Start(ctx, r.NewRun(account, channel, task, Schedule, Queued), ttl)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err = r.Record(ctx, l, run); err != nil {
 		t.Fatal(err)
 	}
 	return run, l

@@ -79,6 +79,30 @@ func (k *Keeper) Release(ctx context.Context) error {
 	return k.repo.Release(ctx, k.lease)
 }
 
+// Record stores the run if it has no record yet (see Repo.Record).
+func (k *Keeper) Record(ctx context.Context, run Run) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	l, err := k.repo.Record(ctx, k.lease, run)
+	if err != nil {
+		return err
+	}
+	k.lease = l
+	return nil
+}
+
+// Finish records the finished run and gives the lease up (see
+// Repo.Finish); with the lease lost, it saves the run's record alone.
+func (k *Keeper) Finish(ctx context.Context, run Run) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.lost {
+		return k.repo.Save(ctx, run)
+	}
+	k.lost = true // nothing may write under it any more
+	return k.repo.Finish(ctx, k.lease, run)
+}
+
 // Heartbeat renews the lease on every tick until ctx ends, so a long run
 // keeps a short lease. When the lease is lost — the token moved on because
 // another run or the sweep took the task over — it calls onLost and stops:

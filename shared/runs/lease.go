@@ -22,6 +22,9 @@ type Lease struct {
 	RunID   string
 	Token   int64
 	Expires time.Time
+	// unstored is the run's record while it has no item of its own: it
+	// rides in the lease item (see Start) until a commit stores it.
+	unstored *Run
 }
 
 // leaseDoc is the lease item. Its expiry lives in the document, judged by
@@ -32,6 +35,10 @@ type leaseDoc struct {
 	RunID    string    `json:"run_id"`
 	Expires  time.Time `json:"expires"`
 	Released bool      `json:"released,omitempty"`
+	// Run is the record of a scheduled run that has none of its own yet:
+	// while it works, and after it finished having found nothing (see
+	// Start and Finish). It then serves as the task's last run.
+	Run *Run `json:"run,omitempty"`
 }
 
 // live reports whether the lease still holds at now. A document without an
@@ -69,11 +76,16 @@ func (r *Repo) leaseItem(account, channel string, task catalog.Task, d leaseDoc)
 // over; an expired one is free, and the run that held it — dead, or it
 // would have renewed it — is closed as interrupted.
 func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration) (Lease, error) {
+	return r.acquire(ctx, account, channel, task, runID, ttl, nil)
+}
+
+// acquire is Acquire, carrying the record of an unstored run in the lease.
+func (r *Repo) acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration, unstored *Run) (Lease, error) {
 	pk, sk := store.AccountPK(account), leaseSK(channel, task)
 	now := r.Now()
 	cur, err := r.Store.Get(ctx, pk, sk)
 	cond := store.MustBeNew
-	stale := ""
+	var stale *leaseDoc
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -87,11 +99,11 @@ func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalo
 			return Lease{}, &BusyError{Holder: d.RunID}
 		}
 		if d.RunID != runID && !d.Released && d.RunID != "" {
-			stale = d.RunID
+			stale = &d
 		}
 		cond = store.AtVersion(cur.Version)
 	}
-	out, err := r.Store.Put(ctx, r.leaseItem(account, channel, task, leaseDoc{RunID: runID, Expires: now.Add(ttl)}), cond)
+	out, err := r.Store.Put(ctx, r.leaseItem(account, channel, task, leaseDoc{RunID: runID, Expires: now.Add(ttl), Run: unstored}), cond)
 	if errors.Is(err, store.ErrConditionFailed) {
 		// Someone else got there between our read and write.
 		holder := "another run"
@@ -105,41 +117,102 @@ func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalo
 	if err != nil {
 		return Lease{}, fmt.Errorf("take lease: %w", err)
 	}
-	if stale != "" {
-		// Best effort: should this fail, the sweep closes the run.
-		_, _ = r.Interrupt(ctx, account, stale, MsgInterrupted)
+	if stale != nil {
+		// Best effort: should this fail, the sweep closes a stored run;
+		// an unstored one shows as interrupted in its lease until then.
+		if stale.Run != nil {
+			run := *stale.Run
+			run.AccountID = account
+			_, _ = r.InterruptUnstored(ctx, run, MsgInterrupted)
+		} else {
+			_, _ = r.Interrupt(ctx, account, stale.RunID, MsgInterrupted)
+		}
 	}
-	return Lease{Account: account, Channel: channel, Task: task, RunID: runID, Token: out.Version, Expires: now.Add(ttl)}, nil
+	return Lease{Account: account, Channel: channel, Task: task, RunID: runID, Token: out.Version, Expires: now.Add(ttl), unstored: unstored}, nil
 }
 
-// Start takes the task's lease for a new run (not yet stored) and records
-// the run running under it: the lease, the run's entry in the index of
-// active runs, the run record — three single-item writes instead of
-// creating the run queued in a transaction and then marking it running. A
-// busy task gives *BusyError and writes nothing. The lease names the run,
-// so the task's last-run pointer is not written (LastRuns reads both).
-// Should the writer die between two writes, nothing is left running
-// unclosable: a lease naming a run never recorded is simply taken over,
-// and the sweep drops an index entry whose run never appeared.
+// Start takes the task's lease for a new scheduled run (not yet stored)
+// and records the run running in the lease item itself: one single-item
+// write. Most scheduled runs find nothing to do, and such a run never gets
+// an item of its own: Finish leaves its record in the released lease,
+// where it serves as the task's last run, so it costs two writes in all.
+// A run with something to show is stored by its first commit (Commit), by
+// Store before it continues elsewhere, or by Finish. A busy task gives
+// *BusyError and writes nothing. Should the run's worker die unstored, the
+// run shows as interrupted in its expired lease, and whoever takes the
+// lease over stores it so (Acquire).
 func (r *Repo) Start(ctx context.Context, run Run, ttl time.Duration) (Run, Lease, error) {
-	l, err := r.Acquire(ctx, run.AccountID, run.ChannelID, run.Task, run.ID, ttl)
+	now := r.Now().UTC()
+	run.Status, run.StartedAt, run.Invocations = Running, &now, 1
+	snap := run
+	l, err := r.acquire(ctx, run.AccountID, run.ChannelID, run.Task, run.ID, ttl, &snap)
 	if err != nil {
 		return run, Lease{}, err
 	}
-	now := r.Now().UTC()
-	run.Status, run.StartedAt, run.Invocations = Running, &now, 1
-	it, err := r.item(run)
-	if err == nil {
-		_, err = r.Store.Put(ctx, activeItem(run), store.NoCond)
-	}
-	if err == nil {
-		_, err = r.Store.Put(ctx, it, store.MustBeNew)
-	}
-	if err != nil {
-		_ = r.Release(context.WithoutCancel(ctx), l)
-		return run, Lease{}, fmt.Errorf("start run %s: %w", run.ID, err)
-	}
 	return run, l, nil
+}
+
+// Record gives an unstored run its record and its entry in the index of
+// active runs (a no-op for a stored one), e.g. before it continues in
+// another invocation, which loads it.
+func (r *Repo) Record(ctx context.Context, l Lease, run Run) (Lease, error) {
+	if l.unstored == nil {
+		return l, nil
+	}
+	it, err := r.item(run)
+	if err != nil {
+		return l, err
+	}
+	if _, err := r.Store.Put(ctx, activeItem(run), store.NoCond); err != nil {
+		return l, fmt.Errorf("store run %s: index it: %w", run.ID, err)
+	}
+	if _, err := r.Store.Put(ctx, it, store.NoCond); err != nil {
+		return l, fmt.Errorf("store run %s: %w", run.ID, err)
+	}
+	l.unstored = nil
+	return l, nil
+}
+
+// Quiet reports whether a finished run has nothing to show: it succeeded
+// and found nothing. A quiet scheduled run is not kept in the history.
+func (r Run) Quiet() bool {
+	return r.Status == Succeeded && r.Counts == (Counts{}) && r.Error == nil && len(r.Detail) == 0
+}
+
+// Finish records a finished run and gives its lease up. A stored run is
+// saved (and leaves the index of active runs) after the release, as
+// before. An unstored quiet one is written into the released lease — its
+// only write — and any other unstored one gets its record first, then the
+// release, so the task's last run is never lost between the two.
+func (r *Repo) Finish(ctx context.Context, l Lease, run Run) error {
+	// A release that fails leaves a lease that expires on its own within
+	// its ttl: not worth failing the run for.
+	if l.unstored == nil {
+		_ = r.Release(ctx, l)
+		return r.Save(ctx, run)
+	}
+	if run.Quiet() {
+		_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: &run}), store.AtVersion(l.Token))
+		if errors.Is(err, store.ErrConditionFailed) {
+			// Taken over as stalled, and perhaps stored as interrupted:
+			// the run did finish, so its record says so.
+			return r.Save(ctx, run)
+		}
+		if err != nil {
+			return fmt.Errorf("finish run %s: %w", run.ID, err)
+		}
+		return nil
+	}
+	it, err := r.item(run)
+	if err != nil {
+		return err
+	}
+	if _, err := r.Store.Put(ctx, it, store.NoCond); err != nil {
+		return fmt.Errorf("finish run %s: %w", run.ID, err)
+	}
+	l.unstored = nil
+	_ = r.Release(ctx, l)
+	return nil
 }
 
 // renewOp renews the lease inside a transaction, fenced by its token.
@@ -151,7 +224,7 @@ func (r *Repo) renewOp(l Lease, exp time.Time) store.Op {
 // returns ErrLeaseLost when the token moved on: the run must stop writing.
 func (r *Repo) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
 	exp := r.Now().Add(ttl)
-	out, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp}), store.AtVersion(l.Token))
+	out, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp, Run: l.unstored}), store.AtVersion(l.Token))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return l, ErrLeaseLost
 	}
@@ -167,7 +240,9 @@ func (r *Repo) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, er
 // fencing token — keeps climbing: after a delete a later holder would start
 // again at 1 and a stalled run holding token 1 could write again.
 func (r *Repo) Release(ctx context.Context, l Lease) error {
-	_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true}), store.AtVersion(l.Token))
+	// An unstored run released unfinished stays in the lease, where it
+	// shows as interrupted.
+	_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: l.unstored}), store.AtVersion(l.Token))
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 		return fmt.Errorf("release lease: %w", err)
 	}
@@ -241,6 +316,13 @@ func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkp
 	if err != nil {
 		return l, err
 	}
+	if l.unstored != nil {
+		// The run's first commit stores it: its index entry first, so the
+		// sweep finds it should its worker die from here on.
+		if _, err := r.Store.Put(ctx, activeItem(run), store.NoCond); err != nil {
+			return l, fmt.Errorf("commit checkpoint: index run %s: %w", run.ID, err)
+		}
+	}
 	err = r.Store.Transact(ctx, []store.Op{r.renewOp(l, exp), store.Put(cpItem, store.NoCond), store.Put(runItem, store.NoCond)})
 	var tx *store.TxError
 	if errors.As(err, &tx) {
@@ -250,6 +332,6 @@ func (r *Repo) Commit(ctx context.Context, l Lease, ttl time.Duration, cp Checkp
 		return l, fmt.Errorf("commit checkpoint: %w", err)
 	}
 	l.Token++
-	l.Expires = exp
+	l.Expires, l.unstored = exp, nil
 	return l, nil
 }

@@ -265,16 +265,28 @@ func (r *Repo) List(ctx context.Context, account string, f Filter) ([]Run, strin
 // keyed by channel then task. The latest is the newer (run ids are
 // time-ordered) of the task's last-run pointer and the run its lease
 // names: a run that starts under the lease is named by it and writes no
-// pointer (see Start).
+// pointer, and a scheduled run not stored (yet) is recorded in the lease
+// itself (see Start); one whose lease expired while it ran shows as
+// interrupted.
 func (r *Repo) LastRuns(ctx context.Context, account string) (map[string]map[catalog.Task]Run, error) {
 	out := map[string]map[catalog.Task]Run{}
 	named := map[string][]string{} // channel#task: the runs named
+	inLease := map[string]Run{}    // run id: its record, kept in its lease
 	var keys []string
+	now := r.Now()
 	for _, prefix := range []string{"LR#", "LEASE#"} {
 		_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: prefix}, 0, func(it store.Item) (bool, error) {
-			p, err := store.Decode[lastRun](it)
+			p, err := store.Decode[leaseDoc](it) // a pointer is a lease without the rest
 			if err != nil || p.RunID == "" {
 				return err == nil, err
+			}
+			if p.Run != nil && p.Run.ID == p.RunID {
+				run := *p.Run
+				if !run.Status.Finished() && !p.live(it, now) {
+					run.Status = Interrupted
+					run.Error = &RunError{Class: ClassInterrupted, Message: MsgInterrupted}
+				}
+				inLease[p.RunID] = run
 			}
 			k := strings.TrimPrefix(it.SK, prefix)
 			if named[k] == nil {
@@ -291,13 +303,18 @@ func (r *Repo) LastRuns(ctx context.Context, account string) (map[string]map[cat
 		ids := named[k]
 		slices.Sort(ids)
 		for _, rid := range slices.Backward(slices.Compact(ids)) {
-			run, err := r.Get(ctx, account, rid)
-			if errors.Is(err, ErrNotFound) {
-				continue // expired, or its writer died before recording it
+			run, ok := inLease[rid]
+			if !ok {
+				var err error
+				run, err = r.Get(ctx, account, rid)
+				if errors.Is(err, ErrNotFound) {
+					continue // expired, or its writer died before recording it
+				}
+				if err != nil {
+					return nil, err
+				}
 			}
-			if err != nil {
-				return nil, err
-			}
+			run.AccountID = account
 			if out[run.ChannelID] == nil {
 				out[run.ChannelID] = map[catalog.Task]Run{}
 			}

@@ -10,23 +10,29 @@ import (
 	"github.com/autosync/autosync/shared/store"
 )
 
-// Start records the run running under its lease; a busy task writes nothing.
-func TestStartRecordsRunningUnderLease(t *testing.T) {
+// Start records the run running in its lease item alone: no run item, no
+// index entry. A busy task writes nothing.
+func TestStartRecordsTheRunInItsLease(t *testing.T) {
 	r, _ := newFakeRepo(t)
 	ctx := context.Background()
 	run, l, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := mustStatus(t, r, "a", run.ID, Running)
-	if got.StartedAt == nil || got.Invocations != 1 || l.RunID != run.ID {
-		t.Fatalf("started run %+v, lease %+v", got, l)
+	if run.Status != Running || run.StartedAt == nil || run.Invocations != 1 || l.RunID != run.ID {
+		t.Fatalf("started run %+v, lease %+v", run, l)
 	}
-	if !r.leaseNamed(ctx, got) {
+	if !r.leaseNamed(ctx, run) {
 		t.Fatal("the lease does not name the run")
 	}
-	if _, err := r.Store.Get(ctx, activeItem(run).PK, activeItem(run).SK); err != nil {
-		t.Fatalf("the run is not in the active index: %v", err)
+	if got := lastRunOf(t, r, "a", "c", catalog.ImportOrders); got.ID != run.ID || got.Status != Running {
+		t.Fatalf("last run %+v; want %s running", got, run.ID)
+	}
+	if _, err := r.Get(ctx, "a", run.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Start wrote a run item: %v", err)
+	}
+	if _, err := r.Store.Get(ctx, activeItem(run).PK, activeItem(run).SK); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Start indexed the run: %v", err)
 	}
 
 	other := r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued)
@@ -34,12 +40,84 @@ func TestStartRecordsRunningUnderLease(t *testing.T) {
 	if _, _, err := r.Start(ctx, other, time.Minute); !errors.As(err, &busy) || busy.Holder != run.ID {
 		t.Fatalf("second start: %v", err)
 	}
-	if _, err := r.Get(ctx, "a", other.ID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("a busy start recorded its run: %v", err)
+	if got := lastRunOf(t, r, "a", "c", catalog.ImportOrders); got.ID != run.ID {
+		t.Fatalf("a busy start replaced the last run: %+v", got)
 	}
-	if _, err := r.Store.Get(ctx, activeItem(other).PK, activeItem(other).SK); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("a busy start indexed its run: %v", err)
+}
+
+// How a run started by Start ends up stored: a quiet run only in its
+// released lease; a run with something to show as its own item (by its
+// first commit, by Record, or by Finish), out of the active index once
+// finished.
+func TestFinishStoresWhatHasSomethingToShow(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		before func(r *Repo, l Lease, run Run) (Lease, error)
+		end    func(run *Run)
+		stored bool
+	}{
+		{name: "quiet", end: func(*Run) {}},
+		{name: "fetched", end: func(run *Run) { run.Counts.Fetched, run.Counts.Unchanged = 3, 3 }, stored: true},
+		{name: "failed", end: func(run *Run) {
+			run.Status, run.Error = Failed, &RunError{Class: ClassCart, Message: "no"}
+		}, stored: true},
+		{name: "committed, then quiet", before: func(r *Repo, l Lease, run Run) (Lease, error) {
+			return r.Commit(ctx, l, time.Minute, Checkpoint{}, run)
+		}, end: func(*Run) {}, stored: true},
+		{name: "recorded, then quiet", before: func(r *Repo, l Lease, run Run) (Lease, error) {
+			return r.Record(ctx, l, run)
+		}, end: func(*Run) {}, stored: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, c := newFakeRepo(t)
+			run, l, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued), time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.before != nil {
+				if l, err = tc.before(r, l, run); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.Store.Get(ctx, activeItem(run).PK, activeItem(run).SK); err != nil {
+					t.Fatalf("stored run not indexed: %v", err)
+				}
+			}
+			c.Add(time.Second)
+			now := c.Now().UTC()
+			run.Status, run.FinishedAt = Succeeded, &now
+			tc.end(&run)
+			if err := r.Finish(ctx, l, run); err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Get(ctx, "a", run.ID)
+			if tc.stored && (err != nil || got.Status != run.Status || got.Counts != run.Counts) {
+				t.Fatalf("stored %+v, %v; want %+v", got, err, run)
+			}
+			if !tc.stored && !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a quiet run got an item: %+v %v", got, err)
+			}
+			if _, err := r.Store.Get(ctx, activeItem(run).PK, activeItem(run).SK); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("finished run still indexed: %v", err)
+			}
+			if last := lastRunOf(t, r, "a", "c", catalog.ImportOrders); last.ID != run.ID || last.Status != run.Status || last.FinishedAt == nil {
+				t.Fatalf("last run %+v; want %+v", last, run)
+			}
+			// The lease is free for the next run.
+			if _, _, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued), time.Minute); err != nil {
+				t.Fatalf("next start: %v", err)
+			}
+		})
 	}
+}
+
+func lastRunOf(t *testing.T, r *Repo, account, channel string, task catalog.Task) Run {
+	t.Helper()
+	m, err := r.LastRuns(context.Background(), account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[channel][task]
 }
 
 // Start writes no last-run pointer: the lease names the run, and LastRuns
@@ -71,11 +149,12 @@ func TestLastRunsReadsLeaseAndPointer(t *testing.T) {
 	if got := last(); got != run.ID {
 		t.Fatalf("last run %s, want the started %s", got, run.ID)
 	}
-	if err := r.Release(ctx, l); err != nil {
+	run.Status = Succeeded
+	if err := r.Finish(ctx, l, run); err != nil {
 		t.Fatal(err)
 	}
 	if got := last(); got != run.ID {
-		t.Fatalf("after release: last run %s, want %s", got, run.ID)
+		t.Fatalf("after finish: last run %s, want %s", got, run.ID)
 	}
 	c.Add(time.Second)
 	later := r.NewRun("a", "c", catalog.ImportOrders, Manual, Skipped)
@@ -151,22 +230,47 @@ func TestSweepDeadBeforeDropsEntryWithoutRun(t *testing.T) {
 	}
 }
 
-// A writer that died after taking the lease, before recording its run,
-// leaves the task free once the lease expires and nothing running.
+// A worker that died after taking the lease, before its run was stored,
+// leaves the task free once the lease expires; until then its run shows
+// running, then interrupted, and the next run to take the lease stores it
+// interrupted, so the history says what happened.
 func TestStartAfterWriterDiedBeforeRecord(t *testing.T) {
 	r, c := newFakeRepo(t)
 	ctx := context.Background()
-	ghost := r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued)
-	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, ghost.ID, time.Minute); err != nil {
+	ghost, _, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued), time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if got := lastRunOf(t, r, "a", "c", catalog.ImportOrders); got.ID != ghost.ID || got.Status != Running {
+		t.Fatalf("last run %+v; want %s running", got, ghost.ID)
+	}
 	c.Add(61 * time.Second)
+	if got := lastRunOf(t, r, "a", "c", catalog.ImportOrders); got.ID != ghost.ID || got.Status != Interrupted || got.Error == nil {
+		t.Fatalf("last run %+v; want %s interrupted", got, ghost.ID)
+	}
 	run, _, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportOrders, Schedule, Queued), time.Minute)
 	if err != nil {
 		t.Fatalf("takeover: %v", err)
 	}
-	mustStatus(t, r, "a", run.ID, Running)
-	if _, err := r.Get(ctx, "a", ghost.ID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("the dead writer's run: %v", err)
+	if got := lastRunOf(t, r, "a", "c", catalog.ImportOrders); got.ID != run.ID || got.Status != Running {
+		t.Fatalf("last run %+v; want %s running", got, run.ID)
+	}
+	if got := mustStatus(t, r, "a", ghost.ID, Interrupted); got.Error == nil || got.Error.Message != MsgInterrupted || got.FinishedAt == nil {
+		t.Fatalf("the dead worker's run: %+v", got)
+	}
+
+	// A lease naming a run that left no record at all (written by a
+	// version that stored runs apart from their lease) is just taken.
+	c.Add(61 * time.Second)
+	old := r.NewRun("a", "c", catalog.ImportProducts, Schedule, Queued)
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportProducts, old.ID, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(61 * time.Second)
+	if _, _, err := r.Start(ctx, r.NewRun("a", "c", catalog.ImportProducts, Schedule, Queued), time.Minute); err != nil {
+		t.Fatalf("takeover: %v", err)
+	}
+	if _, err := r.Get(ctx, "a", old.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a run without any record was invented: %v", err)
 	}
 }
