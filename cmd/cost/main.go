@@ -57,7 +57,7 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 	if err != nil {
 		return err
 	}
-	if o.MemoryMB, err = taskMemoryMB("template.yaml"); err != nil {
+	if err := taskFigures("template.yaml", &o); err != nil {
 		return err
 	}
 	if endpoint == "" {
@@ -125,13 +125,18 @@ func run(ctx context.Context, w io.Writer, endpoint string, names []string, o Op
 	return Summary(w, results, totals, idleAt)
 }
 
-// taskMemoryMB reads the task function's MemorySize from the SAM template.
-func taskMemoryMB(path string) (int, error) {
+// taskFigures reads the task function's MemorySize and platform log bytes
+// per invocation from the SAM template.
+func taskFigures(path string, o *Options) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("read task memory: %w", err)
+		return fmt.Errorf("read task function figures: %w", err)
 	}
-	return TaskMemory(string(b))
+	if o.MemoryMB, err = TaskMemory(string(b)); err != nil {
+		return err
+	}
+	o.PlatformLogBytes = TaskPlatformLogBytes(string(b))
+	return nil
 }
 
 // startMoto starts moto_server on a free loopback port.

@@ -126,3 +126,28 @@ func TestTaskMemoryFromTemplate(t *testing.T) {
 		t.Error("a task function without MemorySize was accepted")
 	}
 }
+
+// Lambda's own log lines per invocation are priced unless the task
+// function's SystemLogLevel leaves them out.
+func TestTaskPlatformLogBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name, template string
+		want           int
+	}{
+		{"default level", "Resources:\n  TaskFunction:\n    Properties:\n      LoggingConfig:\n        LogFormat: JSON\n", DefaultOptions.PlatformLogBytes},
+		{"WARN", "Resources:\n  TaskFunction:\n    Properties:\n      LoggingConfig:\n        LogFormat: JSON\n        SystemLogLevel: WARN\n", 0},
+		{"INFO", "Resources:\n  TaskFunction:\n    Properties:\n      LoggingConfig:\n        SystemLogLevel: INFO\n", DefaultOptions.PlatformLogBytes},
+		{"another function's WARN", "Resources:\n  ApiFunction:\n    Properties:\n      LoggingConfig:\n        SystemLogLevel: WARN\n  TaskFunction:\n    Properties:\n      Timeout: 300\n", DefaultOptions.PlatformLogBytes},
+	} {
+		if got := TaskPlatformLogBytes(tc.template); got != tc.want {
+			t.Errorf("%s: %d bytes, want %d", tc.name, got, tc.want)
+		}
+	}
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := TaskPlatformLogBytes(string(b)); got != 0 {
+		t.Errorf("template.yaml: the task function logs Lambda's %d bytes per invocation", got)
+	}
+}

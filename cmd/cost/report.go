@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,10 +139,28 @@ func PerThousandOrders(busy, idle, orders float64) float64 {
 	return (busy - idle) / orders * 1000
 }
 
-var memorySize = regexp.MustCompile(`^\s+MemorySize:\s*([0-9]+)\s*$`)
-
 // TaskMemory finds the TaskFunction resource's MemorySize in a SAM template.
 func TaskMemory(template string) (int, error) {
+	v, ok := taskProperty(template, "MemorySize")
+	if !ok {
+		return 0, fmt.Errorf("template: no MemorySize for TaskFunction")
+	}
+	return strconv.Atoi(v)
+}
+
+// TaskPlatformLogBytes is what Lambda itself logs per invocation of the
+// TaskFunction: its start and report lines (INFO), unless the function's
+// SystemLogLevel is WARN.
+func TaskPlatformLogBytes(template string) int {
+	if v, _ := taskProperty(template, "SystemLogLevel"); v == "WARN" {
+		return 0
+	}
+	return DefaultOptions.PlatformLogBytes
+}
+
+// taskProperty finds a scalar property of the TaskFunction resource in a
+// SAM template, at any depth under it.
+func taskProperty(template, key string) (string, bool) {
 	in := false
 	for _, l := range strings.Split(template, "\n") {
 		switch {
@@ -152,12 +169,13 @@ func TaskMemory(template string) (int, error) {
 		case in && strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.TrimSpace(l) != "":
 			in = false // the next resource
 		case in:
-			if m := memorySize.FindStringSubmatch(l); m != nil {
-				return strconv.Atoi(m[1])
+			k, v, ok := strings.Cut(strings.TrimSpace(l), ":")
+			if ok && k == key && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v), true
 			}
 		}
 	}
-	return 0, fmt.Errorf("template: no MemorySize for TaskFunction")
+	return "", false
 }
 
 func latencies(m map[string]time.Duration) string {
