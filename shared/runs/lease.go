@@ -38,7 +38,36 @@ type leaseDoc struct {
 	// Run is the record of a scheduled run that has none of its own yet:
 	// while it works, and after it finished having found nothing (see
 	// Start and Finish). It then serves as the task's last run.
-	Run *Run `json:"run,omitempty"`
+	Run *leaseRun `json:"run,omitempty"`
+}
+
+// leaseRun is a run as its lease keeps it: only what a run that has found
+// nothing can have (no counts, error or detail), and its id, channel and
+// task are the lease's. Kept small because every run of an account reads
+// all of its leases (InFlight), and DynamoDB bills reads by size.
+type leaseRun struct {
+	Trigger     Trigger    `json:"trigger"`
+	Status      Status     `json:"status"`
+	CreatedAt   time.Time  `json:"created"`
+	StartedAt   *time.Time `json:"started,omitempty"`
+	FinishedAt  *time.Time `json:"finished,omitempty"`
+	Invocations int        `json:"inv,omitempty"`
+}
+
+func toLeaseRun(run *Run) *leaseRun {
+	if run == nil {
+		return nil
+	}
+	return &leaseRun{Trigger: run.Trigger, Status: run.Status, CreatedAt: run.CreatedAt,
+		StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Invocations: run.Invocations}
+}
+
+// run is the record r keeps for the lease's run.
+func (d leaseDoc) run(account, channel string, task catalog.Task) Run {
+	r := d.Run
+	return Run{ID: d.RunID, AccountID: account, ChannelID: channel, Task: task, Trigger: r.Trigger,
+		Status: r.Status, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Invocations: r.Invocations}
 }
 
 // live reports whether the lease still holds at now. A document without an
@@ -103,7 +132,7 @@ func (r *Repo) acquire(ctx context.Context, account, channel string, task catalo
 		}
 		cond = store.AtVersion(cur.Version)
 	}
-	out, err := r.Store.Put(ctx, r.leaseItem(account, channel, task, leaseDoc{RunID: runID, Expires: now.Add(ttl), Run: unstored}), cond)
+	out, err := r.Store.Put(ctx, r.leaseItem(account, channel, task, leaseDoc{RunID: runID, Expires: now.Add(ttl), Run: toLeaseRun(unstored)}), cond)
 	if errors.Is(err, store.ErrConditionFailed) {
 		// Someone else got there between our read and write.
 		holder := "another run"
@@ -121,9 +150,7 @@ func (r *Repo) acquire(ctx context.Context, account, channel string, task catalo
 		// Best effort: should this fail, the sweep closes a stored run;
 		// an unstored one shows as interrupted in its lease until then.
 		if stale.Run != nil {
-			run := *stale.Run
-			run.AccountID = account
-			_, _ = r.InterruptUnstored(ctx, run, MsgInterrupted)
+			_, _ = r.InterruptUnstored(ctx, stale.run(account, channel, task), MsgInterrupted)
 		} else {
 			_, _ = r.Interrupt(ctx, account, stale.RunID, MsgInterrupted)
 		}
@@ -192,7 +219,7 @@ func (r *Repo) Finish(ctx context.Context, l Lease, run Run) error {
 		return r.Save(ctx, run)
 	}
 	if run.Quiet() {
-		_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: &run}), store.AtVersion(l.Token))
+		_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: toLeaseRun(&run)}), store.AtVersion(l.Token))
 		if errors.Is(err, store.ErrConditionFailed) {
 			// Taken over as stalled, and perhaps stored as interrupted:
 			// the run did finish, so its record says so.
@@ -224,7 +251,7 @@ func (r *Repo) renewOp(l Lease, exp time.Time) store.Op {
 // returns ErrLeaseLost when the token moved on: the run must stop writing.
 func (r *Repo) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
 	exp := r.Now().Add(ttl)
-	out, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp, Run: l.unstored}), store.AtVersion(l.Token))
+	out, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Expires: exp, Run: toLeaseRun(l.unstored)}), store.AtVersion(l.Token))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return l, ErrLeaseLost
 	}
@@ -242,7 +269,7 @@ func (r *Repo) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, er
 func (r *Repo) Release(ctx context.Context, l Lease) error {
 	// An unstored run released unfinished stays in the lease, where it
 	// shows as interrupted.
-	_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: l.unstored}), store.AtVersion(l.Token))
+	_, err := r.Store.Put(ctx, r.leaseItem(l.Account, l.Channel, l.Task, leaseDoc{RunID: l.RunID, Released: true, Run: toLeaseRun(l.unstored)}), store.AtVersion(l.Token))
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 		return fmt.Errorf("release lease: %w", err)
 	}
@@ -254,7 +281,9 @@ func (r *Repo) Release(ctx context.Context, l Lease) error {
 // item per (channel, task), so this reads a handful of items.
 func (r *Repo) InFlight(ctx context.Context, account, channel string, task catalog.Task) (int, error) {
 	now, own, n := r.Now(), leaseSK(channel, task), 0
-	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "LEASE#"}, 0, func(it store.Item) (bool, error) {
+	// Eventually consistent: the cap is a fairness bound, and a lease
+	// taken in the last second counted by the next run is close enough.
+	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "LEASE#", Eventual: true}, 0, func(it store.Item) (bool, error) {
 		var d leaseDoc
 		if err := json.Unmarshal(it.Data, &d); err != nil {
 			return false, err

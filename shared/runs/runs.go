@@ -280,15 +280,16 @@ func (r *Repo) LastRuns(ctx context.Context, account string) (map[string]map[cat
 			if err != nil || p.RunID == "" {
 				return err == nil, err
 			}
-			if p.Run != nil && p.Run.ID == p.RunID {
-				run := *p.Run
+			k := strings.TrimPrefix(it.SK, prefix)
+			if p.Run != nil {
+				channel, task, _ := strings.Cut(k, "#")
+				run := p.run(account, channel, catalog.Task(task))
 				if !run.Status.Finished() && !p.live(it, now) {
 					run.Status = Interrupted
 					run.Error = &RunError{Class: ClassInterrupted, Message: MsgInterrupted}
 				}
 				inLease[p.RunID] = run
 			}
-			k := strings.TrimPrefix(it.SK, prefix)
 			if named[k] == nil {
 				keys = append(keys, k)
 			}
