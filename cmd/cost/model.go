@@ -162,7 +162,7 @@ func (t TaskResult) Monthly(o Options) Quantities {
 	}
 	q := Quantities{
 		RRU: t.Usage.RRU, WRU: t.Usage.WRU,
-		KMSRequests:     float64(t.Usage.Calls["kms:Decrypt"] + t.Usage.Calls["kms:Encrypt"]),
+		KMSRequests:     float64(t.Usage.Calls["kms:Decrypt"] + t.Usage.Calls["kms:Encrypt"] + t.Usage.Calls["kms:GenerateDataKey"]),
 		SchedulerInvoke: float64(t.Ticks),
 		LambdaRequests:  float64(t.Invocations),
 		GBSeconds:       billed.Seconds() * float64(o.MemoryMB) / 1024,
@@ -328,10 +328,18 @@ func RunPhases(ctx context.Context, endpoint string, simSKUs int, phases ...Prof
 		return nil, err
 	}
 	clk := &simClock{}
+	// The task function's sealer (lambdaenv.Env.Sealer), one for the whole
+	// model as for one execution environment: its data key, opened in the
+	// warm-up, serves every run after it, as in a warm environment; a new
+	// environment opens each data key it meets once (a Decrypt shared by
+	// every merchant whose credentials that key sealed), which a model of
+	// one merchant cannot apportion.
+	sealer := seal.NewEnvelope(api, aws.ToString(key.KeyMetadata.KeyId))
+	sealer.Now = clk.Now
 	taskARN := "arn:aws:lambda:us-east-1:123456789012:function:" + function
 	a := app.New(app.Deps{
 		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), table),
-		Sealer: seal.KMS{API: api, KeyID: aws.ToString(key.KeyMetadata.KeyId)},
+		Sealer: sealer,
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
 			Group: group, TargetARN: taskARN, RoleARN: "arn:aws:iam::123456789012:role/autosync-cost-scheduler",
 			DLQARN: "arn:aws:sqs:us-east-1:123456789012:autosync-cost-dlq",

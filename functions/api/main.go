@@ -29,7 +29,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c := lambdacore.New(env, env.KMS(), apifn.Capabilities())
+	c := lambdacore.New(env, env.Sealer(), apifn.Capabilities())
 	h := apifn.New(c, apifn.Deps{
 		Auth:     auth.APIGateway{},
 		Dispatch: dispatch.Lambda{API: env.API, Function: env.TaskFunction},

@@ -12,7 +12,6 @@ import (
 	"github.com/autosync/autosync/shared/app/lambdaenv"
 	"github.com/autosync/autosync/shared/app/taskfn"
 	"github.com/autosync/autosync/shared/dispatch"
-	"github.com/autosync/autosync/shared/seal"
 )
 
 func main() {
@@ -27,8 +26,9 @@ func main() {
 	}
 	// The Scheduler client serves repair (repair_schedules) and reports of
 	// a channel that needs re-authorising, which pause its schedules.
-	// One KMS call per channel per execution environment, not per run.
-	c := lambdacore.New(env, &seal.Cached{Sealer: env.KMS()}, nil)
+	// The sealer keeps its data keys for the execution environment's life:
+	// one KMS call per data key per environment, not per run.
+	c := lambdacore.New(env, env.Sealer(), nil)
 	t := taskfn.New(c, taskfn.Deps{
 		Dispatch:   dispatch.Lambda{API: env.API, Function: env.TaskFunction},
 		AccountCap: taskfn.AccountCap,

@@ -14,7 +14,6 @@ import (
 	"github.com/autosync/autosync/shared/app/lambdaenv"
 	"github.com/autosync/autosync/shared/app/webhookfn"
 	"github.com/autosync/autosync/shared/dispatch"
-	"github.com/autosync/autosync/shared/seal"
 )
 
 func main() {
@@ -24,7 +23,7 @@ func main() {
 	}
 	rc := webhookfn.New(webhookfn.Deps{
 		Store:    env.Store,
-		Sealer:   &seal.Cached{Sealer: env.KMS()}, // one KMS call per secret per environment
+		Sealer:   env.Sealer(), // data keys kept per execution environment
 		Dispatch: dispatch.Lambda{API: env.API, Function: env.TaskFunction},
 		Log:      env.Log,
 	})

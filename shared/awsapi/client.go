@@ -1,13 +1,13 @@
 // Package awsapi calls the two AWS operations families whose SDK clients
 // cost more at cold start than they are worth here: Lambda's asynchronous
-// Invoke and KMS's Encrypt and Decrypt. Requests are signed with the SDK's
+// Invoke and KMS's Encrypt, GenerateDataKey and Decrypt. Requests are signed with the SDK's
 // SigV4 signer, with the SDK's credentials; only the requests and the
 // error documents are built here, from the services' API references.
 //
 // Why: linking the SDK's Lambda and KMS clients (their operation schemas
 // and endpoint tables) costs about 1.3 ms of package init on every cold
 // start of every function, a third of a hello-world function's whole init
-// (BENCHMARKS.md, cold start), for three operations. DynamoDB and EventBridge
+// (BENCHMARKS.md, cold start), for a few operations. DynamoDB and EventBridge
 // Scheduler, with many operations and richer documents, keep the SDK.
 package awsapi
 

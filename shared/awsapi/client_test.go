@@ -266,3 +266,37 @@ func TestKMSRequests(t *testing.T) {
 		t.Fatalf("%d requests, want 3 (a refusal is not retried)", n.Load())
 	}
 }
+
+// TestGenerateDataKeyRequest checks GenerateDataKey against the KMS API
+// reference: KeySpec AES_256, the encryption context, both halves of the
+// answer returned, and an answer without a 32-byte key refused.
+func TestGenerateDataKeyRequest(t *testing.T) {
+	plain := bytes.Repeat([]byte{9}, 32)
+	answer := map[string]any{"Plaintext": plain, "CiphertextBlob": []byte("wrapped"), "KeyId": "arn:aws:kms:eu-west-1:1:key/k"}
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			KeyId             string
+			KeySpec           string
+			EncryptionContext map[string]string
+		}
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &in); err != nil {
+			t.Errorf("body %s: %v", body, err)
+		}
+		if r.Header.Get("X-Amz-Target") != "TrentService.GenerateDataKey" || in.KeyId != "alias/autosync" || in.KeySpec != "AES_256" ||
+			len(in.EncryptionContext) != 1 || in.EncryptionContext["autosync"] != "data-key" {
+			t.Errorf("request %v %s", r.Header, body)
+		}
+		json.NewEncoder(w).Encode(answer)
+	})
+	ctx := context.Background()
+	encCtx := map[string]string{"autosync": "data-key"}
+	gotPlain, wrapped, err := c.GenerateDataKey(ctx, "alias/autosync", encCtx)
+	if err != nil || !bytes.Equal(gotPlain, plain) || string(wrapped) != "wrapped" {
+		t.Fatalf("GenerateDataKey = %x, %q, %v", gotPlain, wrapped, err)
+	}
+	answer["Plaintext"] = plain[:16]
+	if _, _, err := c.GenerateDataKey(ctx, "alias/autosync", encCtx); err == nil {
+		t.Fatal("a 16-byte data key was accepted")
+	}
+}

@@ -35,6 +35,24 @@ func (c *Client) Decrypt(ctx context.Context, keyID string, ciphertext []byte, e
 	return out.Plaintext, nil
 }
 
+// GenerateDataKey makes a 256-bit data key under the KMS key: its
+// plaintext, to seal with locally and forget, and its ciphertext (wrapped),
+// which Decrypt opens given the same encryption context.
+func (c *Client) GenerateDataKey(ctx context.Context, keyID string, encCtx map[string]string) (plaintext, wrapped []byte, err error) {
+	var out struct {
+		Plaintext      []byte
+		CiphertextBlob []byte
+	}
+	err = c.kms(ctx, "GenerateDataKey", map[string]any{"KeyId": keyID, "KeySpec": "AES_256", "EncryptionContext": encCtx}, &out)
+	if err == nil && (len(out.Plaintext) != 32 || len(out.CiphertextBlob) == 0) {
+		err = fmt.Errorf("answer holds a %d-byte key and a %d-byte ciphertext, want 32 and some", len(out.Plaintext), len(out.CiphertextBlob))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("kms generate data key: %w", err)
+	}
+	return out.Plaintext, out.CiphertextBlob, nil
+}
+
 // kms calls one operation of KMS's JSON 1.1 API ([]byte fields travel as
 // base64, as encoding/json writes and reads them).
 func (c *Client) kms(ctx context.Context, op string, in, out any) error {

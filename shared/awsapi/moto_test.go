@@ -63,3 +63,35 @@ func TestKMSAgainstEmulator(t *testing.T) {
 		t.Fatalf("missing key: %v", err)
 	}
 }
+
+// TestDataKeyAgainstEmulator makes a data key under a key in the AWS
+// emulator and opens its wrapped form with Decrypt, given the encryption
+// context it was made under and refused under another.
+func TestDataKeyAgainstEmulator(t *testing.T) {
+	cfg := awstest.Config(t)
+	ctx := context.Background()
+	key, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := awsapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *key.KeyMetadata.KeyId
+	encCtx := map[string]string{"autosync": "data-key"}
+	plain, wrapped, err := c.GenerateDataKey(ctx, id, encCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plain) != 32 || bytes.Contains(wrapped, plain) {
+		t.Fatalf("data key of %d bytes, wrapped form holds it: %v", len(plain), bytes.Contains(wrapped, plain))
+	}
+	opened, err := c.Decrypt(ctx, id, wrapped, encCtx)
+	if err != nil || !bytes.Equal(opened, plain) {
+		t.Fatalf("Decrypt of the wrapped key = %x, %v; want %x", opened, err, plain)
+	}
+	if _, err := c.Decrypt(ctx, id, wrapped, map[string]string{"autosync": "acct/ch"}); err == nil {
+		t.Fatal("the wrapped key opened under another encryption context")
+	}
+}

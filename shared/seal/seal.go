@@ -1,7 +1,10 @@
-// Package seal encrypts cart credentials at rest. In AWS the sealer is KMS;
-// locally it is AES-256-GCM under a key file kept in the data folder. Either
-// way the channel's identity is bound in as additional data, so a sealed blob
-// copied onto another channel does not open.
+// Package seal encrypts cart credentials at rest. In AWS the sealer is
+// Envelope: AES-256-GCM under data keys KMS generates and wraps, kept in
+// memory per execution environment (KMS, which sealed with KMS alone, still
+// opens the blobs it made); locally it is AES-256-GCM under a key file kept
+// in the data folder. Either way the channel's identity is bound in as
+// additional data, so a sealed blob copied onto another channel does not
+// open.
 package seal
 
 import (
@@ -69,15 +72,18 @@ func (s *AESGCM) Open(_ context.Context, sealed []byte, aad string) ([]byte, err
 	return out, nil
 }
 
-// KMSAPI is what the sealer needs of KMS (awsapi.Client).
+// KMSAPI is what the sealers need of KMS (awsapi.Client).
 type KMSAPI interface {
 	Encrypt(ctx context.Context, keyID string, plaintext []byte, encCtx map[string]string) ([]byte, error)
 	Decrypt(ctx context.Context, keyID string, ciphertext []byte, encCtx map[string]string) ([]byte, error)
+	// GenerateDataKey returns a 256-bit key and its form wrapped under keyID.
+	GenerateDataKey(ctx context.Context, keyID string, encCtx map[string]string) (plaintext, wrapped []byte, err error)
 }
 
-// KMS seals with a KMS key; credentials are far below KMS's 4 KiB plaintext
-// limit. The additional data is bound as the encryption context, so a
-// sealed value moved to another record does not open.
+// KMS seals with a KMS key, one KMS call per seal and per open; credentials
+// are far below KMS's 4 KiB plaintext limit. The additional data is bound
+// as the encryption context, so a sealed value moved to another record does
+// not open. Envelope replaces it and opens what it sealed.
 type KMS struct {
 	API   KMSAPI
 	KeyID string

@@ -99,5 +99,8 @@ func Load(getenv func(string) string, required ...string) (Env, error) {
 	}, nil
 }
 
-// KMS is the sealer over the stack's credentials key.
-func (e Env) KMS() seal.KMS { return seal.KMS{API: e.API, KeyID: e.KMSKey} }
+// Sealer is the sealer over the stack's credentials key: envelope
+// encryption whose data keys stay in memory for the execution environment's
+// life, so most opens and seals call KMS not at all. Call it once per cold
+// start and share the result: the keys live in it.
+func (e Env) Sealer() *seal.Envelope { return seal.NewEnvelope(e.API, e.KMSKey) }

@@ -3,6 +3,8 @@ package lambdaenv
 import (
 	"strings"
 	"testing"
+
+	"github.com/autosync/autosync/shared/seal"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -82,8 +84,8 @@ func TestLoad(t *testing.T) {
 			if !env.Log.Enabled(t.Context(), -4) {
 				t.Error("LOG_LEVEL=debug: the logger does not log debug")
 			}
-			if k := env.KMS(); k.KeyID != "k" || k.API != env.API {
-				t.Errorf("KMS sealer %+v", k)
+			if k := env.Sealer(); k.KeyID != "k" || k.API != env.API || k.MaxAge != seal.DefaultDataKeyAge || k.MaxSeals != seal.DefaultDataKeySeals {
+				t.Errorf("sealer over %q, limits %v and %d", k.KeyID, k.MaxAge, k.MaxSeals)
 			}
 		})
 	}
