@@ -203,3 +203,29 @@ func TestFBAFullPassContinues(t *testing.T) {
 		t.Fatalf("checkpoint %+v, want the pass over everything recorded as begun at %v", got, cp.Window.To)
 	}
 }
+
+// A pass over everything that finds nothing (the seller's FBA stock is
+// gone) is still recorded, so the runs after it ask for changes instead
+// of going over everything every hour.
+func TestFBAEmptyFullPassRecorded(t *testing.T) {
+	f, _, _ := fbaFixture(t)
+	f.runTask(t, catalog.ImportFBAInventory)
+	first := f.fbaCheckpoint(t).FullAt
+	f.clk.Add(12 * time.Hour)
+	f.shelf.setFBA("A", 1, f.clk.Now())
+	f.runTask(t, catalog.ImportFBAInventory) // moves the watermark on
+	f.shelf.fbaEmpty = true
+	f.clk.Add(first.Add(fbaFullEvery - time.Second).Sub(f.clk.Now()))
+	f.shelf.fbaAsked()
+	if run := f.runTask(t, catalog.ImportFBAInventory); run.Status != runs.Succeeded || run.Counts.Fetched != 0 {
+		t.Fatalf("empty pass over everything %+v", run)
+	}
+	if got := f.fbaCheckpoint(t).FullAt; !got.Equal(first.Add(fbaFullEvery)) {
+		t.Fatalf("last pass over everything recorded at %v, want %v", got, first.Add(fbaFullEvery))
+	}
+	f.clk.Add(time.Hour)
+	f.runTask(t, catalog.ImportFBAInventory)
+	if asked := f.shelf.fbaAsked(); len(asked) != 2 || !asked[0].IsZero() || asked[1].IsZero() {
+		t.Fatalf("asked for changes since %v, want everything, then changes", asked)
+	}
+}

@@ -17,7 +17,7 @@ import (
 
 // fbaStock is what the fake holds at FBA: A, FBA-ONLY and B, two a page,
 // at the quantities fbaQty overrides, each changed at fbaAt (zero: long
-// ago). Like Amazon's, a listing with a since holds only what changed
+// ago), or nothing once fbaEmpty. Like Amazon's, a listing with a since holds only what changed
 // since then, and a cursor keeps the since its listing began with.
 func (s *fakeShelf) FBAInventory(ctx context.Context, since time.Time, cursor string) (cart.FBAStockPage, error) {
 	s.mu.Lock()
@@ -49,7 +49,7 @@ func (s *fakeShelf) FBAInventory(ctx context.Context, since time.Time, cursor st
 		if q, ok := s.fbaQty[it.SKU]; ok {
 			it.Fulfillable = q
 		}
-		if since.IsZero() || !s.fbaAt[it.SKU].Before(since) {
+		if !s.fbaEmpty && (since.IsZero() || !s.fbaAt[it.SKU].Before(since)) {
 			match = append(match, it)
 		}
 	}

@@ -30,6 +30,8 @@ type fakeShelf struct {
 	// and fbaAt dates their change (zero: long ago).
 	fbaQty map[string]int
 	fbaAt  map[string]time.Time
+	// fbaEmpty: Amazon holds nothing at FBA.
+	fbaEmpty bool
 	// fbaSince records the since of each FBA inventory request; fbaHook,
 	// when set, runs before each (call counts from 1).
 	fbaSince []time.Time

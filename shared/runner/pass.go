@@ -89,7 +89,8 @@ func (e *execution) pass(ctx context.Context, phases []string, opts passOpts, pa
 					// Nothing in the window: the next window may as well
 					// start from the same watermark, so the checkpoint is
 					// not written (the cart answers a longer empty window
-					// with the same one request).
+					// with the same one request). A window from zero is
+					// recorded even empty: the next may then read changes.
 					return nil
 				}
 				if w.From.IsZero() {
