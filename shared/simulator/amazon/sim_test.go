@@ -625,6 +625,15 @@ func TestInventorySummariesSince(t *testing.T) {
 	if len(got) != 2 || got["S-003"] != 9 || got["S-060"] != 0 || p.Pagination != nil {
 		t.Errorf("changed since %s: %+v, want S-003 at 9 and S-060 at 0 alone", since, got)
 	}
+	// An FBA order takes its units from the fulfillable stock, now.
+	f.clock.Add(time.Minute)
+	since = f.clock.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	f.sim.CreateFBAOrder([]cart.Line{{SKU: "S-010", Quantity: 2}})
+	q.Set("startDateTime", since)
+	f.do(t, "GET", "/fba/inventory/v1/summaries", q, "").json(t, &p)
+	if s := p.Payload.InventorySummaries; len(s) != 1 || s[0].SellerSku != "S-010" || s[0].InventoryDetails.FulfillableQuantity != 3 {
+		t.Errorf("after an FBA order of 2 of S-010: %+v, want S-010 alone at 3", s)
+	}
 	q.Set("startDateTime", "yesterday")
 	if a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, ""); a.status != 400 {
 		t.Errorf("startDateTime=yesterday: %d", a.status)
