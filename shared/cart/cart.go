@@ -241,8 +241,13 @@ type FBAStockPage struct {
 }
 
 // FBAInventorySource pages through Amazon's FBA inventory (Amazon only).
+// A zero since lists every SKU Amazon holds; otherwise only those whose
+// inventory changed since then (Amazon does not date every change, so a
+// caller still lists everything now and then). cursor is the previous
+// page's Next, "" for the first page; a cursor carries its listing's
+// since, which wins over the argument.
 type FBAInventorySource interface {
-	FBAInventory(ctx context.Context, cursor string) (FBAStockPage, error)
+	FBAInventory(ctx context.Context, since time.Time, cursor string) (FBAStockPage, error)
 }
 
 // FBAOrderSource pages through Amazon-fulfilled orders shipped in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
@@ -63,7 +64,7 @@ func TestAmazonRegionHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		tc.srv.SetFBAQuantity("SKU-0001", 3)
-		page, err := inv.FBAInventory(context.Background(), "")
+		page, err := inv.FBAInventory(context.Background(), time.Time{}, "")
 		if err != nil || len(page.Items) == 0 || page.Items[0].Fulfillable != 3 {
 			t.Fatalf("%s: %+v %v", tc.market, page, err)
 		}

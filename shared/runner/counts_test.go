@@ -97,7 +97,11 @@ func TestCountsAddUp(t *testing.T) {
 		f.shelf.add("A", 5)
 		f.runTask(t, catalog.ImportProducts)
 		check(t, "fba inventory", f.runTask(t, catalog.ImportFBAInventory), 3)
-		check(t, "fba inventory again", f.runTask(t, catalog.ImportFBAInventory), 3)
+		f.clk.Add(time.Hour)
+		f.shelf.setFBA("B", 4, f.clk.Now())
+		check(t, "fba inventory changes", f.runTask(t, catalog.ImportFBAInventory), 1)
+		f.clk.Add(fbaFullEvery)
+		check(t, "fba inventory again, all of it", f.runTask(t, catalog.ImportFBAInventory), 3)
 	})
 	t.Run("import_fba_orders", func(t *testing.T) {
 		f := amazon(t)

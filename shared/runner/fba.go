@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
@@ -17,25 +18,36 @@ func FBAWarehouse(channel string) string { return "fba_" + channel }
 // importFBAInventory sets the channel's Amazon FBA warehouse (created on
 // first use) to Amazon's fulfillable quantities. That warehouse feeds no
 // channel's write-back: FBA stock is Amazon's to sell.
+//
+// A run asks Amazon only for the SKUs whose inventory changed since its
+// window's start (the last run's start less the overlap): an idle run is
+// one request that finds nothing, and writes nothing. The first run, and
+// one a day after (fbaFullEvery), goes over everything instead and sets
+// every SKU to Amazon's quantity, catching what the change feed missed: a
+// change Amazon did not date, a quantity of the warehouse altered here.
 func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel, src cart.FBAInventorySource) error {
 	wh := FBAWarehouse(ch.ID)
 	if err := e.Inventory.EnsureWarehouse(ctx, e.in.AccountID, inventory.Warehouse{
 		ID: wh, Name: "Amazon FBA (" + ch.Name + ")", Kind: inventory.KindFBA, ChannelID: ch.ID}); err != nil {
 		return err
 	}
-	// stored is the warehouse's quantity per SKU as this invocation found
-	// it, read once with the catalog (a few pages) rather than one read per
-	// SKU; a SKU Amazon reports at that quantity needs no read or write.
-	// Only this task writes the warehouse, one run at a time, and the read
-	// is consistent, so the copy is what the store holds but for the writes
-	// this invocation makes, which it records.
+	// stored is, in a pass over everything, the warehouse's quantity per
+	// SKU as this invocation found it, read once with the catalog (a few
+	// pages) rather than one read per SKU; a SKU Amazon reports at that
+	// quantity needs no read or write. Only this task writes the
+	// warehouse, one run at a time, and the read is consistent, so the
+	// copy is what the store holds but for the writes this invocation
+	// makes, which it records. A pass over changes reads only the SKUs
+	// Amazon reports, each on its own: fewer than the catalog's pages.
 	var stored map[string]int
-	return e.pass(ctx, []string{"fba_inventory"}, true, func(ctx context.Context, w *runs.Window) (string, error) {
-		page, err := src.FBAInventory(ctx, w.Cursor)
+	opts := passOpts{fromZero: true, fullEvery: fbaFullEvery}
+	return e.pass(ctx, []string{"fba_inventory"}, opts, func(ctx context.Context, w *runs.Window) (string, error) {
+		full := w.From.IsZero()
+		page, err := src.FBAInventory(ctx, w.From, w.Cursor)
 		if err != nil {
 			return "", err
 		}
-		if stored == nil && len(page.Items) > 0 {
+		if full && stored == nil && len(page.Items) > 0 {
 			if stored, err = e.fbaStock(ctx, wh); err != nil {
 				return "", err
 			}
@@ -70,12 +82,18 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 			if err != nil {
 				return fmt.Errorf("store FBA stock of %s: %w", it.SKU, err)
 			}
-			stored[it.SKU] = max(it.Fulfillable, 0)
+			if stored != nil {
+				stored[it.SKU] = max(it.Fulfillable, 0)
+			}
 			countStored(&e.run.Counts, created, changed)
 			return nil
 		})
 	})
 }
+
+// fbaFullEvery is how often an FBA inventory import goes over everything
+// rather than only what Amazon reports changed.
+const fbaFullEvery = 24 * time.Hour
 
 // fbaStock reads the on-hand quantity of warehouse wh of every product
 // that has it, with one consistent pass over the catalog.
@@ -96,7 +114,7 @@ func (e *execution) fbaStock(ctx context.Context, wh string) (map[string]int, er
 // importFBAOrders imports Amazon-fulfilled orders shipped in the window (the
 // first pass looks back 30 days) as shipped, tagged FBA; they commit no stock.
 func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource) error {
-	return e.pass(ctx, []string{"fba_orders"}, false, func(ctx context.Context, w *runs.Window) (string, error) {
+	return e.pass(ctx, []string{"fba_orders"}, passOpts{}, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.FBAOrders(ctx, cart.OrderQuery{UpdatedFrom: w.From, UpdatedTo: w.To, Cursor: w.Cursor})
 		if err != nil {
 			return "", err

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,19 +15,73 @@ import (
 	"github.com/autosync/autosync/shared/runs"
 )
 
-func (s *fakeShelf) FBAInventory(_ context.Context, cursor string) (cart.FBAStockPage, error) {
+// fbaStock is what the fake holds at FBA: A, FBA-ONLY and B, two a page,
+// at the quantities fbaQty overrides, each changed at fbaAt (zero: long
+// ago), or nothing once fbaEmpty. Like Amazon's, a listing with a since holds only what changed
+// since then, and a cursor keeps the since its listing began with.
+func (s *fakeShelf) FBAInventory(ctx context.Context, since time.Time, cursor string) (cart.FBAStockPage, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	page := cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}}, Next: "2"}
-	if cursor != "" {
-		page = cart.FBAStockPage{Items: []cart.FBAStock{{SKU: "B", Fulfillable: 0}}}
-	}
-	for i, it := range page.Items {
-		if q, ok := s.fbaQty[it.SKU]; ok {
-			page.Items[i].Fulfillable = q
+	s.fbaCalls++
+	call, hook := s.fbaCalls, s.fbaHook
+	s.mu.Unlock()
+	if hook != nil {
+		if err := hook(ctx, call); err != nil {
+			return cart.FBAStockPage{}, err
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	off := 0
+	if cursor != "" {
+		at, n, _ := strings.Cut(cursor, "|")
+		since = time.Time{}
+		if at != "" {
+			var err error
+			if since, err = time.Parse(time.RFC3339Nano, at); err != nil {
+				return cart.FBAStockPage{}, err
+			}
+		}
+		off, _ = strconv.Atoi(n)
+	}
+	s.fbaSince = append(s.fbaSince, since)
+	var match []cart.FBAStock
+	for _, it := range []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}, {SKU: "B", Fulfillable: 0}} {
+		if q, ok := s.fbaQty[it.SKU]; ok {
+			it.Fulfillable = q
+		}
+		if !s.fbaEmpty && (since.IsZero() || !s.fbaAt[it.SKU].Before(since)) {
+			match = append(match, it)
+		}
+	}
+	page := cart.FBAStockPage{Items: match[min(off, len(match)):min(off+2, len(match))]}
+	if off+2 < len(match) {
+		at := ""
+		if !since.IsZero() {
+			at = since.Format(time.RFC3339Nano)
+		}
+		page.Next = at + "|" + strconv.Itoa(off+2)
+	}
 	return page, nil
+}
+
+// setFBA changes sku's quantity at FBA, dated at.
+func (s *fakeShelf) setFBA(sku string, q int, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fbaQty == nil {
+		s.fbaQty, s.fbaAt = map[string]int{}, map[string]time.Time{}
+	}
+	s.fbaQty[sku], s.fbaAt[sku] = q, at
+}
+
+// fbaAsked returns the since of each FBA inventory request since the last
+// call, and forgets them.
+func (s *fakeShelf) fbaAsked() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.fbaSince
+	s.fbaSince = nil
+	return out
 }
 
 func (s *fakeShelf) FBAOrders(_ context.Context, q cart.OrderQuery) (cart.OrderPage, error) {
@@ -82,9 +138,9 @@ func TestFBA(t *testing.T) {
 	}
 }
 
-// A run that finds Amazon's quantities as stored reads the catalog once and
-// no product on its own, and writes none; a changed quantity is read and
-// written.
+// A pass over everything that finds Amazon's quantities as stored reads
+// the catalog once and no product on its own, and writes none; a changed
+// quantity is read and written.
 func TestFBAUnchangedQuantitiesCostNoReads(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
@@ -102,10 +158,12 @@ func TestFBAUnchangedQuantitiesCostNoReads(t *testing.T) {
 		t.Fatalf("first run %+v", run.Counts)
 	}
 	reads.take()
+	f.clk.Add(fbaFullEvery)
 	run := f.runTask(t, catalog.ImportFBAInventory)
 	if q, g := reads.take(); run.Status != runs.Succeeded || run.Counts.Unchanged != 3 || run.Counts.Updated != 0 || g != 0 || q == 0 {
 		t.Fatalf("unchanged run %+v: %d catalog queries, %d product reads; want 3 unchanged from the catalog alone", run.Counts, q, g)
 	}
+	f.clk.Add(fbaFullEvery)
 	f.shelf.fbaQty = map[string]int{"A": 35, "B": -2}
 	run = f.runTask(t, catalog.ImportFBAInventory)
 	if _, g := reads.take(); run.Counts.Updated != 1 || run.Counts.Unchanged != 2 || g != 1 {

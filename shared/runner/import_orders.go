@@ -17,7 +17,7 @@ const (
 // importOrders imports the window's importable orders, then carries cancels
 // over to the orders we hold that still await fulfillment.
 func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, statuses []string) error {
-	return e.pass(ctx, []string{phaseImport, phaseCancel}, false, func(ctx context.Context, w *runs.Window) (string, error) {
+	return e.pass(ctx, []string{phaseImport, phaseCancel}, passOpts{}, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.Orders(ctx, cart.OrderQuery{UpdatedFrom: w.From, UpdatedTo: w.To, Cursor: w.Cursor,
 			Cancelled: w.Phase == phaseCancel, Statuses: statuses})
 		if err != nil {

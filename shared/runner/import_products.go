@@ -45,7 +45,7 @@ func (e *execution) importImages(ctx context.Context, src cart.ListingSource) er
 // listingPass is a pass over every listing of the channel (the first reads
 // them all), applying apply to each.
 func (e *execution) listingPass(ctx context.Context, src cart.ListingSource, phase string, apply func(context.Context, cart.Listing) error) error {
-	return e.pass(ctx, []string{phase}, true, func(ctx context.Context, w *runs.Window) (string, error) {
+	return e.pass(ctx, []string{phase}, passOpts{fromZero: true}, func(ctx context.Context, w *runs.Window) (string, error) {
 		page, err := src.Listings(ctx, cart.ListingQuery{UpdatedFrom: w.From, UpdatedTo: w.To, Cursor: w.Cursor})
 		if err != nil {
 			return "", err

@@ -26,8 +26,17 @@ type fakeShelf struct {
 	maxBatch int
 	// beforeConfirm runs after a batch is applied, before SetStock returns.
 	afterApply func()
-	// fbaQty overrides the FBA quantities FBAInventory reports, by SKU.
+	// fbaQty overrides the FBA quantities FBAInventory reports, by SKU,
+	// and fbaAt dates their change (zero: long ago).
 	fbaQty map[string]int
+	fbaAt  map[string]time.Time
+	// fbaEmpty: Amazon holds nothing at FBA.
+	fbaEmpty bool
+	// fbaSince records the since of each FBA inventory request; fbaHook,
+	// when set, runs before each (call counts from 1).
+	fbaSince []time.Time
+	fbaCalls int
+	fbaHook  func(ctx context.Context, call int) error
 }
 
 func newShelf() *fakeShelf {

@@ -24,9 +24,9 @@ type pageFunc func(ctx context.Context, w *runs.Window) (next string, err error)
 // continued in another invocation resumes at its page and one resumed after
 // a crash redoes at most CommitEvery of idempotent pages, never the pass.
 // (Committing every page cost a transaction of three items, 6 WRU, per
-// page: most of an idle catalog-wide pass's bill.) fromZero reads
-// everything on the first pass (e.g. products) instead of the lookback.
-func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, page pageFunc) error {
+// page: most of an idle catalog-wide pass's bill.) opts says where a
+// window starts when not at the watermark.
+func (e *execution) pass(ctx context.Context, phases []string, opts passOpts, page pageFunc) error {
 	cp, err := e.Runs.Checkpoint(ctx, e.in.AccountID, e.in.ChannelID, e.in.Task)
 	if err != nil {
 		return err
@@ -36,11 +36,12 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 	if opened {
 		now := e.Now().UTC()
 		from := cp.Watermark.Add(-e.Overlap)
-		if cp.Watermark.IsZero() {
+		switch {
+		case cp.Watermark.IsZero() && opts.fromZero,
+			opts.fullEvery > 0 && now.Sub(cp.FullAt) >= opts.fullEvery:
+			from = time.Time{}
+		case cp.Watermark.IsZero():
 			from = now.Add(-e.FirstLookback)
-			if fromZero {
-				from = time.Time{}
-			}
 		}
 		// Not committed until its first page is: a run that stops before
 		// then has nothing to resume, and the next one opens the same
@@ -84,12 +85,16 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 		if next == "" {
 			i := phaseIndex(phases, w.Phase)
 			if i+1 >= len(phases) {
-				if opened && w.Done == 0 && !cp.Watermark.IsZero() && w.To.Sub(cp.Watermark) < keepWatermarkFor {
+				if opened && w.Done == 0 && !w.From.IsZero() && !cp.Watermark.IsZero() && w.To.Sub(cp.Watermark) < keepWatermarkFor {
 					// Nothing in the window: the next window may as well
 					// start from the same watermark, so the checkpoint is
 					// not written (the cart answers a longer empty window
-					// with the same one request).
+					// with the same one request). A window from zero is
+					// recorded even empty: the next may then read changes.
 					return nil
+				}
+				if w.From.IsZero() {
+					cp.FullAt = w.To // when this pass over everything began
 				}
 				cp.Watermark, cp.Window = w.To, nil
 				return e.commit(ctx, cp)
@@ -106,6 +111,19 @@ func (e *execution) pass(ctx context.Context, phases []string, fromZero bool, pa
 			pending, opened, committed = false, false, now
 		}
 	}
+}
+
+// passOpts says where a pass's window starts other than at the watermark
+// less the overlap.
+type passOpts struct {
+	// fromZero reads everything on the first pass (e.g. products) instead
+	// of the lookback.
+	fromZero bool
+	// fullEvery, when set, opens a window from zero, a pass over
+	// everything, once the last completed one began at least this long
+	// ago (Checkpoint.FullAt; a first pass too). A window keeps its start
+	// across continuations, so a pass over everything stays one.
+	fullEvery time.Duration
 }
 
 // keepWatermarkFor bounds how long an empty pass leaves the watermark

@@ -305,6 +305,10 @@ func (r *Repo) InFlight(ctx context.Context, account, channel string, task catal
 type Checkpoint struct {
 	Watermark time.Time `json:"watermark"`
 	Window    *Window   `json:"window,omitempty"`
+	// FullAt is when the last completed pass over everything (a window
+	// from zero) began; a task that reads only changes otherwise goes over
+	// everything again once it is old enough.
+	FullAt time.Time `json:"full_at,omitzero"`
 	// State is task-specific (e.g. a phase name or a product offset).
 	State map[string]string `json:"state,omitempty"`
 }

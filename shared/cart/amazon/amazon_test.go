@@ -345,7 +345,7 @@ func TestFBAInventoryQuantities(t *testing.T) {
 	got := map[string]int{}
 	cursor := ""
 	for pages := 0; ; pages++ {
-		p, err := e.c.FBAInventory(context.Background(), cursor)
+		p, err := e.c.FBAInventory(context.Background(), time.Time{}, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,7 +412,7 @@ func TestExpiredNextTokenRestartsWithoutDuplicates(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for pages := 1; ; pages++ {
-		p, err := e3.c.FBAInventory(context.Background(), cursor)
+		p, err := e3.c.FBAInventory(context.Background(), time.Time{}, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -440,7 +440,7 @@ func TestLWATokenRefresh(t *testing.T) {
 	ctx := context.Background()
 	inv := func() {
 		t.Helper()
-		if _, err := e.c.FBAInventory(ctx, ""); err != nil {
+		if _, err := e.c.FBAInventory(ctx, time.Time{}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -485,12 +485,12 @@ func TestAuthFailuresAreErrAuth(t *testing.T) {
 	}
 	_, err := e.client(t, Config{RefreshToken: "Atzr|wrong"}).Orders(ctx, e.window())
 	check("wrong refresh token", err)
-	_, err = e.client(t, Config{ClientSecret: "wrong"}).FBAInventory(ctx, "")
+	_, err = e.client(t, Config{ClientSecret: "wrong"}).FBAInventory(ctx, time.Time{}, "")
 	check("wrong client secret", err)
 	_, err = e.client(t, Config{SellerID: "A9OTHERSELLER"}).Listings(ctx, cart.ListingQuery{})
 	check("foreign seller id", err)
 
-	if _, err := e.c.FBAInventory(ctx, ""); err != nil {
+	if _, err := e.c.FBAInventory(ctx, time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.sim.RevokeAuthorization()
@@ -628,7 +628,7 @@ func TestTemporaryFailuresRetriedThenReported(t *testing.T) {
 	sameOnce(t, carttest.IDs(got), e.sim.Importable())
 
 	e.sim.SetFaults(amazonsim.Faults{ServerErrors: 10})
-	_, err := e.c.FBAInventory(context.Background(), "")
+	_, err := e.c.FBAInventory(context.Background(), time.Time{}, "")
 	var ce *cart.Error
 	if !errors.As(err, &ce) || !ce.Temporary || errors.Is(err, cart.ErrAuth) {
 		t.Errorf("Amazon down: %v; want a temporary *cart.Error", err)
@@ -723,7 +723,7 @@ func TestBadCursor(t *testing.T) {
 		if _, err := e.c.Orders(context.Background(), cart.OrderQuery{UpdatedFrom: start.Add(-time.Hour), UpdatedTo: start, Cursor: cur}); err == nil {
 			t.Errorf("cursor %.10q accepted", cur)
 		}
-		if _, err := e.c.FBAInventory(context.Background(), cur); err == nil {
+		if _, err := e.c.FBAInventory(context.Background(), time.Time{}, cur); err == nil {
 			t.Errorf("FBA cursor %.10q accepted", cur)
 		}
 	}
@@ -751,7 +751,7 @@ func TestRequestsCarryTokenNotSecrets(t *testing.T) {
 	e.url = ts.URL
 	c := e.client(t, Config{})
 	ctx := context.Background()
-	if _, err := c.FBAInventory(ctx, ""); err != nil {
+	if _, err := c.FBAInventory(ctx, time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.SetStock(ctx, []cart.StockUpdate{{SKU: "SKU-0001", Quantity: 1}}); err != nil {
@@ -797,7 +797,7 @@ func TestAmazonRefusals(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Status != 400 || ce.Temporary || ce.Message != "Amazon answered HTTP 400: InvalidInput: Refused here (why)" {
 		t.Errorf("400: %v", err)
 	}
-	_, err = c.FBAInventory(ctx, "")
+	_, err = c.FBAInventory(ctx, time.Time{}, "")
 	if !errors.Is(err, cart.ErrNotFound) {
 		t.Errorf("404: %v", err)
 	}

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/amazon/amazontest"
@@ -18,6 +20,7 @@ import (
 // exchange is one request the connector sent and the answer it got.
 type exchange struct {
 	method, path string
+	query        url.Values
 	body         []byte
 	status       int
 	answer       []byte
@@ -51,7 +54,7 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tw := &teeWriter{ResponseWriter: w}
 	rec.h.ServeHTTP(tw, r)
 	rec.mu.Lock()
-	rec.xs = append(rec.xs, exchange{r.Method, r.URL.Path, body, tw.status, tw.buf.Bytes()})
+	rec.xs = append(rec.xs, exchange{r.Method, r.URL.Path, r.URL.Query(), body, tw.status, tw.buf.Bytes()})
 	rec.mu.Unlock()
 }
 
@@ -81,7 +84,10 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 	if _, err := c.Orders(ctx, cart.OrderQuery{UpdatedFrom: start.AddDate(0, 0, -60), UpdatedTo: clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.FBAInventory(ctx, ""); err != nil {
+	if _, err := c.FBAInventory(ctx, time.Time{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FBAInventory(ctx, clock.Now().Add(-48*time.Hour), ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Listings(ctx, cart.ListingQuery{}); err != nil {
@@ -100,7 +106,7 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 	c2, _ := New(Config{Endpoint: ts.URL, LWAEndpoint: ts.URL + "/auth/o2/token",
 		ClientID: amazonsim.DefaultClientID, ClientSecret: amazonsim.DefaultClientSecret, RefreshToken: amazonsim.DefaultRefreshToken,
 		SellerID: sim.SellerID(), MarketplaceID: "A2EUQ1WTGCTBG2", Now: clock.Now, Sleep: clock.Sleep})
-	if _, err := c2.FBAInventory(ctx, ""); err == nil {
+	if _, err := c2.FBAInventory(ctx, time.Time{}, ""); err == nil {
 		t.Fatal("FBA stock of a marketplace the seller does not sell in")
 	}
 
@@ -128,6 +134,12 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 			t.Errorf("%s %s is in no model the connector uses", x.method, x.path)
 			continue
 		}
+		if err := amazontest.ValidateQuery(t, model, tmpl, x.method, x.query); err != nil {
+			t.Errorf("%s %s: the query does not match the model: %v", x.method, x.path, err)
+		}
+		for name := range x.query {
+			seen["query "+name]++
+		}
 		if ref := amazontest.BodySchema(t, model, tmpl, x.method); ref != "" {
 			seen[ref]++
 			if err := amazontest.Validate(t, ref, x.body); err != nil {
@@ -146,7 +158,7 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 			t.Errorf("%s %s %d: the simulator's answer does not match %s: %v\n%.600s", x.method, x.path, x.status, ref, err, x.answer)
 		}
 	}
-	for _, want := range []string{"feed document", "processing report",
+	for _, want := range []string{"feed document", "processing report", "query startDateTime",
 		amazontest.ListingsItems + "#/definitions/ListingsItemPatchRequest",
 		amazontest.Feeds + "#/definitions/CreateFeedDocumentSpecification",
 		amazontest.Feeds + "#/definitions/CreateFeedSpecification",

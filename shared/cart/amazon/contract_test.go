@@ -87,7 +87,7 @@ func newContractEnv(t *testing.T, s carttest.Setup) *carttest.Env {
 		if _, err := c.Listings(t.Context(), cart.ListingQuery{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.FBAInventory(t.Context(), ""); err != nil {
+		if _, err := c.FBAInventory(t.Context(), time.Time{}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: skus[0], Quantity: 3}}); err != nil {

@@ -101,31 +101,50 @@ const inventoryPath = "/fba/inventory/" + FBAInventoryVersion + "/summaries"
 var _ cart.FBAInventorySource = (*Client)(nil)
 
 // FBAInventory returns one page of Amazon's FBA stock in the channel's
-// marketplace: the fulfillable quantity of each seller SKU. cursor is the
-// previous page's Next ("" for the first page).
-func (c *Client) FBAInventory(ctx context.Context, cursor string) (cart.FBAStockPage, error) {
-	page, err := c.fbaInventory(ctx, cursor)
+// marketplace: the fulfillable quantity of each seller SKU, every SKU when
+// since is zero, else those whose inventory changed since then
+// (startDateTime). cursor is the previous page's Next ("" for the first
+// page). A cursor carries the since its listing began with, and that one
+// is used: a next token is bound to its query, and a cursor saved by a
+// version that sent no startDateTime must finish its listing.
+func (c *Client) FBAInventory(ctx context.Context, since time.Time, cursor string) (cart.FBAStockPage, error) {
+	page, err := c.fbaInventory(ctx, since, cursor)
 	if err != nil {
 		return cart.FBAStockPage{}, fmt.Errorf("amazon: listing FBA inventory: %w", err)
 	}
 	return page, nil
 }
 
-func (c *Client) fbaInventory(ctx context.Context, raw string) (cart.FBAStockPage, error) {
+// inventoryHorizon is how far back startDateTime may reach ("no earlier
+// than 18 months prior"), less a day for clocks that disagree.
+const inventoryHorizon = 18*30*24*time.Hour - 24*time.Hour
+
+func (c *Client) fbaInventory(ctx context.Context, since time.Time, raw string) (cart.FBAStockPage, error) {
 	cur, err := decodeCursor(raw)
 	if err != nil {
 		return cart.FBAStockPage{}, &cart.Error{Message: err.Error()}
 	}
-	cur.F = true
+	if !cur.F {
+		cur.F = true
+		// Whole seconds, rounded down: the window only widens. One older
+		// than Amazon takes asks for everything, which it includes.
+		if s := since.UTC().Truncate(time.Second); !since.IsZero() && c.now().Sub(s) < inventoryHorizon {
+			cur.S, cur.A = s, s
+		}
+	}
 	// An expired token starts the listing again: setting the quantities of
 	// the first pages again is harmless.
 	resp, err := c.page(ctx, &cur, opInventory, inventoryPath, "nextToken", func() url.Values {
-		return url.Values{
+		params := url.Values{
 			"details":         {"true"},
 			"granularityType": {"Marketplace"},
 			"granularityId":   {c.market},
 			"marketplaceIds":  {c.market},
 		}
+		if !cur.A.IsZero() {
+			params.Set("startDateTime", cur.A.Format(time.RFC3339))
+		}
+		return params
 	})
 	if err != nil {
 		return cart.FBAStockPage{}, err

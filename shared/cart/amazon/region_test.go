@@ -47,7 +47,7 @@ func TestRegionHosts(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(page.Orders, func(o cart.Order) bool { return o.ExternalID == id }) {
 			t.Fatalf("%s orders: %+v %v", tc.market, page, err)
 		}
-		stock, err := c.FBAInventory(ctx, "")
+		stock, err := c.FBAInventory(ctx, time.Time{}, "")
 		if err != nil || !slices.ContainsFunc(stock.Items, func(s cart.FBAStock) bool { return s.SKU == skus[1] && s.Fulfillable == 7 }) {
 			t.Fatalf("%s FBA: %+v %v", tc.market, stock, err)
 		}
@@ -89,7 +89,7 @@ func TestForeignRegionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.FBAInventory(context.Background(), "")
+	_, err = c.FBAInventory(context.Background(), time.Time{}, "")
 	var ce *cart.Error
 	if !errors.As(err, &ce) || ce.Status != 403 || !strings.Contains(ce.Message, "not valid for region") {
 		t.Fatalf("UK marketplace on the NA host: %v", err)

@@ -380,7 +380,7 @@ func ops(t *testing.T, h Harness, env contractEnv, c any, up cart.StockUpdate, p
 	if h.FBA {
 		out = append(out,
 			op{"FBAInventory", func(ctx context.Context) error {
-				_, err := c.(cart.FBAInventorySource).FBAInventory(ctx, "")
+				_, err := c.(cart.FBAInventorySource).FBAInventory(ctx, time.Time{}, "")
 				return err
 			}},
 			op{"FBAOrders", func(ctx context.Context) error {

@@ -202,7 +202,9 @@ func (s *Server) CreateOrder(lines []cart.Line) string {
 	return s.add(Merchant, Unshipped, now, now, slices.Clone(lines)).id
 }
 
-// CreateFBAOrder adds an Amazon-fulfilled order shipped now.
+// CreateFBAOrder adds an Amazon-fulfilled order shipped now. Like Amazon,
+// it takes the units from the SKUs' fulfillable FBA stock, which changes
+// now (getInventorySummaries' startDateTime finds it).
 func (s *Server) CreateFBAOrder(lines []cart.Line) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,6 +212,12 @@ func (s *Server) CreateFBAOrder(lines []cart.Line) string {
 		lines = []cart.Line{{SKU: s.opts.SKUs[0], Quantity: 1}}
 	}
 	now := s.now().UTC().Truncate(time.Second)
+	for _, l := range lines {
+		if it, ok := s.fba[l.SKU]; ok && it.fulfillable > 0 {
+			it.fulfillable = max(it.fulfillable-l.Quantity, 0)
+			it.updated = now
+		}
+	}
 	return s.add(Amazon, Shipped, now, now, slices.Clone(lines)).id
 }
 

@@ -583,3 +583,71 @@ func TestFaultsAndConcurrency(t *testing.T) {
 		t.Errorf("concurrent patches: SKU-0040 = %d", q["SKU-0040"])
 	}
 }
+
+// getInventorySummaries with startDateTime lists the SKUs whose stock
+// changed since then, a quantity changed later among them; a next token
+// is good only for the startDateTime it was issued with.
+func TestInventorySummariesSince(t *testing.T) {
+	skus := make([]string, 70)
+	for i := range skus {
+		skus[i] = fmt.Sprintf("S-%03d", i)
+	}
+	f := newFixture(t, Options{SKUs: skus, Limits: map[string]Limit{OpGetInventorySummaries: {Rate: 100, Burst: 100}}})
+	for _, s := range skus {
+		f.sim.SetFBAQuantity(s, 5)
+	}
+	f.clock.Add(10 * time.Minute) // within the access token's hour
+	since := f.clock.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	f.clock.Add(time.Minute)
+	f.sim.SetFBAQuantity("S-003", 9)
+	f.sim.SetFBAQuantity("S-060", 0)
+	f.clock.Add(time.Minute)
+	q := url.Values{"details": {"true"}, "granularityType": {"Marketplace"}, "granularityId": {DefaultMarketplaceID},
+		"marketplaceIds": {DefaultMarketplaceID}, "startDateTime": {since}}
+	var p struct {
+		Payload struct {
+			InventorySummaries []struct {
+				SellerSku        string
+				InventoryDetails struct{ FulfillableQuantity int }
+			}
+		}
+		Pagination *struct{ NextToken string }
+	}
+	a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, "")
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	a.json(t, &p)
+	got := map[string]int{}
+	for _, s := range p.Payload.InventorySummaries {
+		got[s.SellerSku] = s.InventoryDetails.FulfillableQuantity
+	}
+	if len(got) != 2 || got["S-003"] != 9 || got["S-060"] != 0 || p.Pagination != nil {
+		t.Errorf("changed since %s: %+v, want S-003 at 9 and S-060 at 0 alone", since, got)
+	}
+	// An FBA order takes its units from the fulfillable stock, now.
+	f.clock.Add(time.Minute)
+	since = f.clock.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	f.sim.CreateFBAOrder([]cart.Line{{SKU: "S-010", Quantity: 2}})
+	q.Set("startDateTime", since)
+	f.do(t, "GET", "/fba/inventory/v1/summaries", q, "").json(t, &p)
+	if s := p.Payload.InventorySummaries; len(s) != 1 || s[0].SellerSku != "S-010" || s[0].InventoryDetails.FulfillableQuantity != 3 {
+		t.Errorf("after an FBA order of 2 of S-010: %+v, want S-010 alone at 3", s)
+	}
+	q.Set("startDateTime", "yesterday")
+	if a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, ""); a.status != 400 {
+		t.Errorf("startDateTime=yesterday: %d", a.status)
+	}
+
+	// A token issued for the whole listing is refused with a startDateTime.
+	q.Del("startDateTime")
+	f.do(t, "GET", "/fba/inventory/v1/summaries", q, "").json(t, &p)
+	if p.Pagination == nil {
+		t.Fatal("70 SKUs in one page")
+	}
+	q.Set("nextToken", p.Pagination.NextToken)
+	q.Set("startDateTime", since)
+	if a := f.do(t, "GET", "/fba/inventory/v1/summaries", q, ""); a.status != 400 {
+		t.Errorf("a token of another query: %d", a.status)
+	}
+}

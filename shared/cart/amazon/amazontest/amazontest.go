@@ -7,13 +7,16 @@ package amazontest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -251,4 +254,105 @@ func ResponseSchema(t testing.TB, model, template, method string, status int) st
 		return ""
 	}
 	return model + r.Schema.Ref
+}
+
+// ValidateQuery checks a request's query against the operation's declared
+// query parameters: each one the model declares (no other), the required
+// ones present, and each value valid for the parameter's type, format and
+// bounds (an array is one comma-separated value, Swagger's csv).
+func ValidateQuery(t testing.TB, model, template, method string, q url.Values) error {
+	t.Helper()
+	var m struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(Read(t, model), &m); err != nil {
+		t.Fatal(err)
+	}
+	var op struct {
+		Parameters []json.RawMessage `json:"parameters"`
+	}
+	if err := json.Unmarshal(m.Paths[template][strings.ToLower(method)], &op); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]map[string]any{}
+	for _, raw := range op.Parameters {
+		// As the schema library reads documents (numbers as json.Number).
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := v.(map[string]any); ok && p["in"] == "query" {
+			declared[fmt.Sprint(p["name"])] = p
+		}
+	}
+	var errs []string
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		p, ok := declared[name]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("%s is no query parameter of %s %s", name, method, template))
+			continue
+		}
+		vs := q[name]
+		if len(vs) != 1 {
+			errs = append(errs, fmt.Sprintf("%s is given %d times", name, len(vs)))
+			continue
+		}
+		if err := validateParam(p, vs[0]); err != nil {
+			errs = append(errs, fmt.Sprintf("%s=%q: %v", name, vs[0], err))
+		}
+	}
+	for name, p := range declared {
+		if p["required"] == true && !q.Has(name) {
+			errs = append(errs, fmt.Sprintf("the required %s is missing", name))
+		}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// validateParam checks one query value against its parameter's schema
+// keywords, the value decoded by the parameter's type first.
+func validateParam(p map[string]any, raw string) error {
+	schema := map[string]any{}
+	for _, k := range []string{"type", "format", "enum", "items", "maxItems", "minItems", "maximum", "minimum", "maxLength", "minLength", "pattern"} {
+		if v, ok := p[k]; ok {
+			schema[k] = v
+		}
+	}
+	var v any = raw
+	switch p["type"] {
+	case "array":
+		if f, ok := p["collectionFormat"]; ok && f != "csv" {
+			return fmt.Errorf("collectionFormat %v is not read here", f)
+		}
+		var items []any
+		for _, s := range strings.Split(raw, ",") {
+			items = append(items, s)
+		}
+		v = items
+	case "integer", "number":
+		if _, err := strconv.ParseFloat(raw, 64); err != nil {
+			return errors.New("not a number")
+		}
+		v = json.Number(raw)
+	case "boolean":
+		if raw != "true" && raw != "false" {
+			return errors.New("not true or false")
+		}
+		v = raw == "true"
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	c.AssertFormat()
+	if err := c.AddResource("param.json", schema); err != nil {
+		return err
+	}
+	s, err := c.Compile("param.json")
+	if err != nil {
+		return err
+	}
+	return s.Validate(v)
 }
