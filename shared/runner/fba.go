@@ -22,7 +22,7 @@ func FBAWarehouse(channel string) string { return "fba_" + channel }
 // A run asks Amazon only for the SKUs whose inventory changed since its
 // window's start (the last run's start less the overlap): an idle run is
 // one request that finds nothing, and writes nothing. The first run, and
-// one a day after (fbaFullEvery), goes over everything instead and sets
+// one a day after (fbaFullEvery), and a manual run go over everything and set
 // every SKU to Amazon's quantity, catching what the change feed missed: a
 // change Amazon did not date, a quantity of the warehouse altered here.
 func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel, src cart.FBAInventorySource) error {
@@ -41,6 +41,11 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 	// Amazon reports, each on its own: fewer than the catalog's pages.
 	var stored map[string]int
 	opts := passOpts{fromZero: true, fullEvery: fbaFullEvery}
+	if e.run.Trigger == runs.Manual {
+		// A merchant who presses Sync once expects the warehouse to match
+		// Amazon afterwards, whatever the change feed says.
+		opts.fullEvery = time.Nanosecond
+	}
 	return e.pass(ctx, []string{"fba_inventory"}, opts, func(ctx context.Context, w *runs.Window) (string, error) {
 		full := w.From.IsZero()
 		page, err := src.FBAInventory(ctx, w.From, w.Cursor)

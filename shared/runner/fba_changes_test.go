@@ -56,7 +56,7 @@ func (f *fixture) fbaOnHand(t *testing.T, sku string) int {
 // changed is imported by the next run, read and written alone.
 func TestFBAImportsChangesSinceItsWindow(t *testing.T) {
 	f, inv, rs := fbaFixture(t)
-	run := f.runTask(t, catalog.ImportFBAInventory)
+	run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	if run.Status != runs.Succeeded || run.Counts.Created != 3 {
 		t.Fatalf("first run %+v", run)
 	}
@@ -71,7 +71,7 @@ func TestFBAImportsChangesSinceItsWindow(t *testing.T) {
 	rs.reset()
 
 	f.clk.Add(time.Hour)
-	run = f.runTask(t, catalog.ImportFBAInventory)
+	run = f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	want := cp.Watermark.Add(-DefaultOverlap)
 	if asked := f.shelf.fbaAsked(); len(asked) != 1 || !asked[0].Equal(want) {
 		t.Fatalf("the second run asked for changes since %v, want one request since %v", asked, want)
@@ -86,7 +86,7 @@ func TestFBAImportsChangesSinceItsWindow(t *testing.T) {
 	f.clk.Add(time.Hour)
 	f.shelf.setFBA("A", 12, f.clk.Now())
 	f.clk.Add(time.Hour)
-	run = f.runTask(t, catalog.ImportFBAInventory)
+	run = f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	if asked := f.shelf.fbaAsked(); len(asked) != 1 || !asked[0].Equal(want) {
 		t.Fatalf("the third run asked for changes since %v, want since %v (the idle run kept the watermark)", asked, want)
 	}
@@ -107,7 +107,7 @@ func TestFBAImportsChangesSinceItsWindow(t *testing.T) {
 func TestFBAFullPassDaily(t *testing.T) {
 	f, _, _ := fbaFixture(t)
 	ctx := context.Background()
-	f.runTask(t, catalog.ImportFBAInventory)
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	first := f.fbaCheckpoint(t).FullAt
 	f.shelf.fbaAsked()
 	wh := FBAWarehouse(f.ch.ID)
@@ -121,7 +121,7 @@ func TestFBAFullPassDaily(t *testing.T) {
 	}
 	for _, at := range []time.Duration{time.Hour, fbaFullEvery - time.Second} {
 		f.clk.Add(first.Add(at - time.Second).Sub(f.clk.Now())) // runTask adds the second
-		run := f.runTask(t, catalog.ImportFBAInventory)
+		run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 		if asked := f.shelf.fbaAsked(); run.Status != runs.Succeeded || len(asked) != 1 || asked[0].IsZero() {
 			t.Fatalf("run %v after the pass over everything asked for changes since %v, want changes only", at, asked)
 		}
@@ -130,7 +130,7 @@ func TestFBAFullPassDaily(t *testing.T) {
 		}
 	}
 	f.clk.Add(first.Add(fbaFullEvery - time.Second).Sub(f.clk.Now()))
-	run := f.runTask(t, catalog.ImportFBAInventory)
+	run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	if asked := f.shelf.fbaAsked(); len(asked) != 2 || !asked[0].IsZero() || !asked[1].IsZero() {
 		t.Fatalf("the run 24 h after the pass over everything asked for changes since %v, want everything", asked)
 	}
@@ -150,7 +150,7 @@ func TestFBAFullPassContinues(t *testing.T) {
 	f, _, _ := fbaFixture(t)
 	ctx := context.Background()
 	f.r.Reserve = time.Millisecond
-	f.runTask(t, catalog.ImportFBAInventory)
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	wh := FBAWarehouse(f.ch.ID)
 	for _, sku := range []string{"A", "B"} {
 		if _, err := f.inv.UpdateQuiet(ctx, "acct", sku, false, func(p *inventory.Product) error {
@@ -209,23 +209,49 @@ func TestFBAFullPassContinues(t *testing.T) {
 // of going over everything every hour.
 func TestFBAEmptyFullPassRecorded(t *testing.T) {
 	f, _, _ := fbaFixture(t)
-	f.runTask(t, catalog.ImportFBAInventory)
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	first := f.fbaCheckpoint(t).FullAt
 	f.clk.Add(12 * time.Hour)
 	f.shelf.setFBA("A", 1, f.clk.Now())
-	f.runTask(t, catalog.ImportFBAInventory) // moves the watermark on
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule) // moves the watermark on
 	f.shelf.fbaEmpty = true
 	f.clk.Add(first.Add(fbaFullEvery - time.Second).Sub(f.clk.Now()))
 	f.shelf.fbaAsked()
-	if run := f.runTask(t, catalog.ImportFBAInventory); run.Status != runs.Succeeded || run.Counts.Fetched != 0 {
+	if run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule); run.Status != runs.Succeeded || run.Counts.Fetched != 0 {
 		t.Fatalf("empty pass over everything %+v", run)
 	}
 	if got := f.fbaCheckpoint(t).FullAt; !got.Equal(first.Add(fbaFullEvery)) {
 		t.Fatalf("last pass over everything recorded at %v, want %v", got, first.Add(fbaFullEvery))
 	}
 	f.clk.Add(time.Hour)
-	f.runTask(t, catalog.ImportFBAInventory)
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	if asked := f.shelf.fbaAsked(); len(asked) != 2 || !asked[0].IsZero() || asked[1].IsZero() {
 		t.Fatalf("asked for changes since %v, want everything, then changes", asked)
+	}
+}
+
+// A merchant's Sync once goes over everything, whenever the last pass over
+// everything was: afterwards the warehouse matches Amazon.
+func TestFBAManualRunGoesOverEverything(t *testing.T) {
+	f, _, _ := fbaFixture(t)
+	ctx := context.Background()
+	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
+	f.shelf.fbaAsked()
+	wh := FBAWarehouse(f.ch.ID)
+	if _, err := f.inv.UpdateQuiet(ctx, "acct", "A", false, func(p *inventory.Product) error {
+		s := p.Stock[wh]
+		s.OnHand = 99
+		p.Stock[wh] = s
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Minute)
+	run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Manual)
+	if asked := f.shelf.fbaAsked(); run.Status != runs.Succeeded || len(asked) == 0 || !asked[0].IsZero() {
+		t.Fatalf("Sync once asked for changes since %v (run %s), want everything", asked, run.Status)
+	}
+	if q := f.fbaOnHand(t, "A"); q != 40 {
+		t.Fatalf("A's FBA stock %d after Sync once, want Amazon's 40", q)
 	}
 }

@@ -92,8 +92,13 @@ func (s *fakeShelf) quantity(sku string) int { s.mu.Lock(); defer s.mu.Unlock();
 
 func (f *fixture) runTask(t *testing.T, task catalog.Task) runs.Run {
 	t.Helper()
+	return f.runTaskAs(t, task, runs.Manual)
+}
+
+func (f *fixture) runTaskAs(t *testing.T, task catalog.Task, trig runs.Trigger) runs.Run {
+	t.Helper()
 	f.clk.Add(time.Second)
-	run, err := f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: task, Trigger: runs.Manual})
+	run, err := f.r.Handle(context.Background(), runs.Input{AccountID: "acct", ChannelID: f.ch.ID, Task: task, Trigger: trig})
 	if err != nil {
 		t.Fatal(err)
 	}
