@@ -19,21 +19,32 @@ type TaskMonth struct {
 func Months(r Result, o Options) []TaskMonth {
 	var out []TaskMonth
 	for _, t := range r.Tasks {
-		ddb := 0
-		for k, n := range t.Usage.Calls {
-			if strings.HasPrefix(k, "dynamodb:") {
-				ddb += n
-			}
+		m := month(t, o)
+		if t.Daily != nil {
+			d := month(*t.Daily, o)
+			m.DDBCalls, m.CartRequests, m.MeasuredGBs = m.DDBCalls+d.DDBCalls, m.CartRequests+d.CartRequests, m.MeasuredGBs+d.MeasuredGBs
 		}
-		measured := (t.Duration + time.Duration(t.CartRequests)*o.CartLatency).Seconds() * float64(o.MemoryMB) / 1024
-		out = append(out, TaskMonth{
-			Task: t.Task, Q: t.Monthly(o),
-			DDBCalls:     float64(ddb) * t.MonthlyFactor,
-			CartRequests: float64(t.CartRequests) * t.MonthlyFactor,
-			MeasuredGBs:  measured * t.MonthlyFactor,
-		})
+		m.Q = t.Monthly(o) // the daily pass included
+		out = append(out, m)
 	}
 	return out
+}
+
+// month is one task result's window carried to a month, without its daily pass.
+func month(t TaskResult, o Options) TaskMonth {
+	ddb := 0
+	for k, n := range t.Usage.Calls {
+		if strings.HasPrefix(k, "dynamodb:") {
+			ddb += n
+		}
+	}
+	measured := (t.Duration + time.Duration(t.CartRequests)*o.CartLatency).Seconds() * float64(o.MemoryMB) / 1024
+	return TaskMonth{
+		Task:         t.Task,
+		DDBCalls:     float64(ddb) * t.MonthlyFactor,
+		CartRequests: float64(t.CartRequests) * t.MonthlyFactor,
+		MeasuredGBs:  measured * t.MonthlyFactor,
+	}
 }
 
 // ExtrapolateSKUs carries months measured with n SKUs to want SKUs, along

@@ -57,9 +57,22 @@ func TestModelSmoke(t *testing.T) {
 		if n := tr.Usage.Calls["kms:Decrypt"] + tr.Usage.Calls["kms:Encrypt"] + tr.Usage.Calls["kms:GenerateDataKey"]; n != 0 {
 			t.Errorf("%s: %d KMS calls in the window, want none", task, n)
 		}
-		if tr.LogBytes == 0 {
+		// A run that found nothing logs at debug; importing orders is
+		// something.
+		if task == catalog.ImportOrders && tr.LogBytes == 0 {
 			t.Errorf("%s: logged nothing", task)
 		}
+	}
+	// The daily passes over everything are priced on top of the window:
+	// one per channel that has the task.
+	for task, channels := range map[catalog.Task]int{catalog.WriteInventory: 2, catalog.ImportFBAInventory: 1} {
+		d := byTask[string(task)].Daily
+		if d == nil || d.Invocations != channels || d.MonthlyFactor != 30 || d.Usage.RRU == 0 {
+			t.Errorf("%s: daily pass %+v, want %d runs priced 30 times a month", task, d, channels)
+		}
+	}
+	if d := byTask[string(catalog.ImportOrders)].Daily; d != nil {
+		t.Errorf("import_orders priced a daily pass it does not have: %+v", d)
 	}
 	// An hourly task on two channels runs 1,440 times in a 30-day month.
 	if f := byTask[string(catalog.ImportOrders)].MonthlyFactor; f != 720/float64(p.Hours) {

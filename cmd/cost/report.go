@@ -94,6 +94,9 @@ func PrintAssumptions(w io.Writer, prices Prices, o Options) {
 	}
 	fmt.Fprintf(w, "\nAssumptions: task function %d MB arm64 (template.yaml); billed duration %s; %d bytes of Lambda platform log per invocation;"+
 		" a month is 30 days; each tick of the window stands for one interval (tasks slower than the window run once at its end);"+
+		" the daily pass over everything of Import FBA Inventory and Write Inventory Back is one run per channel measured a day after the windows, priced 30 times a month on top of them (it replaces a run: a slight over-count);"+
+		" Lambda's own log lines at its SystemLogLevel (template.yaml);"+
+		" KMS: one environment, warm after the warm-up (each new environment opens each data key once: a lower bound);"+
 		" no free tiers; DynamoDB units from item sizes (reads: 4 KB, half when eventually consistent; writes: 1 KB, the larger of before and after; ×2 in transactions).\n",
 		o.MemoryMB, dur, o.PlatformLogBytes)
 	fmt.Fprintln(w, "Prices (us-east-1, prices.json):")
