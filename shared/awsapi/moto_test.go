@@ -34,11 +34,11 @@ func TestAgainstEmulator(t *testing.T) {
 	}
 }
 
-// TestKMSAgainstEmulator seals and opens with a key in the AWS emulator.
-func TestKMSAgainstEmulator(t *testing.T) {
+// emulatorKey is a client of the AWS emulator and a new KMS key there.
+func emulatorKey(t *testing.T) (*awsapi.Client, *kms.CreateKeyOutput) {
+	t.Helper()
 	cfg := awstest.Config(t)
-	ctx := context.Background()
-	key, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{})
+	key, err := kms.NewFromConfig(cfg).CreateKey(context.Background(), &kms.CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +46,13 @@ func TestKMSAgainstEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, key
+}
+
+// TestKMSAgainstEmulator seals and opens with a key in the AWS emulator.
+func TestKMSAgainstEmulator(t *testing.T) {
+	ctx := context.Background()
+	c, key := emulatorKey(t)
 	encCtx := map[string]string{"autosync": "acct/ch"}
 	sealed, err := c.Encrypt(ctx, *key.KeyMetadata.KeyId, []byte(`{"access_token":"shpat_x"}`), encCtx)
 	if err != nil {
@@ -68,16 +75,8 @@ func TestKMSAgainstEmulator(t *testing.T) {
 // emulator and opens its wrapped form with Decrypt, given the encryption
 // context it was made under and refused under another.
 func TestDataKeyAgainstEmulator(t *testing.T) {
-	cfg := awstest.Config(t)
 	ctx := context.Background()
-	key, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := awsapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, key := emulatorKey(t)
 	id := *key.KeyMetadata.KeyId
 	encCtx := map[string]string{"autosync": "data-key"}
 	plain, wrapped, err := c.GenerateDataKey(ctx, id, encCtx)

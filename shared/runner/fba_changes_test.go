@@ -40,6 +40,20 @@ func (f *fixture) fbaCheckpoint(t *testing.T) runs.Checkpoint {
 	return cp
 }
 
+// alterFBAOnHand sets sku's FBA stock here, behind Amazon's back.
+func (f *fixture) alterFBAOnHand(t *testing.T, sku string, q int) {
+	t.Helper()
+	wh := FBAWarehouse(f.ch.ID)
+	if _, err := f.inv.UpdateQuiet(context.Background(), "acct", sku, false, func(p *inventory.Product) error {
+		s := p.Stock[wh]
+		s.OnHand = q
+		p.Stock[wh] = s
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) fbaOnHand(t *testing.T, sku string) int {
 	t.Helper()
 	p, _, err := f.inv.Get(context.Background(), "acct", sku)
@@ -106,19 +120,10 @@ func TestFBAImportsChangesSinceItsWindow(t *testing.T) {
 // reports as no change, back to Amazon's. Before then runs ask for changes.
 func TestFBAFullPassDaily(t *testing.T) {
 	f, _, _ := fbaFixture(t)
-	ctx := context.Background()
 	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	first := f.fbaCheckpoint(t).FullAt
 	f.shelf.fbaAsked()
-	wh := FBAWarehouse(f.ch.ID)
-	if _, err := f.inv.UpdateQuiet(ctx, "acct", "A", false, func(p *inventory.Product) error {
-		s := p.Stock[wh]
-		s.OnHand = 99
-		p.Stock[wh] = s
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.alterFBAOnHand(t, "A", 99)
 	for _, at := range []time.Duration{time.Hour, fbaFullEvery - time.Second} {
 		f.clk.Add(first.Add(at - time.Second).Sub(f.clk.Now())) // runTask adds the second
 		run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
@@ -234,18 +239,9 @@ func TestFBAEmptyFullPassRecorded(t *testing.T) {
 // everything was: afterwards the warehouse matches Amazon.
 func TestFBAManualRunGoesOverEverything(t *testing.T) {
 	f, _, _ := fbaFixture(t)
-	ctx := context.Background()
 	f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
 	f.shelf.fbaAsked()
-	wh := FBAWarehouse(f.ch.ID)
-	if _, err := f.inv.UpdateQuiet(ctx, "acct", "A", false, func(p *inventory.Product) error {
-		s := p.Stock[wh]
-		s.OnHand = 99
-		p.Stock[wh] = s
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.alterFBAOnHand(t, "A", 99)
 	f.clk.Add(time.Minute)
 	run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Manual)
 	if asked := f.shelf.fbaAsked(); run.Status != runs.Succeeded || len(asked) == 0 || !asked[0].IsZero() {

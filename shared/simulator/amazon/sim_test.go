@@ -359,15 +359,22 @@ func TestOrdersAPI(t *testing.T) {
 	}
 }
 
-func TestInventorySummaries(t *testing.T) {
-	skus := make([]string, 130)
+// fbaFixture is a seller with n FBA SKUs S-000…, SKU i at quantity(i).
+func fbaFixture(t *testing.T, n int, quantity func(i int) int) (*fixture, []string) {
+	t.Helper()
+	skus := make([]string, n)
 	for i := range skus {
 		skus[i] = fmt.Sprintf("S-%03d", i)
 	}
 	f := newFixture(t, Options{SKUs: skus, Limits: map[string]Limit{OpGetInventorySummaries: {Rate: 100, Burst: 100}}})
 	for i, s := range skus {
-		f.sim.SetFBAQuantity(s, i)
+		f.sim.SetFBAQuantity(s, quantity(i))
 	}
+	return f, skus
+}
+
+func TestInventorySummaries(t *testing.T) {
+	f, skus := fbaFixture(t, 130, func(i int) int { return i })
 	base := url.Values{"granularityType": {"Marketplace"}, "granularityId": {DefaultMarketplaceID}, "marketplaceIds": {DefaultMarketplaceID}}
 	for name, mod := range map[string]func(url.Values){
 		"granularity": func(q url.Values) { q.Del("granularityType") },
@@ -588,14 +595,7 @@ func TestFaultsAndConcurrency(t *testing.T) {
 // changed since then, a quantity changed later among them; a next token
 // is good only for the startDateTime it was issued with.
 func TestInventorySummariesSince(t *testing.T) {
-	skus := make([]string, 70)
-	for i := range skus {
-		skus[i] = fmt.Sprintf("S-%03d", i)
-	}
-	f := newFixture(t, Options{SKUs: skus, Limits: map[string]Limit{OpGetInventorySummaries: {Rate: 100, Burst: 100}}})
-	for _, s := range skus {
-		f.sim.SetFBAQuantity(s, 5)
-	}
+	f, _ := fbaFixture(t, 70, func(int) int { return 5 })
 	f.clock.Add(10 * time.Minute) // within the access token's hour
 	since := f.clock.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
 	f.clock.Add(time.Minute)
