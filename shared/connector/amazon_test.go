@@ -59,7 +59,7 @@ func TestAmazonRegionHosts(t *testing.T) {
 		ch := channels.Channel{ID: "c-" + tc.market, Type: catalog.Amazon,
 			Config: cart.Config{"seller_id": amazonsim.DefaultSellerID, "marketplace_id": tc.market, "region": tc.region, "sandbox": tc.sandbox}}
 		before := len(g.Hosts())
-		inv, err := f.FBAInventory(ch, amazonCreds)
+		inv, err := As[cart.FBAInventorySource](f, ch, amazonCreds)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,7 +65,7 @@ func (f Factory) CheckCredentials(ctx context.Context, ch channels.Channel, cred
 		maps.Copy(renewed, upd)
 		return nil
 	}
-	c, err := f.client(ch, creds)
+	c, err := f.Connector(ch, creds)
 	if err != nil {
 		return nil, fmt.Errorf("build %s connector to check credentials: %w", ch.Type, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carts"
@@ -78,8 +79,8 @@ func (f Factory) checkBase(base string) error {
 	return nil
 }
 
-// client builds the channel's cart client.
-func (f Factory) client(ch channels.Channel, creds cart.Credentials) (cart.Connector, error) {
+// Connector builds the channel's cart connector.
+func (f Factory) Connector(ch channels.Channel, creds cart.Credentials) (cart.Connector, error) {
 	if ps := f.Validate(ch.Type, ch.Config, creds); len(ps) > 0 {
 		return nil, fmt.Errorf("channel %s misconfigured: %s: %w", ch.ID, ps[0].Message, ErrUnsupported)
 	}
@@ -97,61 +98,33 @@ func (f Factory) client(ch channels.Channel, creds cart.Credentials) (cart.Conne
 	return d.New(b)
 }
 
-// as builds the client and checks it offers T.
-func as[T any](f Factory, ch channels.Channel, creds cart.Credentials, what string) (T, error) {
+// Builder builds a channel's cart connector: a Factory, or a fake in tests.
+type Builder interface {
+	Connector(ch channels.Channel, creds cart.Credentials) (cart.Connector, error)
+}
+
+// As builds the channel's connector and returns it as T, the capability a
+// task needs of it (cart.OrderSource, cart.StockWriter, cart.FBAInventorySource
+// ...): ErrUnsupported when the cart does not offer it.
+func As[T any](b Builder, ch channels.Channel, creds cart.Credentials) (T, error) {
 	var zero T
-	c, err := f.client(ch, creds)
+	c, err := b.Connector(ch, creds)
 	if err != nil {
 		return zero, err
 	}
 	t, ok := c.(T)
 	if !ok {
-		return zero, fmt.Errorf("%s for %s: %w", what, ch.Type, ErrUnsupported)
+		return zero, fmt.Errorf("%s for %s: %w", reflect.TypeFor[T]().Name(), ch.Type, ErrUnsupported)
 	}
 	return t, nil
-}
-
-// Orders returns the channel's order source.
-func (f Factory) Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error) {
-	return as[cart.OrderSource](f, ch, creds, "orders")
-}
-
-// Listings returns the channel's listing source.
-func (f Factory) Listings(ch channels.Channel, creds cart.Credentials) (cart.ListingSource, error) {
-	return as[cart.ListingSource](f, ch, creds, "listings")
-}
-
-// Stock returns the channel's stock writer.
-func (f Factory) Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error) {
-	return as[cart.StockWriter](f, ch, creds, "inventory")
 }
 
 // ErrUnsupported means the channel cannot run the task (yet).
 var ErrUnsupported = fmt.Errorf("not supported for this channel")
 
-// FBAInventory returns the channel's FBA inventory source (Amazon).
-func (f Factory) FBAInventory(ch channels.Channel, creds cart.Credentials) (cart.FBAInventorySource, error) {
-	return as[cart.FBAInventorySource](f, ch, creds, "FBA inventory")
-}
-
-// FBAOrders returns the channel's FBA order source (Amazon).
-func (f Factory) FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FBAOrderSource, error) {
-	return as[cart.FBAOrderSource](f, ch, creds, "FBA orders")
-}
-
-// OrderFetcher returns the channel's single-order fetcher (instasync).
-func (f Factory) OrderFetcher(ch channels.Channel, creds cart.Credentials) (cart.OrderFetcher, error) {
-	return as[cart.OrderFetcher](f, ch, creds, "order fetch")
-}
-
-// ListingFetcher returns the channel's single-product fetcher (instasync).
-func (f Factory) ListingFetcher(ch channels.Channel, creds cart.Credentials) (cart.ListingFetcher, error) {
-	return as[cart.ListingFetcher](f, ch, creds, "product fetch")
-}
-
 // Subscriber returns the channel's webhook subscription manager.
 func (f Factory) Subscriber(ch channels.Channel, creds cart.Credentials) (cart.Subscriber, error) {
-	return as[cart.Subscriber](f, ch, creds, "webhook subscriptions")
+	return As[cart.Subscriber](f, ch, creds)
 }
 
 // OrderStatuses lists the order status values support may choose from for

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -65,17 +66,17 @@ func TestBuildsEachCart(t *testing.T) {
 	creds := cart.Credentials{"access_token": "t", "consumer_key": "k", "consumer_secret": "s", "api_key": "k",
 		"shared_secret": "s", "token": "1.t", "client_id": "c", "client_secret": "s", "refresh_token": "r"}
 	for _, ch := range chans {
-		if _, err := f.Orders(ch, creds); err != nil {
+		if _, err := As[cart.OrderSource](f, ch, creds); err != nil {
 			t.Errorf("%s orders: %v", ch.Type, err)
 		}
-		if _, err := f.Stock(ch, creds); err != nil {
+		if _, err := As[cart.StockWriter](f, ch, creds); err != nil {
 			t.Errorf("%s stock: %v", ch.Type, err)
 		}
 	}
-	if _, err := f.FBAInventory(chans[0], creds); !errors.Is(err, ErrUnsupported) {
+	if _, err := As[cart.FBAInventorySource](f, chans[0], creds); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "FBAInventorySource for shopify") {
 		t.Errorf("FBA inventory on Shopify: %v", err)
 	}
-	if _, err := f.Orders(channels.Channel{Type: catalog.Shopify, Config: cart.Config{"shop": "bad"}}, creds); !errors.Is(err, ErrUnsupported) {
+	if _, err := As[cart.OrderSource](f, channels.Channel{Type: catalog.Shopify, Config: cart.Config{"shop": "bad"}}, creds); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("misconfigured channel: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/autosync/autosync/shared/auth"
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/inventory"
 )
 
@@ -121,7 +122,7 @@ func (a *API) readCartQuantities(ctx context.Context, ch channels.Channel) (map[
 		read.Message = "The cart could not be read now; showing the quantities last seen."
 		return nil, read
 	}
-	src, err := a.Connectors.Listings(ch, creds)
+	src, err := connector.As[cart.ListingSource](a.Connectors, ch, creds)
 	if err != nil {
 		read.Message = "This cart's quantities cannot be read here; showing the quantities last seen."
 		return nil, read

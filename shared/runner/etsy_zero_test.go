@@ -17,18 +17,19 @@ import (
 )
 
 // etsyConnectors serve the Etsy connector, against a simulator, for
-// listings and stock.
+// listings and stock; orders stay the fake cart's.
 type etsyConnectors struct {
 	fakeConnectors
 	c cart.Connector
 }
 
-func (e etsyConnectors) Listings(channels.Channel, cart.Credentials) (cart.ListingSource, error) {
-	return e.c.(cart.ListingSource), nil
-}
-
-func (e etsyConnectors) Stock(channels.Channel, cart.Credentials) (cart.StockWriter, error) {
-	return e.c.(cart.StockWriter), nil
+func (e etsyConnectors) Connector(channels.Channel, cart.Credentials) (cart.Connector, error) {
+	return struct {
+		cart.Connector
+		cart.ListingSource
+		cart.StockWriter
+		cart.OrderSource
+	}{e.c, e.c.(cart.ListingSource), e.c.(cart.StockWriter), e.src}, nil
 }
 
 func etsyFixture(t *testing.T, skus ...string) (*fixture, *etsysim.Server) {

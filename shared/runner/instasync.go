@@ -49,9 +49,9 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 	}
 	switch in.Task {
 	case catalog.InstasyncOrders:
-		f, err := r.Connectors.OrderFetcher(ch, creds)
+		f, err := connect[cart.OrderFetcher](r, ch, creds)
 		if err != nil {
-			return fmt.Errorf("%w: %w", errUnsupported, err)
+			return err
 		}
 		return importFetched(ctx, "order", in.ResourceID, f.Order, func(o cart.Order) error {
 			run.Counts.Fetched = 1
@@ -64,9 +64,9 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 			return nil
 		})
 	case catalog.InstasyncProducts:
-		f, err := r.Connectors.ListingFetcher(ch, creds)
+		f, err := connect[cart.ListingFetcher](r, ch, creds)
 		if err != nil {
-			return fmt.Errorf("%w: %w", errUnsupported, err)
+			return err
 		}
 		return importFetched(ctx, "product", in.ResourceID, f.ProductListings, func(ls []cart.Listing) error {
 			for _, l := range ls {

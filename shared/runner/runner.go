@@ -18,6 +18,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/clock"
+	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
@@ -29,16 +30,9 @@ type Dispatcher interface {
 	Dispatch(ctx context.Context, in runs.Input) error
 }
 
-// Connectors builds a channel's cart connector.
-type Connectors interface {
-	Orders(ch channels.Channel, creds cart.Credentials) (cart.OrderSource, error)
-	Listings(ch channels.Channel, creds cart.Credentials) (cart.ListingSource, error)
-	Stock(ch channels.Channel, creds cart.Credentials) (cart.StockWriter, error)
-	FBAInventory(ch channels.Channel, creds cart.Credentials) (cart.FBAInventorySource, error)
-	FBAOrders(ch channels.Channel, creds cart.Credentials) (cart.FBAOrderSource, error)
-	OrderFetcher(ch channels.Channel, creds cart.Credentials) (cart.OrderFetcher, error)
-	ListingFetcher(ch channels.Channel, creds cart.Credentials) (cart.ListingFetcher, error)
-}
+// Connectors builds a channel's cart connector; each task asks it for the
+// capability it needs (connector.As).
+type Connectors = connector.Builder
 
 // OrderStatuses gives a channel's order statuses as support set them (nil: the cart's default).
 type OrderStatuses interface {
@@ -419,12 +413,11 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	unsupported := func(err error) error { return fmt.Errorf("%w: %w", errUnsupported, err) }
 	switch e.in.Task {
 	case catalog.ImportOrders:
-		src, err := e.Connectors.Orders(ch, creds)
+		src, err := connect[cart.OrderSource](e.Runner, ch, creds)
 		if err != nil {
-			return unsupported(err)
+			return err
 		}
 		var statuses []string
 		if e.Statuses != nil {
@@ -434,34 +427,44 @@ func (e *execution) do(ctx context.Context) error {
 		}
 		return e.importOrders(ctx, src, statuses)
 	case catalog.ImportProducts, catalog.ImportProductImages:
-		src, err := e.Connectors.Listings(ch, creds)
+		src, err := connect[cart.ListingSource](e.Runner, ch, creds)
 		if err != nil {
-			return unsupported(err)
+			return err
 		}
 		if e.in.Task == catalog.ImportProducts {
 			return e.importProducts(ctx, src)
 		}
 		return e.importImages(ctx, src)
 	case catalog.WriteInventory:
-		w, err := e.Connectors.Stock(ch, creds)
+		w, err := connect[cart.StockWriter](e.Runner, ch, creds)
 		if err != nil {
-			return unsupported(err)
+			return err
 		}
 		return e.writeInventory(ctx, w)
 	case catalog.ImportFBAInventory:
-		src, err := e.Connectors.FBAInventory(ch, creds)
+		src, err := connect[cart.FBAInventorySource](e.Runner, ch, creds)
 		if err != nil {
-			return unsupported(err)
+			return err
 		}
 		return e.importFBAInventory(ctx, ch, src)
 	case catalog.ImportFBAOrders:
-		src, err := e.Connectors.FBAOrders(ch, creds)
+		src, err := connect[cart.FBAOrderSource](e.Runner, ch, creds)
 		if err != nil {
-			return unsupported(err)
+			return err
 		}
 		return e.importFBAOrders(ctx, src)
 	}
 	return errUnsupported
+}
+
+// connect builds the channel's connector as T, the capability a task
+// needs; a channel that cannot give it is errUnsupported.
+func connect[T any](r *Runner, ch channels.Channel, creds cart.Credentials) (T, error) {
+	t, err := connector.As[T](r.Connectors, ch, creds)
+	if err != nil {
+		return t, fmt.Errorf("%w: %w", errUnsupported, err)
+	}
+	return t, nil
 }
 
 // commit saves the checkpoint and the run, fenced by the lease.

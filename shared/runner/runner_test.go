@@ -72,32 +72,21 @@ type fakeConnectors struct {
 	shelf *fakeShelf
 }
 
-func (c fakeConnectors) Orders(channels.Channel, cart.Credentials) (cart.OrderSource, error) {
-	return c.src, nil
+func (c fakeConnectors) Connector(channels.Channel, cart.Credentials) (cart.Connector, error) {
+	return fakeConnector{c.src, c.shelf}, nil
 }
 
-func (c fakeConnectors) Listings(channels.Channel, cart.Credentials) (cart.ListingSource, error) {
-	return c.shelf, nil
+// fakeConnector is the fake cart's orders and the fake shelf's listings,
+// stock and FBA, as one cart's connector.
+type fakeConnector struct {
+	cart.OrderSource
+	*fakeShelf
 }
 
-func (c fakeConnectors) Stock(channels.Channel, cart.Credentials) (cart.StockWriter, error) {
-	return c.shelf, nil
-}
+func (fakeConnector) CheckCredentials(context.Context) error { return nil }
 
-func (c fakeConnectors) FBAInventory(channels.Channel, cart.Credentials) (cart.FBAInventorySource, error) {
-	return c.shelf, nil
-}
-
-func (c fakeConnectors) FBAOrders(channels.Channel, cart.Credentials) (cart.FBAOrderSource, error) {
-	return c.shelf, nil
-}
-
-func (c fakeConnectors) OrderFetcher(channels.Channel, cart.Credentials) (cart.OrderFetcher, error) {
-	return c.src.(cart.OrderFetcher), nil
-}
-
-func (c fakeConnectors) ListingFetcher(channels.Channel, cart.Credentials) (cart.ListingFetcher, error) {
-	return c.shelf, nil
+func (c fakeConnector) Order(ctx context.Context, id string) (cart.Order, error) {
+	return c.OrderSource.(cart.OrderFetcher).Order(ctx, id)
 }
 
 type recordDispatch struct {
