@@ -48,7 +48,8 @@ type Envelope struct {
 	KeyID string
 	// MaxAge is how long a data key seals, and an opened one is kept.
 	MaxAge time.Duration
-	// MaxSeals is how many seals one data key makes.
+	// MaxSeals is how many seals one data key makes (in this Envelope:
+	// with Keys, each environment counts its own).
 	MaxSeals int
 	// MaxKeys is how many opened data keys are kept (the oldest go first).
 	MaxKeys int
@@ -57,7 +58,7 @@ type Envelope struct {
 	// Keys, when set, holds the data key every environment seals under.
 	Keys DataKeys
 
-	mu  sync.Mutex // held while a data key is generated, so only one is
+	mu  sync.Mutex // held while a data key is generated or taken up, so only one is
 	cur *sealKey
 
 	omu    sync.Mutex

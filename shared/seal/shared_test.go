@@ -348,3 +348,22 @@ func TestEnvelopeSharedFailures(t *testing.T) {
 		})
 	}
 }
+
+// Opening never reads the record (the webhook function only opens): a
+// blob carries its wrapped key.
+func TestEnvelopeSharedOpenReadsNoRecord(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeKMS(t)
+	blob, err := sharedEnvelope(f, &memKeys{}, nil).Seal(ctx, []byte("shpat_x"), "acct/ch1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreadable := &memKeys{readErr: errors.New("AccessDeniedException")}
+	opener := sharedEnvelope(f, unreadable, nil)
+	if got, err := opener.Open(ctx, blob, "acct/ch1"); err != nil || string(got) != "shpat_x" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if unreadable.reads != 0 {
+		t.Errorf("Open read the record %d times", unreadable.reads)
+	}
+}
