@@ -33,6 +33,7 @@ import (
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/schedule/eventbridge"
 	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/seal/datakeys"
 	"github.com/autosync/autosync/shared/settings"
 	amazonsim "github.com/autosync/autosync/shared/simulator/amazon"
 	bigcommercesim "github.com/autosync/autosync/shared/simulator/bigcommerce"
@@ -342,16 +343,19 @@ func RunPhases(ctx context.Context, endpoint string, simSKUs int, phases ...Prof
 	}
 	clk := &simClock{}
 	// The task function's sealer (lambdaenv.Env.Sealer), one for the whole
-	// model as for one execution environment: its data key, opened in the
-	// warm-up, serves every run after it, as in a warm environment; a new
-	// environment opens each data key it meets once (a Decrypt shared by
-	// every merchant whose credentials that key sealed), which a model of
-	// one merchant cannot apportion.
+	// model as for one execution environment, sealing under the table's
+	// shared data key as production does (one GetItem when it takes the key
+	// up): that key, opened in the warm-up, serves every run after it, as in
+	// a warm environment; a new environment opens the day's shared key once
+	// (a Decrypt shared by every merchant whose credentials it sealed),
+	// which a model of one merchant cannot apportion.
+	st := dynamostore.New(dynamodb.NewFromConfig(awsCfg), table)
 	sealer := seal.NewEnvelope(api, aws.ToString(key.KeyMetadata.KeyId))
 	sealer.Now = clk.Now
+	sealer.Keys = datakeys.New(st)
 	taskARN := "arn:aws:lambda:us-east-1:123456789012:function:" + function
 	a := app.New(app.Deps{
-		Store:  dynamostore.New(dynamodb.NewFromConfig(awsCfg), table),
+		Store:  st,
 		Sealer: sealer,
 		Scheduler: eventbridge.New(scheduler.NewFromConfig(awsCfg), eventbridge.Config{
 			Group: group, TargetARN: taskARN, RoleARN: "arn:aws:iam::123456789012:role/autosync-cost-scheduler",

@@ -35,20 +35,30 @@ import (
 // open; they take the new form when next sealed (a token renewal, a
 // reconnect).
 //
+// With Keys set (production), every execution environment seals under one
+// shared data key, the record Keys holds, instead of a key of its own: a
+// few thousand environments each generating their own would put thousands
+// of keys in circulation, and an environment opening some merchant's
+// credentials would mostly meet a key it never opened. Without Keys (the
+// local stack, tests) each Envelope generates its own.
+//
 // Safe for concurrent use. Keys and plaintext are never logged.
 type Envelope struct {
 	API   KMSAPI
 	KeyID string
 	// MaxAge is how long a data key seals, and an opened one is kept.
 	MaxAge time.Duration
-	// MaxSeals is how many seals one data key makes.
+	// MaxSeals is how many seals one data key makes (in this Envelope:
+	// with Keys, each environment counts its own).
 	MaxSeals int
 	// MaxKeys is how many opened data keys are kept (the oldest go first).
 	MaxKeys int
 	// Now reads the clock.
 	Now func() time.Time
+	// Keys, when set, holds the data key every environment seals under.
+	Keys DataKeys
 
-	mu  sync.Mutex // held while a data key is generated, so only one is
+	mu  sync.Mutex // held while a data key is generated or taken up, so only one is
 	cur *sealKey
 
 	omu    sync.Mutex
@@ -144,29 +154,135 @@ func (e *Envelope) Seal(ctx context.Context, plaintext []byte, aad string) ([]by
 func (e *Envelope) sealKey(ctx context.Context) (*sealKey, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	maxSeals := e.MaxSeals
-	if maxSeals <= 0 {
-		maxSeals = DefaultDataKeySeals
-	}
 	now := e.now()
-	if k := e.cur; k == nil || k.seals >= maxSeals || now.Sub(k.created) >= e.maxAge() || now.Before(k.created) {
-		plain, wrapped, err := e.API.GenerateDataKey(ctx, e.KeyID, dataKeyContext)
+	if k := e.cur; k == nil || k.seals >= e.maxSeals() || now.Sub(k.created) >= e.maxAge() || now.Before(k.created) {
+		var err error
+		if e.Keys != nil {
+			k, err = e.sharedKey(ctx, now)
+		} else {
+			k, err = e.newKey(ctx, now)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("seal: new data key: %w", err)
+			return nil, err
 		}
-		if len(wrapped) == 0 || len(wrapped) > maxWrappedKey {
-			return nil, fmt.Errorf("seal: new data key: wrapped form of %d bytes", len(wrapped))
-		}
-		aead, err := newAEAD(plain)
-		clear(plain)
-		if err != nil {
-			return nil, fmt.Errorf("seal: new data key: %w", err)
-		}
-		header := binary.BigEndian.AppendUint16(bytes.Clone(envelopeMagic), uint16(len(wrapped)))
-		e.cur = &sealKey{aead: aead, header: append(header, wrapped...), created: now}
+		e.cur = k
 	}
 	e.cur.seals++
 	return e.cur, nil
+}
+
+func (e *Envelope) maxSeals() int {
+	if e.MaxSeals > 0 {
+		return e.MaxSeals
+	}
+	return DefaultDataKeySeals
+}
+
+// newKey generates a data key of this Envelope's own.
+func (e *Envelope) newKey(ctx context.Context, now time.Time) (*sealKey, error) {
+	plain, wrapped, err := e.generate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	aead, err := newAEAD(plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal: new data key: %w", err)
+	}
+	return newSealKey(aead, wrapped, now), nil
+}
+
+func (e *Envelope) generate(ctx context.Context) (plain, wrapped []byte, err error) {
+	plain, wrapped, err = e.API.GenerateDataKey(ctx, e.KeyID, dataKeyContext)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seal: new data key: %w", err)
+	}
+	if len(wrapped) == 0 || len(wrapped) > maxWrappedKey {
+		clear(plain)
+		return nil, nil, fmt.Errorf("seal: new data key: wrapped form of %d bytes", len(wrapped))
+	}
+	return plain, wrapped, nil
+}
+
+func newSealKey(aead cipher.AEAD, wrapped []byte, created time.Time) *sealKey {
+	header := binary.BigEndian.AppendUint16(bytes.Clone(envelopeMagic), uint16(len(wrapped)))
+	return &sealKey{aead: aead, header: append(header, wrapped...), created: created}
+}
+
+// wrapped is the KMS-wrapped form of the key.
+func (k *sealKey) wrapped() []byte { return k.header[len(envelopeMagic)+2:] }
+
+// maxClockSkew is how far in the future a shared key's creation may lie
+// (another environment's clock) and the key still count as current.
+const maxClockSkew = 5 * time.Minute
+
+// sharedKey returns the key of the shared record when it may still seal;
+// otherwise it generates one and puts it in the record, unless another
+// environment replaced the record first, in which case it takes that
+// environment's key. Whatever this returns is the record's key, so the
+// environments seal under one key a day (plus a rare second where two
+// rotate at once). When the record cannot be read or written the seal
+// fails: sealing runs at connect and token renewal, where a clear error
+// beats a key of our own that every other environment would have to open.
+func (e *Envelope) sharedKey(ctx context.Context, now time.Time) (*sealKey, error) {
+	rec, err := e.Keys.Current(ctx)
+	switch {
+	case errors.Is(err, ErrNoDataKey):
+		rec = DataKey{}
+	case err != nil:
+		return nil, fmt.Errorf("seal: read the shared data key: %w", err)
+	case e.current(rec, now):
+		return e.adopt(ctx, rec, now)
+	}
+	plain, wrapped, err := e.generate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	aead, err := newAEAD(plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal: new data key: %w", err)
+	}
+	won, err := e.Keys.Replace(ctx, rec, DataKey{Wrapped: wrapped, Created: now, KeyID: e.KeyID})
+	if err != nil {
+		return nil, fmt.Errorf("seal: replace the shared data key: %w", err)
+	}
+	if !bytes.Equal(won.Wrapped, wrapped) {
+		// Another environment rotated first; ours is dropped unused.
+		return e.adopt(ctx, won, now)
+	}
+	// Remembered as opened too: this environment opens what it sealed
+	// without asking KMS.
+	e.remember(sha256.Sum256(wrapped), openedKey{aead: aead, fetched: now})
+	return newSealKey(aead, wrapped, now), nil
+}
+
+// current reports whether the shared record's key may seal: under this
+// Envelope's KMS key, younger than MaxAge, and not the key this Envelope
+// has just spent (MaxSeals counts per environment).
+func (e *Envelope) current(rec DataKey, now time.Time) bool {
+	age := now.Sub(rec.Created)
+	if len(rec.Wrapped) == 0 || rec.KeyID != e.KeyID || age >= e.maxAge() || age <= -maxClockSkew {
+		return false
+	}
+	return e.cur == nil || !bytes.Equal(e.cur.wrapped(), rec.Wrapped)
+}
+
+// adopt opens the shared record's key (from memory, or with one KMS
+// Decrypt) to seal under it until it is MaxAge old.
+func (e *Envelope) adopt(ctx context.Context, rec DataKey, now time.Time) (*sealKey, error) {
+	if len(rec.Wrapped) == 0 || len(rec.Wrapped) > maxWrappedKey {
+		return nil, fmt.Errorf("seal: shared data key: wrapped form of %d bytes", len(rec.Wrapped))
+	}
+	aead, err := e.openKey(ctx, rec.Wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("seal: open the shared data key: %w", err)
+	}
+	created := rec.Created
+	if created.After(now) {
+		created = now // another clock, a little ahead of ours
+	}
+	return newSealKey(aead, bytes.Clone(rec.Wrapped), created), nil
 }
 
 // Open opens an envelope blob, or a blob KMS sealed directly (KMS.Open).

@@ -1,6 +1,7 @@
 // Package seal encrypts cart credentials at rest. In AWS the sealer is
 // Envelope: AES-256-GCM under data keys KMS generates and wraps, kept in
-// memory per execution environment (KMS, which sealed with KMS alone, still
+// memory per execution environment, the one sealing shared by every
+// environment through DataKeys (KMS, which sealed with KMS alone, still
 // opens the blobs it made); locally it is AES-256-GCM under a key file kept
 // in the data folder. Either way the channel's identity is bound in as
 // additional data, so a sealed blob copied onto another channel does not

@@ -18,6 +18,7 @@ import (
 	"github.com/autosync/autosync/shared/awsapi"
 	"github.com/autosync/autosync/shared/awsenv"
 	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/seal/datakeys"
 	"github.com/autosync/autosync/shared/store/dynamostore"
 )
 
@@ -101,6 +102,14 @@ func Load(getenv func(string) string, required ...string) (Env, error) {
 
 // Sealer is the sealer over the stack's credentials key: envelope
 // encryption whose data keys stay in memory for the execution environment's
-// life, so most opens and seals call KMS not at all. Call it once per cold
-// start and share the result: the keys live in it.
-func (e Env) Sealer() *seal.Envelope { return seal.NewEnvelope(e.API, e.KMSKey) }
+// life, so most opens and seals call KMS not at all. Every function's
+// environments seal under the one data key recorded in the table
+// (datakeys), so the keys in circulation are about one a day and an
+// environment's one Decrypt of it opens nearly every merchant's
+// credentials. Opening reads no record (the webhook function only opens).
+// Call it once per cold start and share the result: the keys live in it.
+func (e Env) Sealer() *seal.Envelope {
+	s := seal.NewEnvelope(e.API, e.KMSKey)
+	s.Keys = datakeys.New(e.Store)
+	return s
+}

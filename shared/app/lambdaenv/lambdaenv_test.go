@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/autosync/autosync/shared/seal"
+	"github.com/autosync/autosync/shared/seal/datakeys"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -86,6 +87,10 @@ func TestLoad(t *testing.T) {
 			}
 			if k := env.Sealer(); k.KeyID != "k" || k.API != env.API || k.MaxAge != seal.DefaultDataKeyAge || k.MaxSeals != seal.DefaultDataKeySeals {
 				t.Errorf("sealer over %q, limits %v and %d", k.KeyID, k.MaxAge, k.MaxSeals)
+			}
+			// Every environment seals under the table's shared data key.
+			if _, ok := env.Sealer().Keys.(*datakeys.Store); !ok {
+				t.Errorf("sealer's shared data keys %T, want the table's", env.Sealer().Keys)
 			}
 		})
 	}
