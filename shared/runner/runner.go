@@ -18,7 +18,6 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/clock"
-	"github.com/autosync/autosync/shared/connector"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
@@ -30,9 +29,11 @@ type Dispatcher interface {
 	Dispatch(ctx context.Context, in runs.Input) error
 }
 
-// Connectors builds a channel's cart connector; each task asks it for the
-// capability it needs (connector.As).
-type Connectors = connector.Builder
+// Connectors builds a channel's cart connector; each task asserts the
+// capability it needs of it (connect).
+type Connectors interface {
+	Connector(ch channels.Channel, creds cart.Credentials) (cart.Connector, error)
+}
 
 // OrderStatuses gives a channel's order statuses as support set them (nil: the cart's default).
 type OrderStatuses interface {
@@ -460,9 +461,14 @@ func (e *execution) do(ctx context.Context) error {
 // connect builds the channel's connector as T, the capability a task
 // needs; a channel that cannot give it is errUnsupported.
 func connect[T any](r *Runner, ch channels.Channel, creds cart.Credentials) (T, error) {
-	t, err := connector.As[T](r.Connectors, ch, creds)
+	var zero T
+	c, err := r.Connectors.Connector(ch, creds)
 	if err != nil {
-		return t, fmt.Errorf("%w: %w", errUnsupported, err)
+		return zero, fmt.Errorf("%w: %w", errUnsupported, err)
+	}
+	t, ok := c.(T)
+	if !ok {
+		return zero, fmt.Errorf("%w: %s does not offer it", errUnsupported, ch.Type)
 	}
 	return t, nil
 }
