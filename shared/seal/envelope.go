@@ -180,28 +180,28 @@ func (e *Envelope) maxSeals() int {
 
 // newKey generates a data key of this Envelope's own.
 func (e *Envelope) newKey(ctx context.Context, now time.Time) (*sealKey, error) {
-	plain, wrapped, err := e.generate(ctx)
+	aead, wrapped, err := e.generate(ctx)
 	if err != nil {
 		return nil, err
-	}
-	defer clear(plain)
-	aead, err := newAEAD(plain)
-	if err != nil {
-		return nil, fmt.Errorf("seal: new data key: %w", err)
 	}
 	return newSealKey(aead, wrapped, now), nil
 }
 
-func (e *Envelope) generate(ctx context.Context) (plain, wrapped []byte, err error) {
-	plain, wrapped, err = e.API.GenerateDataKey(ctx, e.KeyID, dataKeyContext)
+// generate makes a data key with KMS: its cipher and its wrapped form.
+func (e *Envelope) generate(ctx context.Context) (cipher.AEAD, []byte, error) {
+	plain, wrapped, err := e.API.GenerateDataKey(ctx, e.KeyID, dataKeyContext)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal: new data key: %w", err)
 	}
+	defer clear(plain)
 	if len(wrapped) == 0 || len(wrapped) > maxWrappedKey {
-		clear(plain)
 		return nil, nil, fmt.Errorf("seal: new data key: wrapped form of %d bytes", len(wrapped))
 	}
-	return plain, wrapped, nil
+	aead, err := newAEAD(plain)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seal: new data key: %w", err)
+	}
+	return aead, wrapped, nil
 }
 
 func newSealKey(aead cipher.AEAD, wrapped []byte, created time.Time) *sealKey {
@@ -234,14 +234,9 @@ func (e *Envelope) sharedKey(ctx context.Context, now time.Time) (*sealKey, erro
 	case e.current(rec, now):
 		return e.adopt(ctx, rec, now)
 	}
-	plain, wrapped, err := e.generate(ctx)
+	aead, wrapped, err := e.generate(ctx)
 	if err != nil {
 		return nil, err
-	}
-	defer clear(plain)
-	aead, err := newAEAD(plain)
-	if err != nil {
-		return nil, fmt.Errorf("seal: new data key: %w", err)
 	}
 	won, err := e.Keys.Replace(ctx, rec, DataKey{Wrapped: wrapped, Created: now, KeyID: e.KeyID})
 	if err != nil {
