@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/autosync/autosync/shared/awstest"
@@ -38,37 +36,11 @@ func boltStore(t *testing.T) store.Store {
 	return st
 }
 
-// serialTransport sends one request at a time: moto_server checks a
-// condition and applies the write in separate steps, so two concurrent
-// conditional writes could both pass there, which DynamoDB never allows
-// (as in the dynamostore contract tests).
-type serialTransport struct {
-	mu   sync.Mutex
-	base http.RoundTripper
-}
-
-func (t *serialTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.base.RoundTrip(r)
-}
-
 func dynamoStore(t *testing.T) store.Store {
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: &serialTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
-	client := dynamodb.NewFromConfig(cfg)
-	table := awstest.Unique("datakeys")
-	if err := dynamostore.CreateTable(t.Context(), client, table); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
-			t.Errorf("drop table %s: %v", table, err)
-		}
-	})
-	return dynamostore.New(client, table)
+	// Serial, as in the dynamostore contract tests: the race tests below
+	// need DynamoDB's per-request atomicity, which moto lacks otherwise.
+	client := dynamodb.NewFromConfig(awstest.SerialConfig(t))
+	return dynamostore.New(client, awstest.Table(t, client, "datakeys"))
 }
 
 var adapters = []struct {

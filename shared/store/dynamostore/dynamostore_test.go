@@ -2,10 +2,7 @@ package dynamostore_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,48 +18,11 @@ import (
 
 // newTable creates a table of its own for t and drops it afterwards.
 func newTable(t *testing.T, client *dynamodb.Client) string {
-	t.Helper()
-	table := awstest.Unique("storetest")
-	if err := dynamostore.CreateTable(t.Context(), client, table); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// t.Context is already canceled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
-			t.Errorf("drop table %s: %v", table, err)
-		}
-	})
-	return table
-}
-
-// serialTransport sends one request at a time. moto_server is threaded
-// and evaluates a condition and applies the write in separate steps, so two
-// concurrent conditional writes can both pass, a lost update DynamoDB never
-// allows. Serialising requests restores DynamoDB's per-request atomicity
-// without hiding adapter bugs: an adapter that checked a condition in one
-// request and wrote in another would still race, and the contract's
-// concurrency tests would still catch it.
-type serialTransport struct {
-	mu   sync.Mutex
-	base http.RoundTripper
-}
-
-func (t *serialTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	// moto answers only after it has applied the request, so holding the
-	// lock until the response headers arrive is enough.
-	return t.base.RoundTrip(r)
+	return awstest.Table(t, client, "storetest")
 }
 
 func TestContract(t *testing.T) {
-	cfg := awstest.Config(t)
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = 16 // the suite's goroutines reuse connections
-	cfg.HTTPClient = &http.Client{Transport: &serialTransport{base: base}}
-	client := dynamodb.NewFromConfig(cfg)
+	client := dynamodb.NewFromConfig(awstest.SerialConfig(t))
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return dynamostore.New(client, newTable(t, client))
 	})
