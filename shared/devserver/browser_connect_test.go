@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/autosync/autosync/shared/browsertest"
 )
 
 // TestBrowserAddChannelOnDemo: on the real local stack a merchant adds a
@@ -14,24 +16,12 @@ import (
 // comes back to it, ticks tasks (seeing the write-back preview first),
 // re-authorizes it after the simulator dropped its token, and removes it.
 func TestBrowserAddChannelOnDemo(t *testing.T) {
-	execPath := chromiumBin(t)
+	browsertest.Chromium(t) // skip before starting anything
 	c, _ := startDemo(t, 1)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 3*time.Minute)
-	defer cancelTimeout()
-	ctx, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 3*time.Minute)
 	p := page{t, ctx}
-	problems := browserProblems(ctx)
+	problems := browsertest.Problems(ctx, true)
 	defer func() {
 		for _, pr := range problems() {
 			// The simulator's consent page (another origin) has no icon.

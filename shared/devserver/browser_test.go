@@ -8,13 +8,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/autosync/autosync/shared/browsertest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
@@ -23,20 +23,6 @@ import (
 // the executor and the Shopify simulator behind the demo account. The page's
 // data-testid hooks are documented at the top of shared/ui/static/app.js;
 // shared/ui/browser_test.go drives the same page against a fake API.
-
-// chromiumBin is Debian's chromium. Without it the test skips, unless CI is
-// set: CI must run it.
-func chromiumBin(t *testing.T) string {
-	t.Helper()
-	const path = "/usr/bin/chromium"
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is missing (apt-get install -y chromium): %v", path, err)
-		}
-		t.Skipf("%s is missing (apt-get install -y chromium); skipping the browser test", path)
-	}
-	return path
-}
 
 // testID selects the element with that data-testid.
 func testID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
@@ -123,33 +109,6 @@ func (p page) screenshot(name string, action chromedp.Action[[]byte]) {
 	p.t.Logf("screenshot: %s", path)
 }
 
-// browserProblems collects the tab's console errors, uncaught exceptions and
-// unhandled rejections, and Content-Security-Policy / Trusted Types
-// violations.
-func browserProblems(ctx context.Context) func() []string {
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError ||
-				strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "Trusted Type") {
-				mu.Lock()
-				problems = append(problems, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
-				mu.Unlock()
-			}
-		}
-	}()
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(problems)
-	}
-}
-
 // apiRun is a Run of the API, as much of it as this test reads.
 type apiRun struct {
 	ID        string
@@ -224,7 +183,7 @@ type runLogEntry struct {
 // open the printed URL, turn autosync on and off for Import Orders, run it
 // once and watch the run finish in Activity.
 func TestBrowserSyncPageOnDemo(t *testing.T) {
-	execPath := chromiumBin(t)
+	browsertest.Chromium(t) // skip before starting anything
 	began := time.Now()
 
 	c, srv := startDemo(t, 600) // an hourly task would run every 6 s
@@ -261,21 +220,9 @@ func TestBrowserSyncPageOnDemo(t *testing.T) {
 		return m.task(shop, "import_orders")
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 3*time.Minute)
-	defer cancelTimeout()
-	ctx, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // start the browser and the tab
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 3*time.Minute)
 	p := page{t, ctx}
-	problems := browserProblems(ctx)
+	problems := browsertest.Problems(ctx, true)
 	defer func() {
 		for _, pr := range problems() {
 			t.Errorf("browser console: %s", pr)

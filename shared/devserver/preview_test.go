@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/autosync/autosync/shared/browsertest"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
@@ -155,7 +155,7 @@ func itemBySKU(items []previewItem, sku string) previewItem {
 // as the API reports — and Cancel leaves the task off; confirming and saving
 // turns it on.
 func TestBrowserWriteBackPreviewOnDemo(t *testing.T) {
-	execPath := chromiumBin(t)
+	browsertest.Chromium(t) // skip before starting anything
 	c, _ := startDemo(t, 1)
 	var chans struct{ Channels []struct{ ID, Type string } }
 	c.do("GET", "/v1/channels", nil, &chans)
@@ -176,21 +176,9 @@ func TestBrowserWriteBackPreviewOnDemo(t *testing.T) {
 		t.Fatalf("preview: %d %+v", code, pv.Summary)
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 2*time.Minute)
-	defer cancelTimeout()
-	ctx, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 2*time.Minute)
 	p := page{t, ctx}
-	problems := browserProblems(ctx)
+	problems := browsertest.Problems(ctx, true)
 	defer func() {
 		for _, pr := range problems() {
 			t.Errorf("browser console: %s", pr)

@@ -7,27 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-)
 
-// chromiumPath is Debian's chromium. Without it the browser test skips, unless
-// CI is set: CI must run it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	const path = "/usr/bin/chromium"
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is missing (apt-get install -y chromium): %v", path, err)
-		}
-		t.Skipf("%s is missing (apt-get install -y chromium); skipping the browser test", path)
-	}
-	return path
-}
+	"github.com/autosync/autosync/shared/browsertest"
+)
 
 func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 
@@ -97,31 +84,6 @@ func (b browser) text(id string) string {
 	return s
 }
 
-// consoleProblems collects uncaught exceptions and Content-Security-Policy
-// violations of the tab.
-func consoleProblems(ctx context.Context) func() []string {
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "Trusted Type") {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
-	}
-}
-
 // screenshotPath is docs/<name>.png with UPDATE_SCREENSHOTS=1, else the
 // git-ignored docs/<name>.tmp.png.
 func screenshotPath(name string) string {
@@ -144,7 +106,7 @@ func saveScreenshot(t *testing.T, name string, png []byte) {
 }
 
 func TestSyncPageInBrowser(t *testing.T) {
-	execPath := chromiumPath(t)
+	browsertest.Chromium(t) // skip before starting anything
 
 	api := newFakeAPI("test-token")
 	mux := http.NewServeMux()
@@ -154,21 +116,9 @@ func TestSyncPageInBrowser(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 3*time.Minute)
-	defer cancelTimeout()
-	ctx, cancel := chromedp.NewContext(ctx)
-	defer cancel()
+	ctx := browsertest.Start(t, 3*time.Minute)
 	b := browser{t, ctx}
-	if err := chromedp.Do(ctx); err != nil { // start the browser and the tab
-		t.Fatalf("start chromium: %v", err)
-	}
-	problems := consoleProblems(ctx)
+	problems := browsertest.Problems(ctx, false)
 
 	// The page takes the token from the fragment and removes it from the address bar.
 	b.do("open the page",
@@ -477,27 +427,15 @@ func TestSyncPageInBrowser(t *testing.T) {
 // startBrowser serves the page with api and opens a headless tab.
 func startBrowser(t *testing.T, api *fakeAPI) (browser, string, func() []string) {
 	t.Helper()
-	execPath := chromiumPath(t)
+	browsertest.Chromium(t) // skip before starting anything
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", api)
 	mux.Handle("/{$}", Handler())
 	mux.Handle(Prefix, Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 3*time.Minute)
-	t.Cleanup(cancelTimeout)
-	ctx, cancel := chromedp.NewContext(ctx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return browser{t, ctx}, srv.URL, consoleProblems(ctx)
+	ctx := browsertest.Start(t, 3*time.Minute)
+	return browser{t, ctx}, srv.URL, browsertest.Problems(ctx, false)
 }
 
 // TestSyncPageNarrowFooterInBrowser: at a phone's 390 px every footer

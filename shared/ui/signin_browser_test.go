@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/autosync/autosync/shared/browsertest"
 )
 
 // hostedSignIn stands for the user pool's hosted page: it remembers the
@@ -72,7 +73,7 @@ func (h *hostedSignIn) routes(mux *http.ServeMux, base func() string) {
 // token in sessionStorage and loads the channels; the code leaves the
 // address bar. A return with the wrong state is refused.
 func TestSignInThroughHostedPageInBrowser(t *testing.T) {
-	execPath := chromiumPath(t)
+	browsertest.Chromium(t) // skip before starting anything
 	api := newFakeAPI("test-token")
 	hosted := &hostedSignIn{}
 	mux := http.NewServeMux()
@@ -84,21 +85,9 @@ func TestSignInThroughHostedPageInBrowser(t *testing.T) {
 	srv = httptest.NewServer(mux)
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	ctx, cancelTimeout := context.WithTimeout(allocCtx, 2*time.Minute)
-	defer cancelTimeout()
-	ctx, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 2*time.Minute)
 	b := browser{t, ctx}
-	problems := consoleProblems(ctx)
+	problems := browsertest.Problems(ctx, false)
 
 	b.do("open without a token", chromedp.Navigate(srv.URL+"/"))
 	waitFor(b, `!!document.querySelector('[data-testid="channel-shop1"]')`)
