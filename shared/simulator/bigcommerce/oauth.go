@@ -3,15 +3,11 @@ package bigcommercesim
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -22,16 +18,6 @@ import (
 // Scope is what the simulated app is registered for.
 const Scope = "store_v2_orders_read_only store_v2_products_read_only store_inventory store_v2_information_read_only"
 
-// oauthState is BigCommerce's side of the app install: codes waiting for
-// the token request, and the tokens issued (the configured AccessToken is
-// always one, until revoked).
-type oauthState struct {
-	mu      sync.Mutex
-	codes   map[string]bool
-	issued  map[string]bool
-	revoked bool
-}
-
 func (s *Server) oauthRoutes() {
 	s.mux.HandleFunc("GET /app/{client_id}/install", s.installPage)
 	s.mux.HandleFunc("POST /app/{client_id}/install", s.installAllow)
@@ -39,23 +25,11 @@ func (s *Server) oauthRoutes() {
 }
 
 // tokenAccepted says whether tok is a live X-Auth-Token.
-func (s *Server) tokenAccepted(tok string) bool {
-	s.oauth.mu.Lock()
-	defer s.oauth.mu.Unlock()
-	if !s.oauth.revoked && subtle.ConstantTimeCompare([]byte(tok), s.token) == 1 {
-		return true
-	}
-	return tok != "" && s.oauth.issued[tok]
-}
+func (s *Server) tokenAccepted(tok string) bool { return s.grants.Accepted(tok, s.token) }
 
 // RevokeTokens makes every access token stop working, as removing the app
 // from the store does.
-func (s *Server) RevokeTokens() {
-	s.oauth.mu.Lock()
-	defer s.oauth.mu.Unlock()
-	s.oauth.revoked = true
-	s.oauth.issued = nil
-}
+func (s *Server) RevokeTokens() { s.grants.Revoke() }
 
 // installParams checks an install: the app's client id, and the app's
 // registered auth callback URL. The real BigCommerce knows the callback
@@ -94,13 +68,7 @@ func (s *Server) installAllow(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "install refused: "+msg, http.StatusBadRequest)
 		return
 	}
-	code := random(16)
-	s.oauth.mu.Lock()
-	if s.oauth.codes == nil {
-		s.oauth.codes = map[string]bool{}
-	}
-	s.oauth.codes[code] = true
-	s.oauth.mu.Unlock()
+	code := s.grants.Code(s.hash)
 	u, _ := url.Parse(redirect)
 	u.RawQuery = url.Values{"code": {code}, "scope": {Scope}, "context": {"stores/" + s.hash}}.Encode()
 	http.Redirect(w, r, u.String(), http.StatusFound)
@@ -139,18 +107,7 @@ func (s *Server) token2(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "invalid_request"})
 		return
 	}
-	s.oauth.mu.Lock()
-	ok := s.oauth.codes[in.Code]
-	delete(s.oauth.codes, in.Code)
-	tok := ""
-	if ok {
-		tok = random(16)
-		if s.oauth.issued == nil {
-			s.oauth.issued = map[string]bool{}
-		}
-		s.oauth.issued[tok] = true
-	}
-	s.oauth.mu.Unlock()
+	tok, _, ok := s.grants.Redeem(in.Code, "")
 	if !ok {
 		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "Invalid verification code"})
 		return
@@ -167,7 +124,7 @@ func (s *Server) token2(w http.ResponseWriter, r *http.Request) {
 func (s *Server) SignedPayload(now time.Time) string {
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 		"aud": s.clientID, "iss": "bc", "iat": now.Unix(), "nbf": now.Unix() - 5, "exp": now.Add(24 * time.Hour).Unix(),
-		"jti": random(8), "sub": "stores/" + s.hash,
+		"jti": simulator.Random(8), "sub": "stores/" + s.hash,
 		"user":  map[string]any{"id": 1, "email": "merchant@example.com", "locale": "en-US"},
 		"owner": map[string]any{"id": 1, "email": "merchant@example.com"},
 		"url":   "/", "channel_id": nil,
@@ -201,10 +158,4 @@ func (s *Server) Uninstall(ctx context.Context, client *http.Client, target, sto
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
-}
-
-func random(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -40,6 +40,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator"
 	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
@@ -158,7 +159,7 @@ type Server struct {
 
 	clientSecret []byte
 	clientID     string
-	oauth        oauthState
+	grants       simulator.Grants // the app install's codes and tokens
 	storeID      string
 	hooks        hooks
 	out          *outbox.Outbox

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -18,23 +16,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/autosync/autosync/shared/simulator"
 )
 
 // DefaultClientID is the app's client id when Options names none.
 const DefaultClientID = "simulator_client_id"
-
-// oauthState is the provider side of Shopify's authorization-code grant:
-// codes waiting for the token request, and the tokens issued (the
-// configured AccessToken is always one, until revoked).
-type oauthState struct {
-	mu      sync.Mutex
-	codes   map[string]string // code -> shop
-	issued  map[string]bool
-	revoked bool // the configured AccessToken no longer works
-}
 
 var shopRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$`)
 
@@ -44,23 +31,11 @@ func (s *Server) oauthRoutes() {
 	s.mux.HandleFunc("POST /admin/oauth/access_token", s.accessToken)
 }
 
-func (s *Server) tokenAccepted(tok string) bool {
-	s.oauth.mu.Lock()
-	defer s.oauth.mu.Unlock()
-	if !s.oauth.revoked && subtle.ConstantTimeCompare([]byte(tok), s.token) == 1 {
-		return true
-	}
-	return tok != "" && s.oauth.issued[tok]
-}
+func (s *Server) tokenAccepted(tok string) bool { return s.grants.Accepted(tok, s.token) }
 
 // RevokeTokens makes every access token stop working, as a merchant
 // revoking the app's access does.
-func (s *Server) RevokeTokens() {
-	s.oauth.mu.Lock()
-	defer s.oauth.mu.Unlock()
-	s.oauth.revoked = true
-	s.oauth.issued = nil
-}
+func (s *Server) RevokeTokens() { s.grants.Revoke() }
 
 func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 	p := map[string]string{}
@@ -104,13 +79,7 @@ func (s *Server) authorizeAllow(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	code := random(16)
-	s.oauth.mu.Lock()
-	if s.oauth.codes == nil {
-		s.oauth.codes = map[string]string{}
-	}
-	s.oauth.codes[code] = p["shop"]
-	s.oauth.mu.Unlock()
+	code := s.grants.Code(p["shop"])
 	q := url.Values{
 		"code": {code}, "shop": {p["shop"]}, "state": {p["state"]},
 		"timestamp": {strconv.FormatInt(s.now().Unix(), 10)},
@@ -165,18 +134,7 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client"})
 		return
 	}
-	s.oauth.mu.Lock()
-	_, ok := s.oauth.codes[in.Code]
-	delete(s.oauth.codes, in.Code)
-	tok := ""
-	if ok {
-		tok = "shpat_" + random(16)
-		if s.oauth.issued == nil {
-			s.oauth.issued = map[string]bool{}
-		}
-		s.oauth.issued[tok] = true
-	}
-	s.oauth.mu.Unlock()
+	tok, _, ok := s.grants.Redeem(in.Code, "shpat_")
 	if !ok {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "The authorization code was not found or was already used"})
 		return
@@ -213,7 +171,7 @@ func (s *Server) SendAppWebhook(ctx context.Context, client *http.Client, target
 	req.Header.Set("X-Shopify-Topic", topic)
 	req.Header.Set("X-Shopify-Shop-Domain", shop)
 	req.Header.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString(m.Sum(nil)))
-	req.Header.Set("X-Shopify-Webhook-Id", random(8))
+	req.Header.Set("X-Shopify-Webhook-Id", simulator.Random(8))
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -223,10 +181,4 @@ func (s *Server) SendAppWebhook(ctx context.Context, client *http.Client, target
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
-}
-
-func random(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/autosync/autosync/shared/simulator"
 	"github.com/autosync/autosync/shared/simulator/fault"
 	"github.com/autosync/autosync/shared/simulator/outbox"
 )
@@ -134,7 +135,7 @@ type Server struct {
 	clientSecret []byte
 	clientID     string
 	shop         string
-	oauth        oauthState
+	grants       simulator.Grants // the app install's codes and tokens
 	hooks        hooks
 	out          *outbox.Outbox
 }
