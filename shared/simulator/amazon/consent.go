@@ -35,7 +35,7 @@ func (s *Server) consentParams(q url.Values) (map[string]string, string) {
 	case p["state"] == "":
 		return nil, "state is required."
 	}
-	if u, err := url.Parse(p["redirect_uri"]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !simulator.WebURL(p["redirect_uri"]) {
 		return nil, "The redirect_uri is not one of the application's."
 	}
 	return p, ""
@@ -45,22 +45,14 @@ func (s *Server) consentParams(q url.Values) (map[string]string, string) {
 // workflow: the consent page and the seller confirming.
 func (s *Server) consentRoutes() {
 	s.mux.HandleFunc("GET /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
-		p, msg := s.consentParams(r.URL.Query())
-		if msg != "" {
-			http.Error(w, msg, http.StatusBadRequest)
-			return
-		}
-		simulator.WriteConsent(w, simulator.Consent{Title: "Authorize application", Heading: "Allow an application to access your Amazon selling account?",
-			Detail: "Selling partner " + s.opts.SellerID, Action: "/apps/authorize/consent", Hidden: p, Button: "Confirm"})
+		simulator.ServeConsent(w, r, s.consentParams, func(p map[string]string) simulator.Consent {
+			return simulator.Consent{Title: "Authorize application", Heading: "Allow an application to access your Amazon selling account?",
+				Detail: "Selling partner " + s.opts.SellerID, Action: "/apps/authorize/consent", Hidden: p, Button: "Confirm"}
+		})
 	})
 	s.mux.HandleFunc("POST /apps/authorize/consent", func(w http.ResponseWriter, r *http.Request) {
-		form, ok := simulator.ReadConsent(w, r)
+		p, ok := simulator.Consented(w, r, s.consentParams)
 		if !ok {
-			return
-		}
-		p, msg := s.consentParams(form)
-		if msg != "" {
-			http.Error(w, "authorization refused. "+msg, http.StatusBadRequest)
 			return
 		}
 		s.mu.Lock()
@@ -70,9 +62,7 @@ func (s *Server) consentRoutes() {
 		}
 		s.codes[code] = s.now().Add(codeTTL)
 		s.mu.Unlock()
-		u, _ := url.Parse(p["redirect_uri"])
-		u.RawQuery = url.Values{"state": {p["state"]}, "selling_partner_id": {s.opts.SellerID}, "spapi_oauth_code": {code}}.Encode()
-		http.Redirect(w, r, u.String(), http.StatusFound)
+		simulator.SendBack(w, r, p["redirect_uri"], url.Values{"state": {p["state"]}, "selling_partner_id": {s.opts.SellerID}, "spapi_oauth_code": {code}})
 	})
 }
 

@@ -31,47 +31,41 @@ func (s *Server) tokenAccepted(tok string) bool { return s.grants.Accepted(tok, 
 // from the store does.
 func (s *Server) RevokeTokens() { s.grants.Revoke() }
 
-// installParams checks an install: the app's client id, and the app's
-// registered auth callback URL. The real BigCommerce knows the callback
-// from the app's registration; the simulator stands for every app
-// registration, so the install URL names it (redirect_uri).
-func (s *Server) installParams(clientID, redirect string) string {
-	if clientID != s.clientID {
-		return "This app does not exist."
+// installParams checks an install for the app r's path names: the app's
+// client id, and the app's registered auth callback URL. The real
+// BigCommerce knows the callback from the app's registration; the
+// simulator stands for every app registration, so the install URL names
+// it (redirect_uri).
+func (s *Server) installParams(r *http.Request) simulator.Params {
+	return func(v url.Values) (map[string]string, string) {
+		redirect := v.Get("redirect_uri")
+		switch {
+		case r.PathValue("client_id") != s.clientID:
+			return nil, "This app does not exist."
+		case !simulator.WebURL(redirect):
+			return nil, "The app has no valid auth callback URL."
+		}
+		return map[string]string{"redirect_uri": redirect}, ""
 	}
-	if u, err := url.Parse(redirect); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "The app has no valid auth callback URL."
-	}
-	return ""
 }
 
 // installPage is the consent screen: a plain form with an Allow button.
 func (s *Server) installPage(w http.ResponseWriter, r *http.Request) {
-	redirect := r.URL.Query().Get("redirect_uri")
-	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
-		return
-	}
-	simulator.WriteConsent(w, simulator.Consent{Title: "Install app", Heading: "Install app on store " + s.hash, Detail: "The app asks for: " + Scope,
-		Hidden: map[string]string{"redirect_uri": redirect}, Button: "Allow"})
+	simulator.ServeConsent(w, r, s.installParams(r), func(p map[string]string) simulator.Consent {
+		return simulator.Consent{Title: "Install app", Heading: "Install app on store " + s.hash, Detail: "The app asks for: " + Scope,
+			Hidden: p, Button: "Allow"}
+	})
 }
 
 // installAllow grants: a code, and the browser sent to the auth callback
 // with code, scope and context.
 func (s *Server) installAllow(w http.ResponseWriter, r *http.Request) {
-	form, ok := simulator.ReadConsent(w, r)
+	p, ok := simulator.Consented(w, r, s.installParams(r))
 	if !ok {
 		return
 	}
-	redirect := form.Get("redirect_uri")
-	if msg := s.installParams(r.PathValue("client_id"), redirect); msg != "" {
-		http.Error(w, "install refused: "+msg, http.StatusBadRequest)
-		return
-	}
 	code := s.grants.Code(s.hash)
-	u, _ := url.Parse(redirect)
-	u.RawQuery = url.Values{"code": {code}, "scope": {Scope}, "context": {"stores/" + s.hash}}.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	simulator.SendBack(w, r, p["redirect_uri"], url.Values{"code": {code}, "scope": {Scope}, "context": {"stores/" + s.hash}})
 }
 
 // token2 exchanges a code, once, for a store access token

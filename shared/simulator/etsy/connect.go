@@ -47,7 +47,7 @@ func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 	case p["code_challenge_method"] != "S256" || len(p["code_challenge"]) != 43:
 		return nil, "code_challenge with code_challenge_method S256 is required"
 	}
-	if u, err := url.Parse(p["redirect_uri"]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !simulator.WebURL(p["redirect_uri"]) {
 		return nil, "redirect_uri is not a URL"
 	}
 	return p, ""
@@ -55,13 +55,10 @@ func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 
 func (s *Server) consentRoutes() {
 	s.mux.HandleFunc("GET /oauth/connect", func(w http.ResponseWriter, r *http.Request) {
-		p, msg := s.authorizeParams(r.URL.Query())
-		if msg != "" {
-			http.Error(w, msg, http.StatusBadRequest)
-			return
-		}
-		simulator.WriteConsent(w, simulator.Consent{Title: "Grant access", Heading: "An app would like to connect to your Etsy account",
-			Detail: "It asks for: " + p["scope"], Action: "/oauth/connect", Hidden: p, Button: "Allow Access"})
+		simulator.ServeConsent(w, r, s.authorizeParams, func(p map[string]string) simulator.Consent {
+			return simulator.Consent{Title: "Grant access", Heading: "An app would like to connect to your Etsy account",
+				Detail: "It asks for: " + p["scope"], Action: "/oauth/connect", Hidden: p, Button: "Allow Access"}
+		})
 	})
 	s.mux.HandleFunc("POST /oauth/connect", s.allow)
 	s.route("GET /users/me", func(w http.ResponseWriter, r *http.Request) {
@@ -76,13 +73,8 @@ func (s *Server) consentRoutes() {
 // allow is the owner pressing Allow: a code, and the browser sent back
 // with it and the state.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request) {
-	form, ok := simulator.ReadConsent(w, r)
+	p, ok := simulator.Consented(w, r, s.authorizeParams)
 	if !ok {
-		return
-	}
-	p, msg := s.authorizeParams(form)
-	if msg != "" {
-		http.Error(w, "authorization refused: "+msg, http.StatusBadRequest)
 		return
 	}
 	code := rand32()
@@ -92,9 +84,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request) {
 	}
 	s.codes.m[code] = grant{challenge: p["code_challenge"], redirect: p["redirect_uri"], expires: s.now().Add(codeTTL)}
 	s.codes.mu.Unlock()
-	u, _ := url.Parse(p["redirect_uri"])
-	u.RawQuery = url.Values{"code": {code}, "state": {p["state"]}}.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	simulator.SendBack(w, r, p["redirect_uri"], url.Values{"code": {code}, "state": {p["state"]}})
 }
 
 // codeGrant is the authorization_code grant: the code once, with the

@@ -50,7 +50,7 @@ func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 	case p["state"] == "":
 		return nil, "Oauth error invalid_request: state is required."
 	}
-	if u, err := url.Parse(p["redirect_uri"]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !simulator.WebURL(p["redirect_uri"]) {
 		return nil, "Oauth error invalid_request: The redirect_uri is not a URL."
 	}
 	return p, ""
@@ -58,25 +58,17 @@ func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 
 // authorizePage is the consent screen: a plain form with an Allow button.
 func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
-	p, msg := s.authorizeParams(r.URL.Query())
-	if msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
-		return
-	}
-	simulator.WriteConsent(w, simulator.Consent{Title: "Install app", Heading: "Install app on " + p["shop"], Detail: "The app asks for: " + p["scope"],
-		Action: "/admin/oauth/authorize", Hidden: p, Button: "Allow"})
+	simulator.ServeConsent(w, r, s.authorizeParams, func(p map[string]string) simulator.Consent {
+		return simulator.Consent{Title: "Install app", Heading: "Install app on " + p["shop"], Detail: "The app asks for: " + p["scope"],
+			Action: "/admin/oauth/authorize", Hidden: p, Button: "Allow"}
+	})
 }
 
 // authorizeAllow grants: a code, and the browser sent to redirect_uri with
 // the query Shopify signs.
 func (s *Server) authorizeAllow(w http.ResponseWriter, r *http.Request) {
-	form, ok := simulator.ReadConsent(w, r)
+	p, ok := simulator.Consented(w, r, s.authorizeParams)
 	if !ok {
-		return
-	}
-	p, msg := s.authorizeParams(form)
-	if msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
 	code := s.grants.Code(p["shop"])

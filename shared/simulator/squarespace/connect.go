@@ -57,13 +57,10 @@ func (s *Server) providerRoutes(opts Options) {
 		s.prov.secret = DefaultClientSecret
 	}
 	s.mux.HandleFunc("GET "+authorizePath, func(w http.ResponseWriter, r *http.Request) {
-		p, msg := s.authorizeParams(r.URL.Query())
-		if msg != "" {
-			http.Error(w, msg, http.StatusBadRequest)
-			return
-		}
-		simulator.WriteConsent(w, simulator.Consent{Title: "Connect to Squarespace", Heading: "Allow this app to access your site?",
-			Detail: "It asks for: " + p["scope"], Action: authorizePath, Hidden: p, Button: "Allow"})
+		simulator.ServeConsent(w, r, s.authorizeParams, func(p map[string]string) simulator.Consent {
+			return simulator.Consent{Title: "Connect to Squarespace", Heading: "Allow this app to access your site?",
+				Detail: "It asks for: " + p["scope"], Action: authorizePath, Hidden: p, Button: "Allow"}
+		})
 	})
 	s.mux.HandleFunc("POST "+authorizePath, s.providerAllow)
 	s.mux.HandleFunc("POST "+tokensPath, s.providerTokens)
@@ -82,20 +79,15 @@ func (s *Server) authorizeParams(q url.Values) (map[string]string, string) {
 	case p["scope"] == "":
 		return nil, "scope is required"
 	}
-	if u, err := url.Parse(p["redirect_uri"]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !simulator.WebURL(p["redirect_uri"]) {
 		return nil, "redirect_uri is not a URL"
 	}
 	return p, ""
 }
 
 func (s *Server) providerAllow(w http.ResponseWriter, r *http.Request) {
-	form, ok := simulator.ReadConsent(w, r)
+	p, ok := simulator.Consented(w, r, s.authorizeParams)
 	if !ok {
-		return
-	}
-	p, msg := s.authorizeParams(form)
-	if msg != "" {
-		http.Error(w, "authorization refused: "+msg, http.StatusBadRequest)
 		return
 	}
 	code := rand.Text()
@@ -105,9 +97,7 @@ func (s *Server) providerAllow(w http.ResponseWriter, r *http.Request) {
 	}
 	s.prov.codes[code] = providerCode{redirect: p["redirect_uri"], expires: s.now().Add(codeTTL)}
 	s.prov.mu.Unlock()
-	u, _ := url.Parse(p["redirect_uri"])
-	u.RawQuery = url.Values{"code": {code}, "state": {p["state"]}}.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	simulator.SendBack(w, r, p["redirect_uri"], url.Values{"code": {code}, "state": {p["state"]}})
 }
 
 // providerTokens is the token endpoint: the app authenticates with Basic

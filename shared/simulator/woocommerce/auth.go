@@ -61,7 +61,7 @@ func authParams(q url.Values) (map[string]string, string) {
 		return nil, "Invalid scope " + p["scope"]
 	}
 	for _, k := range []string{"return_url", "callback_url"} {
-		if u, err := url.Parse(p[k]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if !simulator.WebURL(p[k]) {
 			return nil, "The " + k + " is not a valid URL"
 		}
 	}
@@ -69,25 +69,17 @@ func authParams(q url.Values) (map[string]string, string) {
 }
 
 func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
-	p, msg := authParams(r.URL.Query())
-	if msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
-		return
-	}
-	simulator.WriteConsent(w, simulator.Consent{Title: p["app_name"] + " would like to connect to your store", Heading: p["app_name"] + " would like to Read/Write access",
-		Action: "/wc-auth/v1/authorize", Hidden: p, Button: "Allow"})
+	simulator.ServeConsent(w, r, authParams, func(p map[string]string) simulator.Consent {
+		return simulator.Consent{Title: p["app_name"] + " would like to connect to your store", Heading: p["app_name"] + " would like to Read/Write access",
+			Action: "/wc-auth/v1/authorize", Hidden: p, Button: "Allow"}
+	})
 }
 
 // authApprove generates keys, posts them to callback_url and, when the
 // app accepted them, sends the browser to return_url.
 func (s *Server) authApprove(w http.ResponseWriter, r *http.Request) {
-	form, ok := simulator.ReadConsent(w, r)
+	p, ok := simulator.Consented(w, r, authParams)
 	if !ok {
-		return
-	}
-	p, msg := authParams(form)
-	if msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
 	key, secret := "ck_"+randomHex(20), "cs_"+randomHex(20)
@@ -117,12 +109,7 @@ func (s *Server) authApprove(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Error: An error occurred in the request and at the time were unable to send the consumer data", http.StatusUnauthorized)
 		return
 	}
-	u, _ := url.Parse(p["return_url"])
-	q := u.Query()
-	q.Set("success", "1")
-	q.Set("user_id", p["user_id"])
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	simulator.SendBack(w, r, p["return_url"], url.Values{"success": {"1"}, "user_id": {p["user_id"]}})
 }
 
 func randomHex(n int) string {
