@@ -65,6 +65,17 @@ func (e *connectEnv) connectFlow(body map[string]string, revoke func()) channelJ
 		t.Fatalf("%d channels after a replay", n)
 	}
 
+	e.reauthorizes(ch, body["name"], revoke)
+	return ch
+}
+
+// reauthorizes revokes the access at the cart, pauses the channel as the
+// executor would on finding out, and re-authorizes it through the API:
+// active again, under its name, with its schedule resumed. Another
+// account cannot re-authorize it.
+func (e *connectEnv) reauthorizes(ch channelJSON, name string, revoke func()) {
+	t := e.t
+	t.Helper()
 	revoke()
 	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
 		t.Fatal(err)
@@ -72,24 +83,46 @@ func (e *connectEnv) connectFlow(body map[string]string, revoke func()) channelJ
 	if s, _ := e.schedule(acctA, ch.ID, catalog.ImportOrders); s.Enabled {
 		t.Fatal("schedule still enabled while the channel needs re-authorization")
 	}
-	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
-	var ra struct {
-		AuthorizeURL string `json:"authorize_url"`
+	if code, _ := e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctB, nil); code != http.StatusNotFound {
+		t.Fatalf("another account re-authorizes the channel: %d", code)
 	}
-	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
-		t.Fatalf("reauthorize: %d %s", code, b)
-	}
-	if code, loc := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
+	if code, loc := e.callback(e.consent(e.reauthorizeURL(ch.ID))); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
 		t.Fatalf("re-authorization callback: %d %q", code, loc)
 	}
-	chs = e.channels(acctA)
-	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Name != body["name"] {
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Name != name {
 		t.Fatalf("after re-authorization: %+v", chs)
 	}
 	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
 		t.Fatalf("schedule not resumed: %+v %v", s, ok)
 	}
-	return ch
+}
+
+// reauthorizeURL asks the API to re-authorize the channel and returns the
+// cart's authorize URL.
+func (e *connectEnv) reauthorizeURL(channel string) string {
+	e.t.Helper()
+	code, b := e.do("POST", "/v1/channels/"+channel+"/reauthorize", acctA, nil)
+	var ra struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
+		e.t.Fatalf("reauthorize: %d %s", code, b)
+	}
+	return ra.AuthorizeURL
+}
+
+// uninstalled checks the channel disconnected by its cart's uninstall:
+// with a reason, its schedule deleted.
+func (e *connectEnv) uninstalled(channel string) {
+	e.t.Helper()
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].Status != "disconnected" || chs[0].StatusReason == "" {
+		e.t.Fatalf("after uninstall: %+v", chs)
+	}
+	if _, ok := e.schedule(acctA, channel, catalog.ImportOrders); ok {
+		e.t.Fatal("schedule kept after uninstall")
+	}
 }
 
 // refusesStates: a callback with a forged, replayed or expired state, or

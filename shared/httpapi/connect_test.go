@@ -280,33 +280,7 @@ func TestConnectShopify(t *testing.T) {
 	}
 
 	// The merchant revokes the token at Shopify; the executor finds out.
-	e.sim.RevokeTokens()
-	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := e.schedule(acctA, ch.ID, catalog.ImportOrders); s.Enabled {
-		t.Fatal("schedule still enabled while the channel needs re-authorization")
-	}
-	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
-	var ra struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
-		t.Fatalf("reauthorize: %d %s", code, b)
-	}
-	if code, _ := e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctB, nil); code != http.StatusNotFound {
-		t.Fatalf("another account re-authorizes the channel: %d", code)
-	}
-	if code, loc := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
-		t.Fatalf("re-authorization callback: %d %q", code, loc)
-	}
-	chs = e.channels(acctA)
-	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Name != "My Shop" {
-		t.Fatalf("after re-authorization: %+v", chs)
-	}
-	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
-		t.Fatalf("schedule not resumed: %+v %v", s, ok)
-	}
+	e.reauthorizes(ch, "My Shop", e.sim.RevokeTokens)
 
 	// Rename.
 	if code, b := e.do("PATCH", "/v1/channels/"+ch.ID, acctA, map[string]string{"name": "  Main shop "}); code != http.StatusOK || !strings.Contains(string(b), `"name":"Main shop"`) {
@@ -330,17 +304,9 @@ func TestConnectShopify(t *testing.T) {
 	if st, err := e.sim.Uninstall(context.Background(), nil, e.api.URL+"/oauth/shopify/events", testShop); err != nil || st != http.StatusOK {
 		t.Fatalf("uninstall: %d %v", st, err)
 	}
-	chs = e.channels(acctA)
-	if len(chs) != 1 || chs[0].Status != "disconnected" || chs[0].StatusReason == "" {
-		t.Fatalf("after uninstall: %+v", chs)
-	}
-	if _, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); ok {
-		t.Fatal("schedule kept after uninstall")
-	}
+	e.uninstalled(ch.ID)
 	// Settings are kept: re-authorizing brings the schedule back.
-	_, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
-	_ = json.Unmarshal(b, &ra)
-	if code, _ := e.callback(e.consent(ra.AuthorizeURL)); code != http.StatusSeeOther {
+	if code, _ := e.callback(e.consent(e.reauthorizeURL(ch.ID))); code != http.StatusSeeOther {
 		t.Fatalf("reconnect after uninstall: %d", code)
 	}
 	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
