@@ -37,13 +37,7 @@ func TestConnectAmazon(t *testing.T) {
 func TestConnectAmazonRefuses(t *testing.T) {
 	e := newConnectEnv(t)
 	e.withAmazon()
-	set := func(cb, k, v string) string {
-		u, _ := url.Parse(cb)
-		q := u.Query()
-		q.Set(k, v)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
+	set := setQuery
 	e.refusesStates(amazonConnect, map[string]func(string) string{
 		"wrong code":       func(cb string) string { return set(cb, "spapi_oauth_code", "ANforged") },
 		"no seller":        func(cb string) string { return set(cb, "selling_partner_id", "") },

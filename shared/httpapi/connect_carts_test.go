@@ -130,15 +130,8 @@ func (e *connectEnv) uninstalled(channel string) {
 func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]func(cb string) string) {
 	t := e.t
 	t.Helper()
-	set := func(cb, key, val string) string {
-		u, _ := url.Parse(cb)
-		q := u.Query()
-		q.Set(key, val)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
 	cases := map[string]func() string{
-		"forged state": func() string { return set(e.consent(e.start(acctA, body)), "state", "forged-state") },
+		"forged state": func() string { return setQuery(e.consent(e.start(acctA, body)), "state", "forged-state") },
 		"expired state": func() string {
 			cb := e.consent(e.start(acctA, body))
 			e.clock.Advance(connect.StateTTL + time.Second)
@@ -146,7 +139,7 @@ func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]fu
 		},
 		"replayed state": func() string {
 			cb := e.consent(e.start(acctA, body))
-			if code, _ := e.callback(set(set(cb, "code", "not-the-code"), "spapi_oauth_code", "not-the-code")); code != http.StatusBadRequest {
+			if code, _ := e.callback(setQuery(setQuery(cb, "code", "not-the-code"), "spapi_oauth_code", "not-the-code")); code != http.StatusBadRequest {
 				t.Fatalf("a wrong code: %d", code)
 			}
 			return cb // the state was used by the refused callback
@@ -166,4 +159,27 @@ func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]fu
 			}
 		})
 	}
+}
+
+// setQuery is u with its query parameter key set to val.
+func setQuery(u, key, val string) string {
+	return editQuery(u, func(q url.Values) { q.Set(key, val) })
+}
+
+// editQuery is u with its query edited.
+func editQuery(u string, edit func(url.Values)) string {
+	parsed, _ := url.Parse(u)
+	q := parsed.Query()
+	edit(q)
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
+}
+
+// declined is a callback the cart sends when the owner declines: an error
+// instead of the code.
+func declined(cb string) string {
+	return editQuery(cb, func(q url.Values) {
+		q.Del("code")
+		q.Set("error", "access_denied")
+	})
 }

@@ -51,19 +51,8 @@ func TestConnectEtsyRefuses(t *testing.T) {
 		// (valid, unused) state brings the wrong verifier.
 		"wrong verifier": func(cb string) string {
 			other, _ := url.Parse(e.start(acctA, etsyConnect))
-			u, _ := url.Parse(cb)
-			q := u.Query()
-			q.Set("state", other.Query().Get("state"))
-			u.RawQuery = q.Encode()
-			return u.String()
+			return setQuery(cb, "state", other.Query().Get("state"))
 		},
-		"declined": func(cb string) string {
-			u, _ := url.Parse(cb)
-			q := u.Query()
-			q.Del("code")
-			q.Set("error", "access_denied")
-			u.RawQuery = q.Encode()
-			return u.String()
-		},
+		"declined": declined,
 	})
 }

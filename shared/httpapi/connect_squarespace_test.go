@@ -40,13 +40,6 @@ func TestConnectSquarespaceRefuses(t *testing.T) {
 	e := newConnectEnv(t)
 	e.withSquarespace()
 	e.refusesStates(squarespaceConnect, map[string]func(string) string{
-		"declined": func(cb string) string {
-			u, _ := url.Parse(cb)
-			q := u.Query()
-			q.Del("code")
-			q.Set("error", "access_denied")
-			u.RawQuery = q.Encode()
-			return u.String()
-		},
+		"declined": declined,
 	})
 }

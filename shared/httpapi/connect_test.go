@@ -337,13 +337,7 @@ func TestConnectShopify(t *testing.T) {
 // unknown, used, expired or whose signature is wrong creates nothing.
 func TestConnectRefusesForgedReplayedExpiredState(t *testing.T) {
 	e := newConnectEnv(t)
-	tamper := func(cb, key, val string) string {
-		u, _ := url.Parse(cb)
-		q := u.Query()
-		q.Set(key, val)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
+	tamper := setQuery
 	cases := []struct {
 		name string
 		cb   func() string
