@@ -25,6 +25,10 @@ type Delivery struct {
 	// Ping is a test delivery (WooCommerce's activation ping): answered,
 	// never acted on.
 	Ping bool
+	// Uninstalled is the cart's notice that the app was removed from the
+	// store (Squarespace's extension.uninstall). Acted on by asking the
+	// cart, which refuses Autosync's authorization if it is true.
+	Uninstalled bool
 }
 
 // Errors a driver's webhook Verify returns.

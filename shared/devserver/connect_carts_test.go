@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/simulator"
 )
 
 // TestConnectCartsInMakeDev: in make dev a merchant connects each of
@@ -74,5 +76,44 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 				t.Fatalf("import orders after re-authorization: %+v", ts)
 			}
 		})
+	}
+}
+
+// TestSquarespaceUninstallNoticeInMakeDev: with instasync ticked, the
+// channel's webhook subscription takes Squarespace's extension.uninstall;
+// the site removing the extension then disconnects the channel through
+// that notice alone (the executor asks Squarespace, which refuses the
+// refresh token), before any run.
+func TestSquarespaceUninstallNoticeInMakeDev(t *testing.T) {
+	c, srv := startDemo(t, 1)
+	var start struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if code := c.do("POST", "/v1/channels/connect", map[string]string{"cart": "squarespace", "name": "Noticed Squarespace"}, &start); code != http.StatusOK {
+		t.Fatalf("connect: %d", code)
+	}
+	code, loc := follow(t, start.AuthorizeURL)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
+		t.Fatalf("callback: %d %q", code, loc)
+	}
+	id := strings.TrimPrefix(loc, "/#channel=")
+	var m modal
+	c.do("PUT", "/v1/sync", map[string]any{"tasks": []map[string]any{{"channel_id": id, "task": catalog.InstasyncOrders, "enabled": true}}}, &m)
+	if !m.task(id, catalog.InstasyncOrders).Enabled {
+		t.Fatal("instasync orders not enabled on the connected channel")
+	}
+	ch, err := srv.App.Channels.Get(t.Context(), DemoAccount, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, ok := srv.sims.forChannel(ch)
+	rm, removable := sim.(simulator.AppRemover)
+	if !ok || !removable {
+		t.Fatalf("no removable simulator behind %s", id)
+	}
+	rm.RemoveApp()
+	waitFor(t, "the uninstall notice to disconnect the channel", 20*time.Second, func() bool { return c.channel(id).Status == "disconnected" })
+	if ch := c.channel(id); !strings.Contains(ch.StatusReason, "no longer holds") {
+		t.Fatalf("disconnected channel %+v", ch)
 	}
 }

@@ -54,7 +54,10 @@ func followIn(t *testing.T, br *http.Client, authorizeURL string) (int, string) 
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
-type devChannel struct{ ID, Type, Name, Status string }
+type devChannel struct {
+	ID, Type, Name, Status string
+	StatusReason           string `json:"status_reason"`
+}
 
 func (c client) channel(id string) devChannel {
 	c.t.Helper()

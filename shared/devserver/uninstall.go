@@ -12,9 +12,10 @@ import (
 // the app. Carts with an uninstall notice (Shopify's app/uninstalled,
 // BigCommerce's uninstall callback) send it to this server, which
 // disconnects the channel. Carts without one (Etsy, Amazon, WooCommerce,
-// Squarespace outside its webhook subscriptions) only stop honouring the
-// app's authorization; Autosync sees that in the cart's next answer, so
-// the route asks the cart at once, as the next run would.
+// and Squarespace, whose extension.uninstall reaches only channels with a
+// webhook subscription) only stop honouring the app's authorization;
+// Autosync sees that in the cart's next answer, so the route asks the
+// cart at once, as the next run would.
 func (s *Server) postUninstall(w http.ResponseWriter, r *http.Request) {
 	sim, ok := s.simFor(w, r)
 	if !ok {

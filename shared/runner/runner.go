@@ -61,8 +61,11 @@ type Runner struct {
 	Health     ChannelHealth
 	Dispatch   Dispatcher
 	Repair     func(ctx context.Context) error
-	Now        func() time.Time
-	Log        *slog.Logger
+	// VerifyChannel asks a channel's cart whether it still holds
+	// Autosync's authorization and records the answer (connect.Verify).
+	VerifyChannel func(ctx context.Context, account, channel string) error
+	Now           func() time.Time
+	Log           *slog.Logger
 
 	// LeaseTTL is how long a lease lives without a renewal; a crashed
 	// run's task is free again after it. Commits and a heartbeat every
@@ -160,6 +163,12 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 			return runs.Run{}, errors.New("schedule repair is not wired")
 		}
 		return runs.Run{}, r.Repair(ctx)
+	}
+	if in.Action == runs.ActionVerifyChannel {
+		if r.VerifyChannel == nil {
+			return runs.Run{}, errors.New("channel verification is not wired")
+		}
+		return runs.Run{}, r.VerifyChannel(ctx, in.AccountID, in.ChannelID)
 	}
 	log := r.Log.With("account", in.AccountID, "channel", in.ChannelID, "task", in.Task, "trigger", in.Trigger)
 

@@ -443,3 +443,25 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A verify_channel input asks the wired check about that channel and runs
+// nothing; unwired, it is an error (Lambda retries, then the queue keeps it).
+func TestVerifyChannelInput(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	in := runs.Input{Action: runs.ActionVerifyChannel, AccountID: "acct", ChannelID: f.ch.ID}
+	if _, err := f.r.Handle(ctx, in); err == nil {
+		t.Fatal("an unwired check succeeded")
+	}
+	var asked []string
+	f.r.VerifyChannel = func(_ context.Context, account, channel string) error {
+		asked = append(asked, account+"/"+channel)
+		return nil
+	}
+	if run, err := f.r.Handle(ctx, in); err != nil || run.ID != "" {
+		t.Fatalf("verify: %+v %v", run, err)
+	}
+	if len(asked) != 1 || asked[0] != "acct/"+f.ch.ID || f.cart.calls != 0 || f.countOrders(t) != 0 {
+		t.Fatalf("asked %v; cart calls %d", asked, f.cart.calls)
+	}
+}

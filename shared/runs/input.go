@@ -15,6 +15,11 @@ const (
 	ActionRun Action = ""
 	// ActionRepairSchedules makes the Scheduler match the schedule records.
 	ActionRepairSchedules Action = "repair_schedules"
+	// ActionVerifyChannel asks the channel's cart whether it still holds
+	// Autosync's authorization and records the answer: a cart's notice
+	// that the app was removed is checked with the cart, never taken on
+	// its word alone.
+	ActionVerifyChannel Action = "verify_channel"
 )
 
 // Input is the executor's input, whoever sends it: a schedule, a manual run,
@@ -44,6 +49,11 @@ func ParseInput(b []byte) (Input, error) {
 func (in Input) Validate() error {
 	switch in.Action {
 	case ActionRepairSchedules:
+		return nil
+	case ActionVerifyChannel:
+		if in.AccountID == "" || in.ChannelID == "" || in.Task != "" {
+			return fmt.Errorf("verify_channel needs account_id and channel_id, and no task")
+		}
 		return nil
 	case ActionRun:
 	default:

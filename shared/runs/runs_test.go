@@ -144,11 +144,15 @@ func TestListAndLastRuns(t *testing.T) {
 }
 
 func TestParseInput(t *testing.T) {
-	good := `{"account_id":"a","channel_id":"c","task":"import_orders","trigger":"schedule"}`
-	if _, err := ParseInput([]byte(good)); err != nil {
-		t.Fatal(err)
+	for _, good := range []string{`{"account_id":"a","channel_id":"c","task":"import_orders","trigger":"schedule"}`,
+		`{"action":"verify_channel","account_id":"a","channel_id":"c"}`} {
+		if _, err := ParseInput([]byte(good)); err != nil {
+			t.Fatalf("%s: %v", good, err)
+		}
 	}
 	for _, bad := range []string{``, `[]`, `{"action":"x"}`, `{"account_id":"a","channel_id":"c","task":"import_orders"}`,
+		`{"action":"verify_channel","account_id":"a"}`, `{"action":"verify_channel","channel_id":"c"}`,
+		`{"action":"verify_channel","account_id":"a","channel_id":"c","task":"import_orders"}`,
 		`{"account_id":"a","channel_id":"c","task":"nope","trigger":"manual"}`} {
 		if _, err := ParseInput([]byte(bad)); err == nil {
 			t.Errorf("%s accepted", bad)
@@ -161,7 +165,7 @@ func FuzzParseInput(f *testing.F) {
 	f.Add([]byte(`{"action":"repair_schedules"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := ParseInput(b)
-		if err == nil && in.Action == ActionRun && (in.AccountID == "" || in.ChannelID == "") {
+		if err == nil && (in.Action == ActionRun || in.Action == ActionVerifyChannel) && (in.AccountID == "" || in.ChannelID == "") {
 			t.Fatalf("accepted %s", b)
 		}
 	})

@@ -147,6 +147,10 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, "malformed", "The delivery could not be read.")
 		return
 	}
+	if d.Uninstalled {
+		rc.uninstalled(ctx, w, log, account, ch, d)
+		return
+	}
 	if d.Ping || d.Topic == "" {
 		accepted(w, "ignored")
 		return
@@ -210,6 +214,25 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
 	}
 	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
+	accepted(w, "accepted")
+}
+
+// uninstalled hands a cart's signed notice that the app was removed to the
+// executor, which asks the cart (runs.ActionVerifyChannel) and disconnects
+// the channel only if the cart refuses Autosync's authorization: a stale
+// or replayed notice, after the merchant installed the app again, changes
+// nothing. A retried notice verifies again, which is harmless.
+func (rc *Receiver) uninstalled(ctx context.Context, w http.ResponseWriter, log *slog.Logger, account string, ch channels.Channel, d cart.Delivery) {
+	if ch.Status == channels.Disconnected {
+		accepted(w, "ignored")
+		return
+	}
+	in := runs.Input{Action: runs.ActionVerifyChannel, AccountID: account, ChannelID: ch.ID}
+	if err := rc.Dispatch.Dispatch(ctx, in); err != nil {
+		rc.fail(ctx, w, "dispatch channel verification", err)
+		return
+	}
+	log.InfoContext(ctx, "webhook uninstall notice: the channel's authorization is checked with the cart", "delivery", d.ID)
 	accepted(w, "accepted")
 }
 

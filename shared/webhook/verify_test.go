@@ -65,6 +65,10 @@ func TestVerify(t *testing.T) {
 	sqKey, _ := hex.DecodeString(hexSecret)
 	sq := http.Header{}
 	sq.Set("Squarespace-Signature", hex.EncodeToString(hmacSHA256(sqKey, []byte(sqBody))))
+	// Squarespace's documented extension.uninstall example, signed.
+	sqGone := `{"id":"5c2ba184b63ed3cb411ce2b1","websiteId":"5f3c3d55ac435e1a051f77b3","subscriptionId":"5f3c2155d947844beedda991","topic":"extension.uninstall","createdOn":"2020-04-22T22:18+00:00","data":{"clientId":"A125dfPqdKJDqPAcJQgLo3A5mwcKIq2G"}}`
+	sqGoneH := http.Header{}
+	sqGoneH.Set("Squarespace-Signature", hex.EncodeToString(hmacSHA256(sqKey, []byte(sqGone))))
 
 	tests := []struct {
 		name   string
@@ -97,6 +101,8 @@ func TestVerify(t *testing.T) {
 		{"woocommerce unsigned", catalog.WooCommerce, http.Header{"X-Wc-Webhook-Topic": {"order.created"}}, wooBody, secret, Delivery{}, ErrSignature},
 		{"squarespace ok", catalog.Squarespace, sq, sqBody, []byte(hexSecret), Delivery{ID: "n-1", Topic: cart.TopicOrders, ResourceID: "5f1a"}, nil},
 		{"squarespace non-hex secret", catalog.Squarespace, sq, sqBody, []byte("zz"), Delivery{}, ErrSignature},
+		{"squarespace uninstall", catalog.Squarespace, sqGoneH, sqGone, []byte(hexSecret), Delivery{ID: "5c2ba184b63ed3cb411ce2b1", Uninstalled: true}, nil},
+		{"squarespace uninstall unsigned", catalog.Squarespace, http.Header{}, sqGone, []byte(hexSecret), Delivery{}, ErrSignature},
 		{"etsy", catalog.Etsy, http.Header{}, "{}", secret, Delivery{}, ErrCart},
 	}
 	for _, tc := range tests {

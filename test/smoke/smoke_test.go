@@ -163,6 +163,9 @@ func functions(r resources, s seeded) []function {
 			cases: []invocation{
 				{"task-repair.json", wantNoLambdaError, ""},
 				{"task-schedule.json", s.wantImported, ""},
+				// The webhook function's hand-over of an uninstall notice:
+				// the seeded channel's cart still holds its credentials.
+				{"task-verify-channel.json", wantNoLambdaError, ""},
 			},
 		},
 		{

@@ -8,6 +8,8 @@ import (
 	"errors"
 
 	"github.com/autosync/autosync/shared/app/core"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/connect"
 	"github.com/autosync/autosync/shared/runner"
 	"github.com/autosync/autosync/shared/runs"
 )
@@ -35,10 +37,19 @@ type Task struct {
 // tasks it runs.
 func New(c *core.Core, d Deps) *Task {
 	t := &Task{Core: c}
+	// Verify needs no cart app: it checks the credentials the channel holds.
+	verifier := &connect.Service{Store: c.Store, Channels: c.Channels, Settings: c.Settings, Connectors: c.Connectors, Now: c.Now, Log: c.Log}
 	t.Runner = &runner.Runner{
 		Runs: c.Runs, Channels: c.Channels, Orders: c.Orders, Inventory: c.Inventory, Statuses: c.Channels,
 		Connectors: c.Connectors, Health: c.Settings, Dispatch: d.Dispatch,
 		Repair: t.Repair, AccountCap: d.AccountCap,
+		VerifyChannel: func(ctx context.Context, account, channel string) error {
+			_, err := verifier.Verify(ctx, account, channel)
+			if errors.Is(err, channels.ErrNotFound) {
+				return nil // removed meanwhile: nothing to verify
+			}
+			return err
+		},
 		Now: c.Now, Log: c.Log,
 	}
 	c.Settings.Capabilities = t.Runner

@@ -81,7 +81,7 @@ func verifyDelivery(h http.Header, body, secret []byte, _ time.Time) (cart.Deliv
 	if err := json.Unmarshal(body, &doc); err != nil || !cart.ValidWebhookID(doc.ID) {
 		return cart.Delivery{}, fmt.Errorf("%w: not a notification", cart.ErrWebhookPayload)
 	}
-	d := cart.Delivery{ID: doc.ID}
+	d := cart.Delivery{ID: doc.ID, Uninstalled: doc.Topic == topicUninstall}
 	if doc.Topic == "order.create" || doc.Topic == "order.update" {
 		d.Topic = cart.TopicOrders
 		id, ok := cart.WebhookResourceID(doc.Data.OrderID)

@@ -28,8 +28,14 @@ const hooksPath = "/" + APIVersion + "/webhook_subscriptions"
 const MaxSubscriptions = 25
 
 // orderTopics are what Subscribe asks for on cart.TopicOrders: a new
-// order, and every change to one (fulfilled, canceled, refunded, ...).
-var orderTopics = []string{"order.create", "order.update"}
+// order, every change to one (fulfilled, canceled, refunded, ...), and the
+// extension's uninstall, which Squarespace posts only to subscriptions (it
+// sends no other notice that the site removed Autosync).
+var orderTopics = []string{"order.create", "order.update", topicUninstall}
+
+// topicUninstall is the notification that the site uninstalled the
+// extension (data: the extension's clientId).
+const topicUninstall = "extension.uninstall"
 
 type hookObject struct {
 	ID          string   `json:"id"`

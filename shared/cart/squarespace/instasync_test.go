@@ -62,7 +62,7 @@ func TestSubscribeDeliversVerifiableOrderNotifications(t *testing.T) {
 	}
 	subs := sim.WebhookSubscriptions()
 	if len(subs) != 1 || subs[0].ID != sub.ID || subs[0].EndpointURL != in.URL ||
-		!slices.Equal(subs[0].Topics, []string{"order.create", "order.update"}) {
+		!slices.Equal(subs[0].Topics, []string{"order.create", "order.update", "extension.uninstall"}) {
 		t.Fatalf("subscriptions %+v", subs)
 	}
 
@@ -143,7 +143,7 @@ func TestSubscribeTakesOverTheAddress(t *testing.T) {
 	}
 	subs := sim.WebhookSubscriptions()
 	if len(subs) != 2 || subs[0].ID != other || subs[1].ID != first ||
-		!slices.Equal(subs[1].Topics, []string{"order.create", "order.update"}) {
+		!slices.Equal(subs[1].Topics, []string{"order.create", "order.update", "extension.uninstall"}) {
 		t.Errorf("subscriptions %+v", subs)
 	}
 

@@ -176,6 +176,14 @@ func (s *Server) RevokeTokens() {
 }
 
 // RemoveApp is the site owner uninstalling the extension: its tokens stop
-// working. (Squarespace posts extension.uninstall only to the site's
-// webhook subscriptions.)
-func (s *Server) RemoveApp() { s.RevokeTokens() }
+// working, and extension.uninstall, with the extension's client id, goes
+// to the site's subscriptions to it (Squarespace's only notice).
+func (s *Server) RemoveApp() {
+	s.RevokeTokens()
+	s.prov.mu.Lock()
+	client := s.prov.clientID
+	s.prov.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.send(topicExtensionUninstall, notificationData{ClientID: client}, s.stamp())
+}

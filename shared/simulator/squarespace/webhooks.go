@@ -195,13 +195,21 @@ type notification struct {
 }
 
 type notificationData struct {
-	OrderID string `json:"orderId"`
+	OrderID string `json:"orderId,omitempty"`
 	Update  string `json:"update,omitempty"`
+	// ClientID is extension.uninstall's: the extension's client id.
+	ClientID string `json:"clientId,omitempty"`
 }
 
 // notify queues topic's notification about o to every subscription to
 // it; update names an order.update's change. The caller holds s.mu.
 func (s *Server) notify(o *order, topic, update string) {
+	s.send(topic, notificationData{OrderID: o.id, Update: update}, o.modified)
+}
+
+// send queues a notification of topic with data, made at, to every
+// subscription to the topic. The caller holds s.mu.
+func (s *Server) send(topic string, data notificationData, at time.Time) {
 	var jobs []*outbox.Job
 	event := uuid.NewString()
 	for _, w := range s.hooks.subs {
@@ -209,13 +217,13 @@ func (s *Server) notify(o *order, topic, update string) {
 			continue
 		}
 		n := notification{ID: newNotificationID(), WebsiteID: s.websiteID, SubscriptionID: w.id, Topic: topic,
-			CreatedOn: stampString(o.modified), Data: notificationData{OrderID: o.id, Update: update}}
+			CreatedOn: stampString(at), Data: data}
 		b, err := json.Marshal(n)
 		if err != nil {
 			panic(fmt.Sprintf("squarespacesim: encoding a notification: %v", err))
 		}
-		jobs = append(jobs, &outbox.Job{Subscription: w.id, Topic: topic, ResourceID: o.id,
-			ID: n.ID, EventID: event, At: o.modified, Body: b})
+		jobs = append(jobs, &outbox.Job{Subscription: w.id, Topic: topic, ResourceID: data.OrderID,
+			ID: n.ID, EventID: event, At: at, Body: b})
 	}
 	s.out.Enqueue(jobs...)
 }

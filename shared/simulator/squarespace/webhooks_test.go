@@ -596,3 +596,32 @@ func TestWebhookManyOrdersConcurrently(t *testing.T) {
 		t.Errorf("%d deliveries, want 40", n)
 	}
 }
+
+// Removing the extension posts extension.uninstall, with the extension's
+// client id as Squarespace's example shows it, to the subscriptions to
+// that topic only; it verifies as an uninstall notice.
+func TestWebhookExtensionUninstall(t *testing.T) {
+	s, base := hookSim(t, Options{ClientID: "sqsp_cid"})
+	gone, orders := newReceiver(t, nil), newReceiver(t, nil)
+	sub := subscribe(t, base, gone.URL, "order.create", "extension.uninstall")
+	subscribe(t, base, orders.URL, "order.create")
+	s.RemoveApp()
+	a := gone.Next(t)
+	d := verify(t, a, *sub.Secret)
+	var n struct {
+		Topic string `json:"topic"`
+		Data  struct {
+			ClientID string `json:"clientId"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(a.Body, &n); err != nil || n.Topic != "extension.uninstall" || n.Data.ClientID != "sqsp_cid" {
+		t.Fatalf("notice %s (%v)", a.Body, err)
+	}
+	if !d.Uninstalled || d.Topic != "" || d.ResourceID != "" {
+		t.Fatalf("verified %+v, want an uninstall notice", d)
+	}
+	drain(t, s)
+	if gone.Pending() != 0 || orders.Pending() != 0 {
+		t.Errorf("unexpected notifications: %d, %d", gone.Pending(), orders.Pending())
+	}
+}
