@@ -228,6 +228,22 @@ type StockWriter interface {
 	SetStock(ctx context.Context, updates []StockUpdate) ([]StockResult, error)
 }
 
+// StockSubmitter is a StockWriter whose large pushes the cart processes
+// later: the caller collects their results on a later call instead of
+// waiting for them.
+type StockSubmitter interface {
+	StockWriter
+	// SubmitStock sends updates (len ≤ MaxBatch) and returns their
+	// results when the cart answered at once, or a ticket (results nil)
+	// for StockResults when it processes them later. An error is as
+	// SetStock's.
+	SubmitStock(ctx context.Context, updates []StockUpdate) (results []StockResult, ticket string, err error)
+	// StockResults are a submitted push's results, one per update in
+	// order; done is false while the cart still processes it. An error
+	// means no result is known (the caller pushes the quantities again).
+	StockResults(ctx context.Context, ticket string) (results []StockResult, done bool, err error)
+}
+
 // FBAStock is Amazon's fulfillable quantity of one SKU it holds.
 type FBAStock struct {
 	SKU         string

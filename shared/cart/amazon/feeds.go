@@ -190,21 +190,9 @@ var errFeedGone = errors.New("amazon does not know the feed")
 // setStockFeed sends updates as one JSON_LISTINGS_FEED; see the top of
 // this file.
 func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	results, index := cart.CheckUpdates(updates, func(_ int, u cart.StockUpdate) error { return localRefusal(u) })
-	// message i+1 is updates[index[i]]
-	msgs := make([]feedMessage, len(index))
-	for j, i := range index {
-		u := updates[i]
-		msgs[j] = feedMessage{MessageID: j + 1, SKU: u.SKU, OperationType: "PATCH", ProductType: productType,
-			Patches: []patchEntry{{Op: "replace", Path: "/attributes/fulfillment_availability",
-				Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}}}}}
-	}
-	if len(msgs) == 0 {
-		return results, nil
-	}
-	doc, err := json.Marshal(listingsFeed{Header: feedHeader{SellerID: c.seller, Version: ListingsFeedVersion, IssueLocale: "en_US"}, Messages: msgs})
-	if err != nil {
-		return nil, fmt.Errorf("amazon: encoding the feed: %w", err)
+	results, index, doc, err := c.quantityFeed(updates)
+	if err != nil || doc == nil {
+		return results, err
 	}
 	key := c.feedKey(doc)
 	var f feedStatus
@@ -231,14 +219,11 @@ func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) (
 			return nil, fmt.Errorf("amazon: waiting for quantity feed %s: %w", known.id, err)
 		default:
 			forget(key)
-			if errors.Is(err, errFeedGone) {
-				err = &cart.Error{Temporary: true, Message: "Amazon did not find the quantity feed it had just created", Err: err}
-			}
-			return nil, fmt.Errorf("amazon: waiting for quantity feed %s: %w", known.id, err)
+			return nil, fmt.Errorf("amazon: waiting for quantity feed %s: %w", known.id, feedGone(err))
 		}
 		break
 	}
-	refused, err := c.feedOutcome(ctx, f, len(msgs))
+	refused, err := c.feedOutcome(ctx, f, len(index))
 	if err != nil {
 		var rl *cart.RateLimitedError
 		if !errors.As(err, &rl) && ctx.Err() == nil {
@@ -247,10 +232,46 @@ func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) (
 		return nil, fmt.Errorf("amazon: quantity feed %s: %w", f.id, err)
 	}
 	forget(key)
+	refuse(results, index, refused)
+	return results, nil
+}
+
+// quantityFeed builds the feed of updates: the results, holding the
+// refusals of updates refused locally; which update each message is
+// (message j+1 is updates[index[j]]); and the document, nil when every
+// update was refused.
+func (c *Client) quantityFeed(updates []cart.StockUpdate) ([]cart.StockResult, []int, []byte, error) {
+	results, index := cart.CheckUpdates(updates, func(_ int, u cart.StockUpdate) error { return localRefusal(u) })
+	msgs := make([]feedMessage, len(index))
+	for j, i := range index {
+		u := updates[i]
+		msgs[j] = feedMessage{MessageID: j + 1, SKU: u.SKU, OperationType: "PATCH", ProductType: productType,
+			Patches: []patchEntry{{Op: "replace", Path: "/attributes/fulfillment_availability",
+				Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}}}}}
+	}
+	if len(msgs) == 0 {
+		return results, index, nil, nil
+	}
+	doc, err := json.Marshal(listingsFeed{Header: feedHeader{SellerID: c.seller, Version: ListingsFeedVersion, IssueLocale: "en_US"}, Messages: msgs})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("amazon: encoding the feed: %w", err)
+	}
+	return results, index, doc, nil
+}
+
+// refuse records a finished feed's refusals (by messageId) in results.
+func refuse(results []cart.StockResult, index []int, refused map[int]string) {
 	for id, why := range refused {
 		results[index[id-1]].Err = &cart.Error{Message: "Amazon refused the quantity: " + why}
 	}
-	return results, nil
+}
+
+// feedGone makes errFeedGone a temporary failure of the push.
+func feedGone(err error) error {
+	if errors.Is(err, errFeedGone) {
+		return &cart.Error{Temporary: true, Message: "Amazon did not find the quantity feed it had just created", Err: err}
+	}
+	return err
 }
 
 // submitFeed uploads doc and creates a feed of it: the feed's id.
@@ -349,30 +370,9 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 				return feedStatus{}, err
 			}
 		}
-		resp, err := c.do(ctx, request{op: opGetFeed, method: http.MethodGet, path: feedsPath + "/feeds/" + url.PathEscape(f.id)})
-		if err != nil {
-			return feedStatus{}, err
-		}
-		if resp.status == http.StatusNotFound {
-			return feedStatus{}, errFeedGone
-		}
-		if !resp.ok() {
-			return feedStatus{}, failure(resp)
-		}
-		v, err := parseFeed(resp.body)
-		if err != nil || v.id != f.id {
-			return feedStatus{}, &cart.Error{Status: resp.status, Message: "Amazon sent a feed status that could not be read"}
-		}
-		switch v.status {
-		case "DONE", "FATAL", "CANCELLED":
-			return v, nil
-		case "IN_QUEUE", "IN_PROGRESS":
-		default:
-			return feedStatus{}, &cart.Error{Status: resp.status, Message: fmt.Sprintf("Amazon sent feed status %q, not one this connector knows", clip(v.status))}
-		}
-		if c.now().Sub(f.created) >= c.feedPoll.giveUp {
-			return feedStatus{}, &cart.Error{Temporary: true, Message: fmt.Sprintf(
-				"Amazon had not processed the quantity feed %s after %s (still %s)", f.id, c.feedPoll.giveUp, v.status)}
+		v, done, err := c.getFeed(ctx, f)
+		if done || err != nil {
+			return v, err
 		}
 		if wait == 0 {
 			wait = c.feedPoll.first
@@ -380,6 +380,38 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 			wait = min(2*wait, c.feedPoll.max)
 		}
 	}
+}
+
+// getFeed asks for f's status once: done when it is DONE, FATAL or
+// CANCELLED; a temporary *cart.Error when it is still processing past the
+// give-up age; errFeedGone when Amazon does not know it.
+func (c *Client) getFeed(ctx context.Context, f inflightFeed) (feedStatus, bool, error) {
+	resp, err := c.do(ctx, request{op: opGetFeed, method: http.MethodGet, path: feedsPath + "/feeds/" + url.PathEscape(f.id)})
+	if err != nil {
+		return feedStatus{}, false, err
+	}
+	if resp.status == http.StatusNotFound {
+		return feedStatus{}, false, errFeedGone
+	}
+	if !resp.ok() {
+		return feedStatus{}, false, failure(resp)
+	}
+	v, err := parseFeed(resp.body)
+	if err != nil || v.id != f.id {
+		return feedStatus{}, false, &cart.Error{Status: resp.status, Message: "Amazon sent a feed status that could not be read"}
+	}
+	switch v.status {
+	case "DONE", "FATAL", "CANCELLED":
+		return v, true, nil
+	case "IN_QUEUE", "IN_PROGRESS":
+	default:
+		return feedStatus{}, false, &cart.Error{Status: resp.status, Message: fmt.Sprintf("Amazon sent feed status %q, not one this connector knows", clip(v.status))}
+	}
+	if c.now().Sub(f.created) >= c.feedPoll.giveUp {
+		return feedStatus{}, false, &cart.Error{Temporary: true, Message: fmt.Sprintf(
+			"Amazon had not processed the quantity feed %s after %s (still %s)", f.id, c.feedPoll.giveUp, v.status)}
+	}
+	return v, false, nil
 }
 
 // feedOutcome reads a finished feed: the ERROR issues of each message

@@ -56,13 +56,23 @@ var _ cart.StockWriter = (*Client)(nil)
 // FATAL or CANCELLED; then no result is known, and sending the same
 // quantities again is safe, since each sets an absolute quantity.
 func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]cart.StockResult, error) {
-	if n := c.MaxBatch(); len(updates) > n {
-		return nil, fmt.Errorf("amazon: %d updates exceed the batch of %d", len(updates), n)
+	feed, err := c.useFeed(len(updates))
+	if err != nil {
+		return nil, err
 	}
-	if c.feedAt > 0 && len(updates) >= c.feedAt {
+	if feed {
 		return c.setStockFeed(ctx, updates)
 	}
 	return c.setStockPatches(ctx, updates)
+}
+
+// useFeed says whether n updates go as a feed, or fails when they exceed
+// the batch.
+func (c *Client) useFeed(n int) (bool, error) {
+	if m := c.MaxBatch(); n > m {
+		return false, fmt.Errorf("amazon: %d updates exceed the batch of %d", n, m)
+	}
+	return c.feedAt > 0 && n >= c.feedAt, nil
 }
 
 // setStockPatches sends one patchListingsItem per update, up to
