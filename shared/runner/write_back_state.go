@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
 )
@@ -36,6 +37,11 @@ type writeBack struct {
 	// deactivated (at 0 everywhere); they go with any push to their
 	// listing.
 	Parked map[string][]string `json:"parked,omitempty"`
+
+	// Pending lists the pushes a cart.StockSubmitter is still processing:
+	// their SKUs are neither confirmed nor pushed again until a run reads
+	// the results (or gives up on them and examines the SKUs again).
+	Pending []pendingPush `json:"pending,omitempty"`
 
 	// The run in progress: when it started (on the inventory's clock), its
 	// policy's key, whether it reads the whole catalog and how many
@@ -110,4 +116,62 @@ func policyKey(p inventory.Policy) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// Bounds of the pending pushes, which ride in the checkpoint (a store
+// item of at most store.MaxItemBytes): a push that would pass them is
+// sent with SetStock, waiting for its results, instead.
+const (
+	maxPending       = 3
+	maxPendingBytes  = 128 << 10
+	maxSubmitBatch   = 1000
+	pendingMaxAge    = 2 * time.Hour
+	pendingTicketPad = 4 << 10 // a ticket's size, allowed for before it exists
+)
+
+// pendingPush is a push submitted to the cart whose results a later run
+// reads with its ticket.
+type pendingPush struct {
+	Ticket string        `json:"ticket"`
+	At     time.Time     `json:"at"` // submitted, on the executor's clock
+	Items  []pendingItem `json:"items"`
+	// Recheck lists SKUs a run found needing a push while they were in
+	// flight: the run that reads the results examines them again.
+	Recheck []string `json:"recheck,omitempty"`
+}
+
+// pendingItem is a pushItem as the checkpoint keeps it.
+type pendingItem struct {
+	SKU         string    `json:"s"`
+	Target      int       `json:"t"`
+	Link        cart.Link `json:"l,omitzero"`
+	Deactivated bool      `json:"d,omitempty"`
+}
+
+func pendingItems(chunk []pushItem) []pendingItem {
+	out := make([]pendingItem, len(chunk))
+	for i, it := range chunk {
+		out[i] = pendingItem{SKU: it.sku, Target: it.target, Link: it.link, Deactivated: it.deactivated}
+	}
+	return out
+}
+
+func (p pendingItem) pushItem() pushItem {
+	return pushItem{sku: p.SKU, link: p.Link, target: p.Target, deactivated: p.Deactivated}
+}
+
+// pendingRoom says whether a submission of chunk fits the bounds.
+func (wb *writeBack) pendingRoom(chunk []pushItem) bool {
+	if len(wb.Pending) >= maxPending {
+		return false
+	}
+	cur, err := json.Marshal(wb.Pending)
+	if err != nil {
+		panic(err)
+	}
+	add, err := json.Marshal(pendingItems(chunk))
+	if err != nil {
+		panic(err)
+	}
+	return len(cur)+len(add)+pendingTicketPad <= maxPendingBytes
 }

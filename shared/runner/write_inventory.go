@@ -54,6 +54,18 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		wb.Full = wb.Clean.IsZero() || wb.Policy != wb.RunPolicy || !inventory.ChangesKept(wb.Clean, now) ||
 			now.Sub(wb.FullAt) >= fullWriteBackEvery
 	}
+	sub, _ := w.(cart.StockSubmitter)
+	var lc listingChanges
+	inFlight, recheck, changedPending, err := e.readPending(ctx, sub, &wb, &lc)
+	if changedPending {
+		wb.save(&cp)
+		if err := e.commit(ctx, cp); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
 	var changed []string
 	if !wb.Full {
 		changed, err = e.Inventory.ChangedSince(ctx, e.in.AccountID, wb.Clean.Add(-inventory.ChangeMargin))
@@ -163,6 +175,30 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			}
 		}
 	}
+	// SKUs whose pushed results were not read: examined again, as the
+	// change log will not name them again.
+	for _, sku := range recheck {
+		if !examined[sku] {
+			if err := getAll([]string{sku}); err != nil {
+				return err
+			}
+		}
+	}
+	// SKUs in flight wait for their results; the run that reads them
+	// examines again those found needing a push meanwhile.
+	todo = slices.DeleteFunc(todo, func(it pushItem) bool {
+		i, ok := inFlight[it.sku]
+		if ok && !slices.Contains(wb.Pending[i].Recheck, it.sku) {
+			wb.Pending[i].Recheck = append(wb.Pending[i].Recheck, it.sku)
+			changedPending = true
+		}
+		return ok
+	})
+	for sku := range parked {
+		if _, ok := inFlight[sku]; ok {
+			delete(parked, sku)
+		}
+	}
 	// A parked SKU read just now may need a push of its own; groups go in
 	// SKU order, which the cursor relies on.
 	slices.SortFunc(todo, func(a, b pushItem) int { return strings.Compare(a.sku, b.sku) })
@@ -188,23 +224,34 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	e.run.Progress.Total = win.Done + len(todo)
 	batch := max(w.MaxBatch(), 1)
 	zero := pol.ZeroStockPolicy()
-	var deactivated, reactivated []string // listing ids, once each
+	submitted := 0
 	for len(groups) > 0 {
 		if ctx.Err() != nil {
 			return errContinue
 		}
 		var chunk []pushItem
 		n := 0
-		for n < len(groups) && (n == 0 || len(chunk)+len(groups[n]) <= batch) {
+		limit := batch
+		if sub != nil && len(wb.Pending) < maxPending {
+			limit = min(batch, maxSubmitBatch)
+		}
+		for n < len(groups) && (n == 0 || len(chunk)+len(groups[n]) <= limit) {
 			chunk = append(chunk, groups[n]...)
 			n++
 		}
+		submit := sub != nil && wb.pendingRoom(chunk)
 		groups = groups[n:]
 		ups := make([]cart.StockUpdate, len(chunk))
 		for i, it := range chunk {
 			ups[i] = cart.StockUpdate{SKU: it.sku, Link: it.link, Quantity: it.target, ZeroStock: zero, Deactivated: it.deactivated}
 		}
-		results, err := w.SetStock(ctx, ups)
+		var results []cart.StockResult
+		ticket := ""
+		if submit {
+			results, ticket, err = sub.SubmitStock(ctx, ups)
+		} else {
+			results, err = w.SetStock(ctx, ups)
+		}
 		if err != nil {
 			var rl *cart.RateLimitedError
 			if errors.As(err, &rl) || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
@@ -212,52 +259,17 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			}
 			return fmt.Errorf("push batch of %d at %s: %w", len(chunk), chunk[0].sku, err)
 		}
-		if len(results) != len(chunk) {
+		if ticket != "" {
+			// In flight: a later run reads the results.
+			wb.Pending = append(wb.Pending, pendingPush{Ticket: ticket, At: e.Now().UTC(), Items: pendingItems(chunk)})
+			submitted += len(chunk)
+		} else if len(results) != len(chunk) {
 			return fmt.Errorf("push batch of %d: the cart answered %d results", len(chunk), len(results))
 		}
 		for i, res := range results {
-			it := chunk[i]
-			if res.Err == nil {
-				if err := e.Inventory.ConfirmPushListing(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, res.Listing); err != nil {
-					return err
-				}
-				wb.unpark(it.sku)
-				if res.Listing == cart.ListingDeactivated && it.link.ProductID != "" {
-					wb.park(it.link.ProductID, it.sku)
-				}
-				e.run.Counts.Pushed++
-				switch id := it.link.ProductID; res.Listing {
-				case cart.ListingDeactivated:
-					if !it.deactivated && !slices.Contains(deactivated, id) {
-						deactivated = append(deactivated, id)
-						e.detail(fmt.Sprintf("listing %s deactivated: every variation reached 0 (%s); it is reactivated when stock returns", id, it.sku))
-					}
-				case cart.ListingReactivated:
-					if !slices.Contains(reactivated, id) {
-						reactivated = append(reactivated, id)
-						e.detail(fmt.Sprintf("listing %s reactivated with stock (%s: %d)", id, it.sku, it.target))
-					}
-				}
-				if res.Retries > 0 {
-					e.detail(fmt.Sprintf("%s: the cart's quantity changed while it was pushed (a sale); re-read and pushed again %d time(s), keeping the cart's change", it.sku, res.Retries))
-				}
-				continue
-			}
-			msg := res.Err.Error()
-			var ce *cart.Error
-			if errors.As(res.Err, &ce) && ce.Message != "" {
-				msg = ce.Message
-			}
-			suspended, err := e.Inventory.RecordFailure(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, msg)
-			if err != nil {
+			if err := e.applyPush(ctx, &wb, &lc, chunk[i], res); err != nil {
 				return err
 			}
-			e.run.Counts.Failed++
-			note := ""
-			if suspended {
-				note = " (sync suspended until its quantity changes)"
-			}
-			e.detail(fmt.Sprintf("%s: %s%s", it.sku, msg, note))
 		}
 		// The cursor is the greatest SKU pushed: every item up to it is
 		// done (a parked SKU beyond it may be pushed again, harmlessly).
@@ -271,14 +283,17 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			return err
 		}
 	}
-	if len(deactivated)+len(reactivated) > 0 {
-		e.summary(fmt.Sprintf("listings deactivated for want of stock: %d; reactivated: %d", len(deactivated), len(reactivated)))
+	if submitted > 0 {
+		e.detail(fmt.Sprintf("%d quantities sent to the cart as one or more feeds; the next run reads the cart's results", submitted))
+	}
+	if len(lc.deactivated)+len(lc.reactivated) > 0 {
+		e.summary(fmt.Sprintf("listings deactivated for want of stock: %d; reactivated: %d", len(lc.deactivated), len(lc.reactivated)))
 	}
 	if e.run.Counts.Failed > 0 && e.run.Error == nil {
 		e.run.Error = &runs.RunError{Class: runs.ClassCart, Message: fmt.Sprintf(
 			"The cart refused %d of %d quantities; see the run's detail for each SKU and the cart's reason.", e.run.Counts.Failed, win.Done)}
 	}
-	if opened && !wb.Full && len(changed) == 0 && win.Done == 0 {
+	if opened && !wb.Full && len(changed) == 0 && win.Done == 0 && !changedPending {
 		// Nothing was logged since the previous run: its watermark serves
 		// the next run as well, so the checkpoint is not written (the
 		// daily full read moves it on).
@@ -298,4 +313,123 @@ func (e *execution) summary(s string) {
 		return
 	}
 	e.run.Detail = append(e.run.Detail, s)
+}
+
+// listingChanges are the listings a run saw deactivated and reactivated,
+// once each.
+type listingChanges struct {
+	deactivated, reactivated []string
+}
+
+// applyPush records the cart's result for one pushed item: confirmed (and
+// the listing's deactivation or reactivation noted) or a failure.
+func (e *execution) applyPush(ctx context.Context, wb *writeBack, lc *listingChanges, it pushItem, res cart.StockResult) error {
+	if res.Err == nil {
+		if err := e.Inventory.ConfirmPushListing(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, res.Listing); err != nil {
+			return err
+		}
+		wb.unpark(it.sku)
+		if res.Listing == cart.ListingDeactivated && it.link.ProductID != "" {
+			wb.park(it.link.ProductID, it.sku)
+		}
+		e.run.Counts.Pushed++
+		switch id := it.link.ProductID; res.Listing {
+		case cart.ListingDeactivated:
+			if !it.deactivated && !slices.Contains(lc.deactivated, id) {
+				lc.deactivated = append(lc.deactivated, id)
+				e.detail(fmt.Sprintf("listing %s deactivated: every variation reached 0 (%s); it is reactivated when stock returns", id, it.sku))
+			}
+		case cart.ListingReactivated:
+			if !slices.Contains(lc.reactivated, id) {
+				lc.reactivated = append(lc.reactivated, id)
+				e.detail(fmt.Sprintf("listing %s reactivated with stock (%s: %d)", id, it.sku, it.target))
+			}
+		}
+		if res.Retries > 0 {
+			e.detail(fmt.Sprintf("%s: the cart's quantity changed while it was pushed (a sale); re-read and pushed again %d time(s), keeping the cart's change", it.sku, res.Retries))
+		}
+		return nil
+	}
+	msg := res.Err.Error()
+	var ce *cart.Error
+	if errors.As(res.Err, &ce) && ce.Message != "" {
+		msg = ce.Message
+	}
+	suspended, err := e.Inventory.RecordFailure(ctx, e.in.AccountID, e.in.ChannelID, it.sku, it.target, msg)
+	if err != nil {
+		return err
+	}
+	e.run.Counts.Failed++
+	note := ""
+	if suspended {
+		note = " (sync suspended until its quantity changes)"
+	}
+	e.detail(fmt.Sprintf("%s: %s%s", it.sku, msg, note))
+	return nil
+}
+
+// readPending asks the cart once about each pending push. Finished: its
+// results are applied as an immediate push's are, and the SKUs found
+// needing a push while in flight are to be examined again (recheck).
+// Still processing and younger than pendingMaxAge: kept, its SKUs in
+// flight (by index in wb.Pending). Failed, too old, or no longer a
+// submitter's: dropped, every SKU to be examined again, since the change
+// log will not name them again. changed says wb.Pending changed. On the
+// deadline it stops with errContinue, keeping the pushes not yet read.
+func (e *execution) readPending(ctx context.Context, sub cart.StockSubmitter, wb *writeBack, lc *listingChanges) (inFlight map[string]int, recheck []string, changed bool, err error) {
+	inFlight = map[string]int{}
+	var kept []pendingPush
+	for n, p := range wb.Pending {
+		if ctx.Err() != nil {
+			kept = append(kept, wb.Pending[n:]...)
+			err = errContinue
+			break
+		}
+		var results []cart.StockResult
+		done := false
+		asked := errors.New("the channel's cart no longer takes submitted pushes")
+		if sub != nil {
+			results, done, asked = sub.StockResults(ctx, p.Ticket)
+			if asked != nil && ctx.Err() != nil && errors.Is(asked, ctx.Err()) {
+				kept = append(kept, wb.Pending[n:]...)
+				err = errContinue
+				break
+			}
+		}
+		if asked == nil && done && len(results) != len(p.Items) {
+			asked = fmt.Errorf("the cart answered %d results for %d quantities", len(results), len(p.Items))
+		}
+		switch {
+		case asked == nil && done:
+			changed = true
+			for i, res := range results {
+				if err := e.applyPush(ctx, wb, lc, p.Items[i].pushItem(), res); err != nil {
+					wb.Pending = append(kept, wb.Pending[n:]...)
+					return nil, nil, changed, err
+				}
+			}
+			recheck = append(recheck, p.Recheck...)
+		case asked == nil && e.Now().Sub(p.At) < pendingMaxAge:
+			for _, it := range p.Items {
+				inFlight[it.SKU] = len(kept)
+			}
+			kept = append(kept, p)
+		default:
+			changed = true
+			why := "still not processed after " + pendingMaxAge.String()
+			if asked != nil {
+				why = asked.Error()
+				var ce *cart.Error
+				if errors.As(asked, &ce) && ce.Message != "" {
+					why = ce.Message
+				}
+			}
+			e.detail(fmt.Sprintf("the results of %d quantities sent earlier are unknown (%s); their SKUs are examined again", len(p.Items), why))
+			for _, it := range p.Items {
+				recheck = append(recheck, it.SKU)
+			}
+		}
+	}
+	wb.Pending = kept
+	return inFlight, recheck, changed, err
 }
