@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/store"
 )
@@ -214,5 +217,211 @@ func TestManualPassCommitsEveryPage(t *testing.T) {
 	// cancel phase's single page rides with it).
 	if n := cs.kind("CP"); n != 5 {
 		t.Fatalf("the manual pass wrote its checkpoint %d times, want 5", n)
+	}
+}
+
+// submitShelf is a cart that processes every push later, as Amazon does a
+// feed: a ticket per push, results once the test says it is done.
+type submitShelf struct {
+	shelf   *fakeShelf
+	mu      sync.Mutex
+	pushes  map[string][]cart.StockUpdate
+	state   map[string]string // ticket → "" (processing), "done" or "error"
+	order   []string          // tickets in submission order
+	asked   int
+	setCall int
+}
+
+func (s *submitShelf) SubmitStock(_ context.Context, ups []cart.StockUpdate) ([]cart.StockResult, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := fmt.Sprintf("ticket-%d", len(s.order)+1)
+	s.order = append(s.order, t)
+	s.pushes[t] = slices.Clone(ups)
+	return nil, t, nil
+}
+
+func (s *submitShelf) StockResults(ctx context.Context, t string) ([]cart.StockResult, bool, error) {
+	s.mu.Lock()
+	s.asked++
+	ups, ok := s.pushes[t]
+	st := s.state[t]
+	s.mu.Unlock()
+	switch {
+	case !ok || st == "error":
+		return nil, false, &cart.Error{Temporary: true, Message: "the feed failed"}
+	case st == "done":
+		res, err := s.shelf.SetStock(ctx, ups)
+		return res, err == nil, err
+	}
+	return nil, false, nil
+}
+
+// skus is the SKUs of the n-th submission (from 1).
+func (s *submitShelf) skus(n int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, u := range s.pushes[s.order[n-1]] {
+		out = append(out, u.SKU)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *submitShelf) submissions() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.order) }
+
+func (s *submitShelf) set(n int, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state[s.order[n-1]] = state
+}
+
+type submitConnectors struct {
+	fakeConnectors
+	sub *submitShelf
+}
+
+func (c submitConnectors) Connector(ch channels.Channel, cr cart.Credentials) (cart.Connector, error) {
+	con, err := c.fakeConnectors.Connector(ch, cr)
+	return submitConnector{con.(fakeConnector), c.sub}, err
+}
+
+type submitConnector struct {
+	fakeConnector
+	sub *submitShelf
+}
+
+func (c submitConnector) SubmitStock(ctx context.Context, ups []cart.StockUpdate) ([]cart.StockResult, string, error) {
+	return c.sub.SubmitStock(ctx, ups)
+}
+
+func (c submitConnector) StockResults(ctx context.Context, t string) ([]cart.StockResult, bool, error) {
+	return c.sub.StockResults(ctx, t)
+}
+
+// submitFixture has n products whose cart quantity (20) is not
+// Autosync's (a reserve of 2 applies), and a cart that processes pushes
+// later.
+func submitFixture(t *testing.T, n int) (*fixture, *submitShelf, []string) {
+	t.Helper()
+	f := newFixture(t, 0)
+	var skus []string
+	for i := range n {
+		sku := fmt.Sprintf("SKU-%02d", i)
+		skus = append(skus, sku)
+		f.shelf.add(sku, 20)
+	}
+	f.shelf.maxBatch = 100
+	if run := f.runTask(t, catalog.ImportProducts); run.Status != runs.Succeeded {
+		t.Fatalf("import %+v", run)
+	}
+	if err := f.inv.SetPolicy(context.Background(), "acct", f.ch.ID, inventory.Policy{Warehouses: []string{inventory.DefaultWarehouse}, Reserve: 2}); err != nil {
+		t.Fatal(err)
+	}
+	sub := &submitShelf{shelf: f.shelf, pushes: map[string][]cart.StockUpdate{}, state: map[string]string{}}
+	f.r.Connectors = submitConnectors{fakeConnectors{f.cart, f.shelf}, sub}
+	return f, sub, skus
+}
+
+func hasDetail(run runs.Run, s string) bool {
+	return slices.ContainsFunc(run.Detail, func(d string) bool { return strings.Contains(d, s) })
+}
+
+func TestWriteBackSubmittedPushWaitsForResults(t *testing.T) {
+	f, sub, skus := submitFixture(t, 6)
+
+	// The run submits and confirms nothing, but it is not quiet.
+	run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if run.Status != runs.Succeeded || run.Counts.Pushed != 0 || run.Quiet() || !hasDetail(run, "6 quantities sent") {
+		t.Fatalf("submitting run %+v", run)
+	}
+	if sub.submissions() != 1 || !slices.Equal(sub.skus(1), skus) || f.shelf.quantity("SKU-00") != 20 || f.shelf.batches != 0 {
+		t.Fatalf("%d submissions, first %v; cart SKU-00 %d", sub.submissions(), sub.skus(1), f.shelf.quantity("SKU-00"))
+	}
+	if got := f.needsSync(t, false); !slices.Equal(got, skus) {
+		t.Fatalf("needs sync %v; nothing is confirmed before the results", got)
+	}
+
+	// Still processing: left alone, not pushed again, even when one of
+	// them changes meanwhile.
+	if _, err := f.inv.SetOnHand(context.Background(), "acct", "SKU-01", inventory.DefaultWarehouse, 9); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Hour)
+	run = f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if run.Status != runs.Succeeded || run.Counts.Pushed != 0 || run.Counts.Failed != 0 || sub.submissions() != 1 || sub.asked != 1 {
+		t.Fatalf("run while processing %+v; %d submissions, %d asks", run, sub.submissions(), sub.asked)
+	}
+
+	// Done: applied as an immediate push is, and the SKU that changed in
+	// flight is pushed with its new quantity.
+	sub.set(1, "done")
+	f.shelf.fail["SKU-03"] = 1
+	f.clk.Add(time.Hour)
+	run = f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if run.Counts.Pushed != 5 || run.Counts.Failed != 1 || !hasDetail(run, "SKU-03: variant is tracked by product") {
+		t.Fatalf("run reading the results %+v", run)
+	}
+	if q := f.shelf.quantity("SKU-00"); q != 18 {
+		t.Errorf("SKU-00 in cart %d, want 18", q)
+	}
+	if sub.submissions() != 2 || !slices.Contains(sub.skus(2), "SKU-01") {
+		t.Fatalf("%d submissions; the SKU changed in flight was not pushed again", sub.submissions())
+	}
+	for _, sku := range sub.skus(2) {
+		if sku != "SKU-01" && sku != "SKU-03" {
+			t.Errorf("%s pushed again although confirmed", sku)
+		}
+	}
+	if got := f.needsSync(t, false); !slices.Equal(got, sub.skus(2)) {
+		t.Errorf("needs sync %v, want the second push's %v", got, sub.skus(2))
+	}
+}
+
+func TestWriteBackDropsFailedOrExpiredSubmissions(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		state string
+		wait  time.Duration
+	}{
+		{"error", "error", inventory.ChangeMargin + time.Minute},
+		{"expired", "", pendingMaxAge + time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, sub, skus := submitFixture(t, 4)
+			// The change log of the next run will not name them.
+			f.clk.Add(inventory.ChangeMargin + time.Minute)
+			f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+			if sub.submissions() != 1 {
+				t.Fatalf("%d submissions", sub.submissions())
+			}
+			sub.set(1, tc.state)
+			f.clk.Add(tc.wait)
+			run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+			if sub.submissions() != 2 || !slices.Equal(sub.skus(2), skus) {
+				t.Fatalf("%d submissions; the unknown results' SKUs were not pushed again (%+v)", sub.submissions(), run)
+			}
+			if !hasDetail(run, "examined again") || run.Counts.Pushed != 0 {
+				t.Errorf("run %+v", run)
+			}
+		})
+	}
+}
+
+// A cart that is no longer a submitter (the channel's connector changed)
+// leaves no SKU stranded.
+func TestWriteBackPendingWithoutSubmitter(t *testing.T) {
+	f, sub, skus := submitFixture(t, 3)
+	f.clk.Add(inventory.ChangeMargin + time.Minute)
+	f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	f.r.Connectors = fakeConnectors{f.cart, f.shelf}
+	f.clk.Add(inventory.ChangeMargin + time.Minute)
+	run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if run.Counts.Pushed != len(skus) || sub.asked != 0 {
+		t.Fatalf("run %+v, %d asks", run, sub.asked)
+	}
+	if got := f.needsSync(t, false); len(got) != 0 {
+		t.Errorf("needs sync %v", got)
 	}
 }
