@@ -425,3 +425,17 @@ func TestWriteBackPendingWithoutSubmitter(t *testing.T) {
 		t.Errorf("needs sync %v", got)
 	}
 }
+
+// The pending pushes ride in the checkpoint: past maxPending a push waits
+// for its results (SetStock) instead of adding another.
+func TestWriteBackSubmissionsAreBounded(t *testing.T) {
+	f, sub, _ := submitFixture(t, 2*maxPending+2)
+	f.shelf.maxBatch = 2
+	run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if sub.submissions() != maxPending || f.shelf.batches != 1 || run.Counts.Pushed != 2 || run.Progress.Done != 2*maxPending+2 {
+		t.Fatalf("%d submissions, %d immediate batches; run %+v", sub.submissions(), f.shelf.batches, run)
+	}
+	if got := f.needsSync(t, false); len(got) != 2*maxPending {
+		t.Errorf("needs sync %v; want the submitted SKUs", got)
+	}
+}
