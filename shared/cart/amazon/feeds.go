@@ -24,11 +24,14 @@ package amazon
 // feed"). The same argument makes a retried createFeed (its answer lost
 // on the way) harmless.
 //
-// Polling stays inside the call, on the injectable clock: the first
+// The outcome comes two ways. SubmitStock (submit.go) returns a ticket
+// after createFeed and StockResults asks getFeed once per call, so the
+// executor reads the results on a later run instead of sleeping through
+// Amazon's processing. SetStock, for other callers, polls inside the call, on the injectable clock: the first
 // getFeed 10 s after createFeed, then doubling waits up to a minute, each
 // paced by getFeed's own bucket. A wait that would pass the caller's
-// deadline returns *cart.RateLimitedError (the executor continues later
-// and the continuation resumes the remembered feed); a feed not finished
+// deadline returns *cart.RateLimitedError (the caller continues later
+// and its continuation resumes the remembered feed); a feed not finished
 // two hours after its creation is given up as a temporary failure (the
 // next run submits it again).
 //
