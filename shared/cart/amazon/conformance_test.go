@@ -101,6 +101,18 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 	if res, err := c.SetStock(ctx, pushOf(skus, func(i int) int { return i })); err != nil || res[0].Err != nil || res[3].Err == nil {
 		t.Fatalf("feed: %v", err)
 	}
+	// The same feed submitted, and its results asked for while processing and after.
+	_, ticket, err := c.SubmitStock(ctx, pushOf(skus, func(i int) int { return 2 * i }))
+	if err != nil || ticket == "" {
+		t.Fatalf("submit: %q %v", ticket, err)
+	}
+	if _, done, err := c.StockResults(ctx, ticket); err != nil || done {
+		t.Fatalf("results while processing: %v %v", done, err)
+	}
+	clock.Add(amazonsim.DefaultFeedDelay + time.Minute)
+	if res, done, err := c.StockResults(ctx, ticket); err != nil || !done || len(res) != len(skus) {
+		t.Fatalf("results: %v %v", done, err)
+	}
 	// A refusal: a listing search in a marketplace of the region the
 	// seller does not sell in.
 	c2, _ := New(Config{Endpoint: ts.URL, LWAEndpoint: ts.URL + "/auth/o2/token",
