@@ -224,7 +224,6 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 	e.run.Progress.Total = win.Done + len(todo)
 	batch := max(w.MaxBatch(), 1)
 	zero := pol.ZeroStockPolicy()
-	submitted := 0
 	for len(groups) > 0 {
 		if ctx.Err() != nil {
 			return errContinue
@@ -261,8 +260,9 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		}
 		if ticket != "" {
 			// In flight: a later run reads the results.
+			// Said at once: the run may end in a later invocation.
 			wb.Pending = append(wb.Pending, pendingPush{Ticket: ticket, At: e.Now().UTC(), Items: pendingItems(chunk)})
-			submitted += len(chunk)
+			e.detail(fmt.Sprintf("%d quantities sent to the cart as a feed; the next run reads the cart's results", len(chunk)))
 		} else if len(results) != len(chunk) {
 			return fmt.Errorf("push batch of %d: the cart answered %d results", len(chunk), len(results))
 		}
@@ -283,15 +283,12 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 			return err
 		}
 	}
-	if submitted > 0 {
-		e.detail(fmt.Sprintf("%d quantities sent to the cart as one or more feeds; the next run reads the cart's results", submitted))
-	}
 	if len(lc.deactivated)+len(lc.reactivated) > 0 {
 		e.summary(fmt.Sprintf("listings deactivated for want of stock: %d; reactivated: %d", len(lc.deactivated), len(lc.reactivated)))
 	}
 	if e.run.Counts.Failed > 0 && e.run.Error == nil {
 		e.run.Error = &runs.RunError{Class: runs.ClassCart, Message: fmt.Sprintf(
-			"The cart refused %d of %d quantities; see the run's detail for each SKU and the cart's reason.", e.run.Counts.Failed, win.Done)}
+			"The cart refused %d of %d quantities; see the run's detail for each SKU and the cart's reason.", e.run.Counts.Failed, e.run.Counts.Pushed+e.run.Counts.Failed)}
 	}
 	if opened && !wb.Full && len(changed) == 0 && win.Done == 0 && !changedPending {
 		// Nothing was logged since the previous run: its watermark serves

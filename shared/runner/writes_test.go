@@ -360,7 +360,8 @@ func TestWriteBackSubmittedPushWaitsForResults(t *testing.T) {
 	f.shelf.fail["SKU-03"] = 1
 	f.clk.Add(time.Hour)
 	run = f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
-	if run.Counts.Pushed != 5 || run.Counts.Failed != 1 || !hasDetail(run, "SKU-03: variant is tracked by product") {
+	if run.Counts.Pushed != 5 || run.Counts.Failed != 1 || !hasDetail(run, "SKU-03: variant is tracked by product") ||
+		run.Error == nil || !strings.Contains(run.Error.Message, "refused 1 of 6 quantities") {
 		t.Fatalf("run reading the results %+v", run)
 	}
 	if q := f.shelf.quantity("SKU-00"); q != 18 {
