@@ -8,7 +8,6 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
-	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
@@ -83,13 +82,7 @@ func TestCountsAddUp(t *testing.T) {
 	})
 	amazon := func(t *testing.T) *fixture {
 		f := newFixture(t, 0)
-		ch, err := f.r.Channels.Create(context.Background(), "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.ch = ch
-		f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {
-			catalog.ImportProducts: true, catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true}}
+		f.useAmazon(t, catalog.ImportProducts, catalog.ImportFBAInventory, catalog.ImportFBAOrders)
 		return f
 	}
 	t.Run("import_fba_inventory", func(t *testing.T) {

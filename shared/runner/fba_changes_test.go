@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
-	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
 )
@@ -22,12 +20,7 @@ func fbaFixture(t *testing.T) (f *fixture, inv, rs *countingStore) {
 	f.inv.Store = inv
 	rs = &countingStore{Store: f.r.Runs.Store}
 	f.r.Runs.Store = rs
-	ch, err := f.r.Channels.Create(context.Background(), "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ch = ch
-	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {catalog.ImportFBAInventory: true}}
+	f.useAmazon(t, catalog.ImportFBAInventory)
 	return f, inv, rs
 }
 

@@ -91,16 +91,25 @@ func (s *fakeShelf) FBAOrders(_ context.Context, q cart.OrderQuery) (cart.OrderP
 	}}, nil
 }
 
-func TestFBA(t *testing.T) {
-	f := newFixture(t, 0)
-	ctx := context.Background()
-	amazon, err := f.r.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
+// useAmazon makes the fixture's channel an Amazon one running tasks.
+func (f *fixture) useAmazon(t testing.TB, tasks ...catalog.Task) {
+	t.Helper()
+	ch, err := f.r.Channels.Create(context.Background(), "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.ch = amazon
-	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {
-		catalog.ImportProducts: true, catalog.ImportFBAInventory: true, catalog.ImportFBAOrders: true, catalog.WriteInventory: true}}
+	f.ch = ch
+	run := map[catalog.Task]bool{}
+	for _, task := range tasks {
+		run[task] = true
+	}
+	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: run}
+}
+
+func TestFBA(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	f.useAmazon(t, catalog.ImportProducts, catalog.ImportFBAInventory, catalog.ImportFBAOrders, catalog.WriteInventory)
 	f.shelf.add("A", 5)
 	f.runTask(t, catalog.ImportProducts)
 	run := f.runTask(t, catalog.ImportFBAInventory)
@@ -146,12 +155,7 @@ func TestFBAUnchangedQuantitiesCostNoReads(t *testing.T) {
 	ctx := context.Background()
 	reads := &productReads{Store: f.inv.Store}
 	f.inv.Store = reads
-	amazon, err := f.r.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ch = amazon
-	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {catalog.ImportProducts: true, catalog.ImportFBAInventory: true}}
+	f.useAmazon(t, catalog.ImportProducts, catalog.ImportFBAInventory)
 	f.shelf.add("A", 5)
 	f.runTask(t, catalog.ImportProducts)
 	if run := f.runTask(t, catalog.ImportFBAInventory); run.Status != runs.Succeeded || run.Counts.Created != 2 || run.Counts.Updated != 1 {

@@ -304,15 +304,7 @@ func TestWriteBackParkedListingFromTheLog(t *testing.T) {
 // finds what changed after it.
 func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
 	f, _ := indexFixture(t, "A", "B")
-	ctx := context.Background()
-	cpVersion := func() int64 {
-		t.Helper()
-		it, err := f.inv.Store.Get(ctx, store.AccountPK("acct"), "CP#"+f.ch.ID+"#"+string(catalog.WriteInventory))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return it.Version
-	}
+	cpVersion := func() int64 { return f.checkpointVersion(t, catalog.WriteInventory) }
 	before := cpVersion()
 	for range 3 {
 		f.clk.Add(time.Hour)
@@ -336,15 +328,7 @@ func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
 // day at most; an order that arrives later is imported all the same.
 func TestEmptyImportWritesNoCheckpoint(t *testing.T) {
 	f := newFixture(t, 0)
-	ctx := context.Background()
-	cpVersion := func() int64 {
-		t.Helper()
-		it, err := f.inv.Store.Get(ctx, store.AccountPK("acct"), "CP#"+f.ch.ID+"#"+string(catalog.ImportOrders))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return it.Version
-	}
+	cpVersion := func() int64 { return f.checkpointVersion(t, catalog.ImportOrders) }
 	f.runTask(t, catalog.ImportOrders) // the first pass sets the watermark
 	before := cpVersion()
 	for range 3 {
@@ -392,4 +376,15 @@ func TestWriteBackToleratesLaggingWriterClock(t *testing.T) {
 	if run.Counts.Pushed != 1 || f.shelf.quantity("A") != 2 {
 		t.Fatalf("change stamped before the watermark: %+v, cart A=%d", run.Counts, f.shelf.quantity("A"))
 	}
+}
+
+// checkpointVersion is the store version of the task's checkpoint item:
+// it moves with every write of it.
+func (f *fixture) checkpointVersion(t *testing.T, task catalog.Task) int64 {
+	t.Helper()
+	it, err := f.inv.Store.Get(context.Background(), store.AccountPK("acct"), "CP#"+f.ch.ID+"#"+string(task))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it.Version
 }

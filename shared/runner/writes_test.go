@@ -102,12 +102,7 @@ func TestFBAUnchangedWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	cs := &countingStore{Store: f.inv.Store}
 	f.inv.Store = cs
-	amazon, err := f.r.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Amazon, Name: "Amazon"}, cart.Credentials{"refresh_token": "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ch = amazon
-	f.r.Implemented = map[catalog.Cart]map[catalog.Task]bool{catalog.Amazon: {catalog.ImportFBAInventory: true}}
+	f.useAmazon(t, catalog.ImportFBAInventory)
 
 	run := f.runTask(t, catalog.ImportFBAInventory)
 	if w, _ := cs.reset(); run.Status != runs.Succeeded || w != 3 || run.Counts.Created != 3 {

@@ -66,14 +66,22 @@ func (f *fakeCartHooks) list() []string {
 	return out
 }
 
-func TestInstasyncSubscriptions(t *testing.T) {
-	f := newFixture(t)
+// tickInstasync gives the service fake cart webhooks at
+// https://hooks.example/ and ticks the shop's instasync_orders.
+func (f *fixture) tickInstasync(t *testing.T) *fakeCartHooks {
+	t.Helper()
 	hooks := &fakeCartHooks{subs: map[string]string{}}
 	f.svc.Subscribers, f.svc.WebhookBaseURL = hooks, "https://hooks.example/"
-	ctx := context.Background()
-	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
+	if _, err := f.svc.Update(context.Background(), "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
 		t.Fatal(err)
 	}
+	return hooks
+}
+
+func TestInstasyncSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	hooks := f.tickInstasync(t)
+	ctx := context.Background()
 	want := "orders https://hooks.example/webhooks/shopify/" + f.shop.ID
 	if got := hooks.list(); len(got) != 1 || got[0] != want {
 		t.Fatalf("subscriptions %v, want [%s]", got, want)
@@ -233,12 +241,8 @@ func TestRefusedSubscriptionIsARun(t *testing.T) {
 // re-authorizing subscribes the ticked task again.
 func TestDisconnectForgetsSubscriptions(t *testing.T) {
 	f := newFixture(t)
-	hooks := &fakeCartHooks{subs: map[string]string{}}
-	f.svc.Subscribers, f.svc.WebhookBaseURL = hooks, "https://hooks.example/"
+	hooks := f.tickInstasync(t)
 	ctx := context.Background()
-	if _, err := f.svc.Update(ctx, "acct", []Change{{f.shop.ID, catalog.InstasyncOrders, true}}); err != nil {
-		t.Fatal(err)
-	}
 	if len(hooks.list()) != 1 {
 		t.Fatalf("subscriptions %v", hooks.list())
 	}
