@@ -304,22 +304,12 @@ func TestWriteBackParkedListingFromTheLog(t *testing.T) {
 // finds what changed after it.
 func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
 	f, _ := indexFixture(t, "A", "B")
-	cpVersion := func() int64 { return f.checkpointVersion(t, catalog.WriteInventory) }
-	before := cpVersion()
-	for range 3 {
-		f.clk.Add(time.Hour)
-		if run := f.runTask(t, catalog.WriteInventory); run.Status != runs.Succeeded || run.Counts.Pushed != 0 {
-			t.Fatalf("idle run %+v", run)
-		}
-	}
-	if after := cpVersion(); after != before {
-		t.Fatalf("idle runs wrote the checkpoint (version %d → %d)", before, after)
-	}
+	before := f.idleRunsKeepCheckpoint(t, catalog.WriteInventory, func(r runs.Run) bool { return r.Counts.Pushed == 0 })
 	f.setOnHand(t, "B", 9)
 	if run := f.runTask(t, catalog.WriteInventory); run.Counts.Pushed != 1 || f.shelf.quantity("B") != 9 {
 		t.Fatalf("run after the idle ones: %+v, cart B=%d", run.Counts, f.shelf.quantity("B"))
 	}
-	if after := cpVersion(); after == before {
+	if after := f.checkpointVersion(t, catalog.WriteInventory); after == before {
 		t.Fatal("a run that pushed kept the old watermark")
 	}
 }
@@ -328,18 +318,9 @@ func TestWriteBackIdleRunWritesNoCheckpoint(t *testing.T) {
 // day at most; an order that arrives later is imported all the same.
 func TestEmptyImportWritesNoCheckpoint(t *testing.T) {
 	f := newFixture(t, 0)
-	cpVersion := func() int64 { return f.checkpointVersion(t, catalog.ImportOrders) }
 	f.runTask(t, catalog.ImportOrders) // the first pass sets the watermark
-	before := cpVersion()
-	for range 3 {
-		f.clk.Add(time.Hour)
-		if run := f.runTask(t, catalog.ImportOrders); run.Status != runs.Succeeded || run.Counts.Fetched != 0 {
-			t.Fatalf("empty run %+v", run)
-		}
-	}
-	if after := cpVersion(); after != before {
-		t.Fatalf("empty passes wrote the checkpoint (version %d → %d)", before, after)
-	}
+	cpVersion := func() int64 { return f.checkpointVersion(t, catalog.ImportOrders) }
+	before := f.idleRunsKeepCheckpoint(t, catalog.ImportOrders, func(r runs.Run) bool { return r.Counts.Fetched == 0 })
 	f.cart.add(order(1, f.clk.Now().Add(-2*time.Hour), cart.AwaitingFulfillment))
 	if run := f.runTask(t, catalog.ImportOrders); run.Counts.Created != 1 {
 		t.Fatalf("an order updated during the empty passes: %+v", run.Counts)
@@ -387,4 +368,22 @@ func (f *fixture) checkpointVersion(t *testing.T, task catalog.Task) int64 {
 		t.Fatal(err)
 	}
 	return it.Version
+}
+
+// idleRunsKeepCheckpoint runs task three times an hour apart, each one
+// succeeding with nothing to do (idle says so), and fails if any of them
+// wrote the checkpoint. It returns the checkpoint's version.
+func (f *fixture) idleRunsKeepCheckpoint(t *testing.T, task catalog.Task, idle func(runs.Run) bool) int64 {
+	t.Helper()
+	before := f.checkpointVersion(t, task)
+	for range 3 {
+		f.clk.Add(time.Hour)
+		if run := f.runTask(t, task); run.Status != runs.Succeeded || !idle(run) {
+			t.Fatalf("idle %s run %+v", task, run)
+		}
+	}
+	if after := f.checkpointVersion(t, task); after != before {
+		t.Fatalf("idle %s runs wrote the checkpoint (version %d → %d)", task, before, after)
+	}
+	return before
 }
