@@ -54,44 +54,50 @@ func (r *Repo) InterruptUnstored(ctx context.Context, run Run, msg string) (bool
 }
 
 func (r *Repo) interrupt(ctx context.Context, account, runID, msg string, unstored *Run) (bool, error) {
-	for attempt := 0; ; attempt++ {
+	var closed *Run
+	err := store.Retry(ctx, 5, func() error {
 		d, err := store.GetDoc[Run](ctx, r.Store, store.AccountPK(account), runSK(runID))
 		cond := store.AtVersion(d.Version)
 		switch {
 		case errors.Is(err, store.ErrNotFound) && unstored != nil && !unstored.Status.Finished():
 			d.Value, cond = *unstored, store.MustBeNew
 		case errors.Is(err, store.ErrNotFound):
-			return false, nil
+			return nil
 		case err != nil:
-			return false, fmt.Errorf("load run %s: %w", runID, err)
+			return fmt.Errorf("load: %w", err)
 		}
 		run := d.Value
 		run.AccountID = account
 		if run.Status.Finished() {
-			return false, nil
+			return nil
 		}
 		now := r.Now().UTC()
 		run.Status, run.FinishedAt = Interrupted, &now
 		run.Error = &RunError{Class: ClassInterrupted, Message: msg}
 		it, err := r.item(run)
 		if err != nil {
-			return false, err
+			return err
 		}
-		_, err = r.Store.Put(ctx, it, cond)
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
-			continue // the run wrote meanwhile; look again
+		// A lost write means the run wrote meanwhile: Retry looks again.
+		if _, err := r.Store.Put(ctx, it, cond); err != nil {
+			return err
 		}
-		if err != nil {
-			return false, fmt.Errorf("interrupt run %s: %w", runID, err)
-		}
-		// A separate write (a transaction would bill both twice): should
-		// it not happen, the sweep drops the entry of a finished run.
-		a := activeItem(run)
-		if err := r.Store.Delete(ctx, a.PK, a.SK, store.NoCond); err != nil {
-			return true, fmt.Errorf("interrupt run %s: leave the active index: %w", runID, err)
-		}
-		return true, nil
+		closed = &run
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("interrupt run %s: %w", runID, err)
 	}
+	if closed == nil {
+		return false, nil
+	}
+	// A separate write (a transaction would bill both twice): should
+	// it not happen, the sweep drops the entry of a finished run.
+	a := activeItem(*closed)
+	if err := r.Store.Delete(ctx, a.PK, a.SK, store.NoCond); err != nil {
+		return true, fmt.Errorf("interrupt run %s: leave the active index: %w", runID, err)
+	}
+	return true, nil
 }
 
 // ClassInterrupted is the error class of an interrupted run.
@@ -264,42 +270,45 @@ func queuedSK(channel string, task catalog.Task) string { return "QR#" + channel
 // posting thousands of runs, adds nothing to the queue while one waits.
 func (r *Repo) QueueManual(ctx context.Context, account, channel string, task catalog.Task) (Run, bool, error) {
 	pk, sk := store.AccountPK(account), queuedSK(channel, task)
-	for attempt := 0; ; attempt++ {
+	var run Run
+	created := false
+	err := store.Retry(ctx, 5, func() error {
 		ptr, err := store.GetDoc[queuedDoc](ctx, r.Store, pk, sk)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return Run{}, false, fmt.Errorf("read queued run: %w", err)
+			return fmt.Errorf("read queued run: %w", err)
 		default:
-			run, err := r.Get(ctx, account, ptr.Value.RunID)
-			if err == nil && run.Status == Queued {
-				return run, false, nil
+			queued, err := r.Get(ctx, account, ptr.Value.RunID)
+			if err == nil && queued.Status == Queued {
+				run, created = queued, false
+				return nil
 			}
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				return Run{}, false, err
+				return err
 			}
 		}
-		run := r.NewRun(account, channel, task, Manual, Queued)
+		run = r.NewRun(account, channel, task, Manual, Queued)
 		it, err := r.item(run)
 		if err != nil {
-			return Run{}, false, err
+			return err
 		}
 		last, err := store.NewDoc(pk, lastSK(channel, task), lastRun{run.ID}, time.Time{})
 		if err != nil {
-			return Run{}, false, err
+			return err
 		}
 		q, err := store.NewDoc(pk, sk, queuedDoc{run.ID}, time.Time{})
 		if err != nil {
-			return Run{}, false, err
+			return err
 		}
-		err = r.Store.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), store.Put(last, store.NoCond),
+		// A lost write means another request queued one meanwhile: Retry
+		// reads again and returns that one.
+		created = true
+		return r.Store.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), store.Put(last, store.NoCond),
 			store.Put(activeItem(run), store.NoCond), store.Put(q, store.AtVersion(ptr.Version))})
-		if errors.Is(err, store.ErrConditionFailed) && attempt < 5 {
-			continue // another request queued one meanwhile: return that
-		}
-		if err != nil {
-			return Run{}, false, fmt.Errorf("queue run: %w", err)
-		}
-		return run, true, nil
+	})
+	if err != nil {
+		return Run{}, false, fmt.Errorf("queue run: %w", err)
 	}
+	return run, created, nil
 }

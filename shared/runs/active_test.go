@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,6 +198,39 @@ func TestSweepReadsOnlyActiveRuns(t *testing.T) {
 	rep, err := r.Sweep(ctx, SweepOptions{})
 	if err != nil || rep != (SweepReport{}) {
 		t.Fatalf("sweep over history %+v %v", rep, err)
+	}
+}
+
+// Presses of Sync once that race all get the one run queued: the losers of
+// the conditional write read again and return the winner's run.
+func TestQueueManualConcurrentPresses(t *testing.T) {
+	r, _ := newFakeRepo(t)
+	const presses = 8
+	var wg sync.WaitGroup
+	ids := make([]string, presses)
+	made := make([]bool, presses)
+	errs := make([]error, presses)
+	for i := range presses {
+		wg.Go(func() {
+			run, created, err := r.QueueManual(t.Context(), "a", "c", catalog.ImportOrders)
+			ids[i], made[i], errs[i] = run.ID, created, err
+		})
+	}
+	wg.Wait()
+	created := 0
+	for i := range presses {
+		if errs[i] != nil {
+			t.Fatalf("press %d: %v", i, errs[i])
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("press %d got run %s, press 0 got %s", i, ids[i], ids[0])
+		}
+		if made[i] {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d presses say they queued the run, want 1", created)
 	}
 }
 

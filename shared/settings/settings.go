@@ -470,16 +470,15 @@ func desired(r record, ch channels.Channel, task catalog.Task, set setting) reco
 // finishes last has therefore set the Scheduler from the latest record.
 func (s *Service) apply(ctx context.Context, name string) error {
 	force := false
-	for attempt := 0; ; attempt++ {
+	err := store.Retry(ctx, maxApplyAttempts, func() error {
 		err := s.applyOnce(ctx, name, force)
-		if !errors.Is(err, store.ErrConditionFailed) {
-			return err
-		}
-		if attempt == maxApplyAttempts {
-			return fmt.Errorf("apply schedule %s: changed %d times while applying; left for repair", name, attempt+1)
-		}
 		force = true
+		return err
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return fmt.Errorf("apply schedule %s: changed while applying, %d times; left for repair: %w", name, maxApplyAttempts+1, err)
 	}
+	return err
 }
 
 const maxApplyAttempts = 5

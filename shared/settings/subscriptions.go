@@ -113,16 +113,12 @@ func (s *Service) subOp(ctx context.Context, ch channels.Channel, task catalog.T
 // record removes the subscription it just made, so no cart is left
 // delivering to a subscription nobody records, and then applies again.
 func (s *Service) applySub(ctx context.Context, key string) error {
-	for attempt := 0; ; attempt++ {
-		err := s.applySubOnce(ctx, key)
-		if !errors.Is(err, store.ErrConditionFailed) {
-			s.reportRefusal(ctx, key, err)
-			return err
-		}
-		if attempt == maxApplyAttempts {
-			return fmt.Errorf("apply subscription %s: changed %d times while applying; left for repair", key, attempt+1)
-		}
+	err := store.Retry(ctx, maxApplyAttempts, func() error { return s.applySubOnce(ctx, key) })
+	if errors.Is(err, store.ErrConditionFailed) {
+		return fmt.Errorf("apply subscription %s: changed while applying, %d times; left for repair: %w", key, maxApplyAttempts+1, err)
 	}
+	s.reportRefusal(ctx, key, err)
+	return err
 }
 
 func (s *Service) applySubOnce(ctx context.Context, key string) error {
