@@ -72,10 +72,15 @@ func (e *execution) pass(ctx context.Context, phases []string, opts passOpts, pa
 		if ctx.Err() != nil {
 			return stop()
 		}
+		// A page cut short is read again whole by whoever resumes, so
+		// what it counted is taken back: the counts still add up, and the
+		// item the deadline cut off is no failure.
+		counted := e.run.Counts
 		next, err := page(ctx, w)
 		if err != nil {
 			var rl *cart.RateLimitedError
 			if errors.As(err, &rl) || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+				e.run.Counts = counted
 				return stop() // out of time while the cart throttled us: not a failure
 			}
 			return fmt.Errorf("%s %s page %d: %w", e.in.Task, w.Phase, pageNo, err)

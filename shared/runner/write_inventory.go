@@ -234,8 +234,10 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 		if sub != nil && len(wb.Pending) < maxPending {
 			limit = min(batch, maxSubmitBatch)
 		}
+		last := ""
 		for n < len(groups) && (n == 0 || len(chunk)+len(groups[n]) <= limit) {
 			chunk = append(chunk, groups[n]...)
+			last = groups[n][0].sku
 			n++
 		}
 		submit := sub != nil && wb.pendingRoom(chunk)
@@ -271,11 +273,11 @@ func (e *execution) writeInventory(ctx context.Context, w cart.StockWriter) erro
 				return err
 			}
 		}
-		// The cursor is the greatest SKU pushed: every item up to it is
-		// done (a parked SKU beyond it may be pushed again, harmlessly).
-		for _, it := range chunk {
-			win.Cursor = max(win.Cursor, it.sku)
-		}
+		// The cursor is the last SKU of the groups pushed, which go in SKU
+		// order: every SKU up to it is done. Not a parked SKU riding along:
+		// one beyond SKUs still to push would skip them on resuming (a
+		// parked SKU beyond the cursor may be pushed again, harmlessly).
+		win.Cursor = max(win.Cursor, last)
 		win.Done += n
 		e.run.Progress.Done = win.Done
 		wb.save(&cp)

@@ -1,0 +1,142 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/inventory"
+	"github.com/autosync/autosync/shared/runs"
+)
+
+// parkingShelf deactivates a listing pushed to 0, as Etsy does, and
+// refuses call number limitCall as rate limited.
+type parkingShelf struct {
+	*fakeShelf
+	calls, limitCall int
+}
+
+func (s *parkingShelf) SetStock(ctx context.Context, ups []cart.StockUpdate) ([]cart.StockResult, error) {
+	s.calls++
+	if s.calls == s.limitCall {
+		return nil, &cart.RateLimitedError{RetryAfter: time.Minute}
+	}
+	out, err := s.fakeShelf.SetStock(ctx, ups)
+	for i, u := range ups {
+		if err == nil && out[i].Err == nil && u.Quantity == 0 {
+			out[i].Listing = cart.ListingDeactivated
+		}
+	}
+	return out, err
+}
+
+type parkingConnectors struct {
+	src   cart.OrderSource
+	shelf *parkingShelf
+}
+
+func (c parkingConnectors) Connector(channels.Channel, cart.Credentials) (cart.Connector, error) {
+	return struct {
+		fakeConnector
+		cart.StockWriter
+	}{fakeConnector{c.src, c.shelf.fakeShelf}, c.shelf}, nil
+}
+
+// A parked SKU rides along with the other SKU of its listing. When it
+// sorts after SKUs still to push and the run is cut short after that
+// batch, the run resumes at the batch's own SKU, not the parked one:
+// otherwise the SKUs between them are never pushed and the cart keeps
+// offering stock Autosync no longer has.
+func TestParkedSKUDoesNotMoveTheCursorPastUnpushedSKUs(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	for _, sku := range []string{"A", "C", "Z"} {
+		f.shelf.add(sku, 5)
+	}
+	// A and Z are variations of one listing.
+	f.shelf.listings[0].Link.ProductID = "L1"
+	f.shelf.listings[2].Link.ProductID = "L1"
+	f.shelf.maxBatch = 2
+	shelf := &parkingShelf{fakeShelf: f.shelf}
+	f.r.Connectors = parkingConnectors{f.cart, shelf}
+	if run := f.runTask(t, catalog.ImportProducts); run.Status != runs.Succeeded {
+		t.Fatalf("import products: %s %+v", run.Status, run.Error)
+	}
+	setOnHand := func(sku string, q int) {
+		t.Helper()
+		if _, err := f.inv.SetOnHand(ctx, "acct", sku, inventory.DefaultWarehouse, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setOnHand("Z", 0)
+	f.clk.Add(10 * time.Minute)
+	if run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule); run.Status != runs.Succeeded {
+		t.Fatalf("first write-back: %s %+v", run.Status, run.Error)
+	}
+	if f.channelView(t, "Z").State != inventory.StateDeactivated {
+		t.Fatal("Z was not parked: the test no longer sets up what it is about")
+	}
+	f.clk.Add(10 * time.Minute)
+	setOnHand("A", 4)
+	setOnHand("C", 1) // sold elsewhere: the cart must come down to 1
+	f.clk.Add(10 * time.Minute)
+	shelf.calls, shelf.limitCall = 0, 2 // [A, Z] goes, then [C] is throttled
+	f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if len(f.disp.ins) == 0 {
+		t.Fatal("the throttled run was not continued")
+	}
+	shelf.limitCall = 0
+	if _, err := f.r.Handle(ctx, f.disp.ins[len(f.disp.ins)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if q := shelf.quantity("C"); q != 1 {
+		t.Errorf("the cart offers %d of C; Autosync has 1 (needs sync: %v)", q, f.needsSync(t, false))
+	}
+}
+
+// blockingStock blocks the nth stock commit of an order import until the
+// invocation's deadline.
+type blockingStock struct {
+	*inventory.Repo
+	n, calls int
+}
+
+func (b *blockingStock) CommitWarehouse(ctx context.Context, account, channel string) (string, error) {
+	b.calls++
+	if b.calls == b.n {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return b.Repo.CommitWarehouse(ctx, account, channel)
+}
+
+// The deadline lands in the middle of a page: the continuation reads that
+// page again, so the run's counts must not hold the cut-off page twice nor
+// count the order the deadline interrupted as failed.
+func TestDeadlineMidPageCountsAddUp(t *testing.T) {
+	f := newFixture(t, 20)
+	f.r.Reserve = time.Millisecond
+	f.r.Orders.Stock = &blockingStock{Repo: f.inv, n: 10}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if _, err := f.r.Handle(ctx, f.input(runs.Schedule)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.disp.ins) != 1 {
+		t.Fatalf("%d continuations, want 1", len(f.disp.ins))
+	}
+	final, err := f.r.Handle(context.Background(), f.disp.ins[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := final.Counts
+	if final.Status != runs.Succeeded || c.Fetched != 20 || c.Failed != 0 || !c.Accounted() {
+		t.Errorf("every order imported once, yet the run says %s %+v", final.Status, c)
+	}
+	if n := f.countOrders(t); n != 20 {
+		t.Errorf("%d orders stored, want 20", n)
+	}
+}
