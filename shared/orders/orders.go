@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -81,8 +82,37 @@ func committed(o *Order) []cart.Line {
 	return o.Lines
 }
 
+// record is an order as stored: the Order the API shows, and the stock it
+// holds back.
+type record struct {
+	Order
+	// Held is the stock inventory counts as committed to the order. Nil on
+	// orders stored before it was kept: theirs is derived (see held).
+	Held *holding `json:"held,omitempty"`
+}
+
+// holding is the stock an order holds back, as written to inventory. It
+// is kept rather than derived from the order's status and lines for two
+// reasons: a release goes to the warehouse the order committed in, even
+// after the channel's policy names another first; and an order whose stock
+// moves take more than one transaction (more distinct SKUs than one
+// transaction holds) records how far they got, so whoever writes the order
+// next finishes them.
+type holding struct {
+	Warehouse string      `json:"warehouse,omitempty"`
+	Lines     []cart.Line `json:"lines,omitempty"`
+}
+
 // MaxLines bounds an order's lines; a larger one is refused, not truncated.
 const MaxLines = 500
+
+// ErrInvalid marks an order refused for what it is (no id, too many lines):
+// storing it again will not succeed, so an import skips it and says so.
+var ErrInvalid = errors.New("order refused")
+
+// maxMoves is how many SKUs' commitments one write moves: the transaction
+// also holds the order and inventory's change-log item.
+const maxMoves = store.MaxTransactItems - 2
 
 func sk(channel, external string) string { return "ORD#" + channel + "#" + external }
 
@@ -105,69 +135,186 @@ func (r *Repo) Update(ctx context.Context, account, channel string, in cart.Orde
 
 func (r *Repo) upsert(ctx context.Context, account, channel string, in cart.Order, create bool) (Change, error) {
 	if in.ExternalID == "" {
-		return Change{}, fmt.Errorf("upsert order: empty external id")
+		return Change{}, fmt.Errorf("upsert order: %w: empty external id", ErrInvalid)
 	}
 	if len(in.Lines) > MaxLines {
-		return Change{}, fmt.Errorf("upsert order %s: %d lines (max %d)", in.ExternalID, len(in.Lines), MaxLines)
+		return Change{}, fmt.Errorf("upsert order %s: %w: %d lines (max %d)", in.ExternalID, ErrInvalid, len(in.Lines), MaxLines)
 	}
+	// Each step writes the order with at most maxMoves SKUs' stock moves;
+	// the first says what the upsert did, later ones finish the moves.
+	var first *Change
+	for range MaxLines/maxMoves + 2 {
+		ch, done, err := r.step(ctx, account, channel, in, create)
+		if err != nil {
+			return Change{}, err
+		}
+		if first == nil {
+			first = &ch
+		}
+		if done {
+			return *first, nil
+		}
+	}
+	return Change{}, fmt.Errorf("upsert order %s: its stock moves did not finish", in.ExternalID)
+}
+
+// step reads the order, merges what the cart says and writes the result
+// with the first maxMoves of the stock moves it needs; done is false when
+// moves remain.
+func (r *Repo) step(ctx context.Context, account, channel string, in cart.Order, create bool) (ch Change, done bool, err error) {
 	pk, key := store.AccountPK(account), sk(channel, in.ExternalID)
-	var ch Change
 	// A lost write is a concurrent import of the same order or SKUs: re-read
 	// and merge again.
-	err := store.Retry(ctx, 20, func() error {
-		cur, err := store.GetDoc[Order](ctx, r.Store, pk, key)
+	err = store.Retry(ctx, 20, func() error {
+		cur, err := store.GetDoc[record](ctx, r.Store, pk, key)
 		var before *Order
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
 			return fmt.Errorf("read order %s: %w", in.ExternalID, err)
 		default:
-			before = &cur.Value
+			before = &cur.Value.Order
 		}
 		if before == nil && !create {
-			ch = Change{Outcome: Ignored}
+			ch, done = Change{Outcome: Ignored}, true
 			return nil
 		}
 		after, outcome := merge(before, in, channel, r.Now().UTC())
-		if outcome == Unchanged || outcome == Ignored {
-			ch = Change{Outcome: outcome, Before: before}
-			if before != nil {
-				ch.After = *before
-			}
+		if outcome == Ignored {
+			ch, done = Change{Outcome: outcome, Before: before}, true
 			return nil
 		}
-		if err := r.write(ctx, account, channel, cur.Version, before, after); err != nil {
-			return fmt.Errorf("write order %s: %w", in.ExternalID, err)
-		}
-		ch = Change{Outcome: outcome, Before: before, After: after}
-		return nil
-	})
-	if err != nil {
-		return Change{}, err
-	}
-	return ch, nil
-}
-
-// write stores the order and, in the same transaction, moves committed stock.
-func (r *Repo) write(ctx context.Context, account, channel string, version int64, before *Order, after Order) error {
-	it, err := store.NewDoc(store.AccountPK(account), sk(channel, after.ExternalID), after, time.Time{})
-	if err != nil {
-		return err
-	}
-	ops := []store.Op{store.Put(it, store.AtVersion(version))}
-	was, now := committed(before), committed(&after)
-	if r.Stock != nil && !slices.Equal(was, now) {
-		wh, err := r.Stock.CommitWarehouse(ctx, account, channel)
-		if err != nil {
+		var h holding
+		if cur.Value.Held != nil {
+			h = *cur.Value.Held
+		} else if h, err = r.legacyHolding(ctx, account, channel, before); err != nil {
 			return err
 		}
+		moves := changed(h.Lines, committed(&after))
+		if r.Stock == nil {
+			moves = nil
+		}
+		ch = Change{Outcome: outcome, Before: before, After: after}
+		if outcome == Unchanged && len(moves) == 0 && cur.Value.Held != nil {
+			done = true
+			return nil
+		}
+		done = len(moves) <= maxMoves
+		if !done {
+			moves = moves[:maxMoves]
+		}
+		if err := r.write(ctx, account, channel, cur.Version, after, h, moves); err != nil {
+			return fmt.Errorf("write order %s: %w", in.ExternalID, err)
+		}
+		return nil
+	})
+	return ch, done, err
+}
+
+// legacyHolding is what an order stored before holdings were kept holds:
+// its committed lines, in the channel's commit warehouse (where they were
+// committed unless the policy changed since).
+func (r *Repo) legacyHolding(ctx context.Context, account, channel string, o *Order) (holding, error) {
+	lines := committed(o)
+	if len(lines) == 0 || r.Stock == nil {
+		return holding{}, nil
+	}
+	wh, err := r.Stock.CommitWarehouse(ctx, account, channel)
+	if err != nil {
+		return holding{}, err
+	}
+	return holding{Warehouse: wh, Lines: sum(lines)}, nil
+}
+
+// write stores the order and, in the same transaction, moves the
+// committed stock of the SKUs in moves from what h holds to what the order
+// commits now. Stock is held where the order first committed it until all
+// of it is released.
+func (r *Repo) write(ctx context.Context, account, channel string, version int64, after Order, h holding, moves []string) error {
+	next := h
+	var ops []store.Op
+	if len(moves) > 0 {
+		wh := h.Warehouse
+		if len(h.Lines) == 0 {
+			var err error
+			if wh, err = r.Stock.CommitWarehouse(ctx, account, channel); err != nil {
+				return err
+			}
+		}
+		want := sum(committed(&after))
+		was, now := pick(h.Lines, moves), pick(want, moves)
 		more, err := r.Stock.CommitOps(ctx, account, wh, was, now)
 		if err != nil {
 			return err
 		}
-		ops = append(ops, more...)
+		ops = more
+		next = holding{Warehouse: wh, Lines: replace(h.Lines, moves, now)}
+		if len(next.Lines) == 0 {
+			next.Warehouse = ""
+		}
 	}
-	return r.Store.Transact(ctx, ops)
+	it, err := store.NewDoc(store.AccountPK(account), sk(channel, after.ExternalID), record{Order: after, Held: &next}, time.Time{})
+	if err != nil {
+		return err
+	}
+	return r.Store.Transact(ctx, append([]store.Op{store.Put(it, store.AtVersion(version))}, ops...))
+}
+
+// sum adds up lines by SKU, in SKU order, leaving out zero quantities.
+func sum(lines []cart.Line) []cart.Line {
+	by := map[string]int{}
+	for _, l := range lines {
+		by[l.SKU] += l.Quantity
+	}
+	out := make([]cart.Line, 0, len(by))
+	for _, sku := range slices.Sorted(maps.Keys(by)) {
+		if by[sku] != 0 {
+			out = append(out, cart.Line{SKU: sku, Quantity: by[sku]})
+		}
+	}
+	return out
+}
+
+// changed lists, in order, the SKUs whose quantity differs between held and
+// want.
+func changed(held, want []cart.Line) []string {
+	d := map[string]int{}
+	for _, l := range want {
+		d[l.SKU] += l.Quantity
+	}
+	for _, l := range held {
+		d[l.SKU] -= l.Quantity
+	}
+	var out []string
+	for sku, n := range d {
+		if n != 0 {
+			out = append(out, sku)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pick keeps the lines of the given SKUs.
+func pick(lines []cart.Line, skus []string) []cart.Line {
+	var out []cart.Line
+	for _, l := range lines {
+		if _, ok := slices.BinarySearch(skus, l.SKU); ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// replace returns held with the given SKUs' lines replaced by now's.
+func replace(held []cart.Line, skus []string, now []cart.Line) []cart.Line {
+	out := pick(now, skus)
+	for _, l := range held {
+		if _, ok := slices.BinarySearch(skus, l.SKU); !ok {
+			out = append(out, l)
+		}
+	}
+	return sum(out)
 }
 
 func merge(before *Order, in cart.Order, channel string, now time.Time) (Order, Outcome) {

@@ -1,6 +1,10 @@
 package runner
 
 import (
+	"errors"
+	"fmt"
+
+	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
@@ -44,4 +48,43 @@ func countStored(c *runs.Counts, created, changed bool) {
 	default:
 		c.Unchanged++
 	}
+}
+
+// maxDetail bounds the support detail kept on a run.
+const maxDetail = 50
+
+// addDetail adds a line to the run's support detail, while it has room.
+func addDetail(run *runs.Run, s string) {
+	if len(run.Detail) < maxDetail {
+		run.Detail = append(run.Detail, s)
+	}
+}
+
+// refusedOrder counts an order the store refused for what it is
+// (orders.ErrInvalid) as that order's failure, and says which and why in
+// the run's detail; it reports whether err was such a refusal. Storing it
+// again would be refused again, so the import goes on without it: failing
+// the run instead would stop every later order from being imported.
+func refusedOrder(run *runs.Run, o cart.Order, err error) bool {
+	if !errors.Is(err, orders.ErrInvalid) {
+		return false
+	}
+	run.Counts.Failed++
+	name := o.ExternalID
+	if o.Number != "" && o.Number != o.ExternalID {
+		name = fmt.Sprintf("%s (id %s)", o.Number, o.ExternalID)
+	}
+	addDetail(run, fmt.Sprintf("order %s: %v", name, err))
+	return true
+}
+
+// refusedListing is refusedOrder for a listing without a usable SKU, which
+// cannot be synced.
+func refusedListing(run *runs.Run, l cart.Listing, err error) bool {
+	if !errors.Is(err, inventory.ErrInvalid) {
+		return false
+	}
+	run.Counts.Failed++
+	addDetail(run, fmt.Sprintf("listing %s: no usable SKU (%q)", l.Link.ProductID, l.SKU))
+	return true
 }

@@ -127,12 +127,7 @@ func (e *execution) importFBAOrders(ctx context.Context, src cart.FBAOrderSource
 		return applyPage(e, w, page.Orders, page.Next, func(o cart.Order) error {
 			o.Filter = cart.Shipped
 			o.Tags = append(o.Tags, "FBA")
-			ch, err := e.Orders.Upsert(ctx, e.in.AccountID, e.in.ChannelID, o)
-			if err != nil {
-				return fmt.Errorf("store FBA order %s: %w", o.ExternalID, err)
-			}
-			countOrder(&e.run.Counts, ch.Outcome)
-			return nil
+			return e.storeOrder(ctx, e.Orders.Upsert, o)
 		})
 	})
 }

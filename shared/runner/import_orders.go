@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -28,12 +29,21 @@ func (e *execution) importOrders(ctx context.Context, src cart.OrderSource, stat
 			apply = e.Orders.Update
 		}
 		return applyPage(e, w, page.Orders, page.Next, func(o cart.Order) error {
-			ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
-			if err != nil {
-				return fmt.Errorf("store order %s: %w", o.ExternalID, err)
-			}
-			countOrder(&e.run.Counts, ch.Outcome)
-			return nil
+			return e.storeOrder(ctx, apply, o)
 		})
 	})
+}
+
+// storeOrder stores one fetched order through apply (the upsert, or the
+// update of an order we hold), counting what it did.
+func (e *execution) storeOrder(ctx context.Context, apply func(context.Context, string, string, cart.Order) (orders.Change, error), o cart.Order) error {
+	ch, err := apply(ctx, e.in.AccountID, e.in.ChannelID, o)
+	switch {
+	case refusedOrder(&e.run, o, err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("store order %s: %w", o.ExternalID, err)
+	}
+	countOrder(&e.run.Counts, ch.Outcome)
+	return nil
 }

@@ -2,11 +2,9 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -17,10 +15,7 @@ func (e *execution) importProducts(ctx context.Context, src cart.ListingSource) 
 	return e.listingPass(ctx, src, "listings", func(ctx context.Context, l cart.Listing) error {
 		out, err := e.Inventory.ImportListing(ctx, e.in.AccountID, e.in.ChannelID, l)
 		switch {
-		case errors.Is(err, inventory.ErrInvalid):
-			// A listing without a usable SKU cannot be synced; say which.
-			e.run.Counts.Failed++
-			e.detail(fmt.Sprintf("listing %s: no usable SKU (%q)", l.Link.ProductID, l.SKU))
+		case refusedListing(&e.run, l, err):
 			return nil
 		case err != nil:
 			return fmt.Errorf("store product %s: %w", l.SKU, err)
@@ -54,11 +49,4 @@ func (e *execution) listingPass(ctx context.Context, src cart.ListingSource, pha
 	})
 }
 
-// maxDetail bounds the support detail kept on a run.
-const maxDetail = 50
-
-func (e *execution) detail(s string) {
-	if len(e.run.Detail) < maxDetail {
-		e.run.Detail = append(e.run.Detail, s)
-	}
-}
+func (e *execution) detail(s string) { addDetail(&e.run, s) }

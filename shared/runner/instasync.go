@@ -8,7 +8,6 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
-	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -28,6 +27,9 @@ func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, 
 	}
 	done := r.Now().UTC()
 	run.Status, run.FinishedAt = runs.Succeeded, &done
+	if run.Counts.Failed > 0 {
+		run.Status = runs.Partial // a refused record, said in the detail
+	}
 	log.InfoContext(ctx, "instasync import", "resource", in.ResourceID, "created", run.Counts.Created, "updated", run.Counts.Updated)
 	return run, r.Runs.Save(ctx, run)
 }
@@ -56,6 +58,9 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 		return importFetched(ctx, "order", in.ResourceID, f.Order, func(o cart.Order) error {
 			run.Counts.Fetched = 1
 			res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
+			if refusedOrder(run, o, err) {
+				return nil
+			}
 			if err != nil {
 				run.Counts.Failed++
 				return err
@@ -72,8 +77,7 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 			for _, l := range ls {
 				run.Counts.Fetched++
 				out, err := r.Inventory.ImportListing(ctx, in.AccountID, in.ChannelID, l)
-				if errors.Is(err, inventory.ErrInvalid) {
-					run.Counts.Failed++
+				if refusedListing(run, l, err) {
 					continue
 				}
 				if err != nil {

@@ -2,10 +2,12 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -81,5 +83,20 @@ func TestInstasync(t *testing.T) {
 	f.shelf.add("NEWSKU", 4)
 	if run := hook(catalog.InstasyncProducts, "pNEWSKU"); run.Status != runs.Succeeded || run.Counts.Created != 1 {
 		t.Fatalf("product webhook %+v", run)
+	}
+	// A record the store refuses is the run's partial failure, said in
+	// its detail as the scheduled import says it: not a success.
+	f.shelf.add(" A", 1) // no usable SKU
+	if run := hook(catalog.InstasyncProducts, "p A"); run.Status != runs.Partial || run.Counts.Failed != 1 || len(run.Detail) != 1 {
+		t.Fatalf("product webhook for an unusable SKU: %s %+v %q", run.Status, run.Counts, run.Detail)
+	}
+	huge := order(50, f.clk.Now(), cart.AwaitingFulfillment)
+	huge.Lines = make([]cart.Line, orders.MaxLines+1)
+	for i := range huge.Lines {
+		huge.Lines[i] = cart.Line{SKU: fmt.Sprint("H-", i), Quantity: 1}
+	}
+	f.cart.add(huge)
+	if run := hook(catalog.InstasyncOrders, huge.ExternalID); run.Status != runs.Partial || run.Counts.Failed != 1 || len(run.Detail) != 1 {
+		t.Fatalf("order webhook for an oversized order: %s %+v %q", run.Status, run.Counts, run.Detail)
 	}
 }

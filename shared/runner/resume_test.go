@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/inventory"
+	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -138,5 +141,43 @@ func TestDeadlineMidPageCountsAddUp(t *testing.T) {
 	}
 	if n := f.countOrders(t); n != 20 {
 		t.Errorf("%d orders stored, want 20", n)
+	}
+}
+
+// An order the store refuses, or one with more distinct SKUs than one
+// transaction holds, does not stop the channel's later orders from being
+// imported: the pass used to fail on it, keep its watermark, and fail on it
+// again every run.
+func TestOneOrderDoesNotBlockTheOrdersAfterIt(t *testing.T) {
+	f := newFixture(t, 0)
+	now := f.clk.Now()
+	wide := order(0, now.Add(-10*time.Minute), cart.AwaitingFulfillment)
+	wide.Lines = nil
+	for i := range 120 {
+		wide.Lines = append(wide.Lines, cart.Line{SKU: fmt.Sprintf("S-%03d", i), Quantity: 1})
+	}
+	f.cart.add(wide)
+	huge := order(1, now.Add(-9*time.Minute), cart.AwaitingFulfillment)
+	huge.Lines = make([]cart.Line, orders.MaxLines+1)
+	for i := range huge.Lines {
+		huge.Lines[i] = cart.Line{SKU: fmt.Sprintf("H-%04d", i), Quantity: 1}
+	}
+	f.cart.add(huge)
+	for i := 2; i <= 4; i++ {
+		f.cart.add(order(i, now.Add(-time.Duration(10-i)*time.Minute), cart.AwaitingFulfillment))
+	}
+	run, err := f.r.Handle(context.Background(), f.input(runs.Schedule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.countOrders(t); n != 4 {
+		t.Errorf("%d orders imported, want the 4 but the one over %d lines", n, orders.MaxLines)
+	}
+	if run.Status != runs.Partial || run.Counts.Failed != 1 || len(run.Detail) != 1 || !strings.Contains(run.Detail[0], huge.Number) {
+		t.Errorf("run %s %+v %q: want partial, naming the refused order", run.Status, run.Counts, run.Detail)
+	}
+	p, _, err := f.inv.Get(context.Background(), "acct", "S-119")
+	if err != nil || p.Stock[inventory.DefaultWarehouse].Committed != 1 {
+		t.Errorf("the wide order's last SKU: %+v %v, want 1 committed", p.Stock, err)
 	}
 }
