@@ -1,0 +1,68 @@
+package repo_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// child is the value of key in a YAML mapping node, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// The LogLevel parameter reaches CloudWatch: Lambda drops a JSON-format
+// function's log lines below its ApplicationLogLevel (INFO unless set), so
+// every function's comes from LogLevel, and the mapping covers each value
+// the parameter allows. LogLevel=debug once changed nothing support could
+// read.
+func TestTemplateLogLevelReachesEveryFunction(t *testing.T) {
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Content[0]
+	levels := child(child(root, "Mappings"), "LogLevels")
+	for _, v := range child(child(child(root, "Parameters"), "LogLevel"), "AllowedValues").Content {
+		got := child(child(levels, v.Value), "Lambda")
+		if got == nil || got.Value != strings.ToUpper(v.Value) {
+			t.Errorf("LogLevel %q: Mappings.LogLevels gives no Lambda level %q", v.Value, strings.ToUpper(v.Value))
+		}
+	}
+	resources := child(root, "Resources")
+	functions := 0
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		name, res := resources.Content[i].Value, resources.Content[i+1]
+		if child(res, "Type").Value != "AWS::Serverless::Function" {
+			continue
+		}
+		functions++
+		lc := child(child(res, "Properties"), "LoggingConfig")
+		if lc == nil || child(lc, "LogFormat").Value != "JSON" {
+			t.Errorf("%s: logs not in JSON format", name)
+			continue
+		}
+		lvl := child(lc, "ApplicationLogLevel")
+		if lvl == nil || lvl.Tag != "!FindInMap" || len(lvl.Content) != 3 ||
+			lvl.Content[0].Value != "LogLevels" || lvl.Content[1].Tag != "!Ref" || lvl.Content[1].Value != "LogLevel" {
+			t.Errorf("%s: ApplicationLogLevel does not follow the LogLevel parameter", name)
+		}
+	}
+	if functions == 0 {
+		t.Fatal("no functions found in the template")
+	}
+}
