@@ -110,28 +110,31 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
+	// Every line about the delivery says whose it is, so support can
+	// follow a cart's failed deliveries at 3 a.m.
+	log := rc.Log.With("channel", chID, "cart", string(c))
 	account, err := rc.Channels.Locate(ctx, chID)
 	if errors.Is(err, channels.ErrNotFound) {
 		notFound()
 		return
 	}
 	if err != nil {
-		rc.fail(ctx, w, "locate channel", err)
+		rc.fail(ctx, w, log, "locate channel", err)
 		return
 	}
+	log = log.With("account", account)
 	ch, err := rc.Channels.Get(ctx, account, chID)
 	if errors.Is(err, channels.ErrNotFound) || (err == nil && ch.Type != c) {
 		notFound()
 		return
 	}
 	if err != nil {
-		rc.fail(ctx, w, "load channel", err)
+		rc.fail(ctx, w, log, "load channel", err)
 		return
 	}
-	log := rc.Log.With("account", account, "channel", chID, "cart", string(c))
 	secret, err := rc.Channels.WebhookSecret(ctx, account, chID)
 	if err != nil {
-		rc.fail(ctx, w, "load webhook secret", err)
+		rc.fail(ctx, w, log, "load webhook secret", err)
 		return
 	}
 	d, err := Verify(c, r.Header, body, secret, rc.Now())
@@ -144,9 +147,11 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	case err != nil:
+		log.WarnContext(ctx, "webhook refused: malformed delivery", "err", err)
 		reply(w, http.StatusBadRequest, "malformed", "The delivery could not be read.")
 		return
 	}
+	log = log.With("delivery", d.ID)
 	if d.Uninstalled {
 		rc.uninstalled(ctx, w, log, account, ch, d)
 		return
@@ -157,11 +162,11 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	// A delivery seen before (a retry, a duplicate) is answered, not redone.
 	if _, err := rc.Store.Get(ctx, dedupeKey(chID), d.ID); err == nil {
-		log.InfoContext(ctx, "webhook duplicate", "delivery", d.ID)
+		log.InfoContext(ctx, "webhook duplicate")
 		accepted(w, "duplicate")
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
-		rc.fail(ctx, w, "check delivery", err)
+		rc.fail(ctx, w, log, "check delivery", err)
 		return
 	}
 	// The delivery id is not signed by every cart (Shopify's event id and
@@ -172,16 +177,16 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	bodyKey := bodySK(d.Topic, body)
 	claim := store.Item{PK: dedupeKey(chID), SK: bodyKey, Data: []byte(`{}`), ExpiresAt: rc.Now().Add(claimTTL)}
 	if _, err := rc.Store.Put(ctx, claim, store.MustBeNew); errors.Is(err, store.ErrConditionFailed) {
-		log.InfoContext(ctx, "webhook duplicate body", "delivery", d.ID)
+		log.InfoContext(ctx, "webhook duplicate body")
 		accepted(w, "duplicate")
 		return
 	} else if err != nil {
-		rc.fail(ctx, w, "claim delivery", err)
+		rc.fail(ctx, w, log, "claim delivery", err)
 		return
 	}
 	release := func() {
 		if err := rc.Store.Delete(context.WithoutCancel(ctx), dedupeKey(chID), bodyKey, store.NoCond); err != nil {
-			log.WarnContext(ctx, "release delivery claim", "delivery", d.ID, "err", err)
+			log.WarnContext(ctx, "release delivery claim", "err", err)
 		}
 	}
 	task := catalog.InstasyncOrders
@@ -191,7 +196,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 	on, err := rc.Settings.Enabled(ctx, account, chID, task)
 	if err != nil {
 		release()
-		rc.fail(ctx, w, "load settings", err)
+		rc.fail(ctx, w, log, "load settings", err)
 		return
 	}
 	if on && ch.Status == channels.Active {
@@ -199,7 +204,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		if err := rc.Dispatch.Dispatch(ctx, in); err != nil {
 			// Not remembered: the cart's retry gets another chance.
 			release()
-			rc.fail(ctx, w, "dispatch import", err)
+			rc.fail(ctx, w, log, "dispatch import", err)
 			return
 		}
 	}
@@ -211,9 +216,9 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) {
 		ops = append(ops, store.Put(store.Item{PK: dedupeKey(chID), SK: sk, Data: []byte(`{}`), ExpiresAt: expires}, store.NoCond))
 	}
 	if err := rc.Store.Transact(context.WithoutCancel(ctx), ops); err != nil {
-		log.WarnContext(ctx, "remember delivery", "delivery", d.ID, "err", err)
+		log.WarnContext(ctx, "remember delivery", "err", err)
 	}
-	log.InfoContext(ctx, "webhook accepted", "delivery", d.ID, "topic", string(d.Topic), "imported", on)
+	log.InfoContext(ctx, "webhook accepted", "topic", string(d.Topic), "imported", on)
 	accepted(w, "accepted")
 }
 
@@ -229,14 +234,14 @@ func (rc *Receiver) uninstalled(ctx context.Context, w http.ResponseWriter, log 
 	}
 	in := runs.Input{Action: runs.ActionVerifyChannel, AccountID: account, ChannelID: ch.ID}
 	if err := rc.Dispatch.Dispatch(ctx, in); err != nil {
-		rc.fail(ctx, w, "dispatch channel verification", err)
+		rc.fail(ctx, w, log, "dispatch channel verification", err)
 		return
 	}
-	log.InfoContext(ctx, "webhook uninstall notice: the channel's authorization is checked with the cart", "delivery", d.ID)
+	log.InfoContext(ctx, "webhook uninstall notice: the channel's authorization is checked with the cart")
 	accepted(w, "accepted")
 }
 
-func (rc *Receiver) fail(ctx context.Context, w http.ResponseWriter, what string, err error) {
-	rc.Log.ErrorContext(ctx, "webhook: "+what, "err", err)
+func (rc *Receiver) fail(ctx context.Context, w http.ResponseWriter, log *slog.Logger, what string, err error) {
+	log.ErrorContext(ctx, "webhook: "+what, "err", err)
 	reply(w, http.StatusServiceUnavailable, "unavailable", "Try again later.")
 }

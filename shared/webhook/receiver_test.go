@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -201,4 +202,50 @@ func BenchmarkReceive(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "webhooks/s")
+}
+
+// A delivery that fails on our side is logged with whose it is (account,
+// channel, cart, delivery), and one refused as malformed is logged at all:
+// support reading the log of a failed hand-over could not tell whose it
+// was.
+func TestFailuresAreLoggedWithTheDelivery(t *testing.T) {
+	e := newEnv(t)
+	var logs bytes.Buffer
+	e.rc.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	path := "/webhooks/shopify/" + e.ch.ID
+	e.disp.err = fmt.Errorf("throttled")
+	b := []byte(`{"id":1004}`)
+	if w := e.post(path, b, e.signed(b, "ev-log")); w.Code != 503 {
+		t.Fatalf("failed dispatch answered %d", w.Code)
+	}
+	h := e.signed([]byte(`{`), "ev-bad")
+	if w := e.post(path, []byte(`{`), h); w.Code != 400 {
+		t.Fatalf("malformed delivery answered %d", w.Code)
+	}
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	find := func(msg string) map[string]any {
+		for _, m := range lines {
+			if m["msg"] == msg {
+				return m
+			}
+		}
+		t.Fatalf("no %q line in %s", msg, logs.String())
+		return nil
+	}
+	failed := find("webhook: dispatch import")
+	for k, want := range map[string]string{"account": "acct", "channel": e.ch.ID, "cart": "shopify", "delivery": "ev-log"} {
+		if failed[k] != want {
+			t.Errorf("failure line: %s = %v, want %q", k, failed[k], want)
+		}
+	}
+	if m := find("webhook refused: malformed delivery"); m["channel"] != e.ch.ID || m["account"] != "acct" {
+		t.Errorf("malformed line: %v", m)
+	}
 }
