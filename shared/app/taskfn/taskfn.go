@@ -3,6 +3,7 @@
 package taskfn
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,7 +66,11 @@ func (t *Task) Repair(ctx context.Context) error {
 	t.Log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
 	sw, serr := t.Runs.Sweep(ctx, runs.SweepOptions{})
 	t.Log.InfoContext(ctx, "stale run sweep", "interrupted", sw.Interrupted, "expired", sw.Expired, "dropped", sw.Dropped, "live", sw.Live)
-	return errors.Join(err, serr)
+	if err := errors.Join(err, serr); err != nil {
+		t.Log.ErrorContext(ctx, "repair failed; Lambda retries it", "err", err)
+		return err
+	}
+	return nil
 }
 
 // Result is what the task function returns to its invoker.
@@ -86,6 +91,9 @@ func (t *Task) Handle(ctx context.Context, raw json.RawMessage) (Result, error) 
 	}
 	run, err := t.Runner.Handle(ctx, in)
 	if err != nil {
+		// Lambda logs only the bare error: this line says whose it was.
+		t.Log.ErrorContext(ctx, "invocation failed; Lambda retries it", "account", in.AccountID, "channel", in.ChannelID,
+			"task", string(in.Task), "trigger", string(in.Trigger), "action", string(in.Action), "run", cmp.Or(run.ID, in.RunID), "err", err)
 		return Result{}, err
 	}
 	return Result{RunID: run.ID, Status: string(run.Status)}, nil

@@ -58,3 +58,40 @@ func TestHandle(t *testing.T) {
 		t.Fatalf("run of a missing channel: %+v, want a recorded failed run", res)
 	}
 }
+
+// An invocation that fails (the store is gone here) is logged with whose
+// run it was before Lambda retries it: Lambda's own line holds only the
+// error text.
+func TestFailedInvocationIsLoggedWithItsRun(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir() + "/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.NewAESGCM(bytes.Repeat([]byte{3}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	c := core.New(core.Deps{Store: st, Sealer: sealer, Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	task := taskfn.New(c, taskfn.Deps{Dispatch: noDispatch{}, AccountCap: taskfn.AccountCap})
+	_ = st.Close()
+	in, _ := json.Marshal(runs.Input{AccountID: "acct_1", ChannelID: "ch_1", Task: catalog.ImportOrders, Trigger: runs.Schedule})
+	if _, err := task.Handle(t.Context(), in); err == nil {
+		t.Fatal("an invocation without its store succeeded")
+	}
+	var line map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) == nil && m["level"] == "ERROR" && m["msg"] == "invocation failed; Lambda retries it" {
+			line = m
+		}
+	}
+	if line == nil {
+		t.Fatalf("no error line for the failed invocation in %s", logs.String())
+	}
+	for k, want := range map[string]string{"account": "acct_1", "channel": "ch_1", "task": "import_orders", "trigger": "schedule"} {
+		if line[k] != want {
+			t.Errorf("%s = %v, want %q", k, line[k], want)
+		}
+	}
+}
