@@ -66,3 +66,65 @@ func TestTemplateLogLevelReachesEveryFunction(t *testing.T) {
 		t.Fatal("no functions found in the template")
 	}
 }
+
+// actions lists the IAM actions a function's inline policies allow.
+func actions(res *yaml.Node) []string {
+	var out []string
+	pols := child(child(res, "Properties"), "Policies")
+	if pols == nil {
+		return nil
+	}
+	for _, p := range pols.Content {
+		for _, st := range child(p, "Statement").Content {
+			a := child(st, "Action")
+			switch {
+			case a == nil:
+			case a.Kind == yaml.ScalarNode:
+				out = append(out, a.Value)
+			default:
+				for _, v := range a.Content {
+					out = append(out, v.Value)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Only a function whose composition root reads the carts' app secrets
+// (connect.SecretApps) may read them, and has their ARNs: the task function
+// once had both for nothing, a channel keeping its own client credentials.
+func TestTemplateAppSecretsOnlyWhereRead(t *testing.T) {
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resources := child(doc.Content[0], "Resources")
+	dirs := map[string]string{"ApiFunction": "api", "WebhookFunction": "webhook", "TaskFunction": "task", "PreTokenFunction": "pretoken"}
+	for name, dir := range dirs {
+		res := child(resources, name)
+		if res == nil {
+			t.Fatalf("no %s in the template", name)
+		}
+		src, err := os.ReadFile("../../functions/" + dir + "/main.go")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reads := strings.Contains(string(src), "connect.SecretApps")
+		allowed := false
+		for _, a := range actions(res) {
+			if a == "secretsmanager:GetSecretValue" {
+				allowed = true
+			}
+		}
+		env := child(child(child(res, "Properties"), "Environment"), "Variables")
+		named := child(env, "CART_APP_SECRET_SHOPIFY") != nil
+		if allowed != reads || named != reads {
+			t.Errorf("%s: reads the app secrets %v, may read them %v, is given their ARNs %v", name, reads, allowed, named)
+		}
+	}
+}
