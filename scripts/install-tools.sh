@@ -3,7 +3,9 @@
 # wrong version, so a second run costs a few seconds:
 #   - aws-sam-cli (sam, with cfn-lint) into .venv/, pinned;
 #   - aws-lambda-rie into .tools/bin/ with `go install`, pinned;
-#   - moto_server (moto[server]) with pip, only if it is not on the machine;
+#   - moto_server (moto[server]) into .venv/, pinned, only if it is not on
+#     the machine (a virtual environment: Debian's Python refuses pip
+#     installs into the system, PEP 668);
 #   - Debian's chromium, for the Sync page's browser test, only if
 #     /usr/bin/chromium is missing.
 # Usage: scripts/install-tools.sh [sam|rie|moto|chromium]...  (default: all)
@@ -12,15 +14,27 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# ensure_venv creates .venv/ once. Debian ships venv's pip bootstrap in
+# python3-venv, which a fresh machine may lack: it is installed then.
+ensure_venv() {
+	[ -x "$VENV/bin/python" ] && return
+	if ! python3 -m venv "$VENV" 2>/dev/null; then
+		rm -rf "$VENV"
+		log "python3 -m venv failed: installing Debian's python3-venv"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null ||
+			die "python3 -m venv needs Debian's python3-venv (apt-get needs root)"
+		python3 -m venv "$VENV"
+	fi
+}
+
 install_sam() {
 	if [ -x "$SAM" ] && [ "$("$SAM" --version 2>/dev/null)" = "SAM CLI, version $SAM_CLI_VERSION" ]; then
 		log "sam $SAM_CLI_VERSION: present ($SAM)"
 		return
 	fi
 	log "sam $SAM_CLI_VERSION: installing into .venv/"
-	if [ ! -x "$VENV/bin/python" ]; then
-		python3 -m venv "$VENV"
-	fi
+	ensure_venv
 	"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
 	"$SAM" --version
 }
@@ -43,9 +57,9 @@ install_moto() {
 		log "moto_server: present ($p)"
 		return
 	fi
-	log "moto_server: missing, installing moto[server]==$MOTO_VERSION with pip"
-	python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-	command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+	log "moto_server: missing, installing moto[server]==$MOTO_VERSION into .venv/"
+	ensure_venv
+	"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 	p="$(find_moto_server)" || die "moto_server not found after installing moto[server]"
 	log "moto_server: $p"
 }

@@ -58,10 +58,11 @@ find_moto_server() {
 		printf '%s\n' "$p"
 		return 0
 	fi
-	p="$(python_scripts_dir 2>/dev/null)/moto_server"
-	if [ -x "$p" ]; then
-		printf '%s\n' "$p"
-		return 0
-	fi
+	for p in "$(python_scripts_dir 2>/dev/null)/moto_server" "$VENV/bin/moto_server"; do
+		if [ -x "$p" ]; then
+			printf '%s\n' "$p"
+			return 0
+		fi
+	done
 	return 1
 }
