@@ -21,12 +21,9 @@ func child(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// The LogLevel parameter reaches CloudWatch: Lambda drops a JSON-format
-// function's log lines below its ApplicationLogLevel (INFO unless set), so
-// every function's comes from LogLevel, and the mapping covers each value
-// the parameter allows. LogLevel=debug once changed nothing support could
-// read.
-func TestTemplateLogLevelReachesEveryFunction(t *testing.T) {
+// loadTemplate parses the SAM template, CloudFormation's short tags kept.
+func loadTemplate(t *testing.T) *yaml.Node {
+	t.Helper()
 	b, err := os.ReadFile("../../template.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +32,16 @@ func TestTemplateLogLevelReachesEveryFunction(t *testing.T) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	root := doc.Content[0]
+	return doc.Content[0]
+}
+
+// The LogLevel parameter reaches CloudWatch: Lambda drops a JSON-format
+// function's log lines below its ApplicationLogLevel (INFO unless set), so
+// every function's comes from LogLevel, and the mapping covers each value
+// the parameter allows. LogLevel=debug once changed nothing support could
+// read.
+func TestTemplateLogLevelReachesEveryFunction(t *testing.T) {
+	root := loadTemplate(t)
 	levels := child(child(root, "Mappings"), "LogLevels")
 	for _, v := range child(child(child(root, "Parameters"), "LogLevel"), "AllowedValues").Content {
 		got := child(child(levels, v.Value), "Lambda")
@@ -95,15 +101,7 @@ func actions(res *yaml.Node) []string {
 // (connect.SecretApps) may read them, and has their ARNs: the task function
 // once had both for nothing, a channel keeping its own client credentials.
 func TestTemplateAppSecretsOnlyWhereRead(t *testing.T) {
-	b, err := os.ReadFile("../../template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	resources := child(doc.Content[0], "Resources")
+	resources := child(loadTemplate(t), "Resources")
 	dirs := map[string]string{"ApiFunction": "api", "WebhookFunction": "webhook", "TaskFunction": "task", "PreTokenFunction": "pretoken"}
 	for name, dir := range dirs {
 		res := child(resources, name)
