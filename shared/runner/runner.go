@@ -198,6 +198,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	if over, err := r.overCap(ctx, log, &run, stored, in); over || err != nil {
 		return run, err
 	}
+	run.Note = "" // why it waited no longer applies
 
 	var lease runs.Lease
 	if stored {
@@ -490,7 +491,9 @@ func (e *execution) commit(ctx context.Context, cp runs.Checkpoint) error {
 // overCap reports whether the account already has AccountCap runs
 // working; if so the run stays queued (stored now if it was not) and is
 // dispatched again after CapDelay (the wait spaces the retries; Lambda's
-// async queue holds it).
+// async queue holds it). The stored run says why it waits, and its
+// re-queues are recorded on it every few minutes (runs.MarkWaiting) so the
+// sweep does not close a run that waits as one that never started.
 func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run *runs.Run, stored bool, in runs.Input) (bool, error) {
 	if r.AccountCap <= 0 || in.Trigger == runs.Continuation {
 		return false, nil
@@ -500,9 +503,26 @@ func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run *runs.Run, s
 		return false, err
 	}
 	log.InfoContext(ctx, "account at its cap of runs in flight; run stays queued", "in_flight", n, "cap", r.AccountCap)
+	note := capNote(r.AccountCap)
 	if !stored {
+		run.Note = note
 		if err := r.Runs.Create(ctx, *run); err != nil {
 			return true, err
+		}
+	} else {
+		marked, err := r.Runs.MarkWaiting(ctx, *run, note)
+		switch {
+		case err != nil:
+			// The re-queue matters more than its mark: the next
+			// re-queue marks it again.
+			log.WarnContext(ctx, "could not mark the run waiting at the cap", "err", err)
+		case marked.Status != runs.Queued:
+			// Another invocation started it, or it was closed, meanwhile.
+			*run = marked
+			log.InfoContext(ctx, "run left the queue meanwhile; not re-queued", "status", marked.Status)
+			return true, nil
+		default:
+			*run = marked
 		}
 	}
 	if err := r.Sleep(ctx, r.CapDelay); err != nil {
@@ -514,4 +534,11 @@ func (r *Runner) overCap(ctx context.Context, log *slog.Logger, run *runs.Run, s
 		return true, fmt.Errorf("requeue run over the account cap: %w", err)
 	}
 	return true, nil
+}
+
+// capNote tells the merchant why a run waits at the account's cap. It
+// names the cap, not the count of runs in flight, so it stays the same
+// from one re-queue to the next and is not rewritten each time.
+func capNote(limit int) string {
+	return fmt.Sprintf("Waiting for this account's other runs to finish: it runs at most %d at once.", limit)
 }

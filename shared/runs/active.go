@@ -74,6 +74,7 @@ func (r *Repo) interrupt(ctx context.Context, account, runID, msg string, unstor
 		now := r.Now().UTC()
 		run.Status, run.FinishedAt = Interrupted, &now
 		run.Error = &RunError{Class: ClassInterrupted, Message: msg}
+		run.Note = "" // why it was waiting no longer applies
 		it, err := r.item(run)
 		if err != nil {
 			return err
@@ -105,8 +106,10 @@ const ClassInterrupted ErrorClass = "interrupted"
 
 // SweepOptions bound a sweep of stale runs.
 type SweepOptions struct {
-	// QueuedFor: a run queued longer than this never started (its
-	// invocation was lost) and is closed.
+	// QueuedFor: a run queued longer than this (since it was created or
+	// last marked waiting at the account's cap) never started (its
+	// invocation was lost) and is closed. It must stay well above
+	// RequeueRefresh, or runs waiting at the cap are closed.
 	QueuedFor time.Duration
 	// DeadBefore, when set, declares every run created before it dead:
 	// the local server at start-up, whose previous process held the
@@ -195,7 +198,9 @@ func (r *Repo) sweepOne(ctx context.Context, d activeEntry, o SweepOptions, now 
 	msg := MsgInterrupted
 	switch run.Status {
 	case Queued:
-		if !dead && now.Sub(run.CreatedAt) < o.QueuedFor {
+		// A run waiting at the account's cap is re-queued, not lost: its
+		// age counts from its last recorded re-queue (MarkWaiting).
+		if !dead && now.Sub(run.queuedSince()) < o.QueuedFor {
 			rep.Live++
 			return nil
 		}

@@ -121,6 +121,15 @@ type Run struct {
 	Invocations int `json:"invocations"`
 	// Detail is for support: e.g. the SKUs a push failed for (bounded).
 	Detail []string `json:"detail,omitempty"`
+	// RequeuedAt is when a queued run was last re-queued at the account's
+	// cap of runs in flight, recorded at most every RequeueRefresh (see
+	// MarkWaiting): the sweep counts a queued run's age from it when it is
+	// later than CreatedAt, so a run kept waiting is not closed as never
+	// started.
+	RequeuedAt *time.Time `json:"requeued_at,omitempty"`
+	// Note tells the merchant why a queued run has not started yet; empty
+	// once it starts.
+	Note string `json:"note,omitempty"`
 }
 
 // Duration is how long the run took, or has taken so far.
