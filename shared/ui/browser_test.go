@@ -146,6 +146,10 @@ func TestSyncPageInBrowser(t *testing.T) {
 	if got := b.text("run-seed-4"); !strings.Contains(got, "Skipped: already running") {
 		t.Errorf("skipped run reads %q", got)
 	}
+	// A run waiting at the account's cap says why it waits.
+	if got := b.text("run-seed-7"); !strings.Contains(got, "Waiting for this account's other runs to finish") {
+		t.Errorf("queued run reads %q", got)
+	}
 
 	// The modal: a labelled dialog with focus inside, one section per channel.
 	b.do("open the Sync modal",

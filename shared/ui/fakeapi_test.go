@@ -93,6 +93,8 @@ func newFakeAPI(token string) *fakeAPI {
 		f.runs = append(f.runs, &fakeRun{ID: id, ChannelID: ch, Task: task, Trigger: trigger, fixed: run})
 	}
 	// Newest first.
+	seed("seed-7", "etsy1", "import_products", "manual", map[string]any{"status": "queued",
+		"note": "Waiting for this account's other runs to finish: it runs at most 8 at once."})
 	seed("seed-6", "woo1", "import_products", "schedule", map[string]any{"status": "running", "started_at": ts(40 * time.Second),
 		"progress": map[string]int{"done": 120, "total": 400}, "counts": counts(120, 4, 0, 116, 0, 0)})
 	seed("seed-5", "woo1", "import_orders", "webhook", map[string]any{"status": "succeeded", "started_at": ts(3 * time.Minute),

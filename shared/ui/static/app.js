@@ -1301,7 +1301,7 @@
       }
       parts.push(el('div', { class: 'run-progress' }, bar, el('span', {}, text)));
     } else if (r.status === 'queued') {
-      parts.push(el('div', { class: 'run-waiting' }, 'Waiting to start…'));
+      parts.push(el('div', { class: 'run-waiting' }, str(r.note) || 'Waiting to start…'));
     }
 
     const c = r.counts || {};
