@@ -68,7 +68,9 @@ func New(d Deps) *App {
 		WebhookBaseURL: d.WebhookBaseURL, Log: d.Log, Now: d.Now,
 	})
 	return &App{
-		Task: taskfn.New(c, taskfn.Deps{Dispatch: d.Dispatch}),
+		// The local dispatcher's queue holds a run until it starts or the
+		// process ends (RecoverAtStart): a day is only a backstop.
+		Task: taskfn.New(c, taskfn.Deps{Dispatch: d.Dispatch, QueuedFor: 24 * time.Hour}),
 		API: apifn.New(c, apifn.Deps{Auth: d.Auth, Dispatch: d.Dispatch, UI: d.UI,
 			Apps: d.Apps, BaseURL: d.WebhookBaseURL, HTTPClient: d.HTTPClient}),
 		Webhooks: webhookfn.New(webhookfn.Deps{

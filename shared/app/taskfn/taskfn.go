@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/autosync/autosync/shared/app/core"
 	"github.com/autosync/autosync/shared/channels"
@@ -26,18 +27,26 @@ type Deps struct {
 	// Dispatch hands continuations (and runs over the cap) to an executor.
 	Dispatch   runner.Dispatcher
 	AccountCap int
+	// QueuedFor is how long the repair's sweep lets a run stay queued
+	// before closing it as never started (zero: runs.DefaultQueuedFor,
+	// for Lambda, whose lost invocations it catches). The local server's
+	// queue is in memory and lives as long as the process, whose death
+	// RecoverAtStart handles: a run waiting in it is not lost, however
+	// long the account's backlog.
+	QueuedFor time.Duration
 }
 
 // Task is the assembled executor.
 type Task struct {
 	*core.Core
-	Runner *runner.Runner
+	Runner    *runner.Runner
+	queuedFor time.Duration
 }
 
 // New assembles the executor on c. The runner tells c's settings which
 // tasks it runs.
 func New(c *core.Core, d Deps) *Task {
-	t := &Task{Core: c}
+	t := &Task{Core: c, queuedFor: d.QueuedFor}
 	// Verify needs no cart app: it checks the credentials the channel holds.
 	verifier := &connect.Service{Store: c.Store, Channels: c.Channels, Settings: c.Settings, Connectors: c.Connectors, Now: c.Now, Log: c.Log}
 	t.Runner = &runner.Runner{
@@ -64,7 +73,7 @@ func New(c *core.Core, d Deps) *Task {
 func (t *Task) Repair(ctx context.Context) error {
 	rep, err := t.Settings.Repair(ctx)
 	t.Log.InfoContext(ctx, "schedule repair", "applied", rep.Applied, "restored", rep.Restored, "orphans_deleted", rep.Orphans, "failed", rep.Failed)
-	sw, serr := t.Runs.Sweep(ctx, runs.SweepOptions{})
+	sw, serr := t.Runs.Sweep(ctx, runs.SweepOptions{QueuedFor: t.queuedFor})
 	t.Log.InfoContext(ctx, "stale run sweep", "interrupted", sw.Interrupted, "expired", sw.Expired, "dropped", sw.Dropped, "live", sw.Live)
 	if err := errors.Join(err, serr); err != nil {
 		t.Log.ErrorContext(ctx, "repair failed; Lambda retries it", "err", err)

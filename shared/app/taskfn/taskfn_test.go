@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/autosync/autosync/shared/app/core"
 	"github.com/autosync/autosync/shared/app/taskfn"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/runs"
+	"github.com/autosync/autosync/shared/schedule/local"
 	"github.com/autosync/autosync/shared/seal"
 	"github.com/autosync/autosync/shared/store/boltstore"
 )
@@ -93,5 +96,51 @@ func TestFailedInvocationIsLoggedWithItsRun(t *testing.T) {
 		if line[k] != want {
 			t.Errorf("%s = %v, want %q", k, line[k], want)
 		}
+	}
+}
+
+// The repair's sweep closes a run queued 20 minutes as never started in
+// Lambda, where its invocation is lost by then; with the local server's
+// QueuedFor it is left waiting in the dispatcher's queue, which holds it
+// while the process lives.
+func TestRepairSweepsQueuedRunsByQueuedFor(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		queuedFor time.Duration
+		want      runs.Status
+	}{
+		{"lambda", 0, runs.Interrupted},
+		{"local", 24 * time.Hour, runs.Queued},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := boltstore.Open(t.TempDir() + "/db")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = st.Close() })
+			sealer, err := seal.NewAESGCM(bytes.Repeat([]byte{3}, 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk := clock.NewFake(time.Now().UTC())
+			sched := local.New(func(context.Context, string, []byte) {}, 1, clk.Now)
+			c := core.New(core.Deps{Store: st, Sealer: sealer, Scheduler: sched, Now: clk.Now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+			task := taskfn.New(c, taskfn.Deps{Dispatch: noDispatch{}, QueuedFor: tc.queuedFor})
+			run, _, err := task.Runs.QueueManual(t.Context(), "acct", "ch_1", catalog.ImportOrders)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk.Add(20 * time.Minute)
+			if err := task.Repair(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := task.Runs.Get(t.Context(), "acct", run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tc.want {
+				t.Fatalf("queued run after 20 min: %s, want %s", got.Status, tc.want)
+			}
+		})
 	}
 }
