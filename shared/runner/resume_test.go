@@ -181,3 +181,33 @@ func TestOneOrderDoesNotBlockTheOrdersAfterIt(t *testing.T) {
 		t.Errorf("the wide order's last SKU: %+v %v, want 1 committed", p.Stock, err)
 	}
 }
+
+// A second delivery of a working run's invocation (Lambda delivers
+// asynchronous events at least once) leaves the run to the invocation that
+// holds it: it used to save the run as skipped, "already running", over
+// its own working record.
+func TestDuplicateInvocationLeavesTheWorkingRunAlone(t *testing.T) {
+	f := newFixture(t, 3)
+	ctx := context.Background()
+	run, _, err := f.r.Runs.QueueManual(ctx, "acct", f.ch.ID, catalog.ImportOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first delivery is working: it holds the task's lease for the run.
+	if _, err := f.r.Runs.Acquire(ctx, "acct", f.ch.ID, catalog.ImportOrders, run.ID, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	run.Status = runs.Running
+	if err := f.r.Runs.Save(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	in := f.input(runs.Manual)
+	in.RunID = run.ID
+	if _, err := f.r.Handle(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.r.Runs.Get(ctx, "acct", run.ID)
+	if err != nil || got.Status != runs.Running || got.SkipReason != "" {
+		t.Fatalf("after a duplicate delivery the run is %s (%q), %v; want it running", got.Status, got.SkipReason, err)
+	}
+}

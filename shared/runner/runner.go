@@ -201,12 +201,23 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 	run.Note = "" // why it waited no longer applies
 
 	var lease runs.Lease
-	if stored {
+	switch {
+	case in.Trigger == runs.Continuation:
 		lease, err = r.Runs.Acquire(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
-	} else {
+	case stored:
+		lease, err = r.Runs.AcquireFirst(ctx, in.AccountID, in.ChannelID, in.Task, run.ID, r.LeaseTTL)
+	default:
 		run, lease, err = r.Runs.Start(ctx, run, r.LeaseTTL)
 	}
 	var busy *runs.BusyError
+	if errors.As(err, &busy) && stored && busy.Holder == run.ID {
+		// The run itself holds the task: this is a second delivery of its
+		// invocation (Lambda delivers asynchronous events at least once).
+		// The working invocation owns the record; marking it skipped here
+		// could even land after it finished and bury its result.
+		log.InfoContext(ctx, "duplicate invocation of a working run; nothing to do")
+		return run, nil
+	}
 	if errors.As(err, &busy) {
 		now := r.Now().UTC()
 		run.Status, run.SkipReason = runs.Skipped, runs.SkipAlreadyRunning

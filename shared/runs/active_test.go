@@ -260,3 +260,34 @@ func TestQueueManualReturnsTheQueuedRun(t *testing.T) {
 		t.Fatalf("after start: %s created=%v %v", next.ID, created, err)
 	}
 }
+
+// A run's first invocation delivered twice finds the lease its other
+// delivery keeps renewed and leaves the run to it; Lambda's retry after
+// that delivery died finds the lease unrenewed for over half its time and
+// takes over. A continuation always takes its run's lease over.
+func TestAcquireFirstTellsADuplicateFromARetry(t *testing.T) {
+	r, clk := newFakeRepo(t)
+	ctx := context.Background()
+	const ttl = time.Minute
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "run_1", ttl); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(ttl / 3) // as the working delivery renews it
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "run_1", ttl); err != nil {
+		t.Fatal(err)
+	}
+	var busy *BusyError
+	if _, err := r.AcquireFirst(ctx, "a", "c", catalog.ImportOrders, "run_1", ttl); !errors.As(err, &busy) || busy.Holder != "run_1" {
+		t.Fatalf("a duplicate delivery took the working run's lease: %v", err)
+	}
+	clk.Add(ttl/2 + time.Second) // no renewal since: its holder is gone
+	if _, err := r.AcquireFirst(ctx, "a", "c", catalog.ImportOrders, "run_1", ttl); err != nil {
+		t.Fatalf("the retry after the holder died: %v", err)
+	}
+	if _, err := r.Acquire(ctx, "a", "c", catalog.ImportOrders, "run_1", ttl); err != nil {
+		t.Fatalf("a continuation: %v", err)
+	}
+	if _, err := r.AcquireFirst(ctx, "a", "c", catalog.ImportOrders, "run_2", ttl); !errors.As(err, &busy) || busy.Holder != "run_1" {
+		t.Fatalf("another run took a live lease: %v", err)
+	}
+}

@@ -105,11 +105,23 @@ func (r *Repo) leaseItem(account, channel string, task catalog.Task, d leaseDoc)
 // over; an expired one is free, and the run that held it — dead, or it
 // would have renewed it — is closed as interrupted.
 func (r *Repo) Acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration) (Lease, error) {
-	return r.acquire(ctx, account, channel, task, runID, ttl, nil)
+	return r.acquire(ctx, account, channel, task, runID, ttl, nil, 0)
+}
+
+// AcquireFirst is Acquire for an invocation that starts a stored run (not
+// a continuation). A lease of the same run renewed within the last half of
+// ttl is *BusyError too: the run is working in another delivery of this
+// invocation (Lambda delivers asynchronous events at least once). One
+// older than that lost its heartbeat (renewed every ttl/3), so its holder
+// is gone, e.g. timed out, and this invocation, Lambda's retry, takes over.
+func (r *Repo) AcquireFirst(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration) (Lease, error) {
+	return r.acquire(ctx, account, channel, task, runID, ttl, nil, ttl/2)
 }
 
 // acquire is Acquire, carrying the record of an unstored run in the lease.
-func (r *Repo) acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration, unstored *Run) (Lease, error) {
+// A live lease of the same run is taken over unless it expires more than
+// working from now (zero: always taken over).
+func (r *Repo) acquire(ctx context.Context, account, channel string, task catalog.Task, runID string, ttl time.Duration, unstored *Run, working time.Duration) (Lease, error) {
 	pk, sk := store.AccountPK(account), leaseSK(channel, task)
 	now := r.Now()
 	cur, err := r.Store.Get(ctx, pk, sk)
@@ -124,7 +136,8 @@ func (r *Repo) acquire(ctx context.Context, account, channel string, task catalo
 		if err := json.Unmarshal(cur.Data, &d); err != nil {
 			return Lease{}, fmt.Errorf("decode lease: %w", err)
 		}
-		if d.RunID != runID && d.live(cur, now) {
+		ownWorking := working > 0 && d.live(cur, now.Add(working))
+		if (d.RunID != runID && d.live(cur, now)) || (d.RunID == runID && ownWorking) {
 			return Lease{}, &BusyError{Holder: d.RunID}
 		}
 		if d.RunID != runID && !d.Released && d.RunID != "" {
@@ -172,7 +185,7 @@ func (r *Repo) Start(ctx context.Context, run Run, ttl time.Duration) (Run, Leas
 	now := r.Now().UTC()
 	run.Status, run.StartedAt, run.Invocations = Running, &now, 1
 	snap := run
-	l, err := r.acquire(ctx, run.AccountID, run.ChannelID, run.Task, run.ID, ttl, &snap)
+	l, err := r.acquire(ctx, run.AccountID, run.ChannelID, run.Task, run.ID, ttl, &snap, 0)
 	if err != nil {
 		return run, Lease{}, err
 	}
