@@ -17,7 +17,8 @@ package amazon
 // another. Memory is all it is: a continuation in another process, or
 // one whose batch changed (a quantity moved meanwhile), submits a new
 // feed. That is harmless by construction: every message sets an absolute
-// quantity (replace fulfillment_availability), so a feed applied twice
+// quantity (a merge into fulfillment_availability that sets only the
+// DEFAULT quantity, keeping the handling time), so a feed applied twice
 // leaves the same quantities as once, and the newer of two differing
 // feeds wins because Amazon processes a seller's feeds one after another
 // in creation order (IN_QUEUE "may be waiting for another IN_PROGRESS
@@ -249,7 +250,7 @@ func (c *Client) quantityFeed(updates []cart.StockUpdate) ([]cart.StockResult, [
 	for j, i := range index {
 		u := updates[i]
 		msgs[j] = feedMessage{MessageID: j + 1, SKU: u.SKU, OperationType: "PATCH", ProductType: productType,
-			Patches: []patchEntry{{Op: "replace", Path: "/attributes/fulfillment_availability",
+			Patches: []patchEntry{{Op: "merge", Path: "/attributes/fulfillment_availability",
 				Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}}}}}
 	}
 	if len(msgs) == 0 {

@@ -327,3 +327,37 @@ func TestFeedReportNotAccountingIsWholeFailure(t *testing.T) {
 		}
 	}
 }
+
+// A quantity push, by patch or by feed, changes only the quantity of the
+// listing's DEFAULT fulfillment entry: it merges into fulfillment_availability
+// as Amazon's merge operation does. A replace, sent before, put every pushed
+// SKU back on Amazon's default handling time, dropping the seller's
+// lead_time_to_ship_max_days.
+func TestSetStockKeepsTheHandlingTime(t *testing.T) {
+	skus := skuList(DefaultFeedThreshold+10, "H")
+	e := newEnv(t, amazonsim.Options{SKUs: skus})
+	for _, sku := range skus {
+		e.sim.SetLeadTime(sku, 5)
+	}
+	for _, tc := range []struct {
+		name string
+		skus []string
+	}{
+		{"patch", skus[:2]},
+		{"feed", skus},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ups := pushOf(tc.skus, func(i int) int { return i + 3 })
+			res, err := e.c.SetStock(context.Background(), ups)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPushed(t, e, ups, res)
+			for _, u := range ups {
+				if d := e.sim.LeadTime(u.SKU); d != 5 {
+					t.Fatalf("%s: handling time %d days after the push, want the seller's 5", u.SKU, d)
+				}
+			}
+		})
+	}
+}

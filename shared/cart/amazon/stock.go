@@ -118,7 +118,7 @@ func (c *Client) patchQuantity(ctx context.Context, u cart.StockUpdate) (refused
 		return err, nil
 	}
 	body, err := json.Marshal(patchRequest{ProductType: productType, Patches: []patchEntry{{
-		Op: "replace", Path: "/attributes/fulfillment_availability",
+		Op: "merge", Path: "/attributes/fulfillment_availability",
 		Value: []availability{{FulfillmentChannelCode: "DEFAULT", Quantity: u.Quantity}},
 	}}})
 	if err != nil {

@@ -186,7 +186,7 @@ type request struct {
 // (then returns a *cart.RateLimitedError), fetches a new access token once
 // if the one it sent is refused, and retries temporary failures with
 // capped exponential backoff. Every call it retries is harmless to repeat:
-// searches, patches that replace a quantity, createFeedDocument (an unused
+// searches, patches that set an absolute quantity, createFeedDocument (an unused
 // document at worst) and createFeed (a second feed of the same absolute
 // quantities at worst, see feeds.go).
 func (c *Client) do(ctx context.Context, r request) (*response, error) {

@@ -496,9 +496,7 @@ func (s *Server) processFeed(f *feed) {
 			rep.Summary.MessagesAccepted++
 			s.stats.FeedMessagesAccepted++
 			l := s.listings[m.SKU]
-			if q, _, _ := readPatches(m.Patches); q >= 0 {
-				l.quantity = q
-			}
+			readAvailability(m.Patches).apply(l)
 			if updated.After(l.updated) {
 				l.updated = updated
 			}

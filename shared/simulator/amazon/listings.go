@@ -31,6 +31,11 @@ type listing struct {
 	sku, asin, productType, name string
 	cents                        int
 	quantity                     int // fulfillment_availability, channel DEFAULT
+	// leadTime is the DEFAULT entry's lead_time_to_ship_max_days (0:
+	// none, Amazon's default handling time). A replace of
+	// fulfillment_availability sets the entry to its value, dropping a
+	// lead time it leaves out; a merge changes only what it names.
+	leadTime int
 	images                       []string
 	created, updated             time.Time
 }
@@ -76,6 +81,38 @@ func (s *Server) Quantities() map[string]int {
 		out[sku] = l.quantity
 	}
 	return out
+}
+
+// availability is the listing's fulfillment_availability DEFAULT entry.
+func (l *listing) availability() map[string]any {
+	a := map[string]any{"fulfillment_channel_code": "DEFAULT", "quantity": l.quantity}
+	if l.leadTime > 0 {
+		a["lead_time_to_ship_max_days"] = l.leadTime
+	}
+	return a
+}
+
+// SetLeadTime sets a listing's handling time (lead_time_to_ship_max_days),
+// as a seller does in Seller Central.
+func (s *Server) SetLeadTime(sku string, days int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.listings[sku]
+	if ok {
+		l.leadTime = days
+	}
+	return ok
+}
+
+// LeadTime returns a listing's handling time in days (0: Amazon's default).
+func (s *Server) LeadTime(sku string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.processFeeds(s.now())
+	if l, ok := s.listings[sku]; ok {
+		return l.leadTime
+	}
+	return 0
 }
 
 // SetQuantity sets a listing's merchant-fulfilled quantity, updated now.
@@ -220,7 +257,7 @@ func (s *Server) itemJSON(l *listing, included []string) itemJSON {
 			"condition_type": []map[string]any{{"value": "new_new", "marketplace_id": m}},
 			"purchasable_offer": []map[string]any{{"currency": "USD", "marketplace_id": m,
 				"our_price": []map[string]any{{"schedule": []map[string]any{{"value_with_tax": float64(l.cents) / 100}}}}}},
-			"fulfillment_availability": []map[string]any{{"fulfillment_channel_code": "DEFAULT", "quantity": l.quantity}},
+			"fulfillment_availability": []map[string]any{l.availability()},
 		}
 		for k, img := range l.images {
 			name := "main_product_image_locator"
@@ -398,30 +435,61 @@ type patchJSON struct {
 // values, or what makes them unusable as a whole (a 400 for
 // patchListingsItem, an ERROR issue for a feed message).
 func readPatches(patches []patchJSON) (quantity int, issues []issueJSON, unusable string) {
-	quantity = -1
+	p := readAvailability(patches)
+	return p.quantity, p.issues, p.unusable
+}
+
+// availabilityPatch is what patches do to fulfillment_availability's
+// DEFAULT entry.
+type availabilityPatch struct {
+	quantity int // -1: not set
+	// replaced: the entry is replaced whole (add, replace), so fields its
+	// value leaves out, such as the lead time, are dropped.
+	replaced bool
+	leadTime int // the value's lead_time_to_ship_max_days, 0 if none
+	issues   []issueJSON
+	unusable string
+}
+
+// apply applies the patch to l.
+func (p availabilityPatch) apply(l *listing) {
+	if p.quantity >= 0 {
+		l.quantity = p.quantity
+	}
+	if p.replaced || p.leadTime > 0 {
+		l.leadTime = p.leadTime
+	}
+}
+
+func readAvailability(patches []patchJSON) (out availabilityPatch) {
+	quantity := -1
+	defer func() { out.quantity = quantity }()
 	for _, p := range patches {
 		name, ok := strings.CutPrefix(p.Path, "/attributes/")
 		if !slices.Contains(patchOps, p.Op) || !ok || name == "" || strings.Contains(name, "/") {
-			return -1, nil, fmt.Sprintf("Invalid patch operation %q on %q: only top-level attributes can be patched.", p.Op, p.Path)
+			quantity = -1
+			out.unusable = fmt.Sprintf("Invalid patch operation %q on %q: only top-level attributes can be patched.", p.Op, p.Path)
+			return out
 		}
 		if name != "fulfillment_availability" {
 			continue // accepted, not modelled
 		}
 		if p.Op == "delete" {
-			quantity = 0
+			quantity, out.replaced, out.leadTime = 0, true, 0
 			continue
 		}
-		n, msg := availability(p.Value)
+		n, lead, msg := availability(p.Value)
 		if msg != "" {
-			issues = append(issues, issueJSON{Code: "90000900", Message: msg, Severity: "ERROR",
+			out.issues = append(out.issues, issueJSON{Code: "90000900", Message: msg, Severity: "ERROR",
 				AttributeNames: []string{"fulfillment_availability"}, Categories: []string{"INVALID_ATTRIBUTE"}})
 			continue
 		}
 		if n >= 0 {
 			quantity = n
+			out.replaced, out.leadTime = p.Op != "merge", lead
 		}
 	}
-	return quantity, issues, ""
+	return out
 }
 
 // listingIssue is what keeps a patch of sku as productType from applying:
@@ -475,9 +543,10 @@ func (s *Server) patchListing(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "productType and at least one patch are required.")
 		return
 	}
-	quantity, issues, unusable := readPatches(req.Patches)
-	if unusable != "" {
-		badRequest(w, unusable)
+	patch := readAvailability(req.Patches)
+	issues := patch.issues
+	if patch.unusable != "" {
+		badRequest(w, patch.unusable)
 		return
 	}
 
@@ -499,9 +568,7 @@ func (s *Server) patchListing(w http.ResponseWriter, r *http.Request) {
 		resp.Status = "ACCEPTED"
 		s.stats.Patched++
 		l := s.listings[sku]
-		if quantity >= 0 {
-			l.quantity = quantity
-		}
+		patch.apply(l)
 		s.touch(l)
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -510,24 +577,25 @@ func (s *Server) patchListing(w http.ResponseWriter, r *http.Request) {
 // availability reads a fulfillment_availability value: the DEFAULT
 // channel's quantity, -1 when the value names no DEFAULT channel, or a
 // message saying what is wrong.
-func availability(value []json.RawMessage) (int, string) {
-	n := -1
+func availability(value []json.RawMessage) (n, leadTime int, msg string) {
+	n = -1
 	for _, raw := range value {
 		var v struct {
 			Code     *string          `json:"fulfillment_channel_code"`
 			Quantity *json.RawMessage `json:"quantity"`
+			LeadTime int              `json:"lead_time_to_ship_max_days"`
 		}
 		if err := json.Unmarshal(raw, &v); err != nil || v.Code == nil {
-			return 0, "fulfillment_availability entries need a fulfillment_channel_code."
+			return 0, 0, "fulfillment_availability entries need a fulfillment_channel_code."
 		}
 		if *v.Code != "DEFAULT" {
 			continue // Amazon-fulfilled channels are Amazon's to count
 		}
 		var q int
 		if v.Quantity == nil || json.Unmarshal(*v.Quantity, &q) != nil || q < 0 {
-			return 0, "The quantity of fulfillment channel DEFAULT must be a whole number, 0 or more."
+			return 0, 0, "The quantity of fulfillment channel DEFAULT must be a whole number, 0 or more."
 		}
-		n = q
+		n, leadTime = q, v.LeadTime
 	}
-	return n, ""
+	return n, leadTime, ""
 }
