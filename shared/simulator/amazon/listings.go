@@ -35,9 +35,9 @@ type listing struct {
 	// none, Amazon's default handling time). A replace of
 	// fulfillment_availability sets the entry to its value, dropping a
 	// lead time it leaves out; a merge changes only what it names.
-	leadTime int
-	images                       []string
-	created, updated             time.Time
+	leadTime         int
+	images           []string
+	created, updated time.Time
 }
 
 func hash(s string) uint64 {
