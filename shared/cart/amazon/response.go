@@ -177,6 +177,9 @@ func pageOf[W, T any](body []byte, key string, each func(W) (T, error)) ([]T, st
 	var out []T
 	for _, w := range *list {
 		t, err := each(w)
+		if errors.Is(err, errNotOurs) {
+			continue
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -321,9 +324,19 @@ func parseListings(body []byte, m string) ([]listing, string, error) {
 // maxImages bounds the image URLs taken from one listing.
 const maxImages = 9
 
+// errNotOurs marks an item of a page that Autosync leaves out: a listing
+// Amazon fulfils (FBA), whose quantity Amazon counts.
+var errNotOurs = errors.New("not a merchant-fulfilled listing")
+
 func (w listingWire) listing(m string) (listing, error) {
 	if w.SKU == "" || len(w.SKU) > 200 {
 		return listing{}, fmt.Errorf("listing SKU %q is not usable", clip(w.SKU))
+	}
+	if w.amazonFulfilled() {
+		// Linking it would let write-back send it a DEFAULT (merchant-
+		// fulfilled) quantity, which Amazon adds beside the FBA offer.
+		// Import FBA Inventory brings its stock in.
+		return listing{}, errNotOurs
 	}
 	var sum *listingSummaryWire
 	for i := range w.Summaries {
@@ -401,6 +414,30 @@ func (w listingWire) attrString(name, m string) string {
 		}
 	}
 	return ""
+}
+
+// amazonFulfilled reports whether Amazon fulfils the listing: its
+// fulfillment availability names an Amazon channel (AMAZON_NA, AMAZON_EU
+// ...) and no DEFAULT (merchant-fulfilled) one.
+func (w listingWire) amazonFulfilled() bool {
+	var codes []string
+	for _, a := range w.FulfillmentAvailability {
+		codes = append(codes, a.FulfillmentChannelCode)
+	}
+	for _, e := range w.attrEntries("fulfillment_availability", "") {
+		var code string
+		if json.Unmarshal(e["fulfillment_channel_code"], &code) == nil {
+			codes = append(codes, code)
+		}
+	}
+	amazon := false
+	for _, c := range codes {
+		if c == "DEFAULT" {
+			return false
+		}
+		amazon = amazon || strings.HasPrefix(c, "AMAZON_")
+	}
+	return amazon
 }
 
 // attrQuantity reads fulfillment_availability's DEFAULT quantity.

@@ -198,3 +198,32 @@ func FuzzDecodeCursor(f *testing.F) {
 		}
 	})
 }
+
+// A listing Amazon fulfils (FBA: an AMAZON_* channel and no DEFAULT one)
+// is left out of the listings: linked, write-back would send it a
+// merchant-fulfilled quantity, which Amazon adds beside the FBA offer.
+// Listings with a DEFAULT entry, or none at all, stay.
+func TestParseListingsLeavesOutAmazonFulfilled(t *testing.T) {
+	item := func(sku, availability, attrs string) string {
+		return `{"sku":"` + sku + `","summaries":[{"marketplaceId":"M","asin":"B0` + sku + `","itemName":"x","lastUpdatedDate":"2026-01-01T00:00:00Z"}]` +
+			availability + attrs + `}`
+	}
+	body := `{"items":[` + strings.Join([]string{
+		item("FBA1", `,"fulfillmentAvailability":[{"fulfillmentChannelCode":"AMAZON_NA","quantity":40}]`, ""),
+		item("FBA2", "", `,"attributes":{"fulfillment_availability":[{"fulfillment_channel_code":"AMAZON_EU"}]}`),
+		item("MFN", `,"fulfillmentAvailability":[{"fulfillmentChannelCode":"DEFAULT","quantity":4}]`, ""),
+		item("BOTH", `,"fulfillmentAvailability":[{"fulfillmentChannelCode":"AMAZON_NA","quantity":1},{"fulfillmentChannelCode":"DEFAULT","quantity":2}]`, ""),
+		item("BARE", "", ""),
+	}, ",") + `]}`
+	ls, _, err := parseListings([]byte(body), "M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range ls {
+		got = append(got, l.SKU)
+	}
+	if strings.Join(got, ",") != "MFN,BOTH,BARE" {
+		t.Fatalf("listings %v, want MFN,BOTH,BARE", got)
+	}
+}
