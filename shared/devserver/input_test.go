@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestTricklingBodyCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "POST /dev/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, "POST /dev/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -160,3 +161,45 @@ type statusRecorder struct {
 func (s *statusRecorder) Header() http.Header         { return s.header }
 func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
 func (s *statusRecorder) WriteHeader(code int)        { s.status = code }
+
+// The /dev routes, /dev/token above all (it mints any account's admin
+// token), answer only a caller on this machine that names a loopback host:
+// a page the merchant visits cannot get a token by DNS rebinding (its
+// requests name the attacker's host), nor can the network when the server
+// listens on 0.0.0.0. The API's own routes are unaffected.
+func TestDevRoutesAnswerOnlyLocalCallers(t *testing.T) {
+	c, srv := startDemo(t, 1)
+	h := srv.App.API.Handler()
+	body := `{"account_id":"demo","scope":"autosync/admin"}`
+	for _, tc := range []struct {
+		name, host, remote string
+		want               int
+	}{
+		{"loopback ip", "127.0.0.1:8080", "127.0.0.1:50000", 200},
+		{"localhost", "localhost:8080", "[::1]:50000", 200},
+		{"ipv6 loopback", "[::1]:8080", "[::1]:50000", 200},
+		{"rebound name", "evil.example:8080", "127.0.0.1:50000", 403},
+		{"rebound name without port", "evil.example", "127.0.0.1:50000", 403},
+		{"from the network", "127.0.0.1:8080", "192.0.2.7:50000", 403},
+		{"lan address", "192.168.1.20:8080", "192.168.1.30:50000", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/dev/token", strings.NewReader(body))
+			r.Host, r.RemoteAddr = tc.host, tc.remote
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Fatalf("%d, want %d: %s", w.Code, tc.want, w.Body)
+			}
+			if tc.want != 200 && strings.Contains(w.Body.String(), "token\":\"") {
+				t.Fatal("a token was handed out")
+			}
+		})
+	}
+	// The API's routes keep answering by their token alone.
+	var chans struct{ Channels []struct{ ID string } }
+	if code := c.do("GET", "/v1/channels", nil, &chans); code != 200 || len(chans.Channels) == 0 {
+		t.Fatalf("GET /v1/channels: %d", code)
+	}
+}

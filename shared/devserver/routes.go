@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,10 +18,49 @@ import (
 
 // devRoutes are make dev's local-only routes (never in the Lambda build).
 func (s *Server) devRoutes(mux httpapi.Mux) {
-	mux.HandleFunc("POST /dev/token", s.postToken)
-	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", s.postOrder)
-	mux.HandleFunc("GET /dev/channels/{channel_id}/inventory", s.getInventory)
-	mux.HandleFunc("POST /dev/channels/{channel_id}/uninstall", s.postUninstall)
+	mux.HandleFunc("POST /dev/token", localOnly(s.postToken))
+	mux.HandleFunc("POST /dev/channels/{channel_id}/orders", localOnly(s.postOrder))
+	mux.HandleFunc("GET /dev/channels/{channel_id}/inventory", localOnly(s.getInventory))
+	mux.HandleFunc("POST /dev/channels/{channel_id}/uninstall", localOnly(s.postUninstall))
+}
+
+// localOnly serves h only to a caller on this machine that addressed it by
+// a loopback name. /dev/token mints any account's admin token: a server
+// started with -addr 0.0.0.0 must not hand one to the network, and a web
+// page the merchant visits must not get one by DNS rebinding (its
+// requests come from this machine, but name the attacker's host).
+func localOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) || !loopbackAddr(r.RemoteAddr) {
+			writeErr(w, http.StatusForbidden, "local_only", "The /dev routes answer only requests from this machine to 127.0.0.1 or localhost.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback
+// interface: localhost or a loopback IP, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackAddr reports whether a remote address is on the loopback
+// interface.
+func loopbackAddr(addr string) bool {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		addr = h
+	}
+	ip := net.ParseIP(addr)
+	return ip != nil && ip.IsLoopback()
 }
 
 // simFor authenticates the request and finds the simulator of the caller's
