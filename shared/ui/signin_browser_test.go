@@ -150,6 +150,19 @@ func TestSignInThroughHostedPageInBrowser(t *testing.T) {
 		t.Errorf("the refused refresh token was kept: %q", got)
 	}
 
+	// Where the deployment signs merchants in, a link carrying a token is
+	// refused: it could be another account's, and the tab would act for it.
+	b.do("open a link that carries a token",
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),
+		chromedp.Navigate(srv.URL+"/#token=attackers-token"))
+	waitFor(b, `(document.querySelector('[data-testid="notice"]')||{}).textContent.includes('does not accept a sign-in from a link')`)
+	if got := evalIn[string](b, `sessionStorage.getItem("autosync.token") || ""`); got == "attackers-token" {
+		t.Errorf("the page took the token from the link")
+	}
+	if href := evalIn[string](b, `location.href`); strings.Contains(href, "attackers-token") {
+		t.Errorf("the token is still in the address bar: %s", href)
+	}
+
 	// A return the page did not start (another state) is refused.
 	b.do("forged return",
 		chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),

@@ -1380,13 +1380,32 @@
     d.addEventListener('close', () => { if (modal.open && !d.open) { modal.open = false; modal.generation++; $('sync-button').focus(); } });
     d.addEventListener('click', (ev) => { if (ev.target === d) requestClose(); });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) pollSoon(0); });
-    window.addEventListener('hashchange', () => {
-      const t = takeTokenFromFragment();
+    window.addEventListener('hashchange', async () => {
+      const t = await tokenFromLink();
       if (t) setToken(t);
     });
 
-    const token = takeTokenFromFragment() || readStoredToken();
-    if (token) setToken(token); else signIn();
+    tokenFromLink().then((t) => {
+      const token = t || readStoredToken();
+      if (token) setToken(token); else signIn();
+    });
+  }
+
+  // tokenFromLink takes #token=... out of the address bar and returns it,
+  // unless the deployment signs merchants in itself (GET v1/config's
+  // sign_in): there a link carrying a token is refused, for it could carry
+  // another account's token and make this tab act for that account
+  // unnoticed (a channel added then would land in it).
+  async function tokenFromLink() {
+    const t = takeTokenFromFragment();
+    if (!t) return null;
+    let cfg;
+    try { cfg = await signInConfig(); } catch { cfg = null; }
+    if (cfg) {
+      showNotice('This page does not accept a sign-in from a link; sign in here instead.');
+      return null;
+    }
+    return t;
   }
 
   // ---------- hosted sign-in (OAuth 2.0 code grant with PKCE) ----------
