@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 )
@@ -79,9 +78,6 @@ func CallbackHMAC(q url.Values, secret string) string {
 	}
 	return hex.EncodeToString(cart.HMACSHA256([]byte(secret), []byte(b.String())))
 }
-
-// callbackMaxAge bounds how old a callback's timestamp may be.
-const callbackMaxAge = 24 * time.Hour
 
 func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest, client *http.Client) (cart.Config, cart.Credentials, error) {
 	q := cb.Query
