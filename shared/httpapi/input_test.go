@@ -114,3 +114,18 @@ func TestHostileIDs(t *testing.T) {
 		t.Errorf("hostile ids logged errors:\n%s", f.logs)
 	}
 }
+
+// A number where a whole number belongs says so: "expected a number, got
+// number 1e3" told the caller nothing.
+func TestWholeNumberFieldSaysWhole(t *testing.T) {
+	f := newFixture(t)
+	for _, body := range []string{`{"warehouse_id":"wh_default","on_hand":1e3}`, `{"warehouse_id":"wh_default","on_hand":2.5}`} {
+		before := f.snapshot(acctA)
+		rec := f.serve(req{method: "PUT", path: "/v1/products/SKU-1/inventory", token: f.merchant(acctA), body: body})
+		e := checkErr(t, rec, http.StatusBadRequest, "malformed")
+		if !strings.Contains(e.Message, "whole number") {
+			t.Errorf("%s: %q does not ask for a whole number", body, e.Message)
+		}
+		f.assertUnchanged(before, acctA, body)
+	}
+}
