@@ -23,7 +23,9 @@ type noDispatch struct{}
 
 func (noDispatch) Dispatch(context.Context, runs.Input) error { return nil }
 
-func newTask(t *testing.T) *taskfn.Task {
+// storeAndSealer opens a store in the test's folder (closed at its end,
+// closing twice is harmless) and a sealer.
+func storeAndSealer(t *testing.T) (*boltstore.Store, seal.Sealer) {
 	t.Helper()
 	st, err := boltstore.Open(t.TempDir() + "/db")
 	if err != nil {
@@ -34,6 +36,12 @@ func newTask(t *testing.T) *taskfn.Task {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, sealer
+}
+
+func newTask(t *testing.T) *taskfn.Task {
+	t.Helper()
+	st, sealer := storeAndSealer(t)
 	c := core.New(core.Deps{Store: st, Sealer: sealer, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	return taskfn.New(c, taskfn.Deps{Dispatch: noDispatch{}, AccountCap: taskfn.AccountCap})
 }
@@ -66,14 +74,7 @@ func TestHandle(t *testing.T) {
 // run it was before Lambda retries it: Lambda's own line holds only the
 // error text.
 func TestFailedInvocationIsLoggedWithItsRun(t *testing.T) {
-	st, err := boltstore.Open(t.TempDir() + "/db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewAESGCM(bytes.Repeat([]byte{3}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sealer := storeAndSealer(t)
 	var logs bytes.Buffer
 	c := core.New(core.Deps{Store: st, Sealer: sealer, Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	task := taskfn.New(c, taskfn.Deps{Dispatch: noDispatch{}, AccountCap: taskfn.AccountCap})
@@ -113,15 +114,7 @@ func TestRepairSweepsQueuedRunsByQueuedFor(t *testing.T) {
 		{"local", 24 * time.Hour, runs.Queued},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := boltstore.Open(t.TempDir() + "/db")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			sealer, err := seal.NewAESGCM(bytes.Repeat([]byte{3}, 32))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, sealer := storeAndSealer(t)
 			clk := clock.NewFake(time.Now().UTC())
 			sched := local.New(func(context.Context, string, []byte) {}, 1, clk.Now)
 			c := core.New(core.Deps{Store: st, Sealer: sealer, Scheduler: sched, Now: clk.Now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
