@@ -42,12 +42,13 @@ func TestParseOrdersNulls(t *testing.T) {
 		{"id":"gid://shopify/Order/1","legacyResourceId":"1","name":"#1001","createdAt":"2025-01-01T00:00:00Z",
 		 "updatedAt":"2025-01-01T00:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":null,
 		 "displayFulfillmentStatus":"FULFILLED","tags":[],"totalPriceSet":null,
-		 "lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"l1"},"nodes":[{"sku":null,"quantity":2}]}}]}}`))
+		 "lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"l1"},"nodes":[{"sku":null,"currentQuantity":2},{"sku":"GONE","currentQuantity":0}]}}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := p.orders[0]
-	if o.CartStatus != "open/unknown/fulfilled" || o.Filter != cart.Shipped || o.Lines[0] != (cart.Line{Quantity: 2}) || p.next != "c1" {
+	// The line with no units left (all removed or refunded) is left out.
+	if o.CartStatus != "open/unknown/fulfilled" || o.Filter != cart.Shipped || len(o.Lines) != 1 || o.Lines[0] != (cart.Line{Quantity: 2}) || p.next != "c1" {
 		t.Errorf("order = %+v, next %q", o, p.next)
 	}
 	if len(p.moreLines) != 1 || p.moreLines[0] != (moreLines{index: 0, gid: "gid://shopify/Order/1", after: "l1"}) {
@@ -59,8 +60,8 @@ func TestParseOrdersNulls(t *testing.T) {
 // not panic, and what they accept must be a usable page.
 func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(emptyPage))
-	f.Add([]byte(`{"data":{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/5100000001","legacyResourceId":"5100000001","name":"#1001","createdAt":"2025-05-31T10:00:00Z","updatedAt":"2025-06-01T10:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":"PAID","displayFulfillmentStatus":"UNFULFILLED","tags":["vip"],"totalPriceSet":{"shopMoney":{"amount":"12.50","currencyCode":"USD"}},"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"sku":"A","quantity":1}]}}]}},"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":8,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":1992,"restoreRate":100}}}}`))
-	f.Add([]byte(`{"data":{"order":{"lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"n"},"nodes":[{"sku":"B","quantity":3}]}}}}`))
+	f.Add([]byte(`{"data":{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/5100000001","legacyResourceId":"5100000001","name":"#1001","createdAt":"2025-05-31T10:00:00Z","updatedAt":"2025-06-01T10:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":"PAID","displayFulfillmentStatus":"UNFULFILLED","tags":["vip"],"totalPriceSet":{"shopMoney":{"amount":"12.50","currencyCode":"USD"}},"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"sku":"A","currentQuantity":1}]}}]}},"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":8,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":1992,"restoreRate":100}}}}`))
+	f.Add([]byte(`{"data":{"order":{"lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"n"},"nodes":[{"sku":"B","currentQuantity":3}]}}}}`))
 	f.Add([]byte(`{"errors":"Not Found"}`))
 	f.Add([]byte(`{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":3,"restoreRate":100}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
