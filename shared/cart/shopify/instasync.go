@@ -18,7 +18,7 @@ const orderDoc = `query Order($id: ID!, $lines: Int!) {
   order(id: $id) {` + orderFields + `  }
 }`
 
-const productDoc = `query Product($id: ID!, $media: Int!, $variants: Int!) {
+const productDoc = `query Product($id: ID!, $media: Int!, $variants: Int!, $location: ID!) {
   product(id: $id) {` + productFields + `  }
 }`
 
@@ -93,7 +93,12 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	if !ok {
 		return nil, fmt.Errorf("shopify: product id %q: %w", productID, notFound("product", productID))
 	}
-	data, err := c.query(ctx, productDoc, map[string]any{"id": gid, "media": mediaPerProduct, "variants": variantsPerProduct}, productNodeCost)
+	loc, err := c.primaryLocation(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: reading product %s: %w", productID, err)
+	}
+	vars := map[string]any{"id": gid, "media": mediaPerProduct, "variants": variantsPerProduct, "location": loc}
+	data, err := c.query(ctx, productDoc, vars, productNodeCost)
 	if err != nil {
 		return nil, fmt.Errorf("shopify: reading product %s: %w", productID, err)
 	}
@@ -110,7 +115,7 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	if err != nil {
 		return nil, fmt.Errorf("shopify: reading product %s: %w", productID, err)
 	}
-	if err := c.completeProduct(ctx, p); err != nil {
+	if err := c.completeProduct(ctx, p, loc); err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
 	}
 	return p.listings(), nil

@@ -265,7 +265,9 @@ func TestInstasyncCostConstants(t *testing.T) {
 	step("Order", orderNodeCost, func() error { _, err := c.Order(t.Context(), id); return err })
 	sim.Seed(0, 1)
 	pid := sim.Products()
-	step("ProductListings", productNodeCost, func() error { _, err := c.ProductListings(t.Context(), pid[0].ID); return err })
+	// The first listing read looks the primary location up; the simulator
+	// charges nothing for the quantities lists the constants count.
+	step("ProductListings", primaryLocationCost+productNodeCost-variantsPerProduct*quantitiesCost, func() error { _, err := c.ProductListings(t.Context(), pid[0].ID); return err })
 	var sub cart.Subscription
 	step("Subscribe", 2*webhookCreateCost, func() (err error) {
 		sub, err = c.Subscribe(t.Context(), cart.TopicOrders, "https://hooks.example/w", "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,25 +18,33 @@ var _ cart.ListingSource = (*Client)(nil)
 // Listing page sizing, priced as Shopify prices it (see the orders page in
 // query.go): a product node costs 1, its media connection 2 + media × 3
 // (the Media node, preview and image objects) and its variants connection
-// 2 + variants × 2 (ProductVariant and inventoryItem). With 6 media and 16
-// variants a product costs 55, and 17 products request 2 + 17 × 55 = 937:
+// 2 + variants × 4 (ProductVariant, inventoryItem, its inventoryLevel and
+// that level's quantities, see quantitiesCost). With 6 media and 16
+// variants a product costs 87, and 11 products request 2 + 11 × 87 = 959:
 // under the single-query cap of 1000 with a little room. Products with more
-// media or variants than fit are finished with product(id:) queries of 250.
+// media or variants than fit are finished with product(id:) queries of 240
+// variants (963) or 250 media (753).
 const (
-	productsPageSize   = 17
+	productsPageSize   = 11
 	mediaPerProduct    = 6
 	variantsPerProduct = 16
 	mediaNodeCost      = 1 + 1 + 1
-	variantNodeCost    = 1 + 1
+	variantNodeCost    = 1 + 1 + levelReadCost
 	productNodeCost    = 1 + (2 + mediaPerProduct*mediaNodeCost) + (2 + variantsPerProduct*variantNodeCost)
 	productsQueryCost  = 2 + productsPageSize*productNodeCost
 
-	restPageSize             = 250
-	productVariantsQueryCost = 1 + 2 + restPageSize*variantNodeCost
-	productMediaQueryCost    = 1 + 2 + restPageSize*mediaNodeCost
+	variantsRestPageSize     = 240 // productVariantsDoc's first
+	mediaRestPageSize        = 250 // productMediaDoc's first
+	productVariantsQueryCost = 1 + 2 + variantsRestPageSize*variantNodeCost
+	productMediaQueryCost    = 1 + 2 + mediaRestPageSize*mediaNodeCost
 )
 
-const variantFields = `id title sku price inventoryQuantity inventoryItem { id }`
+// variantFields read a variant's available quantity at the location stock
+// is written to, not its inventoryQuantity: that is "the total sellable
+// quantity of the variant", summed over every location, and importing it
+// and writing it back to one location would give the shop the other
+// locations' units a second time.
+const variantFields = `id title sku price inventoryItem { id ` + levelFields + ` }`
 
 // Media is an interface: without fragments, preview.image is where an image
 // medium's URL is, and mediaContentType says which media are images.
@@ -49,16 +58,16 @@ const productFields = `
       variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
 `
 
-const productsDoc = `query Products($first: Int!, $after: String, $query: String!, $media: Int!, $variants: Int!) {
+const productsDoc = `query Products($first: Int!, $after: String, $query: String!, $media: Int!, $variants: Int!, $location: ID!) {
   products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
     pageInfo { hasNextPage endCursor }
     nodes {` + productFields + `    }
   }
 }`
 
-const productVariantsDoc = `query ProductVariants($id: ID!, $after: String) {
+const productVariantsDoc = `query ProductVariants($id: ID!, $after: String, $location: ID!) {
   product(id: $id) {
-    variants(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
+    variants(first: 240, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + variantFields + ` } }
   }
 }`
 
@@ -78,16 +87,22 @@ const productMediaDoc = `query ProductMedia($id: ID!, $after: String) {
 // that says what it names. SetStock also accepts a bare legacy number, so
 // ids taken from a REST webhook payload work too.
 //
-// Quantity is the variant's inventoryQuantity: the sellable quantity over
-// all the shop's locations. Images are the product's image media, first to
+// Quantity is the variant's available quantity at the shop's primary
+// location, where SetStock writes it; nil when the variant is not stocked
+// there. Stock at other locations is not Autosync's to count: it neither
+// reads nor writes it. Images are the product's image media, first to
 // last, shared by its variants.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
 	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil // an empty window holds no products
 	}
+	loc, err := c.primaryLocation(ctx)
+	if err != nil {
+		return cart.ListingPage{}, fmt.Errorf("shopify: listing products: %w", err)
+	}
 	vars := map[string]any{
 		"first": productsPageSize, "query": strings.Join(windowTerms(q.UpdatedFrom, q.UpdatedTo), " AND "),
-		"media": mediaPerProduct, "variants": variantsPerProduct,
+		"media": mediaPerProduct, "variants": variantsPerProduct, "location": loc,
 	}
 	page, err := queryPage(ctx, c, productsDoc, vars, q.Cursor, productsQueryCost, parseProducts)
 	if err != nil {
@@ -95,7 +110,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	}
 	out := cart.ListingPage{Next: page.next}
 	for _, p := range page.products {
-		if err := c.completeProduct(ctx, p); err != nil {
+		if err := c.completeProduct(ctx, p, loc); err != nil {
 			return cart.ListingPage{}, fmt.Errorf("shopify: %w", err)
 		}
 		out.Listings = append(out.Listings, p.listings()...)
@@ -104,8 +119,8 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 }
 
 // completeProduct reads the media and variants that did not fit the first
-// page of a product.
-func (c *Client) completeProduct(ctx context.Context, p *product) error {
+// page of a product, the variants' quantities at loc.
+func (c *Client) completeProduct(ctx context.Context, p *product, loc string) error {
 	if p.moreMedia != "" {
 		more, err := c.remainingMedia(ctx, p.gid, p.moreMedia)
 		if err != nil {
@@ -114,7 +129,7 @@ func (c *Client) completeProduct(ctx context.Context, p *product) error {
 		p.images = cart.AppendImages(p.images, more...)
 	}
 	if p.moreVariants != "" {
-		more, err := c.remainingVariants(ctx, p.gid, p.moreVariants)
+		more, err := c.remainingVariants(ctx, p.gid, p.moreVariants, loc)
 		if err != nil {
 			return fmt.Errorf("reading the variants of product %s: %w", p.gid, err)
 		}
@@ -124,10 +139,11 @@ func (c *Client) completeProduct(ctx context.Context, p *product) error {
 }
 
 // remainingVariants pages through a product's variants after the first
-// page's cursor.
-func (c *Client) remainingVariants(ctx context.Context, gid, after string) ([]variantNode, error) {
+// page's cursor, with their quantities at loc.
+func (c *Client) remainingVariants(ctx context.Context, gid, after, loc string) ([]variantNode, error) {
 	var out []variantNode
-	err := c.pageProduct(ctx, productVariantsDoc, gid, after, productVariantsQueryCost, func(p *productNode) *pageInfo {
+	vars := map[string]any{"id": gid, "location": loc}
+	err := c.pageProduct(ctx, productVariantsDoc, vars, after, productVariantsQueryCost, func(p *productNode) *pageInfo {
 		out = append(out, p.Variants.Nodes...)
 		return &p.Variants.PageInfo
 	})
@@ -138,18 +154,20 @@ func (c *Client) remainingVariants(ctx context.Context, gid, after string) ([]va
 // cursor and returns the image URLs among them.
 func (c *Client) remainingMedia(ctx context.Context, gid, after string) ([]string, error) {
 	var out []string
-	err := c.pageProduct(ctx, productMediaDoc, gid, after, productMediaQueryCost, func(p *productNode) *pageInfo {
+	err := c.pageProduct(ctx, productMediaDoc, map[string]any{"id": gid}, after, productMediaQueryCost, func(p *productNode) *pageInfo {
 		out = cart.AppendImages(out, imageURLs(p.Media.Nodes)...)
 		return &p.Media.PageInfo
 	})
 	return out, err
 }
 
-// pageProduct runs a product(id:) connection query from after until its
-// last page; take keeps a page's nodes and returns its pageInfo.
-func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost float64, take func(*productNode) *pageInfo) error {
+// pageProduct runs a product(id:) connection query with vars from after
+// until its last page; take keeps a page's nodes and returns its pageInfo.
+func (c *Client) pageProduct(ctx context.Context, doc string, vars map[string]any, after string, cost float64, take func(*productNode) *pageInfo) error {
+	vars = maps.Clone(vars)
 	for {
-		data, err := c.query(ctx, doc, map[string]any{"id": gid, "after": after}, cost)
+		vars["after"] = after
+		data, err := c.query(ctx, doc, vars, cost)
 		if err != nil {
 			return err
 		}
@@ -177,13 +195,13 @@ func (c *Client) pageProduct(ctx context.Context, doc, gid, after string, cost f
 }
 
 type variantNode struct {
-	ID                string  `json:"id"`
-	Title             string  `json:"title"`
-	SKU               *string `json:"sku"`
-	Price             string  `json:"price"`
-	InventoryQuantity *int    `json:"inventoryQuantity"`
-	InventoryItem     *struct {
-		ID string `json:"id"`
+	ID            string  `json:"id"`
+	Title         string  `json:"title"`
+	SKU           *string `json:"sku"`
+	Price         string  `json:"price"`
+	InventoryItem *struct {
+		ID    string     `json:"id"`
+		Level *levelNode `json:"inventoryLevel"`
 	} `json:"inventoryItem"`
 }
 
@@ -292,10 +310,7 @@ func (p *product) listings() []cart.Listing {
 			Link:      cart.Link{ProductID: p.gid, VariantID: v.ID, InventoryItemID: v.InventoryItem.ID},
 			UpdatedAt: p.updatedAt,
 		}
-		if v.InventoryQuantity != nil {
-			q := *v.InventoryQuantity
-			l.Quantity = &q
-		}
+		l.Quantity = v.InventoryItem.Level.available()
 		out = append(out, l)
 	}
 	return out

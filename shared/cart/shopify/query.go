@@ -34,12 +34,18 @@ const (
 	orderLinesQueryCost = 1 + 2 + linesPageSize
 )
 
+// lineFields are what an order line reads. currentQuantity, not quantity:
+// quantity counts "refunded and removed units" too, which an order edited
+// or partly refunded before it ships never sends, so they must not commit
+// stock (or be taken off hand when the order ships).
+const lineFields = `sku currentQuantity`
+
 // orderFields are what an order node reads; orderNodeCost prices them.
 const orderFields = `
       id legacyResourceId name createdAt updatedAt cancelledAt closed
       displayFinancialStatus displayFulfillmentStatus tags
       totalPriceSet { shopMoney { amount currencyCode } }
-      lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { sku quantity } }
+      lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { ` + lineFields + ` } }
 `
 
 const ordersDoc = `query Orders($first: Int!, $after: String, $query: String!, $lines: Int!) {
@@ -51,7 +57,7 @@ const ordersDoc = `query Orders($first: Int!, $after: String, $query: String!, $
 
 const orderLinesDoc = `query OrderLines($id: ID!, $after: String) {
   order(id: $id) {
-    lineItems(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { sku quantity } }
+    lineItems(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + lineFields + ` } }
   }
 }`
 

@@ -142,8 +142,8 @@ func pageOf[T any](data json.RawMessage, field string) (nodes []T, next string, 
 type lineConnection struct {
 	PageInfo pageInfo `json:"pageInfo"`
 	Nodes    []struct {
-		SKU      *string `json:"sku"`
-		Quantity int     `json:"quantity"`
+		SKU             *string `json:"sku"`
+		CurrentQuantity int     `json:"currentQuantity"`
 	} `json:"nodes"`
 }
 
@@ -254,17 +254,22 @@ func toOrder(n orderNode) (cart.Order, error) {
 	return o, nil
 }
 
+// toLines maps order lines to the units still ordered; a line whose units
+// were all removed or refunded (currentQuantity 0) is left out.
 func toLines(c lineConnection) ([]cart.Line, error) {
 	lines := make([]cart.Line, 0, len(c.Nodes))
 	for _, l := range c.Nodes {
-		if l.Quantity < 0 {
-			return nil, fmt.Errorf("%w: negative quantity %d", cart.ErrMalformed, l.Quantity)
+		if l.CurrentQuantity < 0 {
+			return nil, fmt.Errorf("%w: negative quantity %d", cart.ErrMalformed, l.CurrentQuantity)
+		}
+		if l.CurrentQuantity == 0 {
+			continue
 		}
 		var sku string
 		if l.SKU != nil {
 			sku = *l.SKU
 		}
-		lines = append(lines, cart.Line{SKU: sku, Quantity: l.Quantity})
+		lines = append(lines, cart.Line{SKU: sku, Quantity: l.CurrentQuantity})
 	}
 	return lines, nil
 }

@@ -42,12 +42,13 @@ func TestParseOrdersNulls(t *testing.T) {
 		{"id":"gid://shopify/Order/1","legacyResourceId":"1","name":"#1001","createdAt":"2025-01-01T00:00:00Z",
 		 "updatedAt":"2025-01-01T00:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":null,
 		 "displayFulfillmentStatus":"FULFILLED","tags":[],"totalPriceSet":null,
-		 "lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"l1"},"nodes":[{"sku":null,"quantity":2}]}}]}}`))
+		 "lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"l1"},"nodes":[{"sku":null,"currentQuantity":2},{"sku":"GONE","currentQuantity":0}]}}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := p.orders[0]
-	if o.CartStatus != "open/unknown/fulfilled" || o.Filter != cart.Shipped || o.Lines[0] != (cart.Line{Quantity: 2}) || p.next != "c1" {
+	// The line with no units left (all removed or refunded) is left out.
+	if o.CartStatus != "open/unknown/fulfilled" || o.Filter != cart.Shipped || len(o.Lines) != 1 || o.Lines[0] != (cart.Line{Quantity: 2}) || p.next != "c1" {
 		t.Errorf("order = %+v, next %q", o, p.next)
 	}
 	if len(p.moreLines) != 1 || p.moreLines[0] != (moreLines{index: 0, gid: "gid://shopify/Order/1", after: "l1"}) {
@@ -59,8 +60,8 @@ func TestParseOrdersNulls(t *testing.T) {
 // not panic, and what they accept must be a usable page.
 func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(emptyPage))
-	f.Add([]byte(`{"data":{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/5100000001","legacyResourceId":"5100000001","name":"#1001","createdAt":"2025-05-31T10:00:00Z","updatedAt":"2025-06-01T10:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":"PAID","displayFulfillmentStatus":"UNFULFILLED","tags":["vip"],"totalPriceSet":{"shopMoney":{"amount":"12.50","currencyCode":"USD"}},"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"sku":"A","quantity":1}]}}]}},"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":8,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":1992,"restoreRate":100}}}}`))
-	f.Add([]byte(`{"data":{"order":{"lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"n"},"nodes":[{"sku":"B","quantity":3}]}}}}`))
+	f.Add([]byte(`{"data":{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/5100000001","legacyResourceId":"5100000001","name":"#1001","createdAt":"2025-05-31T10:00:00Z","updatedAt":"2025-06-01T10:00:00Z","cancelledAt":null,"closed":false,"displayFinancialStatus":"PAID","displayFulfillmentStatus":"UNFULFILLED","tags":["vip"],"totalPriceSet":{"shopMoney":{"amount":"12.50","currencyCode":"USD"}},"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"sku":"A","currentQuantity":1}]}}]}},"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":8,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":1992,"restoreRate":100}}}}`))
+	f.Add([]byte(`{"data":{"order":{"lineItems":{"pageInfo":{"hasNextPage":true,"endCursor":"n"},"nodes":[{"sku":"B","currentQuantity":3}]}}}}`))
 	f.Add([]byte(`{"errors":"Not Found"}`))
 	f.Add([]byte(`{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":3,"restoreRate":100}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -105,6 +106,36 @@ func FuzzParseResponse(f *testing.F) {
 	})
 }
 
+// A listing's quantity is the available quantity of the variant's level at
+// the location read; none when the variant is not stocked there.
+func TestParseProductsLevel(t *testing.T) {
+	q := func(n int) *int { return &n }
+	tests := []struct {
+		name  string
+		level string
+		want  *int
+	}{
+		{"available", `{"quantities":[{"name":"available","quantity":4}]}`, q(4)},
+		{"oversold", `{"quantities":[{"name":"available","quantity":-3}]}`, q(-3)},
+		{"not stocked at the location", `null`, nil},
+		{"no available quantity", `{"quantities":[]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parseProducts([]byte(`{"products":{"pageInfo":{"hasNextPage":false},"nodes":[{"id":"gid://shopify/Product/1","title":"Tee",` +
+				`"updatedAt":"2025-06-01T10:00:00Z","media":{"nodes":[]},"variants":{"nodes":[{"id":"gid://shopify/ProductVariant/2","sku":"TEE",` +
+				`"price":"1.00","inventoryItem":{"id":"gid://shopify/InventoryItem/3","inventoryLevel":` + tt.level + `}}]}}]}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls := p.products[0].listings()
+			if len(ls) != 1 || (ls[0].Quantity == nil) != (tt.want == nil) || tt.want != nil && *ls[0].Quantity != *tt.want {
+				t.Errorf("listings %+v; want quantity %v", ls, tt.want)
+			}
+		})
+	}
+}
+
 // FuzzParseCatalogResponses feeds outside input to the parsers of the
 // listing and write-back answers: they must not panic, and what they accept
 // must be usable — listings with a SKU and ids write-back can send back,
@@ -112,8 +143,8 @@ func FuzzParseResponse(f *testing.F) {
 func FuzzParseCatalogResponses(f *testing.F) {
 	f.Add([]byte(`{"products":{"pageInfo":{"hasNextPage":true,"endCursor":"c"},"nodes":[{"id":"gid://shopify/Product/1","title":"Tee","updatedAt":"2025-06-01T10:00:00Z",` +
 		`"media":{"pageInfo":{"hasNextPage":true,"endCursor":"m"},"nodes":[{"mediaContentType":"IMAGE","preview":{"image":{"url":"https://cdn.shopify.com/a.png"}}},{"mediaContentType":"VIDEO","preview":null}]},` +
-		`"variants":{"pageInfo":{"hasNextPage":false,"endCursor":"v"},"nodes":[{"id":"gid://shopify/ProductVariant/2","title":"S","sku":"TEE-S","price":"10.00","inventoryQuantity":-3,"inventoryItem":{"id":"gid://shopify/InventoryItem/3"}},` +
-		`{"id":"gid://shopify/ProductVariant/4","title":"Default Title","sku":null,"price":"1.00","inventoryQuantity":null,"inventoryItem":{"id":"gid://shopify/InventoryItem/5"}}]}}]}}`))
+		`"variants":{"pageInfo":{"hasNextPage":false,"endCursor":"v"},"nodes":[{"id":"gid://shopify/ProductVariant/2","title":"S","sku":"TEE-S","price":"10.00","inventoryItem":{"id":"gid://shopify/InventoryItem/3","inventoryLevel":{"quantities":[{"name":"available","quantity":-3}]}}},` +
+		`{"id":"gid://shopify/ProductVariant/4","title":"Default Title","sku":null,"price":"1.00","inventoryItem":{"id":"gid://shopify/InventoryItem/5","inventoryLevel":null}}]}}]}}`))
 	f.Add([]byte(`{"product":{"variants":{"pageInfo":{"hasNextPage":false},"nodes":[{"id":"gid://shopify/ProductVariant/9","sku":"X","inventoryItem":{"id":"gid://shopify/InventoryItem/10"}}]}}}`))
 	f.Add([]byte(`{"inventorySetQuantities":{"inventoryAdjustmentGroup":null,"userErrors":[{"code":"INVALID_INVENTORY_ITEM","field":["input","quantities","1","inventoryItemId"],"message":"The specified inventory item could not be found."},{"code":null,"field":null,"message":""}]}}`))
 	f.Add([]byte(`{"inventorySetQuantities":{"inventoryAdjustmentGroup":{"id":"gid://shopify/InventoryAdjustmentGroup/1"},"userErrors":[]}}`))

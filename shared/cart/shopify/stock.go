@@ -56,11 +56,23 @@ const codeStale = "CHANGE_FROM_QUANTITY_STALE"
 // again.
 const maxCASRetries = 5
 
+// levelFields read an inventory item's available quantity at $location.
+// Listings reads it too, so the quantity imported is the one written.
+const levelFields = `inventoryLevel(locationId: $location) { quantities(names: ["available"]) { name quantity } }`
+
+// levelReadCost is what levelFields request: inventoryLevel is an object
+// (1), and its quantities, a plain list of objects that Shopify's cost
+// table does not price, are counted as one more to stay on the safe side
+// (the simulator charges nothing for them).
+const levelReadCost = 1 + quantitiesCost
+
+// quantitiesCost is what the connector budgets for InventoryLevel.quantities.
+const quantitiesCost = 1
+
 // levelCost is what reading one item's available quantity requests:
-// inventoryItem and inventoryLevel are objects (1 each), and the
-// quantities list is priced at one more to stay on the safe side. A full
-// batch of 250 requests 750, under the 1000 cap.
-const levelCost = 3
+// inventoryItem (1) and levelFields. A full batch of 250 requests 750,
+// under the 1000 cap.
+const levelCost = 1 + levelReadCost
 
 // levelsDoc reads the available quantity at a location of n inventory items,
 // one aliased inventoryItem(id:) each (i0, i1, …), so that one request
@@ -73,7 +85,7 @@ func levelsDoc(n int) string {
 	}
 	b.WriteString(") {\n")
 	for i := range n {
-		fmt.Fprintf(&b, "  i%d: inventoryItem(id: $i%d) { inventoryLevel(locationId: $location) { quantities(names: [\"available\"]) { name quantity } } }\n", i, i)
+		fmt.Fprintf(&b, "  i%d: inventoryItem(id: $i%d) { %s }\n", i, i, levelFields)
 	}
 	b.WriteString("}")
 	return b.String()
@@ -104,7 +116,8 @@ type WriteStats struct {
 	// StaleRetries are the quantities Shopify refused as
 	// CHANGE_FROM_QUANTITY_STALE and that were re-read and recomputed.
 	StaleRetries int
-	// LocationQueries are the queries that looked up the primary location.
+	// LocationQueries are the queries that looked up the primary location
+	// (for writes, and for Listings, which reads stock there).
 	LocationQueries int
 }
 
@@ -391,16 +404,35 @@ func (c *Client) readAvailable(ctx context.Context, loc string, items []string, 
 	return out, nil
 }
 
+// levelNode is what levelFields read.
+type levelNode struct {
+	Quantities []struct {
+		Name     string `json:"name"`
+		Quantity *int   `json:"quantity"`
+	} `json:"quantities"`
+}
+
+// available is the level's available quantity; nil when there is no level
+// (the item is not stocked at the location) or it gives none.
+func (l *levelNode) available() *int {
+	if l == nil {
+		return nil
+	}
+	var out *int
+	for _, q := range l.Quantities {
+		if q.Name == "available" && q.Quantity != nil {
+			v := *q.Quantity
+			out = &v
+		}
+	}
+	return out
+}
+
 // parseLevels maps the data of levelsDoc(n) to each item's available
 // quantity; nil where the item or its level at the location is missing.
 func parseLevels(data json.RawMessage, n int) ([]*int, error) {
 	var d map[string]*struct {
-		Level *struct {
-			Quantities []struct {
-				Name     string `json:"name"`
-				Quantity *int   `json:"quantity"`
-			} `json:"quantities"`
-		} `json:"inventoryLevel"`
+		Level *levelNode `json:"inventoryLevel"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%w: %v", cart.ErrMalformed, err)
@@ -411,14 +443,8 @@ func parseLevels(data json.RawMessage, n int) ([]*int, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: no inventory item i%d in the answer", cart.ErrMalformed, k)
 		}
-		if item == nil || item.Level == nil {
-			continue
-		}
-		for _, q := range item.Level.Quantities {
-			if q.Name == "available" && q.Quantity != nil {
-				v := *q.Quantity
-				out[k] = &v
-			}
+		if item != nil {
+			out[k] = item.Level.available()
 		}
 	}
 	return out, nil

@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// The shop's catalog: products with variants and images, one primary
-// location, and an inventory level per (inventory item, location) holding
+// The shop's catalog: products with variants and images, a primary
+// location (and any AddLocation adds), and an inventory level per
+// (inventory item, location) holding
 // Shopify's "available" and "on_hand" quantities. Orders created with
 // CreateOrder commit stock the way Shopify does: available drops, on_hand
 // stays until the order is fulfilled; a cancel gives it back.
@@ -371,8 +372,48 @@ func (s *Server) PrimaryLocation() Location {
 	return Location{ID: strconv.FormatInt(l.id, 10), GID: locationGID(l.id), Name: l.name}
 }
 
+// AddLocation adds an active location, as a merchant adding a warehouse
+// or a second shop does, and returns it. Each SKU in stock is stocked
+// there with that quantity available (and on hand); other SKUs, and SKUs
+// no variant has, are not stocked there. The primary location stays the
+// primary one; ProductVariant.inventoryQuantity counts every active
+// location, InventoryItem.inventoryLevel(locationId:) reads one.
+func (s *Server) AddLocation(name string, stock map[string]int) Location {
+	now := s.now().UTC().Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &s.st.cat
+	l := &location{id: c.primary.id + int64(len(c.locations)), name: name, active: true, createdAt: now}
+	c.locations = append(c.locations, l)
+	for sku, n := range stock {
+		if v, ok := c.bySKU[sku]; ok {
+			v.item.levels[l.id] = &level{item: v.item, loc: l, available: n, onHand: n, createdAt: now, updatedAt: now}
+		}
+	}
+	return Location{ID: strconv.FormatInt(l.id, 10), GID: locationGID(l.id), Name: l.name}
+}
+
+// QuantitiesAt returns the available quantity of each SKU stocked at the
+// location with global id gid; nil for a location the shop does not have.
+func (s *Server) QuantitiesAt(gid string) map[string]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := &s.st.cat
+	id, ok := parseGID(gid, "Location")
+	if !ok || c.location(id) == nil {
+		return nil
+	}
+	out := map[string]int{}
+	for sku, v := range c.bySKU {
+		if l := v.item.levels[id]; l != nil {
+			out[sku] = l.available
+		}
+	}
+	return out
+}
+
 // Quantities returns each SKU's available quantity at the primary location:
-// what the shop sells.
+// what the shop sells there.
 func (s *Server) Quantities() map[string]int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

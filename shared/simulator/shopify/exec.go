@@ -252,8 +252,10 @@ func (x *executor) resolve(typ string, src any, f *field, path []any) (any, erro
 			return l.sku, nil
 		case "name", "title":
 			return "Item " + l.sku, nil
-		case "quantity", "currentQuantity":
+		case "quantity":
 			return l.quantity, nil
+		case "currentQuantity":
+			return l.current(), nil
 		}
 	case "PageInfo":
 		p := src.(*connPage)

@@ -65,11 +65,19 @@ type order struct {
 	committed bool
 }
 
+// lineItem is one line of an order. quantity is what was ordered, as
+// LineItem.quantity reports it ("including refunded and removed units");
+// removed are the units an edit or refund took off since, which
+// currentQuantity ("excluding refunded and removed units") leaves out.
 type lineItem struct {
 	id       int64
 	sku      string
 	quantity int
+	removed  int
 }
+
+// current is the line's currentQuantity.
+func (l lineItem) current() int { return l.quantity - l.removed }
 
 func (o *order) name() string { return "#" + strconv.Itoa(o.number) }
 func (o *order) gid() string  { return "gid://shopify/Order/" + strconv.FormatInt(o.id, 10) }
@@ -102,9 +110,13 @@ func (o *order) importable() bool {
 }
 
 func (o *order) export() Order {
-	lines := make([]cart.Line, len(o.lines))
-	for i, l := range o.lines {
-		lines[i] = cart.Line{SKU: l.sku, Quantity: l.quantity}
+	// The units still ordered: a line whose units were all removed is
+	// left out.
+	var lines []cart.Line
+	for _, l := range o.lines {
+		if l.current() > 0 {
+			lines = append(lines, cart.Line{SKU: l.sku, Quantity: l.current()})
+		}
 	}
 	return Order{
 		ID:                strconv.FormatInt(o.id, 10),
@@ -347,12 +359,50 @@ func (s *Server) release(o *order, now time.Time, shipped bool) {
 	}
 	o.committed = false
 	for _, l := range o.lines {
+		// Removed units were given back when they were removed.
 		if shipped {
-			s.st.cat.ship(l.sku, l.quantity, now)
+			s.st.cat.ship(l.sku, l.current(), now)
 		} else {
-			s.st.cat.commit(l.sku, -l.quantity, now)
+			s.st.cat.commit(l.sku, -l.current(), now)
 		}
 	}
+}
+
+// RemoveUnits takes n units of sku off an unfulfilled order, as an order
+// edit that removes them (or a refund of unfulfilled units, restocked)
+// does: the lines keep the quantity ordered and their currentQuantity
+// drops, first line first; a line may drop to 0 and stays on the order.
+// The units become available again at the primary location when the order
+// holds stock. It sends orders/updated.
+func (s *Server) RemoveUnits(id, sku string, n int) error {
+	return s.update(id, func(o *order, now time.Time) error {
+		if !o.cancelledAt.IsZero() || o.fulfillment == Fulfilled {
+			return fmt.Errorf("shopifysim: order %s is cancelled or fulfilled", id)
+		}
+		have := 0
+		for _, l := range o.lines {
+			if l.sku == sku {
+				have += l.current()
+			}
+		}
+		if n <= 0 || n > have {
+			return fmt.Errorf("shopifysim: order %s has %d units of %q; cannot remove %d", id, have, sku, n)
+		}
+		left := n
+		for i := range o.lines {
+			l := &o.lines[i]
+			if l.sku != sku || left == 0 {
+				continue
+			}
+			k := min(left, l.current())
+			l.removed += k
+			left -= k
+		}
+		if o.committed {
+			s.st.cat.commit(sku, -n, now)
+		}
+		return nil
+	}, "orders/updated")
 }
 
 // Order returns a copy of the order with the given id.

@@ -589,8 +589,8 @@ func (s *Server) restOrder(o *order) restOrder {
 		cents := unitPrice(l.sku)
 		li := restLineItem{
 			ID: l.id, AdminGraphqlAPIID: "gid://shopify/LineItem/" + strconv.FormatInt(l.id, 10),
-			SKU: l.sku, Title: "Item " + l.sku, Name: "Item " + l.sku, Quantity: l.quantity, CurrentQuantity: l.quantity,
-			FulfillableQuantity: l.quantity, Price: fmt.Sprintf("%d.%02d", cents/100, cents%100),
+			SKU: l.sku, Title: "Item " + l.sku, Name: "Item " + l.sku, Quantity: l.quantity, CurrentQuantity: l.current(),
+			FulfillableQuantity: l.current(), Price: fmt.Sprintf("%d.%02d", cents/100, cents%100),
 			RequiresShipping: true, Taxable: true,
 		}
 		if o.fulfillment == Fulfilled || !o.cancelledAt.IsZero() {
