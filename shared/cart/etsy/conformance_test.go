@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -122,6 +123,13 @@ func TestRequestsConformToThePublishedSpec(t *testing.T) {
 	if res := set(map[string]int{"MUG-BLUE": 0, "MUG-RED": 4, "MUG-GREEN": 0}, true); res[1].Listing != cart.ListingReactivated {
 		t.Fatalf("not reactivated: %+v", res)
 	}
+	// A listing sold out on Etsy: imported (state=sold_out), and renewed
+	// when stock returns.
+	sellOut(t, sim, "CAP")
+	links(t, c)
+	if res := set(map[string]int{"CAP": 2}, false); res[0].Listing != cart.ListingReactivated {
+		t.Fatalf("sold-out listing not renewed: %+v", res)
+	}
 
 	doc := publishedSpec(t, ts.URL+"")
 	seen := map[string]int{}
@@ -136,6 +144,15 @@ func TestRequestsConformToThePublishedSpec(t *testing.T) {
 			t.Errorf("%s %s %s\n%s\ndoes not follow the published spec: %v", r.method, r.url, r.contentType, r.body, err)
 		}
 		seen[op]++
+		if op == "getListingsByShop" {
+			u, _ := url.Parse(r.url)
+			seen["getListingsByShop state="+u.Query().Get("state")]++
+		}
+	}
+	for _, state := range []string{"active", "sold_out"} {
+		if seen["getListingsByShop state="+state] == 0 {
+			t.Errorf("no getListingsByShop request for state %s was checked", state)
+		}
 	}
 	for _, op := range []string{"getShopReceipts", "getListingsByShop", "getListingInventory", "updateListingInventory", "updateListing"} {
 		if seen[op] == 0 {

@@ -1,5 +1,5 @@
 // Package etsy is the Etsy connector: it reads a shop's receipts (orders)
-// and active listings and writes inventory back through the Open API v3
+// and active and sold-out listings and writes inventory back through the Open API v3
 // (Etsy's Open API v3), pacing itself to Etsy's per-second and per-day limits.
 //
 // # Credentials
@@ -56,9 +56,11 @@
 //
 // # Listings
 //
-// Import Products reads every active listing with getListingsByShop,
-// including the Images and Inventory associations, so one request brings
-// up to 100 listings with their products, SKUs, offerings and image URLs.
+// Import Products reads every active listing, then every sold-out one
+// (Etsy's state for a listing whose last unit sold: its SKUs stay linked),
+// with getListingsByShop, one state a request, including the Images and
+// Inventory associations, so one request brings up to 100 listings with
+// their products, SKUs, offerings and image URLs.
 // Etsy has no modified-since filter for listings (sort_on works only with
 // search options), so ListingQuery's window is ignored and every call
 // pages through the whole shop: that is why the task is manual-only
@@ -70,7 +72,7 @@
 // every inventory update (etsy/open-api#523), so write-back finds products
 // by SKU within the listing and uses only the listing id. Titles come
 // HTML-escaped (#446) and are unescaped. Offset paging drifts here too: if
-// the shop's count of active listings drops between pages the next page
+// the shop's count of listings in the state drops between pages the next page
 // starts that much earlier (re-reading some listings, which is harmless,
 // rather than skipping any).
 //
@@ -93,7 +95,11 @@
 // this client deactivated (StockUpdate.Deactivated) the inventory is
 // written first and the listing made active again ("reactivated"). The
 // channel's zero_stock policy "suspend" (StockUpdate.ZeroStock) keeps the
-// refusal instead.
+// refusal instead. A listing Etsy made sold_out (its last unit sold on
+// Etsy) is off sale the same way: it is never made inactive, and stock
+// returning renews it (state active, which Etsy charges its listing fee
+// for and which sets the quantity to 1, so the inventory is written again
+// after).
 //
 // # Rate limits
 //

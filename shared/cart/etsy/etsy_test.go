@@ -365,6 +365,10 @@ func TestOrdersCrowdedSecond(t *testing.T) {
 	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second).Add(-time.Hour))
 	sim, c := newSim(t, etsysim.Options{Now: clk.Now})
 	sim.Seed(300, 4)
+	// Stock for every order: a listing that sells out takes no more.
+	for sku := range sim.Quantities() {
+		sim.SetQuantity(sku, 999)
+	}
 	var crowd []string
 	for range 250 {
 		crowd = append(crowd, sim.CreateOrder(nil))

@@ -14,9 +14,18 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 )
 
-// listingCursor continues the listing pages: O is the next offset and N
-// the count of active listings Etsy reported with the page before.
+// listedStates are the listing states an import reads, in order: active
+// listings, then those Etsy made sold_out when their last unit sold, so
+// that their SKUs stay linked (and write-back can renew them when stock
+// returns). getListingsByShop takes one state a request.
+var listedStates = []string{stateActive, stateSoldOut}
+
+// listingCursor continues the listing pages: S is the index in
+// listedStates of the state being read (a cursor from before sold-out
+// listings were read has none: active), O the next offset in it and N
+// the count of its listings Etsy reported with the page before.
 type listingCursor struct {
+	S int   `json:"s,omitempty"`
 	O int64 `json:"o"`
 	N int64 `json:"n"`
 }
@@ -25,7 +34,7 @@ func (c listingCursor) encode() string { return cart.EncodeCursor(c) }
 
 func decodeListingCursor(s string) (listingCursor, error) {
 	var c listingCursor
-	if !cart.DecodeCursor(s, 256, &c) || c.O < 0 || c.N < 0 || c.O > 1<<31 {
+	if !cart.DecodeCursor(s, 256, &c) || c.S < 0 || c.S >= len(listedStates) || c.O < 0 || c.N < 0 || c.O > 1<<31 {
 		return listingCursor{}, &cart.Error{Message: "the saved position in Etsy's listings is not valid; the import starts again"}
 	}
 	return c, nil
@@ -33,16 +42,18 @@ func decodeListingCursor(s string) (listingCursor, error) {
 
 var _ cart.ListingSource = (*Client)(nil)
 
-// Listings returns one page of the shop's active listings, one
-// cart.Listing per distinct SKU of each listing's products; products
-// without a SKU are left out, as nothing could link them.
+// Listings returns one page of the shop's active and sold-out listings
+// (the active first), one cart.Listing per distinct SKU of each listing's
+// products; products without a SKU are left out, as nothing could link
+// them. A sold-out listing's SKUs have quantity 0.
 //
 // Etsy cannot filter listings by modification time, so q.UpdatedFrom and
-// q.UpdatedTo are ignored: every call pages through all active listings
-// (which is why Import Products is manual-only for Etsy). Each page is one
-// request for up to 100 listings with their images and inventory (the
-// Images and Inventory associations), plus one getListingInventory for a
-// listing that came without its inventory.
+// q.UpdatedTo are ignored: every import pages through all active and
+// sold-out listings (which is why Import Products is manual-only for
+// Etsy). Each page is one request for up to 100 listings of one state
+// with their images and inventory (the Images and Inventory
+// associations), plus one getListingInventory for a listing that came
+// without its inventory.
 //
 // Link.ProductID is the listing id and Link.VariantID the product id
 // (which Etsy changes on every inventory update: write-back uses SKUs).
@@ -65,7 +76,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		// published spec declares it (an array, style form, explode); the
 		// comma-joined form some clients send is not what it describes.
 		params := url.Values{
-			"state":    {"active"},
+			"state":    {listedStates[cur.S]},
 			"limit":    {strconv.Itoa(pageSize)},
 			"includes": {"Images", "Inventory"},
 		}
@@ -79,7 +90,7 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		if count, listings, err = parseListings(rep.body); err != nil {
 			return cart.ListingPage{}, fmt.Errorf("etsy: listing products: %w", err)
 		}
-		// Fewer active listings than the page before: listings this run
+		// Fewer listings in the state than the page before: listings this run
 		// had not reached may have moved up past the offset. Read from
 		// that much earlier (a re-read is harmless; a skip is not).
 		if cur.N > 0 && count < cur.N && cur.O > 0 && tries < 3 {
@@ -104,8 +115,11 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 		}
 		out.Listings = append(out.Listings, toListings(l)...)
 	}
-	if next := cur.O + int64(len(listings)); len(listings) == pageSize && next < count {
-		out.Next = listingCursor{O: next, N: count}.encode()
+	switch next := cur.O + int64(len(listings)); {
+	case len(listings) == pageSize && next < count:
+		out.Next = listingCursor{S: cur.S, O: next, N: count}.encode()
+	case cur.S+1 < len(listedStates):
+		out.Next = listingCursor{S: cur.S + 1}.encode()
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package etsy
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -63,8 +64,8 @@ func TestListings(t *testing.T) {
 		}
 	}
 	st := sim.Stats()
-	if n := st.ByEndpoint["GET /shops/{shop_id}/listings"]; n != 1 || st.Requests != 1 {
-		t.Errorf("%d requests (%d listing pages); want one page and nothing else", st.Requests, n)
+	if n := st.ByEndpoint["GET /shops/{shop_id}/listings"]; n != 2 || st.Requests != 2 {
+		t.Errorf("%d requests (%d listing pages); want one page of active and one of sold-out listings and nothing else", st.Requests, n)
 	}
 }
 
@@ -130,16 +131,21 @@ func TestListingsWithoutInventory(t *testing.T) {
 			{"product_id":7,"sku":"","is_deleted":false,"offerings":[{"offering_id":8,"quantity":1,"is_enabled":true,"is_deleted":false,"price":{"amount":100,"divisor":100,"currency_code":"EUR"}}],"property_values":[]}],
 			"price_on_property":[],"quantity_on_property":[],"sku_on_property":[]}`,
 	}
-	h := stubHandler(pages)
+	stub := stubHandler(pages)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("state") == "sold_out" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"count":0,"results":[]}`))
+			return
+		}
+		stub.ServeHTTP(w, r)
+	})
 	c := newClient(t, serve(t, h), Config{APIKey: apiKey, SharedSecret: secret, Token: token})
-	p, err := c.Listings(t.Context(), cart.ListingQuery{})
-	if err != nil {
-		t.Fatal(err)
+	got := carttest.Listings(t, c, cart.ListingQuery{})
+	if len(got) != 1 {
+		t.Fatalf("listings %+v", got)
 	}
-	if len(p.Listings) != 1 || p.Next != "" {
-		t.Fatalf("listings %+v, next %q", p.Listings, p.Next)
-	}
-	l := p.Listings[0]
+	l := got[0]
 	if l.SKU != "CUP-1" || l.Name != "Café Cup" || l.Price != "12.50" || *l.Quantity != 4 ||
 		!slices.Equal(l.Images, []string{"https://i.etsystatic.com/a.jpg", "https://i.etsystatic.com/b.jpg"}) ||
 		l.Link != (cart.Link{ProductID: "11", VariantID: "5"}) {

@@ -232,6 +232,7 @@ func FuzzCursors(f *testing.F) {
 	f.Add(orderCursor{S: 1767225600, IDs: []int64{1, 2}}.encode())
 	f.Add(orderCursor{S: 1767225600, O: 100}.encode())
 	f.Add(listingCursor{O: 100, N: 450}.encode())
+	f.Add(listingCursor{S: 1, O: 100, N: 450}.encode())
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
 		if c, err := decodeOrderCursor(s); err == nil && s != "" {

@@ -92,6 +92,13 @@ var _ cart.StockWriter = (*Client)(nil)
 //     Listing "deactivated". A listing this client deactivated is made
 //     active after its inventory is written, once it has stock again
 //     (Listing "reactivated"); Etsy refusing that fails the SKUs;
+//   - a listing Etsy made sold_out (its last unit sold) is treated as
+//     one this client deactivated, whoever's the update: at 0 it is left
+//     as it is and the SKUs succeed with Listing "deactivated" (no
+//     request but the read, whatever the zero-stock policy); with stock
+//     again its inventory is written, the listing renewed (state active)
+//     and the inventory written once more, as a renewal sets the
+//     quantity to 1 (Listing "reactivated");
 //   - Etsy refused the update (HTTP 400), with its message.
 //
 // Quantities above 999 are written as 999 (see maxOfferingQuantity). The
@@ -168,8 +175,21 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 		deactivate = deactivate && updates[i].ZeroStock != cart.ZeroStockSuspend
 		ours = ours || updates[i].Deactivated
 	}
-	inactive := inv.state() == stateInactive
+	state := inv.state()
+	inactive, soldOut := state == stateInactive, state == stateSoldOut
 	pl := apply(inv, listing, sets)
+	if soldOut && !pl.inStock {
+		// Etsy made the listing sold_out when its last unit sold: it
+		// sells nothing already, so whatever the zero-stock policy it is
+		// not made inactive, and the quantities count as written (an
+		// all-zero inventory Etsy would refuse is not sent). Reported as
+		// off sale, so that stock coming back renews it with these SKUs'
+		// quantities written.
+		for _, i := range pending {
+			results[i].Listing = cart.ListingDeactivated
+		}
+		return nil
+	}
 	if deactivate && pl.reason != nil && errors.Is(pl.reason, errNoStock) {
 		// Etsy will not take an inventory with every offering at 0, so
 		// the listing stops selling by being inactive instead; its
@@ -197,24 +217,45 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 		}
 		return nil
 	}
-	// reactivate makes the listing this client deactivated active again
-	// once its inventory, already written, has stock.
+	// reactivate makes the listing active again once its inventory,
+	// already written, has stock: a listing this client deactivated, or
+	// one Etsy made sold_out when its last unit sold. Renewing a sold_out
+	// listing (Etsy charges its listing fee) sets its quantity to 1, as
+	// the spec says of updateListing's state, so its inventory is written
+	// again after, from the same body: a renewal that kept the quantities
+	// costs one harmless PUT, one that did not leaves them right. Writing
+	// before renewing too keeps the listing's own stock, not Etsy's 1, on
+	// sale whenever the renewal keeps quantities.
 	reactivate := func(done []int) error {
-		if !inactive || !ours || !pl.inStock {
+		if !(inactive && ours || soldOut) || !pl.inStock {
 			return nil
+		}
+		failAll := func(ce *cart.Error) {
+			for _, i := range done {
+				if results[i].Err == nil {
+					fail(i, ce)
+				}
+			}
 		}
 		if err := c.setState(ctx, listing, stateActive); err != nil {
 			if ce := listingFailure(err); ce != nil {
-				for _, i := range done {
-					if results[i].Err == nil {
-						fail(i, ce)
-					}
-				}
+				failAll(ce)
 				return nil
 			}
 			return err
 		}
 		c.writes.Add(func(s *WriteStats) { s.Reactivated++ })
+		if soldOut {
+			after, err := c.putInventory(ctx, listing, pl.body)
+			if ce := listingFailure(err); ce != nil {
+				failAll(ce)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			verify(after, sets, done, updates, results)
+		}
 		for _, i := range done {
 			if results[i].Err == nil {
 				results[i].Listing = cart.ListingReactivated
@@ -276,8 +317,8 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 			return fmt.Errorf("reading the inventory of listing %d: %w", listing, err)
 		}
 	}
-	if inactive && ours {
-		// Left inactive: these SKUs are still not offered.
+	if inactive && ours || soldOut {
+		// Left inactive or sold out: these SKUs are still not offered.
 		for _, i := range pending {
 			if results[i].Err == nil {
 				results[i].Listing = cart.ListingDeactivated
@@ -287,10 +328,12 @@ func (c *Client) writeListing(ctx context.Context, listing int64, idx []int, upd
 	return nil
 }
 
-// Listing states updateListing takes.
+// Listing states: updateListing takes the first two; Etsy sets sold_out
+// itself when a listing's last unit sells.
 const (
 	stateActive   = "active"
 	stateInactive = "inactive"
+	stateSoldOut  = "sold_out"
 )
 
 // setState sets the listing's state with updateListing (PATCH, form

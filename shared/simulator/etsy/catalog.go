@@ -290,10 +290,20 @@ func (st *store) find(sku string) (*listing, *product) {
 	return nil, nil
 }
 
-// take moves stock for a sale (n > 0) or its cancel (n < 0); a product
-// never goes below 0.
-func (st *store) take(sku string, n int, now time.Time) {
+// take moves stock for a sale (n > 0) or its cancel (n < 0) in the
+// listing the sale was made in (listingID; 0 for the first active listing
+// selling sku); a product never goes below 0. A sale that leaves the
+// listing nothing to sell makes it sold_out, as Etsy does: it stops
+// selling until the seller renews it. A cancel gives the stock back but
+// does not renew the listing (renewing is the seller's act, and Etsy
+// charges a listing fee for it).
+func (st *store) take(listingID int64, sku string, n int, now time.Time) {
 	l, p := st.find(sku)
+	if listingID != 0 {
+		if l = st.byID[listingID]; l != nil {
+			p = l.product(sku)
+		}
+	}
 	if p == nil {
 		return
 	}
@@ -301,6 +311,9 @@ func (st *store) take(sku string, n int, now time.Time) {
 		o.quantity = max(o.quantity-n, 0)
 	}
 	l.updated = now
+	if n > 0 && l.state == stateActive && l.quantity() == 0 {
+		l.state = stateSoldOut
+	}
 }
 
 func formatCents(c int64) string {

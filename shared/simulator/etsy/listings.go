@@ -591,7 +591,9 @@ func (p reqProduct) key(on []int64) string {
 // checked against the published schema). Only state is applied; the other
 // fields the schema allows are accepted and ignored. Etsy does not show an
 // active listing with nothing to sell, so activating one whose enabled
-// offerings are all at 0 is refused.
+// offerings are all at 0 is refused, except a sold_out one, which Etsy
+// renews with quantity 1 (see renew). Making a sold_out listing inactive
+// is taken: neither the spec nor any report says Etsy refuses it.
 func (s *Server) updateListing(w http.ResponseWriter, r *http.Request) {
 	if !s.checkShop(w, r) {
 		return
@@ -622,7 +624,10 @@ func (s *Server) updateListing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if state, ok := fields["state"].(string); ok && state != l.state {
-		if state == "active" && l.quantity() == 0 {
+		switch {
+		case state == stateActive && l.state == stateSoldOut:
+			l.renew()
+		case state == stateActive && l.quantity() == 0:
 			s.refuseState(w, http.StatusBadRequest, fmt.Sprintf("Listing %d has no quantity to sell and cannot be active", l.id))
 			return
 		}
@@ -640,4 +645,63 @@ func (s *Server) refuseState(w http.ResponseWriter, status int, msg string) {
 	s.stats.StateRejected++
 	s.ctl.Unlock()
 	writeError(w, status, msg)
+}
+
+// Listing states (getListingsByShop's state enum).
+const (
+	stateActive  = "active"
+	stateSoldOut = "sold_out"
+)
+
+// renew is what activating a sold_out listing does to its inventory. The
+// published spec says of updateListing's state: "Setting a sold_out
+// listing to active will update the quantity to 1". It does not say
+// whether stock written to the listing while it was sold out is kept, so
+// the simulator takes the harsher reading: the listing's quantity becomes
+// 1 whatever its offerings held. The first enabled offering's product
+// takes it, with the products that share its quantity (quantity not
+// varying by their property values); every other offering goes to 0.
+func (l *listing) renew() {
+	var first *product
+	for _, p := range l.inv.products {
+		for _, o := range p.offerings {
+			if o.enabled && first == nil {
+				first = p
+			}
+		}
+	}
+	if first == nil {
+		if len(l.inv.products) == 0 || len(l.inv.products[0].offerings) == 0 {
+			return
+		}
+		first = l.inv.products[0]
+		first.offerings[0].enabled = true
+	}
+	key := quantityKey(first, l.inv.qtyOn)
+	for _, p := range l.inv.products {
+		q := 0
+		if quantityKey(p, l.inv.qtyOn) == key {
+			q = 1
+		}
+		for i, o := range p.offerings {
+			o.quantity = 0
+			if i == 0 && q == 1 {
+				o.quantity = 1
+			}
+		}
+	}
+}
+
+// quantityKey is p's value ids for the properties its quantity varies by:
+// products with equal keys share one quantity.
+func quantityKey(p *product, on []int64) string {
+	var b strings.Builder
+	for _, id := range on {
+		for _, pv := range p.props {
+			if pv.propertyID == id {
+				fmt.Fprint(&b, id, "=", pv.valueIDs, ";")
+			}
+		}
+	}
+	return b.String()
 }

@@ -237,7 +237,7 @@ func (s *Server) PlaceOrder(lines []cart.Line) (string, error) {
 	}
 	s.st.add(rc)
 	for _, t := range rc.lines {
-		s.st.take(t.sku, t.quantity, now)
+		s.st.take(t.listingID, t.sku, t.quantity, now)
 	}
 	return strconv.FormatInt(rc.id, 10), nil
 }
@@ -289,7 +289,7 @@ func (s *Server) CancelOrder(id string) error {
 		if rc.committed {
 			rc.committed = false
 			for _, t := range rc.lines {
-				s.st.take(t.sku, -t.quantity, now)
+				s.st.take(t.listingID, t.sku, -t.quantity, now)
 			}
 		}
 		return nil
