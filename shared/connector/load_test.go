@@ -58,7 +58,7 @@ func TestConnectorLoadsStoredCredentials(t *testing.T) {
 	ch := channels.Channel{AccountID: "acct", ID: "ch1", Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": srv.URL}}
 	initial := cart.Credentials{"api_key": "k", "shared_secret": "s", "token": "42.tok", "refresh_token": "42.refresh"}
 	store := &channelStore{creds: map[[2]string]cart.Credentials{
-		{"acct", "ch1"}:    maps.Clone(initial),
+		{"acct", "ch1"}:   maps.Clone(initial),
 		{"acct", "other"}: {"api_key": "k", "shared_secret": "s", "token": "42.x", "refresh_token": "42.other_refresh"},
 	}}
 	f := Factory{AllowLoopbackBase: true, SaveCredentials: store.save, LoadCredentials: store.load}
