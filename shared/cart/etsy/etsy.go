@@ -121,6 +121,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/pattern"
 )
 
@@ -208,6 +209,7 @@ type Client struct {
 	lim        *limiter
 	retry      retryPolicy
 	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error // waits, unless ctx ends
 	writes     cart.Tally[WriteStats]
 }
 
@@ -259,6 +261,7 @@ func New(cfg Config) (*Client, error) {
 		loadTokens: cfg.LoadTokens,
 		retry:      defaultRetry,
 		now:        time.Now,
+		sleep:      clock.Sleep,
 	}
 	c.tok.init(cfg.Token, cfg.RefreshToken, cfg.TokenExpiry)
 	c.lim = newLimiter(c.now)

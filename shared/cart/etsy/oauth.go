@@ -192,11 +192,12 @@ func (c *Client) renew(ctx context.Context, stale uint64, refused bool) (string,
 // another run renewed first. With LoadTokens the saved tokens tell: if
 // they hold another refresh token, they are that run's, and are adopted
 // (saved is true) or, when due too, renewed once with it. A refused token
-// that is still the saved one is a refusal of the grant, returned as such.
+// that is still the saved one, also when read again a moment later
+// (savedTokens), is a refusal of the grant, returned as such.
 func (c *Client) obtain(ctx context.Context, refresh string) (t Tokens, renewAt time.Time, saved bool, err error) {
 	t, lifetime, err := c.fetchTokensRetrying(ctx, refresh)
 	if err != nil && c.loadTokens != nil && errors.Is(err, cart.ErrAuth) {
-		stored, lerr := c.loadTokens(ctx)
+		stored, lerr := c.savedTokens(ctx, refresh)
 		if lerr != nil {
 			// Not the refusal: it may be no more than a lost race, and
 			// reporting it would disconnect the channel.
@@ -222,6 +223,25 @@ func (c *Client) obtain(ctx context.Context, refresh string) (t Tokens, renewAt 
 		renewAt = t.Expiry.Add(-min(refreshMargin, lifetime/2))
 	}
 	return t, renewAt, false, nil
+}
+
+// savedSettle is how long a client whose refused refresh token is still
+// the saved one waits before reading the saved tokens once more: runs
+// that start together renew together, and the one Etsy answered may not
+// have saved its tokens when the other's refusal comes back.
+const savedSettle = 2 * time.Second
+
+// savedTokens reads the saved tokens; if they still hold refused, it
+// reads them again after savedSettle.
+func (c *Client) savedTokens(ctx context.Context, refused string) (Tokens, error) {
+	t, err := c.loadTokens(ctx)
+	if err != nil || t.Refresh != refused {
+		return t, err
+	}
+	if err := c.sleep(ctx, savedSettle); err != nil {
+		return Tokens{}, err
+	}
+	return c.loadTokens(ctx)
 }
 
 // fetchTokensRetrying refreshes (cart.Do), retrying temporary failures

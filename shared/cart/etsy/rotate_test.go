@@ -1,6 +1,7 @@
 package etsy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,20 +14,18 @@ import (
 )
 
 // runConnector is the Etsy client one run of the channel builds, through
-// the driver, from what store holds now; load false leaves
-// Build.LoadCredentials nil.
-func runConnector(t *testing.T, url string, clk *clock.Fake, store *carttest.CredStore, load bool) *Client {
+// the driver, from what store holds now, reading it back with load (nil:
+// Build.LoadCredentials is nil).
+func runConnector(t *testing.T, url string, clk *clock.Fake, store *carttest.CredStore, load func(context.Context) (cart.Credentials, error)) *Client {
 	t.Helper()
-	b := cart.Build{Config: cart.Config{"shop_id": fmt.Sprint(shopID), "api_base": url}, Credentials: store.Creds(), SaveCredentials: store.Save}
-	if load {
-		b.LoadCredentials = store.Load
-	}
+	b := cart.Build{Config: cart.Config{"shop_id": fmt.Sprint(shopID), "api_base": url}, Credentials: store.Creds(),
+		SaveCredentials: store.Save, LoadCredentials: load}
 	conn, err := Driver.New(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := conn.(*Client)
-	c.now, c.retry = clk.Now, fastRetry
+	c.now, c.sleep, c.retry = clk.Now, clk.Sleep, fastRetry
 	return c
 }
 
@@ -45,9 +44,13 @@ func TestRefreshRotatedByAnotherRun(t *testing.T) {
 		gap time.Duration
 		// first: the first run renews before the second; load: the
 		// second has Build.LoadCredentials; revoke: the owner revoked the
-		// grant before the second ran; loadErr: reading the store fails.
-		first, load, revoke bool
-		loadErr             error
+		// grant before the second ran; loadErr: reading the store fails;
+		// lateSave: the first run's tokens reach the store only after the
+		// second read it first (they renewed at the same moment).
+		first, load, revoke, lateSave bool
+		loadErr                       error
+		// wantSettle: the second run read the store again after a wait.
+		wantSettle bool
 		// want of the second run: err (nil: success), the simulator's
 		// refreshes in all, and whether the second saved tokens.
 		wantErr       error
@@ -56,7 +59,8 @@ func TestRefreshRotatedByAnotherRun(t *testing.T) {
 	}{
 		{name: "adopts the tokens the other run saved", first: true, load: true, wantRefreshes: 1},
 		{name: "adopted tokens due too are renewed", first: true, load: true, gap: 56 * time.Minute, wantRefreshes: 2, secondSaves: true},
-		{name: "revoked grant", load: true, revoke: true, wantErr: cart.ErrRevoked},
+		{name: "other run's tokens saved late", first: true, load: true, lateSave: true, wantRefreshes: 1, wantSettle: true},
+		{name: "revoked grant", load: true, revoke: true, wantErr: cart.ErrRevoked, wantSettle: true},
 		{name: "revoked after the other run renewed", first: true, load: true, gap: 56 * time.Minute, revoke: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
 		{name: "without LoadCredentials a refusal stays revoked", first: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
 		{name: "store unreadable", first: true, load: true, loadErr: errors.New("store down"), wantRefreshes: 1},
@@ -71,8 +75,21 @@ func TestRefreshRotatedByAnotherRun(t *testing.T) {
 			store := carttest.NewCredStore(cart.Credentials{"api_key": apiKey, "shared_secret": secret, "token": token,
 				"refresh_token": refreshToken, "token_expiry": start.Add(time.Hour).Format(time.RFC3339)})
 			// Both runs start before either renews.
-			a := runConnector(t, url, clk, store, true)
-			b := runConnector(t, url, clk, store, tc.load)
+			a := runConnector(t, url, clk, store, store.Load)
+			var load func(context.Context) (cart.Credentials, error)
+			if tc.load {
+				load = store.Load
+			}
+			if tc.lateSave {
+				stale, reads := store.Creds(), 0
+				load = func(ctx context.Context) (cart.Credentials, error) {
+					if reads++; reads == 1 {
+						return stale, nil
+					}
+					return store.Load(ctx)
+				}
+			}
+			b := runConnector(t, url, clk, store, load)
 
 			clk.Add(56 * time.Minute) // within five minutes of the expiry: due
 			if tc.first {
@@ -87,7 +104,11 @@ func TestRefreshRotatedByAnotherRun(t *testing.T) {
 			store.Fail = tc.loadErr
 			before, savesBefore := store.Creds(), store.Saves()
 
+			slept := clk.Slept()
 			_, err := b.Orders(t.Context(), everything())
+			if settled := clk.Slept() > slept; settled != tc.wantSettle {
+				t.Errorf("the second run waited to read the store again: %v; want %v", settled, tc.wantSettle)
+			}
 			switch {
 			case tc.loadErr != nil:
 				if err == nil || errors.Is(err, cart.ErrAuth) || !errors.Is(err, tc.loadErr) {
