@@ -86,14 +86,26 @@ func (c *Client) renewLocked(ctx context.Context) (string, error) {
 	return o.access, nil
 }
 
+// savedSettle is how long a client whose refused refresh token is still
+// the stored one waits before reading the stored tokens once more.
+const savedSettle = 2 * time.Second
+
 // renewedElsewhere answers Squarespace refusing the client's refresh
 // token: if the stored one is another, another client of the site renewed
 // first, and its tokens are returned (stored) or, when due too, renewed
 // once with its refresh token. A refused token that is still the stored
-// one is the refusal, returned as it is. o.mu is held.
+// one, also when read again savedSettle later, is the refusal, returned
+// as it is. o.mu is held.
 func (c *Client) renewedElsewhere(ctx context.Context, refused error) (creds cart.Credentials, stored bool, err error) {
 	o := c.oauth
 	saved, err := o.conf.Load(ctx)
+	if err == nil && saved["refresh_token"] == o.conf.RefreshToken {
+		// Runs that start together renew together, and the one
+		// Squarespace answered may not have saved its tokens yet.
+		if err = c.clock.Sleep(ctx, savedSettle); err == nil {
+			saved, err = o.conf.Load(ctx)
+		}
+	}
 	if err != nil {
 		// Not the refusal: it may be no more than a lost race, and
 		// reporting it would disconnect the site.

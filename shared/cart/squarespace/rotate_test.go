@@ -74,14 +74,11 @@ func (w *statusWriter) WriteHeader(status int) {
 }
 
 // siteRun is the connector one run of the channel builds, through the
-// driver, from what store holds now; load false leaves
-// Build.LoadCredentials nil.
-func siteRun(t *testing.T, base string, clk *clock.Fake, store *carttest.CredStore, load bool) *Client {
+// driver, from what store holds now, reading it back with load (nil:
+// Build.LoadCredentials is nil).
+func siteRun(t *testing.T, base string, clk *clock.Fake, store *carttest.CredStore, load func(context.Context) (cart.Credentials, error)) *Client {
 	t.Helper()
-	b := cart.Build{Config: cart.Config{"api_base": base}, Credentials: store.Creds(), SaveCredentials: store.Save}
-	if load {
-		b.LoadCredentials = store.Load
-	}
+	b := cart.Build{Config: cart.Config{"api_base": base}, Credentials: store.Creds(), SaveCredentials: store.Save, LoadCredentials: load}
 	conn, err := Driver.New(b)
 	if err != nil {
 		t.Fatal(err)
@@ -101,17 +98,22 @@ func siteRun(t *testing.T, base string, clk *clock.Fake, store *carttest.CredSto
 // that is still the stored one is a revoked grant.
 func TestRenewalRotatedByAnotherRun(t *testing.T) {
 	tests := []struct {
-		name                string
-		gap                 time.Duration // between the two runs' checks
-		first, load, revoke bool
-		loadErr             error
-		wantErr             error
-		wantRefreshes       int64
-		secondSaves         bool
+		name string
+		gap  time.Duration // between the two runs' checks
+		// lateSave: the first run's tokens reach the store only after
+		// the second read it first (they renewed at the same moment).
+		first, load, revoke, lateSave bool
+		loadErr                       error
+		// wantSettle: the second run read the store again after a wait.
+		wantSettle    bool
+		wantErr       error
+		wantRefreshes int64
+		secondSaves   bool
 	}{
 		{name: "adopts the tokens the other run saved", first: true, load: true, wantRefreshes: 1},
 		{name: "adopted tokens due too are renewed", first: true, load: true, gap: 29 * time.Minute, wantRefreshes: 2, secondSaves: true},
-		{name: "revoked grant", load: true, revoke: true, wantErr: cart.ErrRevoked},
+		{name: "other run's tokens saved late", first: true, load: true, lateSave: true, wantRefreshes: 1, wantSettle: true},
+		{name: "revoked grant", load: true, revoke: true, wantErr: cart.ErrRevoked, wantSettle: true},
 		{name: "revoked after the other run renewed", first: true, load: true, gap: 29 * time.Minute, revoke: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
 		{name: "without LoadCredentials a refusal stays revoked", first: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
 		{name: "store unreadable", first: true, load: true, loadErr: errors.New("store down"), wantRefreshes: 1},
@@ -121,8 +123,21 @@ func TestRenewalRotatedByAnotherRun(t *testing.T) {
 			clk := newFakeClock()
 			sim, base, creds, refreshes := connectedSite(t, clk)
 			store := carttest.NewCredStore(creds)
-			a := siteRun(t, base, clk, store, true)
-			b := siteRun(t, base, clk, store, tc.load)
+			a := siteRun(t, base, clk, store, store.Load)
+			var load func(context.Context) (cart.Credentials, error)
+			if tc.load {
+				load = store.Load
+			}
+			if tc.lateSave {
+				stale, reads := store.Creds(), 0
+				load = func(ctx context.Context) (cart.Credentials, error) {
+					if reads++; reads == 1 {
+						return stale, nil
+					}
+					return store.Load(ctx)
+				}
+			}
+			b := siteRun(t, base, clk, store, load)
 			ctx := t.Context()
 
 			clk.Add(29 * time.Minute) // within two minutes of the expiry: due
@@ -138,7 +153,11 @@ func TestRenewalRotatedByAnotherRun(t *testing.T) {
 			store.Fail = tc.loadErr
 			before, savesBefore := store.Creds(), store.Saves()
 
+			slept := clk.Slept()
 			err := b.CheckCredentials(ctx)
+			if settled := clk.Slept() > slept; settled != tc.wantSettle {
+				t.Errorf("the second run waited to read the store again: %v; want %v", settled, tc.wantSettle)
+			}
 			switch {
 			case tc.loadErr != nil:
 				if err == nil || errors.Is(err, cart.ErrAuth) || !errors.Is(err, tc.loadErr) {
