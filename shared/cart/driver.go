@@ -74,6 +74,12 @@ type Build struct {
 	// (rotating OAuth tokens); nil drops them. The connector calls it with
 	// the request's context; it must outlive cancellation itself.
 	SaveCredentials func(ctx context.Context, updates Credentials) error
+	// LoadCredentials reads the channel's credentials as stored now; nil
+	// when they cannot be read. A connector whose refresh token was
+	// refused reads them to tell a grant revoked from one another run of
+	// the channel renewed meanwhile (rotating refresh tokens work once,
+	// and each run builds its own connector).
+	LoadCredentials func(ctx context.Context) (Credentials, error)
 }
 
 // Connector is what every cart's connector offers: a credential check

@@ -65,6 +65,9 @@ func (f Factory) CheckCredentials(ctx context.Context, ch channels.Channel, cred
 		maps.Copy(renewed, upd)
 		return nil
 	}
+	// Nor are the stored ones read back: a refusal of these credentials'
+	// refresh token is theirs, whatever the channel holds now.
+	f.LoadCredentials = nil
 	c, err := f.Connector(ch, creds)
 	if err != nil {
 		return nil, fmt.Errorf("build %s connector to check credentials: %w", ch.Type, err)

@@ -32,6 +32,11 @@ type Factory struct {
 	// rotating OAuth tokens); nil drops them, and the channel then needs
 	// re-authorization when its token expires.
 	SaveCredentials func(ctx context.Context, account, channel string, updates cart.Credentials) error
+	// LoadCredentials reads a channel's stored credentials, so that a
+	// connector whose rotated refresh token was refused can adopt the
+	// tokens another run of the channel saved; nil means it cannot, and
+	// such a refusal counts as revoked.
+	LoadCredentials func(ctx context.Context, account, channel string) (cart.Credentials, error)
 	// SkipCredentialCheck accepts credentials without asking the cart
 	// (CheckCredentials); only tests whose carts are not served set it.
 	SkipCredentialCheck bool
@@ -93,6 +98,12 @@ func (f Factory) Connector(ch channels.Channel, creds cart.Credentials) (cart.Co
 		save := f.SaveCredentials
 		b.SaveCredentials = func(ctx context.Context, upd cart.Credentials) error {
 			return save(ctx, ch.AccountID, ch.ID, upd)
+		}
+	}
+	if f.LoadCredentials != nil {
+		load := f.LoadCredentials
+		b.LoadCredentials = func(ctx context.Context) (cart.Credentials, error) {
+			return load(ctx, ch.AccountID, ch.ID)
 		}
 	}
 	return d.New(b)

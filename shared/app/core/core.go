@@ -69,6 +69,9 @@ func New(d Deps) *Core {
 	// Credentials a connector renews (Etsy's rotating refresh token) are
 	// saved, sealed, with the channel.
 	d.Connectors.SaveCredentials = c.Channels.MergeCredentials
+	// and read back when a refresh is refused, in case another run of the
+	// channel rotated the token first.
+	d.Connectors.LoadCredentials = c.Channels.Credentials
 	c.Connectors = d.Connectors
 	c.Settings = &settings.Service{
 		Store: d.Store, Channels: c.Channels, Runs: c.Runs, Scheduler: d.Scheduler,

@@ -63,5 +63,16 @@ func newConnector(b cart.Build) (cart.Connector, error) {
 			return b.SaveCredentials(context.WithoutCancel(ctx), upd)
 		}
 	}
+	if b.LoadCredentials != nil {
+		c.LoadTokens = func(ctx context.Context) (Tokens, error) {
+			creds, err := b.LoadCredentials(ctx)
+			if err != nil {
+				return Tokens{}, err
+			}
+			t := Tokens{Access: creds["token"], Refresh: creds["refresh_token"]}
+			t.Expiry, _ = time.Parse(time.RFC3339, creds["token_expiry"]) // zero: unknown
+			return t, nil
+		}
+	}
 	return cart.Built(New(c))
 }

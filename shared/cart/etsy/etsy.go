@@ -16,7 +16,10 @@
 // once per request when Etsy answers 401 for the token, retrying that
 // request once. A refresh may rotate the refresh token, so the new pair
 // goes to Config.OnTokens to be saved before it is used; if that fails the
-// call fails. Concurrent requests wait for one refresh. A refused refresh
+// call fails. Concurrent requests wait for one refresh. Clients of one
+// shop in other runs renew the same tokens: when Etsy refuses the refresh
+// token, the client reads the saved tokens (Config.LoadTokens) and, if
+// another client renewed meanwhile, adopts them. A refused refresh
 // (revoked or expired refresh token, 90 days after it was issued) is
 // cart.ErrAuth: the shop owner must connect the shop again. Without a
 // refresh token the access token is used until Etsy refuses it. Tokens
@@ -124,6 +127,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/pattern"
 )
 
@@ -171,6 +175,12 @@ type Config struct {
 	// next request offers it the same tokens again. Nil means the tokens
 	// are kept only by this client.
 	OnTokens func(ctx context.Context, t Tokens) error
+	// LoadTokens reads the tokens OnTokens saved last, by this client or
+	// another of the same shop (each run builds its own client). When
+	// Etsy refuses the refresh token, another client may have used it
+	// first: then the client adopts the saved tokens, renewing them once
+	// if they are due too. Nil means a refusal is final.
+	LoadTokens func(ctx context.Context) (Tokens, error)
 	// ShopID is the shop's numeric id.
 	ShopID string
 	// HTTPClient sends the requests; nil means a client with default
@@ -197,14 +207,16 @@ type Client struct {
 	hc     *http.Client
 	// OAuth: the token endpoint, the keystring as client_id, the tokens
 	// and who saves them.
-	tokenURL string
-	clientID string
-	tok      tokenState
-	onTokens func(context.Context, Tokens) error
-	lim      *limiter
-	retry    retryPolicy
-	now      func() time.Time
-	writes   cart.Tally[WriteStats]
+	tokenURL   string
+	clientID   string
+	tok        tokenState
+	onTokens   func(context.Context, Tokens) error
+	loadTokens func(context.Context) (Tokens, error)
+	lim        *limiter
+	retry      retryPolicy
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error // waits, unless ctx ends
+	writes     cart.Tally[WriteStats]
 }
 
 var (
@@ -245,15 +257,17 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cart.HTTPClient(cfg.HTTPClient)
 	c := &Client{
-		base:     base + APIPath,
-		shopID:   shop,
-		apiKey:   key,
-		hc:       hc,
-		tokenURL: base + tokenPath,
-		clientID: keystring,
-		onTokens: cfg.OnTokens,
-		retry:    defaultRetry,
-		now:      time.Now,
+		base:       base + APIPath,
+		shopID:     shop,
+		apiKey:     key,
+		hc:         hc,
+		tokenURL:   base + tokenPath,
+		clientID:   keystring,
+		onTokens:   cfg.OnTokens,
+		loadTokens: cfg.LoadTokens,
+		retry:      defaultRetry,
+		now:        time.Now,
+		sleep:      clock.Sleep,
 	}
 	c.tok.init(cfg.Token, cfg.RefreshToken, cfg.TokenExpiry)
 	c.lim = newLimiter(c.now)

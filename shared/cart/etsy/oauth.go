@@ -154,17 +154,16 @@ func (c *Client) renew(ctx context.Context, stale uint64, refused bool) (string,
 	c.tok.mu.Unlock()
 
 	if fetch {
-		t, lifetime, err := c.fetchTokensRetrying(ctx, refresh)
+		t, renewAt, saved, err := c.obtain(ctx, refresh)
 		if err != nil {
 			return "", 0, err
 		}
 		c.tok.mu.Lock()
-		c.tok.access, c.tok.refresh, c.tok.expiry, c.tok.renewAt = t.Access, t.Refresh, t.Expiry, time.Time{}
-		if lifetime > 0 {
-			c.tok.renewAt = t.Expiry.Add(-min(refreshMargin, lifetime/2))
-		}
+		c.tok.access, c.tok.refresh, c.tok.expiry, c.tok.renewAt = t.Access, t.Refresh, t.Expiry, renewAt
 		c.tok.gen++
-		c.tok.unsaved = c.onTokens != nil
+		// Tokens read back from the store are not saved again: that could
+		// put them back over newer ones another client saved since.
+		c.tok.unsaved = c.onTokens != nil && !saved
 		c.tok.mu.Unlock()
 	}
 
@@ -184,6 +183,65 @@ func (c *Client) renew(ctx context.Context, stale uint64, refused bool) (string,
 		c.tok.mu.Unlock()
 	}
 	return t.Access, gen, nil
+}
+
+// obtain refreshes with refresh and returns the new tokens and when to
+// renew them (zero: only when Etsy refuses the access token). A refresh
+// retires the refresh token it used, and each run of a channel builds its
+// own client from the saved tokens, so a refusal may only mean that
+// another run renewed first. With LoadTokens the saved tokens tell: if
+// they hold another refresh token, they are that run's, and are adopted
+// (saved is true) or, when due too, renewed once with it. A refused token
+// that is still the saved one, also when read again a moment later
+// (savedTokens), is a refusal of the grant, returned as such.
+func (c *Client) obtain(ctx context.Context, refresh string) (t Tokens, renewAt time.Time, saved bool, err error) {
+	t, lifetime, err := c.fetchTokensRetrying(ctx, refresh)
+	if err != nil && c.loadTokens != nil && errors.Is(err, cart.ErrAuth) {
+		stored, lerr := c.savedTokens(ctx, refresh)
+		if lerr != nil {
+			// Not the refusal: it may be no more than a lost race, and
+			// reporting it would disconnect the channel.
+			return Tokens{}, time.Time{}, false, fmt.Errorf("etsy: the refresh token was refused, and the saved tokens could not be read to see whether another run renewed them: %w", lerr)
+		}
+		if stored.Refresh == refresh || !credentialRE.MatchString(stored.Refresh) {
+			return Tokens{}, time.Time{}, false, err
+		}
+		if credentialRE.MatchString(stored.Access) {
+			if stored.Expiry.IsZero() {
+				return stored, time.Time{}, true, nil
+			}
+			if at := stored.Expiry.Add(-refreshMargin); c.now().Before(at) {
+				return stored, at, true, nil
+			}
+		}
+		t, lifetime, err = c.fetchTokensRetrying(ctx, stored.Refresh)
+	}
+	if err != nil {
+		return Tokens{}, time.Time{}, false, err
+	}
+	if lifetime > 0 {
+		renewAt = t.Expiry.Add(-min(refreshMargin, lifetime/2))
+	}
+	return t, renewAt, false, nil
+}
+
+// savedSettle is how long a client whose refused refresh token is still
+// the saved one waits before reading the saved tokens once more: runs
+// that start together renew together, and the one Etsy answered may not
+// have saved its tokens when the other's refusal comes back.
+const savedSettle = 2 * time.Second
+
+// savedTokens reads the saved tokens; if they still hold refused, it
+// reads them again after savedSettle.
+func (c *Client) savedTokens(ctx context.Context, refused string) (Tokens, error) {
+	t, err := c.loadTokens(ctx)
+	if err != nil || t.Refresh != refused {
+		return t, err
+	}
+	if err := c.sleep(ctx, savedSettle); err != nil {
+		return Tokens{}, err
+	}
+	return c.loadTokens(ctx)
 }
 
 // fetchTokensRetrying refreshes (cart.Do), retrying temporary failures

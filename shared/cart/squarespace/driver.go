@@ -55,6 +55,7 @@ func newConnector(b cart.Build) (cart.Connector, error) {
 		if b.SaveCredentials != nil {
 			o.Save = b.SaveCredentials
 		}
+		o.Load = b.LoadCredentials
 		cfg.OAuth = o
 	}
 	return cart.Built(New(cfg))
