@@ -383,6 +383,13 @@ func classify(err error) (runs.ErrorClass, string) {
 	switch {
 	case errors.Is(err, cart.ErrRevoked):
 		return runs.ClassAuth, "The cart no longer holds Autosync's authorization: the app was removed or its access revoked. Re-authorize the channel to connect it again."
+	case errors.Is(err, cart.ErrAuth) && errors.As(err, &ce) && ce.Message != "":
+		// The cart's reason may say what to fix (a read-only key).
+		msg := "The cart refused this channel's credentials: " + ce.Message
+		if msg[len(msg)-1] != '.' {
+			msg += "."
+		}
+		return runs.ClassAuth, msg + " Re-authorize the channel to resume its tasks."
 	case errors.Is(err, cart.ErrAuth):
 		return runs.ClassAuth, "The cart refused this channel's credentials. Re-authorize the channel to resume its tasks."
 	case errors.As(err, &rl):

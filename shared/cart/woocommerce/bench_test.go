@@ -98,7 +98,9 @@ func BenchmarkImportThroughput(b *testing.B) {
 // "variations" is 10,000 variations of 1,000 variable products (10 each),
 // handed over in product order: variations go to one request per parent,
 // so a batch of 100 costs 10 requests; the minimum those endpoints allow is
-// one request per parent (1,000), reported as of-variation-minimum.
+// one request per parent (1,000), reported as of-variation-minimum. Each
+// write is preceded by one read of its objects' stock tracking, reported
+// apart as reads/SKU.
 func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 	const n = 10000
 	cases := []struct {
@@ -126,7 +128,7 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 			slices.SortStableFunc(ups, func(a, b cart.StockUpdate) int { // product order, as the caller should
 				return compareIDs(a.Link.ProductID, b.Link.ProductID)
 			})
-			pushed, requests, parents := 0, 0, map[string]bool{}
+			pushed, requests, reads, parents := 0, 0, 0, map[string]bool{}
 			for _, u := range ups {
 				parents[u.Link.ProductID] = true
 			}
@@ -147,10 +149,12 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 				}
 				after := sim.Stats()
 				requests += writes(after) - writes(before)
+				reads += trackingReads(after) - trackingReads(before)
 			}
 			perSKU := float64(requests) / float64(pushed)
 			minimum := 1.0 / float64(c.MaxBatch())
 			b.ReportMetric(perSKU, "requests/SKU")
+			b.ReportMetric(float64(reads)/float64(pushed), "reads/SKU")
 			b.ReportMetric(minimum, "min-requests/SKU")
 			b.ReportMetric(perSKU/minimum, "of-minimum")
 			if !tc.simpleOnly {
@@ -163,6 +167,10 @@ func BenchmarkWriteBackRequestsPerSKU(b *testing.B) {
 
 func writes(s woosim.Stats) int {
 	return s.ByEndpoint["POST /products/batch"] + s.ByEndpoint["POST /products/{id}/variations/batch"] + s.ByEndpoint["PUT /products/{id}"]
+}
+
+func trackingReads(s woosim.Stats) int {
+	return s.ByEndpoint["GET /products"] + s.ByEndpoint["GET /products/{id}/variations"]
 }
 
 func skuList(n int, name func(int) string) []string {

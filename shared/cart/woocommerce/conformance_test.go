@@ -153,6 +153,9 @@ type docServer struct {
 	seen []string
 	// hooks is what GET /webhooks answers.
 	hooks []byte
+	// tracked makes the products and variations the pages show count
+	// their own stock (the examples have manage_stock false).
+	tracked bool
 }
 
 var (
@@ -244,8 +247,33 @@ func (s *docServer) serve(w http.ResponseWriter, r *http.Request) {
 			t.Errorf("%s %s: the documented properties refuse the body: %v\nbody: %s", r.Method, path, err, body)
 		}
 	}
+	if s.tracked && strings.HasPrefix(path, "/products") {
+		answer = tracked(t, answer)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(ordered(answer, q.Get("orderby"), q.Get("order")))
+}
+
+// tracked sets manage_stock true on the objects of a list or batch answer.
+func tracked(t *testing.T, answer []byte) []byte {
+	var list []map[string]any
+	if json.Unmarshal(answer, &list) == nil {
+		for _, o := range list {
+			o["manage_stock"] = true
+		}
+		b, _ := json.Marshal(list)
+		return b
+	}
+	var batch map[string][]map[string]any
+	if err := json.Unmarshal(answer, &batch); err != nil {
+		t.Errorf("answer: %v", err)
+		return answer
+	}
+	for _, o := range batch["update"] {
+		o["manage_stock"] = true
+	}
+	b, _ := json.Marshal(batch)
+	return b
 }
 
 // ordered sorts a list example as the query asks, as the store would.
@@ -478,15 +506,18 @@ func TestConformanceProductExample(t *testing.T) {
 	}
 }
 
-// Stock pushes to simple products and to variations: bodies hold only
+// Stock pushes to simple products and to variations: the reads of their
+// stock tracking use documented parameters, and bodies hold only
 // documented writable properties of the documented types.
 func TestConformanceStockRequests(t *testing.T) {
-	s := newDocServer(t)
-	c := newClient(t, s.url, Config{})
-	res, err := c.SetStock(t.Context(), []cart.StockUpdate{
+	ups := []cart.StockUpdate{
 		{SKU: "MUG-BLUE", Link: cart.Link{ProductID: "794"}, Quantity: 12},
 		{SKU: "TEE-M", Link: cart.Link{ProductID: "799", VariantID: "733"}, Quantity: 0},
-	})
+	}
+	s := newDocServer(t)
+	s.tracked = true
+	c := newClient(t, s.url, Config{})
+	res, err := c.SetStock(t.Context(), ups)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,8 +526,23 @@ func TestConformanceStockRequests(t *testing.T) {
 			t.Errorf("%s: %v", r.SKU, r.Err)
 		}
 	}
-	if !slices.Contains(s.seen, "POST /products/batch") || !slices.Contains(s.seen, "POST /products/799/variations/batch") {
-		t.Errorf("requests: %v", s.seen)
+	want := []string{"GET /products", "POST /products/batch", "GET /products/799/variations", "POST /products/799/variations/batch"}
+	if !slices.Equal(s.seen, want) {
+		t.Errorf("requests: %v; want %v", s.seen, want)
+	}
+	// As the pages show them (manage_stock false), nothing is written.
+	s = newDocServer(t)
+	c = newClient(t, s.url, Config{})
+	if res, err = c.SetStock(t.Context(), ups); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "does not track") {
+			t.Errorf("%s: %v; want left alone, untracked", r.SKU, r.Err)
+		}
+	}
+	if want := []string{"GET /products", "GET /products/799/variations"}; !slices.Equal(s.seen, want) {
+		t.Errorf("requests: %v; want %v", s.seen, want)
 	}
 }
 

@@ -272,8 +272,13 @@ func parseVariations(body []byte) ([]wcVariation, error) {
 	return vs, nil
 }
 
+// quantity is a listing's own sellable quantity, or nil: when stock is not
+// tracked, and for a variation whose parent manages its stock
+// (manage_stock "parent"), which reports the parent's quantity, shared
+// with the parent's other such variations: taken as each one's own, 10
+// shared by three would import as 30.
 func quantity(m manageStock, q wcInt) *int {
-	if !m.managed || !q.Valid || q.N > math.MaxInt32 || q.N < math.MinInt32 {
+	if !m.managed || m.parent || !q.Valid || q.N > math.MaxInt32 || q.N < math.MinInt32 {
 		return nil
 	}
 	n := int(q.N)

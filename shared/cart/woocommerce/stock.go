@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,9 @@ func (c *Client) MaxBatch() int { return perPage }
 
 var _ cart.StockWriter = (*Client)(nil)
 
-// SetStock sets the stock of up to MaxBatch SKUs, with manage_stock true.
+// SetStock sets the stock of up to MaxBatch SKUs whose stock WooCommerce
+// tracks per SKU, and leaves WooCommerce's "Manage stock?" setting as the
+// merchant chose it.
 //
 // Simple products go to POST /products/batch; variations to
 // POST /products/{parent}/variations/batch, one request per parent. A call
@@ -28,6 +31,18 @@ var _ cart.StockWriter = (*Client)(nil)
 // per parent, so the caller keeps requests near that minimum by handing
 // over updates ordered by Link.ProductID, keeping one parent's variations
 // in the same calls.
+//
+// Each of those writes is preceded by one read of its objects'
+// manage_stock (GET /products or /products/{parent}/variations with
+// include=), and only objects that count their own stock are written.
+// The others fail with the reason, unwritten: a product or variation whose
+// stock is not tracked has no quantity to sync (writing one would mean
+// switching tracking on, making an always-available product sell out at
+// Autosync's count), and variations sharing their parent's stock
+// (manage_stock "parent") cannot take a quantity of their own without
+// each becoming a separate pool (three variations sharing 10 would sell
+// 30). WooCommerce itself would ignore the quantity for the first and
+// keep it aside, unused, for the second.
 //
 // Each SKU's result is confirmed only when the store returns the object
 // with the quantity asked for. A per-item error in the batch response (a
@@ -59,17 +74,52 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		ids[i] = id
 		return path, nil
 	})
+	// refused fails a group's SKUs with a request's non-temporary refusal,
+	// or reports that the whole call failed.
+	refused := func(g *cart.UpdateGroup[string], err error, doing string) error {
+		var ce *cart.Error
+		if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) {
+			for _, i := range g.Index {
+				results[i].Err = ce
+			}
+			return nil
+		}
+		return fmt.Errorf("woocommerce: %s: %w", doing, err)
+	}
 	type change struct {
 		ID            int64 `json:"id"`
 		StockQuantity int   `json:"stock_quantity"`
-		ManageStock   bool  `json:"manage_stock"`
 	}
 	for _, g := range groups {
+		tracking, err := c.tracking(ctx, g.Key, g.Index, ids)
+		if err != nil {
+			if err := refused(g, err, "reading how stock is tracked"); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var write []int // indexes of the updates this group writes
+		for _, i := range g.Index {
+			m, known := tracking[ids[i]]
+			switch {
+			case !known:
+				write = append(write, i) // the write answers for an id the store lacks
+			case m.parent:
+				results[i].Err = parentManaged(updates[i])
+			case !m.managed:
+				results[i].Err = untracked(updates[i])
+			default:
+				write = append(write, i)
+			}
+		}
+		if len(write) == 0 {
+			continue
+		}
 		req := struct {
 			Update []change `json:"update"`
-		}{Update: make([]change, len(g.Index))}
-		for j, i := range g.Index {
-			req.Update[j] = change{ID: ids[i], StockQuantity: updates[i].Quantity, ManageStock: true}
+		}{Update: make([]change, len(write))}
+		for j, i := range write {
+			req.Update[j] = change{ID: ids[i], StockQuantity: updates[i].Quantity}
 		}
 		body, err := json.Marshal(req)
 		if err != nil {
@@ -77,14 +127,10 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		}
 		rep, err := c.do(ctx, http.MethodPost, g.Key, nil, body)
 		if err != nil {
-			var ce *cart.Error
-			if errors.As(err, &ce) && !ce.Temporary && !errors.Is(err, cart.ErrAuth) {
-				for _, i := range g.Index {
-					results[i].Err = ce
-				}
-				continue
+			if err := refused(&cart.UpdateGroup[string]{Key: g.Key, Index: write}, err, "writing stock"); err != nil {
+				return nil, err
 			}
-			return nil, fmt.Errorf("woocommerce: writing stock: %w", err)
+			continue
 		}
 		answers, err := parseBatch(rep.body)
 		if err != nil {
@@ -92,9 +138,9 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		}
 		// WooCommerce answers the updates in order; match by id when the
 		// answer does not line up.
-		aligned := len(answers) == len(g.Index)
+		aligned := len(answers) == len(write)
 		for j := 0; aligned && j < len(answers); j++ {
-			aligned = answers[j].ID.N == ids[g.Index[j]]
+			aligned = answers[j].ID.N == ids[write[j]]
 		}
 		byID := map[int64]*batchItem{}
 		for j := range answers {
@@ -102,7 +148,7 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 				byID[answers[j].ID.N] = &answers[j]
 			}
 		}
-		for j, i := range g.Index {
+		for j, i := range write {
 			a := byID[ids[i]]
 			if aligned {
 				a = &answers[j]
@@ -111,6 +157,44 @@ func (c *Client) SetStock(ctx context.Context, updates []cart.StockUpdate) ([]ca
 		}
 	}
 	return results, nil
+}
+
+// tracking reads the manage_stock of the objects a batch endpoint is to
+// write (by id), with the collection of that endpoint: ids it does not
+// return are absent.
+func (c *Client) tracking(ctx context.Context, batchPath string, index []int, ids []int64) (map[int64]manageStock, error) {
+	include := make([]string, len(index))
+	for j, i := range index {
+		include[j] = strconv.FormatInt(ids[i], 10)
+	}
+	q := url.Values{"include": {strings.Join(include, ",")}, "per_page": {strconv.Itoa(len(index))}, "_fields": {"id,manage_stock"}}
+	rep, err := c.get(ctx, strings.TrimSuffix(batchPath, "/batch"), q)
+	if err != nil {
+		return nil, err
+	}
+	var objs []struct {
+		ID          wcInt       `json:"id"`
+		ManageStock manageStock `json:"manage_stock"`
+	}
+	if err := json.Unmarshal(rep.body, &objs); err != nil {
+		return nil, &cart.Error{Status: rep.status, Temporary: true, Message: "WooCommerce's answer to a stock tracking read could not be read", Err: fmt.Errorf("%w: %v", cart.ErrMalformed, err)}
+	}
+	out := make(map[int64]manageStock, len(objs))
+	for _, o := range objs {
+		out[o.ID.N] = o.ManageStock
+	}
+	return out, nil
+}
+
+// untracked is the result of a SKU whose stock WooCommerce does not track.
+func untracked(u cart.StockUpdate) error {
+	return &cart.Error{Message: fmt.Sprintf("WooCommerce does not track the stock of SKU %s (Manage stock is off for it, or for the whole store), so it has no quantity to sync and was left as it is; turn on Manage stock for it in WooCommerce to sync it", u.SKU)}
+}
+
+// parentManaged is the result of a variation whose stock its parent
+// product manages, shared with the parent's other such variations.
+func parentManaged(u cart.StockUpdate) error {
+	return &cart.Error{Message: fmt.Sprintf("The stock of SKU %s is managed by its parent product (%s) and shared with the product's other variations; Autosync syncs each SKU's own stock, so it was left as it is; turn on Manage stock for each variation in WooCommerce to sync them", u.SKU, u.Link.ProductID)}
 }
 
 // confirm turns one batch answer into a SKU's result.
@@ -126,7 +210,13 @@ func confirm(a *batchItem, u cart.StockUpdate) error {
 			e.Err = cart.ErrNotFound
 		}
 		return e
-	case !a.ManageStock.managed || !a.StockQuantity.Valid || a.StockQuantity.N != int64(u.Quantity):
+	// Tracking changed between the read and the write: WooCommerce
+	// ignored the quantity, or kept it aside.
+	case a.ManageStock.parent:
+		return parentManaged(u)
+	case !a.ManageStock.managed:
+		return untracked(u)
+	case !a.StockQuantity.Valid || a.StockQuantity.N != int64(u.Quantity):
 		got := "unset"
 		if a.StockQuantity.Valid {
 			got = strconv.FormatInt(a.StockQuantity.N, 10)

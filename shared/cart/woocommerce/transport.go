@@ -168,12 +168,19 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 	case s == http.StatusTooManyRequests:
 		return nil, &cart.Throttled{After: cart.RetryAfter(resp.Header.Get("Retry-After"), resp.Received, maxRetryAfter)}
 	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_") && !queryAuth:
+		// Refused as a visitor: no keys reached WordPress (a host dropped
+		// the Authorization header), or keys it does not have, which
+		// WC_REST_Authentication answers the same way. The query string
+		// tells the two apart (Recover).
 		return nil, keysNotSeen{&cart.Error{Status: s, Message: reason("WooCommerce did not receive the API keys"), Err: cart.ErrAuth}}
-	case s == http.StatusUnauthorized && isWP && wpe.Code == "woocommerce_rest_authentication_error":
-		// "Consumer key is invalid." / "Consumer secret is invalid.": the
-		// store no longer has these keys (revoked in WooCommerce → Settings
-		// → Advanced → REST API, or the store's owner removed them).
+	case s == http.StatusUnauthorized && isWP && strings.HasPrefix(wpe.Code, "woocommerce_rest_cannot_"):
+		// Keys sent in the query string, which hosts pass on, and still
+		// refused as a visitor: WooCommerce looked the key up and has no
+		// such key (deleted or revoked under WooCommerce → Settings →
+		// Advanced → REST API).
 		return nil, &cart.Error{Status: s, Message: reason("WooCommerce no longer has these API keys"), Err: cart.ErrRevoked}
+	case s == http.StatusUnauthorized && isWP && wpe.Code == "woocommerce_rest_authentication_error":
+		return nil, authError(s, wpe.Message)
 	case s == http.StatusUnauthorized:
 		return nil, &cart.Error{Status: s, Message: reason("WooCommerce refused the API keys"), Err: cart.ErrAuth}
 	case s == http.StatusForbidden:
@@ -192,6 +199,28 @@ func (c *Client) classify(resp *cart.Response, queryAuth bool) (*reply, error) {
 		return nil, &cart.Temporary{Status: s, Message: reason(fmt.Sprintf("WooCommerce is temporarily unavailable (HTTP %d)", s))}
 	}
 	return nil, &cart.Error{Status: s, Message: reason(fmt.Sprintf("WooCommerce answered HTTP %d", s))}
+}
+
+// authError reads a woocommerce_rest_authentication_error, which
+// WC_REST_Authentication answers for every refusal of the keys, told apart
+// only by its message: keys the store does not hold are the app's access
+// revoked; a key lacking the read or write permission (check_permissions)
+// needs a new key, as do a stale OAuth timestamp or nonce and anything a
+// plugin says under the same code. A store in another language translates
+// the messages: they are then shown as they are and only pause the
+// channel, the cautious side (a deleted key over HTTPS is told by its code
+// anyway, see classify).
+func authError(status int, message string) error {
+	switch message {
+	case "Consumer key is invalid.", "Consumer secret is invalid.",
+		"Invalid signature - provided signature does not match.":
+		return &cart.Error{Status: status, Message: cart.Reason("WooCommerce no longer has these API keys", message), Err: cart.ErrRevoked}
+	case "The API key provided does not have write permissions.":
+		return &cart.Error{Status: status, Message: "The API key is read-only: create a key with Read/Write permissions.", Err: cart.ErrAuth}
+	case "The API key provided does not have read permissions.":
+		return &cart.Error{Status: status, Message: "The API key is write-only: create a key with Read/Write permissions.", Err: cart.ErrAuth}
+	}
+	return &cart.Error{Status: status, Message: cart.Reason("WooCommerce refused the API keys", message), Err: cart.ErrAuth}
 }
 
 // maxRetryAfter bounds a Retry-After, so an absurd one cannot overflow.

@@ -2,6 +2,7 @@ package woocommerce
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -38,7 +39,11 @@ func TestAuth(t *testing.T) {
 		{"query string", woosim.Options{}, Config{QueryStringAuth: true}, true, 1, true},
 		{"header dropped: falls back", woosim.Options{StripAuthorization: true}, Config{}, true, 2, true},
 		{"wrong secret", woosim.Options{}, Config{ConsumerKey: testKey, ConsumerSecret: "cs_wrong"}, false, 1, false},
-		{"wrong key", woosim.Options{}, Config{ConsumerKey: "ck_wrong", ConsumerSecret: testSecret}, false, 1, false},
+		// A key the store does not have is answered as no key at all
+		// (WC_REST_Authentication sets no error for it): the client tries
+		// the query string, which no host strips, and the same answer
+		// there says the store does not know the key.
+		{"wrong key", woosim.Options{}, Config{ConsumerKey: "ck_wrong", ConsumerSecret: testSecret}, false, 2, false},
 		{"wrong key, query string", woosim.Options{}, Config{ConsumerKey: "ck_wrong", ConsumerSecret: testSecret, QueryStringAuth: true}, false, 1, true},
 		{"header dropped, wrong key", woosim.Options{StripAuthorization: true}, Config{ConsumerKey: "ck_wrong", ConsumerSecret: testSecret}, false, 2, false},
 	}
@@ -74,6 +79,73 @@ func TestAuth(t *testing.T) {
 				t.Errorf("query-string auth = %v; want %v", c.queryAuth.Load(), tt.queryAuth)
 			}
 		})
+	}
+}
+
+// WooCommerce answers woocommerce_rest_authentication_error (401) both for
+// keys it does not hold and for a key lacking the permission a method
+// needs (WC_REST_Authentication::check_permissions): only the first is
+// the app's access revoked; a read-only key needs a new key, shown to
+// the merchant, and its channel is not disconnected.
+func TestAuthenticationErrors(t *testing.T) {
+	tests := []struct {
+		message string
+		revoked bool
+		shown   string // in the merchant's message
+	}{
+		{"The API key provided does not have write permissions.", false, "The API key is read-only: create a key with Read/Write permissions."},
+		{"The API key provided does not have read permissions.", false, "The API key is write-only: create a key with Read/Write permissions."},
+		{"Consumer key is invalid.", true, "Consumer key is invalid."},
+		{"Consumer secret is invalid.", true, "Consumer secret is invalid."},
+		{"Invalid signature - provided signature does not match.", true, "provided signature does not match"},
+		{"Invalid timestamp.", false, "Invalid timestamp."},
+		{"Some plugin refused you.", false, "Some plugin refused you."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.message, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"code": "woocommerce_rest_authentication_error", "message": tt.message, "data": map[string]any{"status": 401}})
+			s := &stub{responses: []func(http.ResponseWriter){answer(401, string(body))}}
+			c := newClient(t, serve(t, s), Config{})
+			_, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: "A", Link: cart.Link{ProductID: "7"}, Quantity: 1}})
+			var ce *cart.Error
+			if !errors.Is(err, cart.ErrAuth) || !errors.As(err, &ce) || ce.Status != 401 || !strings.Contains(ce.Message, tt.shown) {
+				t.Fatalf("err = %v; want cart.ErrAuth showing %q", err, tt.shown)
+			}
+			if errors.Is(err, cart.ErrRevoked) != tt.revoked {
+				t.Errorf("revoked = %v; want %v (%v)", errors.Is(err, cart.ErrRevoked), tt.revoked, err)
+			}
+			if n := s.calls.Load(); n != 1 {
+				t.Errorf("%d requests; want 1", n)
+			}
+		})
+	}
+}
+
+// A read-only key passes the connect check (a read) and is refused at the
+// first stock push: that refusal asks for a Read/Write key and does not
+// disconnect the channel. Deleted keys do.
+func TestKeyPermissionsOnTheSimulator(t *testing.T) {
+	sim, c := newSim(t, woosim.Options{KeyPermissions: woosim.PermRead})
+	if err := c.CheckCredentials(t.Context()); err != nil {
+		t.Fatalf("a read-only key fails the check: %v", err)
+	}
+	links := sim.Links()
+	_, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: "SKU-0001", Link: links["SKU-0001"], Quantity: 1}})
+	var ce *cart.Error
+	if !errors.Is(err, cart.ErrAuth) || errors.Is(err, cart.ErrRevoked) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "read-only") {
+		t.Errorf("read-only key pushing stock: %v; want cart.ErrAuth (not revoked) saying read-only", err)
+	}
+	sim.RevokeKeys()
+	for name, call := range map[string]func() error{
+		"check": func() error { return c.CheckCredentials(t.Context()) },
+		"push": func() error {
+			_, err := c.SetStock(t.Context(), []cart.StockUpdate{{SKU: "SKU-0001", Link: links["SKU-0001"], Quantity: 1}})
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, cart.ErrRevoked) {
+			t.Errorf("%s with deleted keys: %v; want cart.ErrRevoked", name, err)
+		}
 	}
 }
 

@@ -19,25 +19,40 @@ import (
 // generated, beside the configured pair, and whether those were revoked.
 type keyring struct {
 	mu      sync.Mutex
-	issued  map[string]string // consumer key -> secret
+	issued  map[string]apiKey // by consumer key
 	revoked bool
 	next    int
 }
+
+// apiKey is one row of woocommerce_api_keys: its secret and permissions.
+type apiKey struct {
+	secret      string
+	permissions string // read, write or read_write
+}
+
+// Key permissions, as WooCommerce stores them (and wc-auth's scope names
+// them).
+const (
+	PermRead      = "read"
+	PermWrite     = "write"
+	PermReadWrite = "read_write"
+)
 
 func (s *Server) authRoutes() {
 	s.mux.HandleFunc("GET /wc-auth/v1/authorize", s.authPage)
 	s.mux.HandleFunc("POST /wc-auth/v1/authorize", s.authApprove)
 }
 
-// keysAccepted reports whether key and secret are a pair the store knows.
-func (s *Server) keysAccepted(key, secret string) (keyOK, secretOK bool) {
+// lookupKey reports whether the store has key, whether secret is its
+// secret, and the key's permissions.
+func (s *Server) lookupKey(key, secret string) (known, secretOK bool, permissions string) {
 	s.keys.mu.Lock()
 	defer s.keys.mu.Unlock()
 	if !s.keys.revoked && subtle.ConstantTimeCompare([]byte(key), s.key) == 1 {
-		return true, subtle.ConstantTimeCompare([]byte(secret), s.secret) == 1
+		return true, subtle.ConstantTimeCompare([]byte(secret), s.secret) == 1, s.perms
 	}
-	want, ok := s.keys.issued[key]
-	return ok, ok && subtle.ConstantTimeCompare([]byte(secret), []byte(want)) == 1
+	k, ok := s.keys.issued[key]
+	return ok, ok && subtle.ConstantTimeCompare([]byte(secret), []byte(k.secret)) == 1, k.permissions
 }
 
 // RevokeKeys deletes every REST API key, as a store admin revoking the
@@ -85,9 +100,9 @@ func (s *Server) authApprove(w http.ResponseWriter, r *http.Request) {
 	key, secret := "ck_"+randomHex(20), "cs_"+randomHex(20)
 	s.keys.mu.Lock()
 	if s.keys.issued == nil {
-		s.keys.issued = map[string]string{}
+		s.keys.issued = map[string]apiKey{}
 	}
-	s.keys.issued[key] = secret
+	s.keys.issued[key] = apiKey{secret: secret, permissions: p["scope"]}
 	s.keys.next++
 	keyID := s.keys.next
 	s.keys.mu.Unlock()

@@ -598,15 +598,21 @@ func (st *store) fail(sku string) *itemError {
 
 // setStock changes stock as a product or variation update does: the
 // quantity is saved only when stock is managed (already, or from this
-// request on), and saving touches the modification time.
-func setStock(managed *bool, qty *int, modified *time.Time, manage *bool, stock *int64, now time.Time) {
+// request on), and saving touches the modification time. inherited is a
+// variation's parent managing stock: WC_Product_Variation::get_manage_stock
+// then answers "parent", which the variations controller takes as managed,
+// so the quantity lands in the variation's own _stock, which nothing
+// sells from while its own setting stays off. It reports whether the
+// quantity that sells the object was written.
+func setStock(managed *bool, inherited bool, qty *int, modified *time.Time, manage *bool, stock *int64, now time.Time) bool {
 	if manage != nil {
 		*managed = *manage
 	}
-	if stock != nil && *managed {
+	if stock != nil && (*managed || inherited) {
 		*qty = int(*stock)
 	}
 	*modified = now
+	return stock != nil && *managed
 }
 
 func decodeChange(c stockChange) (id int64, manage *bool, stock *int64, e *itemError) {
@@ -644,8 +650,7 @@ func (s *Server) updateProduct(c stockChange, now time.Time) (any, *itemError) {
 	if e := s.st.fail(p.sku); e != nil {
 		return nil, e
 	}
-	setStock(&p.manage, &p.stock, &p.modified, manage, stock, now)
-	if stock != nil {
+	if setStock(&p.manage, false, &p.stock, &p.modified, manage, stock, now) {
 		s.ctl.Lock()
 		s.stats.StockUpdates++
 		s.ctl.Unlock()
@@ -667,8 +672,7 @@ func (s *Server) updateVariation(parent int64, c stockChange, now time.Time) (an
 	if e := s.st.fail(v.sku); e != nil {
 		return nil, e
 	}
-	setStock(&v.manage, &v.stock, &v.modified, manage, stock, now)
-	if stock != nil {
+	if setStock(&v.manage, v.parent.manage, &v.stock, &v.modified, manage, stock, now) {
 		s.ctl.Lock()
 		s.stats.StockUpdates++
 		s.ctl.Unlock()

@@ -57,8 +57,12 @@ type RateLimit struct {
 
 // Options configure a Server.
 type Options struct {
-	// ConsumerKey and ConsumerSecret are the only REST API keys accepted.
+	// ConsumerKey and ConsumerSecret are the only REST API keys accepted
+	// (beside those the app authentication endpoint issues).
 	ConsumerKey, ConsumerSecret string
+	// KeyPermissions are the configured key's permissions: PermRead,
+	// PermWrite or PermReadWrite; "" means PermReadWrite.
+	KeyPermissions string
 	// SKUs are what the store sells. SKUs sharing a prefix before their
 	// last '-' (TEE-S, TEE-M, TEE-L), two to ten of them, become the
 	// variations of one variable product; the others are simple products.
@@ -131,6 +135,7 @@ type Stats struct {
 // Server is a simulated WooCommerce store. It is safe for concurrent use.
 type Server struct {
 	key, secret []byte
+	perms       string
 	now         func() time.Time
 	loc         *time.Location
 	stripAuth   bool
@@ -157,6 +162,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		key:       []byte(opts.ConsumerKey),
 		secret:    []byte(opts.ConsumerSecret),
+		perms:     opts.KeyPermissions,
 		now:       opts.Now,
 		loc:       opts.Location,
 		stripAuth: opts.StripAuthorization,
@@ -167,6 +173,9 @@ func New(opts Options) *Server {
 	}
 	if len(s.secret) == 0 {
 		s.secret = []byte(DefaultConsumerSecret)
+	}
+	if s.perms == "" {
+		s.perms = PermReadWrite
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -346,46 +355,68 @@ func (s *Server) serve(endpoint string, w http.ResponseWriter, r *http.Request, 
 }
 
 // authenticate checks the REST API keys as WC_REST_Authentication does over
-// HTTPS: HTTP Basic first, then the consumer_key/consumer_secret query
-// parameters. It returns the error code and message of a refusal.
+// HTTPS: the consumer_key/consumer_secret query parameters if both are
+// set, else HTTP Basic (perform_basic_authentication). It returns the
+// error code and message of a refusal.
+//
+// A key the store does not have (never issued, or deleted: revoked under
+// WooCommerce → Settings → Advanced → REST API) sets no error there: the
+// request runs as a visitor, and the route's permission check refuses it
+// exactly as a request without keys. A key with another secret is
+// "Consumer secret is invalid."; a key lacking the permission the method
+// needs is refused by check_user_permissions (before the route runs).
 func (s *Server) authenticate(r *http.Request, endpoint string) (code, message string) {
-	key, secret, ok := r.BasicAuth()
-	if s.stripAuth {
-		ok = false
-	}
-	if !ok {
-		q := r.URL.Query()
-		key, secret = q.Get("consumer_key"), q.Get("consumer_secret")
-		ok = key != "" || secret != ""
-	}
-	if !ok {
-		// No keys reached WordPress: the request runs as a visitor and the
-		// permission check refuses it.
-		switch r.Method {
-		case http.MethodGet:
-			if strings.HasSuffix(endpoint, "/{id}") {
-				return "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
-			}
-			return "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."
-		case http.MethodPost:
-			if endpoint == "POST /webhooks" {
-				return "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
-			}
-			return "woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."
-		case http.MethodDelete:
-			return "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
-		default:
-			return "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+	q := r.URL.Query()
+	key, secret := q.Get("consumer_key"), q.Get("consumer_secret")
+	if key == "" || secret == "" {
+		var ok bool
+		key, secret, ok = r.BasicAuth()
+		if s.stripAuth || !ok {
+			key, secret = "", ""
 		}
 	}
-	keyOK, secretOK := s.keysAccepted(key, secret)
-	if !keyOK {
-		return "woocommerce_rest_authentication_error", "Consumer key is invalid."
+	known, secretOK, perms := false, false, ""
+	if key != "" && secret != "" {
+		known, secretOK, perms = s.lookupKey(key, secret)
 	}
-	if !secretOK {
+	switch {
+	case !known:
+		return visitorRefusal(r.Method, endpoint)
+	case !secretOK:
 		return "woocommerce_rest_authentication_error", "Consumer secret is invalid."
 	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if perms != PermRead && perms != PermReadWrite {
+			return "woocommerce_rest_authentication_error", "The API key provided does not have read permissions."
+		}
+	default:
+		if perms != PermWrite && perms != PermReadWrite {
+			return "woocommerce_rest_authentication_error", "The API key provided does not have write permissions."
+		}
+	}
 	return "", ""
+}
+
+// visitorRefusal is the route's permission check refusing a request that
+// runs without a user (rest_authorization_required_code: 401).
+func visitorRefusal(method, endpoint string) (code, message string) {
+	switch method {
+	case http.MethodGet:
+		if strings.HasSuffix(endpoint, "/{id}") {
+			return "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
+		}
+		return "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."
+	case http.MethodPost:
+		if endpoint == "POST /webhooks" {
+			return "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+		}
+		return "woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."
+	case http.MethodDelete:
+		return "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
+	default:
+		return "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+	}
 }
 
 // wpError is WordPress's error body.

@@ -100,11 +100,21 @@ type stockRef struct {
 	v *variation
 }
 
+// stock is the quantity that sells the SKU: its own; for a variation whose
+// own stock is not managed while its parent's is, the parent's, shared by
+// such variations (WC_Product_Variation::get_stock_managed_by_id); nil
+// when stock is not tracked (manage stock off): WooCommerce then keeps no
+// quantity and sales reduce nothing.
 func (r stockRef) stock() *int {
-	if r.v != nil {
+	switch {
+	case r.v != nil && r.v.manage:
 		return &r.v.stock
+	case r.v != nil && r.v.parent.manage:
+		return &r.v.parent.stock
+	case r.v == nil && r.p.manage:
+		return &r.p.stock
 	}
-	return &r.p.stock
+	return nil
 }
 
 func (r stockRef) touch(now time.Time) {
@@ -355,7 +365,7 @@ func (st *store) addOrder(o *order) {
 // adjust moves the stock of an order's lines by sign × quantity.
 func (st *store) adjust(o *order, sign int, now time.Time) {
 	for _, l := range o.lines {
-		if ref, ok := st.bySKU[l.sku]; ok {
+		if ref, ok := st.bySKU[l.sku]; ok && ref.stock() != nil {
 			*ref.stock() += sign * l.quantity
 			ref.touch(now)
 		}
@@ -508,15 +518,91 @@ func (s *Server) Importable() []string {
 	return ids
 }
 
-// Quantities returns the stock quantity of every SKU the store sells.
+// Quantities returns the quantity that sells each SKU whose stock is
+// tracked: a variation whose parent manages its stock shows the parent's.
+// SKUs with stock not tracked are left out.
 func (s *Server) Quantities() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := make(map[string]int, len(s.st.bySKU))
 	for sku, ref := range s.st.bySKU {
-		q[sku] = *ref.stock()
+		if n := ref.stock(); n != nil {
+			q[sku] = *n
+		}
 	}
 	return q
+}
+
+// How a product or variation's stock is tracked: WooCommerce's "Manage
+// stock?" setting (manage_stock in the REST API).
+const (
+	// StockManaged: the product or variation counts its own quantity
+	// (manage_stock true); every seeded SKU starts so.
+	StockManaged = "managed"
+	// StockUntracked: manage stock off, WooCommerce's default for a new
+	// product: no quantity, always in stock (manage_stock false,
+	// stock_quantity null). For a variation, its parent's is off too.
+	StockUntracked = "untracked"
+	// StockByParent: a variation whose own setting is off while its
+	// variable product's is on: the variations share the parent's
+	// quantity (manage_stock "parent", stock_quantity the parent's).
+	StockByParent = "parent"
+)
+
+// SetStockManagement sets how sku's stock is tracked, as the shop manager
+// does in the product editor. StockByParent (variations only) turns the
+// parent's stock management on with parentQty units; StockUntracked on a
+// variation turns its parent's off, so siblings inheriting the parent's
+// become untracked too. A variation's own quantity survives a switch, as
+// WooCommerce keeps its _stock meta.
+func (s *Server) SetStockManagement(sku, mode string, parentQty int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref, ok := s.st.bySKU[sku]
+	if !ok {
+		return fmt.Errorf("no SKU %s", sku)
+	}
+	switch {
+	case mode == StockManaged && ref.v != nil:
+		ref.v.manage = true
+	case mode == StockManaged:
+		ref.p.manage = true
+	case mode == StockUntracked && ref.v != nil:
+		ref.v.manage, ref.p.manage = false, false
+	case mode == StockUntracked:
+		ref.p.manage = false
+	case mode == StockByParent && ref.v != nil:
+		ref.v.manage = false
+		ref.p.manage, ref.p.stock = true, parentQty
+	default:
+		return fmt.Errorf("stock management %q does not apply to SKU %s", mode, sku)
+	}
+	return nil
+}
+
+// StockManagement returns how sku's stock is tracked (StockManaged,
+// StockUntracked, StockByParent) and the quantity that sells it (nil when
+// untracked); ok is false for an unknown SKU.
+func (s *Server) StockManagement(sku string) (mode string, qty *int, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref, ok := s.st.bySKU[sku]
+	if !ok {
+		return "", nil, false
+	}
+	switch {
+	case ref.v != nil && ref.v.manage, ref.v == nil && ref.p.manage:
+		mode = StockManaged
+	case ref.v != nil && ref.p.manage:
+		mode = StockByParent
+	default:
+		mode = StockUntracked
+	}
+	if n := ref.stock(); n != nil {
+		q := *n
+		qty = &q
+	}
+	return mode, qty, true
 }
 
 // Links returns the ids that address each SKU's stock: the product, and the
