@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -42,4 +43,22 @@ func TestConnectSquarespaceRefuses(t *testing.T) {
 	e.refusesStates(squarespaceConnect, map[string]func(string) string{
 		"declined": declined,
 	})
+}
+
+// A Squarespace channel records its website (website_id, from the
+// Authorization API), so connecting the same site again re-authorizes
+// that channel rather than making a second one that would import every
+// order twice and push stock twice.
+func TestConnectSquarespaceSameSiteTwice(t *testing.T) {
+	e := newConnectEnv(t)
+	sim := e.withSquarespace()
+	ch := e.connectFlow(squarespaceConnect, sim.RevokeTokens)
+	cb := e.consent(e.start(acctA, squarespaceConnect))
+	if code, _ := e.callback(cb); code != http.StatusSeeOther {
+		t.Fatalf("second connect: %d", code)
+	}
+	chs := e.channels(acctA)
+	if len(chs) != 1 || chs[0].ID != ch.ID {
+		t.Fatalf("the same site connected twice made channels %+v", chs)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -34,7 +35,14 @@ var connect = &cart.Connect{
 	Exchange:     exchangeCode,
 	// Squarespace grants to the OAuth client registered in Developer Apps.
 	AppCredentials: true,
+	// The website the token belongs to (GET /1.0/authorization/website):
+	// a site connected twice is one channel, and a re-authorization must
+	// come back with the same site.
+	StoreKey: "website_id",
 }
+
+// sitePath is the Authorization API's "Retrieve basic site information".
+const sitePath = "/1.0/authorization/website"
 
 func authorizeURL(req cart.ConnectRequest) (string, error) {
 	if req.App.ClientID == "" || req.State == "" {
@@ -72,7 +80,38 @@ func exchangeCode(ctx context.Context, cb cart.Callback, req cart.ConnectRequest
 	}
 	// The app's client credentials renew the token (refresh.go).
 	creds["client_id"], creds["client_secret"] = req.App.ClientID, req.App.ClientSecret
-	return cart.Config{}, creds, nil
+	site, err := websiteID(ctx, client, req.App.Base(DefaultBaseURL)+sitePath, creds["api_key"])
+	if err != nil {
+		return nil, nil, err
+	}
+	return cart.Config{"website_id": site}, creds, nil
+}
+
+// websiteID asks which website the new token belongs to.
+func websiteID(ctx context.Context, client *http.Client, u, token string) (string, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	r.Header.Set("Authorization", "Bearer "+token)
+	r.Header.Set("User-Agent", DefaultUserAgent)
+	r.Header.Set("Accept", "application/json")
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(r)
+	if err != nil {
+		return "", &cart.Error{Temporary: true, Message: "Squarespace did not answer which website the authorization is for; try again"}
+	}
+	defer resp.Body.Close()
+	var v struct {
+		ID string `json:"id"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil || !printable(v.ID) || len(v.ID) > 64 {
+		return "", &cart.Error{Status: resp.StatusCode, Message: "Squarespace did not say which website the authorization is for"}
+	}
+	return v.ID, nil
 }
 
 // parseTokens reads the provider's answer into the channel's credentials:

@@ -245,6 +245,7 @@ func New(opts Options) *Server {
 	s.st = newStore(skus, s.stamp())
 
 	s.providerRoutes(opts)
+	s.route("GET /1.0/authorization/website", s.siteInfo)
 	s.route("GET /1.0/commerce/orders", s.listOrders)
 	s.route("GET /1.0/commerce/orders/{id}", s.getOrder)
 	s.route("GET /v2/commerce/products", s.listProducts)
@@ -490,6 +491,17 @@ func (s *Server) apiError(w http.ResponseWriter, status int, typ, subtype, msg s
 		s.mu.Unlock()
 	}
 	writeJSON(w, status, s.errorBody(typ, subtype, msg))
+}
+
+// siteInfo is GET /1.0/authorization/website (Retrieve basic site
+// information): the website the API key or OAuth token belongs to, with
+// the fields of Squarespace's documented response example.
+func (s *Server) siteInfo(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{
+		"id": s.websiteID, "siteId": "simulated-site", "title": "Simulated Site",
+		"url": "https://simulated-site.squarespace.com", "currency": "USD",
+		"measurementStandard": "IMPERIAL", "language": "en-US", "timeZone": "America/New_York",
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
