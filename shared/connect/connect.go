@@ -228,37 +228,64 @@ func (s *Service) consume(ctx context.Context, c catalog.Cart, state string) (pe
 	return d.Value, nil
 }
 
-// Complete handles the cart's callback: the state is consumed, the cart's
-// signature and grant checked, the credentials proven with a cheap read,
-// and the channel created or restored. Nothing is created when any step
-// refuses.
+// Complete handles a cart's callback through the merchant's browser (a
+// GET): the browser must carry the state cookie of the authorization it
+// completes (ErrOtherBrowser, or ErrNoState for a cart whose callback
+// carries no state, before the state is touched, so a browser that did not
+// start it can neither complete nor spend it); then the state is consumed,
+// the cart's signature and grant checked, the credentials proven with a
+// cheap read, and the channel created or restored. Nothing is created when
+// any step refuses. A cart calling back server to server goes to Receive.
 func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback) (channels.Channel, error) {
 	cn, app, err := s.connectOf(ctx, c)
 	if err != nil {
 		return channels.Channel{}, err
 	}
+	if cb.Method != http.MethodGet {
+		return channels.Channel{}, fmt.Errorf("%s callback by %s through a browser: %w", c, cb.Method, cart.ErrCallback)
+	}
 	state, err := s.callbackState(ctx, cn, cb)
 	if err != nil {
+		return channels.Channel{}, err
+	}
+	if err := s.sameBrowser(cb.Header, state); err != nil {
 		return channels.Channel{}, err
 	}
 	p, err := s.consume(ctx, c, state)
 	if err != nil {
 		return channels.Channel{}, err
 	}
+	cfg, creds, err := s.grant(ctx, c, cn, app, p, cb)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	return s.finish(ctx, c, cn, p, state, cfg, creds, false)
+}
+
+// grant verifies the callback with the cart (its signature, the code
+// exchanged or the keys posted) into the channel's config and credentials.
+func (s *Service) grant(ctx context.Context, c catalog.Cart, cn *cart.Connect, app cart.App, p pending, cb cart.Callback) (cart.Config, cart.Credentials, error) {
 	if p.Channel != "" {
 		app = s.channelApp(ctx, p.Account, p.Channel, app)
 	}
-	req := s.request(c, app, p.Fields, "")
-	cfg, creds, err := cn.Exchange(ctx, cb, req, s.HTTPClient)
+	cfg, creds, err := cn.Exchange(ctx, cb, s.request(c, app, p.Fields, ""), s.HTTPClient)
 	if err != nil {
-		return channels.Channel{}, err
+		return nil, nil, err
 	}
 	if app.APIBase != "" {
 		cfg["api_base"] = app.APIBase
 	}
 	if ps := s.Connectors.Validate(c, cfg, creds); len(ps) > 0 {
-		return channels.Channel{}, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
+		return nil, nil, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
 	}
+	return cfg, creds, nil
+}
+
+// finish makes the granted channel the account's: created, or the
+// channel re-authorized (the one asked for, or the account's channel for
+// the same store). checked: the credentials were proven already.
+func (s *Service) finish(ctx context.Context, c catalog.Cart, cn *cart.Connect, p pending, state string, cfg cart.Config, creds cart.Credentials, checked bool) (channels.Channel, error) {
+	var err error
 	if p.Channel == "" && cn.StoreKey != "" {
 		// The account connecting a store it already has a channel for
 		// re-authorizes that channel: a second channel on one store would
@@ -278,9 +305,10 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 		}
 		ch = cur
 	}
-	creds, err = s.Connectors.CheckCredentials(ctx, ch, creds)
-	if err != nil {
-		return channels.Channel{}, err
+	if !checked {
+		if creds, err = s.Connectors.CheckCredentials(ctx, ch, creds); err != nil {
+			return channels.Channel{}, err
+		}
 	}
 	if p.Channel != "" {
 		ch, err = s.Settings.Reauthorize(ctx, p.Account, p.Channel, creds)

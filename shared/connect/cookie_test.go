@@ -33,8 +33,12 @@ func TestStateCookie(t *testing.T) {
 		if cl := s.ClearStateCookie("bigcommerce"); cl == nil || cl.MaxAge >= 0 || cl.Name != c.name {
 			t.Errorf("%s: clearing cookie %+v", c.base, cl)
 		}
-		if ck := s.StateCookie("shopify", "st"); ck != nil {
-			t.Errorf("shopify got a state cookie %+v", ck)
+		// Every cart's authorization is bound to its browser so.
+		if ck := s.StateCookie("shopify", "st"); ck == nil || ck.Name != c.name || ck.Value != "st" || (!c.secure && ck.Path != "/oauth/shopify") {
+			t.Errorf("shopify's state cookie %+v", ck)
+		}
+		if ck := s.StateCookie("nosuchcart", "st"); ck != nil {
+			t.Errorf("an unknown cart got a state cookie %+v", ck)
 		}
 		// The callback reads the cookie of its own name only.
 		cn := &cart.Connect{StateCookie: true}

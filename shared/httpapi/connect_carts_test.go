@@ -102,14 +102,8 @@ func (e *connectEnv) reauthorizes(ch channelJSON, name string, revoke func()) {
 // cart's authorize URL.
 func (e *connectEnv) reauthorizeURL(channel string) string {
 	e.t.Helper()
-	code, b := e.do("POST", "/v1/channels/"+channel+"/reauthorize", acctA, nil)
-	var ra struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
-		e.t.Fatalf("reauthorize: %d %s", code, b)
-	}
-	return ra.AuthorizeURL
+	u, _ := e.startIn(e.browser, acctA, "/v1/channels/"+channel+"/reauthorize", nil)
+	return u
 }
 
 // uninstalled checks the channel disconnected by its cart's uninstall:
