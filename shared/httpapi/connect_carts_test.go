@@ -58,6 +58,7 @@ func (e *connectEnv) connectFlow(body map[string]string, revoke func()) channelJ
 	if s, ok := e.schedule(acctA, ch.ID, catalog.ImportOrders); !ok || !s.Enabled {
 		t.Fatalf("schedule after ticking: %+v %v", s, ok)
 	}
+	e.carryState(cb)
 	if code, _ := e.callback(cb); code != http.StatusBadRequest {
 		t.Fatalf("replayed callback: %d", code)
 	}
@@ -136,6 +137,7 @@ func (e *connectEnv) refusesStates(body map[string]string, tampers map[string]fu
 			if code, _ := e.callback(setQuery(setQuery(cb, "code", "not-the-code"), "spapi_oauth_code", "not-the-code")); code != http.StatusBadRequest {
 				t.Fatalf("a wrong code: %d", code)
 			}
+			e.carryState(cb)
 			return cb // the state was used by the refused callback
 		},
 		"no query": func() string { return e.api.URL + "/oauth/" + body["cart"] + "/callback" },

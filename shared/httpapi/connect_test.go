@@ -195,6 +195,19 @@ func (e *connectEnv) consentIn(br *http.Client, authorizeURL string) string {
 	return resp.Header.Get("Location")
 }
 
+// carryState puts the cookie of the state cb names back into e.browser
+// (the cookie is cleared once a callback takes its state up), so a
+// replayed callback is refused for its used state, not a missing cookie.
+func (e *connectEnv) carryState(cb string) {
+	e.t.Helper()
+	u, err := url.Parse(cb)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cart := strings.Split(strings.TrimPrefix(u.Path, "/oauth/"), "/")[0]
+	e.browser.Jar.SetCookies(u, []*http.Cookie{{Name: "autosync_connect", Value: u.Query().Get("state"), Path: "/oauth/" + cart}})
+}
+
 // callback is the browser arriving at our callback.
 func (e *connectEnv) callback(u string) (int, string) {
 	e.t.Helper()
@@ -278,9 +291,11 @@ func TestConnectShopify(t *testing.T) {
 		t.Fatal("no webhook subscription after ticking instasync")
 	}
 
-	// The same callback again is refused and creates nothing.
-	if code, _ := e.callback(cb); code != http.StatusBadRequest {
-		t.Fatalf("replayed callback: %d", code)
+	// The same callback again, even with the state's cookie put back, is
+	// refused (the state was used) and creates nothing.
+	e.carryState(cb)
+	if code, _, body := get(t, e.browser, cb); code != http.StatusBadRequest || !strings.Contains(body, "already used") {
+		t.Fatalf("replayed callback: %d %s", code, body)
 	}
 	if n := len(e.channels(acctA)); n != 1 {
 		t.Fatalf("%d channels after a replay", n)
