@@ -207,25 +207,57 @@ func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string
 // consume takes the state once: read, then deleted on the version read, so
 // of two callbacks with one state only one proceeds.
 func (s *Service) consume(ctx context.Context, c catalog.Cart, state string) (pending, error) {
-	if state == "" || len(state) > 128 {
-		return pending{}, ErrState
-	}
-	d, err := store.GetDoc[pending](ctx, s.Store, statePK, state)
-	if errors.Is(err, store.ErrNotFound) {
-		return pending{}, ErrState
-	}
+	d, err := s.read(ctx, state)
 	if err != nil {
-		return pending{}, fmt.Errorf("read authorization state: %w", err)
+		return pending{}, err
 	}
-	if err := s.Store.Delete(ctx, statePK, state, store.AtVersion(d.Version)); errors.Is(err, store.ErrConditionFailed) || errors.Is(err, store.ErrNotFound) {
-		return pending{}, ErrState
-	} else if err != nil {
-		return pending{}, fmt.Errorf("consume authorization state: %w", err)
+	if err := s.take(ctx, state, d.Version); err != nil {
+		return pending{}, err
 	}
 	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
 		return pending{}, ErrState
 	}
 	return d.Value, nil
+}
+
+// peek reads the state, leaving it for take: ErrState when it is unknown,
+// another cart's or expired.
+func (s *Service) peek(ctx context.Context, c catalog.Cart, state string) (store.Doc[pending], error) {
+	d, err := s.read(ctx, state)
+	if err != nil {
+		return d, err
+	}
+	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
+		return d, ErrState
+	}
+	return d, nil
+}
+
+func (s *Service) read(ctx context.Context, state string) (store.Doc[pending], error) {
+	if state == "" || len(state) > 128 {
+		return store.Doc[pending]{}, ErrState
+	}
+	d, err := store.GetDoc[pending](ctx, s.Store, statePK, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return d, ErrState
+	}
+	if err != nil {
+		return d, fmt.Errorf("read authorization state: %w", err)
+	}
+	return d, nil
+}
+
+// take deletes the state on the version read: ErrState when another
+// callback took it first.
+func (s *Service) take(ctx context.Context, state string, version int64) error {
+	err := s.Store.Delete(ctx, statePK, state, store.AtVersion(version))
+	if errors.Is(err, store.ErrConditionFailed) || errors.Is(err, store.ErrNotFound) {
+		return ErrState
+	}
+	if err != nil {
+		return fmt.Errorf("consume authorization state: %w", err)
+	}
+	return nil
 }
 
 // Complete handles a cart's callback through the merchant's browser (a

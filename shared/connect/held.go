@@ -45,17 +45,25 @@ func (s *Service) Receive(ctx context.Context, c catalog.Cart, cb cart.Callback)
 	if cb.Method != http.MethodPost || cn.StateCookie {
 		return fmt.Errorf("%s callback by %s server to server: %w", c, cb.Method, cart.ErrCallback)
 	}
+	// The post proves nothing until its grant is checked (WooCommerce
+	// signs nothing), so the state is read, the grant verified and proven,
+	// and only then the state consumed: a post of made-up keys naming
+	// someone's state cannot spend it.
 	state := cn.State(cb)
-	p, err := s.consume(ctx, c, state)
+	d, err := s.peek(ctx, c, state)
 	if err != nil {
 		return err
 	}
+	p := d.Value
 	cfg, creds, err := s.grant(ctx, c, cn, app, p, cb)
 	if err != nil {
 		return err
 	}
 	creds, err = s.Connectors.CheckCredentials(ctx, channels.Channel{ID: p.Channel, AccountID: p.Account, Type: c, Name: p.Name, Config: cfg}, creds)
 	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, state, d.Version); err != nil {
 		return err
 	}
 	plain, err := json.Marshal(creds)

@@ -2,7 +2,10 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +153,59 @@ func TestConnectWooCommerceBoundToTheStartingBrowser(t *testing.T) {
 	}
 	if code, loc, _ := get(t, starter, ret); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=") {
 		t.Fatalf("the starting browser after a refusal: %d %q", code, loc)
+	}
+}
+
+// TestConnectWooCommercePostCannotSpendState: WooCommerce signs nothing,
+// so anyone who learns a state can post made-up keys naming it. They are
+// refused before the state is consumed: the store's own post still
+// completes the starter's authorization.
+func TestConnectWooCommercePostCannotSpendState(t *testing.T) {
+	e := newConnectEnv(t)
+	authURL := e.start(acctA, wooConnect)
+	u, _ := url.Parse(authURL)
+	state := u.Query().Get("user_id")
+	for _, body := range []string{
+		`{"user_id":` + strconv.Quote(state) + `,"consumer_key":"ck_madeup","consumer_secret":"cs_madeup","key_permissions":"read_write"}`,
+		`{"user_id":` + strconv.Quote(state) + `,"consumer_key":"ck_madeup","consumer_secret":"cs_madeup","key_permissions":"read"}`,
+		`{"user_id":` + strconv.Quote(state) + `}`,
+	} {
+		resp, err := http.Post(e.api.URL+"/oauth/woocommerce/callback", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("made-up keys %s: %d", body, resp.StatusCode)
+		}
+	}
+	if code, loc := e.callback(e.consent(authURL)); code != http.StatusSeeOther || len(e.channels(acctA)) != 1 {
+		t.Fatalf("the store's own post after made-up ones: %d %q", code, loc)
+	}
+}
+
+// TestConnectWooCommerceConfirmOnce: two returns of one held grant at
+// once (a double click) make one channel.
+func TestConnectWooCommerceConfirmOnce(t *testing.T) {
+	e := newConnectEnv(t)
+	ret := e.consent(e.start(acctA, wooConnect))
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.browser.Get(ret)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	if n := len(e.channels(acctA)); n != 1 {
+		t.Fatalf("%d channels from one grant (answers %v)", n, codes)
 	}
 }
