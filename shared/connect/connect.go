@@ -204,22 +204,6 @@ func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string
 		ReturnURL: strings.TrimRight(s.BaseURL, "/") + "/oauth/" + string(c) + "/return", App: app}
 }
 
-// consume takes the state once: read, then deleted on the version read, so
-// of two callbacks with one state only one proceeds.
-func (s *Service) consume(ctx context.Context, c catalog.Cart, state string) (pending, error) {
-	d, err := s.read(ctx, state)
-	if err != nil {
-		return pending{}, err
-	}
-	if err := s.take(ctx, state, d.Version); err != nil {
-		return pending{}, err
-	}
-	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
-		return pending{}, ErrState
-	}
-	return d.Value, nil
-}
-
 // peek reads the state, leaving it for take: ErrState when it is unknown,
 // another cart's or expired.
 func (s *Service) peek(ctx context.Context, c catalog.Cart, state string) (store.Doc[pending], error) {
@@ -264,8 +248,8 @@ func (s *Service) take(ctx context.Context, state string, version int64) error {
 // GET): the browser must carry the state cookie of the authorization it
 // completes (ErrOtherBrowser, or ErrNoState for a cart whose callback
 // carries no state, before the state is touched, so a browser that did not
-// start it can neither complete nor spend it); then the state is consumed,
-// the cart's signature and grant checked, the credentials proven with a
+// start it can neither complete nor spend it); then the cart's signature
+// and grant are checked, the state consumed, the credentials proven with a
 // cheap read, and the channel created or restored. Nothing is created when
 // any step refuses. A cart calling back server to server goes to Receive.
 func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback) (channels.Channel, error) {
@@ -283,15 +267,23 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 	if err := s.sameBrowser(cb.Header, state); err != nil {
 		return channels.Channel{}, err
 	}
-	p, err := s.consume(ctx, c, state)
+	// The state is consumed only once the cart verified the grant (its
+	// signature, the code exchanged): a made-up callback, even one the
+	// starter's browser is led to (BigCommerce's carries no state, so its
+	// cookie alone names one), cannot spend it. Of two genuine callbacks
+	// only the one that takes the state goes on.
+	d, err := s.peek(ctx, c, state)
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	cfg, creds, err := s.grant(ctx, c, cn, app, p, cb)
+	cfg, creds, err := s.grant(ctx, c, cn, app, d.Value, cb)
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	return s.finish(ctx, c, cn, p, state, cfg, creds, false)
+	if err := s.take(ctx, state, d.Version); err != nil {
+		return channels.Channel{}, err
+	}
+	return s.finish(ctx, c, cn, d.Value, state, cfg, creds, false)
 }
 
 // grant verifies the callback with the cart (its signature, the code

@@ -90,12 +90,11 @@ func (s *Service) callbackState(_ context.Context, cn *cart.Connect, cb cart.Cal
 // sameBrowser refuses a state the request's cookie does not carry, before
 // the state is read or consumed: a browser that did not start the
 // authorization can neither complete it nor spend it.
+// A request naming no state is one no browser started either (and its
+// answer keeps the cookie of whatever authorization is under way).
 func (s *Service) sameBrowser(h http.Header, state string) error {
-	if state == "" || len(state) > 128 {
-		return ErrState
-	}
 	ck := s.browserState(h)
-	if ck == "" {
+	if ck == "" || state == "" {
 		return ErrNoState
 	}
 	if subtle.ConstantTimeCompare([]byte(ck), []byte(state)) != 1 {

@@ -96,11 +96,11 @@ func (s *Service) Confirm(ctx context.Context, c catalog.Cart, state string, h h
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	if state == "" || len(state) > 128 {
-		return channels.Channel{}, ErrState
-	}
 	if err := s.sameBrowser(h, state); err != nil {
 		return channels.Channel{}, err
+	}
+	if len(state) > 128 {
+		return channels.Channel{}, ErrState
 	}
 	d, err := store.GetDoc[held](ctx, s.Store, heldPK, state)
 	if errors.Is(err, store.ErrNotFound) {

@@ -211,13 +211,11 @@ func (a *API) authFailure(r *http.Request, reqID string, c catalog.Cart, err err
 	return http.StatusBadGateway, "The cart's authorization could not be completed. Try again; if it persists, contact support with request id " + reqID + "."
 }
 
-// clearStateCookie drops the browser's state cookie once the authorization
-// it names was taken up here; a browser refused as not the starter keeps
-// its cookie, which may belong to an authorization still under way.
-func (a *API) clearStateCookie(w http.ResponseWriter, c catalog.Cart, err error) {
-	if errors.Is(err, connect.ErrOtherBrowser) || errors.Is(err, connect.ErrNoState) {
-		return
-	}
+// clearStateCookie drops the browser's state cookie once its authorization
+// completed. A refused callback leaves it: the refusal may be a made-up
+// callback the browser was led to while its own authorization is still
+// under way (the state is spent only by a grant the cart verified).
+func (a *API) clearStateCookie(w http.ResponseWriter, c catalog.Cart) {
 	if ck := a.Connect.ClearStateCookie(c); ck != nil {
 		http.SetCookie(w, ck)
 	}
@@ -258,7 +256,6 @@ func (a *API) oauthReturn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch, err := a.Connect.Confirm(r.Context(), c, state, r.Header)
-	a.clearStateCookie(w, c, err)
 	if errors.Is(err, connect.ErrState) {
 		writeNoticePage(w, http.StatusBadRequest, "This connection did not complete, or the link expired. Open Autosync to see your channels, or start connecting again.")
 		return
@@ -268,6 +265,7 @@ func (a *API) oauthReturn(w http.ResponseWriter, r *http.Request) {
 		writeNoticePage(w, status, msg)
 		return
 	}
+	a.clearStateCookie(w, c)
 	a.Log.InfoContext(r.Context(), "channel authorized", "request_id", reqID, "account", ch.AccountID, "channel", ch.ID, "cart", c)
 	http.Redirect(w, r, "/#channel="+url.QueryEscape(ch.ID), http.StatusSeeOther)
 }
@@ -312,11 +310,11 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch, err := a.Connect.Complete(r.Context(), c, cb)
-	a.clearStateCookie(w, c, err)
 	if err != nil {
 		fail(a.authFailure(r, reqID, c, err))
 		return
 	}
+	a.clearStateCookie(w, c)
 	a.Log.InfoContext(r.Context(), "channel authorized", "request_id", reqID, "account", ch.AccountID, "channel", ch.ID, "cart", c)
 	http.Redirect(w, r, "/#channel="+url.QueryEscape(ch.ID), http.StatusSeeOther)
 }

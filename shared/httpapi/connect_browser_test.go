@@ -68,6 +68,17 @@ func TestConnectBoundToTheStartingBrowser(t *testing.T) {
 					t.Fatalf("%s created channels: %+v %+v", r.name, a, b)
 				}
 			}
+			// Made-up callbacks the starting browser is led to (a link on
+			// another site) spend nothing either: no query (BigCommerce's
+			// cookie alone names the state), a code the cart never issued.
+			for _, bad := range []string{
+				e.api.URL + "/oauth/" + c.body["cart"] + "/callback",
+				setQuery(setQuery(cb, "code", "made-up"), "spapi_oauth_code", "made-up"),
+			} {
+				if code, _, _ := get(t, starter, bad); code != http.StatusBadRequest {
+					t.Fatalf("made-up callback %s: %d", bad, code)
+				}
+			}
 			// The refusals left the state: the starting browser completes.
 			code, loc, _ := get(t, starter, cb)
 			chs := e.channels(acctA)
