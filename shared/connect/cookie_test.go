@@ -58,3 +58,29 @@ func TestStateCookie(t *testing.T) {
 		}
 	}
 }
+
+// TestSameBrowser: a request completes an authorization only when its
+// state cookie, of Autosync's own name, is the state it names.
+func TestSameBrowser(t *testing.T) {
+	s := &Service{BaseURL: "https://autosync.example.com"}
+	cases := []struct {
+		name, cookie, state string
+		want                error
+	}{
+		{"its own state", "__Host-autosync_connect=st1", "st1", nil},
+		{"another state", "__Host-autosync_connect=st2", "st1", ErrOtherBrowser},
+		{"a longer state", "__Host-autosync_connect=st1", "st1x", ErrOtherBrowser},
+		{"no cookie", "", "st1", ErrNoState},
+		{"a plain-named cookie", "autosync_connect=st1", "st1", ErrNoState},
+		{"no state named", "__Host-autosync_connect=st1", "", ErrNoState},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		if c.cookie != "" {
+			h.Set("Cookie", c.cookie)
+		}
+		if err := s.sameBrowser(h, c.state); !errors.Is(err, c.want) || (c.want == nil && err != nil) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+}
