@@ -79,9 +79,9 @@ type CheckError = connector.CheckError
 const statePK = "OAUTHSTATE"
 
 // donePK holds, for StateTTL, which channel a consumed state completed: a
-// cart that completes server to server (WooCommerce posts the keys) then
-// sends the browser back with only the state, and the page wants the
-// channel.
+// reload of the return page a cart completing server to server sends the
+// browser to (WooCommerce's, naming only the state) selects the channel
+// the first visit made.
 const donePK = "OAUTHDONE"
 
 type done struct {
