@@ -79,9 +79,9 @@ type CheckError = connector.CheckError
 const statePK = "OAUTHSTATE"
 
 // donePK holds, for StateTTL, which channel a consumed state completed: a
-// cart that completes server to server (WooCommerce posts the keys) then
-// sends the browser back with only the state, and the page wants the
-// channel.
+// reload of the return page a cart completing server to server sends the
+// browser to (WooCommerce's, naming only the state) selects the channel
+// the first visit made.
 const donePK = "OAUTHDONE"
 
 type done struct {
@@ -204,61 +204,112 @@ func (s *Service) request(c catalog.Cart, app cart.App, fields map[string]string
 		ReturnURL: strings.TrimRight(s.BaseURL, "/") + "/oauth/" + string(c) + "/return", App: app}
 }
 
-// consume takes the state once: read, then deleted on the version read, so
-// of two callbacks with one state only one proceeds.
-func (s *Service) consume(ctx context.Context, c catalog.Cart, state string) (pending, error) {
+// peek reads the state, leaving it for take: ErrState when it is unknown,
+// another cart's or expired.
+func (s *Service) peek(ctx context.Context, c catalog.Cart, state string) (store.Doc[pending], error) {
+	d, err := s.read(ctx, state)
+	if err != nil {
+		return d, err
+	}
+	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
+		return d, ErrState
+	}
+	return d, nil
+}
+
+func (s *Service) read(ctx context.Context, state string) (store.Doc[pending], error) {
 	if state == "" || len(state) > 128 {
-		return pending{}, ErrState
+		return store.Doc[pending]{}, ErrState
 	}
 	d, err := store.GetDoc[pending](ctx, s.Store, statePK, state)
 	if errors.Is(err, store.ErrNotFound) {
-		return pending{}, ErrState
+		return d, ErrState
 	}
 	if err != nil {
-		return pending{}, fmt.Errorf("read authorization state: %w", err)
+		return d, fmt.Errorf("read authorization state: %w", err)
 	}
-	if err := s.Store.Delete(ctx, statePK, state, store.AtVersion(d.Version)); errors.Is(err, store.ErrConditionFailed) || errors.Is(err, store.ErrNotFound) {
-		return pending{}, ErrState
-	} else if err != nil {
-		return pending{}, fmt.Errorf("consume authorization state: %w", err)
-	}
-	if d.Value.Cart != c || !s.now().Before(d.Value.ExpiresAt) {
-		return pending{}, ErrState
-	}
-	return d.Value, nil
+	return d, nil
 }
 
-// Complete handles the cart's callback: the state is consumed, the cart's
-// signature and grant checked, the credentials proven with a cheap read,
-// and the channel created or restored. Nothing is created when any step
-// refuses.
+// take deletes the state on the version read: ErrState when another
+// callback took it first.
+func (s *Service) take(ctx context.Context, state string, version int64) error {
+	err := s.Store.Delete(ctx, statePK, state, store.AtVersion(version))
+	if errors.Is(err, store.ErrConditionFailed) || errors.Is(err, store.ErrNotFound) {
+		return ErrState
+	}
+	if err != nil {
+		return fmt.Errorf("consume authorization state: %w", err)
+	}
+	return nil
+}
+
+// Complete handles a cart's callback through the merchant's browser (a
+// GET): the browser must carry the state cookie of the authorization it
+// completes (ErrOtherBrowser, or ErrNoState for a cart whose callback
+// carries no state, before the state is touched, so a browser that did not
+// start it can neither complete nor spend it); then the cart's signature
+// and grant are checked, the state consumed, the credentials proven with a
+// cheap read, and the channel created or restored. Nothing is created when
+// any step refuses. A cart calling back server to server goes to Receive.
 func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback) (channels.Channel, error) {
 	cn, app, err := s.connectOf(ctx, c)
 	if err != nil {
 		return channels.Channel{}, err
 	}
+	if cb.Method != http.MethodGet {
+		return channels.Channel{}, fmt.Errorf("%s callback by %s through a browser: %w", c, cb.Method, cart.ErrCallback)
+	}
 	state, err := s.callbackState(ctx, cn, cb)
 	if err != nil {
 		return channels.Channel{}, err
 	}
-	p, err := s.consume(ctx, c, state)
+	if err := s.sameBrowser(cb.Header, state); err != nil {
+		return channels.Channel{}, err
+	}
+	// The state is consumed only once the cart verified the grant (its
+	// signature, the code exchanged): a made-up callback, even one the
+	// starter's browser is led to (BigCommerce's carries no state, so its
+	// cookie alone names one), cannot spend it. Of two genuine callbacks
+	// only the one that takes the state goes on.
+	d, err := s.peek(ctx, c, state)
 	if err != nil {
 		return channels.Channel{}, err
 	}
+	cfg, creds, err := s.grant(ctx, c, cn, app, d.Value, cb)
+	if err != nil {
+		return channels.Channel{}, err
+	}
+	if err := s.take(ctx, state, d.Version); err != nil {
+		return channels.Channel{}, err
+	}
+	return s.finish(ctx, c, cn, d.Value, state, cfg, creds, false)
+}
+
+// grant verifies the callback with the cart (its signature, the code
+// exchanged or the keys posted) into the channel's config and credentials.
+func (s *Service) grant(ctx context.Context, c catalog.Cart, cn *cart.Connect, app cart.App, p pending, cb cart.Callback) (cart.Config, cart.Credentials, error) {
 	if p.Channel != "" {
 		app = s.channelApp(ctx, p.Account, p.Channel, app)
 	}
-	req := s.request(c, app, p.Fields, "")
-	cfg, creds, err := cn.Exchange(ctx, cb, req, s.HTTPClient)
+	cfg, creds, err := cn.Exchange(ctx, cb, s.request(c, app, p.Fields, ""), s.HTTPClient)
 	if err != nil {
-		return channels.Channel{}, err
+		return nil, nil, err
 	}
 	if app.APIBase != "" {
 		cfg["api_base"] = app.APIBase
 	}
 	if ps := s.Connectors.Validate(c, cfg, creds); len(ps) > 0 {
-		return channels.Channel{}, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
+		return nil, nil, fmt.Errorf("%s granted an unusable channel: %s", c, ps[0].Message)
 	}
+	return cfg, creds, nil
+}
+
+// finish makes the granted channel the account's: created, or the
+// channel re-authorized (the one asked for, or the account's channel for
+// the same store). checked: the credentials were proven already.
+func (s *Service) finish(ctx context.Context, c catalog.Cart, cn *cart.Connect, p pending, state string, cfg cart.Config, creds cart.Credentials, checked bool) (channels.Channel, error) {
+	var err error
 	if p.Channel == "" && cn.StoreKey != "" {
 		// The account connecting a store it already has a channel for
 		// re-authorizes that channel: a second channel on one store would
@@ -278,9 +329,10 @@ func (s *Service) Complete(ctx context.Context, c catalog.Cart, cb cart.Callback
 		}
 		ch = cur
 	}
-	creds, err = s.Connectors.CheckCredentials(ctx, ch, creds)
-	if err != nil {
-		return channels.Channel{}, err
+	if !checked {
+		if creds, err = s.Connectors.CheckCredentials(ctx, ch, creds); err != nil {
+			return channels.Channel{}, err
+		}
 	}
 	if p.Channel != "" {
 		ch, err = s.Settings.Reauthorize(ctx, p.Account, p.Channel, creds)

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"strings"
@@ -12,9 +13,16 @@ import (
 )
 
 // ErrNoState: the callback came without the state cookie, so it was not
-// started from Autosync's Add channel (the merchant installed the app from
-// the cart's marketplace, or the cookie expired).
+// started from Autosync's Add channel in this browser (the merchant
+// installed the app from the cart's marketplace, the cookie expired, or
+// someone else started it).
 var ErrNoState = errors.New("callback without an authorization started here")
+
+// ErrOtherBrowser: the callback names a state its browser's cookie does
+// not carry: the authorization was started in another browser (whoever
+// started it sent the cart's link to someone else), so completing it here
+// would connect this store to the starter's account.
+var ErrOtherBrowser = errors.New("authorization started in another browser")
 
 // stateCookieName is the state cookie's name: __Host- prefixed (Secure,
 // no Domain, so no sibling host can plant it) when Autosync is served over
@@ -29,14 +37,18 @@ func (s *Service) stateCookieName() string {
 
 func (s *Service) secure() bool { return strings.HasPrefix(s.BaseURL, "https://") }
 
-// StateCookie is the cookie carrying state for a cart whose callback
-// carries none (cart.Connect.StateCookie), nil for every other cart. It
-// is scoped to the cart's callback and lives as long as the state.
-// __Host- cookies must have Path=/, so over https the path is / and the
-// prefix's guarantees win; locally the path narrows it to the callback.
+// StateCookie is the cookie binding an authorization to the browser that
+// starts it, set on the answer to the connect (or re-authorize) call for
+// every cart: the callback completes only in a browser carrying it, so a
+// link to the cart's consent page sent to someone else connects nothing.
+// For a cart whose callback carries no state (cart.Connect.StateCookie) it
+// is also how the callback finds its state. It lives as long as the state,
+// SameSite=Lax so it rides the cart's top-level redirect back. __Host-
+// cookies must have Path=/, so over https the path is / and the prefix's
+// guarantees win; locally the path narrows it to the cart's callback and
+// return. nil for a cart that cannot be connected.
 func (s *Service) StateCookie(c catalog.Cart, state string) *http.Cookie {
-	cn, ok := lookupConnect(c)
-	if !ok || !cn.StateCookie {
+	if _, ok := lookupConnect(c); !ok {
 		return nil
 	}
 	ck := &http.Cookie{Name: s.stateCookieName(), Value: state, Path: "/oauth/" + string(c),
@@ -53,18 +65,42 @@ func (s *Service) StateCookie(c catalog.Cart, state string) *http.Cookie {
 // ClearStateCookie removes the state cookie once its callback came.
 func (s *Service) ClearStateCookie(c catalog.Cart) *http.Cookie { return s.StateCookie(c, "") }
 
+// browserState is the state the request's cookie carries, "" for none.
+func (s *Service) browserState(h http.Header) string {
+	r := http.Request{Header: h}
+	ck, err := r.Cookie(s.stateCookieName())
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // callbackState reads the state of a callback: the cart's own, or, for a
 // cart whose callback carries none, the state cookie.
 func (s *Service) callbackState(_ context.Context, cn *cart.Connect, cb cart.Callback) (string, error) {
 	if !cn.StateCookie {
 		return cn.State(cb), nil
 	}
-	r := http.Request{Header: cb.Header}
-	ck, err := r.Cookie(s.stateCookieName())
-	if err != nil || ck.Value == "" {
-		return "", ErrNoState
+	if v := s.browserState(cb.Header); v != "" {
+		return v, nil
 	}
-	return ck.Value, nil
+	return "", ErrNoState
+}
+
+// sameBrowser refuses a state the request's cookie does not carry, before
+// the state is read or consumed: a browser that did not start the
+// authorization can neither complete it nor spend it.
+// A request naming no state is one no browser started either (and its
+// answer keeps the cookie of whatever authorization is under way).
+func (s *Service) sameBrowser(h http.Header, state string) error {
+	ck := s.browserState(h)
+	if ck == "" || state == "" {
+		return ErrNoState
+	}
+	if subtle.ConstantTimeCompare([]byte(ck), []byte(state)) != 1 {
+		return ErrOtherBrowser
+	}
+	return nil
 }
 
 func lookupConnect(c catalog.Cart) (*cart.Connect, bool) {

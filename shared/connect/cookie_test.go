@@ -33,8 +33,12 @@ func TestStateCookie(t *testing.T) {
 		if cl := s.ClearStateCookie("bigcommerce"); cl == nil || cl.MaxAge >= 0 || cl.Name != c.name {
 			t.Errorf("%s: clearing cookie %+v", c.base, cl)
 		}
-		if ck := s.StateCookie("shopify", "st"); ck != nil {
-			t.Errorf("shopify got a state cookie %+v", ck)
+		// Every cart's authorization is bound to its browser so.
+		if ck := s.StateCookie("shopify", "st"); ck == nil || ck.Name != c.name || ck.Value != "st" || (!c.secure && ck.Path != "/oauth/shopify") {
+			t.Errorf("shopify's state cookie %+v", ck)
+		}
+		if ck := s.StateCookie("nosuchcart", "st"); ck != nil {
+			t.Errorf("an unknown cart got a state cookie %+v", ck)
 		}
 		// The callback reads the cookie of its own name only.
 		cn := &cart.Connect{StateCookie: true}
@@ -51,6 +55,32 @@ func TestStateCookie(t *testing.T) {
 		h.Add("Cookie", other+"=abc")
 		if _, err := s.callbackState(t.Context(), cn, cart.Callback{Header: h}); !errors.Is(err, ErrNoState) {
 			t.Errorf("%s: cookie %s accepted: %v", c.base, other, err)
+		}
+	}
+}
+
+// TestSameBrowser: a request completes an authorization only when its
+// state cookie, of Autosync's own name, is the state it names.
+func TestSameBrowser(t *testing.T) {
+	s := &Service{BaseURL: "https://autosync.example.com"}
+	cases := []struct {
+		name, cookie, state string
+		want                error
+	}{
+		{"its own state", "__Host-autosync_connect=st1", "st1", nil},
+		{"another state", "__Host-autosync_connect=st2", "st1", ErrOtherBrowser},
+		{"a longer state", "__Host-autosync_connect=st1", "st1x", ErrOtherBrowser},
+		{"no cookie", "", "st1", ErrNoState},
+		{"a plain-named cookie", "autosync_connect=st1", "st1", ErrNoState},
+		{"no state named", "__Host-autosync_connect=st1", "", ErrNoState},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		if c.cookie != "" {
+			h.Set("Cookie", c.cookie)
+		}
+		if err := s.sameBrowser(h, c.state); !errors.Is(err, c.want) || (c.want == nil && err != nil) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
 }

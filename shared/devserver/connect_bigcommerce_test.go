@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 )
@@ -37,8 +36,7 @@ func startInBrowser(t *testing.T, c client, br *http.Client, path string, body a
 // re-authorizing brings it back. Without the cookie the install is refused.
 func TestConnectBigCommerceInMakeDev(t *testing.T) {
 	c, _ := startDemo(t, 1)
-	jar, _ := cookiejar.New(nil)
-	br := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	br := browser()
 	authURL := startInBrowser(t, c, br, "/v1/channels/connect", map[string]string{"cart": "bigcommerce", "name": "Installed"})
 	// A browser that did not start here is sent back to Add channel.
 	if code, _ := follow(t, authURL); code != http.StatusBadRequest {

@@ -25,17 +25,12 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 		{"cart": "woocommerce", "name": "Connected WooCommerce", "store_url": "https://connected.example.com"},
 	} {
 		t.Run(body["cart"], func(t *testing.T) {
-			var start struct {
-				AuthorizeURL string `json:"authorize_url"`
-			}
-			if code := c.do("POST", "/v1/channels/connect", body, &start); code != http.StatusOK {
-				t.Fatalf("connect: %d", code)
-			}
 			// WooCommerce posts the keys to the callback server to server
 			// and sends the browser to the return page; the others send
 			// the browser to the callback. Both end on the page with the
-			// channel selected.
-			code, loc := follow(t, start.AuthorizeURL)
+			// channel selected, in the browser that started.
+			br := browser()
+			code, loc := followIn(t, br, startInBrowser(t, c, br, "/v1/channels/connect", body))
 			if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
 				t.Fatalf("callback: %d %q", code, loc)
 			}
@@ -62,10 +57,7 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 			if ts := m.task(id, catalog.ImportOrders); !ts.Enabled || ts.NextRunAt != nil {
 				t.Fatalf("import orders while disconnected: %+v; want kept ticked with no schedule", ts)
 			}
-			if code := c.do("POST", "/v1/channels/"+id+"/reauthorize", nil, &start); code != http.StatusOK {
-				t.Fatalf("reauthorize: %d", code)
-			}
-			if code, loc := follow(t, start.AuthorizeURL); code != http.StatusSeeOther || loc != "/#channel="+id {
+			if code, loc := followIn(t, br, startInBrowser(t, c, br, "/v1/channels/"+id+"/reauthorize", nil)); code != http.StatusSeeOther || loc != "/#channel="+id {
 				t.Fatalf("re-authorization callback: %d %q", code, loc)
 			}
 			if ch := c.channel(id); ch.Status != "active" {
@@ -86,13 +78,8 @@ func TestConnectCartsInMakeDev(t *testing.T) {
 // refresh token), before any run.
 func TestSquarespaceUninstallNoticeInMakeDev(t *testing.T) {
 	c, srv := startDemo(t, 1)
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	if code := c.do("POST", "/v1/channels/connect", map[string]string{"cart": "squarespace", "name": "Noticed Squarespace"}, &start); code != http.StatusOK {
-		t.Fatalf("connect: %d", code)
-	}
-	code, loc := follow(t, start.AuthorizeURL)
+	br := browser()
+	code, loc := followIn(t, br, startInBrowser(t, c, br, "/v1/channels/connect", map[string]string{"cart": "squarespace", "name": "Noticed Squarespace"}))
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
 		t.Fatalf("callback: %d %q", code, loc)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -22,8 +23,14 @@ func follow(t *testing.T, authorizeURL string) (int, string) {
 	return followIn(t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, authorizeURL)
 }
 
-// followIn is follow in the browser br (its cookies: BigCommerce's install
-// is tied to the account by a state cookie).
+// browser keeps cookies and follows no redirects: an authorization
+// completes only in the browser that started it (its state cookie).
+func browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// followIn is follow in the browser br, with its cookies.
 func followIn(t *testing.T, br *http.Client, authorizeURL string) (int, string) {
 	t.Helper()
 	resp, err := br.Get(authorizeURL)
@@ -77,13 +84,8 @@ func (c client) channel(id string) devChannel {
 // brings it back.
 func TestConnectShopifyInMakeDev(t *testing.T) {
 	c, _ := startDemo(t, 1)
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	if code := c.do("POST", "/v1/channels/connect", map[string]string{"cart": "shopify", "name": "Connected", "shop_domain": "connected.myshopify.com"}, &start); code != http.StatusOK {
-		t.Fatalf("connect: %d", code)
-	}
-	code, loc := follow(t, start.AuthorizeURL)
+	br := browser()
+	code, loc := followIn(t, br, startInBrowser(t, c, br, "/v1/channels/connect", map[string]string{"cart": "shopify", "name": "Connected", "shop_domain": "connected.myshopify.com"}))
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/#channel=ch_") {
 		t.Fatalf("callback: %d %q", code, loc)
 	}
@@ -103,10 +105,7 @@ func TestConnectShopifyInMakeDev(t *testing.T) {
 	if ch := c.channel(id); ch.Status != "disconnected" {
 		t.Fatalf("after uninstall: %+v", ch)
 	}
-	if code := c.do("POST", "/v1/channels/"+id+"/reauthorize", nil, &start); code != http.StatusOK {
-		t.Fatalf("reauthorize: %d", code)
-	}
-	if code, _ := follow(t, start.AuthorizeURL); code != http.StatusSeeOther {
+	if code, _ := followIn(t, br, startInBrowser(t, c, br, "/v1/channels/"+id+"/reauthorize", nil)); code != http.StatusSeeOther {
 		t.Fatalf("re-authorization callback: %d", code)
 	}
 	if ch := c.channel(id); ch.Status != "active" {

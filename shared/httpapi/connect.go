@@ -181,12 +181,56 @@ func writeNoticePage(w http.ResponseWriter, status int, msg string) {
 	fmt.Fprintf(w, "<!doctype html><title>Autosync</title><p>%s</p><p><a href=\"/\">Back to Autosync</a></p>\n", html.EscapeString(msg))
 }
 
+// notStartedHere is the answer to a callback or return in a browser that
+// did not start the authorization (or whose cookie expired).
+const notStartedHere = "Nothing was connected. Start connecting from Autosync in this browser (Add channel, or Re-authorize on the channel), then allow access at the cart."
+
+// authFailure is the status and merchant-readable message for a refused
+// or failed authorization; internal errors are logged, never shown.
+func (a *API) authFailure(r *http.Request, reqID string, c catalog.Cart, err error) (int, string) {
+	var ce *connector.CheckError
+	switch {
+	case errors.Is(err, connect.ErrNoState), errors.Is(err, connect.ErrOtherBrowser):
+		a.Log.WarnContext(r.Context(), "authorization callback in a browser that did not start it", "request_id", reqID, "cart", c, "err", err)
+		return http.StatusBadRequest, notStartedHere
+	case errors.Is(err, connect.ErrState), errors.Is(err, connect.ErrNotConnectable):
+		return http.StatusBadRequest, "This authorization expired or was already used. Start connecting the channel again."
+	case errors.Is(err, cart.ErrCallback):
+		a.Log.WarnContext(r.Context(), "authorization callback refused", "request_id", reqID, "cart", c, "err", err)
+		return http.StatusBadRequest, "This authorization could not be verified. Start connecting the channel again."
+	case errors.As(err, &ce) && ce.Refused:
+		return http.StatusBadRequest, ce.Message
+	case errors.As(err, &ce):
+		return http.StatusServiceUnavailable, ce.Message
+	case errors.Is(err, channels.ErrLimit):
+		return http.StatusConflict, fmt.Sprintf("An account can connect at most %d channels.", channels.MaxPerAccount)
+	case errors.Is(err, channels.ErrNotFound):
+		return http.StatusNotFound, "The channel was deleted meanwhile."
+	}
+	a.Log.ErrorContext(r.Context(), "authorization callback failed", "request_id", reqID, "cart", c, "err", err)
+	return http.StatusBadGateway, "The cart's authorization could not be completed. Try again; if it persists, contact support with request id " + reqID + "."
+}
+
+// clearStateCookie drops the browser's state cookie once its authorization
+// completed. A refused callback leaves it: the refusal may be a made-up
+// callback the browser was led to while its own authorization is still
+// under way (the state is spent only by a grant the cart verified).
+func (a *API) clearStateCookie(w http.ResponseWriter, c catalog.Cart) {
+	if ck := a.Connect.ClearStateCookie(c); ck != nil {
+		http.SetCookie(w, ck)
+	}
+}
+
 // oauthReturn is where a cart that completes an authorization server to
 // server (WooCommerce posts the keys to the callback) sends the browser
-// back, naming only the state (WooCommerce: ?success=1&user_id=<state>):
-// to the page with the channel selected, or a plain page saying nothing
-// was connected.
+// back, naming only the state (WooCommerce: ?success=1&user_id=<state>).
+// The post made no channel: the browser that started the authorization,
+// carrying its state cookie, confirms the held grant here, and is sent to
+// the page with the channel selected. Any other browser gets a plain page
+// and changes nothing; a return already confirmed selects its channel.
 func (a *API) oauthReturn(w http.ResponseWriter, r *http.Request) {
+	reqID := requestID(r)
+	w.Header().Set("X-Request-Id", reqID)
 	c := catalog.Cart(r.PathValue("cart"))
 	if a.Connect == nil {
 		writeNoticePage(w, http.StatusNotFound, "No such route.")
@@ -201,22 +245,36 @@ func (a *API) oauthReturn(w http.ResponseWriter, r *http.Request) {
 		writeNoticePage(w, http.StatusOK, "The store did not grant Autosync access, so nothing was connected. Start again from Autosync's Add channel to connect it.")
 		return
 	}
-	id, err := a.Connect.Completed(r.Context(), c, q.Get("user_id"))
-	switch {
-	case errors.Is(err, connect.ErrState):
-		writeNoticePage(w, http.StatusBadRequest, "This connection did not complete, or the link expired. Open Autosync to see your channels, or start connecting again.")
+	state := q.Get("user_id")
+	// A reload of a confirmed return.
+	if id, err := a.Connect.Completed(r.Context(), c, state); err == nil {
+		http.Redirect(w, r, "/#channel="+url.QueryEscape(id), http.StatusSeeOther)
 		return
-	case err != nil:
-		a.Log.ErrorContext(r.Context(), "authorization return failed", "cart", c, "err", err)
+	} else if !errors.Is(err, connect.ErrState) {
+		a.Log.ErrorContext(r.Context(), "authorization return failed", "request_id", reqID, "cart", c, "err", err)
 		writeNoticePage(w, http.StatusServiceUnavailable, "Autosync could not look up the connection. Open Autosync to see your channels.")
 		return
 	}
-	http.Redirect(w, r, "/#channel="+url.QueryEscape(id), http.StatusSeeOther)
+	ch, err := a.Connect.Confirm(r.Context(), c, state, r.Header)
+	if errors.Is(err, connect.ErrState) {
+		writeNoticePage(w, http.StatusBadRequest, "This connection did not complete, or the link expired. Open Autosync to see your channels, or start connecting again.")
+		return
+	}
+	if err != nil {
+		status, msg := a.authFailure(r, reqID, c, err)
+		writeNoticePage(w, status, msg)
+		return
+	}
+	a.clearStateCookie(w, c)
+	a.Log.InfoContext(r.Context(), "channel authorized", "request_id", reqID, "account", ch.AccountID, "channel", ch.ID, "cart", c)
+	http.Redirect(w, r, "/#channel="+url.QueryEscape(ch.ID), http.StatusSeeOther)
 }
 
-// oauthCallback completes an authorization. Browsers get a redirect to the
-// page with the channel selected, or a plain page saying what went wrong;
-// a cart calling server to server gets JSON.
+// oauthCallback completes an authorization. A GET is the merchant's
+// browser: a redirect to the page with the channel selected, or a plain
+// page saying what went wrong. A POST is the cart server to server
+// (WooCommerce's keys): the grant is held for the browser's return and the
+// cart gets JSON.
 func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	reqID := requestID(r)
 	w.Header().Set("X-Request-Id", reqID)
@@ -243,46 +301,21 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusBadRequest, "The request body could not be read.")
 			return
 		}
-	}
-	if ck := a.Connect.ClearStateCookie(c); ck != nil {
-		http.SetCookie(w, ck)
+		if err := a.Connect.Receive(r.Context(), c, cb); err != nil {
+			fail(a.authFailure(r, reqID, c, err))
+			return
+		}
+		a.Log.InfoContext(r.Context(), "authorization granted server to server; held for the browser's return", "request_id", reqID, "cart", c)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "received"})
+		return
 	}
 	ch, err := a.Connect.Complete(r.Context(), c, cb)
-	var ce *connector.CheckError
-	switch {
-	case err == nil:
-	case errors.Is(err, connect.ErrNoState):
-		fail(http.StatusBadRequest, "This store was not connected: start from Autosync's Add channel, then install the app from there.")
-		return
-	case errors.Is(err, connect.ErrState), errors.Is(err, connect.ErrNotConnectable):
-		fail(http.StatusBadRequest, "This authorization expired or was already used. Start connecting the channel again.")
-		return
-	case errors.Is(err, cart.ErrCallback):
-		a.Log.WarnContext(r.Context(), "authorization callback refused", "request_id", reqID, "cart", c, "err", err)
-		fail(http.StatusBadRequest, "This authorization could not be verified. Start connecting the channel again.")
-		return
-	case errors.As(err, &ce) && ce.Refused:
-		fail(http.StatusBadRequest, ce.Message)
-		return
-	case errors.As(err, &ce):
-		fail(http.StatusServiceUnavailable, ce.Message)
-		return
-	case errors.Is(err, channels.ErrLimit):
-		fail(http.StatusConflict, fmt.Sprintf("An account can connect at most %d channels.", channels.MaxPerAccount))
-		return
-	case errors.Is(err, channels.ErrNotFound):
-		fail(http.StatusNotFound, "The channel was deleted meanwhile.")
-		return
-	default:
-		a.Log.ErrorContext(r.Context(), "authorization callback failed", "request_id", reqID, "cart", c, "err", err)
-		fail(http.StatusBadGateway, "The cart's authorization could not be completed. Try again; if it persists, contact support with request id "+reqID+".")
+	if err != nil {
+		fail(a.authFailure(r, reqID, c, err))
 		return
 	}
+	a.clearStateCookie(w, c)
 	a.Log.InfoContext(r.Context(), "channel authorized", "request_id", reqID, "account", ch.AccountID, "channel", ch.ID, "cart", c)
-	if r.Method == http.MethodPost {
-		writeJSON(w, http.StatusOK, map[string]string{"channel_id": ch.ID})
-		return
-	}
 	http.Redirect(w, r, "/#channel="+url.QueryEscape(ch.ID), http.StatusSeeOther)
 }
 

@@ -64,7 +64,7 @@ type connectEnv struct {
 	sched  *local.Scheduler
 	clock  *manualClock
 	tokens auth.HS256
-	// browser follows no redirects: each hop is checked.
+	// browser keeps cookies and follows no redirects: each hop is checked.
 	browser *http.Client
 }
 
@@ -86,8 +86,10 @@ func newConnectEnv(t *testing.T) *connectEnv {
 		t.Fatal(err)
 	}
 	e := &connectEnv{t: t, clock: &manualClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
-		tokens:  auth.HS256{Secret: []byte("0123456789abcdef0123456789abcdef")},
-		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		tokens: auth.HS256{Secret: []byte("0123456789abcdef0123456789abcdef")}}
+	// The merchant's browser: it starts authorizations (keeping their state
+	// cookie) and arrives at the callbacks.
+	e.browser = e.jarBrowser()
 	e.sim = shopifysim.New(shopifysim.Options{ClientID: simClientID, ClientSecret: simClientSecret, Shop: testShop, SKUs: []string{"MUG"}})
 	t.Cleanup(e.sim.Close)
 	e.simSrv = httptest.NewServer(e.sim)
@@ -161,7 +163,13 @@ var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value=
 // Allow and returns where the cart sends the browser (our callback).
 func (e *connectEnv) consent(authorizeURL string) string {
 	e.t.Helper()
-	resp, err := e.browser.Get(authorizeURL)
+	return e.consentIn(e.browser, authorizeURL)
+}
+
+// consentIn is consent in the browser br.
+func (e *connectEnv) consentIn(br *http.Client, authorizeURL string) string {
+	e.t.Helper()
+	resp, err := br.Get(authorizeURL)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -176,7 +184,7 @@ func (e *connectEnv) consent(authorizeURL string) string {
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}
 	u, _ := url.Parse(authorizeURL)
-	resp, err = e.browser.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+	resp, err = br.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -185,6 +193,19 @@ func (e *connectEnv) consent(authorizeURL string) string {
 		e.t.Fatalf("allow: status %d", resp.StatusCode)
 	}
 	return resp.Header.Get("Location")
+}
+
+// carryState puts the cookie of the state cb names back into e.browser
+// (the cookie is cleared once a callback takes its state up), so a
+// replayed callback is refused for its used state, not a missing cookie.
+func (e *connectEnv) carryState(cb string) {
+	e.t.Helper()
+	u, err := url.Parse(cb)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cart := strings.Split(strings.TrimPrefix(u.Path, "/oauth/"), "/")[0]
+	e.browser.Jar.SetCookies(u, []*http.Cookie{{Name: "autosync_connect", Value: u.Query().Get("state"), Path: "/oauth/" + cart}})
 }
 
 // callback is the browser arriving at our callback.
@@ -198,16 +219,15 @@ func (e *connectEnv) callback(u string) (int, string) {
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
+// start starts connecting from the page in e.browser, which keeps the
+// state cookie, and returns the cart's authorize URL.
 func (e *connectEnv) start(account string, body map[string]string) string {
 	e.t.Helper()
-	code, b := e.do("POST", "/v1/channels/connect", account, body)
-	var out struct {
-		AuthorizeURL string `json:"authorize_url"`
+	u, _ := e.startIn(e.browser, account, "/v1/channels/connect", body)
+	if u == "" {
+		e.t.Fatal("connect: no authorize URL")
 	}
-	if code != http.StatusOK || json.Unmarshal(b, &out) != nil || out.AuthorizeURL == "" {
-		e.t.Fatalf("connect: %d %s", code, b)
-	}
-	return out.AuthorizeURL
+	return u
 }
 
 func (e *connectEnv) channels(account string) []channelJSON {
@@ -271,9 +291,11 @@ func TestConnectShopify(t *testing.T) {
 		t.Fatal("no webhook subscription after ticking instasync")
 	}
 
-	// The same callback again is refused and creates nothing.
-	if code, _ := e.callback(cb); code != http.StatusBadRequest {
-		t.Fatalf("replayed callback: %d", code)
+	// The same callback again, even with the state's cookie put back, is
+	// refused (the state was used) and creates nothing.
+	e.carryState(cb)
+	if code, _, body := get(t, e.browser, cb); code != http.StatusBadRequest || !strings.Contains(body, "already used") {
+		t.Fatalf("replayed callback: %d %s", code, body)
 	}
 	if n := len(e.channels(acctA)); n != 1 {
 		t.Fatalf("%d channels after a replay", n)
@@ -400,24 +422,41 @@ func TestConnectRefusesBadInput(t *testing.T) {
 
 var wooConnect = map[string]string{"cart": "woocommerce", "name": "My Woo", "store_url": "https://Shop.Example.com/"}
 
+// wooConnect connects a WooCommerce store in e.browser: the store posts
+// the keys to the callback, then the browser returns and confirms.
+func (e *connectEnv) wooConnect(account string, body map[string]string) {
+	e.t.Helper()
+	if code, loc := e.callback(e.consent(e.start(account, body))); code != http.StatusSeeOther {
+		e.t.Fatalf("woocommerce return: %d %q", code, loc)
+	}
+}
+
 // TestConnectWooCommerce: the store's app authentication endpoint posts
-// the keys it generated to our callback, server to server; the browser
-// returns to the page.
+// the keys it generated to our callback, server to server, which holds
+// them; the browser that started the authorization returns to the page
+// and the channel is made then.
 func TestConnectWooCommerce(t *testing.T) {
 	e := newConnectEnv(t)
-	// The store posts the keys to the callback before redirecting, so the
-	// channel exists once the consent form is submitted.
 	ret := e.consent(e.start(acctA, wooConnect))
 	if !strings.HasPrefix(ret, e.api.URL+"/oauth/woocommerce/return?") || !strings.Contains(ret, "success=1") {
 		t.Fatalf("the store sent the browser to %s", ret)
 	}
+	// The post alone, which carries no browser, made no channel.
+	if chs := e.channels(acctA); len(chs) != 0 {
+		t.Fatalf("channels before the browser returned: %+v", chs)
+	}
+	// The browser comes back to the page with the channel selected.
+	code, loc := e.callback(ret)
 	chs := e.channels(acctA)
 	if len(chs) != 1 || chs[0].Status != "active" || chs[0].Type != "woocommerce" || chs[0].Name != "My Woo" {
 		t.Fatalf("channels %+v", chs)
 	}
-	// The browser comes back to the page with the channel selected.
-	if code, loc := e.callback(ret); code != http.StatusSeeOther || loc != "/#channel="+chs[0].ID {
+	if code != http.StatusSeeOther || loc != "/#channel="+chs[0].ID {
 		t.Fatalf("return: %d %q", code, loc)
+	}
+	// Reloading the return selects the channel again and makes no other.
+	if code, loc := e.callback(ret); code != http.StatusSeeOther || loc != "/#channel="+chs[0].ID || len(e.channels(acctA)) != 1 {
+		t.Fatalf("reloaded return: %d %q", code, loc)
 	}
 	ch := chs[0]
 	code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.ImportOrders, true}, {ch.ID, catalog.InstasyncOrders, true}}})
@@ -445,14 +484,9 @@ func TestConnectWooCommerce(t *testing.T) {
 	if err := e.app.Settings.NeedsReauth(context.Background(), acctA, ch.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	code, b = e.do("POST", "/v1/channels/"+ch.ID+"/reauthorize", acctA, nil)
-	var ra struct {
-		AuthorizeURL string `json:"authorize_url"`
+	if code, loc := e.callback(e.consent(e.reauthorizeURL(ch.ID))); code != http.StatusSeeOther || loc != "/#channel="+ch.ID {
+		t.Fatalf("re-authorization return: %d %q", code, loc)
 	}
-	if code != http.StatusOK || json.Unmarshal(b, &ra) != nil {
-		t.Fatalf("reauthorize: %d %s", code, b)
-	}
-	e.consent(ra.AuthorizeURL)
 	chs = e.channels(acctA)
 	if len(chs) != 1 || chs[0].Status != "active" {
 		t.Fatalf("after re-authorization: %+v", chs)
@@ -496,7 +530,7 @@ func TestConnectWooCommerceExpiredState(t *testing.T) {
 // account connecting the same store gets its own channel.
 func TestConnectSameStoreTwice(t *testing.T) {
 	e := newConnectEnv(t)
-	e.consent(e.start(acctA, wooConnect))
+	e.wooConnect(acctA, wooConnect)
 	first := e.channels(acctA)
 	if len(first) != 1 {
 		t.Fatalf("channels %+v", first)
@@ -505,7 +539,7 @@ func TestConnectSameStoreTwice(t *testing.T) {
 		t.Fatalf("tick: %d %s", code, b)
 	}
 	again := map[string]string{"cart": "woocommerce", "name": "Woo again", "store_url": "https://shop.example.com"}
-	e.consent(e.start(acctA, again))
+	e.wooConnect(acctA, again)
 	chs := e.channels(acctA)
 	if len(chs) != 1 || chs[0].ID != first[0].ID || chs[0].Status != "active" {
 		t.Fatalf("after connecting the same store again: %+v; want the one channel %s", chs, first[0].ID)
@@ -513,7 +547,7 @@ func TestConnectSameStoreTwice(t *testing.T) {
 	if s, ok := e.schedule(acctA, first[0].ID, catalog.ImportOrders); !ok || !s.Enabled {
 		t.Fatalf("the channel's schedule after connecting again: %+v %v", s, ok)
 	}
-	e.consent(e.start(acctB, wooConnect))
+	e.wooConnect(acctB, wooConnect)
 	if chs := e.channels(acctB); len(chs) != 1 || chs[0].ID == first[0].ID {
 		t.Fatalf("the other account's channels: %+v", chs)
 	}
@@ -526,7 +560,7 @@ func TestConnectSameStoreTwice(t *testing.T) {
 func TestVerifyRecordsTheCartsAnswer(t *testing.T) {
 	e := newConnectEnv(t)
 	ctx := context.Background()
-	e.consent(e.start(acctA, wooConnect))
+	e.wooConnect(acctA, wooConnect)
 	if code, _ := e.callback(e.consent(e.start(acctA, shopifyConnect))); code != http.StatusSeeOther {
 		t.Fatalf("shopify callback: %d", code)
 	}
@@ -575,6 +609,9 @@ func TestConnectReturnRefusesGarbage(t *testing.T) {
 	ret := e.consent(e.start(acctA, wooConnect))
 	u, _ := url.Parse(ret)
 	state := u.Query().Get("user_id")
+	if code, _ := e.callback(ret); code != http.StatusSeeOther {
+		t.Fatalf("return: %d", code)
+	}
 	before := len(e.channels(acctA))
 	for _, tt := range []struct {
 		name, path string

@@ -356,8 +356,8 @@
     }
   }
 
-  // cookies: the answer may set the short-lived cookie a cart's callback
-  // needs when it carries no state of Autosync's (BigCommerce's install).
+  // cookies: the answer sets the short-lived state cookie that binds a
+  // cart's authorization to this browser (every cart's callback needs it).
   async function api(method, path, body, cookies, renewed) {
     if (!state.token) throw new ApiError(401, 'no_token', state.expired ? MSG_EXPIRED : MSG_NO_TOKEN);
     const sent = state.token;
