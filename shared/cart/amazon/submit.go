@@ -50,9 +50,12 @@ func (c *Client) SubmitStock(ctx context.Context, updates []cart.StockUpdate) ([
 
 // StockResults asks Amazon once about a submitted feed: done with one
 // result per update when it finished (a result's SKU is empty: the caller
-// holds the updates), not done while it processes. The ticket's age past
-// the give-up age, a FATAL or CANCELLED feed, or a report that does not
-// account for every message fail the call as SetStock's would.
+// holds the updates), not done while it processes. A FATAL or CANCELLED
+// feed, one cancelled here because it was still queued past the give-up
+// age, one unfinished past unknownAfter, or a report that does not
+// account for every message fail the call as SetStock's would; a feed in
+// progress past the give-up age is still processing (it will apply, so
+// its SKUs must not be pushed again meanwhile).
 func (c *Client) StockResults(ctx context.Context, ticket string) ([]cart.StockResult, bool, error) {
 	t, err := decodeTicket(ticket)
 	if err == nil && (t.Seller != c.seller || t.Market != c.market) {
