@@ -212,3 +212,85 @@ func TestSetStockContinuationResumesFeedPastGiveUpAge(t *testing.T) {
 		t.Errorf("%d feeds created across the continuation, want 1", n)
 	}
 }
+
+// Amazon failing to answer getFeed says nothing of the feed, which may
+// still apply: StockResults reports it still processing (the caller
+// keeps its SKUs in flight and asks again) until the last bound, rather
+// than an error that would have the SKUs pushed again under it.
+func TestStockResultsWhenAmazonCannotBeAsked(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		age    time.Duration
+		faults amazonsim.Faults
+		err    string // "" when still processing
+	}{
+		{"server errors", time.Hour, amazonsim.Faults{ServerErrors: 100}, ""},
+		{"dropped connections", time.Hour, amazonsim.Faults{Drop: 100}, ""},
+		{"server errors past the last bound", defaultFeedPolicy.unknownAfter + time.Minute, amazonsim.Faults{ServerErrors: 100}, "outcome is unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			skus := skuList(150, "U")
+			e := newFeedEnv(t, skus, feedCase{hold: amazonsim.FeedInQueue})
+			ups := pushOf(skus, func(i int) int { return 40 + i })
+			_, ticket, err := e.c.SubmitStock(context.Background(), ups)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Add(tc.age)
+			e.sim.SetFaults(tc.faults)
+			_, done, err := e.c.StockResults(context.Background(), ticket)
+			switch {
+			case tc.err == "" && (done || err != nil):
+				t.Fatalf("done %v, %v; want still processing", done, err)
+			case tc.err != "" && (done || err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("done %v, %v; want an error saying %q", done, err, tc.err)
+			case tc.err != "":
+				return
+			}
+			e.sim.SetFaults(amazonsim.Faults{})
+			e.sim.HoldFeeds("")
+			e.clock.Add(time.Hour)
+			res, done, err := e.c.StockResults(context.Background(), ticket)
+			if err != nil || !done {
+				t.Fatalf("once Amazon answers: done %v, %v", done, err)
+			}
+			for i := range res {
+				res[i].SKU = ups[i].SKU
+			}
+			checkPushed(t, e, ups, res)
+		})
+	}
+}
+
+// SetStock's wait failing for a moment keeps the feed remembered, so the
+// continuation resumes it rather than sending another over it.
+func TestSetStockContinuationResumesFeedAfterFailedPoll(t *testing.T) {
+	skus := skuList(150, "P")
+	e := newFeedEnv(t, skus, feedCase{})
+	ups := pushOf(skus, func(i int) int { return 4 + i })
+	c := e.client(t, Config{})
+	failed := false
+	c.sleepFn = func(ctx context.Context, d time.Duration) error {
+		if !failed { // the wait before the first poll: the feed exists
+			failed = true
+			e.sim.SetFaults(amazonsim.Faults{ServerErrors: 100})
+		}
+		return e.clock.Sleep(ctx, d)
+	}
+	var ce *cart.Error
+	if _, err := c.SetStock(context.Background(), ups); !errors.As(err, &ce) || !ce.Temporary {
+		t.Fatalf("polls failing: %v; want a temporary *cart.Error", err)
+	}
+	if n := remembered(); n != 1 {
+		t.Fatalf("%d feeds remembered, want the one in flight", n)
+	}
+	e.sim.SetFaults(amazonsim.Faults{})
+	res, err := e.client(t, Config{}).SetStock(context.Background(), ups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPushed(t, e, ups, res)
+	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != 1 {
+		t.Errorf("%d feeds created across the continuation, want 1", n)
+	}
+}

@@ -44,7 +44,10 @@ package amazon
 // reported as a temporary failure whose outcome is unknown. A cancelFeed
 // that does not succeed (the feed started meanwhile, or the request
 // failed) leaves the feed watched as IN_PROGRESS; the next poll reads
-// its status again and, while it is still queued, tries again.
+// its status again and, while it is still queued, tries again. For the
+// same reason a getFeed that fails for a moment (5xx, no answer) is not
+// a failure of the feed: StockResults reports it still processing, and
+// SetStock keeps it remembered for its continuation.
 //
 // Guesses, in one place (the stored specs hold neither the Feeds model
 // nor the feed schemas; Amazon's Feeds API guide and the public
@@ -237,8 +240,9 @@ func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) (
 		var rl *cart.RateLimitedError
 		switch {
 		case err == nil:
-		case errors.As(err, &rl) || ctx.Err() != nil:
-			// Still processing: a continuation resumes it.
+		case errors.As(err, &rl) || ctx.Err() != nil || unansweredForNow(err):
+			// Still processing, as far as is known: a continuation
+			// resumes it.
 			return nil, fmt.Errorf("amazon: waiting for quantity feed %s: %w", known.id, err)
 		default:
 			forget(key)
@@ -413,14 +417,14 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 // outcome is unknown (see the top of this file).
 func (c *Client) getFeed(ctx context.Context, f inflightFeed) (feedStatus, bool, error) {
 	resp, err := c.do(ctx, request{op: opGetFeed, method: http.MethodGet, path: feedsPath + "/feeds/" + url.PathEscape(f.id)})
-	if err != nil {
-		return feedStatus{}, false, err
-	}
-	if resp.status == http.StatusNotFound {
+	if err == nil && resp.status == http.StatusNotFound {
 		return feedStatus{}, false, errFeedGone
 	}
-	if !resp.ok() {
-		return feedStatus{}, false, failure(resp)
+	if err == nil && !resp.ok() {
+		err = failure(resp)
+	}
+	if err != nil {
+		return feedStatus{}, false, unanswered{err}
 	}
 	v, err := parseFeed(resp.body)
 	if err != nil || v.id != f.id {
@@ -466,6 +470,22 @@ func (c *Client) cancelFeed(ctx context.Context, id string) (cancelled bool, err
 		return false, failure(resp)
 	}
 	return true, nil
+}
+
+// unanswered is getFeed's request failing: nothing was learnt of the
+// feed.
+type unanswered struct{ error }
+
+func (u unanswered) Unwrap() error { return u.error }
+
+// unansweredForNow says whether err is getFeed failing for a moment (a
+// temporary failure, or a wait that would pass the deadline): the feed
+// may still apply, and asking later may tell.
+func unansweredForNow(err error) bool {
+	var u unanswered
+	var rl *cart.RateLimitedError
+	var ce *cart.Error
+	return errors.As(err, &u) && (errors.As(err, &rl) || errors.As(err, &ce) && ce.Temporary)
 }
 
 // feedOutcome reads a finished feed: the ERROR issues of each message
