@@ -125,7 +125,6 @@ const (
 	maxPending       = 3
 	maxPendingBytes  = 128 << 10
 	maxSubmitBatch   = 1000
-	pendingMaxAge    = 2 * time.Hour
 	pendingTicketPad = 4 << 10 // a ticket's size, allowed for before it exists
 )
 
@@ -133,7 +132,7 @@ const (
 // reads with its ticket.
 type pendingPush struct {
 	Ticket string        `json:"ticket"`
-	At     time.Time     `json:"at"` // submitted, on the executor's clock
+	At     time.Time     `json:"at"` // submitted, on the executor's clock (a record: the cart bounds the wait)
 	Items  []pendingItem `json:"items"`
 	// Recheck lists SKUs a run found needing a push while they were in
 	// flight: the run that reads the results examines them again.

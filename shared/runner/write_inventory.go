@@ -370,11 +370,16 @@ func (e *execution) applyPush(ctx context.Context, wb *writeBack, lc *listingCha
 // readPending asks the cart once about each pending push. Finished: its
 // results are applied as an immediate push's are, and the SKUs found
 // needing a push while in flight are to be examined again (recheck).
-// Still processing and younger than pendingMaxAge: kept, its SKUs in
-// flight (by index in wb.Pending). Failed, too old, or no longer a
+// Still processing: kept, however old, its SKUs in flight (by index in
+// wb.Pending). Failed (an error: the cart gave up on it, having made sure
+// it cannot apply where it can, or its outcome is unknown) or no longer a
 // submitter's: dropped, every SKU to be examined again, since the change
-// log will not name them again. changed says wb.Pending changed. On the
-// deadline it stops with errContinue, keeping the pushes not yet read.
+// log will not name them again. There is no age limit here: only the cart
+// knows whether a push it still processes can apply, and pushing its
+// SKUs again meanwhile could be overwritten by it when it does (an Amazon
+// feed in progress); the cart bounds the wait (Amazon's connector at 24
+// hours). changed says wb.Pending changed. On the deadline it stops with
+// errContinue, keeping the pushes not yet read.
 func (e *execution) readPending(ctx context.Context, sub cart.StockSubmitter, wb *writeBack, lc *listingChanges) (inFlight map[string]int, recheck []string, changed bool, err error) {
 	inFlight = map[string]int{}
 	var kept []pendingPush
@@ -408,20 +413,17 @@ func (e *execution) readPending(ctx context.Context, sub cart.StockSubmitter, wb
 				}
 			}
 			recheck = append(recheck, p.Recheck...)
-		case asked == nil && e.Now().Sub(p.At) < pendingMaxAge:
+		case asked == nil:
 			for _, it := range p.Items {
 				inFlight[it.SKU] = len(kept)
 			}
 			kept = append(kept, p)
 		default:
 			changed = true
-			why := "still not processed after " + pendingMaxAge.String()
-			if asked != nil {
-				why = asked.Error()
-				var ce *cart.Error
-				if errors.As(asked, &ce) && ce.Message != "" {
-					why = ce.Message
-				}
+			why := asked.Error()
+			var ce *cart.Error
+			if errors.As(asked, &ce) && ce.Message != "" {
+				why = ce.Message
 			}
 			e.detail(fmt.Sprintf("the results of %d quantities sent earlier are unknown (%s); their SKUs are examined again", len(p.Items), why))
 			for _, it := range p.Items {

@@ -375,14 +375,14 @@ func TestWriteBackSubmittedPushWaitsForResults(t *testing.T) {
 	}
 }
 
-func TestWriteBackDropsFailedOrExpiredSubmissions(t *testing.T) {
+func TestWriteBackDropsFailedSubmissions(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		state string
 		wait  time.Duration
 	}{
 		{"error", "error", inventory.ChangeMargin + time.Minute},
-		{"expired", "", pendingMaxAge + time.Minute},
+		{"error a day later", "error", 25 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, sub, skus := submitFixture(t, 4)
@@ -400,6 +400,46 @@ func TestWriteBackDropsFailedOrExpiredSubmissions(t *testing.T) {
 			}
 			if !hasDetail(run, "examined again") || run.Counts.Pushed != 0 {
 				t.Errorf("run %+v", run)
+			}
+		})
+	}
+}
+
+// A push the cart still processes is kept however old it is: only the
+// cart knows whether it can still apply (Amazon's feed in progress will;
+// one it gave up on it cancelled first), and pushing its SKUs again
+// meanwhile could be overwritten by it.
+func TestWriteBackKeepsSubmissionsInProgress(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wait time.Duration
+	}{
+		{"past 2 hours", 2*time.Hour + time.Minute},
+		{"past a day", 25 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, sub, skus := submitFixture(t, 4)
+			f.clk.Add(inventory.ChangeMargin + time.Minute)
+			f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+			if sub.submissions() != 1 {
+				t.Fatalf("%d submissions", sub.submissions())
+			}
+			f.clk.Add(tc.wait)
+			run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+			if sub.submissions() != 1 || sub.asked != 1 || hasDetail(run, "examined again") || run.Counts.Pushed != 0 || run.Counts.Failed != 0 {
+				t.Fatalf("%d submissions, %d asks: a push in progress was dropped or pushed again (%+v)", sub.submissions(), sub.asked, run)
+			}
+			if got := f.needsSync(t, false); !slices.Equal(got, skus) {
+				t.Fatalf("needs sync %v while in flight", got)
+			}
+			sub.set(1, "done")
+			f.clk.Add(time.Minute)
+			run = f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+			if run.Counts.Pushed != len(skus) || sub.submissions() != 1 || f.shelf.quantity(skus[0]) != 18 {
+				t.Fatalf("run reading the results %+v; %d submissions, cart %d", run, sub.submissions(), f.shelf.quantity(skus[0]))
+			}
+			if got := f.needsSync(t, false); len(got) != 0 {
+				t.Errorf("needs sync %v once confirmed", got)
 			}
 		})
 	}

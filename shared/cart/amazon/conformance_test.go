@@ -3,6 +3,7 @@ package amazon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -113,6 +114,23 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 	if res, done, err := c.StockResults(ctx, ticket); err != nil || !done || len(res) != len(skus) {
 		t.Fatalf("results: %v %v", done, err)
 	}
+	// A feed still queued past the give-up age is cancelled (cancelFeed,
+	// 200), and a finished one cannot be (400).
+	sim.HoldFeeds(amazonsim.FeedInQueue)
+	_, queued, err := c.SubmitStock(ctx, pushOf(skus, func(i int) int { return 3 * i }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(defaultFeedPolicy.giveUp)
+	if _, done, err := c.StockResults(ctx, queued); done || err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("a queued feed past the give-up age: %v %v", done, err)
+	}
+	sim.HoldFeeds("")
+	if fs := sim.Feeds(); len(fs) == 0 || fs[0].Status != amazonsim.FeedDone {
+		t.Fatalf("feeds %+v", fs)
+	} else if cancelled, err := c.cancelFeed(ctx, fs[0].ID); cancelled || err == nil {
+		t.Fatalf("cancelling a finished feed: %v %v", cancelled, err)
+	}
 	// A refusal: a listing search in a marketplace of the region the
 	// seller does not sell in.
 	c2, _ := New(Config{Endpoint: ts.URL, LWAEndpoint: ts.URL + "/auth/o2/token",
@@ -162,7 +180,14 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 		}
 		ref := amazontest.ResponseSchema(t, model, tmpl, x.method, x.status)
 		if ref == "" {
-			t.Errorf("%s %s: the simulator answered %d, which the model does not list", x.method, x.path, x.status)
+			switch {
+			case !amazontest.ResponseListed(t, model, tmpl, x.method, x.status):
+				t.Errorf("%s %s: the simulator answered %d, which the model does not list", x.method, x.path, x.status)
+			case len(x.answer) > 0:
+				t.Errorf("%s %s %d: the model gives this answer no body, the simulator sent %.200s", x.method, x.path, x.status, x.answer)
+			default:
+				seen[fmt.Sprintf("%s %s %d", x.method, tmpl, x.status)]++
+			}
 			continue
 		}
 		seen[ref]++
@@ -182,6 +207,8 @@ func TestRequestBodiesMatchPublishedSchemas(t *testing.T) {
 		amazontest.Feeds + "#/definitions/FeedDocument",
 		amazontest.Feeds + "#/definitions/CreateFeedResponse",
 		amazontest.Feeds + "#/definitions/CreateFeedDocumentResponse",
+		amazontest.Feeds + "#/definitions/ErrorList",
+		"DELETE /feeds/2021-06-30/feeds/{feedId} 200",
 	} {
 		if seen[want] == 0 {
 			t.Errorf("nothing checked against %s", want)

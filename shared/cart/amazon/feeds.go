@@ -32,9 +32,22 @@ package amazon
 // getFeed 10 s after createFeed, then doubling waits up to a minute, each
 // paced by getFeed's own bucket. A wait that would pass the caller's
 // deadline returns *cart.RateLimitedError (the caller continues later
-// and its continuation resumes the remembered feed); a feed not finished
-// two hours after its creation is given up as a temporary failure (the
-// next run submits it again).
+// and its continuation resumes the remembered feed).
+//
+// A feed is given up only when it can no longer apply. One still IN_QUEUE
+// two hours (feedPolicy.giveUp) after its creation is cancelled
+// (cancelFeed) and then reported as a temporary failure, so the caller's
+// next push of its SKUs, perhaps by patchListingsItem, is not overwritten
+// by the old quantities when Amazon gets to the feed. One IN_PROGRESS
+// cannot be cancelled and will apply: it is waited for (still
+// processing), and only past feedPolicy.unknownAfter (24 hours) is it
+// reported as a temporary failure whose outcome is unknown. A cancelFeed
+// that does not succeed (the feed started meanwhile, or the request
+// failed) leaves the feed watched as IN_PROGRESS; the next poll reads
+// its status again and, while it is still queued, tries again. For the
+// same reason a getFeed that fails for a moment (5xx, no answer) is not
+// a failure of the feed: StockResults reports it still processing, and
+// SetStock keeps it remembered for its continuation.
 //
 // Guesses, in one place (the stored specs hold neither the Feeds model
 // nor the feed schemas; Amazon's Feeds API guide and the public
@@ -62,6 +75,11 @@ package amazon
 //     version of the model says 0.0083/s; x-amzn-RateLimit-Limit corrects
 //     the pacing either way); getFeedDocument's is the model's 0.0222/s
 //     burst 10.
+//   - cancelFeed: the model says only IN_QUEUE feeds can be cancelled but
+//     not how the refusal of another one looks, so any answer other than
+//     2xx is taken as "not cancelled"; a 200 is taken as the feed
+//     CANCELLED, nothing of it applied. Its usage plan is the model's
+//     2/s burst 15.
 //   - MaxFeedBatch is 10,000 messages, inside the current schema's 25,000
 //     (older guidance said 10,000).
 
@@ -94,10 +112,14 @@ const (
 type feedPolicy struct {
 	first  time.Duration // the wait before the first poll
 	max    time.Duration // polls wait doubling up to this
-	giveUp time.Duration // a feed unfinished this long after its creation is given up
+	giveUp time.Duration // a feed still IN_QUEUE this long after its creation is cancelled
+	// unknownAfter bounds the wait for a feed that cannot be cancelled:
+	// unfinished this long after its creation, its outcome is reported
+	// unknown.
+	unknownAfter time.Duration
 }
 
-var defaultFeedPolicy = feedPolicy{first: 10 * time.Second, max: time.Minute, giveUp: 2 * time.Hour}
+var defaultFeedPolicy = feedPolicy{first: 10 * time.Second, max: time.Minute, giveUp: 2 * time.Hour, unknownAfter: 24 * time.Hour}
 
 // Feed document wire shapes (listings-feed-schema-v2 and the processing
 // report schema).
@@ -148,7 +170,7 @@ func (c *Client) recall(k [32]byte) (inflightFeed, bool) {
 	inflight.mu.Lock()
 	defer inflight.mu.Unlock()
 	f, ok := inflight.m[k]
-	if ok && c.now().Sub(f.created) > c.feedPoll.giveUp {
+	if ok && c.now().Sub(f.created) > c.feedPoll.unknownAfter {
 		delete(inflight.m, k)
 		return inflightFeed{}, false
 	}
@@ -218,8 +240,9 @@ func (c *Client) setStockFeed(ctx context.Context, updates []cart.StockUpdate) (
 		var rl *cart.RateLimitedError
 		switch {
 		case err == nil:
-		case errors.As(err, &rl) || ctx.Err() != nil:
-			// Still processing: a continuation resumes it.
+		case errors.As(err, &rl) || ctx.Err() != nil || unansweredForNow(err):
+			// Still processing, as far as is known: a continuation
+			// resumes it.
 			return nil, fmt.Errorf("amazon: waiting for quantity feed %s: %w", known.id, err)
 		default:
 			forget(key)
@@ -387,18 +410,21 @@ func (c *Client) awaitFeed(ctx context.Context, f inflightFeed, pollNow bool) (f
 }
 
 // getFeed asks for f's status once: done when it is DONE, FATAL or
-// CANCELLED; a temporary *cart.Error when it is still processing past the
-// give-up age; errFeedGone when Amazon does not know it.
+// CANCELLED; errFeedGone when Amazon does not know it. Past the give-up
+// age a feed still IN_QUEUE is cancelled, and then reported as a
+// temporary *cart.Error; one that cannot be cancelled is still
+// processing until unknownAfter, then a temporary *cart.Error saying its
+// outcome is unknown (see the top of this file).
 func (c *Client) getFeed(ctx context.Context, f inflightFeed) (feedStatus, bool, error) {
 	resp, err := c.do(ctx, request{op: opGetFeed, method: http.MethodGet, path: feedsPath + "/feeds/" + url.PathEscape(f.id)})
-	if err != nil {
-		return feedStatus{}, false, err
-	}
-	if resp.status == http.StatusNotFound {
+	if err == nil && resp.status == http.StatusNotFound {
 		return feedStatus{}, false, errFeedGone
 	}
-	if !resp.ok() {
-		return feedStatus{}, false, failure(resp)
+	if err == nil && !resp.ok() {
+		err = failure(resp)
+	}
+	if err != nil {
+		return feedStatus{}, false, unanswered{err}
 	}
 	v, err := parseFeed(resp.body)
 	if err != nil || v.id != f.id {
@@ -411,11 +437,55 @@ func (c *Client) getFeed(ctx context.Context, f inflightFeed) (feedStatus, bool,
 	default:
 		return feedStatus{}, false, &cart.Error{Status: resp.status, Message: fmt.Sprintf("Amazon sent feed status %q, not one this connector knows", clip(v.status))}
 	}
-	if c.now().Sub(f.created) >= c.feedPoll.giveUp {
+	age := c.now().Sub(f.created)
+	if v.status == "IN_QUEUE" && age >= c.feedPoll.giveUp {
+		cancelled, err := c.cancelFeed(ctx, f.id)
+		if cancelled {
+			return feedStatus{}, false, &cart.Error{Temporary: true, Message: fmt.Sprintf(
+				"Amazon had not started the quantity feed %s after %s, so Autosync cancelled it: none of its quantities applied", f.id, c.feedPoll.giveUp)}
+		}
+		if err != nil && ctx.Err() != nil {
+			return feedStatus{}, false, err
+		}
+		// Not cancelled: it may have started, so it is watched as
+		// IN_PROGRESS (a failed request is tried again at the next poll).
+	}
+	if age >= c.feedPoll.unknownAfter {
 		return feedStatus{}, false, &cart.Error{Temporary: true, Message: fmt.Sprintf(
-			"Amazon had not processed the quantity feed %s after %s (still %s)", f.id, c.feedPoll.giveUp, v.status)}
+			"Amazon has not finished the quantity feed %s after %s (still %s): its outcome is unknown, whether its quantities applied or may still apply",
+			f.id, c.feedPoll.unknownAfter, v.status)}
 	}
 	return v, false, nil
+}
+
+// cancelFeed asks Amazon to cancel feed id: cancelled when it answers
+// 2xx. Any other answer (Amazon refuses feeds no longer IN_QUEUE) is not
+// cancelled, with the reason as err.
+func (c *Client) cancelFeed(ctx context.Context, id string) (cancelled bool, err error) {
+	resp, err := c.do(ctx, request{op: opCancelFeed, method: http.MethodDelete, path: feedsPath + "/feeds/" + url.PathEscape(id)})
+	if err != nil {
+		return false, err
+	}
+	if !resp.ok() {
+		return false, failure(resp)
+	}
+	return true, nil
+}
+
+// unanswered is getFeed's request failing: nothing was learnt of the
+// feed.
+type unanswered struct{ error }
+
+func (u unanswered) Unwrap() error { return u.error }
+
+// unansweredForNow says whether err is getFeed failing for a moment (a
+// temporary failure, or a wait that would pass the deadline): the feed
+// may still apply, and asking later may tell.
+func unansweredForNow(err error) bool {
+	var u unanswered
+	var rl *cart.RateLimitedError
+	var ce *cart.Error
+	return errors.As(err, &u) && (errors.As(err, &rl) || errors.As(err, &ce) && ce.Temporary)
 }
 
 // feedOutcome reads a finished feed: the ERROR issues of each message

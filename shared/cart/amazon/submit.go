@@ -50,9 +50,13 @@ func (c *Client) SubmitStock(ctx context.Context, updates []cart.StockUpdate) ([
 
 // StockResults asks Amazon once about a submitted feed: done with one
 // result per update when it finished (a result's SKU is empty: the caller
-// holds the updates), not done while it processes. The ticket's age past
-// the give-up age, a FATAL or CANCELLED feed, or a report that does not
-// account for every message fail the call as SetStock's would.
+// holds the updates), not done while it processes. A FATAL or CANCELLED
+// feed, one cancelled here because it was still queued past the give-up
+// age, one unfinished past unknownAfter, or a report that does not
+// account for every message fail the call as SetStock's would; a feed in
+// progress past the give-up age is still processing (it will apply, so
+// its SKUs must not be pushed again meanwhile), and so is one Amazon
+// fails to answer about for a moment.
 func (c *Client) StockResults(ctx context.Context, ticket string) ([]cart.StockResult, bool, error) {
 	t, err := decodeTicket(ticket)
 	if err == nil && (t.Seller != c.seller || t.Market != c.market) {
@@ -62,6 +66,16 @@ func (c *Client) StockResults(ctx context.Context, ticket string) ([]cart.StockR
 		return nil, false, &cart.Error{Message: "amazon: not a quantity feed ticket of this channel", Err: err}
 	}
 	f, done, err := c.getFeed(ctx, inflightFeed{id: t.Feed, created: t.Created})
+	if err != nil && ctx.Err() == nil && unansweredForNow(err) {
+		// Amazon said nothing of the feed, which may still apply: the
+		// caller keeps its SKUs in flight and asks again, up to the
+		// last bound.
+		if c.now().Sub(t.Created) < c.feedPoll.unknownAfter {
+			return nil, false, nil
+		}
+		err = &cart.Error{Temporary: true, Message: fmt.Sprintf(
+			"Amazon could not be asked about the quantity feed %s %s after its creation: its outcome is unknown", t.Feed, c.feedPoll.unknownAfter), Err: err}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("amazon: asking about quantity feed %s: %w", t.Feed, feedGone(err))
 	}

@@ -29,13 +29,14 @@ var (
 	opSearchListings = operation{"searchListingsItems", 5, 5}
 	opPatchListing   = operation{"patchListingsItem", 5, 5}
 	// Feeds 2021-06-30 (feeds.go): the documented plans, getFeedDocument's
-	// from the model.
+	// and cancelFeed's from the model.
 	opCreateFeedDocument = operation{"createFeedDocument", 0.5, 15}
 	opCreateFeed         = operation{"createFeed", 0.0083, 15}
 	opGetFeed            = operation{"getFeed", 2, 15}
 	opGetFeedDocument    = operation{"getFeedDocument", 0.0222, 10}
+	opCancelFeed         = operation{"cancelFeed", 2, 15}
 	operations           = []operation{opSearchOrders, opInventory, opSearchListings, opPatchListing,
-		opCreateFeedDocument, opCreateFeed, opGetFeed, opGetFeedDocument}
+		opCreateFeedDocument, opCreateFeed, opGetFeed, opGetFeedDocument, opCancelFeed}
 )
 
 // retryPolicy says how hard to try. Tests shorten the durations.

@@ -16,7 +16,7 @@ const (
 	// report names the same version.
 	ListingsVersion = "2021-08-01"
 	// FeedsVersion is Feeds API 2021-06-30 (createFeedDocument,
-	// createFeed, getFeed, getFeedDocument). Feeds 2020-09-04 was removed
+	// createFeed, getFeed, cancelFeed, getFeedDocument). Feeds 2020-09-04 was removed
 	// on 27 June 2024.
 	FeedsVersion = "2021-06-30"
 	// ListingsFeedVersion is the JSON_LISTINGS_FEED document schema

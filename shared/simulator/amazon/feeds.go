@@ -24,6 +24,13 @@ import (
 //   - createFeed (POST /feeds/2021-06-30/feeds, 202) queues the uploaded
 //     document as a feed; getFeed (GET /feeds/2021-06-30/feeds/{feedId})
 //     shows it IN_QUEUE, then IN_PROGRESS, then DONE (or FATAL).
+//   - cancelFeed (DELETE /feeds/2021-06-30/feeds/{feedId}) cancels a feed
+//     that is IN_QUEUE: 200 with no body (the model's 200 has none), the
+//     feed CANCELLED, nothing of it applied. A feed that is not IN_QUEUE
+//     answers 400 InvalidInput and goes on: the model documents that
+//     only IN_QUEUE feeds can be cancelled but not the refusal, so its
+//     status and code are a guess (400 is the model's one client error
+//     for a request that cannot be honoured). An unknown feed answers 404.
 //   - getFeedDocument (GET /feeds/2021-06-30/documents/{id}) returns a
 //     presigned download URL, GET /feed-documents/{id}, for the
 //     processing report ({"header","issues","summary"}).
@@ -34,7 +41,9 @@ import (
 //     feeds are processed one at a time, in creation order, so a feed
 //     queued behind another waits for it. Processing happens at the end
 //     time, whenever the simulator is next asked anything: the messages'
-//     quantities apply then, with that update time.
+//     quantities apply then, with that update time. HoldFeeds keeps
+//     feeds IN_QUEUE, or keeps them from finishing, for as long as a test
+//     wants.
 //   - A document that is not JSON, not application/json, lacks the
 //     header (sellerId of the seller, version "2.0"), has no messages or
 //     more than MaxFeedMessages, or has a message without a unique
@@ -61,6 +70,7 @@ const (
 	OpCreateFeed         = "createFeed"
 	OpGetFeed            = "getFeed"
 	OpGetFeedDocument    = "getFeedDocument"
+	OpCancelFeed         = "cancelFeed"
 
 	// FeedTypeListings is the only feed type the simulator accepts.
 	FeedTypeListings = "JSON_LISTINGS_FEED"
@@ -111,13 +121,13 @@ type feed struct {
 	messages            int
 }
 
-// statusAt is the processing status at now; the caller has processed the
-// feeds due.
-func (f *feed) statusAt(now time.Time) string {
+// statusAt is the processing status at now under hold (HoldFeeds); the
+// caller has processed the feeds due.
+func (f *feed) statusAt(now time.Time, hold string) string {
 	switch {
 	case f.status != "":
 		return f.status
-	case now.Before(f.start):
+	case hold == FeedInQueue || now.Before(f.start):
 		return FeedInQueue
 	}
 	return FeedInProgress
@@ -137,6 +147,19 @@ func (s *Server) FailFeeds(n int) {
 	s.failFeeds = n
 }
 
+// HoldFeeds holds every feed not yet processed at status: IN_QUEUE keeps
+// them from starting, IN_PROGRESS from finishing (they start on
+// schedule). "" lets them follow their schedule again: one whose end has
+// passed is processed at the next request. Any other status panics.
+func (s *Server) HoldFeeds(status string) {
+	if status != "" && status != FeedInQueue && status != FeedInProgress {
+		panic("amazonsim: HoldFeeds takes IN_QUEUE, IN_PROGRESS or nothing, not " + status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdFeeds = status
+}
+
 // CancelFeeds cancels every feed still IN_QUEUE, as cancelFeed would (the
 // seller, or another application, cancelling them), and says how many.
 func (s *Server) CancelFeeds() int {
@@ -146,12 +169,21 @@ func (s *Server) CancelFeeds() int {
 	s.processFeeds(now)
 	n := 0
 	for _, f := range s.feedOrder {
-		if f.statusAt(now) == FeedInQueue {
-			f.status, f.start, f.end = FeedCancelled, now, now
+		if s.cancel(f, now) {
 			n++
 		}
 	}
 	return n
+}
+
+// cancel cancels f if it is IN_QUEUE at now, and says whether it did. The
+// caller holds s.mu and has processed the feeds due.
+func (s *Server) cancel(f *feed, now time.Time) bool {
+	if f.statusAt(now, s.holdFeeds) != FeedInQueue {
+		return false
+	}
+	f.status, f.start, f.end = FeedCancelled, now, now
+	return true
 }
 
 // Feeds returns copies of every feed, oldest first.
@@ -162,7 +194,7 @@ func (s *Server) Feeds() []Feed {
 	s.processFeeds(now)
 	out := make([]Feed, 0, len(s.feedOrder))
 	for _, f := range s.feedOrder {
-		out = append(out, Feed{ID: f.id, Status: f.statusAt(now), ResultDocumentID: f.result, Messages: f.messages, Created: f.created, End: f.end})
+		out = append(out, Feed{ID: f.id, Status: f.statusAt(now, s.holdFeeds), ResultDocumentID: f.result, Messages: f.messages, Created: f.created, End: f.end})
 	}
 	return out
 }
@@ -170,6 +202,9 @@ func (s *Server) Feeds() []Feed {
 // processFeeds processes, in order, every feed whose end has come. The
 // caller holds s.mu.
 func (s *Server) processFeeds(now time.Time) {
+	if s.holdFeeds != "" {
+		return
+	}
 	for _, f := range s.feedOrder {
 		if f.status == "" && !now.Before(f.end) {
 			s.processFeed(f)
@@ -350,14 +385,31 @@ func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := feedJSON{FeedID: f.id, FeedType: f.feedType, MarketplaceIDs: f.markets, CreatedTime: iso(f.created),
-		ProcessingStatus: f.statusAt(now), ResultFeedDocumentID: f.result}
-	if !now.Before(f.start) || f.status != "" {
+		ProcessingStatus: f.statusAt(now, s.holdFeeds), ResultFeedDocumentID: f.result}
+	if out.ProcessingStatus != FeedInQueue {
 		out.ProcessingStartTime = iso(f.start)
 	}
 	if f.status != "" {
 		out.ProcessingEndTime = iso(f.end)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// cancelFeed is DELETE /feeds/2021-06-30/feeds/{feedId}.
+func (s *Server) cancelFeed(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.processFeeds(now)
+	f, ok := s.feeds[r.PathValue("feedId")]
+	switch {
+	case !ok:
+		writeErrors(w, http.StatusNotFound, "NotFound", "The requested feed was not found.", "")
+	case !s.cancel(f, now):
+		invalidInput(w, fmt.Sprintf("The feed cannot be cancelled: its processingStatus is %s, and only IN_QUEUE feeds can be cancelled.", f.statusAt(now, s.holdFeeds)))
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
 }
 
 // getFeedDocument is GET /feeds/2021-06-30/documents/{feedDocumentId}.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/autosync/autosync/shared/cart/amazon/amazontest"
 )
 
 // feedBody is a listings feed of PATCH messages setting quantities.
@@ -293,5 +295,63 @@ func TestFeedRateLimits(t *testing.T) {
 		if got := f.sim.Limit(op); got != want {
 			t.Errorf("%s: %+v, want %+v", op, got, want)
 		}
+	}
+}
+
+// cancelFeed (DELETE /feeds/2021-06-30/feeds/{feedId}) cancels a feed
+// only while it is IN_QUEUE; HoldFeeds keeps feeds in a status for as
+// long as a test wants.
+func TestCancelFeed(t *testing.T) {
+	ok := feedBody(DefaultSellerID, map[string]int{"SKU-0001": 9}, []string{"SKU-0001"})
+	for _, tc := range []struct {
+		name   string
+		hold   string
+		wait   time.Duration
+		status int    // cancelFeed's answer
+		after  string // the feed's status after the answer, and after the hold is lifted
+	}{
+		{"queued", "", 0, 200, FeedCancelled},
+		{"held in the queue for a day", FeedInQueue, 24 * time.Hour, 200, FeedCancelled},
+		{"in progress", "", 40 * time.Second, 400, FeedDone},
+		{"held in progress for a day", FeedInProgress, 24 * time.Hour, 400, FeedDone},
+		{"done", "", time.Hour, 400, FeedDone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Options{FeedDelay: 90 * time.Second, AccessTokenTTL: 48 * time.Hour})
+			before := f.sim.Quantities()["SKU-0001"]
+			f.sim.HoldFeeds(tc.hold)
+			id := f.submit(t, ok)
+			f.clock.Add(tc.wait)
+			if tc.hold != "" {
+				if got := f.feed(t, id).ProcessingStatus; got != tc.hold {
+					t.Fatalf("held %s, the feed is %s after %s", tc.hold, got, tc.wait)
+				}
+			}
+			a := f.do(t, "DELETE", "/feeds/2021-06-30/feeds/"+id, nil, "")
+			if a.status != tc.status || a.header.Get("x-amzn-RateLimit-Limit") != "2.0" {
+				t.Fatalf("cancelFeed: %d %s (rate %q), want %d", a.status, a.body, a.header.Get("x-amzn-RateLimit-Limit"), tc.status)
+			}
+			if a.status != 200 {
+				checkErrorList(t, amazontest.Feeds, a.body)
+			} else if len(a.body) != 0 {
+				t.Errorf("cancelFeed 200 with a body: %s", a.body)
+			}
+			f.sim.HoldFeeds("")
+			f.clock.Add(time.Hour)
+			fd := f.feed(t, id)
+			if fd.ProcessingStatus != tc.after {
+				t.Errorf("after cancelFeed and an hour: %s, want %s", fd.ProcessingStatus, tc.after)
+			}
+			if q := f.sim.Quantities()["SKU-0001"]; (q == 9) != (tc.after == FeedDone) || (q == before) == (tc.after == FeedDone) {
+				t.Errorf("SKU-0001 = %d (was %d) with the feed %s", q, before, tc.after)
+			}
+		})
+	}
+	f := newFixture(t, Options{})
+	if a := f.do(t, "DELETE", "/feeds/2021-06-30/feeds/123", nil, ""); a.status != 404 {
+		t.Errorf("unknown feed: %d %s", a.status, a.body)
+	}
+	if got := f.sim.Limit(OpCancelFeed); got != (Limit{2, 15}) {
+		t.Errorf("cancelFeed's usage plan %+v", got)
 	}
 }

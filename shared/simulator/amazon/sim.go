@@ -12,7 +12,7 @@
 //     /listings/2021-08-01/items/{sellerId}) and patchListingsItem (PATCH
 //     /listings/2021-08-01/items/{sellerId}/{sku}).
 //   - Feeds 2021-06-30 for JSON_LISTINGS_FEED: createFeedDocument,
-//     createFeed, getFeed and getFeedDocument, with the presigned document
+//     createFeed, getFeed, cancelFeed and getFeedDocument, with the presigned document
 //     URLs served by the simulator itself (feeds.go, which lists the
 //     guesses the feed model leaves to make).
 //
@@ -106,6 +106,7 @@ var DefaultLimits = map[string]Limit{
 	OpCreateFeed:            {Rate: 0.0083, Burst: 15},
 	OpGetFeed:               {Rate: 2, Burst: 15},
 	OpGetFeedDocument:       {Rate: 0.0222, Burst: 10},
+	OpCancelFeed:            {Rate: 2, Burst: 15},
 }
 
 // Defaults used when Options leave a field empty.
@@ -249,6 +250,7 @@ type Server struct {
 	feedOrder []*feed // by creation, which is processing order
 	feedSeq   int
 	failFeeds int
+	holdFeeds string // HoldFeeds
 }
 
 // New returns a server whose seller lists opts.SKUs (merchant-fulfilled,
@@ -333,6 +335,7 @@ func New(opts Options) *Server {
 	s.api("POST /feeds/2021-06-30/documents", OpCreateFeedDocument, s.createFeedDocument)
 	s.api("POST /feeds/2021-06-30/feeds", OpCreateFeed, s.createFeed)
 	s.api("GET /feeds/2021-06-30/feeds/{feedId}", OpGetFeed, s.getFeed)
+	s.api("DELETE /feeds/2021-06-30/feeds/{feedId}", OpCancelFeed, s.cancelFeed)
 	s.api("GET /feeds/2021-06-30/documents/{feedDocumentId}", OpGetFeedDocument, s.getFeedDocument)
 	s.mux.HandleFunc("PUT /feed-uploads/{docId}", s.upload)
 	s.mux.HandleFunc("GET /feed-documents/{docId}", s.download)

@@ -173,6 +173,7 @@ var operations = []operation{
 	{"POST", "/feeds/2021-06-30/documents", Feeds},
 	{"POST", "/feeds/2021-06-30/feeds", Feeds},
 	{"GET", "/feeds/2021-06-30/feeds/{feedId}", Feeds},
+	{"DELETE", "/feeds/2021-06-30/feeds/{feedId}", Feeds},
 	{"GET", "/feeds/2021-06-30/documents/{feedDocumentId}", Feeds},
 }
 
@@ -254,6 +255,14 @@ func ResponseSchema(t testing.TB, model, template, method string, status int) st
 		return ""
 	}
 	return model + r.Schema.Ref
+}
+
+// ResponseListed says whether the model lists status among the
+// operation's answers (with a body schema or without).
+func ResponseListed(t testing.TB, model, template, method string, status int) bool {
+	t.Helper()
+	_, ok := lookup(t, model, template, method).Responses[fmt.Sprint(status)]
+	return ok
 }
 
 // ValidateQuery checks a request's query against the operation's declared
