@@ -1,0 +1,48 @@
+package carttest
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/autosync/autosync/shared/cart"
+)
+
+// Matcher is a connector that answers for one order what its Import
+// Orders query would select.
+type Matcher interface {
+	cart.OrderSource
+	cart.OrderFetcher
+	cart.StatusMatcher
+}
+
+// Importable holds a connector's StatusMatcher to its own query: for each
+// statuses list (nil: the defaults), every order in ids, fetched by id as
+// a webhook import fetches it, is Importable exactly when the Import
+// Orders query with those statuses returns it. It reports how many of
+// the (order, list) pairs were importable, so a caller can check the
+// cases were not all alike.
+func Importable(t *testing.T, c Matcher, ids []string, lists [][]string) (importable int) {
+	t.Helper()
+	fetched := make([]cart.Order, len(ids))
+	for i, id := range ids {
+		o, err := c.Order(t.Context(), id)
+		if err != nil {
+			t.Fatalf("Order(%s): %v", id, err)
+		}
+		fetched[i] = o
+	}
+	for _, list := range lists {
+		selected := IDs(Orders(t, c, cart.OrderQuery{Statuses: list}))
+		for _, o := range fetched {
+			want := slices.Contains(selected, o.ExternalID)
+			if got := c.Importable(o, list); got != want {
+				t.Errorf("order %s (%s, %q): Importable with statuses %q = %v; the query with them selects it: %v",
+					o.ExternalID, o.Filter, o.CartStatus, list, got, want)
+			}
+			if want {
+				importable++
+			}
+		}
+	}
+	return importable
+}
