@@ -70,12 +70,17 @@ func refusedOrder(run *runs.Run, o cart.Order, err error) bool {
 		return false
 	}
 	run.Counts.Failed++
-	name := o.ExternalID
-	if o.Number != "" && o.Number != o.ExternalID {
-		name = fmt.Sprintf("%s (id %s)", o.Number, o.ExternalID)
-	}
-	addDetail(run, fmt.Sprintf("order %s: %v", name, err))
+	addDetail(run, fmt.Sprintf("order %s: %v", orderName(o), err))
 	return true
+}
+
+// orderName names an order for a run's detail: its number, and its id
+// when they differ.
+func orderName(o cart.Order) string {
+	if o.Number != "" && o.Number != o.ExternalID {
+		return fmt.Sprintf("%s (id %s)", o.Number, o.ExternalID)
+	}
+	return o.ExternalID
 }
 
 // refusedListing is refusedOrder for a listing without a usable SKU, which

@@ -8,6 +8,7 @@ import (
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/orders"
 	"github.com/autosync/autosync/shared/runs"
 )
 
@@ -30,7 +31,7 @@ func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, 
 	if run.Counts.Failed > 0 {
 		run.Status = runs.Partial // a refused record, said in the detail
 	}
-	log.InfoContext(ctx, "instasync import", "resource", in.ResourceID, "created", run.Counts.Created, "updated", run.Counts.Updated)
+	log.InfoContext(ctx, "instasync import", "resource", in.ResourceID, "created", run.Counts.Created, "updated", run.Counts.Updated, "skipped", run.Counts.Skipped)
 	return run, r.Runs.Save(ctx, run)
 }
 
@@ -57,7 +58,15 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 		}
 		return importFetched(ctx, "order", in.ResourceID, f.Order, func(o cart.Order) error {
 			run.Counts.Fetched = 1
-			res, err := r.Orders.Upsert(ctx, in.AccountID, in.ChannelID, o)
+			importable, err := r.importable(ctx, in, f, o)
+			if err != nil {
+				return err
+			}
+			apply := r.Orders.Upsert
+			if !importable {
+				apply = r.Orders.Update // an order we hold still follows the cart
+			}
+			res, err := apply(ctx, in.AccountID, in.ChannelID, o)
 			if refusedOrder(run, o, err) {
 				return nil
 			}
@@ -66,6 +75,9 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 				return err
 			}
 			countOrder(&run.Counts, res.Outcome)
+			if res.Outcome == orders.Ignored && !importable {
+				addDetail(run, fmt.Sprintf("order %s: not created: its status %q is not one this channel imports", orderName(o), o.CartStatus))
+			}
 			return nil
 		})
 	case catalog.InstasyncProducts:
@@ -91,6 +103,25 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 	default:
 		return errUnsupported
 	}
+}
+
+// importable says whether a webhook import may create o: unless the
+// connector says the scheduled import with the channel's statuses would
+// not select o though it awaits fulfillment. That is an unpaid order (the
+// connectors read every status short of shipped or cancelled as awaiting
+// fulfillment), and created here it would commit stock for a sale that may
+// never be paid, with nothing to release it. One we hold is still updated;
+// the rest are skipped.
+func (r *Runner) importable(ctx context.Context, in runs.Input, f cart.OrderFetcher, o cart.Order) (bool, error) {
+	m, ok := f.(cart.StatusMatcher)
+	if !ok || o.Filter != cart.AwaitingFulfillment {
+		return true, nil
+	}
+	statuses, err := r.orderStatuses(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return false, err
+	}
+	return m.Importable(o, statuses), nil
 }
 
 // importFetched fetches the one resource a webhook named and stores it; one

@@ -448,11 +448,9 @@ func (e *execution) do(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var statuses []string
-		if e.Statuses != nil {
-			if statuses, err = e.Statuses.OrderStatuses(ctx, e.in.AccountID, e.in.ChannelID); err != nil {
-				return err
-			}
+		statuses, err := e.orderStatuses(ctx, e.in.AccountID, e.in.ChannelID)
+		if err != nil {
+			return err
 		}
 		return e.importOrders(ctx, src, statuses)
 	case catalog.ImportProducts, catalog.ImportProductImages:
@@ -484,6 +482,19 @@ func (e *execution) do(ctx context.Context) error {
 		return e.importFBAOrders(ctx, src)
 	}
 	return errUnsupported
+}
+
+// orderStatuses are the cart statuses a channel's orders are imported
+// in, as support set them; nil means the cart's defaults.
+func (r *Runner) orderStatuses(ctx context.Context, account, channel string) ([]string, error) {
+	if r.Statuses == nil {
+		return nil, nil
+	}
+	statuses, err := r.Statuses.OrderStatuses(ctx, account, channel)
+	if err != nil {
+		return nil, fmt.Errorf("load the channel's order statuses: %w", err)
+	}
+	return statuses, nil
 }
 
 // connect builds the channel's connector as T, the capability a task

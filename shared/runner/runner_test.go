@@ -51,7 +51,7 @@ func (f *fakeCart) Orders(ctx context.Context, q cart.OrderQuery) (cart.OrderPag
 		if o.UpdatedAt.Before(q.UpdatedFrom) || !o.UpdatedAt.Before(q.UpdatedTo) {
 			continue
 		}
-		if (o.Filter == cart.Cancelled) != q.Cancelled {
+		if (o.Filter == cart.Cancelled) != q.Cancelled || !q.Cancelled && !fakeImportable(o, q.Statuses) {
 			continue
 		}
 		match = append(match, o)
