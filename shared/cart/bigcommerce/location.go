@@ -88,6 +88,13 @@ func (c *Client) atLocation(ctx context.Context, listings []cart.Listing, tr tra
 	if err != nil {
 		return err
 	}
+	relocate(listings, tr, items)
+	return nil
+}
+
+// relocate sets the quantity of each listing whose product tracks stock
+// to its item's stock among items; a listing without one gets none.
+func relocate(listings []cart.Listing, tr tracking, items []locationItem) {
 	byVariant := map[int64]int{}
 	byProduct := map[int64][]locationItem{}
 	for _, it := range items {
@@ -120,7 +127,6 @@ func (c *Client) atLocation(ctx context.Context, listings []cart.Listing, tr tra
 			l.Quantity = &q
 		}
 	}
-	return nil
 }
 
 // productStock picks the stock of a product tracked by product among its
@@ -160,30 +166,45 @@ func (c *Client) locationItems(ctx context.Context, productIDs []int64) ([]locat
 		if err != nil {
 			return nil, c.locationError(err)
 		}
-		var d struct {
-			Data *[]locationItem `json:"data"`
-			Meta struct {
-				Pagination *pagination `json:"pagination"`
-			} `json:"meta"`
+		items, more, err := parseLocationItems(resp.body, locationItemsPageSize)
+		if err != nil {
+			return nil, c.locationError(unreadable(resp.status, err))
 		}
-		if err := json.Unmarshal(resp.body, &d); err != nil {
-			return nil, c.locationError(unreadable(resp.status, cart.Malformed("location items: %v", err)))
-		}
-		if d.Data == nil {
-			return nil, c.locationError(unreadable(resp.status, cart.Malformed("location items: no data")))
-		}
-		out = append(out, *d.Data...)
-		more := len(*d.Data) >= locationItemsPageSize
-		if pg := d.Meta.Pagination; pg != nil {
-			more = pg.CurrentPage < pg.TotalPages
-		}
-		if !more || len(*d.Data) == 0 {
+		out = append(out, items...)
+		if !more {
 			return out, nil
 		}
 		if page >= maxLocationPages {
 			return nil, c.locationError(unreadable(resp.status, cart.Malformed("more than %d pages of location items", maxLocationPages)))
 		}
 	}
+}
+
+// parseLocationItems reads one page of location items; more is whether
+// another page follows (by meta.pagination, else by a full page of limit).
+func parseLocationItems(body []byte, limit int) (items []locationItem, more bool, err error) {
+	var d struct {
+		Data *[]locationItem `json:"data"`
+		Meta struct {
+			Pagination *pagination `json:"pagination"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, false, cart.Malformed("location items: %v", err)
+	}
+	if d.Data == nil {
+		return nil, false, cart.Malformed("location items: no data")
+	}
+	for _, it := range *d.Data {
+		if q := it.TotalInventoryOnhand; q != nil && (*q < 0 || *q > maxQuantity) {
+			return nil, false, cart.Malformed("location item %d/%d: total_inventory_onhand %d", it.Identity.ProductID, it.Identity.VariantID, *q)
+		}
+	}
+	more = len(*d.Data) >= limit
+	if pg := d.Meta.Pagination; pg != nil {
+		more = pg.CurrentPage < pg.TotalPages
+	}
+	return *d.Data, more && len(*d.Data) > 0, nil
 }
 
 // locationError says which location's stock could not be read. A location
