@@ -1,6 +1,8 @@
 // Package bigcommerce is the BigCommerce connector: it reads a store's
 // orders through the V2 Orders API, its listings through the V3 Catalog API
-// and writes stock back through V3 Inventory absolute adjustments
+// (their stock, at a location other than the default, through the V3
+// Inventory API's location items) and writes stock back through V3
+// Inventory absolute adjustments at the channel's location
 // (BigCommerce's API reference), pacing itself to the store's fixed-window rate limit and
 // retrying what BigCommerce says to retry.
 //
@@ -59,8 +61,9 @@ type Config struct {
 	// AccessToken is the API account's token. It is sent only in the
 	// X-Auth-Token header, never logged or put in an error.
 	AccessToken string
-	// LocationID is the inventory location stock is written to; 0 means
-	// 1, the store's default location.
+	// LocationID is the inventory location stock is written to and, when
+	// it is not the default, read from (the catalog reports the default
+	// location's stock only); 0 means 1, the store's default location.
 	LocationID int
 	// HTTPClient sends the requests; nil means a client with default
 	// transport. Redirects are never followed, whatever the client says,
@@ -418,7 +421,9 @@ var _ cart.ListingSource = (*Client)(nil)
 
 // Listings returns one page of listings: one per variant with a SKU, of the
 // products modified in q's window, in ascending product id order, keyed on
-// the last product id (id:greater) for the same reason as Orders.
+// the last product id (id:greater) for the same reason as Orders. A
+// listing's quantity is the stock at the client's location: the catalog's
+// at the default location, else one more read per page (atLocation).
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
 	if q.EmptyWindow() {
 		return cart.ListingPage{}, nil
@@ -459,6 +464,9 @@ func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.Listin
 	page, err := parseProducts(resp.body, productsPageSize)
 	if err != nil {
 		return cart.ListingPage{}, fmt.Errorf("bigcommerce: listing products: %w", unreadable(resp.status, err))
+	}
+	if err := c.atLocation(ctx, page.listings, page.tracking); err != nil {
+		return cart.ListingPage{}, fmt.Errorf("bigcommerce: listing products: %w", err)
 	}
 	out := cart.ListingPage{Listings: page.listings}
 	if page.more {

@@ -55,6 +55,12 @@ func specServer(t *testing.T, answer func(r *http.Request, body []byte) (int, []
 		// its description says to append ":asc" or ":desc"
 		// ("sort=date_created:desc"); the suffix is checked here and the
 		// field against the enum.
+		//
+		// inventory.v3: the variant_id:in and product_id:in filters are
+		// described as lists "separated by comma" (and sent so in
+		// BigCommerce's inventory guide: variant_id:in=74) but typed
+		// integer; each element is checked as a positive integer here
+		// and the first against the schema.
 		Errata: func(r *http.Request) {
 			q := r.URL.Query()
 			if v := q.Get("sort"); v != "" {
@@ -63,8 +69,23 @@ func specServer(t *testing.T, answer func(r *http.Request, body []byte) (int, []
 					t.Errorf("sort direction %q is not :asc or :desc", dir)
 				}
 				q.Set("sort", f)
-				r.URL.RawQuery = q.Encode()
 			}
+			if strings.HasPrefix(r.URL.Path, "/"+CatalogAPI+"/inventory/") {
+				for _, name := range []string{"variant_id:in", "product_id:in"} {
+					v := q.Get(name)
+					if v == "" {
+						continue
+					}
+					ids := strings.Split(v, ",")
+					for _, id := range ids {
+						if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+							t.Errorf("%s=%q: %q is not an id", name, v, id)
+						}
+					}
+					q.Set(name, ids[0])
+				}
+			}
+			r.URL.RawQuery = q.Encode()
 		},
 	})
 	return srv, newClient(t, srv.URL, token)

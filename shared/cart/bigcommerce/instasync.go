@@ -20,8 +20,9 @@ var _ cart.ListingFetcher = (*Client)(nil)
 
 // ProductListings returns the listings of one product (GET
 // /v3/catalog/products/{id} with its variants and images), mapped as
-// Listings maps them: one per variant with a SKU. A product BigCommerce
-// does not have is a *cart.Error wrapping cart.ErrNotFound.
+// Listings maps them: one per variant with a SKU, with the stock at the
+// client's location. A product BigCommerce does not have is a *cart.Error
+// wrapping cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
 	n, err := cart.WebhookID("bigcommerce", "BigCommerce", "product", productID)
 	if err != nil {
@@ -48,6 +49,11 @@ func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.
 	ls, err := toListings(*d.Data)
 	if err != nil {
 		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, unreadable(resp.status, err))
+	}
+	tr := tracking{}
+	tr.add(*d.Data)
+	if err := c.atLocation(ctx, ls, tr); err != nil {
+		return nil, fmt.Errorf("bigcommerce: reading product %s: %w", id, err)
 	}
 	return ls, nil
 }

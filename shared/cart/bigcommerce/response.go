@@ -405,6 +405,7 @@ type v3Product struct {
 	Price             flexString  `json:"price"`
 	InventoryLevel    *int        `json:"inventory_level"`
 	InventoryTracking string      `json:"inventory_tracking"`
+	BaseVariantID     int64       `json:"base_variant_id"`
 	DateModified      string      `json:"date_modified"`
 	Variants          []v3Variant `json:"variants"`
 	Images            []v3Image   `json:"images"`
@@ -418,8 +419,9 @@ type pagination struct {
 // productsPage is one parsed page of GET /v3/catalog/products.
 type productsPage struct {
 	listings []cart.Listing
-	last     int64 // the highest product id on the page
-	more     bool  // another page follows
+	tracking tracking // how each product tracks stock
+	last     int64    // the highest product id on the page
+	more     bool     // another page follows
 }
 
 // parseProducts maps a page of V3 products with variants and images to one
@@ -438,12 +440,13 @@ func parseProducts(body []byte, limit int) (*productsPage, error) {
 	if d.Data == nil {
 		return nil, cart.Malformed("products: no data")
 	}
-	p := &productsPage{}
+	p := &productsPage{tracking: tracking{}}
 	for _, pr := range *d.Data {
 		if pr.ID <= 0 {
 			return nil, cart.Malformed("product id %d", pr.ID)
 		}
 		p.last = max(p.last, pr.ID)
+		p.tracking.add(pr)
 		ls, err := toListings(pr)
 		if err != nil {
 			return nil, err
@@ -523,7 +526,8 @@ func toListings(pr v3Product) ([]cart.Listing, error) {
 			// The variant's own image first.
 			l.Images = cart.AppendImages(cart.AppendImages(nil, v.ImageURL), urls...)
 		}
-		// The Catalog API reports stock at the default location only.
+		// The Catalog API reports stock at the default location only;
+		// atLocation reads another location's.
 		switch pr.InventoryTracking {
 		case "variant":
 			l.Quantity = v.InventoryLevel

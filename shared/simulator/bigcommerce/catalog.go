@@ -12,7 +12,10 @@ import (
 	"time"
 )
 
-// LocationID is the store's one inventory location, its default.
+// LocationID is the store's default inventory location. Every store has
+// it; Options.Locations adds others. The Catalog API's inventory_level is
+// the stock here, and only here (the published catalog documents: "The
+// Catalog API returns the inventory for only the default location").
 const LocationID = 1
 
 // MaxAdjustmentItems is the documented limit of items per adjustment payload.
@@ -42,7 +45,30 @@ type variant struct {
 	price   *int // cents; nil inherits the product's
 	option  string
 	stock   int // at LocationID
-	image   string
+	// elsewhere is the stock at the store's other locations; a location
+	// missing here holds none of the variant.
+	elsewhere map[int64]int
+	image     string
+}
+
+// at is the variant's stock at location loc.
+func (v *variant) at(loc int64) int {
+	if loc == LocationID {
+		return v.stock
+	}
+	return v.elsewhere[loc]
+}
+
+// set puts the variant's stock at location loc to n.
+func (v *variant) set(loc int64, n int) {
+	if loc == LocationID {
+		v.stock = n
+		return
+	}
+	if v.elsewhere == nil {
+		v.elsewhere = map[int64]int{}
+	}
+	v.elsewhere[loc] = n
 }
 
 type image struct {
@@ -55,6 +81,7 @@ type image struct {
 // store holds the state: catalog and orders.
 type store struct {
 	hash      string
+	locations []int64    // ascending; LocationID first
 	products  []*product // ids ascend
 	byProduct map[int64]*product
 	byVariant map[int64]*variant
@@ -75,9 +102,9 @@ var optionLabels = []string{"S", "M", "L", "XL"}
 // to four variants. A product with one variant has no options and is
 // tracked by product; the others are tracked by variant. Everything is
 // derived from the SKU list, so the same list gives the same catalog.
-func newStore(hash string, skus []string, now time.Time) *store {
+func newStore(hash string, skus []string, locations []int64, now time.Time) *store {
 	st := &store{
-		hash: hash, byProduct: map[int64]*product{}, byVariant: map[int64]*variant{},
+		hash: hash, locations: locations, byProduct: map[int64]*product{}, byVariant: map[int64]*variant{},
 		bySKU: map[string]*variant{}, fail: map[string]int{}, byOrder: map[int64]*order{},
 		nextOrder: 100, nextLine: 1, nextAddr: 1,
 	}
@@ -144,7 +171,8 @@ func newStore(hash string, skus []string, now time.Time) *store {
 	return st
 }
 
-// inventoryLevel is the product's stock as the Catalog API reports it.
+// inventoryLevel is the product's stock as the Catalog API reports it: at
+// the default location.
 func (p *product) inventoryLevel() int {
 	n := 0
 	for _, v := range p.variants {
@@ -440,7 +468,7 @@ func (s *Server) adjustAbsolute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, v := range targets {
-		v.stock = int(*req.Items[i].Quantity)
+		v.set(*req.Items[i].LocationID, int(*req.Items[i].Quantity))
 	}
 	s.mu.Unlock()
 
@@ -466,7 +494,7 @@ func (st *store) resolve(it adjustmentItem) (*variant, string) {
 		return nil, "Item must have exactly one of variant_id, sku and product_id"
 	case it.LocationID == nil:
 		return nil, "Item with " + it.identity() + " has no location_id"
-	case *it.LocationID != LocationID:
+	case !slices.Contains(st.locations, *it.LocationID):
 		return nil, fmt.Sprintf("Location with id %d does not exist", *it.LocationID)
 	case it.Quantity == nil:
 		return nil, "Item with " + it.identity() + " has no quantity"
@@ -513,11 +541,17 @@ type locationItemJSON struct {
 	} `json:"settings"`
 }
 
-// locationItems is GET /v3/inventory/locations/{location_id}/items, for
-// inspection: every variant's stock at the location, in variant id order.
+// locationItems is GET /v3/inventory/locations/{location_id}/items: every
+// variant's stock at the location, in product then variant order, filtered
+// by sku:in, variant_id:in and product_id:in (comma-separated lists, as
+// the published descriptions say). A product tracked by product is one
+// item, its base variant; safety stock is not modelled, so
+// available_to_sell equals total_inventory_onhand.
 func (s *Server) locationItems(w http.ResponseWriter, r *http.Request) {
 	loc, err := strconv.ParseInt(r.PathValue("location_id"), 10, 64)
-	if err != nil || loc != LocationID {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err != nil || !slices.Contains(s.st.locations, loc) {
 		problem(w, http.StatusNotFound, "Location not found.")
 		return
 	}
@@ -526,25 +560,27 @@ func (s *Server) locationItems(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	var skus, vids []string
-	if v := r.URL.Query().Get("sku:in"); v != "" {
-		skus = strings.Split(v, ",")
+	list := func(name string) []string {
+		if v := r.URL.Query().Get(name); v != "" {
+			return strings.Split(v, ",")
+		}
+		return nil
 	}
-	if v := r.URL.Query().Get("variant_id:in"); v != "" {
-		vids = strings.Split(v, ",")
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	skus, vids, pids := list("sku:in"), list("variant_id:in"), list("product_id:in")
 	var items []locationItemJSON
 	for _, p := range s.st.products {
+		if pids != nil && !slices.Contains(pids, strconv.FormatInt(p.id, 10)) {
+			continue
+		}
 		for _, v := range p.variants {
 			if (skus != nil && !slices.Contains(skus, v.sku)) || (vids != nil && !slices.Contains(vids, strconv.FormatInt(v.id, 10))) {
 				continue
 			}
 			var it locationItemJSON
 			it.Identity.SKU, it.Identity.VariantID, it.Identity.ProductID = v.sku, v.id, p.id
-			it.AvailableToSell, it.TotalInventoryOnhand = v.stock, v.stock
-			it.Settings.IsInStock = v.stock > 0
+			n := v.at(loc)
+			it.AvailableToSell, it.TotalInventoryOnhand = n, n
+			it.Settings.IsInStock = n > 0
 			items = append(items, it)
 		}
 	}
@@ -558,28 +594,46 @@ func (s *Server) locationItems(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": data, "meta": pagination(r, total, int64(len(data)), page, limit)})
 }
 
-// Quantities returns every SKU's stock at the store's location.
-func (s *Server) Quantities() map[string]int {
+// Quantities returns every SKU's stock at the default location.
+func (s *Server) Quantities() map[string]int { return s.QuantitiesAt(LocationID) }
+
+// QuantitiesAt returns every SKU's stock at location loc; nil when the
+// store has no such location.
+func (s *Server) QuantitiesAt(loc int64) map[string]int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if !slices.Contains(s.st.locations, loc) {
+		return nil
+	}
 	out := make(map[string]int, len(s.st.bySKU))
 	for sku, v := range s.st.bySKU {
-		out[sku] = v.stock
+		out[sku] = v.at(loc)
 	}
 	return out
 }
 
-// SetQuantity sets a SKU's stock directly, as a merchant would in the
-// control panel. It reports whether the SKU exists.
-func (s *Server) SetQuantity(sku string, n int) bool {
+// SetQuantity sets a SKU's stock at the default location directly, as a
+// merchant would in the control panel. It reports whether the SKU exists.
+func (s *Server) SetQuantity(sku string, n int) bool { return s.SetQuantityAt(LocationID, sku, n) }
+
+// SetQuantityAt sets a SKU's stock at location loc directly. It reports
+// whether the SKU and the location exist.
+func (s *Server) SetQuantityAt(loc int64, sku string, n int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.st.bySKU[sku]
-	if v == nil {
+	if v == nil || !slices.Contains(s.st.locations, loc) {
 		return false
 	}
-	v.stock = n
+	v.set(loc, n)
 	return true
+}
+
+// Locations returns the store's inventory location ids, ascending.
+func (s *Server) Locations() []int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.st.locations)
 }
 
 // FailSKU makes the next times adjustments of sku fail with a per-item
@@ -598,7 +652,8 @@ type Variant struct {
 	VariantID int64
 	// TrackedBy is "product" for a product without options, else "variant".
 	TrackedBy string
-	Quantity  int
+	// Quantity is the stock at the default location.
+	Quantity int
 }
 
 // Variants returns the catalog's variants in product, then variant order.

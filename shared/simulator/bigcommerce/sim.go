@@ -3,7 +3,8 @@
 // /stores/{store_hash}/: V2 orders (a bare JSON array, 204 on an empty page,
 // line items embedded through include=consignments.line_items), V3 catalog
 // products with variants and images, V3 inventory absolute adjustments and
-// location items. It enforces BigCommerce's fixed-window rate limit per store
+// location items, with stock kept per inventory location (the catalog's
+// inventory_level is the default location's, as BigCommerce documents). It enforces BigCommerce's fixed-window rate limit per store
 // with its real headers and 429s, and injects faults on request. It also
 // manages webhooks (V3 /hooks) and delivers Standard Webhooks signed
 // callbacks with BigCommerce's retry schedule from a background goroutine
@@ -73,6 +74,11 @@ type Options struct {
 	// SKUs are the store's variants, each with stock at location 1; nil
 	// means SKU-0001 to SKU-0060. The catalog exists from New on.
 	SKUs []string
+	// Locations are inventory locations besides the default one
+	// (LocationID, which every store has), as a merchant adds them for
+	// multi-location inventory. Each starts holding no stock; adjustments
+	// and SetQuantityAt put stock there. Ids must be positive.
+	Locations []int64
 	// Now is the clock for the rate window and timestamps; nil means
 	// time.Now.
 	Now func() time.Time
@@ -194,7 +200,14 @@ func New(opts Options) *Server {
 		}
 	}
 	s.stats.ByEndpoint = map[string]int{}
-	s.st = newStore(s.hash, skus, s.now().UTC().Truncate(time.Second))
+	locations := []int64{LocationID}
+	for _, l := range opts.Locations {
+		if l > 0 && !slices.Contains(locations, l) {
+			locations = append(locations, l)
+		}
+	}
+	slices.Sort(locations)
+	s.st = newStore(s.hash, skus, locations, s.now().UTC().Truncate(time.Second))
 	s.clientSecret, s.storeID = []byte(opts.ClientSecret), opts.StoreID
 	if len(s.clientSecret) == 0 {
 		s.clientSecret = []byte(DefaultClientSecret)
