@@ -207,6 +207,11 @@ func TestBrowserWriteBackPreviewOnDemo(t *testing.T) {
 	p.step("confirm and save",
 		chromedp.Click(testID("task-"+key)),
 		chromedp.WaitVisible(testID("preview-yes")),
+		// As a person would, read the preview before confirming: clicked
+		// while it loads, the button moves under the pointer when the
+		// table arrives (a slow stack, e.g. under -race) and the click
+		// lands beside it.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="preview-body"][aria-busy="false"]`)),
 		chromedp.Click(testID("preview-yes")),
 		chromedp.WaitNotPresent(testID("preview-confirm")),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid="task-`+key+`"]:checked`)),
