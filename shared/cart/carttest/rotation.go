@@ -69,7 +69,8 @@ var rotationCases = []rotationCase{
 
 // RunRotation is the test of a connector whose cart rotates refresh
 // tokens: two runs of one channel build their connectors from the stored
-// credentials and, due after connecting, find the access token due. The
+// credentials and, once the clock has moved on by due, find the access
+// token due for renewal. The
 // first renews it, which retires the refresh token both were given; the
 // second's renewal with it is refused, and the connector reads the stored
 // credentials: the tokens the first run saved are adopted, and renewed
