@@ -70,14 +70,13 @@ var rotationCases = []rotationCase{
 // RunRotation is the test of a connector whose cart rotates refresh
 // tokens: two runs of one channel build their connectors from the stored
 // credentials and, once the clock has moved on by due, find the access
-// token due for renewal. The
-// first renews it, which retires the refresh token both were given; the
-// second's renewal with it is refused, and the connector reads the stored
-// credentials: the tokens the first run saved are adopted, and renewed
-// again if due too, instead of the channel being disconnected as
-// revoked. Only a refused refresh token that is still the stored one is
-// a revoked grant. connect sets up a freshly connected channel for each
-// case.
+// token due for renewal. The first renews it, which retires the refresh
+// token both were given; the second's renewal with it is refused, and
+// the connector reads the stored credentials: the tokens the first run
+// saved are adopted, and renewed again if due too, instead of the
+// channel being disconnected as revoked. Only a refused refresh token
+// that is still the stored one is a revoked grant. connect sets up a
+// freshly connected channel for each case.
 func RunRotation[C any](t *testing.T, due time.Duration, connect func(t *testing.T) Rotation[C]) {
 	t.Helper()
 	for _, tc := range rotationCases {
