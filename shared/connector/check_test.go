@@ -10,7 +10,6 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
-	etsysim "github.com/autosync/autosync/shared/simulator/etsy"
 	shopifysim "github.com/autosync/autosync/shared/simulator/shopify"
 )
 
@@ -59,11 +58,9 @@ func TestCheckCredentials(t *testing.T) {
 // retired at once.
 func TestCheckCredentialsKeepsRenewedTokens(t *testing.T) {
 	ctx := context.Background()
-	sim := etsysim.New(etsysim.Options{APIKey: "k", SharedSecret: "s", Token: "42.tok", RefreshToken: "42.refresh", ShopID: 42})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	sim, base := etsyShop(t, "42.refresh")
 	sim.ExpireAccessTokens()
-	ch := channels.Channel{Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": srv.URL}}
+	ch := channels.Channel{Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": base}}
 	f := Factory{AllowLoopbackBase: true}
 	got, err := f.CheckCredentials(ctx, ch, cart.Credentials{"api_key": "k", "shared_secret": "s", "token": "42.tok", "refresh_token": "42.refresh"})
 	if err != nil {

@@ -46,16 +46,25 @@ func (s *channelStore) loaded() [][2]string {
 	return append([][2]string(nil), s.loads...)
 }
 
+// etsyShop serves an Etsy simulator of shop 42 (API key k, shared secret
+// s, access token 42.tok) whose refresh token is refreshToken, and
+// returns it with its base URL.
+func etsyShop(t *testing.T, refreshToken string) (*etsysim.Server, string) {
+	t.Helper()
+	sim := etsysim.New(etsysim.Options{APIKey: "k", SharedSecret: "s", Token: "42.tok", RefreshToken: refreshToken, ShopID: 42})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, srv.URL
+}
+
 // The factory hands a connector its channel's LoadCredentials: an Etsy
 // connector built from credentials whose refresh token another connector
 // of the channel has spent reads the channel's stored ones and goes on
 // with them, instead of failing as revoked.
 func TestConnectorLoadsStoredCredentials(t *testing.T) {
 	ctx := context.Background()
-	sim := etsysim.New(etsysim.Options{APIKey: "k", SharedSecret: "s", Token: "42.tok", RefreshToken: "42.refresh", ShopID: 42})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	ch := channels.Channel{AccountID: "acct", ID: "ch1", Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": srv.URL}}
+	sim, base := etsyShop(t, "42.refresh")
+	ch := channels.Channel{AccountID: "acct", ID: "ch1", Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": base}}
 	initial := cart.Credentials{"api_key": "k", "shared_secret": "s", "token": "42.tok", "refresh_token": "42.refresh"}
 	store := &channelStore{creds: map[[2]string]cart.Credentials{
 		{"acct", "ch1"}:   maps.Clone(initial),
@@ -91,11 +100,9 @@ func TestConnectorLoadsStoredCredentials(t *testing.T) {
 // whose refresh token is refused is refused, whatever the channel holds.
 func TestCheckCredentialsDoesNotLoadStored(t *testing.T) {
 	ctx := context.Background()
-	sim := etsysim.New(etsysim.Options{APIKey: "k", SharedSecret: "s", Token: "42.tok", RefreshToken: "42.stored_refresh", ShopID: 42})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	sim, base := etsyShop(t, "42.stored_refresh")
 	sim.ExpireAccessTokens()
-	ch := channels.Channel{AccountID: "acct", ID: "ch1", Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": srv.URL}}
+	ch := channels.Channel{AccountID: "acct", ID: "ch1", Type: catalog.Etsy, Config: cart.Config{"shop_id": "42", "api_base": base}}
 	store := &channelStore{creds: map[[2]string]cart.Credentials{
 		{"acct", "ch1"}: {"api_key": "k", "shared_secret": "s", "token": "42.tok", "refresh_token": "42.stored_refresh"},
 	}}

@@ -101,6 +101,54 @@ func listingState(sim *etsysim.Server, sku string) string {
 	return ""
 }
 
+// zeroMugs sets every mug to 0 in Autosync and runs Write Inventory,
+// which must push the three.
+func zeroMugs(t *testing.T, f *fixture, mugs []string) runs.Run {
+	t.Helper()
+	for _, sku := range mugs {
+		if _, err := f.inv.SetOnHand(context.Background(), "acct", sku, inventory.DefaultWarehouse, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := f.runTask(t, catalog.WriteInventory)
+	if run.Status != runs.Succeeded || run.Counts.Failed != 0 || run.Counts.Pushed != 3 {
+		t.Fatalf("write inventory at 0: %s %+v %+v %v", run.Status, run.Counts, run.Error, run.Detail)
+	}
+	return run
+}
+
+// restockMugRed gives MUG-RED 5 in Autosync and runs Write Inventory:
+// its listing, made unsellable at 0, is active again with exactly
+// Autosync's quantities (5, the other mugs 0), says so, and sells.
+func restockMugRed(t *testing.T, f *fixture, sim *etsysim.Server, mugs []string) {
+	t.Helper()
+	if _, err := f.inv.SetOnHand(context.Background(), "acct", "MUG-RED", inventory.DefaultWarehouse, 5); err != nil {
+		t.Fatal(err)
+	}
+	run := f.runTask(t, catalog.WriteInventory)
+	if run.Status != runs.Succeeded || run.Counts.Failed != 0 {
+		t.Fatalf("write inventory with stock: %s %+v %+v %v", run.Status, run.Counts, run.Error, run.Detail)
+	}
+	if got := listingState(sim, "MUG-RED"); got != "active" {
+		t.Fatalf("listing %s; want active again", got)
+	}
+	if q := sim.Quantities(); q["MUG-RED"] != 5 || q["MUG-BLUE"] != 0 || q["MUG-GREEN"] != 0 {
+		t.Errorf("Etsy offers %v; want MUG-RED 5, the other mugs 0", q)
+	}
+	if detail := strings.Join(run.Detail, "\n"); !strings.Contains(detail, "reactivated: 1") {
+		t.Errorf("detail %q", detail)
+	}
+	for _, sku := range mugs {
+		if cv := f.channelView(t, sku); cv.State != inventory.StateInSync {
+			t.Errorf("%s: %+v", sku, cv)
+		}
+	}
+	noOversell(t, f, sim)
+	if _, err := sim.PlaceOrder([]cart.Line{{SKU: "MUG-RED", Quantity: 1}}); err != nil {
+		t.Errorf("the listing active again does not sell: %v", err)
+	}
+}
+
 // TestEtsyListingDeactivatedAtZeroAndBack: when every variation of an
 // Etsy listing reaches 0 the write-back run makes the listing inactive
 // (Etsy refuses an all-zero inventory) and says so; nothing stays
@@ -109,17 +157,8 @@ func listingState(sim *etsysim.Server, sku string) string {
 // still at 0 written as 0.
 func TestEtsyListingDeactivatedAtZeroAndBack(t *testing.T) {
 	f, sim := etsyFixture(t, "CAP", "MUG-BLUE", "MUG-RED", "MUG-GREEN")
-	ctx := context.Background()
 	mugs := []string{"MUG-BLUE", "MUG-RED", "MUG-GREEN"}
-	for _, sku := range mugs {
-		if _, err := f.inv.SetOnHand(ctx, "acct", sku, inventory.DefaultWarehouse, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := f.runTask(t, catalog.WriteInventory)
-	if run.Status != runs.Succeeded || run.Counts.Failed != 0 || run.Counts.Pushed != 3 {
-		t.Fatalf("write inventory: %s %+v %+v %v", run.Status, run.Counts, run.Error, run.Detail)
-	}
+	run := zeroMugs(t, f, mugs)
 	if got := listingState(sim, "MUG-BLUE"); got != "inactive" {
 		t.Fatalf("listing %s; want inactive", got)
 	}
@@ -146,31 +185,7 @@ func TestEtsyListingDeactivatedAtZeroAndBack(t *testing.T) {
 	}
 
 	// Stock returns for one mug.
-	if _, err := f.inv.SetOnHand(ctx, "acct", "MUG-RED", inventory.DefaultWarehouse, 5); err != nil {
-		t.Fatal(err)
-	}
-	run = f.runTask(t, catalog.WriteInventory)
-	if run.Status != runs.Succeeded || run.Counts.Failed != 0 {
-		t.Fatalf("write inventory: %s %+v %+v %v", run.Status, run.Counts, run.Error, run.Detail)
-	}
-	if got := listingState(sim, "MUG-RED"); got != "active" {
-		t.Fatalf("listing %s; want active", got)
-	}
-	if q := sim.Quantities(); q["MUG-RED"] != 5 || q["MUG-BLUE"] != 0 || q["MUG-GREEN"] != 0 {
-		t.Errorf("Etsy offers %v; want MUG-RED 5, the other mugs 0", q)
-	}
-	if detail := strings.Join(run.Detail, "\n"); !strings.Contains(detail, "reactivated: 1") {
-		t.Errorf("detail %q", detail)
-	}
-	for _, sku := range mugs {
-		if cv := f.channelView(t, sku); cv.State != inventory.StateInSync {
-			t.Errorf("%s: %+v", sku, cv)
-		}
-	}
-	noOversell(t, f, sim)
-	if _, err := sim.PlaceOrder([]cart.Line{{SKU: "MUG-RED", Quantity: 1}}); err != nil {
-		t.Errorf("the reactivated listing does not sell: %v", err)
-	}
+	restockMugRed(t, f, sim, mugs)
 }
 
 // With zero_stock "suspend" the channel keeps the behaviour from before

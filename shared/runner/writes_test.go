@@ -319,6 +319,20 @@ func submitFixture(t *testing.T, n int) (*fixture, *submitShelf, []string) {
 	return f, sub, skus
 }
 
+// submittedFixture is submitFixture after one scheduled Write Inventory
+// run, past the change margin so that the change log of the next run
+// will not name the SKUs, has submitted their push.
+func submittedFixture(t *testing.T, n int) (*fixture, *submitShelf, []string) {
+	t.Helper()
+	f, sub, skus := submitFixture(t, n)
+	f.clk.Add(inventory.ChangeMargin + time.Minute)
+	f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
+	if sub.submissions() != 1 {
+		t.Fatalf("%d submissions", sub.submissions())
+	}
+	return f, sub, skus
+}
+
 func hasDetail(run runs.Run, s string) bool {
 	return slices.ContainsFunc(run.Detail, func(d string) bool { return strings.Contains(d, s) })
 }
@@ -385,13 +399,7 @@ func TestWriteBackDropsFailedSubmissions(t *testing.T) {
 		{"error a day later", "error", 25 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, sub, skus := submitFixture(t, 4)
-			// The change log of the next run will not name them.
-			f.clk.Add(inventory.ChangeMargin + time.Minute)
-			f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
-			if sub.submissions() != 1 {
-				t.Fatalf("%d submissions", sub.submissions())
-			}
+			f, sub, skus := submittedFixture(t, 4)
 			sub.set(1, tc.state)
 			f.clk.Add(tc.wait)
 			run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
@@ -418,12 +426,7 @@ func TestWriteBackKeepsSubmissionsInProgress(t *testing.T) {
 		{"past a day", 25 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, sub, skus := submitFixture(t, 4)
-			f.clk.Add(inventory.ChangeMargin + time.Minute)
-			f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
-			if sub.submissions() != 1 {
-				t.Fatalf("%d submissions", sub.submissions())
-			}
+			f, sub, skus := submittedFixture(t, 4)
 			f.clk.Add(tc.wait)
 			run := f.runTaskAs(t, catalog.WriteInventory, runs.Schedule)
 			if sub.submissions() != 1 || sub.asked != 1 || hasDetail(run, "examined again") || run.Counts.Pushed != 0 || run.Counts.Failed != 0 {

@@ -103,6 +103,29 @@ func checkAfterwards(t *testing.T, e *env, c feedCase, ups []cart.StockUpdate, b
 	}
 }
 
+// newHeldPush is newFeedEnv for c with 150 SKUs named after prefix, the
+// quantities a push of them sends and the quantities held before it.
+func newHeldPush(t *testing.T, prefix string, c feedCase) (*env, []cart.StockUpdate, map[string]int) {
+	t.Helper()
+	skus := skuList(150, prefix)
+	e := newFeedEnv(t, skus, c)
+	return e, pushOf(skus, func(i int) int { return 500 + i }), e.sim.Quantities()
+}
+
+// checkResults asks for the results of the feed ticket, which must be
+// done, and checks them as the results of ups.
+func checkResults(t *testing.T, e *env, ticket string, ups []cart.StockUpdate) {
+	t.Helper()
+	res, done, err := e.c.StockResults(context.Background(), ticket)
+	if err != nil || !done {
+		t.Fatalf("results: done %v, %v", done, err)
+	}
+	for i := range res {
+		res[i].SKU = ups[i].SKU // StockResults leaves the SKUs to the caller
+	}
+	checkPushed(t, e, ups, res)
+}
+
 func checkCancels(t *testing.T, e *env, c feedCase) {
 	t.Helper()
 	if n := e.sim.Stats().ByOperation[amazonsim.OpCancelFeed]; n != c.cancels {
@@ -113,21 +136,17 @@ func checkCancels(t *testing.T, e *env, c feedCase) {
 func TestStockResultsPastGiveUpAge(t *testing.T) {
 	for _, c := range feedCases {
 		t.Run(c.name, func(t *testing.T) {
-			skus := skuList(150, "Q")
-			e := newFeedEnv(t, skus, c)
-			ups := pushOf(skus, func(i int) int { return 500 + i })
-			before := e.sim.Quantities()
+			e, ups, before := newHeldPush(t, "Q", c)
 			_, ticket, err := e.c.SubmitStock(context.Background(), ups)
 			if err != nil || ticket == "" {
 				t.Fatalf("submit: %q, %v", ticket, err)
 			}
 			e.clock.Add(c.age)
 			res, done, err := e.c.StockResults(context.Background(), ticket)
-			var ce *cart.Error
 			switch {
 			case c.err == "" && (err != nil || done || res != nil):
 				t.Fatalf("at %s: done %v, %v; want still processing", c.age, done, err)
-			case c.err != "" && (done || !errors.As(err, &ce) || !ce.Temporary || !strings.Contains(ce.Message, c.err)):
+			case c.err != "" && (done || !temporarySaying(err, c.err)):
 				t.Fatalf("at %s: done %v, %v; want a temporary *cart.Error saying %q", c.age, done, err, c.err)
 			}
 			checkCancels(t, e, c)
@@ -135,14 +154,7 @@ func TestStockResultsPastGiveUpAge(t *testing.T) {
 				// Kept: its results come when Amazon finishes it.
 				e.sim.HoldFeeds("")
 				e.clock.Add(amazonsim.DefaultFeedDelay)
-				res, done, err := e.c.StockResults(context.Background(), ticket)
-				if err != nil || !done {
-					t.Fatalf("once processed: done %v, %v", done, err)
-				}
-				for i := range res {
-					res[i].SKU = ups[i].SKU // StockResults leaves the SKUs to the caller
-				}
-				checkPushed(t, e, ups, res)
+				checkResults(t, e, ticket, ups)
 			}
 			checkAfterwards(t, e, c, ups, before)
 		})
@@ -152,10 +164,7 @@ func TestStockResultsPastGiveUpAge(t *testing.T) {
 func TestSetStockPastGiveUpAge(t *testing.T) {
 	for _, c := range feedCases {
 		t.Run(c.name, func(t *testing.T) {
-			skus := skuList(150, "W")
-			e := newFeedEnv(t, skus, c)
-			ups := pushOf(skus, func(i int) int { return 500 + i })
-			before := e.sim.Quantities()
+			e, ups, before := newHeldPush(t, "W", c)
 			// A kept feed finishes once it is older than the case's age.
 			release := start.Add(c.age)
 			e.c.sleepFn = func(ctx context.Context, d time.Duration) error {
@@ -165,7 +174,6 @@ func TestSetStockPastGiveUpAge(t *testing.T) {
 				return e.clock.Sleep(ctx, d)
 			}
 			res, err := e.c.SetStock(context.Background(), ups)
-			var ce *cart.Error
 			switch {
 			case c.err == "":
 				if err != nil {
@@ -175,7 +183,7 @@ func TestSetStockPastGiveUpAge(t *testing.T) {
 				if e.clock.Now().Before(release) {
 					t.Errorf("SetStock returned at %s, before the feed finished", e.clock.Now().Sub(start))
 				}
-			case !errors.As(err, &ce) || !ce.Temporary || !strings.Contains(ce.Message, c.err):
+			case !temporarySaying(err, c.err):
 				t.Fatalf("%v; want a temporary *cart.Error saying %q", err, c.err)
 			}
 			checkCancels(t, e, c)
@@ -193,24 +201,11 @@ func TestSetStockContinuationResumesFeedPastGiveUpAge(t *testing.T) {
 	skus := skuList(150, "R")
 	e := newFeedEnv(t, skus, feedCase{hold: amazonsim.FeedInProgress})
 	ups := pushOf(skus, func(i int) int { return 9 + i })
-	// The deadline is on the wall clock, which the simulated waits do not
-	// move: the wait that would pass it ends the call at once.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var rl *cart.RateLimitedError
-	if _, err := e.c.SetStock(ctx, ups); !errors.As(err, &rl) {
-		t.Fatalf("past the deadline: %v; want *cart.RateLimitedError", err)
-	}
+	// The wait that would pass the deadline ends the call at once.
+	pushPastDeadline(t, e.c, ups)
 	e.clock.Add(defaultFeedPolicy.giveUp + time.Hour)
 	e.sim.HoldFeeds("")
-	res, err := e.client(t, Config{}).SetStock(context.Background(), ups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPushed(t, e, ups, res)
-	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != 1 {
-		t.Errorf("%d feeds created across the continuation, want 1", n)
-	}
+	pushCountingFeeds(t, e, e.client(t, Config{}), ups, 1)
 }
 
 // Amazon failing to answer getFeed says nothing of the feed, which may
@@ -250,14 +245,7 @@ func TestStockResultsWhenAmazonCannotBeAsked(t *testing.T) {
 			e.sim.SetFaults(amazonsim.Faults{})
 			e.sim.HoldFeeds("")
 			e.clock.Add(time.Hour)
-			res, done, err := e.c.StockResults(context.Background(), ticket)
-			if err != nil || !done {
-				t.Fatalf("once Amazon answers: done %v, %v", done, err)
-			}
-			for i := range res {
-				res[i].SKU = ups[i].SKU
-			}
-			checkPushed(t, e, ups, res)
+			checkResults(t, e, ticket, ups)
 		})
 	}
 }
@@ -285,12 +273,5 @@ func TestSetStockContinuationResumesFeedAfterFailedPoll(t *testing.T) {
 		t.Fatalf("%d feeds remembered, want the one in flight", n)
 	}
 	e.sim.SetFaults(amazonsim.Faults{})
-	res, err := e.client(t, Config{}).SetStock(context.Background(), ups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPushed(t, e, ups, res)
-	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != 1 {
-		t.Errorf("%d feeds created across the continuation, want 1", n)
-	}
+	pushCountingFeeds(t, e, e.client(t, Config{}), ups, 1)
 }

@@ -48,6 +48,41 @@ func checkPushed(t *testing.T, e *env, ups []cart.StockUpdate, res []cart.StockR
 	}
 }
 
+// temporarySaying reports whether err is a temporary *cart.Error whose
+// message holds text.
+func temporarySaying(err error, text string) bool {
+	var ce *cart.Error
+	return errors.As(err, &ce) && ce.Temporary && strings.Contains(ce.Message, text)
+}
+
+// pushCountingFeeds pushes ups with c, checks every quantity arrived,
+// and that the simulator has created feeds feeds in all.
+func pushCountingFeeds(t *testing.T, e *env, c *Client, ups []cart.StockUpdate, feeds int) {
+	t.Helper()
+	res, err := c.SetStock(context.Background(), ups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPushed(t, e, ups, res)
+	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != feeds {
+		t.Errorf("%d feeds created, want %d", n, feeds)
+	}
+}
+
+// pushPastDeadline pushes ups with c within 30 s of the wall clock,
+// which the simulated waits do not move, so a feed's polls run into the
+// deadline: the push must end with a *cart.RateLimitedError.
+func pushPastDeadline(t *testing.T, c *Client, ups []cart.StockUpdate) *cart.RateLimitedError {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var rl *cart.RateLimitedError
+	if _, err := c.SetStock(ctx, ups); !errors.As(err, &rl) {
+		t.Fatalf("past the deadline: %v; want *cart.RateLimitedError", err)
+	}
+	return rl
+}
+
 func TestSetStockLargePushIsOneFeed(t *testing.T) {
 	skus := skuList(2_000, "F")
 	e := newEnv(t, amazonsim.Options{SKUs: skus})
@@ -186,8 +221,7 @@ func TestSetStockFeedFatalOrCancelled(t *testing.T) {
 
 	e.sim.FailFeeds(1)
 	_, err := e.c.SetStock(context.Background(), ups)
-	var ce *cart.Error
-	if !errors.As(err, &ce) || !ce.Temporary || !strings.Contains(ce.Message, "FATAL") || !strings.Contains(ce.Message, "internal error") {
+	if !temporarySaying(err, "FATAL") || !temporarySaying(err, "internal error") {
 		t.Errorf("FATAL feed: %v; want a temporary whole-call *cart.Error with Amazon's reason", err)
 	}
 	if q := e.sim.Quantities(); q[skus[0]] != before[skus[0]] {
@@ -204,19 +238,12 @@ func TestSetStockFeedFatalOrCancelled(t *testing.T) {
 		return e.clock.Sleep(ctx, d)
 	}
 	_, err = c.SetStock(context.Background(), ups)
-	if !cancelled || !errors.As(err, &ce) || !ce.Temporary || !strings.Contains(ce.Message, "cancelled") {
+	if !cancelled || !temporarySaying(err, "cancelled") {
 		t.Errorf("cancelled feed: %v", err)
 	}
 
 	// Neither is remembered: the next push sends a new feed, which works.
-	res, err := e.c.SetStock(context.Background(), ups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPushed(t, e, ups, res)
-	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != 3 {
-		t.Errorf("%d feeds created, want 3", n)
-	}
+	pushCountingFeeds(t, e, e.c, ups, 3)
 }
 
 func TestSetStockFeedPastDeadlineContinues(t *testing.T) {
@@ -224,14 +251,9 @@ func TestSetStockFeedPastDeadlineContinues(t *testing.T) {
 	e := newEnv(t, amazonsim.Options{SKUs: skus})
 	ups := pushOf(skus, func(i int) int { return 3 * i })
 
-	// The deadline is on the wall clock, which the simulated waits do not
-	// move: 30 s allow the polls at 10 s and 30 s, not the next at 70 s.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := e.c.SetStock(ctx, ups)
-	var rl *cart.RateLimitedError
-	if !errors.As(err, &rl) || rl.RetryAfter <= 0 {
-		t.Fatalf("past the deadline: %v; want *cart.RateLimitedError", err)
+	// 30 s allow the polls at 10 s and 30 s, not the next at 70 s.
+	if rl := pushPastDeadline(t, e.c, ups); rl.RetryAfter <= 0 {
+		t.Fatalf("past the deadline: %v; want a wait", rl)
 	}
 	if fs := e.sim.Feeds(); len(fs) != 1 || fs[0].Status == amazonsim.FeedDone {
 		t.Fatalf("feeds %+v; want one still processing", fs)
@@ -239,26 +261,16 @@ func TestSetStockFeedPastDeadlineContinues(t *testing.T) {
 
 	// The continuation (a new Client, as the executor builds) resumes the
 	// same feed instead of sending another.
-	res, err := e.client(t, Config{}).SetStock(context.Background(), ups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPushed(t, e, ups, res)
-	if n := e.sim.Stats().ByOperation[amazonsim.OpCreateFeed]; n != 1 {
-		t.Errorf("%d feeds created across the continuation, want 1", n)
-	}
+	pushCountingFeeds(t, e, e.client(t, Config{}), ups, 1)
 
 	// A continuation in another process does not remember the feed and
 	// sends it again: the same absolute quantities, applied twice, leave
 	// the same result.
 	ups = pushOf(skus, func(i int) int { return 7 * i })
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel2()
-	if _, err := e.c.SetStock(ctx2, ups); !errors.As(err, &rl) {
-		t.Fatalf("past the deadline: %v", err)
-	}
+	pushPastDeadline(t, e.c, ups)
 	forgetAll()
-	if res, err = e.client(t, Config{}).SetStock(context.Background(), ups); err != nil {
+	res, err := e.client(t, Config{}).SetStock(context.Background(), ups)
+	if err != nil {
 		t.Fatal(err)
 	}
 	checkPushed(t, e, ups, res)

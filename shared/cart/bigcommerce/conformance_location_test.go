@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
@@ -102,29 +101,23 @@ func TestConformanceStockAtLocation(t *testing.T) {
 			one, _ := json.Marshal(map[string]any{"data": product, "meta": map[string]any{}})
 			served := 0 // location item pages
 			srv, _ := specServer(t, func(r *http.Request, _ []byte) (int, []byte, bool) {
-				switch {
-				case r.Method != http.MethodGet:
-				case r.URL.Path == "/"+CatalogAPI+"/catalog/products":
-					return http.StatusOK, page, true
-				case strings.HasPrefix(r.URL.Path, "/"+CatalogAPI+"/catalog/products/"):
-					return http.StatusOK, one, true
-				case r.URL.Path == "/"+CatalogAPI+"/inventory/locations/"+strconv.Itoa(tt.location)+"/items":
-					served++
-					// Only the products read: both for a page, one when fetched.
-					if got := r.URL.Query().Get("product_id:in"); got != fmt.Sprintf("%d,%d", pid, pid+1000) && got != strconv.FormatInt(pid, 10) {
-						t.Errorf("product_id:in=%q; want the products read (%d, %d)", got, pid, pid+1000)
-					}
-					// The published meta says page 1 of 50 of one item; the
-					// served pages split the items in tt.pages.
-					n, _ := strconv.Atoi(r.URL.Query().Get("page"))
-					per := (len(items) + tt.pages - 1) / tt.pages
-					lo, hi := min((n-1)*per, len(items)), min(n*per, len(items))
-					b, _ := json.Marshal(map[string]any{"data": items[lo:hi], "meta": map[string]any{"pagination": map[string]any{
-						"total": len(items), "count": hi - lo, "per_page": per, "current_page": n, "total_pages": tt.pages,
-					}}})
-					return http.StatusOK, b, true
+				if r.Method != http.MethodGet || r.URL.Path != "/"+CatalogAPI+"/inventory/locations/"+strconv.Itoa(tt.location)+"/items" {
+					return catalogAnswer(r, page, one)
 				}
-				return 0, nil, false
+				served++
+				// Only the products read: both for a page, one when fetched.
+				if got := r.URL.Query().Get("product_id:in"); got != fmt.Sprintf("%d,%d", pid, pid+1000) && got != strconv.FormatInt(pid, 10) {
+					t.Errorf("product_id:in=%q; want the products read (%d, %d)", got, pid, pid+1000)
+				}
+				// The published meta says page 1 of 50 of one item; the
+				// served pages split the items in tt.pages.
+				n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				per := (len(items) + tt.pages - 1) / tt.pages
+				lo, hi := min((n-1)*per, len(items)), min(n*per, len(items))
+				b, _ := json.Marshal(map[string]any{"data": items[lo:hi], "meta": map[string]any{"pagination": map[string]any{
+					"total": len(items), "count": hi - lo, "per_page": per, "current_page": n, "total_pages": tt.pages,
+				}}})
+				return http.StatusOK, b, true
 			})
 			c, err := New(Config{StoreHash: hash, BaseURL: srv.URL, AccessToken: token, LocationID: tt.location})
 			if err != nil {

@@ -297,6 +297,19 @@ func wantListings(t *testing.T, product map[string]any) []cart.Listing {
 	return want
 }
 
+// catalogAnswer answers a GET of the catalog's products with page and of
+// one product with one; it leaves other requests unanswered.
+func catalogAnswer(r *http.Request, page, one []byte) (int, []byte, bool) {
+	switch {
+	case r.Method != http.MethodGet:
+	case r.URL.Path == "/"+CatalogAPI+"/catalog/products":
+		return http.StatusOK, page, true
+	case strings.HasPrefix(r.URL.Path, "/"+CatalogAPI+"/catalog/products/"):
+		return http.StatusOK, one, true
+	}
+	return 0, nil, false
+}
+
 func TestConformanceListingsPublishedExamples(t *testing.T) {
 	product, meta := publishedProduct(t)
 	want := wantListings(t, product)
@@ -312,16 +325,7 @@ func TestConformanceListingsPublishedExamples(t *testing.T) {
 	}
 	compareListings(t, pp.listings, want)
 
-	_, c := specServer(t, func(r *http.Request, _ []byte) (int, []byte, bool) {
-		switch {
-		case r.Method != http.MethodGet:
-		case r.URL.Path == "/"+CatalogAPI+"/catalog/products":
-			return http.StatusOK, page, true
-		case strings.HasPrefix(r.URL.Path, "/"+CatalogAPI+"/catalog/products/"):
-			return http.StatusOK, one, true
-		}
-		return 0, nil, false
-	})
+	_, c := specServer(t, func(r *http.Request, _ []byte) (int, []byte, bool) { return catalogAnswer(r, page, one) })
 	compareListings(t, carttest.Listings(t, c, cart.ListingQuery{}), want)
 	got, err := c.ProductListings(t.Context(), want[0].Link.ProductID)
 	if err != nil {

@@ -57,3 +57,23 @@ func ImportableOrders(t *testing.T, src cart.OrderSource, m cart.StatusMatcher, 
 	}
 	return selected
 }
+
+// StatusCase is one row of a StatusMatcher's table: an order in the
+// cart's Status, asked about with Statuses (nil or empty: the defaults).
+type StatusCase struct {
+	Status   string
+	Statuses []string
+	Want     bool
+}
+
+// StatusTable checks m.Importable of an order in each case's status,
+// in the bucket filter puts that status in.
+func StatusTable(t *testing.T, m cart.StatusMatcher, filter func(status string) cart.Filter, cases []StatusCase) {
+	t.Helper()
+	for _, tc := range cases {
+		o := cart.Order{ExternalID: "1", CartStatus: tc.Status, Filter: filter(tc.Status)}
+		if got := m.Importable(o, tc.Statuses); got != tc.Want {
+			t.Errorf("%q with %q: %v, want %v", tc.Status, tc.Statuses, got, tc.Want)
+		}
+	}
+}

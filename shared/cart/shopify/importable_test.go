@@ -9,44 +9,35 @@ import (
 )
 
 func TestImportable(t *testing.T) {
-	var c Client
-	for _, tc := range []struct {
-		status   string // state/financial/fulfillment, as toOrder writes it
-		statuses []string
-		want     bool
-	}{
+	// Statuses are state/financial/fulfillment, as toOrder writes it.
+	carttest.StatusTable(t, &Client{}, func(string) cart.Filter { return cart.AwaitingFulfillment }, []carttest.StatusCase{
 		// The defaults: open, paid or authorized, not (fully) fulfilled.
-		{"open/paid/unfulfilled", nil, true},
-		{"open/authorized/partially_fulfilled", []string{}, true},
+		{Status: "open/paid/unfulfilled", Want: true},
+		{Status: "open/authorized/partially_fulfilled", Statuses: []string{}, Want: true},
 		// Unpaid orders read as awaiting fulfillment but are not imported.
-		{"open/pending/unfulfilled", nil, false},
-		{"open/partially_paid/unfulfilled", nil, false},
-		{"open/unknown/unfulfilled", nil, false},
-		{"open/paid/on_hold", nil, false},
-		{"open/paid/in_progress", nil, false}, // a display status no search value names
-		{"closed/paid/unfulfilled", nil, false},
+		{Status: "open/pending/unfulfilled", Want: false},
+		{Status: "open/partially_paid/unfulfilled", Want: false},
+		{Status: "open/unknown/unfulfilled", Want: false},
+		{Status: "open/paid/on_hold", Want: false},
+		{Status: "open/paid/in_progress", Want: false}, // a display status no search value names
+		{Status: "closed/paid/unfulfilled", Want: false},
 		// A channel's own statuses replace the defaults: one value of
 		// each field named must hold.
-		{"open/pending/unfulfilled", []string{"financial_status:pending"}, true},
-		{"closed/pending/fulfilled", []string{"financial_status:PENDING"}, true},
-		{"open/paid/on_hold", []string{"status:open", "fulfillment_status:on_hold", "fulfillment_status:unshipped"}, true},
-		{"open/paid/partially_fulfilled", []string{"fulfillment_status:unfulfilled"}, true},
-		{"open/paid/unfulfilled", []string{"fulfillment_status:partial"}, false},
-		{"closed/paid/unfulfilled", []string{"status:not_closed"}, false},
-		{"open/paid/unfulfilled", []string{"status:not_closed"}, true},
-		{"closed/voided/unfulfilled", []string{"status:any", "financial_status:voided"}, true},
-		{"cancelled/voided/unfulfilled", []string{"status:cancelled"}, true},
+		{Status: "open/pending/unfulfilled", Statuses: []string{"financial_status:pending"}, Want: true},
+		{Status: "closed/pending/fulfilled", Statuses: []string{"financial_status:PENDING"}, Want: true},
+		{Status: "open/paid/on_hold", Statuses: []string{"status:open", "fulfillment_status:on_hold", "fulfillment_status:unshipped"}, Want: true},
+		{Status: "open/paid/partially_fulfilled", Statuses: []string{"fulfillment_status:unfulfilled"}, Want: true},
+		{Status: "open/paid/unfulfilled", Statuses: []string{"fulfillment_status:partial"}, Want: false},
+		{Status: "closed/paid/unfulfilled", Statuses: []string{"status:not_closed"}, Want: false},
+		{Status: "open/paid/unfulfilled", Statuses: []string{"status:not_closed"}, Want: true},
+		{Status: "closed/voided/unfulfilled", Statuses: []string{"status:any", "financial_status:voided"}, Want: true},
+		{Status: "cancelled/voided/unfulfilled", Statuses: []string{"status:cancelled"}, Want: true},
 		// Statuses the query refuses select nothing.
-		{"open/paid/unfulfilled", []string{"financial_status:paid", "financial_status:free"}, false},
-		{"open/paid/unfulfilled", []string{"paid"}, false},
+		{Status: "open/paid/unfulfilled", Statuses: []string{"financial_status:paid", "financial_status:free"}, Want: false},
+		{Status: "open/paid/unfulfilled", Statuses: []string{"paid"}, Want: false},
 		// A status toOrder does not write matches nothing.
-		{"paid", []string{"financial_status:paid"}, false},
-	} {
-		o := cart.Order{ExternalID: "1", CartStatus: tc.status, Filter: cart.AwaitingFulfillment}
-		if got := c.Importable(o, tc.statuses); got != tc.want {
-			t.Errorf("%q with %q: %v, want %v", tc.status, tc.statuses, got, tc.want)
-		}
-	}
+		{Status: "paid", Statuses: []string{"financial_status:paid"}, Want: false},
+	})
 }
 
 // TestImportableMatchesQuery fetches orders in every seeded status, as a

@@ -3,34 +3,23 @@ package squarespace
 import (
 	"testing"
 
-	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/cart/carttest"
 	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 )
 
 func TestImportable(t *testing.T) {
-	var c Client
-	for _, tc := range []struct {
-		status   string
-		statuses []string
-		want     bool
-	}{
-		{StatusPending, nil, true},
-		{StatusPending, []string{}, true},
-		{StatusFulfilled, nil, false},
-		{StatusCanceled, nil, false},
-		{StatusFulfilled, []string{"pending", " fulfilled"}, true},
-		{StatusPending, []string{StatusFulfilled}, false},
+	carttest.StatusTable(t, &Client{}, StatusFilter, []carttest.StatusCase{
+		{Status: StatusPending, Want: true},
+		{Status: StatusPending, Statuses: []string{}, Want: true},
+		{Status: StatusFulfilled, Want: false},
+		{Status: StatusCanceled, Want: false},
+		{Status: StatusFulfilled, Statuses: []string{"pending", " fulfilled"}, Want: true},
+		{Status: StatusPending, Statuses: []string{StatusFulfilled}, Want: false},
 		// A status Squarespace added since is in no query's statuses.
-		{"ON_HOLD", []string{StatusPending}, false},
+		{Status: "ON_HOLD", Statuses: []string{StatusPending}, Want: false},
 		// Statuses the query refuses select nothing.
-		{StatusPending, []string{StatusPending, "PAID"}, false},
-	} {
-		o := cart.Order{ExternalID: "1", CartStatus: tc.status, Filter: StatusFilter(tc.status)}
-		if got := c.Importable(o, tc.statuses); got != tc.want {
-			t.Errorf("%q with %q: %v, want %v", tc.status, tc.statuses, got, tc.want)
-		}
-	}
+		{Status: StatusPending, Statuses: []string{StatusPending, "PAID"}, Want: false},
+	})
 }
 
 // TestImportableMatchesQuery fetches an order in every status, as a

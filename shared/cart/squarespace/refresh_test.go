@@ -3,14 +3,10 @@ package squarespace
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
-	squarespacesim "github.com/autosync/autosync/shared/simulator/squarespace"
 )
 
 // TestConnectedTokenRenewed: a connected site's 30-minute access token is
@@ -18,28 +14,11 @@ import (
 // disconnects the app, the renewal is refused as an authorization problem.
 func TestConnectedTokenRenewed(t *testing.T) {
 	clk := newFakeClock()
-	sim := squarespacesim.New(squarespacesim.Options{ClientID: "cid", ClientSecret: "sec", SKUs: []string{"MUG"}, Now: clk.Now})
-	t.Cleanup(sim.Close)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-
 	// The owner allows; the code is exchanged as the callback does.
-	const cb = "http://127.0.0.1/oauth/squarespace/callback"
-	br := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := br.PostForm(srv.URL+authorizePath, url.Values{"client_id": {"cid"}, "redirect_uri": {cb}, "scope": {Scopes}, "state": {"st"}, "decision": {"allow"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	app := cart.App{ClientID: "cid", ClientSecret: "sec", APIBase: srv.URL}
-	_, creds, err := exchangeCode(context.Background(), cart.Callback{Query: loc.Query()}, cart.ConnectRequest{CallbackURL: cb, App: app}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, base, creds, _ := connectedSite(t, clk)
 
 	var saved []cart.Credentials
-	conn, err := Driver.New(cart.Build{Config: cart.Config{"api_base": srv.URL}, Credentials: creds,
+	conn, err := Driver.New(cart.Build{Config: cart.Config{"api_base": base}, Credentials: creds,
 		SaveCredentials: func(_ context.Context, c cart.Credentials) error { saved = append(saved, c); return nil }})
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -89,119 +87,38 @@ func siteRun(t *testing.T, base string, clk *clock.Fake, store *carttest.CredSto
 }
 
 // TestRenewalRotatedByAnotherRun: two runs of one connected site (Import
-// Orders and a verify_channel, say) build their connectors from the stored
-// credentials and find the access token due. The first renews it, which
-// retires the refresh token both hold; the second's renewal is refused
-// with invalid_grant, and the connector reads the stored credentials: the
-// tokens the first saved are adopted, or renewed again if due too, rather
-// than the site being reported uninstalled. Only a refused refresh token
-// that is still the stored one is a revoked grant.
+// Orders and a verify_channel, say) renew an access token due within two
+// minutes of its 30; the second's renewal is refused with invalid_grant
+// and the tokens the first saved are adopted, or renewed again if due
+// too, rather than the site being reported uninstalled. See
+// carttest.RunRotation.
 func TestRenewalRotatedByAnotherRun(t *testing.T) {
-	tests := []struct {
-		name string
-		gap  time.Duration // between the two runs' checks
-		// lateSave: the first run's tokens reach the store only after
-		// the second read it first (they renewed at the same moment).
-		first, load, revoke, lateSave bool
-		loadErr                       error
-		// wantSettle: the second run read the store again after a wait.
-		wantSettle    bool
-		wantErr       error
-		wantRefreshes int64
-		secondSaves   bool
-	}{
-		{name: "adopts the tokens the other run saved", first: true, load: true, wantRefreshes: 1},
-		{name: "adopted tokens due too are renewed", first: true, load: true, gap: 29 * time.Minute, wantRefreshes: 2, secondSaves: true},
-		{name: "other run's tokens saved late", first: true, load: true, lateSave: true, wantRefreshes: 1, wantSettle: true},
-		{name: "revoked grant", load: true, revoke: true, wantErr: cart.ErrRevoked, wantSettle: true},
-		{name: "revoked after the other run renewed", first: true, load: true, gap: 29 * time.Minute, revoke: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
-		{name: "without LoadCredentials a refusal stays revoked", first: true, wantErr: cart.ErrRevoked, wantRefreshes: 1},
-		{name: "store unreadable", first: true, load: true, loadErr: errors.New("store down"), wantRefreshes: 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			clk := newFakeClock()
-			sim, base, creds, refreshes := connectedSite(t, clk)
-			store := carttest.NewCredStore(creds)
-			a := siteRun(t, base, clk, store, store.Load)
-			var load func(context.Context) (cart.Credentials, error)
-			if tc.load {
-				load = store.Load
-			}
-			if tc.lateSave {
-				stale, reads := store.Creds(), 0
-				load = func(ctx context.Context) (cart.Credentials, error) {
-					if reads++; reads == 1 {
-						return stale, nil
-					}
-					return store.Load(ctx)
+	carttest.RunRotation(t, 29*time.Minute, func(t *testing.T) carttest.Rotation[*Client] {
+		clk := newFakeClock()
+		sim, base, creds, refreshes := connectedSite(t, clk)
+		store := carttest.NewCredStore(creds)
+		return carttest.Rotation[*Client]{
+			Clock: clk,
+			Store: store,
+			Run: func(load func(context.Context) (cart.Credentials, error)) *Client {
+				return siteRun(t, base, clk, store, load)
+			},
+			Request:   func(ctx context.Context, c *Client) error { return c.CheckCredentials(ctx) },
+			Revoke:    sim.RevokeTokens,
+			Refreshes: func() int { return int(refreshes.Load()) },
+			Renewed: func(t *testing.T, after cart.Credentials, _, second *Client) {
+				if after["refresh_token"] == creds["refresh_token"] || after["api_key"] == creds["api_key"] || after["client_id"] != "cid" {
+					t.Error("the store does not hold the renewed tokens with the rest")
 				}
-			}
-			b := siteRun(t, base, clk, store, load)
-			ctx := t.Context()
-
-			clk.Add(29 * time.Minute) // within two minutes of the expiry: due
-			if tc.first {
-				if err := a.CheckCredentials(ctx); err != nil {
-					t.Fatalf("first run: %v", err)
+				if second.accessToken() != after["api_key"] {
+					t.Error("the second run does not use the stored access token")
 				}
-			}
-			clk.Add(tc.gap)
-			if tc.revoke {
-				sim.RevokeTokens()
-			}
-			store.Fail = tc.loadErr
-			before, savesBefore := store.Creds(), store.Saves()
-
-			slept := clk.Slept()
-			err := b.CheckCredentials(ctx)
-			if settled := clk.Slept() > slept; settled != tc.wantSettle {
-				t.Errorf("the second run waited to read the store again: %v; want %v", settled, tc.wantSettle)
-			}
-			switch {
-			case tc.loadErr != nil:
-				if err == nil || errors.Is(err, cart.ErrAuth) || !errors.Is(err, tc.loadErr) {
-					t.Fatalf("second run: %v; want the store's error, not cart.ErrAuth", err)
+			},
+			Continued: func(t *testing.T, after cart.Credentials, first, _ *Client) {
+				if first.accessToken() != after["api_key"] {
+					t.Error("the first run does not use the stored access token")
 				}
-			case tc.wantErr != nil:
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("second run: %v; want %v", err, tc.wantErr)
-				}
-			case err != nil:
-				t.Fatalf("second run: %v", err)
-			}
-			if got := refreshes.Load(); got != tc.wantRefreshes {
-				t.Errorf("%d refresh grants; want %d", got, tc.wantRefreshes)
-			}
-			if saved := store.Saves() > savesBefore; saved != tc.secondSaves {
-				t.Errorf("second run saved tokens: %v; want %v", saved, tc.secondSaves)
-			}
-			after := store.Creds()
-			if err != nil {
-				if !maps.Equal(after, before) {
-					t.Error("a failed renewal changed the stored credentials")
-				}
-				return
-			}
-			if after["refresh_token"] == creds["refresh_token"] || after["api_key"] == creds["api_key"] || after["client_id"] != "cid" {
-				t.Error("the store does not hold the renewed tokens with the rest")
-			}
-			if b.accessToken() != after["api_key"] {
-				t.Error("the second run does not use the stored access token")
-			}
-			// Both runs go on with the stored tokens; a first run whose
-			// token is due again after the gap adopts the second's.
-			for _, c := range []*Client{b, a} {
-				if err := c.CheckCredentials(ctx); err != nil {
-					t.Fatalf("next check: %v", err)
-				}
-			}
-			if got := refreshes.Load(); got != tc.wantRefreshes {
-				t.Errorf("%d refresh grants after the next checks; want still %d", got, tc.wantRefreshes)
-			}
-			if a.accessToken() != after["api_key"] {
-				t.Error("the first run does not use the stored access token")
-			}
-		})
-	}
+			},
+		}
+	})
 }

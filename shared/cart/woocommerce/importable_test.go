@@ -9,34 +9,24 @@ import (
 )
 
 func TestImportable(t *testing.T) {
-	var c Client
-	for _, tc := range []struct {
-		status   string
-		statuses []string
-		want     bool
-	}{
+	carttest.StatusTable(t, &Client{}, StatusFilter, []carttest.StatusCase{
 		// The default: processing, paid and awaiting fulfilment.
-		{StatusProcessing, nil, true},
-		{StatusProcessing, []string{}, true},
+		{Status: StatusProcessing, Want: true},
+		{Status: StatusProcessing, Statuses: []string{}, Want: true},
 		// Unpaid orders read as awaiting fulfillment but are not imported.
-		{StatusPending, nil, false},
-		{StatusOnHold, nil, false},
-		{"checkout-draft", nil, false},
+		{Status: StatusPending, Want: false},
+		{Status: StatusOnHold, Want: false},
+		{Status: "checkout-draft", Want: false},
 		// A channel's own statuses replace the default.
-		{StatusOnHold, []string{"processing", "On-Hold"}, true},
-		{StatusProcessing, []string{"on-hold"}, false},
-		{"shipped-to-depot", []string{"wc-shipped-to-depot"}, true}, // a plugin's status
-		{StatusPending, []string{"any"}, true},
-		{"trash", []string{"any"}, false},
-		{"checkout-draft", []string{"any"}, false},
+		{Status: StatusOnHold, Statuses: []string{"processing", "On-Hold"}, Want: true},
+		{Status: StatusProcessing, Statuses: []string{"on-hold"}, Want: false},
+		{Status: "shipped-to-depot", Statuses: []string{"wc-shipped-to-depot"}, Want: true}, // a plugin's status
+		{Status: StatusPending, Statuses: []string{"any"}, Want: true},
+		{Status: "trash", Statuses: []string{"any"}, Want: false},
+		{Status: "checkout-draft", Statuses: []string{"any"}, Want: false},
 		// Statuses the query refuses select nothing.
-		{StatusProcessing, []string{"processing", "not a status"}, false},
-	} {
-		o := cart.Order{ExternalID: "1", CartStatus: tc.status, Filter: StatusFilter(tc.status)}
-		if got := c.Importable(o, tc.statuses); got != tc.want {
-			t.Errorf("%q with %q: %v, want %v", tc.status, tc.statuses, got, tc.want)
-		}
-	}
+		{Status: StatusProcessing, Statuses: []string{"processing", "not a status"}, Want: false},
+	})
 }
 
 // TestImportableMatchesQuery fetches an order in every status, as a

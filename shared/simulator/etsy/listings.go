@@ -537,7 +537,7 @@ func (req *inventoryRequest) check() error {
 	}
 	combos := map[string]int{}
 	for i, p := range req.products {
-		k := p.key(props)
+		k := valueKey(p.props, props)
 		if j, dup := combos[k]; dup {
 			return fmt.Errorf("Products %d and %d have the same property values", j, i)
 		}
@@ -556,7 +556,7 @@ func (req *inventoryRequest) check() error {
 	for _, ru := range rules {
 		seen := map[string]string{}
 		for _, p := range req.products {
-			k := p.key(ru.on)
+			k := valueKey(p.props, ru.on)
 			v := ru.val(p)
 			if have, ok := seen[k]; ok && have != v {
 				return fmt.Errorf("The %s of products must be the same unless it varies by a property in %s_on_property", ru.name, ru.name)
@@ -574,11 +574,12 @@ func (req *inventoryRequest) check() error {
 	return errors.New("one offering must have greater than zero inventory")
 }
 
-// key is a product's value ids for the given properties.
-func (p reqProduct) key(on []int64) string {
+// valueKey is props' value ids for the properties on: products with
+// equal keys have the same values of those properties.
+func valueKey(props []propValue, on []int64) string {
 	var b strings.Builder
 	for _, id := range on {
-		for _, pv := range p.props {
+		for _, pv := range props {
 			if pv.propertyID == id {
 				fmt.Fprint(&b, id, "=", pv.valueIDs, ";")
 			}
@@ -677,10 +678,12 @@ func (l *listing) renew() {
 		first = l.inv.products[0]
 		first.offerings[0].enabled = true
 	}
-	key := quantityKey(first, l.inv.qtyOn)
+	// Products with first's values of the properties quantity varies by
+	// share its quantity.
+	key := valueKey(first.props, l.inv.qtyOn)
 	for _, p := range l.inv.products {
 		q := 0
-		if quantityKey(p, l.inv.qtyOn) == key {
+		if valueKey(p.props, l.inv.qtyOn) == key {
 			q = 1
 		}
 		for i, o := range p.offerings {
@@ -690,18 +693,4 @@ func (l *listing) renew() {
 			}
 		}
 	}
-}
-
-// quantityKey is p's value ids for the properties its quantity varies by:
-// products with equal keys share one quantity.
-func quantityKey(p *product, on []int64) string {
-	var b strings.Builder
-	for _, id := range on {
-		for _, pv := range p.props {
-			if pv.propertyID == id {
-				fmt.Fprint(&b, id, "=", pv.valueIDs, ";")
-			}
-		}
-	}
-	return b.String()
 }
