@@ -10,11 +10,11 @@
 // UpdateItem calls that increment v server-side, so a version is never
 // computed from a possibly stale read.
 //
-// Two kinds of refusal the AWS SDK does not retry are retried here (see
-// retry.go): a write that collided with a concurrent transaction, and the
-// SDK's own retry of a conditional write whose first request was applied
-// but whose answer was lost, which would otherwise read as a failed
-// condition.
+// Two refusals the AWS SDK leaves to its caller are handled here (see
+// retry.go): a write refused because it collided with a concurrent
+// transaction is retried, and the failed condition of the SDK's own retry
+// of a conditional write whose first request was applied, but whose
+// answer was lost, is recognised as that write.
 package dynamostore
 
 import (
