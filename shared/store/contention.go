@@ -19,6 +19,13 @@ func Contended(ctx context.Context, err error, attempt, limit int) bool {
 	if !errors.Is(err, ErrConditionFailed) || attempt >= limit {
 		return false
 	}
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 7)))
-	return clock.Sleep(ctx, d) == nil
+	return clock.Sleep(ctx, ContentionDelay(attempt)) == nil
+}
+
+// ContentionDelay is the wait before retry attempt (from 0) of a write
+// that collided with a concurrent writer: random below a bound that starts
+// at 1 ms and doubles with each attempt up to 128 ms. Adapters use it for
+// collisions their backend reports apart from a failed condition.
+func ContentionDelay(attempt int) time.Duration {
+	return time.Duration(rand.Int64N(int64(time.Millisecond) << min(max(attempt, 0), 7)))
 }

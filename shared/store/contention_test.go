@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestContended(t *testing.T) {
@@ -28,6 +29,17 @@ func TestContended(t *testing.T) {
 	for _, tt := range tests {
 		if got := Contended(tt.ctx, tt.err, tt.attempt, tt.limit); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestContentionDelay(t *testing.T) {
+	for attempt := -1; attempt < 12; attempt++ {
+		bound := time.Millisecond << min(max(attempt, 0), 7)
+		for range 50 {
+			if d := ContentionDelay(attempt); d < 0 || d >= bound {
+				t.Fatalf("attempt %d: delay %v outside [0, %v)", attempt, d, bound)
+			}
 		}
 	}
 }

@@ -9,6 +9,12 @@
 // filters them and every condition treats them as absent. Writes are
 // UpdateItem calls that increment v server-side, so a version is never
 // computed from a possibly stale read.
+//
+// Two refusals the AWS SDK leaves to its caller are handled here (see
+// retry.go): a write refused because it collided with a concurrent
+// transaction is retried, and the failed condition of the SDK's own retry
+// of a conditional write whose first request was applied, but whose
+// answer was lost, is recognised as that write.
 package dynamostore
 
 import (
@@ -16,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/autosync/autosync/shared/clock"
 	"github.com/autosync/autosync/shared/store"
 )
 
@@ -79,6 +87,9 @@ type itemKey struct {
 type Store struct {
 	client *dynamodb.Client
 	table  string
+	// sleep waits between retries of a conflicting write; tests replace
+	// it so that they take no time.
+	sleep func(context.Context, time.Duration) error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -86,7 +97,7 @@ var _ store.Store = (*Store)(nil)
 // New returns a Store on table, which must have the package's schema
 // (see CreateTable).
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table}
+	return &Store{client: client, table: table, sleep: clock.Sleep}
 }
 
 // Get implements store.Store. Reads are strongly consistent: callers read
@@ -125,21 +136,40 @@ func (s *Store) Put(ctx context.Context, it store.Item, c store.Cond) (store.Ite
 	if err := store.ValidatePut(it, c); err != nil {
 		return store.Item{}, fmt.Errorf("dynamodb put: %w", err)
 	}
-	in, err := s.updateInput(it, c, time.Now())
-	if err != nil {
-		return store.Item{}, fmt.Errorf("dynamodb put %s/%s: %w", it.PK, it.SK, err)
-	}
-	// Under IfVersion the new version is known; otherwise it is read back
-	// from the update, which is the only atomic way to learn it.
-	if c.Kind != store.IfVersion {
-		in.ReturnValues = types.ReturnValueUpdatedNew
-	}
-	out, err := s.client.UpdateItem(ctx, in)
+	var out *dynamodb.UpdateItemOutput
+	own := int64(0)
+	err := s.retryConflicts(ctx, func() error {
+		in, err := s.updateInput(it, c, time.Now())
+		if err != nil {
+			return err
+		}
+		// Under IfVersion the new version is known; otherwise it is read
+		// back from the update, which is the only atomic way to learn it.
+		if c.Kind != store.IfVersion {
+			in.ReturnValues = types.ReturnValueUpdatedNew
+		}
+		if c.Kind != store.Always {
+			in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		}
+		var requests atomic.Int32
+		out, err = s.client.UpdateItem(ctx, in, countRequests(&requests))
+		var ccf *types.ConditionalCheckFailedException
+		if requests.Load() > 1 && errors.As(err, &ccf) {
+			if v, ok := ownWrite(ccf.Item, it, c); ok {
+				own = v
+				return nil
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return store.Item{}, fmt.Errorf("dynamodb put %s/%s: %w", it.PK, it.SK, mapErr(err))
 	}
 	it.Version = c.Version + 1
-	if c.Kind != store.IfVersion {
+	switch {
+	case own > 0:
+		it.Version = own
+	case c.Kind != store.IfVersion:
 		var r struct {
 			V int64 `dynamodbav:"v"`
 		}
@@ -205,11 +235,35 @@ func (s *Store) Delete(ctx context.Context, pk, sk string, c store.Cond) error {
 	if err := store.ValidateDelete(pk, sk, c); err != nil {
 		return fmt.Errorf("dynamodb delete: %w", err)
 	}
-	in, err := s.deleteInput(pk, sk, c, time.Now())
-	if err != nil {
-		return fmt.Errorf("dynamodb delete %s/%s: %w", pk, sk, err)
+	if c.Kind != store.Always {
+		// A conditional delete is a transaction of one: the SDK's retry of
+		// a DeleteItem whose first request was applied but whose answer
+		// was lost finds the item gone and fails its condition, and
+		// nothing left in the table tells that from another writer having
+		// deleted it first (the claim of a one-time OAuth state). The
+		// transaction's ClientRequestToken, which the SDK keeps across its
+		// retries, makes DynamoDB answer such a retry with the first
+		// request's success. It costs twice the write units of a
+		// DeleteItem; conditional deletes are rare.
+		err := s.transact(ctx, []store.Op{store.Delete(pk, sk, c)})
+		var txErr *store.TxError
+		if errors.As(err, &txErr) {
+			err = store.ErrConditionFailed
+		}
+		if err != nil {
+			return fmt.Errorf("dynamodb delete %s/%s: %w", pk, sk, err)
+		}
+		return nil
 	}
-	if _, err := s.client.DeleteItem(ctx, in); err != nil {
+	err := s.retryConflicts(ctx, func() error {
+		in, err := s.deleteInput(pk, sk, c, time.Now())
+		if err != nil {
+			return err
+		}
+		_, err = s.client.DeleteItem(ctx, in)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("dynamodb delete %s/%s: %w", pk, sk, mapErr(err))
 	}
 	return nil
@@ -235,21 +289,36 @@ func (s *Store) deleteInput(pk, sk string, c store.Cond, now time.Time) (*dynamo
 
 // Transact implements store.Store with TransactWriteItems; checks become
 // ConditionCheck items. The SDK fills ClientRequestToken, so its retries
-// of a transaction that did commit are idempotent.
+// of a transaction that did commit are idempotent. A transaction cancelled
+// for a conflict with another is retried (retryConflicts).
 func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
 	if err := store.ValidateOps(ops); err != nil {
 		return fmt.Errorf("dynamodb transact: %w", err)
 	}
-	now := time.Now()
-	items := make([]types.TransactWriteItem, len(ops))
-	for i, op := range ops {
-		var err error
-		items[i], err = s.transactItem(op, now)
-		if err != nil {
-			return fmt.Errorf("dynamodb transact: op %d %s/%s: %w", i, op.Item.PK, op.Item.SK, err)
-		}
+	if err := s.transact(ctx, ops); err != nil {
+		return fmt.Errorf("dynamodb transact: %w", err)
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return nil
+}
+
+// transact writes valid ops in one transaction.
+func (s *Store) transact(ctx context.Context, ops []store.Op) error {
+	err := s.retryConflicts(ctx, func() error {
+		now := time.Now()
+		items := make([]types.TransactWriteItem, len(ops))
+		for i, op := range ops {
+			var err error
+			items[i], err = s.transactItem(op, now)
+			if err != nil {
+				return fmt.Errorf("op %d %s/%s: %w", i, op.Item.PK, op.Item.SK, err)
+			}
+		}
+		// A new input each attempt: the SDK stores the token it generates
+		// in the input, and a cancelled transaction's retry is a new
+		// request.
+		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
 	if err == nil {
 		return nil
 	}
@@ -266,15 +335,13 @@ func (s *Store) Transact(ctx context.Context, ops []store.Op) error {
 			}
 		}
 		if failed != nil {
-			return fmt.Errorf("dynamodb transact: %w", &store.TxError{Failed: failed})
+			return &store.TxError{Failed: failed}
 		}
 		if invalid {
-			return fmt.Errorf("dynamodb transact: %w: %w", store.ErrInvalid, err)
+			return fmt.Errorf("%w: %w", store.ErrInvalid, err)
 		}
-		// TransactionConflict and the like: another transaction touched
-		// one of the items; the caller may retry.
 	}
-	return fmt.Errorf("dynamodb transact: %w", mapErr(err))
+	return mapErr(err)
 }
 
 func (s *Store) transactItem(op store.Op, now time.Time) (types.TransactWriteItem, error) {
