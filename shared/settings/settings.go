@@ -451,7 +451,6 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 	return touched, subs, nil
 }
 
-
 const reasonNoWebhookURL = "Instasync is not set up on this installation yet (it has no public webhook address), so autosync imports on a schedule instead. Ask support to set it up."
 
 // ErrConflict means a concurrent change won; the client should reload and retry.
