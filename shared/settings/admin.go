@@ -56,6 +56,11 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 	key := settingSK(channel, task)
 	var name string
 	err = store.Retry(ctx, 5, func() error {
+		// Read again each time: the record is derived from its status.
+		ch, err := s.Channels.Get(ctx, account, channel)
+		if err != nil {
+			return err
+		}
 		cur, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("load setting: %w", err)
@@ -66,7 +71,7 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 		if err != nil {
 			return err
 		}
-		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version))}
+		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version)), channels.Unchanged(ch)}
 		name = ""
 		if next.Enabled {
 			rops, n, err := s.recordOp(ctx, ch, task, next)
@@ -137,8 +142,7 @@ func (s *Service) p95(ctx context.Context, account, channel string, task catalog
 // channel's ticked autosync tasks. Paused schedules stay in the Scheduler,
 // disabled, so re-authorizing resumes them exactly as they were.
 func (s *Service) SetChannelActive(ctx context.Context, account, channel string) error {
-	ch, sets, err := s.channelSettings(ctx, account, channel)
-	if err != nil {
+	if _, err := s.Channels.Get(ctx, account, channel); err != nil {
 		return err
 	}
 	var names []string
@@ -146,26 +150,13 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 		if spec.Mode != catalog.Autosync {
 			continue
 		}
-		set := sets[settingSK(channel, spec.ID)].Value
-		if !set.Enabled {
-			continue
-		}
-		var name string
-		err := store.Retry(ctx, 5, func() error {
-			ops, n, err := s.recordOp(ctx, ch, spec.ID, set)
-			if err != nil {
-				return err
-			}
-			name = n
-			if err := s.Store.Transact(ctx, ops); err != nil {
-				return fmt.Errorf("pause/resume schedule record: %w", err)
-			}
-			return nil
-		})
+		name, err := s.rederive(ctx, account, channel, spec.ID)
 		if err != nil {
 			return err
 		}
-		names = append(names, name)
+		if name != "" {
+			names = append(names, name)
+		}
 	}
 	var errs []error
 	for _, n := range names {
@@ -177,6 +168,42 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 		s.Log.WarnContext(ctx, "schedules left pending for repair", "account", account, "channel", channel, "err", errors.Join(errs...))
 	}
 	return nil
+}
+
+// rederive writes a ticked task's schedule record as its setting and its
+// channel's status want it now, and returns the record's name ("" when the
+// task is not ticked). The setting and channel are read inside the retry
+// and the write is conditioned on both: one read before a merchant's untick
+// (or a status change) would otherwise bring back a live schedule the
+// runner, which does not check the tick, fires.
+func (s *Service) rederive(ctx context.Context, account, channel string, task catalog.Task) (string, error) {
+	key := settingSK(channel, task)
+	var name string
+	err := store.Retry(ctx, 5, func() error {
+		name = ""
+		ch, err := s.Channels.Get(ctx, account, channel)
+		if err != nil {
+			return err
+		}
+		set, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !set.Value.Enabled) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load setting: %w", err)
+		}
+		ops, n, err := s.recordOp(ctx, ch, task, set.Value)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, store.Check(store.AccountPK(account), key, store.AtVersion(set.Version)), channels.Unchanged(ch))
+		if err := s.Store.Transact(ctx, ops); err != nil {
+			return fmt.Errorf("pause/resume schedule record: %w", err)
+		}
+		name = n
+		return nil
+	})
+	return name, err
 }
 
 // NeedsReauth marks the channel as refusing its credentials and pauses its schedules.
@@ -384,30 +411,46 @@ func (s *Service) Disconnect(ctx context.Context, account, channel, reason strin
 	return nil
 }
 
-// resubscribe subscribes the channel's ticked instasync tasks again.
-func (s *Service) resubscribe(ctx context.Context, ch channels.Channel) error {
-	sets, err := s.settings(ctx, ch.AccountID)
-	if err != nil {
-		return err
-	}
+// resubscribe subscribes the channel's ticked instasync tasks again. As in
+// rederive, the setting and channel are read inside the retry and the
+// record's write is conditioned on both, so an untick (or the channel's
+// removal) racing it is not undone.
+func (s *Service) resubscribe(ctx context.Context, account, channel string) error {
 	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
-		if !sets[settingSK(ch.ID, task)].Value.Enabled || !s.offered(ch.Type, task).AutosyncAvailable() {
-			continue
-		}
-		var key string
+		key := settingSK(channel, task)
+		var sub string
 		err := store.Retry(ctx, 5, func() error {
+			sub = ""
+			ch, err := s.Channels.Get(ctx, account, channel)
+			if err != nil {
+				return err
+			}
+			set, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && !set.Value.Enabled) || !s.offered(ch.Type, task).AutosyncAvailable() {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("load setting: %w", err)
+			}
 			ops, k, err := s.subOp(ctx, ch, task, true)
 			if err != nil {
 				return err
 			}
-			key = k
-			return s.Store.Transact(ctx, ops)
+			ops = append(ops, store.Check(store.AccountPK(account), key, store.AtVersion(set.Version)), channels.Unchanged(ch))
+			if err := s.Store.Transact(ctx, ops); err != nil {
+				return err
+			}
+			sub = k
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("resubscribe %s: %w", task, err)
 		}
-		if err := s.applySub(ctx, key); err != nil {
-			s.Log.WarnContext(ctx, "webhook subscription left for repair", "account", ch.AccountID, "channel", ch.ID, "task", task, "err", err)
+		if sub == "" {
+			continue
+		}
+		if err := s.applySub(ctx, sub); err != nil {
+			s.Log.WarnContext(ctx, "webhook subscription left for repair", "account", account, "channel", channel, "task", task, "err", err)
 		}
 	}
 	return nil
