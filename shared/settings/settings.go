@@ -165,6 +165,13 @@ func (r record) name() string { return schedule.Name(r.Account, r.Channel, r.Tas
 
 func (r record) pending() bool { return r.Gen != r.AppliedGen }
 
+// schedule is what applying the wanted record r, named name, Puts.
+func (r record) schedule(name string) schedule.Schedule {
+	in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
+	// AppliedInterval is set while the schedule is recorded as existing.
+	return schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON(), Replace: r.AppliedInterval != ""}
+}
+
 // settled: applied and unwanted, so nothing at the Scheduler.
 func (r record) settled() bool { return !r.Want && !r.pending() }
 
@@ -526,10 +533,7 @@ func (s *Service) applyOnce(ctx context.Context, name string, force bool) error 
 		return nil
 	}
 	if r.Want {
-		in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
-		// AppliedInterval is set while the schedule is recorded as existing.
-		sch := schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON(), Replace: r.AppliedInterval != ""}
-		if err := s.Scheduler.Put(ctx, sch); err != nil {
+		if err := s.Scheduler.Put(ctx, r.schedule(name)); err != nil {
 			return fmt.Errorf("put schedule %s: %w", name, err)
 		}
 		// Rate schedules count from when they were created or re-timed.
