@@ -110,3 +110,7 @@ func shortTask(t catalog.Task) string {
 	}
 	return s
 }
+
+// ErrInvalidToken is returned by ListPage for a token the Scheduler no
+// longer accepts (expired, say): the walk must start over.
+var ErrInvalidToken = errors.New("list token refused")

@@ -382,6 +382,13 @@ func (p *pass) list(ctx context.Context, st *sweepState) (map[string]bool, bool)
 		}
 		for range p.lim.ListPages {
 			page, next, err := pg.ListPage(ctx, st.ListToken, 100)
+			if errors.Is(err, schedule.ErrInvalidToken) && st.ListToken != "" {
+				// Kept, it would stop the walk (and orphan deletion)
+				// for good: the next pass starts the list over.
+				p.s.Log.WarnContext(ctx, "schedule list token refused; the walk starts over", "err", err)
+				st.ListToken = ""
+				break
+			}
 			if err != nil {
 				p.fail(fmt.Errorf("list schedules: %w", err))
 				break

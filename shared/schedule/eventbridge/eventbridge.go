@@ -341,6 +341,10 @@ func (a *Scheduler) ListPage(ctx context.Context, token string, limit int) ([]st
 		in.NextToken = aws.String(token)
 	}
 	page, err := a.api.ListSchedules(ctx, in)
+	if token != "" && errors.As(err, new(*types.ValidationException)) {
+		// An expired or foreign NextToken: the caller must start over.
+		return nil, "", fmt.Errorf("eventbridge: list a page of schedules in group %q: %w: %w", a.cfg.Group, schedule.ErrInvalidToken, err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("eventbridge: list a page of schedules in group %q: %w", a.cfg.Group, err)
 	}

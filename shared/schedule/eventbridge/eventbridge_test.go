@@ -705,3 +705,29 @@ func TestDriftOnEmulator(t *testing.T) {
 		t.Fatalf("after Put: drift %q, %v", got.Drift, err)
 	}
 }
+
+// TestListPageRefusedToken: a NextToken EventBridge refuses (it expires)
+// is reported as schedule.ErrInvalidToken, so the caller starts over; a
+// refusal of the first page, or another failure, is not.
+func TestListPageRefusedToken(t *testing.T) {
+	validation := &types.ValidationException{Message: aws.String("Invalid NextToken")}
+	cases := []struct {
+		name    string
+		token   string
+		err     error
+		invalid bool
+	}{
+		{"refused token", "tok-1", validation, true},
+		{"refused first page", "", validation, false},
+		{"other failure", "tok-1", errBoom, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeAPI{list: func(*scheduler.ListSchedulesInput) (*scheduler.ListSchedulesOutput, error) { return nil, c.err }}
+			_, _, err := eventbridge.New(f, testConfig).ListPage(t.Context(), c.token, 100)
+			if err == nil || errors.Is(err, schedule.ErrInvalidToken) != c.invalid || !errors.Is(err, c.err) {
+				t.Fatalf("ListPage: %v; want ErrInvalidToken %v, wrapping %v", err, c.invalid, c.err)
+			}
+		})
+	}
+}
