@@ -2,11 +2,14 @@ package settings
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
+	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/schedule"
 )
 
@@ -135,5 +138,33 @@ func TestRecordWritesRacingTheirInputs(t *testing.T) {
 				t.Fatalf("repair converged %d records after the race (%v)", rep.Converged, err)
 			}
 		})
+	}
+}
+
+// MaxChanges changes fit one transaction even when each is on its own
+// channel (and so checks its own channel); one more is refused whole.
+func TestUpdateMaxChangesOnAsManyChannels(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var cs []Change
+	for i := range MaxChanges + 1 {
+		ch, err := f.svc.Channels.Create(ctx, "acct", channels.Channel{Type: catalog.Shopify, Name: fmt.Sprint("shop", i)}, cart.Credentials{"access_token": "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, Change{ch.ID, catalog.ImportOrders, true})
+	}
+	var inv *InvalidError
+	if _, err := f.svc.Update(ctx, "acct", cs); !errors.As(err, &inv) {
+		t.Fatalf("%d changes: %v, want refused", len(cs), err)
+	}
+	if n := len(f.sched.snapshot()); n != 0 {
+		t.Fatalf("a refused save made %d schedules", n)
+	}
+	if _, err := f.svc.Update(ctx, "acct", cs[:MaxChanges]); err != nil {
+		t.Fatalf("%d changes on as many channels: %v", MaxChanges, err)
+	}
+	if n := len(f.sched.snapshot()); n != MaxChanges {
+		t.Fatalf("%d schedules, want %d", n, MaxChanges)
 	}
 }

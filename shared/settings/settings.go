@@ -444,7 +444,9 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 	if len(problems) > 0 {
 		return nil, nil, &InvalidError{Problems: problems}
 	}
-	if len(ops) > store.MaxTransactItems {
+	// Counted in tasks changed, as the message says; at most MaxChanges
+	// always fit one transaction.
+	if len(touched)+len(subs) > MaxChanges || len(ops) > store.MaxTransactItems {
 		return nil, nil, &InvalidError{Problems: []Problem{{Index: -1, Message: fmt.Sprintf("Change at most %d tasks at once.", MaxChanges)}}}
 	}
 	if len(ops) > 0 {
