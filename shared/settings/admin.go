@@ -291,10 +291,6 @@ func (s *Service) removeChannelOnce(ctx context.Context, account, channel string
 	for _, n := range names {
 		if err := s.apply(ctx, n); err != nil {
 			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
-			continue
-		}
-		if err := dropSettled[record](ctx, s.Store, schedPKOf(n), n); err != nil {
-			return err
 		}
 	}
 	var unreachable []error
@@ -307,18 +303,26 @@ func (s *Service) removeChannelOnce(ctx context.Context, account, channel string
 		}
 		if err != nil {
 			unreachable = append(unreachable, err)
-			continue
-		}
-		if err := dropSettled[subRecord](ctx, s.Store, subsPK, key); err != nil {
-			return err
 		}
 	}
 	if len(unreachable) > 0 {
+		// The channel stays, so its records stay too (records of live
+		// channels are never deleted; see apply).
 		s.Log.WarnContext(ctx, "channel kept: webhook unsubscription left for repair", "account", account, "channel", channel, "err", errors.Join(unreachable...))
 		return &RemoveError{
 			Err: fmt.Errorf("%w: %w", ErrCartUnreachable, errors.Join(unreachable...)),
 			Message: carts.Label(ch.Type) + " could not be reached to remove the channel's webhook subscriptions. " +
 				"Its tasks are stopped; try again in a few minutes to remove the channel.",
+		}
+	}
+	for _, n := range names {
+		if err := dropSettled[record](ctx, s.Store, schedPKOf(n), n); err != nil {
+			return err
+		}
+	}
+	for _, key := range subs {
+		if err := dropSettled[subRecord](ctx, s.Store, subsPK, key); err != nil {
+			return err
 		}
 	}
 	// Every subscription record is gone (settled ones were dropped); the

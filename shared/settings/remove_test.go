@@ -10,6 +10,7 @@ import (
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/schedule"
 	"github.com/autosync/autosync/shared/store"
 )
 
@@ -91,8 +92,12 @@ func TestRemoveChannelWhileTheCartFails(t *testing.T) {
 			if len(f.sched.snapshot()) != 0 {
 				t.Errorf("schedules left: %v", f.sched.snapshot())
 			}
-			if r := f.subRecords(t, f.shop.ID)[catalog.InstasyncOrders]; r.Want {
-				t.Errorf("subscription record still wanted: %+v", r)
+			// Records of a channel that stays are kept (see apply).
+			if r, ok := f.subRecords(t, f.shop.ID)[catalog.InstasyncOrders]; !ok || r.Want {
+				t.Errorf("subscription record %+v (present %v), want kept and unwanted", r, ok)
+			}
+			if _, err := f.svc.getRecord(ctx, schedule.Name("acct", f.shop.ID, catalog.ImportOrders), false); err != nil {
+				t.Errorf("schedule record of a kept channel: %v", err)
 			}
 			hooks.mu.Lock()
 			hooks.fail = nil
