@@ -45,6 +45,9 @@ type Channel struct {
 	// OrderStatuses are the cart statuses Import Orders fetches, as support
 	// set them; empty means the cart's default.
 	OrderStatuses []string `json:"order_statuses,omitempty"`
+	// Version is the stored item's version when the channel was read:
+	// Unchanged conditions a write elsewhere on it.
+	Version int64 `json:"-"`
 }
 
 type record struct {
@@ -62,6 +65,20 @@ func (r record) channel() Channel {
 	c := r.Channel
 	c.AccountID, c.Config = r.AccountID, r.Config
 	return c
+}
+
+// versioned is the channel of a stored record at version v.
+func versioned(r record, v int64) Channel {
+	c := r.channel()
+	c.Version = v
+	return c
+}
+
+// Unchanged is a transaction check that c is still stored as it was read
+// (not changed, not deleted): a write derived from its status, or one that
+// must not outlive it, is conditioned on it.
+func Unchanged(c Channel) store.Op {
+	return store.Check(store.AccountPK(c.AccountID), sk(c.ID), store.AtVersion(c.Version))
 }
 
 // ErrNotFound is returned for a channel the account does not have.
@@ -110,6 +127,7 @@ func (r *Repo) Create(ctx context.Context, account string, c Channel, creds cart
 	if err := r.Store.Transact(ctx, []store.Op{store.Put(it, store.MustBeNew), store.Put(idx, store.MustBeNew)}); err != nil {
 		return Channel{}, fmt.Errorf("create channel: %w", err)
 	}
+	c.Version = 1
 	return c, nil
 }
 
@@ -156,7 +174,7 @@ func (r *Repo) get(ctx context.Context, account, channel string) (store.Doc[reco
 	if err != nil {
 		return d, fmt.Errorf("get channel %s: %w", channel, err)
 	}
-	d.Value.Channel = d.Value.channel()
+	d.Value.Channel = versioned(d.Value, d.Version)
 	return d, nil
 }
 
@@ -171,7 +189,7 @@ func (r *Repo) List(ctx context.Context, account string) ([]Channel, error) {
 	var out []Channel
 	_, err := store.All(ctx, r.Store, store.Query{PK: store.AccountPK(account), Prefix: "CH#"}, 0, func(it store.Item) (bool, error) {
 		rec, err := store.Decode[record](it)
-		out = append(out, rec.channel())
+		out = append(out, versioned(rec, it.Version))
 		return true, err
 	})
 	if err != nil {
@@ -218,7 +236,7 @@ func (r *Repo) update(ctx context.Context, account, channel string, fn func(*rec
 	if err != nil {
 		return Channel{}, err
 	}
-	return d.Value.channel(), nil
+	return versioned(d.Value, d.Version), nil
 }
 
 // UpdateCredentials replaces the credentials and marks the channel active.
@@ -261,12 +279,19 @@ func (r *Repo) UpdateConfig(ctx context.Context, account, channel string, fn fun
 }
 
 // Delete removes the channel record; its schedules and subscriptions are the caller's.
-func (r *Repo) Delete(ctx context.Context, account, channel string) error {
-	err := r.Store.Transact(ctx, []store.Op{
+//
+// The checks (store.Check operations) are asserted in the same transaction:
+// when one fails while the channel still exists, nothing is deleted and the
+// error matches store.ErrConditionFailed.
+func (r *Repo) Delete(ctx context.Context, account, channel string, checks ...store.Op) error {
+	err := r.Store.Transact(ctx, append([]store.Op{
 		store.Delete(store.AccountPK(account), sk(channel), store.MustExist),
 		store.Delete(indexPK, channel, store.NoCond),
-	})
+	}, checks...))
 	if errors.Is(err, store.ErrConditionFailed) {
+		if _, gerr := r.get(ctx, account, channel); gerr == nil && len(checks) > 0 {
+			return fmt.Errorf("delete channel %s: %w", channel, err)
+		}
 		return ErrNotFound
 	}
 	if err != nil {

@@ -31,6 +31,12 @@ type Schedule struct {
 	// the update first, so a re-timed or paused schedule costs one call.
 	// It is a hint; Put creates a missing schedule either way.
 	Replace bool
+	// Drift, set by Get only, says what of the schedule's delivery (what
+	// it invokes, as whom, its retries and dead-letter queue) differs from
+	// what the adapter's Put writes now, "" when nothing does: a stack
+	// update that changed the target or role leaves older schedules
+	// firing at the old one until they are Put again. Put ignores it.
+	Drift string
 }
 
 // Scheduler is the port.
@@ -104,3 +110,7 @@ func shortTask(t catalog.Task) string {
 	}
 	return s
 }
+
+// ErrInvalidToken is returned by ListPage for a token the Scheduler no
+// longer accepts (expired, say): the walk must start over.
+var ErrInvalidToken = errors.New("list token refused")

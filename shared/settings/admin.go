@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	"github.com/autosync/autosync/shared/runs"
@@ -54,6 +56,11 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 	key := settingSK(channel, task)
 	var name string
 	err = store.Retry(ctx, 5, func() error {
+		// Read again each time: the record is derived from its status.
+		ch, err := s.Channels.Get(ctx, account, channel)
+		if err != nil {
+			return err
+		}
 		cur, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("load setting: %w", err)
@@ -64,7 +71,7 @@ func (s *Service) SetInterval(ctx context.Context, account, channel string, task
 		if err != nil {
 			return err
 		}
-		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version))}
+		ops := []store.Op{store.Put(it, store.AtVersion(cur.Version)), channels.Unchanged(ch)}
 		name = ""
 		if next.Enabled {
 			rops, n, err := s.recordOp(ctx, ch, task, next)
@@ -135,8 +142,7 @@ func (s *Service) p95(ctx context.Context, account, channel string, task catalog
 // channel's ticked autosync tasks. Paused schedules stay in the Scheduler,
 // disabled, so re-authorizing resumes them exactly as they were.
 func (s *Service) SetChannelActive(ctx context.Context, account, channel string) error {
-	ch, sets, err := s.channelSettings(ctx, account, channel)
-	if err != nil {
+	if _, err := s.Channels.Get(ctx, account, channel); err != nil {
 		return err
 	}
 	var names []string
@@ -144,26 +150,13 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 		if spec.Mode != catalog.Autosync {
 			continue
 		}
-		set := sets[settingSK(channel, spec.ID)].Value
-		if !set.Enabled {
-			continue
-		}
-		var name string
-		err := store.Retry(ctx, 5, func() error {
-			ops, n, err := s.recordOp(ctx, ch, spec.ID, set)
-			if err != nil {
-				return err
-			}
-			name = n
-			if err := s.Store.Transact(ctx, ops); err != nil {
-				return fmt.Errorf("pause/resume schedule record: %w", err)
-			}
-			return nil
-		})
+		name, err := s.rederive(ctx, account, channel, spec.ID)
 		if err != nil {
 			return err
 		}
-		names = append(names, name)
+		if name != "" {
+			names = append(names, name)
+		}
 	}
 	var errs []error
 	for _, n := range names {
@@ -177,6 +170,42 @@ func (s *Service) SetChannelActive(ctx context.Context, account, channel string)
 	return nil
 }
 
+// rederive writes a ticked task's schedule record as its setting and its
+// channel's status want it now, and returns the record's name ("" when the
+// task is not ticked). The setting and channel are read inside the retry
+// and the write is conditioned on both: one read before a merchant's untick
+// (or a status change) would otherwise bring back a live schedule the
+// runner, which does not check the tick, fires.
+func (s *Service) rederive(ctx context.Context, account, channel string, task catalog.Task) (string, error) {
+	key := settingSK(channel, task)
+	var name string
+	err := store.Retry(ctx, 5, func() error {
+		name = ""
+		ch, err := s.Channels.Get(ctx, account, channel)
+		if err != nil {
+			return err
+		}
+		set, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !set.Value.Enabled) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load setting: %w", err)
+		}
+		ops, n, err := s.recordOp(ctx, ch, task, set.Value)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, store.Check(store.AccountPK(account), key, store.AtVersion(set.Version)), channels.Unchanged(ch))
+		if err := s.Store.Transact(ctx, ops); err != nil {
+			return fmt.Errorf("pause/resume schedule record: %w", err)
+		}
+		name = n
+		return nil
+	})
+	return name, err
+}
+
 // NeedsReauth marks the channel as refusing its credentials and pauses its schedules.
 func (s *Service) NeedsReauth(ctx context.Context, account, channel, reason string) error {
 	if _, err := s.Channels.SetStatus(ctx, account, channel, channels.NeedsReauth, reason); err != nil {
@@ -186,67 +215,140 @@ func (s *Service) NeedsReauth(ctx context.Context, account, channel, reason stri
 }
 
 // RemoveChannel deletes the channel's schedules, settings and the channel.
-// Schedule records are marked unwanted first, so a crash part-way leaves
-// Repair to finish the deletions.
+// Each task's record is marked unwanted in the transaction that deletes its
+// setting, so a crash part-way leaves Repair to finish the deletions.
+//
+// The channel (with its credentials) goes last, and only once none of its
+// webhook subscription records is left: its credentials are the only way
+// to remove a subscription at the cart. When the cart cannot be reached, the
+// removal stops with a RemoveError: the channel stays, its tasks stopped,
+// and Repair (or the merchant's next attempt) finishes the unsubscription.
+// A cart that refuses the credentials cannot be asked to remove anything;
+// its subscriptions are forgotten, as Disconnect does, rather than keeping
+// the channel for good.
+//
+// The deletion checks that the subscription records are still absent, and
+// every save that writes one checks the channel is unchanged, so a task
+// ticked while the channel is removed either is seen (and unsubscribed) by
+// the removal, which goes again, or fails for want of a channel.
 func (s *Service) RemoveChannel(ctx context.Context, account, channel string) error {
+	return store.Retry(ctx, 5, func() error { return s.removeChannelOnce(ctx, account, channel) })
+}
+
+func (s *Service) removeChannelOnce(ctx context.Context, account, channel string) error {
 	ch, sets, err := s.channelSettings(ctx, account, channel)
 	if err != nil {
 		return err
 	}
-	var names []string
+	var names, subs []string
 	for _, spec := range catalog.Tasks {
 		key := settingSK(channel, spec.ID)
-		if spec.Mode == catalog.Autosync {
+		var ops []store.Op
+		switch spec.Mode {
+		case catalog.Autosync:
 			name := schedule.Name(account, channel, spec.ID)
 			cur, err := s.getRecord(ctx, name, true)
-			if err == nil {
-				r := cur.Value
-				r.Want, r.Gen = false, r.Gen+1
-				if err := s.putRecord(ctx, name, r, cur.Version); err != nil {
-					return fmt.Errorf("unschedule %s: %w", name, err)
-				}
-				names = append(names, name)
-			} else if !errors.Is(err, store.ErrNotFound) {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-		}
-		if _, ok := sets[key]; ok {
-			if err := s.Store.Delete(ctx, store.AccountPK(account), key, store.NoCond); err != nil {
-				return fmt.Errorf("delete setting: %w", err)
+			if err == nil && !cur.Value.settled() {
+				r := cur.Value
+				r.Want, r.Gen = false, r.Gen+1
+				if ops, err = recordOps(name, r, cur.Version); err != nil {
+					return err
+				}
 			}
+			if err == nil {
+				names = append(names, name)
+			}
+		case catalog.Instasync:
+			sk := subKey(account, channel, spec.ID)
+			cur, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, sk)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("load subscription record: %w", err)
+			}
+			if err == nil && !cur.Value.settled() {
+				sops, _, err := s.subOp(ctx, ch, spec.ID, false)
+				if err != nil {
+					return err
+				}
+				ops = sops
+			}
+			if err == nil {
+				subs = append(subs, sk)
+			}
+		}
+		if d, ok := sets[key]; ok {
+			ops = append(ops, store.Delete(store.AccountPK(account), key, store.AtVersion(d.Version)))
+		}
+		if len(ops) == 0 {
+			continue
+		}
+		if err := s.Store.Transact(ctx, ops); err != nil {
+			return fmt.Errorf("stop %s before removing the channel: %w", spec.ID, err)
 		}
 	}
 	for _, n := range names {
 		if err := s.apply(ctx, n); err != nil {
 			s.Log.WarnContext(ctx, "schedule deletion left for repair", "account", account, "schedule", n, "err", err)
-			continue
 		}
+	}
+	var unreachable []error
+	for _, key := range subs {
+		err := s.applySub(ctx, key)
+		var ce *cart.Error
+		if err != nil && errors.As(err, &ce) && !ce.Temporary {
+			s.Log.WarnContext(ctx, "webhook subscription forgotten: the cart refused to remove it", "account", account, "subscription", key, "err", err)
+			err = s.forgetSub(ctx, key)
+		}
+		if err != nil {
+			unreachable = append(unreachable, err)
+		}
+	}
+	if len(unreachable) > 0 {
+		// The channel stays, so its records stay too (records of live
+		// channels are never deleted; see apply).
+		s.Log.WarnContext(ctx, "channel kept: webhook unsubscription left for repair", "account", account, "channel", channel, "err", errors.Join(unreachable...))
+		return &RemoveError{
+			Err: fmt.Errorf("%w: %w", ErrCartUnreachable, errors.Join(unreachable...)),
+			Message: carts.Label(ch.Type) + " could not be reached to remove the channel's webhook subscriptions. " +
+				"Its tasks are stopped; try again in a few minutes to remove the channel.",
+		}
+	}
+	for _, n := range names {
 		if err := dropSettled[record](ctx, s.Store, schedPKOf(n), n); err != nil {
 			return err
 		}
 	}
-	// Webhook subscriptions go before the channel: its credentials are
-	// needed to remove them.
-	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
-		if _, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, subKey(account, channel, task)); errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		ops, key, err := s.subOp(ctx, ch, task, false)
-		if err != nil {
-			return err
-		}
-		if err := s.Store.Transact(ctx, ops); err != nil {
-			return fmt.Errorf("unsubscribe record: %w", err)
-		}
-		if err := s.applySub(ctx, key); err != nil {
-			s.Log.WarnContext(ctx, "webhook unsubscription left for repair", "account", account, "subscription", key, "err", err)
-			continue
-		}
+	for _, key := range subs {
 		if err := dropSettled[subRecord](ctx, s.Store, subsPK, key); err != nil {
 			return err
 		}
 	}
-	return s.Channels.Delete(ctx, account, channel)
+	// Every subscription record is gone (settled ones were dropped); the
+	// deletion fails, and the removal goes again, if a save wrote one since.
+	var checks []store.Op
+	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
+		checks = append(checks, store.Check(subsPK, subKey(account, channel, task), store.MustBeNew))
+	}
+	return s.Channels.Delete(ctx, account, channel, checks...)
+}
+
+// forgetSub marks an unwanted subscription record applied without the
+// cart: the cart refused the channel's credentials, so nothing can remove
+// the subscription through them.
+func (s *Service) forgetSub(ctx context.Context, key string) error {
+	_, err := store.Update(ctx, s.Store, subsPK, key, 5, func(r *subRecord, found bool) error {
+		if !found || r.Want {
+			return errNoRecord
+		}
+		r.SubscriptionID, r.AppliedGen = "", r.Gen
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNoRecord) {
+		return fmt.Errorf("forget subscription %s: %w", key, err)
+	}
+	return nil
 }
 
 // errNoRecord stops an update of a record that does not exist: there is
@@ -313,31 +415,61 @@ func (s *Service) Disconnect(ctx context.Context, account, channel, reason strin
 	return nil
 }
 
-// resubscribe subscribes the channel's ticked instasync tasks again.
-func (s *Service) resubscribe(ctx context.Context, ch channels.Channel) error {
-	sets, err := s.settings(ctx, ch.AccountID)
-	if err != nil {
-		return err
-	}
+// resubscribe subscribes the channel's ticked instasync tasks again. As in
+// rederive, the setting and channel are read inside the retry and the
+// record's write is conditioned on both, so an untick (or the channel's
+// removal) racing it is not undone.
+func (s *Service) resubscribe(ctx context.Context, account, channel string) error {
 	for _, task := range []catalog.Task{catalog.InstasyncOrders, catalog.InstasyncProducts} {
-		if !sets[settingSK(ch.ID, task)].Value.Enabled || !s.offered(ch.Type, task).AutosyncAvailable() {
-			continue
-		}
-		var key string
+		key := settingSK(channel, task)
+		var sub string
 		err := store.Retry(ctx, 5, func() error {
+			sub = ""
+			ch, err := s.Channels.Get(ctx, account, channel)
+			if err != nil {
+				return err
+			}
+			set, err := store.GetDoc[setting](ctx, s.Store, store.AccountPK(account), key)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && !set.Value.Enabled) || !s.offered(ch.Type, task).AutosyncAvailable() {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("load setting: %w", err)
+			}
 			ops, k, err := s.subOp(ctx, ch, task, true)
 			if err != nil {
 				return err
 			}
-			key = k
-			return s.Store.Transact(ctx, ops)
+			ops = append(ops, store.Check(store.AccountPK(account), key, store.AtVersion(set.Version)), channels.Unchanged(ch))
+			if err := s.Store.Transact(ctx, ops); err != nil {
+				return err
+			}
+			sub = k
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("resubscribe %s: %w", task, err)
 		}
-		if err := s.applySub(ctx, key); err != nil {
-			s.Log.WarnContext(ctx, "webhook subscription left for repair", "account", ch.AccountID, "channel", ch.ID, "task", task, "err", err)
+		if sub == "" {
+			continue
+		}
+		if err := s.applySub(ctx, sub); err != nil {
+			s.Log.WarnContext(ctx, "webhook subscription left for repair", "account", account, "channel", channel, "task", task, "err", err)
 		}
 	}
 	return nil
 }
+
+// ErrCartUnreachable: the cart could not be reached to remove the
+// channel's webhook subscriptions, so the channel was kept.
+var ErrCartUnreachable = errors.New("cart unreachable to remove webhook subscriptions")
+
+// RemoveError is a removal left unfinished; Message is merchant-readable
+// and trying again is safe.
+type RemoveError struct {
+	Err     error
+	Message string
+}
+
+func (e *RemoveError) Error() string { return e.Message }
+func (e *RemoveError) Unwrap() error { return e.Err }

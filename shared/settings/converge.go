@@ -132,7 +132,7 @@ func (s *Service) Reauthorize(ctx context.Context, account, channel string, cred
 	}
 	if before.Status == channels.Disconnected {
 		// The cart dropped the webhook subscriptions with the app.
-		if err := s.resubscribe(ctx, ch); err != nil {
+		if err := s.resubscribe(ctx, account, channel); err != nil {
 			return channels.Channel{}, err
 		}
 	}

@@ -17,11 +17,11 @@ import (
 	"github.com/autosync/autosync/shared/schedule/eventbridge"
 )
 
-// countingAPI counts the mutating Scheduler API calls (List is the
-// repair's business, not a settings change's).
+// countingAPI counts the Scheduler API calls a settings change makes:
+// writes, and GetSchedule apart (List is the repair's business).
 type countingAPI struct {
 	*scheduler.Client
-	writes atomic.Int64
+	writes, gets atomic.Int64
 }
 
 func (c *countingAPI) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
@@ -40,7 +40,7 @@ func (c *countingAPI) DeleteSchedule(ctx context.Context, in *scheduler.DeleteSc
 }
 
 func (c *countingAPI) GetSchedule(ctx context.Context, in *scheduler.GetScheduleInput, o ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error) {
-	c.writes.Add(1) // a read, but a Scheduler call all the same
+	c.gets.Add(1)
 	return c.Client.GetSchedule(ctx, in, o...)
 }
 
@@ -137,12 +137,17 @@ func TestEventBridgeSchedules(t *testing.T) {
 	if st := f.state(t, f.shop.ID, catalog.ImportOrders); st.NextRunAt != nil {
 		t.Fatalf("next_run_at after disabling: %v", st.NextRunAt)
 	}
-	// Converged: repair lists and finds nothing to do.
-	before = api.writes.Load()
+	// Converged: repair lists, reads back the one schedule left (paused,
+	// as its record says: what EventBridge returns reads as no drift) and
+	// finds nothing to do.
+	before, gets := api.writes.Load(), api.gets.Load()
 	if rep, err := f.svc.Repair(ctx); err != nil || rep != (RepairReport{}) {
 		t.Fatalf("repair %+v %v", rep, err)
 	}
 	if api.writes.Load() != before {
 		t.Fatal("repair of a converged state wrote")
+	}
+	if n := api.gets.Load() - gets; n != 1 {
+		t.Fatalf("repair read %d schedules back, want the 1 left", n)
 	}
 }

@@ -1,7 +1,9 @@
 package settings
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -17,6 +19,9 @@ type RepairReport struct {
 	Converged int `json:"converged"`
 	Applied   int `json:"applied"`
 	Restored  int `json:"restored"`
+	// Corrected counts schedules found unlike their record (state,
+	// interval, input, delivery) and Put again.
+	Corrected int `json:"corrected"`
 	Orphans   int `json:"orphans_deleted"`
 	Failed    int `json:"failed"`
 }
@@ -114,8 +119,10 @@ type sweepState struct {
 //     finished by the next pass;
 //   - a sweep walks a bounded slice of the schedule records with a cursor
 //     kept in the store: each is converged with its setting and its
-//     channel's status, and a wanted, applied one is checked at the
-//     Scheduler and re-created if lost;
+//     channel's status, and a wanted, applied one is read back from the
+//     Scheduler: re-created if lost, Put again if unlike its record
+//     (disabled while active, another interval or input, or a delivery
+//     the adapter reports changed);
 //   - a second walk reads a bounded number of pages of the Scheduler's
 //     list with a kept token, and deletes schedules no record wants.
 //
@@ -311,8 +318,8 @@ func (p *pass) unmark(ctx context.Context, mark *store.Item) {
 // applying what is pending; it returns the wanted, applied ones to check at
 // the Scheduler. It stops after one full cycle, so a small table is walked
 // once per pass.
-func (p *pass) sweep(ctx context.Context, st *sweepState) []string {
-	var verify []string
+func (p *pass) sweep(ctx context.Context, st *sweepState) []record {
+	var verify []record
 	budget := p.lim.Sweep
 	now := p.s.now()
 	if st.CycleStarted.IsZero() {
@@ -332,15 +339,16 @@ func (p *pass) sweep(ctx context.Context, st *sweepState) []string {
 		p.stats.Swept += len(items)
 		// Each record costs two reads (its channel and setting): the
 		// workers overlap them.
-		check := make([]bool, len(items))
+		check := make([]record, len(items))
 		p.each(len(items), func(i int) error {
-			r, ok := p.one(ctx, items[i].SK, nil, &items[i])
-			check[i] = ok && r.AppliedInterval != ""
+			if r, ok := p.one(ctx, items[i].SK, nil, &items[i]); ok && r.AppliedInterval != "" {
+				check[i] = r
+			}
 			return nil
 		})
-		for i, it := range items {
-			if check[i] {
-				verify = append(verify, it.SK)
+		for _, r := range check {
+			if r.AppliedInterval != "" {
+				verify = append(verify, r)
 			}
 		}
 		if last != "" {
@@ -374,6 +382,13 @@ func (p *pass) list(ctx context.Context, st *sweepState) (map[string]bool, bool)
 		}
 		for range p.lim.ListPages {
 			page, next, err := pg.ListPage(ctx, st.ListToken, 100)
+			if errors.Is(err, schedule.ErrInvalidToken) && st.ListToken != "" {
+				// Kept, it would stop the walk (and orphan deletion)
+				// for good: the next pass starts the list over.
+				p.s.Log.WarnContext(ctx, "schedule list token refused; the walk starts over", "err", err)
+				st.ListToken = ""
+				break
+			}
 			if err != nil {
 				p.fail(fmt.Errorf("list schedules: %w", err))
 				break
@@ -428,44 +443,81 @@ func (p *pass) list(ctx context.Context, st *sweepState) (map[string]bool, bool)
 	return listed, all
 }
 
-// verify re-creates the swept records' schedules the Scheduler lost: known
-// from the list when it was read whole in this pass, else by a Get each.
-func (p *pass) verify(ctx context.Context, names []string, listed map[string]bool, all bool) {
-	lost := make([]bool, len(names))
-	p.each(len(names), func(i int) error {
-		if listed[names[i]] {
-			return nil
-		}
-		if all {
-			lost[i] = true
+// verify checks the swept records' schedules at the Scheduler: one it lost
+// (known from the list when it was read whole in this pass) is re-created,
+// and one unlike its record (disabled while the record is active, another
+// interval or input, a delivery the adapter reports changed) is Put again.
+func (p *pass) verify(ctx context.Context, recs []record, listed map[string]bool, all bool) {
+	const (
+		ok = iota
+		lost
+		unlike
+	)
+	found := make([]int, len(recs))
+	p.each(len(recs), func(i int) error {
+		name := recs[i].name()
+		if all && !listed[name] {
+			found[i] = lost
 			return nil
 		}
 		p.mu.Lock()
 		p.stats.Verified++
 		p.mu.Unlock()
-		_, err := p.s.Scheduler.Get(ctx, names[i])
+		got, err := p.s.Scheduler.Get(ctx, name)
 		if errors.Is(err, schedule.ErrNotFound) {
-			lost[i] = true
+			found[i] = lost
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("check schedule %s: %w", names[i], err)
+			return fmt.Errorf("check schedule %s: %w", name, err)
+		}
+		if why := unlikeRecord(got, recs[i]); why != "" {
+			p.s.Log.WarnContext(ctx, "schedule unlike its record", "account", recs[i].Account, "channel", recs[i].Channel,
+				"task", recs[i].Task, "schedule", name, "differs", why)
+			found[i] = unlike
 		}
 		return nil
 	})
-	for i, n := range names {
-		if !lost[i] {
+	for i, r := range recs {
+		if found[i] == ok {
 			continue
 		}
-		restored, err := p.s.restore(ctx, n)
+		reapplied, err := p.s.restore(ctx, r.name())
 		if err != nil {
 			p.fail(err)
 			continue
 		}
-		if restored {
+		if reapplied && found[i] == lost {
 			p.rep.Restored++
+		} else if reapplied {
+			p.rep.Corrected++
 		}
 	}
+}
+
+// unlikeRecord says how the Scheduler's schedule got differs from what
+// applying r Puts, "" when it does not.
+func unlikeRecord(got schedule.Schedule, r record) string {
+	want := r.schedule(r.name())
+	switch {
+	case got.Enabled != want.Enabled:
+		return fmt.Sprintf("enabled %v, want %v", got.Enabled, want.Enabled)
+	case got.Interval != want.Interval:
+		return fmt.Sprintf("interval %s, want %s", got.Interval, want.Interval)
+	case !sameJSON(got.Input, want.Input):
+		return "input"
+	case got.Drift != "":
+		return got.Drift
+	}
+	return ""
+}
+
+func sameJSON(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // each runs fn for 0..n-1 on lim.Workers goroutines, recording failures.
@@ -486,7 +538,8 @@ func (p *pass) each(n int, fn func(i int) error) {
 }
 
 // restore re-creates a schedule recorded as applied that the Scheduler
-// lacks: the record is made pending, then applied as usual. A record that
+// lacks, or Puts again one unlike its record: the record is made pending,
+// then applied as usual. A record that
 // changed since it was swept (unwanted, or pending) is left to its applier.
 func (s *Service) restore(ctx context.Context, name string) (bool, error) {
 	d, err := s.getRecord(ctx, name, true)

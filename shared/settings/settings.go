@@ -96,8 +96,9 @@ func (e *GuardError) Error() string { return e.Message }
 func (e *GuardError) Unwrap() error { return e.Err }
 
 // MaxChanges bounds one Update (each change writes three items in one
-// transaction: the setting, its record and the record's queue marker).
-const MaxChanges = store.MaxTransactItems / 3
+// transaction: the setting, its record and the record's queue marker; and
+// checks its channel, once per channel).
+const MaxChanges = store.MaxTransactItems / 4
 
 // RunHistory is what the service needs of run records.
 type RunHistory interface {
@@ -163,6 +164,13 @@ type record struct {
 func (r record) name() string { return schedule.Name(r.Account, r.Channel, r.Task) }
 
 func (r record) pending() bool { return r.Gen != r.AppliedGen }
+
+// schedule is what applying the wanted record r, named name, Puts.
+func (r record) schedule(name string) schedule.Schedule {
+	in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
+	// AppliedInterval is set while the schedule is recorded as existing.
+	return schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON(), Replace: r.AppliedInterval != ""}
+}
 
 // settled: applied and unwanted, so nothing at the Scheduler.
 func (r record) settled() bool { return !r.Want && !r.pending() }
@@ -316,10 +324,47 @@ func (s *Service) nextRun(r record) time.Time {
 }
 
 // Update applies Update Autosync Settings: all entries or none.
+//
+// The save is conditioned on every setting and record it read and on each
+// changed channel being unchanged since it was read: a record is derived
+// from its channel's status, and a channel removed meanwhile must not get
+// a record (see RemoveChannel). A save that loses to a concurrent change is
+// made again from fresh reads (each change says what the task should be,
+// not how to change it); ErrConflict only when that keeps losing.
 func (s *Service) Update(ctx context.Context, account string, changes []Change) ([]ChannelTasks, error) {
-	chs, err := s.Channels.List(ctx, account)
+	var touched, subs []string
+	err := store.Retry(ctx, 5, func() error {
+		var err error
+		touched, subs, err = s.save(ctx, account, changes)
+		return err
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, ErrConflict
+	}
 	if err != nil {
 		return nil, err
+	}
+	// The settings are saved; a Scheduler failure now leaves records
+	// pending for Repair rather than failing the merchant's save.
+	for _, name := range touched {
+		if err := s.apply(ctx, name); err != nil {
+			s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
+		}
+	}
+	for _, key := range subs {
+		if err := s.applySub(ctx, key); err != nil {
+			s.Log.WarnContext(ctx, "webhook subscription left pending for repair", "account", account, "subscription", key, "err", err)
+		}
+	}
+	return s.Modal(ctx, account)
+}
+
+// save validates the changes against fresh reads and writes them in one
+// transaction; it returns the records to apply.
+func (s *Service) save(ctx context.Context, account string, changes []Change) (touched, subs []string, err error) {
+	chs, err := s.Channels.List(ctx, account)
+	if err != nil {
+		return nil, nil, err
 	}
 	byID := map[string]channels.Channel{}
 	for _, c := range chs {
@@ -327,12 +372,12 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 	}
 	sets, err := s.settings(ctx, account)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var problems []Problem
 	seen := map[string]bool{}
+	checked := map[string]bool{}
 	var ops []store.Op
-	var touched, subs []string
 	now := s.now()
 	for i, c := range changes {
 		p := Problem{Index: i, ChannelID: c.ChannelID, Task: c.Task}
@@ -373,52 +418,46 @@ func (s *Service) Update(ctx context.Context, account string, changes []Change) 
 		next.Enabled, next.UpdatedAt = c.Enabled, now
 		it, err := store.NewDoc(store.AccountPK(account), key, next, time.Time{})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ops = append(ops, store.Put(it, store.AtVersion(cur.Version)))
+		if !checked[ch.ID] {
+			checked[ch.ID] = true
+			ops = append(ops, channels.Unchanged(ch))
+		}
 		if spec.Mode == catalog.Autosync {
 			rops, name, err := s.recordOp(ctx, ch, c.Task, next)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ops = append(ops, rops...)
 			touched = append(touched, name)
 		} else {
 			sops, key, err := s.subOp(ctx, ch, c.Task, c.Enabled)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ops = append(ops, sops...)
 			subs = append(subs, key)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &InvalidError{Problems: problems}
+		return nil, nil, &InvalidError{Problems: problems}
 	}
-	if len(ops) > store.MaxTransactItems {
-		return nil, &InvalidError{Problems: []Problem{{Index: -1, Message: fmt.Sprintf("Change at most %d tasks at once.", MaxChanges)}}}
+	// Counted in tasks changed, as the message says; at most MaxChanges
+	// always fit one transaction.
+	if len(touched)+len(subs) > MaxChanges || len(ops) > store.MaxTransactItems {
+		return nil, nil, &InvalidError{Problems: []Problem{{Index: -1, Message: fmt.Sprintf("Change at most %d tasks at once.", MaxChanges)}}}
 	}
 	if len(ops) > 0 {
 		if err := s.Store.Transact(ctx, ops); err != nil {
 			if errors.Is(err, store.ErrConditionFailed) {
-				return nil, ErrConflict
+				return nil, nil, err
 			}
-			return nil, fmt.Errorf("save settings: %w", err)
+			return nil, nil, fmt.Errorf("save settings: %w", err)
 		}
 	}
-	// The settings are saved; a Scheduler failure now leaves records
-	// pending for Repair rather than failing the merchant's save.
-	for _, name := range touched {
-		if err := s.apply(ctx, name); err != nil {
-			s.Log.WarnContext(ctx, "schedule left pending for repair", "account", account, "schedule", name, "err", err)
-		}
-	}
-	for _, key := range subs {
-		if err := s.applySub(ctx, key); err != nil {
-			s.Log.WarnContext(ctx, "webhook subscription left pending for repair", "account", account, "subscription", key, "err", err)
-		}
-	}
-	return s.Modal(ctx, account)
+	return touched, subs, nil
 }
 
 const reasonNoWebhookURL = "Instasync is not set up on this installation yet (it has no public webhook address), so autosync imports on a schedule instead. Ask support to set it up."
@@ -496,10 +535,7 @@ func (s *Service) applyOnce(ctx context.Context, name string, force bool) error 
 		return nil
 	}
 	if r.Want {
-		in := runs.Input{AccountID: r.Account, ChannelID: r.Channel, Task: r.Task, Trigger: runs.Schedule}
-		// AppliedInterval is set while the schedule is recorded as existing.
-		sch := schedule.Schedule{Name: name, Interval: r.Interval, Enabled: !r.Paused, Input: in.JSON(), Replace: r.AppliedInterval != ""}
-		if err := s.Scheduler.Put(ctx, sch); err != nil {
+		if err := s.Scheduler.Put(ctx, r.schedule(name)); err != nil {
 			return fmt.Errorf("put schedule %s: %w", name, err)
 		}
 		// Rate schedules count from when they were created or re-timed.

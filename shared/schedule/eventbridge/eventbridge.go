@@ -229,10 +229,10 @@ func (a *Scheduler) Get(ctx context.Context, name string) (schedule.Schedule, er
 	if err != nil {
 		return schedule.Schedule{}, fmt.Errorf("eventbridge: get schedule %q in group %q: %w", name, a.cfg.Group, err)
 	}
-	return fromOutput(name, out)
+	return fromOutput(name, out, a.cfg)
 }
 
-func fromOutput(name string, out *scheduler.GetScheduleOutput) (schedule.Schedule, error) {
+func fromOutput(name string, out *scheduler.GetScheduleOutput, cfg Config) (schedule.Schedule, error) {
 	expr := aws.ToString(out.ScheduleExpression)
 	iv, ok := ParseRate(expr)
 	if !ok {
@@ -246,7 +246,44 @@ func fromOutput(name string, out *scheduler.GetScheduleOutput) (schedule.Schedul
 	if out.Target != nil && out.Target.Input != nil {
 		s.Input = json.RawMessage(*out.Target.Input)
 	}
+	s.Drift = drift(out, CreateInput(s, cfg))
 	return s, nil
+}
+
+// drift names what of the delivery Put would write (want) the schedule
+// read back (got) lacks: a stack update that replaced the task Lambda,
+// its role or the dead-letter queue, or a console edit.
+func drift(got *scheduler.GetScheduleOutput, want *scheduler.CreateScheduleInput) string {
+	var d []string
+	gt, wt := got.Target, want.Target
+	if gt == nil {
+		gt = &types.Target{}
+	}
+	if aws.ToString(gt.Arn) != aws.ToString(wt.Arn) {
+		d = append(d, "target "+aws.ToString(gt.Arn))
+	}
+	if aws.ToString(gt.RoleArn) != aws.ToString(wt.RoleArn) {
+		d = append(d, "role "+aws.ToString(gt.RoleArn))
+	}
+	dlq := func(c *types.DeadLetterConfig) string {
+		if c == nil {
+			return ""
+		}
+		return aws.ToString(c.Arn)
+	}
+	if dlq(gt.DeadLetterConfig) != dlq(wt.DeadLetterConfig) {
+		d = append(d, "dead-letter queue "+dlq(gt.DeadLetterConfig))
+	}
+	if gr, wr := gt.RetryPolicy, wt.RetryPolicy; gr == nil ||
+		aws.ToInt32(gr.MaximumRetryAttempts) != aws.ToInt32(wr.MaximumRetryAttempts) ||
+		aws.ToInt32(gr.MaximumEventAgeInSeconds) != aws.ToInt32(wr.MaximumEventAgeInSeconds) {
+		d = append(d, "retry policy")
+	}
+	if gw, ww := got.FlexibleTimeWindow, want.FlexibleTimeWindow; gw == nil || gw.Mode != ww.Mode ||
+		aws.ToInt32(gw.MaximumWindowInMinutes) != aws.ToInt32(ww.MaximumWindowInMinutes) {
+		d = append(d, "time window")
+	}
+	return strings.Join(d, ", ")
 }
 
 // ParseRate maps a rate expression written by Put back to its interval.
@@ -304,6 +341,10 @@ func (a *Scheduler) ListPage(ctx context.Context, token string, limit int) ([]st
 		in.NextToken = aws.String(token)
 	}
 	page, err := a.api.ListSchedules(ctx, in)
+	if token != "" && errors.As(err, new(*types.ValidationException)) {
+		// An expired or foreign NextToken: the caller must start over.
+		return nil, "", fmt.Errorf("eventbridge: list a page of schedules in group %q: %w: %w", a.cfg.Group, schedule.ErrInvalidToken, err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("eventbridge: list a page of schedules in group %q: %w", a.cfg.Group, err)
 	}

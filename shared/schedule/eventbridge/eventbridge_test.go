@@ -633,3 +633,101 @@ func TestListPagesOnEmulator(t *testing.T) {
 		t.Fatalf("List took %d pages for %d schedules, want 3 of at most 100", api.lists, n)
 	}
 }
+
+// TestGetReportsDrift: Get says which part of a schedule's delivery is not
+// what Put writes under the adapter's Config (a stack update replaced the
+// task Lambda or its role, a console edit), so repair can Put it again.
+func TestGetReportsDrift(t *testing.T) {
+	s := sample(catalog.Every1h, true)
+	cases := []struct {
+		name   string
+		change func(out *scheduler.GetScheduleOutput)
+		want   string // "" for no drift, else a word the report must hold
+	}{
+		{"as Put writes it", func(*scheduler.GetScheduleOutput) {}, ""},
+		{"old target", func(o *scheduler.GetScheduleOutput) {
+			o.Target.Arn = aws.String("arn:aws:lambda:us-east-1:123456789012:function:old-task")
+		}, "target"},
+		{"old role", func(o *scheduler.GetScheduleOutput) {
+			o.Target.RoleArn = aws.String("arn:aws:iam::123456789012:role/old")
+		}, "role"},
+		{"no dead-letter queue", func(o *scheduler.GetScheduleOutput) { o.Target.DeadLetterConfig = nil }, "dead-letter"},
+		{"default retries", func(o *scheduler.GetScheduleOutput) { o.Target.RetryPolicy = nil }, "retry"},
+		{"more retries", func(o *scheduler.GetScheduleOutput) {
+			o.Target.RetryPolicy = &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(185), MaximumEventAgeInSeconds: aws.Int32(3600)}
+		}, "retry"},
+		{"no window", func(o *scheduler.GetScheduleOutput) {
+			o.FlexibleTimeWindow = &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff}
+		}, "window"},
+		{"no target at all", func(o *scheduler.GetScheduleOutput) { o.Target = &types.Target{Input: o.Target.Input} }, "target"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := eventbridge.CreateInput(s, testConfig)
+			tg := *in.Target
+			out := &scheduler.GetScheduleOutput{
+				Name: in.Name, GroupName: in.GroupName, ScheduleExpression: in.ScheduleExpression,
+				State: in.State, FlexibleTimeWindow: in.FlexibleTimeWindow, Target: &tg,
+			}
+			c.change(out)
+			f := &fakeAPI{get: func(*scheduler.GetScheduleInput) (*scheduler.GetScheduleOutput, error) { return out, nil }}
+			got, err := eventbridge.New(f, testConfig).Get(t.Context(), s.Name)
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			if (c.want == "") != (got.Drift == "") || !strings.Contains(got.Drift, c.want) {
+				t.Fatalf("Drift %q, want one naming %q", got.Drift, c.want)
+			}
+		})
+	}
+}
+
+// TestDriftOnEmulator: a schedule written under an older Config (another
+// task Lambda) reads back as drifted, and Put under the current one mends it.
+func TestDriftOnEmulator(t *testing.T) {
+	client, cfg := newMoto(t)
+	old := cfg
+	old.TargetARN, old.DLQARN = "arn:aws:lambda:us-east-1:123456789012:function:old-task", ""
+	s := sample(catalog.Every1h, true)
+	if err := eventbridge.New(client, old).Put(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	sch := eventbridge.New(client, cfg)
+	got, err := sch.Get(t.Context(), s.Name)
+	if err != nil || !strings.Contains(got.Drift, "target") || !strings.Contains(got.Drift, "dead-letter") {
+		t.Fatalf("Get of a schedule from an older stack: %+v, %v; want drift naming target and dead-letter queue", got, err)
+	}
+	s.Replace = true
+	if err := sch.Put(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sch.Get(t.Context(), s.Name); err != nil || got.Drift != "" {
+		t.Fatalf("after Put: drift %q, %v", got.Drift, err)
+	}
+}
+
+// TestListPageRefusedToken: a NextToken EventBridge refuses (it expires)
+// is reported as schedule.ErrInvalidToken, so the caller starts over; a
+// refusal of the first page, or another failure, is not.
+func TestListPageRefusedToken(t *testing.T) {
+	validation := &types.ValidationException{Message: aws.String("Invalid NextToken")}
+	cases := []struct {
+		name    string
+		token   string
+		err     error
+		invalid bool
+	}{
+		{"refused token", "tok-1", validation, true},
+		{"refused first page", "", validation, false},
+		{"other failure", "tok-1", errBoom, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeAPI{list: func(*scheduler.ListSchedulesInput) (*scheduler.ListSchedulesOutput, error) { return nil, c.err }}
+			_, _, err := eventbridge.New(f, testConfig).ListPage(t.Context(), c.token, 100)
+			if err == nil || errors.Is(err, schedule.ErrInvalidToken) != c.invalid || !errors.Is(err, c.err) {
+				t.Fatalf("ListPage: %v; want ErrInvalidToken %v, wrapping %v", err, c.invalid, c.err)
+			}
+		})
+	}
+}

@@ -92,6 +92,11 @@ func mustGet(t *testing.T, sch schedule.Scheduler, want schedule.Schedule) {
 	if !Equal(got, want) {
 		t.Fatalf("Get(%q):\n got %s\nwant %s", want.Name, show(got), show(want))
 	}
+	// What Put just wrote is what the adapter would write: no drift, or
+	// repair would Put every schedule again on every pass.
+	if got.Drift != "" {
+		t.Fatalf("Get(%q) right after Put reports drift %q", want.Name, got.Drift)
+	}
 }
 
 func mustNotFound(t *testing.T, sch schedule.Scheduler, name string) {
