@@ -193,12 +193,19 @@ func (a *API) wrap(h handlerFunc, scopes ...string) http.Handler {
 func (a *API) writeErr(ctx context.Context, w http.ResponseWriter, reqID string, p auth.Principal, err error) {
 	var apiErr *Error
 	var mbe *http.MaxBytesError
+	var removeErr *settings.RemoveError
 	switch {
 	case errors.As(err, &apiErr):
 	case errors.As(err, &mbe):
 		apiErr = &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("The request body is over %d bytes.", MaxBody)}
 	case errors.Is(err, channels.ErrNotFound):
 		apiErr = notFound("Channel")
+	case errors.As(err, &removeErr):
+		// The cart's subscriptions could not be removed: the channel is
+		// kept (its credentials are how they get removed) and the
+		// merchant is told to try again.
+		a.Log.WarnContext(ctx, "channel removal waits for its cart", "request_id", reqID, "account", p.AccountID, "err", err)
+		apiErr = &Error{Status: http.StatusServiceUnavailable, Code: "cart_unreachable", Message: removeErr.Message}
 	case errors.Is(err, settings.ErrConflict):
 		apiErr = &Error{Status: http.StatusConflict, Code: "conflict", Message: "The settings changed while saving; reload and try again."}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

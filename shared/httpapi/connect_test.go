@@ -639,3 +639,33 @@ func TestConnectReturnRefusesGarbage(t *testing.T) {
 		t.Errorf("an expired return: %d", code)
 	}
 }
+
+// Removing a channel whose cart cannot be reached to remove its webhook
+// subscriptions answers 503 with the reason and keeps the channel (its
+// credentials are how the subscription gets removed); once the cart
+// answers, the removal goes through and nothing is left at the cart.
+func TestDeleteChannelWaitsForItsCart(t *testing.T) {
+	e := newConnectEnv(t)
+	ch := e.connectFlow(shopifyConnect, e.sim.RevokeTokens)
+	if code, b := e.do("PUT", "/v1/sync", acctA, map[string]any{"tasks": []change{{ch.ID, catalog.InstasyncOrders, true}}}); code != http.StatusOK {
+		t.Fatalf("tick instasync: %d %s", code, b)
+	}
+	if n := len(e.sim.WebhookSubscriptions()); n == 0 {
+		t.Fatal("no webhook subscription to remove")
+	}
+	e.sim.SetFaults(shopifysim.Faults{ServerErrors: 1000})
+	code, b := e.do("DELETE", "/v1/channels/"+ch.ID, acctA, nil)
+	if code != http.StatusServiceUnavailable || !strings.Contains(string(b), "cart_unreachable") || !strings.Contains(string(b), "try again") {
+		t.Fatalf("delete while the cart is down: %d %s", code, b)
+	}
+	if chs := e.channels(acctA); len(chs) != 1 || chs[0].ID != ch.ID {
+		t.Fatalf("the channel was not kept: %+v", chs)
+	}
+	e.sim.SetFaults(shopifysim.Faults{})
+	if code, b := e.do("DELETE", "/v1/channels/"+ch.ID, acctA, nil); code != http.StatusNoContent {
+		t.Fatalf("delete once the cart answers: %d %s", code, b)
+	}
+	if subs := e.sim.WebhookSubscriptions(); len(subs) != 0 {
+		t.Fatalf("subscriptions left at the cart: %+v", subs)
+	}
+}
