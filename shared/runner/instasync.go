@@ -20,10 +20,11 @@ import (
 func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, in runs.Input) (runs.Run, error) {
 	now := r.Now().UTC()
 	run.Status, run.StartedAt, run.Invocations = runs.Running, &now, 1
-	err := r.importOne(ctx, &run, in)
+	var used cart.Credentials
+	err := r.importOne(ctx, &run, in, &used)
 	if err != nil {
 		class, msg := classify(err)
-		r.credentialsRefused(ctx, log, in, err, msg)
+		r.credentialsRefused(ctx, log, in, err, msg, used)
 		return r.fail(ctx, log, run, class, msg, err)
 	}
 	done := r.Now().UTC()
@@ -35,7 +36,7 @@ func (r *Runner) instasync(ctx context.Context, log *slog.Logger, run runs.Run, 
 	return run, r.Runs.Save(ctx, run)
 }
 
-func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) error {
+func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input, used *cart.Credentials) error {
 	if in.ResourceID == "" {
 		return fmt.Errorf("webhook import without a resource id")
 	}
@@ -50,6 +51,7 @@ func (r *Runner) importOne(ctx context.Context, run *runs.Run, in runs.Input) er
 	if err != nil {
 		return err
 	}
+	*used = creds
 	switch in.Task {
 	case catalog.InstasyncOrders:
 		f, err := connect[cart.OrderFetcher](r, ch, creds)

@@ -211,3 +211,43 @@ func TestDuplicateInvocationLeavesTheWorkingRunAlone(t *testing.T) {
 		t.Fatalf("after a duplicate delivery the run is %s (%q), %v; want it running", got.Status, got.SkipReason, err)
 	}
 }
+
+// A run whose requests were refused after the merchant re-authorized the
+// channel (new credentials stored while it worked) leaves the channel
+// alone: the refusal is of the old credentials, and marking the channel
+// would pause the one the merchant just put right. A refusal of the
+// credentials still stored, and one of those disconnecting, still marks it.
+func TestRefusalOfReplacedCredentialsLeavesTheChannel(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		reauthorize bool
+		refusal     error
+		marked      int
+	}{
+		{"re-authorized while it worked", true, cart.ErrAuth, 0},
+		{"revoked, re-authorized while it worked", true, &cart.Error{Status: 400, Err: cart.ErrRevoked}, 0},
+		{"the stored credentials refused", false, cart.ErrAuth, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 5)
+			f.cart.hook = func(ctx context.Context, _ int) error {
+				if tc.reauthorize {
+					if err := f.r.Channels.MergeCredentials(ctx, "acct", f.ch.ID, cart.Credentials{"access_token": "new"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return fmt.Errorf("orders: %w", tc.refusal)
+			}
+			run, err := f.r.Handle(context.Background(), f.input(runs.Schedule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Status != runs.Failed || run.Error == nil || run.Error.Class != runs.ClassAuth {
+				t.Fatalf("run %s %+v", run.Status, run.Error)
+			}
+			if got := len(f.health.reasons) + len(f.health.disconnected); got != tc.marked {
+				t.Fatalf("channel marked %d times, want %d", got, tc.marked)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -299,7 +300,7 @@ func (r *Runner) Handle(ctx context.Context, in runs.Input) (runs.Run, error) {
 		return r.Runs.Get(context.WithoutCancel(ctx), in.AccountID, run.ID)
 	case err != nil:
 		class, msg := classify(err)
-		r.credentialsRefused(ctx, log, in, err, msg)
+		r.credentialsRefused(ctx, log, in, err, msg, exec.creds)
 		return r.failHeld(ctx, log, keeper, run, class, msg, err)
 	}
 	now := r.Now().UTC()
@@ -363,9 +364,22 @@ func (r *Runner) failHeld(ctx context.Context, log *slog.Logger, k *runs.Keeper,
 
 // credentialsRefused tells Health about a run the cart refused: a revoked
 // authorization disconnects the channel, refused credentials pause it.
-func (r *Runner) credentialsRefused(ctx context.Context, log *slog.Logger, in runs.Input, err error, msg string) {
+//
+// used are the credentials the refused requests carried. When the stored
+// ones differ by now, the channel was re-authorized (or its token renewed)
+// while the run worked: the refusal is of credentials no longer in use,
+// and marking the channel would pause the one the merchant just put right.
+// The next run, with the new credentials, finds out for itself.
+func (r *Runner) credentialsRefused(ctx context.Context, log *slog.Logger, in runs.Input, err error, msg string, used cart.Credentials) {
 	if r.Health == nil || !errors.Is(err, cart.ErrAuth) {
 		return
+	}
+	if used != nil {
+		now, cerr := r.Channels.Credentials(ctx, in.AccountID, in.ChannelID)
+		if cerr == nil && !maps.Equal(now, used) {
+			log.InfoContext(ctx, "credentials refused, but the channel's changed since the run read them; channel not marked")
+			return
+		}
 	}
 	mark, status := r.Health.NeedsReauth, channels.NeedsReauth
 	if errors.Is(err, cart.ErrRevoked) {
@@ -428,6 +442,8 @@ type execution struct {
 	run    runs.Run
 	keeper *runs.Keeper
 	in     runs.Input
+	// creds are the channel's credentials as the run read them.
+	creds cart.Credentials
 }
 
 func (e *execution) do(ctx context.Context) error {
@@ -442,6 +458,7 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.creds = creds
 	switch e.in.Task {
 	case catalog.ImportOrders:
 		src, err := connect[cart.OrderSource](e.Runner, ch, creds)
