@@ -73,10 +73,14 @@ func New(fire func(ctx context.Context, name string, input []byte), speed float6
 	if now == nil {
 		now = time.Now
 	}
+	// Compared by the wall clock: the monotonic reading time.Now carries
+	// stops while the machine sleeps, so a firing due meanwhile would wait
+	// for the sleep's length again after waking (see maxWait).
+	wall := func() time.Time { return now().Round(0) }
 	return &Scheduler{
 		fire:    fire,
 		speed:   speed,
-		now:     now,
+		now:     wall,
 		wake:    make(chan struct{}, 1),
 		entries: make(map[string]*entry),
 		running: make(map[string]bool),
@@ -241,6 +245,12 @@ func (s *Scheduler) poke() {
 	}
 }
 
+// maxWait bounds one sleep of the loop. Go's timers run on the monotonic
+// clock, which stops while a laptop sleeps: a daily firing due during a
+// night's sleep would otherwise come up to a day late. Waking every minute
+// to compare with the wall clock costs nothing.
+const maxWait = time.Minute
+
 // loop is the single goroutine deciding what is due. Each pass starts the
 // due firings, then sleeps until the earliest next firing or a change.
 func (s *Scheduler) loop(ctx context.Context) {
@@ -251,7 +261,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 		wait, ok := s.startDue(ctx)
 		var tick <-chan time.Time
 		if ok {
-			timer.Reset(wait)
+			timer.Reset(min(wait, maxWait))
 			tick = timer.C
 		}
 		select {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
@@ -351,5 +352,17 @@ func TestStartStop(t *testing.T) {
 	s.Stop()
 	if got := r.counts()["as.a"]; got != 1 {
 		t.Fatalf("fired %d times, want 1", got)
+	}
+}
+
+// The scheduler compares times by the wall clock, not the monotonic
+// reading time.Now carries (it stops while a laptop sleeps), and never
+// sleeps longer than maxWait before looking at the clock again: a firing
+// due during a night's sleep comes within a minute of waking, not a day
+// late.
+func TestComparesByTheWallClock(t *testing.T) {
+	s := New(func(context.Context, string, []byte) {}, 1, nil)
+	if got := s.now().String(); strings.Contains(got, "m=") {
+		t.Fatalf("the scheduler's clock carries a monotonic reading: %s", got)
 	}
 }
