@@ -3,10 +3,10 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"strings"
 	"time"
 
 	"github.com/autosync/autosync/shared/catalog"
