@@ -66,8 +66,13 @@ type Envelope struct {
 	order  [][sha256.Size]byte // insertion order, for eviction
 }
 
-// Defaults of NewEnvelope. With random 96-bit nonces, 2^20 seals per key
-// stay far below the 2^32 at which nonce collisions become a concern.
+// Defaults of NewEnvelope. MaxSeals counts one execution environment's
+// seals: with a shared data key (Keys set) every environment seals under
+// the same key for up to MaxAge, so the key's total is environments ×
+// their seals. NIST SP 800-38D bounds a key to 2^32 encryptions with
+// random 96-bit nonces; seals happen only when a channel connects, its
+// token is renewed or its webhook secret is stored (well under 2^24 a
+// day), so the daily rotation keeps a shared key far below that bound.
 const (
 	DefaultDataKeyAge   = 24 * time.Hour
 	DefaultDataKeySeals = 1 << 20
