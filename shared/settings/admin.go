@@ -436,6 +436,10 @@ func (s *Service) resubscribe(ctx context.Context, account, channel string) erro
 			if err != nil {
 				return fmt.Errorf("load setting: %w", err)
 			}
+			cur, err := store.GetDoc[subRecord](ctx, s.Store, subsPK, subKey(account, channel, task))
+			if err == nil && cur.Value.Want && cur.Value.Gen == cur.Value.AppliedGen && cur.Value.SubscriptionID != "" {
+				return nil // subscribed already
+			}
 			ops, k, err := s.subOp(ctx, ch, task, true)
 			if err != nil {
 				return err

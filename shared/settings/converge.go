@@ -130,8 +130,10 @@ func (s *Service) Reauthorize(ctx context.Context, account, channel string, cred
 	if err := s.SetChannelActive(ctx, account, channel); err != nil {
 		return channels.Channel{}, err
 	}
-	if before.Status == channels.Disconnected {
-		// The cart dropped the webhook subscriptions with the app.
+	if before.Status != channels.Active {
+		// A disconnected channel's cart dropped the webhook subscriptions
+		// with the app; a paused one's ticks made meanwhile subscribed
+		// nothing (Update). Those already in place are left as they are.
 		if err := s.resubscribe(ctx, account, channel); err != nil {
 			return channels.Channel{}, err
 		}

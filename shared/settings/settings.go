@@ -433,7 +433,10 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 			ops = append(ops, rops...)
 			touched = append(touched, name)
 		} else {
-			sops, key, err := s.subOp(ctx, ch, c.Task, c.Enabled)
+			// A channel that is not active subscribes nothing: its
+			// credentials are refused or gone, and repair would ask the
+			// cart every pass. Re-authorizing subscribes the ticked tasks.
+			sops, key, err := s.subOp(ctx, ch, c.Task, c.Enabled && ch.Status == channels.Active)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -269,3 +269,30 @@ func TestDisconnectForgetsSubscriptions(t *testing.T) {
 		t.Errorf("subscriptions after re-authorizing %v, want the ticked task's", got)
 	}
 }
+
+// Instasync ticked on a channel that needs re-authorization subscribes
+// nothing (its credentials are refused: repair would ask the cart every
+// pass); re-authorizing the channel subscribes it.
+func TestInstasyncTickedWhileNeedingReauthSubscribesOnReauthorize(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.svc.NeedsReauth(ctx, "acct", f.shop.ID, "refused"); err != nil {
+		t.Fatal(err)
+	}
+	hooks := f.tickInstasync(t)
+	if _, err := f.svc.Repair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 0 {
+		t.Fatalf("subscribed for a channel that needs re-authorization: %v", got)
+	}
+	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); !st.Enabled {
+		t.Fatalf("the tick was not kept: %+v", st)
+	}
+	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "fresh"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hooks.list(); len(got) != 1 {
+		t.Fatalf("after re-authorizing: subscriptions %v, want one", got)
+	}
+}
