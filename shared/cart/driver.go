@@ -97,6 +97,10 @@ type Webhooks struct {
 	// topic and resource id. It returns ErrWebhookSignature or
 	// ErrWebhookPayload (wrapped) for a delivery it refuses.
 	Verify func(h http.Header, body, secret []byte, now time.Time) (Delivery, error)
+	// ClientSecretSigned: the cart signs every delivery with the app's
+	// client secret (the channel's client_secret credential) and ignores
+	// any secret given when subscribing.
+	ClientSecretSigned bool
 	// Topics are the topics the connector's Subscriber subscribes, in the
 	// order instasync subscribes them.
 	Topics []Topic

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/id"
 	"github.com/autosync/autosync/shared/seal"
@@ -330,6 +331,14 @@ func (r *Repo) SetWebhookSecret(ctx context.Context, account, channel string, se
 	return err
 }
 
+// SignsWithClientSecret reports whether cart c signs its webhooks with the
+// app's client secret (Shopify, BigCommerce) rather than with a secret
+// given or chosen per subscription.
+func SignsWithClientSecret(c catalog.Cart) bool {
+	d, ok := carts.Lookup(c)
+	return ok && d.Webhooks != nil && d.Webhooks.ClientSecretSigned
+}
+
 // WebhookSecret is the secret the channel's webhooks are signed with: the
 // app's client secret for carts that sign with it (Shopify, BigCommerce),
 // else the secret stored when subscribing; nil when there is none.
@@ -337,6 +346,19 @@ func (r *Repo) WebhookSecret(ctx context.Context, account, channel string) ([]by
 	d, err := r.get(ctx, account, channel)
 	if err != nil {
 		return nil, err
+	}
+	if SignsWithClientSecret(d.Value.Type) {
+		// Whatever is sealed was made up for a channel connected with a
+		// bare access token and never verified a genuine delivery; the
+		// client secret a re-authorization stored is the one signing.
+		creds, err := r.Credentials(ctx, account, channel)
+		if err != nil {
+			return nil, err
+		}
+		if s := creds["client_secret"]; s != "" {
+			return []byte(s), nil
+		}
+		return nil, nil
 	}
 	if len(d.Value.SealedHookSecret) > 0 {
 		return r.Sealer.Open(ctx, d.Value.SealedHookSecret, aad(account, channel)+"/webhook")

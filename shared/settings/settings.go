@@ -377,6 +377,7 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 	var problems []Problem
 	seen := map[string]bool{}
 	checked := map[string]bool{}
+	verifiable := map[string]bool{}
 	var ops []store.Op
 	now := s.now()
 	for i, c := range changes {
@@ -413,6 +414,17 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 		cur := sets[key]
 		if cur.Value.Enabled == c.Enabled {
 			continue
+		}
+		if c.Enabled && spec.Mode == catalog.Instasync {
+			ok, err := s.canVerifyHooks(ctx, ch, verifiable)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				p.Field, p.Message = "enabled", reasonNoClientSecret(ch.Type)
+				problems = append(problems, p)
+				continue
+			}
 		}
 		next := cur.Value
 		next.Enabled, next.UpdatedAt = c.Enabled, now
@@ -461,6 +473,35 @@ func (s *Service) save(ctx context.Context, account string, changes []Change) (t
 		}
 	}
 	return touched, subs, nil
+}
+
+// canVerifyHooks reports whether Autosync can check the signatures of the
+// channel's webhooks: a cart that signs with the app's client secret needs
+// the channel's client_secret, which only its authorization stores (a
+// channel created with a bare access token has none). known caches the
+// answer per channel.
+func (s *Service) canVerifyHooks(ctx context.Context, ch channels.Channel, known map[string]bool) (bool, error) {
+	if !channels.SignsWithClientSecret(ch.Type) {
+		return true, nil
+	}
+	if ok, seen := known[ch.ID]; seen {
+		return ok, nil
+	}
+	creds, err := s.Channels.Credentials(ctx, ch.AccountID, ch.ID)
+	if errors.Is(err, channels.ErrNotFound) {
+		// Removed since the list was read: save again from fresh reads.
+		return false, fmt.Errorf("channel %s removed meanwhile: %w", ch.ID, store.ErrConditionFailed)
+	}
+	if err != nil {
+		return false, fmt.Errorf("read credentials of %s: %w", ch.ID, err)
+	}
+	known[ch.ID] = creds["client_secret"] != ""
+	return known[ch.ID], nil
+}
+
+func reasonNoClientSecret(c catalog.Cart) string {
+	l := carts.Label(c)
+	return "Instasync needs this channel connected through " + l + "'s authorization (Add channel) so that Autosync can check " + l + "'s signatures; re-authorize the channel."
 }
 
 const reasonNoWebhookURL = "Instasync is not set up on this installation yet (it has no public webhook address), so autosync imports on a schedule instead. Ask support to set it up."

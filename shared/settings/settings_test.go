@@ -124,7 +124,9 @@ func newFixtureWith(t testing.TB, sched schedule.Scheduler) *fixture {
 		WebhookBaseURL: "https://hooks.example/",
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx := context.Background()
-	f.shop, err = chs.Create(ctx, "acct", channels.Channel{Type: catalog.Shopify, Name: "Shop"}, cart.Credentials{"access_token": "x"})
+	// Connected through Shopify's authorization, which stores the app's
+	// client secret that Shopify signs webhooks with.
+	f.shop, err = chs.Create(ctx, "acct", channels.Channel{Type: catalog.Shopify, Name: "Shop"}, cart.Credentials{"access_token": "x", "client_secret": "shpss_fixture"})
 	if err != nil {
 		t.Fatal(err)
 	}

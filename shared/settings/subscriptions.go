@@ -172,7 +172,7 @@ func (s *Service) applySubOnce(ctx context.Context, key string) error {
 		if s.WebhookBaseURL == "" {
 			return errors.New("no public webhook URL is configured (WEBHOOK_BASE_URL)")
 		}
-		secret, err := s.hookSecret(ctx, ch)
+		secret, err := s.hookSecret(ctx, ch, creds)
 		if err != nil {
 			return err
 		}
@@ -209,8 +209,17 @@ func (s *Service) webhookURL(ch channels.Channel) string {
 }
 
 // hookSecret is the secret the cart will sign with: the app's client secret
-// where the cart signs with it, else one made now and kept sealed.
-func (s *Service) hookSecret(ctx context.Context, ch channels.Channel) (string, error) {
+// where the cart signs with it, else one made now and kept sealed. A
+// secret is never made up for a cart that signs with the client secret:
+// the cart would ignore it and every genuine delivery would be refused.
+func (s *Service) hookSecret(ctx context.Context, ch channels.Channel, creds cart.Credentials) (string, error) {
+	if channels.SignsWithClientSecret(ch.Type) {
+		if secret := creds["client_secret"]; secret != "" {
+			return secret, nil
+		}
+		// A refusal, so the merchant sees why in the task's last run.
+		return "", &cart.Error{Message: reasonNoClientSecret(ch.Type)}
+	}
 	secret, err := s.Channels.WebhookSecret(ctx, ch.AccountID, ch.ID)
 	if err != nil {
 		return "", err

@@ -21,6 +21,7 @@ type fakeCartHooks struct {
 	next int
 	fail error
 	last string // last secret
+	give string // the secret the cart chose (Squarespace), if any
 	// meanwhile, if set, runs once inside the first Subscribe.
 	once      sync.Once
 	meanwhile func()
@@ -43,7 +44,7 @@ func (f *fakeCartHooks) Subscribe(_ context.Context, topic cart.Topic, address, 
 	id := fmt.Sprint("hook-", f.next)
 	f.subs[id] = string(topic) + " " + address
 	f.last = secret
-	return cart.Subscription{ID: id}, nil
+	return cart.Subscription{ID: id, Secret: f.give}, nil
 }
 
 func (f *fakeCartHooks) Unsubscribe(_ context.Context, id string) error {
@@ -86,9 +87,9 @@ func TestInstasyncSubscriptions(t *testing.T) {
 	if got := hooks.list(); len(got) != 1 || got[0] != want {
 		t.Fatalf("subscriptions %v, want [%s]", got, want)
 	}
-	// The secret the cart signs with is the one the receiver will check.
+	// Shopify signs with the app's client secret; the receiver checks it.
 	secret, err := f.svc.Channels.WebhookSecret(ctx, "acct", f.shop.ID)
-	if err != nil || string(secret) != hooks.last || len(secret) == 0 {
+	if err != nil || string(secret) != "shpss_fixture" || hooks.last != "shpss_fixture" {
 		t.Fatalf("stored secret %q vs subscribed %q (%v)", secret, hooks.last, err)
 	}
 	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); st.Indicator != "instasync" {
@@ -262,7 +263,7 @@ func TestDisconnectForgetsSubscriptions(t *testing.T) {
 	}
 	hooks.fail = nil
 	hooks.subs = map[string]string{} // what the uninstall did at the cart
-	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "new"}); err != nil {
+	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "new", "client_secret": "shpss_fixture"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := hooks.list(); len(got) != 1 {
@@ -289,7 +290,7 @@ func TestInstasyncTickedWhileNeedingReauthSubscribesOnReauthorize(t *testing.T) 
 	if st := f.state(t, f.shop.ID, catalog.InstasyncOrders); !st.Enabled {
 		t.Fatalf("the tick was not kept: %+v", st)
 	}
-	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "fresh"}); err != nil {
+	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "fresh", "client_secret": "shpss_fixture"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := hooks.list(); len(got) != 1 {

@@ -34,6 +34,8 @@ var Driver = cart.Driver{
 		Scheme: "Standard Webhooks: webhook-signature v1,base64(HMAC-SHA256(client secret, webhook-id.webhook-timestamp.body)); delivery id webhook-id",
 		Verify: verifyDelivery,
 		Topics: []cart.Topic{cart.TopicOrders, cart.TopicProducts},
+
+		ClientSecretSigned: true,
 	},
 	Connect: connect,
 	Limits: cart.Limits{

@@ -24,6 +24,8 @@ var Driver = cart.Driver{
 		Scheme: "X-Shopify-Hmac-Sha256: base64(HMAC-SHA256(app client secret, body)); delivery id X-Shopify-Event-Id",
 		Verify: verifyDelivery,
 		Topics: []cart.Topic{cart.TopicOrders, cart.TopicProducts},
+
+		ClientSecretSigned: true,
 	},
 	Limits: cart.Limits{
 		RateLimit:  "GraphQL query cost: a leaky bucket of points per shop (size and restore rate from each response's throttleStatus); the client waits until the bucket holds a query's requested cost.",
