@@ -10,6 +10,7 @@ import (
 	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
+	"github.com/autosync/autosync/shared/runs"
 	"github.com/autosync/autosync/shared/store"
 )
 
@@ -107,5 +108,36 @@ func TestReauthorizeHealsMadeUpSecret(t *testing.T) {
 	secret, err := f.svc.Channels.WebhookSecret(ctx, "acct", ch.ID)
 	if err != nil || string(secret) != "shpss_app" {
 		t.Fatalf("secret after re-authorizing %q (%v), want the client secret", secret, err)
+	}
+}
+
+// TestResubscribeWithoutClientSecretIsRefused: a Shopify channel whose
+// instasync was ticked, disconnected, and then given a bare access token
+// (no client secret) subscribes nothing with a made-up secret; the
+// refusal is a failed run saying how to fix it, and nothing is sealed.
+func TestResubscribeWithoutClientSecretIsRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	hooks := f.tickInstasync(t)
+	if err := f.svc.Disconnect(ctx, "acct", f.shop.ID, "uninstalled"); err != nil {
+		t.Fatal(err)
+	}
+	hooks.subs = map[string]string{} // what the uninstall did at the cart
+	subscribes := hooks.next
+	if _, err := f.svc.Reauthorize(ctx, "acct", f.shop.ID, cart.Credentials{"access_token": "bare"}); err != nil {
+		t.Fatal(err)
+	}
+	if hooks.next != subscribes {
+		t.Fatalf("subscribed %d times without the client secret (secret %q)", hooks.next-subscribes, hooks.last)
+	}
+	if secret, err := f.svc.Channels.WebhookSecret(ctx, "acct", f.shop.ID); err != nil || len(secret) != 0 {
+		t.Fatalf("webhook secret %q (%v), want none", secret, err)
+	}
+	list, _, err := f.runs.List(ctx, "acct", runs.Filter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Error == nil || !strings.Contains(list[0].Error.Message, "re-authorize the channel") {
+		t.Fatalf("runs %+v, want one failed run saying to re-authorize", list)
 	}
 }
