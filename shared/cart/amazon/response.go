@@ -111,7 +111,10 @@ type (
 		OrderID         string `json:"orderId"`
 		CreatedTime     string `json:"createdTime"`
 		LastUpdatedTime string `json:"lastUpdatedTime"`
-		Fulfillment     *struct {
+		SalesChannel    *struct {
+			ChannelName string `json:"channelName"`
+		} `json:"salesChannel"`
+		Fulfillment *struct {
 			FulfillmentStatus string `json:"fulfillmentStatus"`
 			FulfilledBy       string `json:"fulfilledBy"`
 		} `json:"fulfillment"`
@@ -192,7 +195,17 @@ func pageOf[W, T any](body []byte, key string, each func(W) (T, error)) ([]T, st
 	return out, next, nil
 }
 
+// channelNonAmazon is salesChannel.channelName of an order placed on
+// another sales channel that Amazon fulfils (Multi-Channel Fulfillment).
+const channelNonAmazon = "NON_AMAZON"
+
 func (w orderWire) order(def cart.Filter) (cart.Order, error) {
+	if w.SalesChannel != nil && w.SalesChannel.ChannelName == channelNonAmazon {
+		// Its sale belongs to the channel it was placed on (imported
+		// there, if that channel is Autosync's): as an Amazon order it
+		// would count the sale twice.
+		return cart.Order{}, errNotOurs
+	}
 	if !orderIDRE.MatchString(w.OrderID) {
 		return cart.Order{}, fmt.Errorf("order id %q is not usable", clip(w.OrderID))
 	}
