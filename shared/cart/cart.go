@@ -141,6 +141,10 @@ type Listing struct {
 	// Quantity is the cart's current sellable quantity, when it says.
 	Quantity  *int
 	UpdatedAt time.Time
+	// NotOurs says the cart fulfils the listing itself (Amazon FBA), so
+	// its quantity is not Autosync's to write: Import Products unlinks
+	// the SKU from the channel and creates no product for it.
+	NotOurs bool
 }
 
 // Link holds a cart's ids for one SKU. Which are set depends on the cart:

@@ -362,6 +362,12 @@ const (
 	Unchanged Outcome = iota
 	Created
 	Linked
+	// Unlinked: the listing is not ours (cart.Listing.NotOurs) and the
+	// product was linked to the channel through it; the link is gone.
+	Unlinked
+	// Skipped: the listing is not ours and no product is linked through
+	// it; nothing was stored.
+	Skipped
 )
 
 // ImportListing creates the product if its SKU is new (with the cart's
@@ -369,10 +375,15 @@ const (
 // importing never zeroes a cart), or only links an existing product to the
 // channel: an existing product's details are never overwritten. A new link
 // records the cart's quantity as last pushed, so the product is in Needs
-// Sync exactly when the cart disagrees with our stock.
+// Sync exactly when the cart disagrees with our stock. A listing not ours
+// (the cart fulfils it) unlinks the product from the channel instead, so
+// write-back stops writing its quantity, and creates nothing.
 func (r *Repo) ImportListing(ctx context.Context, account, channel string, l cart.Listing) (Outcome, error) {
 	if !ValidSKU(l.SKU) {
 		return Unchanged, fmt.Errorf("%w: SKU %q", ErrInvalid, l.SKU)
+	}
+	if l.NotOurs {
+		return r.unlinkListing(ctx, account, channel, l)
 	}
 	outcome := Unchanged
 	_, err := r.Update(ctx, account, l.SKU, true, func(p *Product) error {
@@ -417,6 +428,25 @@ func (r *Repo) ImportListing(ctx context.Context, account, channel string, l car
 		return Unchanged, nil
 	}
 	return outcome, err
+}
+
+// unlinkListing removes the channel's link to l's product: the cart
+// fulfils the listing, so write-back must not write its quantity.
+func (r *Repo) unlinkListing(ctx context.Context, account, channel string, l cart.Listing) (Outcome, error) {
+	_, err := r.Update(ctx, account, l.SKU, false, func(p *Product) error {
+		if !hasChannel(*p, channel) {
+			return ErrUnchanged
+		}
+		delete(p.Channels, channel)
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrUnchanged), errors.Is(err, ErrNotFound):
+		return Skipped, nil
+	case err != nil:
+		return Unchanged, err
+	}
+	return Unlinked, nil
 }
 
 // ErrUnchanged, returned by an Update function, skips the write: the

@@ -30,8 +30,10 @@ func countListing(c *runs.Counts, o inventory.Outcome) {
 	switch o {
 	case inventory.Created:
 		c.Created++
-	case inventory.Linked:
+	case inventory.Linked, inventory.Unlinked:
 		c.Updated++
+	case inventory.Skipped:
+		c.Skipped++
 	default:
 		c.Unchanged++
 	}

@@ -28,6 +28,10 @@ func (e *execution) importProducts(ctx context.Context, src cart.ListingSource) 
 // importImages stores the cart's image URLs on products linked to the channel.
 func (e *execution) importImages(ctx context.Context, src cart.ListingSource) error {
 	return e.listingPass(ctx, src, "images", func(ctx context.Context, l cart.Listing) error {
+		if l.NotOurs {
+			e.run.Counts.Skipped++ // Import Products unlinks it
+			return nil
+		}
 		changed, err := e.Inventory.SetImages(ctx, e.in.AccountID, e.in.ChannelID, l.SKU, l.Images)
 		if err != nil {
 			return fmt.Errorf("store images of %s: %w", l.SKU, err)

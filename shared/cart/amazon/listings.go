@@ -23,7 +23,8 @@ var _ cart.ListingSource = (*Client)(nil)
 
 // Listings returns one page of the seller's listings updated in q's window
 // (all when q.UpdatedFrom is zero), oldest update first, with name, price,
-// images, ASIN (as Link.ProductID) and merchant-fulfilled quantity.
+// images, ASIN (as Link.ProductID) and merchant-fulfilled quantity. A
+// listing Amazon fulfils comes with NotOurs set, its ASIN and no quantity.
 func (c *Client) Listings(ctx context.Context, q cart.ListingQuery) (cart.ListingPage, error) {
 	page, err := c.listings(ctx, q)
 	if err != nil {

@@ -111,7 +111,10 @@ type (
 		OrderID         string `json:"orderId"`
 		CreatedTime     string `json:"createdTime"`
 		LastUpdatedTime string `json:"lastUpdatedTime"`
-		Fulfillment     *struct {
+		SalesChannel    *struct {
+			ChannelName string `json:"channelName"`
+		} `json:"salesChannel"`
+		Fulfillment *struct {
 			FulfillmentStatus string `json:"fulfillmentStatus"`
 			FulfilledBy       string `json:"fulfilledBy"`
 		} `json:"fulfillment"`
@@ -192,7 +195,17 @@ func pageOf[W, T any](body []byte, key string, each func(W) (T, error)) ([]T, st
 	return out, next, nil
 }
 
+// channelNonAmazon is salesChannel.channelName of an order placed on
+// another sales channel that Amazon fulfils (Multi-Channel Fulfillment).
+const channelNonAmazon = "NON_AMAZON"
+
 func (w orderWire) order(def cart.Filter) (cart.Order, error) {
+	if w.SalesChannel != nil && w.SalesChannel.ChannelName == channelNonAmazon {
+		// Its sale belongs to the channel it was placed on (imported
+		// there, if that channel is Autosync's): as an Amazon order it
+		// would count the sale twice.
+		return cart.Order{}, errNotOurs
+	}
 	if !orderIDRE.MatchString(w.OrderID) {
 		return cart.Order{}, fmt.Errorf("order id %q is not usable", clip(w.OrderID))
 	}
@@ -325,19 +338,15 @@ func parseListings(body []byte, m string) ([]listing, string, error) {
 const maxImages = 9
 
 // errNotOurs marks an item of a page that Autosync leaves out: a listing
-// Amazon fulfils (FBA), whose quantity Amazon counts.
+// Amazon fulfils (FBA) that cannot be reported as one, or an order of
+// another sales channel that Amazon fulfils (Multi-Channel Fulfillment).
 var errNotOurs = errors.New("not a merchant-fulfilled listing")
 
 func (w listingWire) listing(m string) (listing, error) {
 	if w.SKU == "" || len(w.SKU) > 200 {
 		return listing{}, fmt.Errorf("listing SKU %q is not usable", clip(w.SKU))
 	}
-	if w.amazonFulfilled() {
-		// Linking it would let write-back send it a DEFAULT (merchant-
-		// fulfilled) quantity, which Amazon adds beside the FBA offer.
-		// Import FBA Inventory brings its stock in.
-		return listing{}, errNotOurs
-	}
+	fba := w.amazonFulfilled()
 	var sum *listingSummaryWire
 	for i := range w.Summaries {
 		if w.Summaries[i].MarketplaceID == m || sum == nil {
@@ -345,14 +354,28 @@ func (w listingWire) listing(m string) (listing, error) {
 		}
 	}
 	if sum == nil {
+		if fba {
+			return listing{}, errNotOurs // nothing to page by: left out
+		}
 		return listing{}, fmt.Errorf("listing %s has no summary", clip(w.SKU))
 	}
 	updated, err := parseTime(sum.LastUpdatedDate)
 	if err != nil {
+		if fba {
+			return listing{}, errNotOurs
+		}
 		return listing{}, fmt.Errorf("listing %s: lastUpdatedDate: %w", clip(w.SKU), err)
 	}
 	l := listing{updated: updated.UTC()}
 	l.SKU, l.UpdatedAt = w.SKU, updated.UTC()
+	if fba {
+		// Linked, write-back would send it a DEFAULT (merchant-fulfilled)
+		// quantity, which Amazon adds beside the FBA offer: reported so
+		// that Import Products unlinks a listing converted to FBA since
+		// it was linked. Import FBA Inventory brings its stock in.
+		l.NotOurs, l.Link.ProductID = true, sum.Asin
+		return l, nil
+	}
 	l.Name = strings.TrimSpace(sum.ItemName)
 	if l.Name == "" {
 		l.Name = w.attrString("item_name", m)

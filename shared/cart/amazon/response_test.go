@@ -200,10 +200,11 @@ func FuzzDecodeCursor(f *testing.F) {
 }
 
 // A listing Amazon fulfils (FBA: an AMAZON_* channel and no DEFAULT one)
-// is left out of the listings: linked, write-back would send it a
-// merchant-fulfilled quantity, which Amazon adds beside the FBA offer.
-// Listings with a DEFAULT entry, or none at all, stay.
-func TestParseListingsLeavesOutAmazonFulfilled(t *testing.T) {
+// is reported not ours, with its ASIN and no quantity: Import Products
+// unlinks it, since write-back would send it a merchant-fulfilled
+// quantity, which Amazon adds beside the FBA offer. Listings with a DEFAULT
+// entry, or none at all, are ours.
+func TestParseListingsMarksAmazonFulfilledNotOurs(t *testing.T) {
 	item := func(sku, availability, attrs string) string {
 		return `{"sku":"` + sku + `","summaries":[{"marketplaceId":"M","asin":"B0` + sku + `","itemName":"x","lastUpdatedDate":"2026-01-01T00:00:00Z"}]` +
 			availability + attrs + `}`
@@ -221,9 +222,16 @@ func TestParseListingsLeavesOutAmazonFulfilled(t *testing.T) {
 	}
 	var got []string
 	for _, l := range ls {
+		if l.NotOurs {
+			got = append(got, l.SKU+"(not ours)")
+			if l.Quantity != nil || l.Link.ProductID != "B0"+l.SKU || l.updated.IsZero() {
+				t.Errorf("%s: quantity %v, link %+v, updated %v; want no quantity, its ASIN and its update time", l.SKU, l.Quantity, l.Link, l.updated)
+			}
+			continue
+		}
 		got = append(got, l.SKU)
 	}
-	if strings.Join(got, ",") != "MFN,BOTH,BARE" {
-		t.Fatalf("listings %v, want MFN,BOTH,BARE", got)
+	if want := "FBA1(not ours),FBA2(not ours),MFN,BOTH,BARE"; strings.Join(got, ",") != want {
+		t.Fatalf("listings %v, want %s", got, want)
 	}
 }
