@@ -64,3 +64,26 @@ func TestVerifyOrderScopes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzVerifyBody fuzzes the body of correctly signed deliveries, so the
+// parser behind the signature is reached: a delivery is accepted with a
+// valid resource id or no topic, or refused as a bad payload.
+func FuzzVerifyBody(f *testing.F) {
+	f.Add(`{"scope":"store/order/created","data":{"type":"order","id":250}}`)
+	f.Add(`{"scope":"store/order/transaction/created","data":{"type":"transaction","order_id":"250","transaction_id":"1"}}`)
+	f.Add(`{"scope":"store/order/transaction/updated","data":{"type":"transaction","order_id":250}}`)
+	f.Add(`{"scope":"store/order/metafield/created","data":{"metafield_id":14,"resource_id":"270"}}`)
+	f.Add(`{"scope":"store/product/updated","data":{"id":"x y"}}`)
+	now := time.Unix(1_800_000_000, 0)
+	f.Fuzz(func(t *testing.T, body string) {
+		d, err := Driver.Webhooks.Verify(signedBC("msg-1", now, body), []byte(body), []byte(clientSecret), now)
+		switch {
+		case err != nil && !errors.Is(err, cart.ErrWebhookPayload):
+			t.Fatalf("a signed delivery refused with %v", err)
+		case err == nil && d.Topic != "" && !cart.ValidWebhookID(d.ResourceID):
+			t.Fatalf("accepted %+v", d)
+		case err == nil && d.Topic == "" && d.ResourceID != "":
+			t.Fatalf("an ignored delivery names a resource: %+v", d)
+		}
+	})
+}
