@@ -107,29 +107,59 @@ func verifyDelivery(h http.Header, body, secret []byte, now time.Time) (cart.Del
 	var doc struct {
 		Scope string `json:"scope"`
 		Data  struct {
-			Type string          `json:"type"`
-			ID   json.RawMessage `json:"id"`
+			ID      json.RawMessage `json:"id"`
+			OrderID json.RawMessage `json:"order_id"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return cart.Delivery{}, fmt.Errorf("%w: body is not a JSON object", cart.ErrWebhookPayload)
 	}
 	d := cart.Delivery{ID: id}
-	switch {
-	case strings.HasPrefix(doc.Scope, "store/order/"):
-		d.Topic = cart.TopicOrders
-	case doc.Scope == "store/product/created" || doc.Scope == "store/product/updated":
-		d.Topic = cart.TopicProducts
-	}
 	if !cart.ValidWebhookID(d.ID) {
 		return cart.Delivery{}, fmt.Errorf("%w: bad webhook-id", cart.ErrWebhookPayload)
 	}
-	if d.Topic != "" {
-		rid, ok := cart.WebhookResourceID(doc.Data.ID)
-		if !ok {
-			return cart.Delivery{}, fmt.Errorf("%w: no resource id", cart.ErrWebhookPayload)
-		}
-		d.ResourceID = rid
+	ev, known := events[doc.Scope]
+	if !known {
+		// A scope Autosync does not act on (an order metafield, one
+		// BigCommerce adds under store/order/* later) is acknowledged with
+		// no topic: refusing it would have BigCommerce retry for 48 hours
+		// and then deactivate the hook, and every order event with it.
+		return d, nil
 	}
+	raw := doc.Data.ID
+	if ev.byOrderID {
+		raw = doc.Data.OrderID
+	}
+	rid, ok := cart.WebhookResourceID(raw)
+	if !ok {
+		return cart.Delivery{}, fmt.Errorf("%w: no resource id", cart.ErrWebhookPayload)
+	}
+	d.Topic, d.ResourceID = ev.topic, rid
 	return d, nil
+}
+
+// event is what a delivery of one scope means to Autosync.
+type event struct {
+	topic cart.Topic
+	// byOrderID: the order is data.order_id, not data.id.
+	byOrderID bool
+}
+
+// events are the scopes Autosync acts on (BigCommerce's webhook events
+// page). An order's events name the order in data.id; a transaction's
+// ({"type":"transaction","order_id":"250","transaction_id":...}) in
+// data.order_id. A transaction is the order's payment changing, which
+// the order's own updated event is not documented to follow, so the
+// order is read again: importing is idempotent.
+var events = map[string]event{
+	"store/order/created":             {topic: cart.TopicOrders},
+	"store/order/updated":             {topic: cart.TopicOrders},
+	"store/order/archived":            {topic: cart.TopicOrders},
+	"store/order/statusUpdated":       {topic: cart.TopicOrders},
+	"store/order/message/created":     {topic: cart.TopicOrders},
+	"store/order/refund/created":      {topic: cart.TopicOrders},
+	"store/order/transaction/created": {topic: cart.TopicOrders, byOrderID: true},
+	"store/order/transaction/updated": {topic: cart.TopicOrders, byOrderID: true},
+	"store/product/created":           {topic: cart.TopicProducts},
+	"store/product/updated":           {topic: cart.TopicProducts},
 }

@@ -20,29 +20,49 @@ var _ cart.ListingFetcher = (*Client)(nil)
 // ProductListings returns the listings of one product, mapped as Listings
 // maps them: a simple product's one listing, or one per variation of a
 // variable product that has a SKU of its own; grouped and external
-// products have none. A product WooCommerce does not have is a
-// *cart.Error wrapping cart.ErrNotFound.
+// products have none. A variation's id (WooCommerce's product.updated
+// fires for a variation with the body of /products/{variation id}, type
+// "variation") gives its parent's listings, the variation's among them. A
+// product WooCommerce does not have is a *cart.Error wrapping
+// cart.ErrNotFound.
 func (c *Client) ProductListings(ctx context.Context, productID string) ([]cart.Listing, error) {
 	n, err := cart.WebhookID("woocommerce", "WooCommerce", "product", productID)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields}})
+	p, err := c.product(ctx, n)
 	if err != nil {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w", n, err)
+		return nil, fmt.Errorf("woocommerce: %w", err)
 	}
-	var p wcProduct
-	if err := json.Unmarshal(rep.body, &p); err != nil {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: %v", n, cart.ErrMalformed, err)
-	}
-	if !p.ID.Valid || p.ID.N != n {
-		return nil, fmt.Errorf("woocommerce: reading product %d: %w: the answer is another product", n, cart.ErrMalformed)
+	if p.Type == "variation" {
+		if !p.ParentID.Valid || p.ParentID.N <= 0 || p.ParentID.N == n {
+			return nil, fmt.Errorf("woocommerce: reading product %d: %w: a variation without a parent", n, cart.ErrMalformed)
+		}
+		if p, err = c.product(ctx, p.ParentID.N); err != nil {
+			return nil, fmt.Errorf("woocommerce: variation %d: %w", n, err)
+		}
 	}
 	ls, err := c.listingsOf(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("woocommerce: %w", err)
 	}
 	return addNew(nil, map[string]bool{}, ls), nil
+}
+
+// product reads one product (a variation too) by id.
+func (c *Client) product(ctx context.Context, n int64) (wcProduct, error) {
+	rep, err := c.get(ctx, "/products/"+strconv.FormatInt(n, 10), url.Values{"_fields": {productFields + ",parent_id"}})
+	if err != nil {
+		return wcProduct{}, fmt.Errorf("reading product %d: %w", n, err)
+	}
+	var p wcProduct
+	if err := json.Unmarshal(rep.body, &p); err != nil {
+		return wcProduct{}, fmt.Errorf("reading product %d: %w: %v", n, cart.ErrMalformed, err)
+	}
+	if !p.ID.Valid || p.ID.N != n {
+		return wcProduct{}, fmt.Errorf("reading product %d: %w: the answer is another product", n, cart.ErrMalformed)
+	}
+	return p, nil
 }
 
 // webhookTopics are the WooCommerce topics of each topic.

@@ -220,6 +220,7 @@ type wcProduct struct {
 	StockQuantity   wcInt       `json:"stock_quantity"`
 	Images          []wcImage   `json:"images"`
 	Variations      []wcInt     `json:"variations"`
+	ParentID        wcInt       `json:"parent_id"`
 	DateModifiedGMT wcTime      `json:"date_modified_gmt"`
 }
 

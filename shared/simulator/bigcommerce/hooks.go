@@ -49,7 +49,11 @@ import (
 //
 // Events: CreateOrder sends store/order/created; CancelOrder, ShipOrder and
 // SetOrderStatus store/order/updated and store/order/statusUpdated (data
-// carrying status.previous_status_id and new_status_id); CreateProduct
+// carrying status.previous_status_id and new_status_id); RecordTransaction
+// store/order/transaction/created (data {"type":"transaction","order_id",
+// "transaction_id",...}, no id); SetOrderMetafield
+// store/order/metafield/created (data {"metafield_id","resource_id"});
+// CreateProduct
 // store/product/created; TouchProduct store/product/updated. Stock changes
 // send nothing here.
 //
@@ -80,6 +84,7 @@ var hookScopes = []string{
 	"store/order/*", "store/order/created", "store/order/updated", "store/order/archived",
 	"store/order/statusUpdated", "store/order/message/created", "store/order/refund/created",
 	"store/order/transaction/created", "store/order/transaction/updated",
+	"store/order/metafield/created", "store/order/metafield/updated", "store/order/metafield/deleted",
 	"store/product/*", "store/product/created", "store/product/updated", "store/product/deleted",
 	"store/product/inventory/updated", "store/product/inventory/order/updated",
 	"store/sku/*", "store/sku/created", "store/sku/updated", "store/sku/deleted",
@@ -112,6 +117,7 @@ type hooks struct {
 	list  []*hook // ids ascend
 	next  int64
 	event int64 // events published, for their hashes
+	txn   int64 // transactions and metafields recorded, for their ids
 }
 
 func (hs *hooks) find(id int64) *hook {
@@ -196,10 +202,31 @@ type statusChange struct {
 	New      int `json:"new_status_id"`
 }
 
+// eventData is a callback's data. Orders and products name themselves in
+// id; a transaction names its order in order_id (a string, as the events
+// page has it since November 2025) and has no id; a metafield names what
+// it belongs to in resource_id and has neither type nor id.
 type eventData struct {
-	Type   string        `json:"type"`
-	ID     int64         `json:"id"`
-	Status *statusChange `json:"status,omitempty"`
+	Type              string        `json:"type,omitempty"`
+	ID                int64         `json:"id,omitempty"`
+	Status            *statusChange `json:"status,omitempty"`
+	OrderID           string        `json:"order_id,omitempty"`
+	TransactionID     string        `json:"transaction_id,omitempty"`
+	TransactionStatus string        `json:"transaction_status,omitempty"`
+	TransactionType   string        `json:"transaction_type,omitempty"`
+	MetafieldID       int64         `json:"metafield_id,omitempty"`
+	ResourceID        string        `json:"resource_id,omitempty"`
+}
+
+// resource is the id of the order or product data is about.
+func (d eventData) resource() string {
+	switch {
+	case d.OrderID != "":
+		return d.OrderID
+	case d.ResourceID != "":
+		return d.ResourceID
+	}
+	return strconv.FormatInt(d.ID, 10)
 }
 
 type callback struct {
@@ -227,7 +254,7 @@ func (s *Server) publish(scope string, data eventData, at time.Time) {
 	if len(targets) == 0 {
 		return
 	}
-	sum := sha1.Sum(fmt.Appendf(nil, "%s|%s|%d|%d|%d", s.hash, scope, data.ID, at.UnixNano(), seq))
+	sum := sha1.Sum(fmt.Appendf(nil, "%s|%s|%s|%d|%d", s.hash, scope, data.resource(), at.UnixNano(), seq))
 	cb := callback{Scope: scope, StoreID: s.storeID, Data: data, Hash: hex.EncodeToString(sum[:]),
 		CreatedAt: at.Unix(), Producer: "stores/" + s.hash}
 	body, err := json.Marshal(cb)
@@ -236,7 +263,7 @@ func (s *Server) publish(scope string, data eventData, at time.Time) {
 	}
 	jobs := make([]*outbox.Job, len(targets))
 	for i, id := range targets {
-		jobs[i] = &outbox.Job{Subscription: strconv.FormatInt(id, 10), Topic: scope, ResourceID: strconv.FormatInt(data.ID, 10),
+		jobs[i] = &outbox.Job{Subscription: strconv.FormatInt(id, 10), Topic: scope, ResourceID: data.resource(),
 			ID: uuid.NewString(), EventID: cb.Hash, At: at, Body: body}
 	}
 	s.out.Enqueue(jobs...)

@@ -334,6 +334,46 @@ func (s *Server) SetOrderStatus(id string, status int) error {
 	})
 }
 
+// RecordTransaction records a captured payment on an order, as a payment
+// provider does, and returns the transaction's id. It sends
+// store/order/transaction/created only: the order itself is not changed.
+func (s *Server) RecordTransaction(id string) (string, error) {
+	n, err := s.orderEvent(id)
+	if err != nil {
+		return "", err
+	}
+	txn := strconv.FormatInt(176342342+n, 10)
+	s.publish("store/order/transaction/created", eventData{Type: "transaction", OrderID: id, TransactionID: txn,
+		TransactionStatus: "complete", TransactionType: "capture"}, s.now().UTC().Truncate(time.Second))
+	return txn, nil
+}
+
+// SetOrderMetafield adds a metafield to an order, as an app may. It sends
+// store/order/metafield/created only.
+func (s *Server) SetOrderMetafield(id string) error {
+	n, err := s.orderEvent(id)
+	if err != nil {
+		return err
+	}
+	s.publish("store/order/metafield/created", eventData{MetafieldID: n, ResourceID: id}, s.now().UTC().Truncate(time.Second))
+	return nil
+}
+
+// orderEvent checks the order exists and numbers the event about it.
+func (s *Server) orderEvent(id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	s.mu.RLock()
+	_, ok := s.st.byOrder[n]
+	s.mu.RUnlock()
+	if err != nil || !ok {
+		return 0, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	s.hooks.txn++
+	return s.hooks.txn, nil
+}
+
 // Order returns a copy of the order with the given id.
 func (s *Server) Order(id string) (Order, bool) {
 	n, err := strconv.ParseInt(id, 10, 64)

@@ -263,6 +263,7 @@ type productJSON struct {
 	Images          []imageJSON     `json:"images"`
 	Attributes      []attributeJSON `json:"attributes"`
 	Variations      []int64         `json:"variations"`
+	ParentID        int64           `json:"parent_id"`
 	Links           links           `json:"_links"`
 }
 
@@ -452,14 +453,43 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// productOrVariationJSON is GET /products/{id}'s body: WooCommerce's
+// products controller reads any product, a variation too (type
+// "variation", with parent_id). s.mu is held.
+func (s *Server) productOrVariationJSON(id int64) (productJSON, bool) {
+	if p, ok := s.st.byID[id]; ok {
+		return s.productJSON(p), true
+	}
+	v, ok := s.st.varByID[id]
+	if !ok {
+		return productJSON{}, false
+	}
+	vj := s.variationJSON(v)
+	j := productJSON{
+		ID: v.id, Name: v.parent.name + " - " + v.option, Slug: v.parent.slug + "-" + slug(v.option), Permalink: vj.Permalink,
+		DateCreated: vj.DateCreated, DateCreatedGMT: vj.DateCreatedGMT, DateModified: vj.DateModified, DateModifiedGMT: vj.DateModifiedGMT,
+		Type: "variation", Status: "publish", SKU: v.sku, Price: vj.Price, RegularPrice: vj.RegularPrice,
+		StockQuantity: vj.StockQuantity, StockStatus: vj.StockStatus, Images: []imageJSON{},
+		Attributes: vj.Attributes, Variations: []int64{}, ParentID: v.parent.id,
+		Links: resourceLinks(fmt.Sprintf("/products/%d", v.id), "/products"),
+	}
+	// The variation's own flag; its parent's stock, if that is what sells
+	// it, is in stock_quantity as variationJSON reports it.
+	j.ManageStock = v.manage
+	if vj.Image != nil {
+		j.Images = append(j.Images, *vj.Image)
+	}
+	return j, true
+}
+
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 	id, _ := pathID(r, "id")
 	s.mu.Lock()
-	p, ok := s.st.byID[id]
+	p, ok := s.productOrVariationJSON(id)
 	var b json.RawMessage
 	var err error
 	if ok {
-		b, err = project(s.productJSON(p), fieldFilter(r))
+		b, err = project(p, fieldFilter(r))
 	}
 	s.mu.Unlock()
 	switch {

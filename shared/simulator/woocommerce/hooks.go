@@ -51,8 +51,10 @@ import (
 //
 // Events: CreateOrder sends order.created; CancelOrder, CompleteOrder and
 // SetOrderStatus order.updated; CreateProduct product.created;
-// TouchProduct product.updated. Stock writes through the API send nothing
-// here.
+// TouchProduct product.updated, about the variation when the SKU is a
+// variation's (WooCommerce's woocommerce_update_product_variation), its
+// body then /products/{variation id}: type "variation" with parent_id.
+// Stock writes through the API send nothing here.
 
 // Defaults used when Options leave webhook fields empty.
 const (
@@ -201,11 +203,11 @@ func (s *Server) payload(topic, resource string) ([]byte, bool) {
 		}
 		v = s.orderJSON(o)
 	case strings.HasPrefix(topic, "product."):
-		p, ok := s.st.byID[id]
+		p, ok := s.productOrVariationJSON(id)
 		if !ok {
 			return nil, false
 		}
-		v = s.productJSON(p)
+		v = p
 	default:
 		return nil, false
 	}

@@ -653,7 +653,11 @@ func (s *Server) TouchProduct(sku string) bool {
 	}
 	ref.touch(now)
 	ref.p.modified = now
-	s.publish("product.updated", ref.p.id, now)
+	id := ref.p.id
+	if ref.v != nil {
+		id = ref.v.id // woocommerce_update_product_variation names the variation
+	}
+	s.publish("product.updated", id, now)
 	return true
 }
 
