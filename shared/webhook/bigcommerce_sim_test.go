@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/autosync/autosync/shared/cart"
-	"github.com/autosync/autosync/shared/cart/bigcommerce"
+	"github.com/autosync/autosync/shared/cart/carts"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/channels"
 	bcsim "github.com/autosync/autosync/shared/simulator/bigcommerce"
@@ -33,9 +33,18 @@ func TestBigCommerceOrderScopesEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := bigcommerce.New(bigcommerce.Config{StoreHash: hash, BaseURL: api.URL, AccessToken: tok})
+	// Built as the service builds it, through the cart's driver.
+	d, ok := carts.Lookup(catalog.BigCommerce)
+	if !ok {
+		t.Fatal("no BigCommerce driver")
+	}
+	conn, err := d.New(cart.Build{Config: cart.Config{"store_hash": hash, "api_base": api.URL}, Credentials: cart.Credentials{"access_token": tok}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	c, ok := conn.(cart.Subscriber)
+	if !ok {
+		t.Fatal("the BigCommerce connector subscribes no webhooks")
 	}
 	if _, err := c.Subscribe(ctx, cart.TopicOrders, recv.URL+"/webhooks/bigcommerce/"+ch.ID, ""); err != nil {
 		t.Fatal(err)
