@@ -40,6 +40,12 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 	// makes, which it records. A pass over changes reads only the SKUs
 	// Amazon reports, each on its own: fewer than the catalog's pages.
 	var stored map[string]int
+	// seen are the SKUs Amazon listed in a pass over everything that
+	// began in this invocation; at its end the SKUs it did not list (no
+	// longer at FBA: removed, deleted) are set to 0. A pass continued from
+	// another invocation does not know what that one saw, and leaves them
+	// to the next day's pass.
+	var seen map[string]bool
 	opts := passOpts{fromZero: true, fullEvery: fbaFullEvery}
 	if e.run.Trigger == runs.Manual {
 		// A merchant who presses Sync once expects the warehouse to match
@@ -48,16 +54,22 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 	}
 	return e.pass(ctx, []string{"fba_inventory"}, opts, func(ctx context.Context, w *runs.Window) (string, error) {
 		full := w.From.IsZero()
+		if full && w.Cursor == "" && w.Done == 0 {
+			seen = map[string]bool{}
+		}
 		page, err := src.FBAInventory(ctx, w.From, w.Cursor)
 		if err != nil {
 			return "", err
 		}
-		if full && stored == nil && len(page.Items) > 0 {
+		if full && stored == nil && (len(page.Items) > 0 || (seen != nil && page.Next == "")) {
 			if stored, err = e.fbaStock(ctx, wh); err != nil {
 				return "", err
 			}
 		}
-		return applyPage(e, w, page.Items, page.Next, func(it cart.FBAStock) error {
+		next, err := applyPage(e, w, page.Items, page.Next, func(it cart.FBAStock) error {
+			if full && seen != nil {
+				seen[it.SKU] = true
+			}
 			if !inventory.ValidSKU(it.SKU) {
 				e.run.Counts.Failed++
 				e.detail(fmt.Sprintf("FBA item without a usable SKU (%q)", it.SKU))
@@ -93,7 +105,44 @@ func (e *execution) importFBAInventory(ctx context.Context, ch channels.Channel,
 			countStored(&e.run.Counts, created, changed)
 			return nil
 		})
+		if err == nil && next == "" && full && seen != nil {
+			err = e.clearUnlisted(ctx, wh, stored, seen)
+		}
+		return next, err
 	})
+}
+
+// clearUnlisted sets to 0 the FBA stock of the SKUs a whole pass over
+// Amazon's inventory did not list: Amazon holds none of them any more.
+// They are no fetched records, so the run's detail says how many.
+func (e *execution) clearUnlisted(ctx context.Context, wh string, stored map[string]int, seen map[string]bool) error {
+	cleared := 0
+	for sku, q := range stored {
+		if seen[sku] || q == 0 {
+			continue
+		}
+		_, err := e.Inventory.UpdateQuiet(ctx, e.in.AccountID, sku, false, func(p *inventory.Product) error {
+			s := p.Stock[wh]
+			if s.OnHand == 0 {
+				return inventory.ErrUnchanged
+			}
+			s.OnHand = 0
+			p.Stock[wh] = s
+			return nil
+		})
+		switch {
+		case errors.Is(err, inventory.ErrUnchanged), errors.Is(err, inventory.ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("clear FBA stock of %s, no longer listed by Amazon: %w", sku, err)
+		}
+		stored[sku] = 0
+		cleared++
+	}
+	if cleared > 0 {
+		e.detail(fmt.Sprintf("%d SKUs no longer in Amazon's FBA inventory set to 0 at FBA", cleared))
+	}
+	return nil
 }
 
 // fbaFullEvery is how often an FBA inventory import goes over everything

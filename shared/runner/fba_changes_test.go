@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
 	"github.com/autosync/autosync/shared/inventory"
 	"github.com/autosync/autosync/shared/runs"
@@ -242,5 +243,63 @@ func TestFBAManualRunGoesOverEverything(t *testing.T) {
 	}
 	if q := f.fbaOnHand(t, "A"); q != 40 {
 		t.Fatalf("A's FBA stock %d after Sync once, want Amazon's 40", q)
+	}
+}
+
+// A pass over everything sets to 0 the SKUs Amazon no longer lists (the
+// seller removed them from FBA): the warehouse showed their last quantity
+// for good. A pass continued from another invocation, which cannot know
+// what the first one saw, leaves them to the next day's pass.
+func TestFBAFullPassClearsSKUsAmazonNoLongerLists(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		continued bool
+		want      int
+	}{
+		{"in one invocation", false, 0},
+		{"continued in another invocation", true, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, _, _ := fbaFixture(t)
+			// Four SKUs, two a page: without FBA-ONLY the listing is still
+			// two pages.
+			f.shelf.fbaExtra = []cart.FBAStock{{SKU: "C", Fulfillable: 3}}
+			f.runTaskAs(t, catalog.ImportFBAInventory, runs.Schedule)
+			if q := f.fbaOnHand(t, "FBA-ONLY"); q != 7 {
+				t.Fatalf("setup: FBA-ONLY at %d", q)
+			}
+			f.shelf.fbaGone = map[string]bool{"FBA-ONLY": true}
+			if tc.continued {
+				// The manual pass's second page is throttled: its first was
+				// seen by an invocation the continuation knows nothing of.
+				second := f.shelf.fbaCalls + 2
+				f.shelf.fbaHook = func(_ context.Context, call int) error {
+					if call == second {
+						return &cart.RateLimitedError{RetryAfter: time.Minute}
+					}
+					return nil
+				}
+			}
+			run := f.runTaskAs(t, catalog.ImportFBAInventory, runs.Manual)
+			if tc.continued {
+				if len(f.disp.ins) == 0 {
+					t.Fatal("the pass was not continued")
+				}
+				f.shelf.fbaHook = nil
+				var err error
+				if run, err = f.r.Handle(context.Background(), f.disp.ins[len(f.disp.ins)-1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if run.Status != runs.Succeeded || !run.Counts.Accounted() {
+				t.Fatalf("run %s %+v", run.Status, run.Counts)
+			}
+			if q := f.fbaOnHand(t, "FBA-ONLY"); q != tc.want {
+				t.Fatalf("FBA-ONLY at %d after the pass, want %d", q, tc.want)
+			}
+			if q := f.fbaOnHand(t, "A"); q != 40 {
+				t.Fatalf("A, still listed, at %d", q)
+			}
+		})
 	}
 }

@@ -45,11 +45,11 @@ func (s *fakeShelf) FBAInventory(ctx context.Context, since time.Time, cursor st
 	}
 	s.fbaSince = append(s.fbaSince, since)
 	var match []cart.FBAStock
-	for _, it := range []cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}, {SKU: "B", Fulfillable: 0}} {
+	for _, it := range append([]cart.FBAStock{{SKU: "A", Fulfillable: 40}, {SKU: "FBA-ONLY", Fulfillable: 7}, {SKU: "B", Fulfillable: 0}}, s.fbaExtra...) {
 		if q, ok := s.fbaQty[it.SKU]; ok {
 			it.Fulfillable = q
 		}
-		if !s.fbaEmpty && (since.IsZero() || !s.fbaAt[it.SKU].Before(since)) {
+		if !s.fbaEmpty && !s.fbaGone[it.SKU] && (since.IsZero() || !s.fbaAt[it.SKU].Before(since)) {
 			match = append(match, it)
 		}
 	}

@@ -30,8 +30,10 @@ type fakeShelf struct {
 	// and fbaAt dates their change (zero: long ago).
 	fbaQty map[string]int
 	fbaAt  map[string]time.Time
-	// fbaEmpty: Amazon holds nothing at FBA.
+	// fbaEmpty: Amazon holds nothing at FBA; fbaGone: not these SKUs.
 	fbaEmpty bool
+	fbaGone  map[string]bool
+	fbaExtra []cart.FBAStock // listed after the three
 	// fbaSince records the since of each FBA inventory request; fbaHook,
 	// when set, runs before each (call counts from 1).
 	fbaSince []time.Time
