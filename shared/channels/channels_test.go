@@ -16,20 +16,26 @@ import (
 	"github.com/autosync/autosync/shared/store/boltstore"
 )
 
-func TestChannelLifecycle(t *testing.T) {
+// testRepo is a channel repo over a store in the test's folder.
+func testRepo(t *testing.T) *Repo {
+	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	sealer, _ := seal.NewAESGCM(make([]byte, 32))
-	r := &Repo{Store: st, Sealer: sealer, Now: time.Now}
+	return &Repo{Store: st, Sealer: sealer, Now: time.Now}
+}
+
+func TestChannelLifecycle(t *testing.T) {
+	r := testRepo(t)
 	ctx := context.Background()
 	ch, err := r.Create(ctx, "a", Channel{Type: catalog.Shopify, Name: "S", Config: cart.Config{"shop": "x.myshopify.com"}}, cart.Credentials{"access_token": "shpat_SECRET"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := st.Get(ctx, store.AccountPK("a"), "CH#"+ch.ID)
+	raw, _ := r.Store.Get(ctx, store.AccountPK("a"), "CH#"+ch.ID)
 	if strings.Contains(string(raw.Data), "shpat_SECRET") {
 		t.Fatal("credentials stored in clear")
 	}
@@ -71,13 +77,7 @@ func TestChannelLifecycle(t *testing.T) {
 }
 
 func TestMergeCredentials(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sealer, _ := seal.NewAESGCM(make([]byte, 32))
-	r := &Repo{Store: st, Sealer: sealer, Now: time.Now}
+	r := testRepo(t)
 	ctx := context.Background()
 	ch, _ := r.Create(ctx, "a", Channel{Type: catalog.Etsy, Name: "E"}, cart.Credentials{"api_key": "k", "token": "old", "refresh_token": "r1"})
 	if _, err := r.SetStatus(ctx, "a", ch.ID, NeedsReauth, "x"); err != nil {

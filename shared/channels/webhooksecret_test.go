@@ -2,14 +2,10 @@ package channels
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/autosync/autosync/shared/cart"
 	"github.com/autosync/autosync/shared/catalog"
-	"github.com/autosync/autosync/shared/seal"
-	"github.com/autosync/autosync/shared/store/boltstore"
 )
 
 // TestWebhookSecret: Shopify and BigCommerce sign every delivery with the
@@ -37,13 +33,7 @@ func TestWebhookSecret(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.cart)+"/"+c.sealed+"/"+c.creds["client_secret"], func(t *testing.T) {
-			st, err := boltstore.Open(filepath.Join(t.TempDir(), "db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			sealer, _ := seal.NewAESGCM(make([]byte, 32))
-			r := &Repo{Store: st, Sealer: sealer, Now: time.Now}
+			r := testRepo(t)
 			ctx := context.Background()
 			ch, err := r.Create(ctx, "a", Channel{Type: c.cart, Name: "S"}, cart.Credentials{"access_token": "first"})
 			if err != nil {
